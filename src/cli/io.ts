@@ -1,0 +1,40 @@
+import { readFile } from "node:fs/promises";
+import pc from "picocolors";
+import { UserError } from "../errors.ts";
+
+/** Largest input accepted from a file or stdin (an mbox of many notices fits; a disk image does not). */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** Reads a file argument, or standard input when the argument is `-` or absent and stdin is piped. */
+export async function readInput(file: string | undefined): Promise<{ bytes: Buffer; name: string }> {
+  if (file === undefined || file === "-") {
+    if (file === undefined && process.stdin.isTTY) {
+      throw new UserError("no input: give a FILE, or pipe a notice on standard input", { exitCode: 64 });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_INPUT_BYTES) throw new UserError(`standard input is larger than ${MAX_INPUT_BYTES} bytes`, { exitCode: 65 });
+      chunks.push(chunk as Buffer);
+    }
+    return { bytes: Buffer.concat(chunks), name: "<stdin>" };
+  }
+  try {
+    return { bytes: await readFile(file), name: file };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UserError(`${file}: no such file`, { exitCode: 66 });
+    if (code === "EISDIR") throw new UserError(`${file}: is a directory, not a notice`, { exitCode: 66 });
+    if (code === "EACCES") throw new UserError(`${file}: permission denied`, { exitCode: 66 });
+    throw new UserError(`${file}: cannot read (${code ?? String(err)})`, { exitCode: 66, cause: err });
+  }
+}
+
+/** Prints one JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+}
+
+/** Colours only when stdout is a terminal and NO_COLOR is not set (picocolors checks both). */
+export const colors = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from "commander";
+import { UserError } from "../errors.ts";
+
+/**
+ * Every command lives in its own file under src/cli/ and exports `register(program)`.
+ * Command files import their stages lazily (inside the action), so starting the CLI for one
+ * command never loads the AWS SDK, the database driver or the mail stack of another.
+ */
+const COMMANDS = ["parse", "verify", "triage"] as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command("abuse-desk")
+    .description("Respond to AWS abuse notices: verify, extract, resolve, contain, reply, track.")
+    .version("0.1.0")
+    .showHelpAfterError()
+    .exitOverride();
+  for (const name of COMMANDS) {
+    const mod = (await import(`./${name}.ts`)) as { register(p: Command): void };
+    mod.register(program);
+  }
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (help, version, unknown option)
+    return err.exitCode;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`abuse-desk: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  process.stderr.write(`abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n`);
+  return 70;
+}
