@@ -1,0 +1,101 @@
+/**
+ * What resolution returns: each resource the notice names, found (or not) in the estate, enriched
+ * with what a responder needs to contain it. Plain data; the playbook stage plans from this.
+ */
+import type {
+  AccessKey,
+  AutoScalingGroup,
+  Bucket,
+  Distribution,
+  ElasticIp,
+  IamUser,
+  Instance,
+  LoadBalancer,
+  NatGateway,
+  NetworkAcl,
+  NetworkInterface,
+  SecurityGroup,
+  SsmManagedInstance,
+  Subnet,
+  Tags,
+  TargetGroup,
+  Vpc,
+} from "../cloud/model.ts";
+import type { ResourceRef } from "../notice/types.ts";
+
+/** Who held a public IP during the activity window, read from CloudTrail. */
+export interface IpHistory {
+  ip: string;
+  /** Plain words: "released at T; held by i-… from T1 to T2". */
+  summary: string;
+  holders: { resourceId: string; kind: "instance" | "network-interface" | "nat-gateway" | "other"; from: string | null; to: string | null; allocationId?: string }[];
+  /** The CloudTrail events it was read from (event ids), newest first. */
+  eventIds: string[];
+}
+
+/** An ENI with its security groups read in full (rules included). */
+export interface EnrichedInterface extends NetworkInterface {
+  securityGroups: SecurityGroup[];
+}
+
+/** The owner, team and environment as the tags say (common key spellings folded). */
+export interface Ownership {
+  owner?: string;
+  team?: string;
+  environment?: string;
+  application?: string;
+}
+
+interface Located {
+  accountId: string;
+  region: string;
+}
+
+export type Resolved =
+  | (Located & {
+      type: "ec2-instance";
+      id: string;
+      instance: Instance;
+      vpc?: Vpc;
+      subnet?: Subnet;
+      networkAcl?: NetworkAcl;
+      interfaces: EnrichedInterface[];
+      autoScalingGroup?: AutoScalingGroup;
+      targetGroups: TargetGroup[];
+      classicLoadBalancers: LoadBalancer[];
+      ssm?: SsmManagedInstance;
+      publicIps: string[];
+      elasticIps: ElasticIp[];
+      ownership: Ownership;
+      tags: Tags;
+    })
+  | (Located & { type: "network-interface"; id: string; networkInterface: EnrichedInterface; subnet?: Subnet; networkAcl?: NetworkAcl; ownership: Ownership; tags: Tags })
+  | (Located & { type: "elastic-ip"; id: string; address: ElasticIp; ownership: Ownership; tags: Tags })
+  | (Located & { type: "nat-gateway"; id: string; natGateway: NatGateway; subnet?: Subnet; ownership: Ownership; tags: Tags })
+  | (Located & { type: "load-balancer"; id: string; loadBalancer: LoadBalancer; ownership: Ownership; tags: Tags })
+  | (Located & { type: "access-key"; id: string; accessKey: AccessKey; user: IamUser | null; ownership: Ownership; tags: Tags })
+  | (Located & { type: "s3-bucket"; id: string; bucket: Bucket; ownership: Ownership; tags: Tags })
+  | (Located & { type: "cloudfront-distribution"; id: string; distribution: Distribution; ownership: Ownership; tags: Tags });
+
+/** One thing the notice named, and what became of looking for it. */
+export interface Finding {
+  /** What the notice said (the ref's type and id; an IP for public-ip refs). */
+  ref: Pick<ResourceRef, "type" | "id" | "accountId" | "region" | "publicIp">;
+  status: "found" | "not-found" | "moved" | "error";
+  /** Plain words for a person: "i-0abc in 111122223333/eu-west-1, running, owner alice". */
+  summary: string;
+  /** What it resolved to (several when an IP maps to an instance and its ENI, or a key to its user). */
+  resources: Resolved[];
+  ipHistory?: IpHistory;
+  /** Where it was looked for, so "not found" can say "in 3 accounts, 17 regions". */
+  searched: { accountId: string; regions: string[] }[];
+  error?: string;
+}
+
+export interface Resolution {
+  findings: Finding[];
+  /** Accounts and regions that could not be searched (access denied, region disabled), with why. */
+  gaps: { accountId: string; region?: string; reason: string }[];
+  /** Wall time spent, for the progress line. */
+  elapsedMs: number;
+}
