@@ -142,6 +142,17 @@ export interface Instance {
   tags: Tags;
 }
 
+/** An EBS snapshot this account owns (containment's evidence; found again by its tags after a crash). */
+export interface Snapshot {
+  snapshotId: string;
+  volumeId: string;
+  /** `pending` | `completed` | `error` | `recoverable` | `recovering`. */
+  state: string;
+  startTime: string;
+  description: string;
+  tags: Tags;
+}
+
 export interface ElasticIp {
   publicIp: string;
   allocationId: string;

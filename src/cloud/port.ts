@@ -29,6 +29,7 @@ import type {
   Scope,
   SecurityGroup,
   SgRule,
+  Snapshot,
   SsmManagedInstance,
   Subnet,
   Tags,
@@ -81,6 +82,17 @@ export interface CloudReader {
   describeSubnets(scope: Scope, subnetIds: string[]): Promise<Subnet[]>;
   describeVpcs(scope: Scope, vpcIds: string[]): Promise<Vpc[]>;
   describeNetworkAcls(scope: Scope, query: { subnetIds?: string[]; networkAclIds?: string[] }): Promise<NetworkAcl[]>;
+
+  /**
+   * Snapshots the account owns (DescribeSnapshots, OwnerIds=self), by id and/or by tags (every tag
+   * must match). Containment tags its snapshots with the plan step and finds them again after a crash.
+   */
+  describeSnapshots(scope: Scope, query: { snapshotIds?: string[]; tags?: Tags }): Promise<Snapshot[]>;
+  /**
+   * Security groups of one VPC by name and/or tags (DescribeSecurityGroups with vpc-id, group-name,
+   * tag filters). Containment finds the isolation group it created when a crash lost the new id.
+   */
+  findSecurityGroups(scope: Scope, query: { vpcId: string; groupNames?: string[]; tags?: Tags }): Promise<SecurityGroup[]>;
 
   /** The Auto Scaling groups that hold these instances (DescribeAutoScalingInstances, then the groups). */
   autoScalingGroupsOf(scope: Scope, instanceIds: string[]): Promise<AutoScalingGroup[]>;
