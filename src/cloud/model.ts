@@ -50,6 +50,8 @@ export interface SecurityGroup {
 export interface Vpc {
   vpcId: string;
   cidrBlock: string;
+  /** IPv6 blocks associated with the VPC (a new security group then also gets a default `::/0` egress rule). */
+  ipv6CidrBlocks?: string[];
   isDefault: boolean;
   tags: Tags;
 }
