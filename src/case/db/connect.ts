@@ -1,0 +1,167 @@
+/**
+ * Opening the database: SQLite (a file under the data directory) by default, PostgreSQL when a
+ * `postgres://` URL is given. Also the one way the store writes: `writeTx`, a transaction that
+ * holds the write lock from its first statement, so that reading the state and changing it are one
+ * step even when several processes share the database.
+ */
+import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { UserError } from "../../errors.ts";
+import { migrationProvider, type Dialect } from "./migrations.ts";
+import type { Database } from "./schema.ts";
+
+export interface OpenOptions {
+  /** `postgres://...`, `sqlite:/path/file.db` or a plain file path. Default: `DATABASE_URL`, else SQLite in `home`. */
+  url?: string;
+  /** The data directory. Default: `ABUSE_DESK_HOME`, else `~/.abuse-desk`. */
+  home?: string;
+  /** Run pending migrations (default true). Tests turn it off to build earlier versions. */
+  migrate?: boolean;
+  /** How long a writer waits for another process's write lock, in ms (SQLite busy_timeout). */
+  busyTimeoutMs?: number;
+}
+
+export interface Connection {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The SQLite file, or the PostgreSQL URL without its password. */
+  location: string;
+  /** Runs `fn` in a write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL a transaction that takes `lock` first). */
+  writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+}
+
+/** Advisory lock key serialising the store's writers on PostgreSQL (the audit chain head, intake). */
+export const PG_WRITE_LOCK = 0x61626465; // "abde"
+
+export const DB_FILE = "abuse-desk.db";
+
+export function dataHome(home?: string): string {
+  return resolve(home ?? process.env.ABUSE_DESK_HOME ?? join(homedir(), ".abuse-desk"));
+}
+
+export function describeTarget(opts: OpenOptions = {}): { dialect: Dialect; location: string; url: string | null } {
+  const url = opts.url ?? (process.env.DATABASE_URL || undefined);
+  if (url === undefined) return { dialect: "sqlite", location: join(dataHome(opts.home), DB_FILE), url: null };
+  if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", location: redact(url), url };
+  if (/^sqlite:/i.test(url)) return { dialect: "sqlite", location: resolve(url.replace(/^sqlite:(\/\/)?/i, "")), url: null };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new UserError(`DATABASE_URL: unsupported database ${url.split(":")[0]}`, {
+      exitCode: 64,
+      hint: "use postgres://user:password@host:5432/db, sqlite:/path/to/file.db, or unset it for SQLite in the data directory",
+    });
+  }
+  return { dialect: "sqlite", location: resolve(url), url: null };
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}
+
+export async function connect(opts: OpenOptions = {}): Promise<Connection> {
+  const target = describeTarget(opts);
+  const conn = target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts);
+  if (opts.migrate !== false) await migrateToLatest(conn);
+  return conn;
+}
+
+async function connectSqlite(file: string, opts: OpenOptions): Promise<Connection> {
+  const { default: BetterSqlite3 } = await import("better-sqlite3");
+  mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
+  let raw;
+  try {
+    raw = new BetterSqlite3(file, { timeout: opts.busyTimeoutMs ?? 15_000 });
+  } catch (err) {
+    throw new UserError(`cannot open the case database ${file}: ${(err as Error).message}`, { exitCode: 66, cause: err });
+  }
+  // WAL: readers never block the writer and a crash never leaves a half-written transaction.
+  // synchronous=FULL: a commit is on disk (fsync'd) when it returns, as JournalStore.append promises.
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = FULL");
+  raw.pragma("foreign_keys = ON");
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    db,
+    dialect: "sqlite",
+    location: file,
+    writeTx: (fn) =>
+      db.connection().execute(async (c) => {
+        // BEGIN IMMEDIATE takes the write lock now (waiting up to busy_timeout for other
+        // processes), so nothing read inside can change before the commit.
+        await sql`begin immediate`.execute(c).catch((err: unknown) => {
+          throw busy(err, file);
+        });
+        try {
+          const result = await fn(c);
+          await sql`commit`.execute(c);
+          return result;
+        } catch (err) {
+          await sql`rollback`.execute(c).catch(() => undefined);
+          throw err;
+        }
+      }),
+  };
+}
+
+function busy(err: unknown, file: string): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === "SQLITE_BUSY") {
+    return new UserError(`the case database ${file} stayed locked by another process`, { exitCode: 75, cause: err, hint: "another abuse-desk is writing; try again" });
+  }
+  return err;
+}
+
+async function connectPostgres(url: string, location: string): Promise<Connection> {
+  const { default: pg } = await import("pg");
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new UserError(`cannot connect to PostgreSQL at ${location}: ${(err as Error).message}`, { exitCode: 69, cause: err });
+  }
+  return {
+    db,
+    dialect: "postgres",
+    location,
+    writeTx: (fn) =>
+      db.transaction().execute(async (trx) => {
+        // One advisory lock for every writer: the audit chain head and case matching read then
+        // write, and this makes that a single step across processes (released at commit).
+        await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(trx);
+        return fn(trx);
+      }),
+  };
+}
+
+/** Brings the schema to the latest version. Safe when several processes open a fresh database at once. */
+export async function migrateToLatest(conn: Connection): Promise<void> {
+  await migrate(conn, (m) => m.migrateToLatest());
+}
+
+export async function migrate(conn: Connection, step: (m: Migrator) => Promise<{ error?: unknown }>): Promise<void> {
+  let error: unknown;
+  if (conn.dialect === "sqlite") {
+    // Kysely's SQLite adapter has no cross-process migration lock; BEGIN IMMEDIATE is one, and
+    // SQLite's DDL is transactional, so the whole migration commits or none of it does.
+    error = await conn.writeTx(async (trx) => (await step(new Migrator({ db: trx, provider: migrationProvider("sqlite"), disableTransactions: true }))).error);
+  } else {
+    // PostgreSQL: Kysely takes an advisory lock and runs the migrations in one transaction.
+    error = (await step(new Migrator({ db: conn.db, provider: migrationProvider("postgres") }))).error;
+  }
+  if (error) {
+    const msg = (error as Error).message ?? String(error);
+    if (/previously executed migration .* is missing/.test(msg)) {
+      throw new UserError(`the case database ${conn.location} was written by a newer abuse-desk (${msg})`, { exitCode: 65, cause: error });
+    }
+    throw new UserError(`cannot migrate the case database ${conn.location}: ${msg}`, { exitCode: 65, cause: error });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The migration set: forward only, one set for both dialects, provided in code (no files to find
+ * at run time). Names sort in the order they run; a released migration is never edited, a change
+ * is a new migration. The few dialect differences (auto-increment keys, append-only triggers) are
+ * spelt out here, in one place.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import type { CreateTableBuilder } from "kysely";
+
+export type Dialect = "sqlite" | "postgres";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema as it was then, not the current types */
+type Db = Kysely<any>;
+
+function serialKey<T extends string>(t: CreateTableBuilder<T, any>, name: string, dialect: Dialect): CreateTableBuilder<T, any> {
+  // SQLite: AUTOINCREMENT so a key is never reused after a delete (journal seq is "monotonic").
+  return dialect === "postgres" ? t.addColumn(name, "bigserial", (c) => c.primaryKey()) : t.addColumn(name, "integer", (c) => c.primaryKey().autoIncrement());
+}
+
+/** Rejects UPDATE and DELETE on a table: the journal, the timeline and the audit log only grow. */
+async function appendOnly(db: Db, table: string, dialect: Dialect): Promise<void> {
+  if (dialect === "sqlite") {
+    for (const op of ["update", "delete"]) {
+      await sql
+        .raw(`create trigger ${table}_no_${op} before ${op} on ${table} begin select raise(abort, '${table} is append-only'); end`)
+        .execute(db);
+    }
+  } else {
+    await sql
+      .raw(
+        `create or replace function abuse_desk_append_only() returns trigger language plpgsql as $$ ` +
+          `begin raise exception '% is append-only', TG_TABLE_NAME; end $$`,
+      )
+      .execute(db);
+    await sql.raw(`create trigger ${table}_append_only before update or delete on ${table} for each row execute function abuse_desk_append_only()`).execute(db);
+  }
+}
+
+function all(dialect: Dialect): Record<string, Migration> {
+  return {
+    "0001-cases-notices-journal": {
+      async up(db: Db) {
+        await db.schema
+          .createTable("cases")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("is_open", "integer", (c) => c.notNull())
+          .addColumn("status_before_close", "text")
+          .addColumn("severity", "text", (c) => c.notNull())
+          .addColumn("severity_source", "text", (c) => c.notNull())
+          .addColumn("activity_type", "text", (c) => c.notNull())
+          .addColumn("aws_case_number", "text")
+          .addColumn("account_id", "text")
+          .addColumn("account_ids", "text", (c) => c.notNull())
+          .addColumn("resources", "text", (c) => c.notNull())
+          .addColumn("regions", "text", (c) => c.notNull())
+          .addColumn("verdict", "text", (c) => c.notNull())
+          .addColumn("subject", "text")
+          .addColumn("assignee", "text")
+          .addColumn("deadline_at", "text", (c) => c.notNull())
+          .addColumn("deadline_basis", "text", (c) => c.notNull())
+          .addColumn("deadline_text", "text")
+          .addColumn("needs_linking", "integer", (c) => c.notNull())
+          .addColumn("notice_count", "integer", (c) => c.notNull())
+          .addColumn("received_at", "text", (c) => c.notNull())
+          .addColumn("last_notice_at", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("closed_at", "text")
+          .addColumn("resolution", "text")
+          .execute();
+        // Every list is deadline-sorted with the id as tie-breaker (keyset paging); each filter has
+        // an index that ends in (deadline_at, id) so the first page is read, not sorted.
+        for (const [name, cols] of [
+          ["cases_open_deadline", ["is_open", "deadline_at", "id"]],
+          ["cases_status_deadline", ["status", "deadline_at", "id"]],
+          ["cases_account_deadline", ["account_id", "deadline_at", "id"]],
+          ["cases_activity_deadline", ["activity_type", "deadline_at", "id"]],
+          ["cases_assignee_deadline", ["assignee", "deadline_at", "id"]],
+          ["cases_deadline", ["deadline_at", "id"]],
+        ] as const) {
+          await db.schema.createIndex(name).on("cases").columns([...cols]).execute();
+        }
+
+        await db.schema
+          .createTable("case_refs")
+          .addColumn("case_id", "text", (c) => c.notNull().references("cases.id"))
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("value", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("case_refs_pk", ["kind", "value", "case_id"])
+          .execute();
+        await db.schema.createIndex("case_refs_case").on("case_refs").columns(["case_id"]).execute();
+
+        await db.schema
+          .createTable("case_counters")
+          .addColumn("year", "integer", (c) => c.primaryKey())
+          .addColumn("last", "integer", (c) => c.notNull())
+          .execute();
+
+        await serialKey(db.schema.createTable("notices"), "id", dialect)
+          .addColumn("case_id", "text", (c) => c.notNull().references("cases.id"))
+          // The same notice arriving twice is one notice: the database says so, not a prior SELECT.
+          .addColumn("dedupe_key", "text", (c) => c.notNull().unique())
+          .addColumn("message_id", "text")
+          .addColumn("raw_sha256", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("activity_type", "text", (c) => c.notNull())
+          .addColumn("case_number", "text")
+          .addColumn("subject", "text")
+          .addColumn("received_at", "text", (c) => c.notNull())
+          .addColumn("stored_at", "text", (c) => c.notNull())
+          .addColumn("verdict", "text", (c) => c.notNull())
+          .addColumn("joined_by", "text", (c) => c.notNull())
+          .addColumn("notice_json", "text", (c) => c.notNull())
+          .addColumn("verdict_json", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("notices_case").on("notices").columns(["case_id", "id"]).execute();
+        await db.schema.createIndex("notices_raw").on("notices").columns(["raw_sha256"]).execute();
+
+        await serialKey(db.schema.createTable("timeline"), "id", dialect)
+          .addColumn("case_id", "text", (c) => c.notNull().references("cases.id"))
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("type", "text", (c) => c.notNull())
+          .addColumn("summary", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("timeline_case").on("timeline").columns(["case_id", "id"]).execute();
+
+        await serialKey(db.schema.createTable("evidence"), "id", dialect)
+          .addColumn("case_id", "text", (c) => c.notNull().references("cases.id"))
+          .addColumn("label", "text", (c) => c.notNull())
+          .addColumn("path", "text")
+          .addColumn("content", "text")
+          .addColumn("encoding", "text")
+          .addColumn("sha256", "text", (c) => c.notNull())
+          .addColumn("size", "bigint")
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("collected_at", "text", (c) => c.notNull())
+          .addColumn("recorded_at", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("plan_id", "text")
+          .addColumn("step_id", "text")
+          .execute();
+        await db.schema.createIndex("evidence_case").on("evidence").columns(["case_id", "id"]).execute();
+
+        // No foreign key on case_id: a plan may be made before (or without) a case.
+        await db.schema
+          .createTable("plans")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("case_id", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("saved_at", "text", (c) => c.notNull())
+          .addColumn("playbook", "text", (c) => c.notNull())
+          .addColumn("plan_json", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("plans_case").on("plans").columns(["case_id", "created_at"]).execute();
+
+        await serialKey(db.schema.createTable("journal"), "seq", dialect)
+          .addColumn("plan_id", "text", (c) => c.notNull().references("plans.id"))
+          .addColumn("step_id", "text")
+          .addColumn("phase", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("before_json", "text")
+          .addColumn("after_json", "text")
+          .addColumn("error", "text")
+          .addColumn("detail_json", "text")
+          .execute();
+        await db.schema.createIndex("journal_plan").on("journal").columns(["plan_id", "seq"]).execute();
+
+        await appendOnly(db, "journal", dialect);
+        await appendOnly(db, "timeline", dialect);
+      },
+    },
+    "0002-audit-log": {
+      async up(db: Db) {
+        // seq is assigned by the writer (head + 1) under the write lock, not by the database: the
+        // chain says which entry follows which, and a gap is visible.
+        await db.schema
+          .createTable("audit_log")
+          .addColumn("seq", "bigint", (c) => c.primaryKey())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("case_id", "text")
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("prev_hash", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("audit_log_case").on("audit_log").columns(["case_id", "seq"]).execute();
+        await appendOnly(db, "audit_log", dialect);
+      },
+    },
+  };
+}
+
+/** The migrations in order, as Kysely's Migrator wants them. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => all(dialect) };
+}
+
+/** Names of every migration, oldest first (tests walk them to migrate from each earlier version). */
+export function migrationNames(): string[] {
+  return Object.keys(all("sqlite")).sort();
+}

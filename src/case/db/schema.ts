@@ -1,0 +1,138 @@
+/**
+ * The tables, as Kysely sees them. Portable types only: text, integer (0/1 for booleans), times as
+ * ISO 8601 UTC text of fixed width (so they sort as text on both dialects), JSON as text.
+ * PostgreSQL returns `bigint` columns as strings; the store turns them into numbers.
+ */
+import type { Generated } from "kysely";
+
+export interface CasesTable {
+  id: string;
+  status: string;
+  /** 1 while the status is one of the open ones: the default list reads an index on it. */
+  is_open: number;
+  status_before_close: string | null;
+  severity: string;
+  severity_source: string;
+  activity_type: string;
+  aws_case_number: string | null;
+  account_id: string | null;
+  account_ids: string; // JSON string[]
+  resources: string; // JSON string[]
+  regions: string; // JSON string[]
+  verdict: string;
+  subject: string | null;
+  assignee: string | null;
+  deadline_at: string;
+  deadline_basis: string;
+  deadline_text: string | null;
+  needs_linking: number;
+  notice_count: number;
+  received_at: string;
+  last_notice_at: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  resolution: string | null;
+}
+
+/** Keys a later notice can find its case by: `aws-case`, `resource`, `account`. */
+export interface CaseRefsTable {
+  case_id: string;
+  kind: string;
+  value: string;
+}
+
+export interface CaseCountersTable {
+  year: number;
+  last: number;
+}
+
+export interface NoticesTable {
+  id: Generated<number | string>;
+  case_id: string;
+  dedupe_key: string;
+  message_id: string | null;
+  raw_sha256: string;
+  kind: string;
+  activity_type: string;
+  case_number: string | null;
+  subject: string | null;
+  received_at: string;
+  stored_at: string;
+  verdict: string;
+  joined_by: string;
+  notice_json: string;
+  verdict_json: string;
+}
+
+export interface TimelineTable {
+  id: Generated<number | string>;
+  case_id: string;
+  at: string;
+  actor: string;
+  type: string;
+  summary: string;
+  data: string; // JSON object
+}
+
+export interface EvidenceTable {
+  id: Generated<number | string>;
+  case_id: string;
+  label: string;
+  path: string | null;
+  content: string | null;
+  encoding: string | null;
+  sha256: string;
+  size: number | string | null;
+  source: string;
+  collected_at: string;
+  recorded_at: string;
+  actor: string;
+  plan_id: string | null;
+  step_id: string | null;
+}
+
+export interface PlansTable {
+  id: string;
+  case_id: string | null;
+  created_at: string;
+  saved_at: string;
+  playbook: string;
+  plan_json: string;
+}
+
+export interface JournalTable {
+  seq: Generated<number | string>;
+  plan_id: string;
+  step_id: string | null;
+  phase: string;
+  at: string;
+  actor: string;
+  before_json: string | null;
+  after_json: string | null;
+  error: string | null;
+  detail_json: string | null;
+}
+
+export interface AuditTable {
+  seq: number | string;
+  at: string;
+  actor: string;
+  action: string;
+  case_id: string | null;
+  data: string; // canonical JSON
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  cases: CasesTable;
+  case_refs: CaseRefsTable;
+  case_counters: CaseCountersTable;
+  notices: NoticesTable;
+  timeline: TimelineTable;
+  evidence: EvidenceTable;
+  plans: PlansTable;
+  journal: JournalTable;
+  audit_log: AuditTable;
+}

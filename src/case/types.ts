@@ -1,0 +1,249 @@
+/**
+ * The case: one incident, as plain data, and the store that keeps it.
+ *
+ * A case is opened by a notice; later notices about the same incident (follow-ups, reminders,
+ * additional reports, final notifications, AWS's "resolved") join it. Everything that happens to
+ * it is a timeline event; every change is also an entry of the hash-chained audit log. Plans and
+ * the containment journal live in the same store (it implements `JournalStore`).
+ */
+import type { JournalStore } from "../execute/types.ts";
+import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
+import type { Verdict, VerdictLevel } from "../verify/types.ts";
+
+export const CASE_STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+/** Statuses in which the case still needs work (its deadline counts). */
+export const OPEN_STATUSES: readonly CaseStatus[] = ["new", "triaged", "contained", "replied"];
+
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export interface Case {
+  /** `AD-2026-0001`: the desk's own id (see docs/case.md). */
+  id: string;
+  status: CaseStatus;
+  /** The status before it was resolved or closed; `reopen` returns to it. */
+  statusBeforeClose: CaseStatus | null;
+  severity: Severity;
+  /** `derived` follows the notices; `manual` was set by a person and is never recomputed. */
+  severitySource: "derived" | "manual";
+  activityType: ActivityType;
+  /** AWS's case number (`14425262173-1`, `AWS-DMCA-3816`) as first seen, when any notice gave one. */
+  awsCaseNumber: string | null;
+  /** Primary account (the first the notice named) and every account any notice named. */
+  accountId: string | null;
+  accountIds: string[];
+  /** Resource ids every notice named (instance ids, IPs, access keys...), in order of first mention. */
+  resources: string[];
+  regions: string[];
+  /** The worst verdict of its notices (phishing > suspicious > unverified > authentic). */
+  verdict: VerdictLevel;
+  subject: string | null;
+  assignee: string | null;
+  deadline: { at: string; basis: "stated" | "default" | "manual"; text: string | null };
+  /** A follow-up that matched no case opened this one: a person should link it. */
+  needsLinking: boolean;
+  noticeCount: number;
+  /** When the first notice was received (its Date header, else when it was stored). */
+  receivedAt: string;
+  lastNoticeAt: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** Why it was resolved or closed. */
+  resolution: string | null;
+}
+
+export interface StoredNotice {
+  id: number;
+  caseId: string;
+  kind: NoticeKind;
+  activityType: ActivityType;
+  messageId: string | null;
+  /** SHA-256 of the raw bytes, hex. */
+  rawSha256: string;
+  /** `mid:<message-id>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
+  dedupeKey: string;
+  receivedAt: string;
+  storedAt: string;
+  subject: string | null;
+  caseNumber: string | null;
+  verdict: VerdictLevel;
+  /** How it found its case (`new`, `case-number`, `resources`, `only-open-case`, `new-needs-linking`). */
+  joinedBy: JoinReason;
+  notice: Notice;
+  verdictDetail: Verdict;
+}
+
+export type JoinReason = "new" | "case-number" | "resources" | "only-open-case" | "new-needs-linking" | "manual";
+
+export const EVENT_TYPES = [
+  "notice-received",
+  "verdict",
+  "resources-found",
+  "plan",
+  "step-applied",
+  "step-failed",
+  "step-skipped",
+  "step-rolled-back",
+  "evidence",
+  "reply-drafted",
+  "reply-sent",
+  "aws-answer",
+  "status",
+  "severity",
+  "deadline",
+  "note",
+  "assignment",
+  "linked",
+  "notification",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface TimelineEvent {
+  id: number;
+  caseId: string;
+  at: string;
+  actor: string;
+  type: EventType;
+  /** One line a person reads in `case show`. */
+  summary: string;
+  data: Record<string, unknown>;
+}
+
+export interface EvidenceInput {
+  /** A short name (`instance-metadata i-0abc`, `console-output`, `flow-logs 2026-05-01`). */
+  label: string;
+  /** Where the artifact is (a file path, an S3 URI) when it is not kept inline. */
+  path?: string;
+  /** The artifact itself, when small enough to keep in the store. */
+  content?: string | Buffer;
+  /** Required when only `path` is given and the caller already hashed it; computed from `content` otherwise. */
+  sha256?: string;
+  size?: number;
+  /** Where it came from (`ec2:DescribeInstances eu-west-1 111122223333`, `ssm:SendCommand i-0abc`). */
+  source: string;
+  /** When it was collected (default: now). */
+  collectedAt?: string;
+  planId?: string;
+  stepId?: string;
+  actor?: string;
+}
+
+export interface Evidence {
+  id: number;
+  caseId: string;
+  label: string;
+  path: string | null;
+  /** Inline content: UTF-8 text, or base64 when `encoding` says so. */
+  content: string | null;
+  encoding: "utf8" | "base64" | null;
+  sha256: string;
+  size: number | null;
+  source: string;
+  collectedAt: string;
+  recordedAt: string;
+  actor: string;
+  planId: string | null;
+  stepId: string | null;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  /** What happened (`case.created`, `case.status`, `journal.append`, `evidence.added`...). */
+  action: string;
+  caseId: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export type AuditVerification =
+  | { intact: true; entries: number; head: { seq: number; hash: string } | null }
+  | { intact: false; entries: number; firstBroken: { seq: number; reason: string }; head: { seq: number; hash: string } | null };
+
+export interface CaseFilter {
+  /** Default: the open statuses. */
+  status?: CaseStatus[];
+  /** Every status (overrides the open-only default when `status` is not given). */
+  all?: boolean;
+  /** Deadline strictly before this instant (ISO 8601). */
+  deadlineBefore?: string;
+  accountId?: string;
+  activityType?: ActivityType;
+  /** `null` lists unassigned cases. */
+  assignee?: string | null;
+  severity?: Severity;
+  needsLinking?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface IntakeInput {
+  notice: Notice;
+  verdict: Verdict;
+  /** The exact bytes received (hashed for dedupe and evidence) or their SHA-256 in hex. */
+  raw: Buffer | { sha256: string };
+  actor?: string;
+  /** When the desk received it (default: now); the receipt time when the notice has no Date. */
+  now?: Date;
+}
+
+export interface IntakeResult {
+  case: Case;
+  notice: StoredNotice;
+  /** True when this call opened the case. */
+  created: boolean;
+  /** True when the notice was already stored (same Message-ID or same bytes): nothing changed. */
+  duplicate: boolean;
+  joinedBy: JoinReason;
+}
+
+export interface ActorOpt {
+  actor?: string;
+  now?: Date;
+}
+
+export interface CaseStore extends JournalStore {
+  readonly dialect: "sqlite" | "postgres";
+  /** Where it is (a file path, or the PostgreSQL URL without its password). */
+  readonly location: string;
+
+  intake(input: IntakeInput): Promise<IntakeResult>;
+  getCase(id: string): Promise<Case | null>;
+  /** By desk id (any case) or AWS case number; throws UserError when nothing matches. */
+  requireCase(ref: string): Promise<Case>;
+  listCases(filter?: CaseFilter, page?: { limit?: number; after?: string | null }): Promise<Page<Case>>;
+  countByStatus(filter?: Omit<CaseFilter, "status" | "all">): Promise<Record<CaseStatus, number>>;
+
+  setStatus(id: string, to: CaseStatus, opts?: ActorOpt & { reason?: string }): Promise<Case>;
+  closeCase(id: string, opts?: ActorOpt & { reason?: string }): Promise<Case>;
+  reopenCase(id: string, opts?: ActorOpt & { reason?: string }): Promise<Case>;
+  assign(id: string, assignee: string | null, opts?: ActorOpt): Promise<Case>;
+  addNote(id: string, text: string, opts?: ActorOpt): Promise<TimelineEvent>;
+  setSeverity(id: string, severity: Severity | "derived", opts?: ActorOpt & { reason?: string }): Promise<Case>;
+  /** Sets the deadline by hand (AWS granted more time): may lengthen it, unlike notices. */
+  setDeadline(id: string, at: string, opts?: ActorOpt & { reason: string }): Promise<Case>;
+
+  /** Records an event that is not one of the above (resources found, reply drafted or sent, AWS's answer...). */
+  recordEvent(caseId: string, type: EventType, summary: string, data?: Record<string, unknown>, opts?: ActorOpt): Promise<TimelineEvent>;
+  timeline(caseId: string): Promise<TimelineEvent[]>;
+  notices(caseId: string): Promise<StoredNotice[]>;
+  addEvidence(caseId: string, input: EvidenceInput): Promise<Evidence>;
+  evidence(caseId: string): Promise<Evidence[]>;
+
+  /** Checks the whole chain; `anchor` (a seq and hash recorded elsewhere earlier) also catches a rewritten or truncated log. */
+  auditVerify(opts?: { batch?: number; anchor?: { seq: number; hash: string } }): Promise<AuditVerification>;
+  /** Appends entries of its own to the chain (the store's writes add theirs automatically). */
+  auditAppend(entries: { action: string; caseId?: string | null; data: Record<string, unknown> }[], opts?: ActorOpt): Promise<void>;
+  auditEntries(opts?: { caseId?: string; afterSeq?: number; limit?: number }): Promise<AuditEntry[]>;
+
+  /** Releases the connection (pool). */
+  destroy(): Promise<void>;
+}
