@@ -5,6 +5,7 @@
  * beside it, so the reply can say "isolated at T1, restored at T2" instead of claiming a change
  * that is no longer in place.
  */
+import type { ActionName } from "../execute/params.ts";
 import type { JournalEntry, Plan, Step } from "../execute/types.ts";
 
 export type StepStatus = "done" | "failed" | "skipped" | "in-progress" | "not-started";
@@ -116,40 +117,64 @@ function reasonOf(e: JournalEntry): string | null {
 }
 
 /**
- * The action in words AWS reads ("Stopped EC2 instance i-0abc"). Known actions get a sentence of
- * their own; anything else falls back to what the plan says the step changes, which the playbook
- * writes for a reviewer and is accurate by construction.
+ * The action in words AWS reads ("Stopped EC2 instance i-0abc"). Every action of the executor's
+ * vocabulary has a sentence, built from the step's exact parameters; a step of an action this
+ * table does not know falls back to what the plan says it changes (written for a reviewer, and
+ * accurate by construction).
  */
 export function describeStep(o: Pick<StepOutcome, "step" | "stepId">): string {
   const step = o.step;
   if (!step) return `Completed step ${o.stepId}`;
-  const id = step.target.id;
   const where = `${step.target.accountId}/${step.target.region}`;
-  const phrase = PHRASES[step.action];
-  if (phrase) return `${phrase(id, step)} (${where})`;
+  const phrase = PHRASES[step.action as ActionName];
+  if (phrase) return `${phrase(step.params, step.target.id)} (${where})`;
   const changes = step.changes.trim().replace(/\.$/, "");
   if (changes) return `${capitalise(changes)} (${where})`;
-  return `${capitalise(step.action.replace(/-/g, " "))} on ${id} (${where})`;
+  return `${capitalise(step.action.replace(/-/g, " "))} on ${step.target.id} (${where})`;
 }
 
-const PHRASES: Record<string, (id: string, step: Step) => string> = {
-  "capture-metadata": (id) => `Recorded the configuration and metadata of ${id} for the investigation`,
-  "protect-termination": (id) => `Enabled termination protection on ${id} so the evidence it holds is kept`,
-  "snapshot-volumes": (id) => `Took snapshots of the EBS volumes of ${id} for forensic analysis`,
-  "isolate-eni": (id) => `Isolated network interface ${id}: its security groups were replaced by one that allows no traffic`,
-  "isolate-instance": (id) => `Isolated EC2 instance ${id} from the network: its security groups were replaced by one that allows no traffic`,
-  "stop-instance": (id) => `Stopped EC2 instance ${id}`,
-  "detach-from-asg": (id) => `Detached ${id} from its Auto Scaling group so it is not replaced or put back into service`,
-  "deregister-targets": (id) => `Removed ${id} from its load balancer target groups`,
-  "deactivate-access-key": (id) => `Deactivated access key ${id}`,
-  "disable-access-key": (id) => `Deactivated access key ${id}`,
-  "attach-deny-policy": (id) => `Attached a deny-all policy to ${id}`,
-  "disassociate-address": (id) => `Disassociated public IP address ${id}`,
-  "block-public-access": (id) => `Blocked public access to S3 bucket ${id}`,
-  "disable-distribution": (id) => `Disabled CloudFront distribution ${id}`,
-  "revoke-ingress": (id) => `Removed the open inbound rules of security group ${id}`,
-  "network-acl-deny": (id) => `Added network ACL deny rules for the subnet of ${id}`,
-  "tag-resource": (id) => `Tagged ${id} as under investigation`,
+type Params = Record<string, unknown>;
+const str = (p: Params, k: string, fallback: string) => (typeof p[k] === "string" && p[k] ? (p[k] as string) : fallback);
+const list = (p: Params, k: string, fallback: string) => {
+  const v = p[k];
+  if (!Array.isArray(v) || v.length === 0) return fallback;
+  return v.map((x) => (typeof x === "string" ? x : typeof x === "object" && x && "id" in x ? String((x as { id: unknown }).id) : String(x))).join(", ");
+};
+const plural = (p: Params, k: string, one: string, many: string) => (Array.isArray(p[k]) && (p[k] as unknown[]).length > 1 ? many : one);
+/** `arn:aws:elasticloadbalancing:...:targetgroup/web/abc` -> `web`. */
+const tgName = (arn: string) => /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn;
+
+const PHRASES: { [A in ActionName]: (p: Params, id: string) => string } = {
+  "capture-metadata": (p, id) => `Recorded the configuration, user data and console output of instance ${str(p, "instanceId", id)} as evidence`,
+  "protect-termination": (p, id) => `Enabled termination protection on instance ${str(p, "instanceId", id)} so it is preserved for the investigation`,
+  "shutdown-stop": (p, id) => `Set instance ${str(p, "instanceId", id)} to stop rather than terminate when shut down from inside`,
+  "keep-volumes": (p, id) => `Set the volumes of instance ${str(p, "instanceId", id)} to be kept if it is terminated`,
+  "snapshot-volumes": (p, id) => {
+    const vols = list(p, "volumeIds", "");
+    return `Took snapshots of the EBS ${plural(p, "volumeIds", "volume", "volumes")}${vols ? ` ${vols}` : ""} of instance ${str(p, "instanceId", id)} for forensic analysis`;
+  },
+  "asg-suspend-processes": (p, id) => `Suspended the ${list(p, "processes", "scaling")} processes of Auto Scaling group ${str(p, "groupName", id)} so it does not replace the instance`,
+  "asg-protect-scale-in": (p, id) => `Protected ${list(p, "instanceIds", "the instance")} from scale-in in Auto Scaling group ${str(p, "groupName", id)}`,
+  "asg-lower-min": (p, id) => `Lowered the minimum size of Auto Scaling group ${str(p, "groupName", id)} to ${typeof p.minSize === "number" ? p.minSize : "allow taking the instance out"}`,
+  "asg-standby": (p, id) => `Took ${list(p, "instanceIds", "the instance")} out of service (standby) in Auto Scaling group ${str(p, "groupName", id)}`,
+  "asg-detach": (p, id) => `Detached ${list(p, "instanceIds", "the instance")} from Auto Scaling group ${str(p, "groupName", id)}`,
+  "deregister-targets": (p, id) => `Removed ${list(p, "targets", "the instance")} from load balancer target group ${tgName(str(p, "targetGroupArn", id))}`,
+  "deregister-classic": (p, id) => `Removed ${list(p, "instanceIds", "the instance")} from classic load balancer ${str(p, "loadBalancerName", id)}`,
+  "create-all-traffic-group": (p, id) => `Created a transitional security group in ${str(p, "vpcId", id)} so that existing connections are cut when the isolation group is applied`,
+  "create-isolation-group": (p, id) => `Created the isolation security group ${str(p, "groupName", id)} in ${str(p, "vpcId", id)}, which allows no traffic except our investigators' access`,
+  "isolate-eni": (p, id) => `Isolated network interface ${str(p, "networkInterfaceId", id)}${typeof p.instanceId === "string" ? ` of instance ${p.instanceId}` : ""}: its security groups were replaced by the isolation group`,
+  "nacl-deny": (p, id) => `Added deny rules to network ACL ${str(p, "networkAclId", id)}${Array.isArray(p.subnetIds) && p.subnetIds.length ? ` (subnets ${list(p, "subnetIds", "")})` : ""}`,
+  "stop-instance": (p, id) => `Stopped EC2 instance ${str(p, "instanceId", id)}`,
+  "tag-resources": (p, id) => `Tagged ${list(p, "resourceIds", id)} as under investigation`,
+  "revoke-open-ingress": (p, id) => `Removed the inbound rules of security group ${str(p, "groupId", id)} that were open to the internet`,
+  "close-web-ingress": (p, id) => `Closed public web access in security group ${str(p, "groupId", id)}`,
+  "block-smtp-egress": (p, id) => `Blocked outbound SMTP (port 25) in security group ${str(p, "groupId", id)}`,
+  "capture-bucket": (p, id) => `Recorded the reported objects of S3 bucket ${str(p, "bucketName", id)} as evidence`,
+  "block-bucket-public-access": (p, id) => `Blocked all public access to S3 bucket ${str(p, "bucketName", id)}`,
+  "capture-distribution": (p, id) => `Recorded the reported content of CloudFront distribution ${str(p, "distributionId", id)} as evidence`,
+  "disable-distribution": (p, id) => `Disabled CloudFront distribution ${str(p, "distributionId", id)}`,
+  "capture-key-usage": (p, id) => `Recorded the recent use of access key ${str(p, "accessKeyId", id)} from CloudTrail`,
+  "deactivate-access-key": (p, id) => `Deactivated access key ${str(p, "accessKeyId", id)}${typeof p.userName === "string" ? ` of IAM user ${p.userName}` : ""}`,
 };
 
 function capitalise(s: string): string {

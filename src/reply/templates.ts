@@ -52,7 +52,8 @@ export function loadTemplates(overrideDirs: string[] = []): TemplateSet {
         if (!st.isFile()) continue;
         if (st.size > MAX_TEMPLATE_BYTES) throw new TemplateError(`${path} is larger than ${MAX_TEMPLATE_BYTES} bytes`, prefix + m[1]!, 0);
         const name = prefix + m[1]!;
-        into.set(m[1]!, compile(name, readFileSync(path, "utf8")));
+        // Compiled under its path, so an error in an edited template names the file to fix.
+        into.set(m[1]!, compile(path, readFileSync(path, "utf8")));
         origins[name] = path;
       }
     }

@@ -80,12 +80,12 @@ export function makeCase(over: Partial<Case> = {}): Case {
   };
 }
 
-function step(id: string, action: string, targetId: string, changes: string, type = "ec2-instance"): Step {
+function step(id: string, action: string, targetId: string, changes: string, params: Record<string, unknown>, type = "ec2-instance"): Step {
   return {
     id,
     action,
     target: { accountId: ACCOUNT, region: "eu-west-1", type, id: targetId },
-    params: {},
+    params,
     calls: [],
     reason: "contain the reported host",
     changes,
@@ -106,10 +106,10 @@ export function makePlan(over: Partial<Plan> = {}): Plan {
     verdict: "authentic",
     summary: "Preserve and isolate the scanning instance.",
     steps: [
-      step("01-snapshot", "snapshot-volumes", "i-0a1b2c3d4e5f60718", "creates snapshots of vol-0aa11bb22cc33dd44"),
-      step("02-isolate", "isolate-eni", "eni-0f1e2d3c4b5a69788", "replaces sg-0123 on eni-0f1e2d3c4b5a69788 with sg-0iso", "network-interface"),
-      step("03-detach-asg", "detach-from-asg", "i-0a1b2c3d4e5f60718", "detaches the instance from web-asg"),
-      step("04-custom", "quarantine-web-root", "i-0a1b2c3d4e5f60718", "moves /var/www to a quarantine directory"),
+      step("01-snapshot", "snapshot-volumes", "i-0a1b2c3d4e5f60718", "creates snapshots of vol-0aa11bb22cc33dd44", { instanceId: "i-0a1b2c3d4e5f60718", volumeIds: ["vol-0aa11bb22cc33dd44"] }),
+      step("02-isolate", "isolate-eni", "eni-0f1e2d3c4b5a69788", "replaces sg-0123 on eni-0f1e2d3c4b5a69788 with sg-0iso", { networkInterfaceId: "eni-0f1e2d3c4b5a69788", instanceId: "i-0a1b2c3d4e5f60718" }, "network-interface"),
+      step("03-detach-asg", "asg-detach", "web-asg", "detaches the instance from web-asg", { groupName: "web-asg", instanceIds: ["i-0a1b2c3d4e5f60718"] }, "auto-scaling-group"),
+      step("04-custom", "quarantine-web-root", "i-0a1b2c3d4e5f60718", "moves /var/www to a quarantine directory", {}),
     ],
     refused: [],
     warnings: [],
