@@ -11,6 +11,9 @@
  * - Failures are CloudError (./errors.ts) with a kind a person can act on: access denied names the
  *   IAM action, throttling is retried inside the implementation before it surfaces.
  * - Lists are complete: implementations follow pagination.
+ * - Filters: in a query object an absent filter matches everything and a filter given as a list
+ *   matches its members, so an empty list matches nothing (never "everything"); a positional id
+ *   list that is empty returns nothing. Filters in one query all apply (AND), as AWS's do.
  */
 import type {
   AccessKey,
@@ -75,7 +78,8 @@ export interface CloudReader {
   regions(accountId: string): Promise<string[]>;
 
   describeInstances(scope: Scope, query: InstanceQuery): Promise<Instance[]>;
-  describeAddresses(scope: Scope, query: { publicIps?: string[]; allocationIds?: string[] }): Promise<ElasticIp[]>;
+  /** Elastic IPs; `instanceIds` / `networkInterfaceIds` are the `instance-id` / `network-interface-id` filters (every ENI of the instance). */
+  describeAddresses(scope: Scope, query: { publicIps?: string[]; allocationIds?: string[]; instanceIds?: string[]; networkInterfaceIds?: string[] }): Promise<ElasticIp[]>;
   describeNetworkInterfaces(scope: Scope, query: NetworkInterfaceQuery): Promise<NetworkInterface[]>;
   describeNatGateways(scope: Scope, query: { natGatewayIds?: string[]; vpcIds?: string[] }): Promise<NatGateway[]>;
   describeSecurityGroups(scope: Scope, groupIds: string[]): Promise<SecurityGroup[]>;
@@ -134,8 +138,11 @@ export interface CloudWriter {
   ): Promise<void>;
   /** Crash-consistent snapshots of every EBS volume of an instance (CreateSnapshots). */
   createSnapshots(scope: Scope, instanceId: string, opts: { description: string; tags: Tags }): Promise<{ snapshotId: string; volumeId: string }[]>;
+  /** The console output as text (AWS's base64 decoded), or null when there is none or no such instance. */
   getConsoleOutput(scope: Scope, instanceId: string): Promise<string | null>;
+  /** A JPEG, base64 as AWS returns it; null when not running or no such instance. */
   getConsoleScreenshot(scope: Scope, instanceId: string): Promise<string | null>;
+  /** User data, base64 as AWS returns it (it may be gzip or binary); null when none or no such instance. */
   getUserData(scope: Scope, instanceId: string): Promise<string | null>;
   stopInstances(scope: Scope, instanceIds: string[]): Promise<void>;
   startInstances(scope: Scope, instanceIds: string[]): Promise<void>;
