@@ -423,12 +423,15 @@ export class SqlCaseStore implements CaseStore {
     }
     const resources = noticeResources(notice).map((r) => r.toLowerCase());
     if (resources.length > 0) {
+      // Within the window of the case's span of notices, on either side (a backlog may be processed late).
       const since = iso(new Date(received).getTime() - JOIN_WINDOW_MS);
+      const until = iso(new Date(received).getTime() + JOIN_WINDOW_MS);
       const candidates = await trx
         .selectFrom("cases")
         .selectAll()
         .where("id", "in", (eb) => eb.selectFrom("case_refs").select("case_id").where("kind", "=", "resource").where("value", "in", resources))
         .where("last_notice_at", ">=", since)
+        .where("received_at", "<=", until)
         .orderBy("last_notice_at", "desc")
         .orderBy("id", "desc")
         .limit(50)

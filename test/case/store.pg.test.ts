@@ -1,0 +1,19 @@
+/**
+ * The store suite on a real PostgreSQL server (scripts/services.sh). No server, no pass: the
+ * harness throws, and every test fails with the reason.
+ */
+import { openStore } from "../../src/case/index.ts";
+import { freshSchema } from "./pg.ts";
+import { harnessFor, storeSuite } from "./store-suite.ts";
+
+storeSuite("PostgreSQL", async () => {
+  const schema = await freshSchema();
+  const store = await openStore({ url: schema.url });
+  return {
+    ...harnessFor(store),
+    async close() {
+      await store.destroy();
+      await schema.drop();
+    },
+  };
+});
