@@ -1,0 +1,254 @@
+/**
+ * STS, Organizations and DescribeRegions: who the caller is, which accounts it works in, how it
+ * gets into each (the caller's own account directly; others through a role, a profile, or an exact
+ * role ARN), and which regions each account has enabled.
+ */
+import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { paginateListAccounts } from "@aws-sdk/client-organizations";
+import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { CloudError } from "../errors.ts";
+import type { AccountInfo } from "../model.ts";
+import { allPages, GLOBAL, type AwsSession, type Purpose, type Reach } from "./session.ts";
+import { DEFAULTS, type AwsAccountEntry, type AwsPortOptions, type CredentialProvider } from "./options.ts";
+
+
+export interface Caller {
+  accountId: string;
+  arn: string;
+  /** `aws`, `aws-cn`, `aws-us-gov`: role ARNs are built in the caller's partition. */
+  partition: string;
+}
+
+type Credentials = Awaited<ReturnType<CredentialProvider>>;
+
+/** Refresh temporary credentials five minutes before they expire (the SDK's own margin). */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+/** Caches a credentials fetch until shortly before expiry; a failed fetch is retried next time. */
+function memoizeCredentials(fetch: () => Promise<Credentials>): CredentialProvider {
+  let current: Promise<Credentials> | undefined;
+  return async () => {
+    const pending = current;
+    if (pending) {
+      try {
+        const c = await pending;
+        if (!c.expiration || c.expiration.getTime() - Date.now() > REFRESH_MARGIN_MS) return c;
+      } catch {
+        // fall through: fetch again
+      }
+      if (current !== pending) return current!; // someone else already refreshed
+    }
+    current = fetch();
+    return current;
+  };
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+export class AccountDirectory implements Reach {
+  private callerPromise: Promise<Caller> | undefined;
+  private accountsPromise: Promise<AccountInfo[]> | undefined;
+  private readonly regionPromises = new Map<string, Promise<string[]>>();
+  private readonly regionsKnown = new Map<string, string[]>();
+  private readonly providers = new Map<string, CredentialProvider>();
+  private readonly entries: Map<string, AwsAccountEntry>;
+  private readonly excluded: Set<string>;
+
+  constructor(
+    private readonly session: AwsSession,
+    private readonly options: AwsPortOptions,
+  ) {
+    this.entries = new Map();
+    for (const a of options.accounts ?? []) {
+      const entry = typeof a === "string" ? { id: a } : a;
+      if (!ACCOUNT_ID.test(entry.id)) throw new CloudError("unknown-account", `"${entry.id}" is not an AWS account id (12 digits)`, { accountId: entry.id });
+      this.entries.set(entry.id, entry);
+    }
+    this.excluded = new Set(options.excludeAccounts ?? []);
+  }
+
+  /** GetCallerIdentity, once. It needs no IAM permission, so it doubles as the credentials check. */
+  caller(): Promise<Caller> {
+    this.callerPromise ??= (async () => {
+      const home = await this.session.homeRegion();
+      const out = await this.session.run("sts.GetCallerIdentity", { accountId: "caller", region: home, base: true }, (sts) =>
+        sts.send(new GetCallerIdentityCommand({})),
+      );
+      const arn = out.Arn ?? "";
+      return { accountId: out.Account ?? "", arn, partition: arn.split(":")[1] || "aws" };
+    })();
+    this.callerPromise.catch(() => (this.callerPromise = undefined));
+    return this.callerPromise;
+  }
+
+  /**
+   * The accounts to work in: listed in configuration, discovered through Organizations (active only),
+   * or else the caller's own. Excluded accounts are left out whatever lists them.
+   */
+  accounts(): Promise<AccountInfo[]> {
+    this.accountsPromise ??= (async () => {
+      const found = new Map<string, AccountInfo>();
+      for (const e of this.entries.values()) found.set(e.id, { accountId: e.id, ...(e.name ? { name: e.name } : {}), origin: "config" });
+      if (this.options.discoverAccounts) {
+        for (const a of await this.organizationAccounts()) if (!found.has(a.accountId)) found.set(a.accountId, a);
+      }
+      if (found.size === 0) {
+        const me = await this.caller();
+        found.set(me.accountId, { accountId: me.accountId, origin: "caller" });
+      }
+      return [...found.values()].filter((a) => !this.excluded.has(a.accountId));
+    })();
+    this.accountsPromise.catch(() => (this.accountsPromise = undefined));
+    return this.accountsPromise;
+  }
+
+  private async organizationAccounts(): Promise<AccountInfo[]> {
+    const me = await this.caller();
+    const pages = await this.session.run("organizations.ListAccounts", { accountId: me.accountId, region: GLOBAL, base: true }, (org) =>
+      allPages(paginateListAccounts, org, {}),
+    );
+    const out: AccountInfo[] = [];
+    for (const page of pages) {
+      for (const a of page.Accounts ?? []) {
+        // `State` replaces `Status` (retired in 2026); either says whether the account is usable.
+        const state = a.State ?? a.Status;
+        if (!a.Id || state !== "ACTIVE") continue;
+        out.push({ accountId: a.Id, ...(a.Name ? { name: a.Name } : {}), origin: "organizations" });
+      }
+    }
+    return out;
+  }
+
+  /** Throws unknown-account unless the account is one this port works in. */
+  async check(accountId: string): Promise<void> {
+    const list = await this.accounts();
+    if (list.some((a) => a.accountId === accountId)) return;
+    const known = list.map((a) => a.accountId).join(", ");
+    throw new CloudError(
+      "unknown-account",
+      `Account ${accountId} is not one abuse-desk works in (${known || "none"}). Add it to aws.accounts in the configuration` +
+        `${this.options.discoverAccounts ? "" : ", or turn on aws.organizations to discover the organization's accounts"}.`,
+      { accountId },
+    );
+  }
+
+  /**
+   * Enabled regions (DescribeRegions returns those opted in or not requiring opt-in), narrowed to
+   * aws.regions when configured. Read once per account.
+   */
+  regions(accountId: string): Promise<string[]> {
+    let p = this.regionPromises.get(accountId);
+    if (!p) {
+      p = (async () => {
+        await this.check(accountId);
+        const home = await this.session.homeRegion();
+        const out = await this.session.run("ec2.DescribeRegions", { accountId, region: home }, (ec2) =>
+          ec2.send(new DescribeRegionsCommand({ AllRegions: false })),
+        );
+        const enabled = (out.Regions ?? [])
+          .filter((r) => r.RegionName && (r.OptInStatus === undefined || r.OptInStatus !== "not-opted-in"))
+          .map((r) => r.RegionName!)
+          .sort();
+        this.regionsKnown.set(accountId, enabled);
+        const wanted = this.options.regions;
+        if (!wanted?.length) return enabled;
+        const disabled = wanted.filter((r) => !enabled.includes(r));
+        if (disabled.length === wanted.length) {
+          throw new CloudError(
+            "region-disabled",
+            `None of the configured regions (${wanted.join(", ")}) is enabled for account ${accountId}; enabled: ${enabled.join(", ")}.`,
+            { accountId, region: wanted[0] },
+          );
+        }
+        return wanted.filter((r) => enabled.includes(r));
+      })();
+      this.regionPromises.set(accountId, p);
+      p.catch(() => this.regionPromises.delete(accountId));
+    }
+    return p;
+  }
+
+  knownRegions(accountId: string): readonly string[] | undefined {
+    return this.regionsKnown.get(accountId);
+  }
+
+  /**
+   * How to get into an account for reads or writes. The caller's own account is used directly unless a
+   * separate containment role is configured for writes; an account with its own profile or role ARN
+   * uses that; any other assumes the configured role name in it.
+   */
+  async credentials(accountId: string, purpose: Purpose): Promise<{ key: string; provider: CredentialProvider }> {
+    await this.check(accountId);
+    const entry = this.entries.get(accountId);
+    const ar = this.options.assumeRole ?? {};
+    if (entry?.profile) return this.provider(`profile:${entry.profile}`, () => fromNodeProviderChain({ profile: entry.profile! }));
+    const me = await this.caller();
+    const roleName = purpose === "write" ? (ar.containmentRoleName ?? ar.roleName) : ar.roleName;
+    let roleArn = entry?.roleArn;
+    if (!roleArn) {
+      if (accountId === me.accountId && !(purpose === "write" && ar.containmentRoleName)) return { key: "base", provider: this.session.baseCredentials };
+      if (!roleName) {
+        throw new CloudError(
+          "unknown-account",
+          `No way into account ${accountId}: the credentials are for ${me.accountId}. Set aws.assumeRole.roleName ` +
+            `(a role in each account that trusts ${me.arn}), or a profile for the account in aws.accounts.`,
+          { accountId },
+        );
+      }
+      roleArn = `arn:${me.partition}:iam::${accountId}:role/${roleName.replace(/^\/+/, "")}`;
+    }
+    const arn = roleArn;
+    return this.provider(`role:${arn}`, () => this.assumeRoleProvider(accountId, arn, me));
+  }
+
+  private async provider(key: string, make: () => CredentialProvider): Promise<{ key: string; provider: CredentialProvider }> {
+    let provider = this.providers.get(key);
+    if (!provider) {
+      provider = make();
+      this.providers.set(key, provider);
+    }
+    // Fetch now rather than inside the first request: an AssumeRole refusal is reported as such,
+    // and every call after this one finds the credentials ready.
+    await provider();
+    return { key, provider };
+  }
+
+  private assumeRoleProvider(accountId: string, roleArn: string, me: Caller): CredentialProvider {
+    const ar = this.options.assumeRole ?? {};
+    return memoizeCredentials(async () => {
+      const home = await this.session.homeRegion();
+      try {
+        const out = await this.session.run("sts.AssumeRole", { accountId: me.accountId, region: home, base: true }, (sts) =>
+          sts.send(
+            new AssumeRoleCommand({
+              RoleArn: roleArn,
+              RoleSessionName: ar.sessionName ?? DEFAULTS.sessionName,
+              DurationSeconds: ar.durationSeconds ?? DEFAULTS.durationSeconds,
+              ...(ar.externalId ? { ExternalId: ar.externalId } : {}),
+            }),
+          ),
+        );
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
+        return {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+          ...(c.Expiration ? { expiration: new Date(c.Expiration) } : {}),
+          accountId,
+        };
+      } catch (err) {
+        if (err instanceof CloudError && err.kind === "access-denied") {
+          throw new CloudError(
+            "access-denied",
+            `Cannot assume ${roleArn} (sts:AssumeRole refused): the role's trust policy must allow ${me.arn}` +
+              `${ar.externalId ? " with the configured external id" : ""}, and ${me.arn} must be allowed sts:AssumeRole on it. See docs/aws.md.`,
+            { action: "sts:AssumeRole", accountId, code: err.code, cause: err },
+          );
+        }
+        throw err;
+      }
+    });
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The one table of what the AWS adapter calls and which IAM actions each call needs.
+ *
+ * Every SDK operation the adapter sends is listed in OPERATIONS (keyed `client.Operation`), and
+ * every port method lists the operations it may send in METHODS. Three things read this table:
+ * - error translation: an AccessDenied on `s3.GetPublicAccessBlock` names `s3:GetBucketPublicAccessBlock`;
+ * - the policy files: docs/iam/read-only-policy.json and docs/iam/containment-policy.json must name
+ *   exactly the actions of their side (test/cloud/aws/policy.test.ts runs every method under mocks,
+ *   records what was sent and compares);
+ * - people reading the code: what does `targetGroupsOf` cost me in permissions? Look here.
+ */
+import type { CloudPort } from "../port.ts";
+
+/** The SDK clients the adapter uses; the key is also the prefix of OPERATIONS keys. */
+export type ServiceKey =
+  | "ec2"
+  | "autoscaling"
+  | "elbv2"
+  | "elb"
+  | "iam"
+  | "sts"
+  | "organizations"
+  | "ssm"
+  | "cloudtrail"
+  | "s3"
+  | "cloudfront";
+
+/**
+ * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
+ * table exists (S3's public access block actions are named after the bucket, DeletePublicAccessBlock
+ * is authorised by the Put action, tag-on-create needs CreateTags, ListBuckets is ListAllMyBuckets).
+ * An empty list means AWS authorises the call without any permission (GetCallerIdentity).
+ */
+export const OPERATIONS = {
+  // STS, Organizations: reaching accounts
+  "sts.GetCallerIdentity": [],
+  "sts.AssumeRole": ["sts:AssumeRole"],
+  "sts.GetAccessKeyInfo": ["sts:GetAccessKeyInfo"],
+  "organizations.ListAccounts": ["organizations:ListAccounts"],
+
+  // EC2 reads
+  "ec2.DescribeRegions": ["ec2:DescribeRegions"],
+  "ec2.DescribeInstances": ["ec2:DescribeInstances"],
+  "ec2.DescribeAddresses": ["ec2:DescribeAddresses"],
+  "ec2.DescribeNetworkInterfaces": ["ec2:DescribeNetworkInterfaces"],
+  "ec2.DescribeNatGateways": ["ec2:DescribeNatGateways"],
+  "ec2.DescribeSecurityGroups": ["ec2:DescribeSecurityGroups"],
+  "ec2.DescribeSubnets": ["ec2:DescribeSubnets"],
+  "ec2.DescribeVpcs": ["ec2:DescribeVpcs"],
+  "ec2.DescribeNetworkAcls": ["ec2:DescribeNetworkAcls"],
+  "ec2.DescribeInstanceAttribute": ["ec2:DescribeInstanceAttribute"],
+  "ec2.DescribeSnapshots": ["ec2:DescribeSnapshots"],
+
+  // EC2 writes and evidence capture
+  "ec2.ModifyInstanceAttribute": ["ec2:ModifyInstanceAttribute"],
+  "ec2.CreateSnapshots": ["ec2:CreateSnapshots", "ec2:CreateTags"],
+  "ec2.GetConsoleOutput": ["ec2:GetConsoleOutput"],
+  "ec2.GetConsoleScreenshot": ["ec2:GetConsoleScreenshot"],
+  "ec2.StopInstances": ["ec2:StopInstances"],
+  "ec2.StartInstances": ["ec2:StartInstances"],
+  "ec2.CreateSecurityGroup": ["ec2:CreateSecurityGroup", "ec2:CreateTags"],
+  "ec2.AuthorizeSecurityGroupIngress": ["ec2:AuthorizeSecurityGroupIngress"],
+  "ec2.AuthorizeSecurityGroupEgress": ["ec2:AuthorizeSecurityGroupEgress"],
+  "ec2.RevokeSecurityGroupIngress": ["ec2:RevokeSecurityGroupIngress"],
+  "ec2.RevokeSecurityGroupEgress": ["ec2:RevokeSecurityGroupEgress"],
+  "ec2.ModifyNetworkInterfaceAttribute": ["ec2:ModifyNetworkInterfaceAttribute"],
+  "ec2.CreateTags": ["ec2:CreateTags"],
+  "ec2.CreateNetworkAclEntry": ["ec2:CreateNetworkAclEntry"],
+  "ec2.DeleteNetworkAclEntry": ["ec2:DeleteNetworkAclEntry"],
+
+  // Auto Scaling
+  "autoscaling.DescribeAutoScalingInstances": ["autoscaling:DescribeAutoScalingInstances"],
+  "autoscaling.DescribeAutoScalingGroups": ["autoscaling:DescribeAutoScalingGroups"],
+  "autoscaling.EnterStandby": ["autoscaling:EnterStandby"],
+  "autoscaling.ExitStandby": ["autoscaling:ExitStandby"],
+  "autoscaling.DetachInstances": ["autoscaling:DetachInstances"],
+  "autoscaling.AttachInstances": ["autoscaling:AttachInstances"],
+  "autoscaling.SuspendProcesses": ["autoscaling:SuspendProcesses"],
+  "autoscaling.ResumeProcesses": ["autoscaling:ResumeProcesses"],
+  "autoscaling.SetInstanceProtection": ["autoscaling:SetInstanceProtection"],
+  "autoscaling.UpdateAutoScalingGroup": ["autoscaling:UpdateAutoScalingGroup"],
+
+  // Elastic Load Balancing: v2 (ALB/NLB/GWLB) and classic share the IAM prefix
+  "elbv2.DescribeTargetGroups": ["elasticloadbalancing:DescribeTargetGroups"],
+  "elbv2.DescribeTargetHealth": ["elasticloadbalancing:DescribeTargetHealth"],
+  "elbv2.DescribeLoadBalancers": ["elasticloadbalancing:DescribeLoadBalancers"],
+  "elbv2.DescribeTags": ["elasticloadbalancing:DescribeTags"],
+  "elbv2.DeregisterTargets": ["elasticloadbalancing:DeregisterTargets"],
+  "elbv2.RegisterTargets": ["elasticloadbalancing:RegisterTargets"],
+  "elb.DescribeLoadBalancers": ["elasticloadbalancing:DescribeLoadBalancers"],
+  "elb.DescribeTags": ["elasticloadbalancing:DescribeTags"],
+  "elb.DeregisterInstancesFromLoadBalancer": ["elasticloadbalancing:DeregisterInstancesFromLoadBalancer"],
+  "elb.RegisterInstancesWithLoadBalancer": ["elasticloadbalancing:RegisterInstancesWithLoadBalancer"],
+
+  // IAM (global)
+  "iam.GetAccessKeyLastUsed": ["iam:GetAccessKeyLastUsed"],
+  "iam.ListAccessKeys": ["iam:ListAccessKeys"],
+  "iam.GetUser": ["iam:GetUser"],
+  "iam.ListAttachedUserPolicies": ["iam:ListAttachedUserPolicies"],
+  "iam.ListGroupsForUser": ["iam:ListGroupsForUser"],
+  "iam.UpdateAccessKey": ["iam:UpdateAccessKey"],
+
+  // Systems Manager, CloudTrail
+  "ssm.DescribeInstanceInformation": ["ssm:DescribeInstanceInformation"],
+  "cloudtrail.LookupEvents": ["cloudtrail:LookupEvents"],
+
+  // S3
+  "s3.ListBuckets": ["s3:ListAllMyBuckets"],
+  "s3.GetBucketLocation": ["s3:GetBucketLocation"],
+  "s3.GetPublicAccessBlock": ["s3:GetBucketPublicAccessBlock"],
+  "s3.GetBucketTagging": ["s3:GetBucketTagging"],
+  "s3.PutPublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
+  "s3.DeletePublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
+
+  // CloudFront (global)
+  "cloudfront.GetDistribution": ["cloudfront:GetDistribution"],
+  "cloudfront.ListTagsForResource": ["cloudfront:ListTagsForResource"],
+  "cloudfront.GetDistributionConfig": ["cloudfront:GetDistributionConfig"],
+  "cloudfront.UpdateDistribution": ["cloudfront:UpdateDistribution"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+/**
+ * Calls made to reach an account at all, before any method's own calls: who am I, which accounts,
+ * which regions, the role in the account. Every method may send these, so both policies carry them.
+ */
+export const REACH: readonly Operation[] = [
+  "sts.GetCallerIdentity",
+  "sts.AssumeRole",
+  "organizations.ListAccounts",
+  "ec2.DescribeRegions",
+];
+
+type Side = "read" | "write";
+
+/** Each port method: which side's policy covers it, and the operations it may send (besides REACH). */
+export const METHODS = {
+  // CloudReader
+  accounts: { side: "read", ops: [] },
+  regions: { side: "read", ops: [] },
+  describeInstances: { side: "read", ops: ["ec2.DescribeInstances"] },
+  describeAddresses: { side: "read", ops: ["ec2.DescribeAddresses"] },
+  describeNetworkInterfaces: { side: "read", ops: ["ec2.DescribeNetworkInterfaces"] },
+  describeNatGateways: { side: "read", ops: ["ec2.DescribeNatGateways"] },
+  describeSecurityGroups: { side: "read", ops: ["ec2.DescribeSecurityGroups"] },
+  describeSubnets: { side: "read", ops: ["ec2.DescribeSubnets", "ec2.DescribeNetworkAcls"] },
+  describeVpcs: { side: "read", ops: ["ec2.DescribeVpcs"] },
+  describeNetworkAcls: { side: "read", ops: ["ec2.DescribeNetworkAcls"] },
+  autoScalingGroupsOf: { side: "read", ops: ["autoscaling.DescribeAutoScalingInstances", "autoscaling.DescribeAutoScalingGroups"] },
+  describeAutoScalingGroups: { side: "read", ops: ["autoscaling.DescribeAutoScalingGroups"] },
+  targetGroupsOf: { side: "read", ops: ["elbv2.DescribeTargetGroups", "elbv2.DescribeTargetHealth"] },
+  describeLoadBalancers: {
+    side: "read",
+    ops: ["elbv2.DescribeLoadBalancers", "elbv2.DescribeTags", "elb.DescribeLoadBalancers", "elb.DescribeTags"],
+  },
+  findAccessKey: { side: "read", ops: ["sts.GetAccessKeyInfo", "iam.GetAccessKeyLastUsed", "iam.ListAccessKeys"] },
+  getIamUser: { side: "read", ops: ["iam.GetUser", "iam.ListAttachedUserPolicies", "iam.ListGroupsForUser"] },
+  ssmManagedInstances: { side: "read", ops: ["ssm.DescribeInstanceInformation"] },
+  lookupEvents: { side: "read", ops: ["cloudtrail.LookupEvents"] },
+  getBucket: { side: "read", ops: ["s3.ListBuckets", "s3.GetBucketLocation", "s3.GetPublicAccessBlock", "s3.GetBucketTagging"] },
+  getDistribution: { side: "read", ops: ["cloudfront.GetDistribution", "cloudfront.ListTagsForResource"] },
+
+  // Reads only containment makes (finding what it created before a crash): the containment policy's
+  describeSnapshots: { side: "write", ops: ["ec2.DescribeSnapshots"] },
+  findSecurityGroups: { side: "write", ops: ["ec2.DescribeSecurityGroups"] },
+
+  // CloudWriter
+  modifyInstanceAttribute: { side: "write", ops: ["ec2.ModifyInstanceAttribute"] },
+  createSnapshots: { side: "write", ops: ["ec2.CreateSnapshots"] },
+  getConsoleOutput: { side: "write", ops: ["ec2.GetConsoleOutput"] },
+  getConsoleScreenshot: { side: "write", ops: ["ec2.GetConsoleScreenshot"] },
+  getUserData: { side: "write", ops: ["ec2.DescribeInstanceAttribute"] },
+  stopInstances: { side: "write", ops: ["ec2.StopInstances"] },
+  startInstances: { side: "write", ops: ["ec2.StartInstances"] },
+  createSecurityGroup: { side: "write", ops: ["ec2.CreateSecurityGroup"] },
+  authorizeRules: { side: "write", ops: ["ec2.AuthorizeSecurityGroupIngress", "ec2.AuthorizeSecurityGroupEgress"] },
+  revokeRules: { side: "write", ops: ["ec2.RevokeSecurityGroupIngress", "ec2.RevokeSecurityGroupEgress"] },
+  setNetworkInterfaceGroups: { side: "write", ops: ["ec2.ModifyNetworkInterfaceAttribute"] },
+  createTags: { side: "write", ops: ["ec2.CreateTags"] },
+  createNetworkAclEntry: { side: "write", ops: ["ec2.CreateNetworkAclEntry"] },
+  deleteNetworkAclEntry: { side: "write", ops: ["ec2.DeleteNetworkAclEntry"] },
+  enterStandby: { side: "write", ops: ["autoscaling.EnterStandby"] },
+  exitStandby: { side: "write", ops: ["autoscaling.ExitStandby"] },
+  detachInstances: { side: "write", ops: ["autoscaling.DetachInstances"] },
+  attachInstances: { side: "write", ops: ["autoscaling.AttachInstances"] },
+  suspendProcesses: { side: "write", ops: ["autoscaling.SuspendProcesses"] },
+  resumeProcesses: { side: "write", ops: ["autoscaling.ResumeProcesses"] },
+  setInstanceProtection: { side: "write", ops: ["autoscaling.SetInstanceProtection"] },
+  updateAutoScalingGroup: { side: "write", ops: ["autoscaling.UpdateAutoScalingGroup"] },
+  deregisterTargets: { side: "write", ops: ["elbv2.DeregisterTargets"] },
+  registerTargets: { side: "write", ops: ["elbv2.RegisterTargets"] },
+  deregisterFromClassicLoadBalancer: { side: "write", ops: ["elb.DeregisterInstancesFromLoadBalancer"] },
+  registerWithClassicLoadBalancer: { side: "write", ops: ["elb.RegisterInstancesWithLoadBalancer"] },
+  putPublicAccessBlock: { side: "write", ops: ["s3.GetBucketLocation", "s3.PutPublicAccessBlock"] },
+  deletePublicAccessBlock: { side: "write", ops: ["s3.GetBucketLocation", "s3.DeletePublicAccessBlock"] },
+  setDistributionEnabled: { side: "write", ops: ["cloudfront.GetDistributionConfig", "cloudfront.UpdateDistribution"] },
+  setAccessKeyStatus: { side: "write", ops: ["iam.UpdateAccessKey"] },
+} as const satisfies Record<string, { side: Side; ops: readonly Operation[] }>;
+
+export type PortMethod = keyof typeof METHODS;
+
+// Every port method must be in the table: a method added to CloudPort without its row fails to compile.
+type Missing = Exclude<Exclude<keyof CloudPort, "label">, PortMethod>;
+const _everyMethodListed: [Missing] extends [never] ? true : Missing = true;
+void _everyMethodListed;
+
+/** The IAM actions an operation needs. */
+export function actionsOf(op: Operation): readonly string[] {
+  return OPERATIONS[op];
+}
+
+/** The action to name in an access-denied message for this operation. */
+export function primaryAction(op: Operation): string {
+  const [service, name] = op.split(".") as [string, string];
+  return OPERATIONS[op][0] ?? `${service}:${name}`;
+}
+
+/** Every IAM action one side of the port needs, sorted: what its policy file must name. */
+export function actionsForSide(side: Side): string[] {
+  const ops = new Set<Operation>(REACH);
+  for (const m of Object.values(METHODS)) if (m.side === side) for (const op of m.ops) ops.add(op);
+  const actions = new Set<string>();
+  for (const op of ops) for (const a of OPERATIONS[op]) actions.add(a);
+  return [...actions].sort();
+}

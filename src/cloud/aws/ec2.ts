@@ -1,0 +1,660 @@
+/**
+ * EC2: instances, addresses, ENIs, NAT gateways, security groups, subnets, VPCs, network ACLs,
+ * snapshots (reads); instance attributes, snapshots, console capture, start/stop, security groups
+ * and rules, ENI groups, tags, network ACL entries (writes).
+ *
+ * Queries by id first use AWS's id parameter; when AWS answers "does not exist" for a list of ids
+ * (InvalidInstanceID.NotFound and friends), the same query is made with the id *filter*, which
+ * returns the ones that do exist instead of failing the whole list.
+ */
+import {
+  AuthorizeSecurityGroupEgressCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateNetworkAclEntryCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotsCommand,
+  CreateTagsCommand,
+  DeleteNetworkAclEntryCommand,
+  DescribeAddressesCommand,
+  DescribeInstanceAttributeCommand,
+  GetConsoleOutputCommand,
+  GetConsoleScreenshotCommand,
+  ModifyInstanceAttributeCommand,
+  ModifyNetworkInterfaceAttributeCommand,
+  paginateDescribeInstances,
+  paginateDescribeNatGateways,
+  paginateDescribeNetworkAcls,
+  paginateDescribeNetworkInterfaces,
+  paginateDescribeSecurityGroups,
+  paginateDescribeSnapshots,
+  paginateDescribeSubnets,
+  paginateDescribeVpcs,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type Address as SdkAddress,
+  type Instance as SdkInstance,
+  type IpPermission,
+  type NatGateway as SdkNatGateway,
+  type NetworkAcl as SdkNetworkAcl,
+  type NetworkInterface as SdkNetworkInterface,
+  type SecurityGroup as SdkSecurityGroup,
+  type Snapshot as SdkSnapshot,
+  type Subnet as SdkSubnet,
+  type Vpc as SdkVpc,
+} from "@aws-sdk/client-ec2";
+import { CloudError } from "../errors.ts";
+import type {
+  ElasticIp,
+  Instance,
+  NatGateway,
+  NetworkAcl,
+  NetworkAclEntry,
+  NetworkInterface,
+  Scope,
+  SecurityGroup,
+  SgRule,
+  Snapshot,
+  Subnet,
+  Tags,
+  Vpc,
+} from "../model.ts";
+import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec } from "../port.ts";
+import { definedOnly, fromBase64, iso, splitFilters, tagFilters, tagList, tagsOf, type Filter } from "./convert.ts";
+import { isNotFound } from "./errors.ts";
+import { chunk } from "./limiter.ts";
+import { allPages, type AwsSession, type Purpose } from "./session.ts";
+
+type Ctx = { session: AwsSession; purpose: Purpose };
+const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
+
+/** Drops filters whose value list is undefined; returns null when a given list is empty (nothing can match). */
+function filters(spec: Record<string, readonly string[] | undefined>): Filter[] | null {
+  const out: Filter[] = [];
+  for (const [Name, values] of Object.entries(spec)) {
+    if (values === undefined) continue;
+    if (values.length === 0) return null;
+    out.push({ Name, Values: [...new Set(values)] });
+  }
+  return out;
+}
+
+/**
+ * Id parameter first; on NotFound, the id filter. A single id that does not exist is simply nothing.
+ * `byIds(undefined, filters)` must query without the id parameter.
+ */
+async function idsThenFilter<T>(
+  ids: readonly string[] | undefined,
+  idFilter: string,
+  extra: Filter[],
+  query: (ids: string[] | undefined, filters: Filter[]) => Promise<T[]>,
+): Promise<T[]> {
+  if (ids === undefined) return queryInFilterSets(undefined, extra, query);
+  const unique = [...new Set(ids)];
+  try {
+    // The id parameter takes up to 1000 ids; the filters beside it are split when too long.
+    const parts = await Promise.all(chunk(unique, 1000).map((part) => queryInFilterSets(part, extra, query)));
+    return parts.flat();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    if (unique.length === 1) return [];
+    return queryInFilterSets(undefined, [{ Name: idFilter, Values: unique }, ...extra], query);
+  }
+}
+
+async function queryInFilterSets<T>(ids: string[] | undefined, fs: Filter[], query: (ids: string[] | undefined, filters: Filter[]) => Promise<T[]>): Promise<T[]> {
+  const sets = splitFilters(fs);
+  const parts = await Promise.all(sets.map((set) => query(ids, set)));
+  return parts.flat();
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const t of items) if (!seen.has(key(t))) seen.set(key(t), t);
+  return [...seen.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+export function toInstance(i: SdkInstance): Instance {
+  const enis = [...(i.NetworkInterfaces ?? [])].sort(
+    (a, b) => (a.Attachment?.NetworkCardIndex ?? 0) - (b.Attachment?.NetworkCardIndex ?? 0) || (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0),
+  );
+  return definedOnly({
+    instanceId: i.InstanceId ?? "",
+    state: i.State?.Name ?? "unknown",
+    instanceType: i.InstanceType ?? "",
+    imageId: i.ImageId ?? "",
+    launchTime: iso(i.LaunchTime) ?? "",
+    availabilityZone: i.Placement?.AvailabilityZone ?? "",
+    vpcId: i.VpcId,
+    subnetId: i.SubnetId,
+    privateIpAddress: i.PrivateIpAddress,
+    publicIpAddress: i.PublicIpAddress,
+    keyName: i.KeyName,
+    // `Platform` is only ever "windows"; PlatformDetails names the OS family for every instance.
+    platform: i.PlatformDetails ?? i.Platform,
+    iamInstanceProfile: i.IamInstanceProfile?.Arn,
+    rootDeviceName: i.RootDeviceName,
+    blockDevices: (i.BlockDeviceMappings ?? [])
+      .filter((b) => b.Ebs?.VolumeId)
+      .map((b) => ({ deviceName: b.DeviceName ?? "", volumeId: b.Ebs!.VolumeId!, deleteOnTermination: b.Ebs?.DeleteOnTermination ?? false })),
+    networkInterfaceIds: enis.map((n) => n.NetworkInterfaceId ?? "").filter(Boolean),
+    securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
+    lifecycle: i.InstanceLifecycle as Instance["lifecycle"],
+    tags: tagsOf(i.Tags),
+  });
+}
+
+export async function describeInstances(ctx: Ctx, scope: Scope, q: InstanceQuery): Promise<Instance[]> {
+  const extra = filters({ "ip-address": q.publicIps, "private-ip-address": q.privateIps, "subnet-id": q.subnetIds });
+  if (extra === null || q.instanceIds?.length === 0) return [];
+  const found = await idsThenFilter(q.instanceIds, "instance-id", extra, (InstanceIds, Filters) =>
+    ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeInstances, ec2, definedOnly({ InstanceIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInstance)));
+    }),
+  );
+  return uniqueBy(found, (i) => i.instanceId);
+}
+
+export function toAddress(a: SdkAddress): ElasticIp {
+  return definedOnly({
+    publicIp: a.PublicIp ?? "",
+    allocationId: a.AllocationId ?? "",
+    domain: (a.Domain ?? "vpc") as ElasticIp["domain"],
+    associationId: a.AssociationId,
+    instanceId: a.InstanceId || undefined,
+    networkInterfaceId: a.NetworkInterfaceId,
+    privateIpAddress: a.PrivateIpAddress,
+    networkInterfaceOwnerId: a.NetworkInterfaceOwnerId,
+    tags: tagsOf(a.Tags),
+  });
+}
+
+export async function describeAddresses(ctx: Ctx, scope: Scope, q: { publicIps?: string[]; allocationIds?: string[] }): Promise<ElasticIp[]> {
+  if (q.publicIps?.length === 0 || q.allocationIds?.length === 0) return [];
+  const send = (input: { PublicIps?: string[]; AllocationIds?: string[]; Filters?: Filter[] }) =>
+    ctx.session.run("ec2.DescribeAddresses", target(ctx, scope), async (ec2) => {
+      // DescribeAddresses is not paginated: one answer holds every address of the region.
+      const out = await ec2.send(new DescribeAddressesCommand(definedOnly(input)));
+      return (out.Addresses ?? []).map(toAddress);
+    });
+  let found: ElasticIp[];
+  if (q.publicIps && q.allocationIds) {
+    // Both given: an address must match both, as EC2 filters combine.
+    found = await queryInFilterSets(undefined, [{ Name: "public-ip", Values: q.publicIps }, { Name: "allocation-id", Values: q.allocationIds }], (_ids, Filters) => send({ Filters }));
+  } else if (q.publicIps) {
+    found = await idsThenFilter(q.publicIps, "public-ip", [], (PublicIps, Filters) => send({ PublicIps, Filters: Filters.length ? Filters : undefined }));
+  } else if (q.allocationIds) {
+    found = await idsThenFilter(q.allocationIds, "allocation-id", [], (AllocationIds, Filters) => send({ AllocationIds, Filters: Filters.length ? Filters : undefined }));
+  } else {
+    found = await send({});
+  }
+  return uniqueBy(found, (a) => a.allocationId || a.publicIp);
+}
+
+export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
+  const privates = n.PrivateIpAddresses ?? [];
+  const associations = privates
+    .filter((p) => p.Association?.PublicIp)
+    .map((p) =>
+      definedOnly({
+        publicIp: p.Association!.PublicIp!,
+        privateIp: p.PrivateIpAddress ?? "",
+        allocationId: p.Association!.AllocationId,
+        ipOwnerId: p.Association!.IpOwnerId,
+      }),
+    );
+  // Some answers carry only the top-level association (the primary private IP's).
+  if (associations.length === 0 && n.Association?.PublicIp) {
+    associations.push(
+      definedOnly({ publicIp: n.Association.PublicIp, privateIp: n.PrivateIpAddress ?? "", allocationId: n.Association.AllocationId, ipOwnerId: n.Association.IpOwnerId }),
+    );
+  }
+  const att = n.Attachment;
+  return definedOnly({
+    networkInterfaceId: n.NetworkInterfaceId ?? "",
+    subnetId: n.SubnetId ?? "",
+    vpcId: n.VpcId ?? "",
+    availabilityZone: n.AvailabilityZone ?? "",
+    description: n.Description ?? "",
+    interfaceType: n.InterfaceType ?? "interface",
+    requesterManaged: n.RequesterManaged ?? false,
+    status: n.Status ?? "",
+    macAddress: n.MacAddress,
+    privateIpAddress: n.PrivateIpAddress ?? "",
+    privateIpAddresses: privates.map((p) => p.PrivateIpAddress ?? "").filter(Boolean),
+    ipv6Addresses: (n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address ?? "").filter(Boolean),
+    associations,
+    groupIds: (n.Groups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
+    attachment: att
+      ? definedOnly({
+          instanceId: att.InstanceId,
+          deviceIndex: att.DeviceIndex ?? 0,
+          attachmentId: att.AttachmentId ?? "",
+          deleteOnTermination: att.DeleteOnTermination ?? false,
+          status: att.Status ?? "",
+        })
+      : undefined,
+    sourceDestCheck: n.SourceDestCheck ?? true,
+    tags: tagsOf(n.TagSet),
+  });
+}
+
+export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: NetworkInterfaceQuery): Promise<NetworkInterface[]> {
+  const extra = filters({ "association.public-ip": q.publicIps, "attachment.instance-id": q.instanceIds });
+  if (extra === null || q.networkInterfaceIds?.length === 0) return [];
+  const found = await idsThenFilter(q.networkInterfaceIds, "network-interface-id", extra, (NetworkInterfaceIds, Filters) =>
+    ctx.session.run("ec2.DescribeNetworkInterfaces", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeNetworkInterfaces, ec2, definedOnly({ NetworkInterfaceIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => (p.NetworkInterfaces ?? []).map(toNetworkInterface));
+    }),
+  );
+  return uniqueBy(found, (n) => n.networkInterfaceId);
+}
+
+export function toNatGateway(g: SdkNatGateway): NatGateway {
+  return {
+    natGatewayId: g.NatGatewayId ?? "",
+    vpcId: g.VpcId ?? "",
+    subnetId: g.SubnetId ?? "",
+    state: g.State ?? "",
+    connectivityType: (g.ConnectivityType ?? "public") as NatGateway["connectivityType"],
+    addresses: (g.NatGatewayAddresses ?? []).map((a) =>
+      definedOnly({ publicIp: a.PublicIp, privateIp: a.PrivateIp ?? "", allocationId: a.AllocationId, networkInterfaceId: a.NetworkInterfaceId ?? "" }),
+    ),
+    tags: tagsOf(g.Tags),
+  };
+}
+
+export async function describeNatGateways(ctx: Ctx, scope: Scope, q: { natGatewayIds?: string[]; vpcIds?: string[] }): Promise<NatGateway[]> {
+  const extra = filters({ "vpc-id": q.vpcIds });
+  if (extra === null || q.natGatewayIds?.length === 0) return [];
+  const found = await idsThenFilter(q.natGatewayIds, "nat-gateway-id", extra, (NatGatewayIds, Filter) =>
+    ctx.session.run("ec2.DescribeNatGateways", target(ctx, scope), async (ec2) => {
+      // DescribeNatGateways spells its filter parameter in the singular.
+      const pages = await allPages(paginateDescribeNatGateways, ec2, definedOnly({ NatGatewayIds, Filter: Filter.length ? Filter : undefined }));
+      return pages.flatMap((p) => (p.NatGateways ?? []).map(toNatGateway));
+    }),
+  );
+  return uniqueBy(found, (g) => g.natGatewayId);
+}
+
+/** One SgRule per peer of each IpPermission (AWS groups several peers under one protocol and port range). */
+export function rulesOf(perms: IpPermission[] | undefined, direction: SgRule["direction"]): SgRule[] {
+  const out: SgRule[] = [];
+  for (const p of perms ?? []) {
+    const protocol = p.IpProtocol ?? "-1";
+    const ports = protocol === "-1" ? {} : definedOnly({ fromPort: p.FromPort, toPort: p.ToPort });
+    const base = { direction, protocol, ...ports };
+    for (const r of p.IpRanges ?? []) out.push(definedOnly({ ...base, cidrIpv4: r.CidrIp, description: r.Description }));
+    for (const r of p.Ipv6Ranges ?? []) out.push(definedOnly({ ...base, cidrIpv6: r.CidrIpv6, description: r.Description }));
+    for (const r of p.UserIdGroupPairs ?? []) out.push(definedOnly({ ...base, groupId: r.GroupId, description: r.Description }));
+    for (const r of p.PrefixListIds ?? []) out.push(definedOnly({ ...base, prefixListId: r.PrefixListId, description: r.Description }));
+  }
+  return out;
+}
+
+export function toSecurityGroup(g: SdkSecurityGroup): SecurityGroup {
+  return {
+    groupId: g.GroupId ?? "",
+    groupName: g.GroupName ?? "",
+    description: g.Description ?? "",
+    vpcId: g.VpcId ?? "",
+    rules: [...rulesOf(g.IpPermissions, "ingress"), ...rulesOf(g.IpPermissionsEgress, "egress")],
+    tags: tagsOf(g.Tags),
+  };
+}
+
+async function sendDescribeSecurityGroups(ctx: Ctx, scope: Scope, GroupIds: string[] | undefined, Filters: Filter[]): Promise<SecurityGroup[]> {
+  return ctx.session.run("ec2.DescribeSecurityGroups", target(ctx, scope), async (ec2) => {
+    const pages = await allPages(paginateDescribeSecurityGroups, ec2, definedOnly({ GroupIds, Filters: Filters.length ? Filters : undefined }));
+    return pages.flatMap((p) => (p.SecurityGroups ?? []).map(toSecurityGroup));
+  });
+}
+
+export async function describeSecurityGroups(ctx: Ctx, scope: Scope, groupIds: string[]): Promise<SecurityGroup[]> {
+  if (groupIds.length === 0) return [];
+  const found = await idsThenFilter(groupIds, "group-id", [], (ids, fs) => sendDescribeSecurityGroups(ctx, scope, ids, fs));
+  return uniqueBy(found, (g) => g.groupId);
+}
+
+export async function findSecurityGroups(ctx: Ctx, scope: Scope, q: { vpcId: string; groupNames?: string[]; tags?: Tags }): Promise<SecurityGroup[]> {
+  const fs = filters({ "vpc-id": [q.vpcId], "group-name": q.groupNames });
+  if (fs === null) return [];
+  const found = await queryInFilterSets(undefined, [...fs, ...tagFilters(q.tags)], (_ids, set) => sendDescribeSecurityGroups(ctx, scope, undefined, set));
+  return uniqueBy(found, (g) => g.groupId);
+}
+
+function toSubnet(s: SdkSubnet, networkAclId: string): Subnet {
+  return {
+    subnetId: s.SubnetId ?? "",
+    vpcId: s.VpcId ?? "",
+    cidrBlock: s.CidrBlock ?? "",
+    availabilityZone: s.AvailabilityZone ?? "",
+    networkAclId,
+    tags: tagsOf(s.Tags),
+  };
+}
+
+export async function describeSubnets(ctx: Ctx, scope: Scope, subnetIds: string[]): Promise<Subnet[]> {
+  if (subnetIds.length === 0) return [];
+  const raw = uniqueBy(
+    await idsThenFilter(subnetIds, "subnet-id", [], (SubnetIds, Filters) =>
+      ctx.session.run("ec2.DescribeSubnets", target(ctx, scope), async (ec2) => {
+        const pages = await allPages(paginateDescribeSubnets, ec2, definedOnly({ SubnetIds, Filters: Filters.length ? Filters : undefined }));
+        return pages.flatMap((p) => p.Subnets ?? []);
+      }),
+    ),
+    (s) => s.SubnetId ?? "",
+  );
+  if (raw.length === 0) return [];
+  // A subnet's network ACL is not on the subnet: it is the ACL whose associations name it (every
+  // subnet has exactly one, the VPC's default unless another is associated).
+  const acls = await sendDescribeNetworkAcls(ctx, scope, undefined, [{ Name: "association.subnet-id", Values: raw.map((s) => s.SubnetId!) }]);
+  const aclOf = new Map<string, string>();
+  for (const acl of acls) for (const id of acl.subnetIds) aclOf.set(id, acl.networkAclId);
+  const missingVpcs = [...new Set(raw.filter((s) => !aclOf.has(s.SubnetId!)).map((s) => s.VpcId!))];
+  if (missingVpcs.length) {
+    const defaults = await sendDescribeNetworkAcls(ctx, scope, undefined, [
+      { Name: "vpc-id", Values: missingVpcs },
+      { Name: "default", Values: ["true"] },
+    ]);
+    for (const s of raw) if (!aclOf.has(s.SubnetId!)) aclOf.set(s.SubnetId!, defaults.find((d) => d.vpcId === s.VpcId)?.networkAclId ?? "");
+  }
+  return raw.map((s) => toSubnet(s, aclOf.get(s.SubnetId!) ?? ""));
+}
+
+function toVpc(v: SdkVpc): Vpc {
+  return { vpcId: v.VpcId ?? "", cidrBlock: v.CidrBlock ?? "", isDefault: v.IsDefault ?? false, tags: tagsOf(v.Tags) };
+}
+
+export async function describeVpcs(ctx: Ctx, scope: Scope, vpcIds: string[]): Promise<Vpc[]> {
+  if (vpcIds.length === 0) return [];
+  const found = await idsThenFilter(vpcIds, "vpc-id", [], (VpcIds, Filters) =>
+    ctx.session.run("ec2.DescribeVpcs", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeVpcs, ec2, definedOnly({ VpcIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => (p.Vpcs ?? []).map(toVpc));
+    }),
+  );
+  return uniqueBy(found, (v) => v.vpcId);
+}
+
+export function toNetworkAcl(a: SdkNetworkAcl): NetworkAcl {
+  return {
+    networkAclId: a.NetworkAclId ?? "",
+    vpcId: a.VpcId ?? "",
+    isDefault: a.IsDefault ?? false,
+    subnetIds: (a.Associations ?? []).map((x) => x.SubnetId ?? "").filter(Boolean),
+    entries: (a.Entries ?? []).map((e) =>
+      definedOnly({
+        ruleNumber: e.RuleNumber ?? 0,
+        egress: e.Egress ?? false,
+        protocol: e.Protocol ?? "-1",
+        ruleAction: (e.RuleAction ?? "deny") as NetworkAclEntry["ruleAction"],
+        cidrBlock: e.CidrBlock,
+        ipv6CidrBlock: e.Ipv6CidrBlock,
+        portRange: e.PortRange ? { from: e.PortRange.From ?? 0, to: e.PortRange.To ?? 65535 } : undefined,
+      }),
+    ),
+    tags: tagsOf(a.Tags),
+  };
+}
+
+async function sendDescribeNetworkAcls(ctx: Ctx, scope: Scope, NetworkAclIds: string[] | undefined, Filters: Filter[]): Promise<NetworkAcl[]> {
+  return ctx.session.run("ec2.DescribeNetworkAcls", target(ctx, scope), async (ec2) => {
+    const pages = await allPages(paginateDescribeNetworkAcls, ec2, definedOnly({ NetworkAclIds, Filters: Filters.length ? Filters : undefined }));
+    return pages.flatMap((p) => (p.NetworkAcls ?? []).map(toNetworkAcl));
+  });
+}
+
+export async function describeNetworkAcls(ctx: Ctx, scope: Scope, q: { subnetIds?: string[]; networkAclIds?: string[] }): Promise<NetworkAcl[]> {
+  const extra = filters({ "association.subnet-id": q.subnetIds });
+  if (extra === null || q.networkAclIds?.length === 0) return [];
+  const found = await idsThenFilter(q.networkAclIds, "network-acl-id", extra, (ids, fs) => sendDescribeNetworkAcls(ctx, scope, ids, fs));
+  return uniqueBy(found, (a) => a.networkAclId);
+}
+
+function toSnapshot(s: SdkSnapshot): Snapshot {
+  return {
+    snapshotId: s.SnapshotId ?? "",
+    volumeId: s.VolumeId ?? "",
+    state: s.State ?? "",
+    startTime: iso(s.StartTime) ?? "",
+    description: s.Description ?? "",
+    tags: tagsOf(s.Tags),
+  };
+}
+
+export async function describeSnapshots(ctx: Ctx, scope: Scope, q: { snapshotIds?: string[]; tags?: Tags }): Promise<Snapshot[]> {
+  if (q.snapshotIds?.length === 0) return [];
+  const found = await idsThenFilter(q.snapshotIds, "snapshot-id", tagFilters(q.tags), (SnapshotIds, Filters) =>
+    ctx.session.run("ec2.DescribeSnapshots", target(ctx, scope), async (ec2) => {
+      // OwnerIds=self: without it DescribeSnapshots lists every public snapshot in the region.
+      const pages = await allPages(paginateDescribeSnapshots, ec2, definedOnly({ OwnerIds: ["self"], SnapshotIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => (p.Snapshots ?? []).map(toSnapshot));
+    }),
+  );
+  return uniqueBy(found, (s) => s.snapshotId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes and evidence capture: each is one call (or one batch of one call)
+
+export type InstanceAttributeChange =
+  | { disableApiTermination: boolean }
+  | { instanceInitiatedShutdownBehavior: "stop" | "terminate" }
+  | { blockDeviceDeleteOnTermination: { deviceName: string; deleteOnTermination: boolean }[] };
+
+export async function modifyInstanceAttribute(ctx: Ctx, scope: Scope, instanceId: string, change: InstanceAttributeChange): Promise<void> {
+  // ModifyInstanceAttribute changes one attribute per call.
+  let input;
+  if ("disableApiTermination" in change) input = { InstanceId: instanceId, DisableApiTermination: { Value: change.disableApiTermination } };
+  else if ("instanceInitiatedShutdownBehavior" in change)
+    input = { InstanceId: instanceId, InstanceInitiatedShutdownBehavior: { Value: change.instanceInitiatedShutdownBehavior } };
+  else
+    input = {
+      InstanceId: instanceId,
+      BlockDeviceMappings: change.blockDeviceDeleteOnTermination.map((b) => ({ DeviceName: b.deviceName, Ebs: { DeleteOnTermination: b.deleteOnTermination } })),
+    };
+  await ctx.session.run("ec2.ModifyInstanceAttribute", target(ctx, scope), (ec2) => ec2.send(new ModifyInstanceAttributeCommand(input)));
+}
+
+export async function createSnapshots(ctx: Ctx, scope: Scope, instanceId: string, opts: { description: string; tags: Tags }): Promise<{ snapshotId: string; volumeId: string }[]> {
+  const out = await ctx.session.run("ec2.CreateSnapshots", target(ctx, scope), (ec2) =>
+    ec2.send(
+      new CreateSnapshotsCommand({
+        // Every volume, boot included, at one point in time (crash-consistent across volumes).
+        InstanceSpecification: { InstanceId: instanceId, ExcludeBootVolume: false },
+        Description: opts.description,
+        TagSpecifications: [{ ResourceType: "snapshot", Tags: tagList(opts.tags) }],
+        // The volume's own tags (owner, team) travel with the evidence.
+        CopyTagsFromSource: "volume",
+      }),
+    ),
+  );
+  return (out.Snapshots ?? []).map((s) => ({ snapshotId: s.SnapshotId ?? "", volumeId: s.VolumeId ?? "" }));
+}
+
+export async function getConsoleOutput(ctx: Ctx, scope: Scope, instanceId: string): Promise<string | null> {
+  const send = (latest: boolean) =>
+    ctx.session.run("ec2.GetConsoleOutput", target(ctx, scope), (ec2) =>
+      ec2.send(new GetConsoleOutputCommand(latest ? { InstanceId: instanceId, Latest: true } : { InstanceId: instanceId })),
+    );
+  let out;
+  try {
+    // Latest: the live buffer (Nitro instances); older instance types only keep the last snapshot of it.
+    out = await send(true);
+  } catch (err) {
+    if (!(err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "InvalidParameterCombination" || err.code === "InvalidParameter"))) throw err;
+    out = await send(false);
+  }
+  return out.Output ? fromBase64(out.Output) : null;
+}
+
+export async function getConsoleScreenshot(ctx: Ctx, scope: Scope, instanceId: string): Promise<string | null> {
+  try {
+    const out = await ctx.session.run("ec2.GetConsoleScreenshot", target(ctx, scope), (ec2) =>
+      // WakeUp would send a keystroke to the instance: evidence is taken without touching it.
+      ec2.send(new GetConsoleScreenshotCommand({ InstanceId: instanceId, WakeUp: false })),
+    );
+    return out.ImageData ?? null;
+  } catch (err) {
+    // Not every instance type (or a stopped instance) can take a screenshot: no screenshot, not a failure.
+    if (err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "IncorrectInstanceState")) return null;
+    throw err;
+  }
+}
+
+/** The instance's user data, base64 as AWS stores it (it may be gzip or any bytes), or null. */
+export async function getUserData(ctx: Ctx, scope: Scope, instanceId: string): Promise<string | null> {
+  const out = await ctx.session.run("ec2.DescribeInstanceAttribute", target(ctx, scope), (ec2) =>
+    ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: "userData" })),
+  );
+  return out.UserData?.Value ?? null;
+}
+
+export async function stopInstances(ctx: Ctx, scope: Scope, instanceIds: string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  // A plain stop: no Force (it skips the OS flush), no Hibernate (it needs setup at launch).
+  await ctx.session.run("ec2.StopInstances", target(ctx, scope), (ec2) => ec2.send(new StopInstancesCommand({ InstanceIds: instanceIds })));
+}
+
+export async function startInstances(ctx: Ctx, scope: Scope, instanceIds: string[]): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await ctx.session.run("ec2.StartInstances", target(ctx, scope), (ec2) => ec2.send(new StartInstancesCommand({ InstanceIds: instanceIds })));
+}
+
+export async function createSecurityGroup(ctx: Ctx, scope: Scope, spec: { vpcId: string; groupName: string; description: string; tags: Tags }): Promise<string> {
+  const out = await ctx.session.run("ec2.CreateSecurityGroup", target(ctx, scope), (ec2) =>
+    ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: spec.groupName,
+        Description: spec.description,
+        VpcId: spec.vpcId,
+        TagSpecifications: [{ ResourceType: "security-group", Tags: tagList(spec.tags) }],
+      }),
+    ),
+  );
+  if (!out.GroupId) throw new CloudError("invalid", `CreateSecurityGroup ${spec.groupName} returned no group id`, { ...scope, action: "CreateSecurityGroup" });
+  return out.GroupId;
+}
+
+const PORTLESS_ALL = new Set(["-1", "all"]);
+const ICMP = new Set(["icmp", "1", "icmpv6", "58"]);
+const TCP_UDP = new Set(["tcp", "udp", "6", "17"]);
+
+/** One IpPermission per rule: exact, and a failure names the rule that failed. */
+export function ipPermission(rule: RuleSpec, withDescription: boolean): IpPermission {
+  const p: IpPermission = { IpProtocol: PORTLESS_ALL.has(rule.protocol) ? "-1" : rule.protocol };
+  const unset = (n: number | undefined) => n === undefined || n === -1;
+  if (TCP_UDP.has(rule.protocol)) {
+    // AWS wants a range for TCP/UDP; "all ports" is 0-65535.
+    p.FromPort = unset(rule.fromPort) ? 0 : rule.fromPort;
+    p.ToPort = unset(rule.toPort) ? 65535 : rule.toPort;
+  } else if (ICMP.has(rule.protocol)) {
+    // For ICMP the "ports" are type and code; -1 means all.
+    p.FromPort = rule.fromPort ?? -1;
+    p.ToPort = rule.toPort ?? -1;
+  }
+  const d = withDescription && rule.description ? { Description: rule.description } : {};
+  if (rule.cidrIpv4) p.IpRanges = [{ CidrIp: rule.cidrIpv4, ...d }];
+  else if (rule.cidrIpv6) p.Ipv6Ranges = [{ CidrIpv6: rule.cidrIpv6, ...d }];
+  else if (rule.groupId) p.UserIdGroupPairs = [{ GroupId: rule.groupId, ...d }];
+  else if (rule.prefixListId) p.PrefixListIds = [{ PrefixListId: rule.prefixListId, ...d }];
+  else throw new CloudError("invalid", `security group rule without a peer (CIDR, group or prefix list): ${JSON.stringify(rule)}`);
+  return p;
+}
+
+type RuleOp = "ec2.AuthorizeSecurityGroupIngress" | "ec2.AuthorizeSecurityGroupEgress" | "ec2.RevokeSecurityGroupIngress" | "ec2.RevokeSecurityGroupEgress";
+
+async function sendRules(ctx: Ctx, scope: Scope, op: RuleOp, groupId: string, perms: IpPermission[]): Promise<void> {
+  const input = { GroupId: groupId, IpPermissions: perms };
+  await ctx.session.run(op, target(ctx, scope), (ec2) => {
+    switch (op) {
+      case "ec2.AuthorizeSecurityGroupIngress":
+        return ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
+      case "ec2.AuthorizeSecurityGroupEgress":
+        return ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
+      case "ec2.RevokeSecurityGroupIngress":
+        return ec2.send(new RevokeSecurityGroupIngressCommand(input));
+      case "ec2.RevokeSecurityGroupEgress":
+        return ec2.send(new RevokeSecurityGroupEgressCommand(input));
+    }
+  });
+}
+
+/**
+ * Adds or removes rules: one call per direction holding every rule of it. AWS refuses the whole
+ * call when one rule is already there (authorize) or not there (revoke, older APIs); the call is then
+ * repeated rule by rule, skipping those, so a resumed plan reaches the same end state.
+ */
+async function changeRules(ctx: Ctx, scope: Scope, groupId: string, rules: RuleSpec[], mode: "authorize" | "revoke"): Promise<void> {
+  const already = mode === "authorize" ? "InvalidPermission.Duplicate" : "InvalidPermission.NotFound";
+  for (const direction of ["ingress", "egress"] as const) {
+    const mine = rules.filter((r) => r.direction === direction);
+    if (mine.length === 0) continue;
+    const op = `ec2.${mode === "authorize" ? "Authorize" : "Revoke"}SecurityGroup${direction === "ingress" ? "Ingress" : "Egress"}` as RuleOp;
+    const perms = mine.map((r) => ipPermission(r, mode === "authorize"));
+    try {
+      await sendRules(ctx, scope, op, groupId, perms);
+    } catch (err) {
+      if (!(err instanceof CloudError && err.code === already)) throw err;
+      if (perms.length === 1) continue;
+      for (const p of perms) {
+        try {
+          await sendRules(ctx, scope, op, groupId, [p]);
+        } catch (e) {
+          if (!(e instanceof CloudError && e.code === already)) throw e;
+        }
+      }
+    }
+  }
+}
+
+export const authorizeRules = (ctx: Ctx, scope: Scope, groupId: string, rules: RuleSpec[]) => changeRules(ctx, scope, groupId, rules, "authorize");
+export const revokeRules = (ctx: Ctx, scope: Scope, groupId: string, rules: RuleSpec[]) => changeRules(ctx, scope, groupId, rules, "revoke");
+
+export async function setNetworkInterfaceGroups(ctx: Ctx, scope: Scope, networkInterfaceId: string, groupIds: string[]): Promise<void> {
+  await ctx.session.run("ec2.ModifyNetworkInterfaceAttribute", target(ctx, scope), (ec2) =>
+    ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: networkInterfaceId, Groups: groupIds })),
+  );
+}
+
+export async function createTags(ctx: Ctx, scope: Scope, resourceIds: string[], tags: Tags): Promise<void> {
+  if (resourceIds.length === 0 || Object.keys(tags).length === 0) return;
+  for (const Resources of chunk(resourceIds, 1000)) {
+    await ctx.session.run("ec2.CreateTags", target(ctx, scope), (ec2) => ec2.send(new CreateTagsCommand({ Resources, Tags: tagList(tags) })));
+  }
+}
+
+export async function createNetworkAclEntry(ctx: Ctx, scope: Scope, networkAclId: string, e: NetworkAclEntry): Promise<void> {
+  const icmp = e.protocol === "1" || e.protocol === "58";
+  await ctx.session.run("ec2.CreateNetworkAclEntry", target(ctx, scope), (ec2) =>
+    ec2.send(
+      new CreateNetworkAclEntryCommand(
+        definedOnly({
+          NetworkAclId: networkAclId,
+          RuleNumber: e.ruleNumber,
+          Egress: e.egress,
+          Protocol: e.protocol,
+          RuleAction: e.ruleAction,
+          CidrBlock: e.cidrBlock,
+          Ipv6CidrBlock: e.ipv6CidrBlock,
+          PortRange: e.portRange ? { From: e.portRange.from, To: e.portRange.to } : undefined,
+          // ICMP entries need a type and code; the model has none, so all of them.
+          IcmpTypeCode: icmp ? { Type: -1, Code: -1 } : undefined,
+        }),
+      ),
+    ),
+  );
+}
+
+export async function deleteNetworkAclEntry(ctx: Ctx, scope: Scope, networkAclId: string, e: { ruleNumber: number; egress: boolean }): Promise<void> {
+  await ctx.session.run("ec2.DeleteNetworkAclEntry", target(ctx, scope), (ec2) =>
+    ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: networkAclId, RuleNumber: e.ruleNumber, Egress: e.egress })),
+  );
+}
