@@ -1,0 +1,172 @@
+/**
+ * Configuration for sending mail (replies to AWS and e-mail notifications): the `smtp:` and
+ * `reply:` sections of `config.yaml` in the data directory (or the file `ABUSE_DESK_CONFIG` names),
+ * with environment variables winning over the file. A secret is never written in the file: write
+ * `env:NAME` and the value is read from that environment variable. docs/reply.md lists every key.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { dataHome } from "../case/db/connect.ts";
+import { UserError } from "../errors.ts";
+
+export type Env = Record<string, string | undefined>;
+
+/** The parsed configuration file (an empty object when there is none) and where it was read. */
+export interface ConfigDocument {
+  path: string | null;
+  data: Record<string, unknown>;
+}
+
+export function configPath(env: Env = process.env, home?: string): string {
+  return env.ABUSE_DESK_CONFIG || join(dataHome(home ?? env.ABUSE_DESK_HOME), "config.yaml");
+}
+
+/** Reads the configuration file; a missing default file is no configuration, a missing named one is an error. */
+export function readConfigDocument(env: Env = process.env, home?: string): ConfigDocument {
+  const path = configPath(env, home);
+  if (!existsSync(path)) {
+    if (env.ABUSE_DESK_CONFIG) throw new UserError(`${path}: no such configuration file (ABUSE_DESK_CONFIG)`, { exitCode: 66 });
+    return { path: null, data: {} };
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new UserError(`${path}: not valid YAML (${(err as Error).message.split("\n")[0]})`, { exitCode: 78, cause: err });
+  }
+  if (data === null || data === undefined) return { path, data: {} };
+  if (typeof data !== "object" || Array.isArray(data)) throw new UserError(`${path}: the configuration must be a mapping of sections (smtp:, reply:, notify:)`, { exitCode: 78 });
+  return { path, data: data as Record<string, unknown> };
+}
+
+/** `env:NAME` -> the variable's value (an error when unset); anything else as written. */
+export function secretValue(value: string | undefined, env: Env, where: string): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.trim());
+  if (!m) return value;
+  const v = env[m[1]!];
+  if (v === undefined || v === "") throw new UserError(`${where}: environment variable ${m[1]} is not set`, { exitCode: 78 });
+  return v;
+}
+
+/** Validates one section with zod, turning problems into a UserError that names the key. */
+export function parseSection<T extends z.ZodType>(schema: T, value: unknown, doc: ConfigDocument, section: string): z.output<T> {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = [section, ...issue.path.map(String)].join(".");
+  throw new UserError(`${doc.path ?? "configuration"}: ${key}: ${issue.message}`, { exitCode: 78 });
+}
+
+// --- smtp ------------------------------------------------------------------------------------
+
+const SmtpSchema = z
+  .object({
+    url: z.string().optional(),
+    host: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    secure: z.boolean().optional(),
+    requireTLS: z.boolean().optional(),
+    rejectUnauthorized: z.boolean().optional(),
+    user: z.string().optional(),
+    pass: z.string().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465). */
+  secure: boolean;
+  /** Refuse to send unless the server offers STARTTLS: incident details never cross a network in clear. */
+  requireTLS: boolean;
+  rejectUnauthorized: boolean;
+  auth: { user: string; pass: string } | null;
+  timeoutMs: number;
+}
+
+/**
+ * The SMTP server, or null when none is configured. `ABUSE_DESK_SMTP_URL` (`smtp://` or `smtps://`,
+ * credentials in the URL) or `ABUSE_DESK_SMTP_HOST` / `_PORT` / `_USER` / `_PASS` / `_SECURE` win
+ * over the file. TLS is required except to a loopback relay (a local MTA that forwards the mail).
+ */
+export function smtpSettings(doc: ConfigDocument, env: Env = process.env): SmtpSettings | null {
+  const file = parseSection(SmtpSchema, doc.data.smtp, doc, "smtp");
+  const url = env.ABUSE_DESK_SMTP_URL || secretValue(file.url, env, "smtp.url");
+  let host = env.ABUSE_DESK_SMTP_HOST || file.host;
+  let port = env.ABUSE_DESK_SMTP_PORT ? Number(env.ABUSE_DESK_SMTP_PORT) : file.port;
+  let secure = env.ABUSE_DESK_SMTP_SECURE ? /^(1|true|yes)$/i.test(env.ABUSE_DESK_SMTP_SECURE) : file.secure;
+  let user = env.ABUSE_DESK_SMTP_USER || file.user;
+  let pass = env.ABUSE_DESK_SMTP_PASS || secretValue(file.pass, env, "smtp.pass");
+  if (url) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new UserError("the SMTP URL is not a URL (smtp://user:password@host:587)", { exitCode: 78 });
+    }
+    if (u.protocol !== "smtp:" && u.protocol !== "smtps:") throw new UserError(`the SMTP URL must start with smtp:// or smtps://, not ${u.protocol}//`, { exitCode: 78 });
+    host ??= u.hostname.replace(/^\[|\]$/g, "");
+    secure ??= u.protocol === "smtps:";
+    port ??= u.port ? Number(u.port) : secure ? 465 : 587;
+    user ??= u.username ? decodeURIComponent(u.username) : undefined;
+    pass ??= u.password ? decodeURIComponent(u.password) : undefined;
+  }
+  if (!host) return null;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UserError(`SMTP port ${port} is not a port number`, { exitCode: 78 });
+  secure ??= port === 465;
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/i.test(host);
+  return {
+    host,
+    port: port ?? (secure ? 465 : 587),
+    secure,
+    requireTLS: file.requireTLS ?? !loopback,
+    rejectUnauthorized: file.rejectUnauthorized ?? true,
+    auth: user ? { user, pass: pass ?? "" } : null,
+    timeoutMs: file.timeoutMs ?? 30_000,
+  };
+}
+
+// --- reply -----------------------------------------------------------------------------------
+
+const ReplySchema = z
+  .object({
+    from: z.string().optional(),
+    cc: z.array(z.string()).optional(),
+    awsAddresses: z.array(z.string()).optional(),
+    templates: z.string().optional(),
+    signature: z.object({ name: z.string().optional(), team: z.string().optional(), organisation: z.string().optional() }).strict().optional(),
+    ses: z.object({ region: z.string().optional(), configurationSet: z.string().optional() }).strict().optional(),
+  })
+  .strict();
+
+export interface ReplySettings {
+  /** The From of replies (`Security <security@example.com>`): the address AWS's notices went to. */
+  from: string | null;
+  /** Copies to your own team (never to a third party). */
+  cc: string[];
+  awsAddresses: string[];
+  /** Directories whose templates override the shipped ones, first wins. */
+  templateDirs: string[];
+  signature: { name?: string; team?: string; organisation?: string };
+  ses: { region?: string; configurationSet?: string };
+}
+
+export function replySettings(doc: ConfigDocument, env: Env = process.env, home?: string): ReplySettings {
+  const r = parseSection(ReplySchema, doc.data.reply, doc, "reply");
+  const dirs: string[] = [];
+  if (r.templates) dirs.push(r.templates);
+  const homeDir = join(dataHome(home ?? env.ABUSE_DESK_HOME), "templates", "reply");
+  if (existsSync(homeDir) && !dirs.includes(homeDir)) dirs.push(homeDir);
+  return {
+    from: env.ABUSE_DESK_REPLY_FROM || r.from || null,
+    cc: r.cc ?? [],
+    awsAddresses: r.awsAddresses ?? [],
+    templateDirs: dirs,
+    signature: r.signature ?? {},
+    ses: { region: env.ABUSE_DESK_SES_REGION || r.ses?.region, configurationSet: r.ses?.configurationSet },
+  };
+}
