@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { afterAll } from "vitest";
 
 const script = fileURLToPath(new URL("../../scripts/services.sh", import.meta.url));
 let started: { url: string; dir: string } | null = null;
@@ -25,15 +26,17 @@ export function pgUrl(): string {
   const dir = /ABUSE_DESK_PG_DIR='([^']+)'/.exec(out)?.[1];
   if (!url || !dir) throw new Error(`scripts/services.sh start printed no DATABASE_URL_TEST: ${out}`);
   started = { url, dir };
-  process.on("exit", () => {
-    try {
-      execFileSync("bash", [script, "stop"], { stdio: "ignore", env: { ...process.env, ABUSE_DESK_PG_DIR: dir } });
-    } catch {
-      // best effort; services.sh reaps dead clusters on its next start
-    }
-  });
   return url;
 }
+
+// A server this file started is stopped when the file's tests end (vitest ends its workers
+// without an exit event, so a process.on("exit") hook would leak the cluster).
+afterAll(() => {
+  if (!started) return;
+  const { dir } = started;
+  started = null;
+  execFileSync("bash", [script, "stop"], { stdio: "ignore", env: { ...process.env, ABUSE_DESK_PG_DIR: dir } });
+});
 
 /** A new, empty schema for one test, and the URL that makes it the default (search_path). */
 export async function freshSchema(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -68,7 +68,14 @@ function redact(url: string): string {
 export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   const target = describeTarget(opts);
   const conn = target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts);
-  if (opts.migrate !== false) await migrateToLatest(conn);
+  if (opts.migrate !== false) {
+    try {
+      await migrateToLatest(conn);
+    } catch (err) {
+      await conn.db.destroy();
+      throw err;
+    }
+  }
   return conn;
 }
 
@@ -121,6 +128,9 @@ function busy(err: unknown, file: string): unknown {
 async function connectPostgres(url: string, location: string): Promise<Connection> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection that the server drops (restart, failover) must not crash the process: the
+  // pool replaces it, and the next query reports any real problem.
+  pool.on("error", () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -1,0 +1,164 @@
+/**
+ * Migrations, forward only, on both dialects: from an empty database, and from every earlier
+ * version with data in it (the loop walks `migrationNames()`, so a new migration adds its cases).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql, type Kysely } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/case/index.ts";
+import { connect, migrate, type Connection, type OpenOptions } from "../../src/case/db/connect.ts";
+import { migrationNames } from "../../src/case/db/migrations.ts";
+import { makeNotice, makeVerdict, raw } from "./fixtures.ts";
+import { freshSchema } from "./pg.ts";
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- seeds write the schema as it was at their version */
+/** Data as a user of each version would have it, written with that version's tables. */
+const seeds: Record<string, (db: Kysely<any>) => Promise<void>> = {
+  "0001-cases-notices-journal": async (db) => {
+    const t = "2026-03-01T10:00:00.000Z";
+    await db
+      .insertInto("cases")
+      .values({
+        id: "AD-2026-0001",
+        status: "contained",
+        is_open: 1,
+        status_before_close: null,
+        severity: "medium",
+        severity_source: "derived",
+        activity_type: "port_scan",
+        aws_case_number: "31415926535",
+        account_id: "111122223333",
+        account_ids: '["111122223333"]',
+        resources: '["i-0old"]',
+        regions: '["us-east-1"]',
+        verdict: "authentic",
+        subject: "old case",
+        assignee: "alice",
+        deadline_at: "2026-03-02T10:00:00.000Z",
+        deadline_basis: "default",
+        deadline_text: null,
+        needs_linking: 0,
+        notice_count: 1,
+        received_at: t,
+        last_notice_at: t,
+        created_at: t,
+        updated_at: t,
+        closed_at: null,
+        resolution: null,
+      })
+      .execute();
+    await db.insertInto("case_counters").values({ year: 2026, last: 1 }).execute();
+    await db.insertInto("case_refs").values({ case_id: "AD-2026-0001", kind: "aws-case", value: "31415926535" }).execute();
+    await db
+      .insertInto("timeline")
+      .values({ case_id: "AD-2026-0001", at: t, actor: "intake", type: "notice-received", summary: "old notice", data: "{}" })
+      .execute();
+    await db
+      .insertInto("plans")
+      .values({ id: "plan-old", case_id: "AD-2026-0001", created_at: t, saved_at: t, playbook: "compromised-host", plan_json: '{"id":"plan-old","steps":[]}' })
+      .execute();
+    await db.insertInto("journal").values({ plan_id: "plan-old", step_id: null, phase: "started", at: t, actor: "executor", before_json: '{"x":1}', after_json: null, error: null, detail_json: null }).execute();
+  },
+};
+
+interface Target {
+  options(): Promise<OpenOptions>;
+}
+
+function suite(name: string, target: Target) {
+  describe(`migrations on ${name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const c of cleanups.splice(0)) await c();
+    });
+
+    async function fresh(): Promise<OpenOptions> {
+      return target.options();
+    }
+
+    async function executed(conn: Connection): Promise<string[]> {
+      const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(conn.db);
+      return rows.rows.map((r) => r.name);
+    }
+
+    it("builds the latest schema from an empty database", async () => {
+      const opts = await fresh();
+      const store = await openStore(opts);
+      cleanups.push(() => store.destroy());
+      const conn = await connect({ ...opts, migrate: false });
+      cleanups.push(() => conn.db.destroy());
+      expect(await executed(conn)).toEqual(migrationNames());
+      const r = await store.intake({ notice: makeNotice(), verdict: makeVerdict(), raw: Buffer.from("x") });
+      expect(r.case.id).toMatch(/^AD-\d{4}-0001$/);
+      expect((await store.auditVerify()).intact).toBe(true);
+      // Opening again is a no-op.
+      const again = await openStore(opts);
+      await again.destroy();
+      expect(await executed(conn)).toEqual(migrationNames());
+    });
+
+    const names = migrationNames();
+    for (const [i, version] of names.slice(0, -1).entries()) {
+      it(`upgrades a database at ${version} (with data) to the latest`, async () => {
+        const opts = await fresh();
+        const conn = await connect({ ...opts, migrate: false });
+        cleanups.push(() => conn.db.destroy());
+        await migrate(conn, (m) => m.migrateTo(version));
+        expect(await executed(conn)).toEqual(names.slice(0, i + 1));
+        for (const v of names.slice(0, i + 1)) await seeds[v]?.(conn.db);
+
+        const store = await openStore(opts);
+        cleanups.push(() => store.destroy());
+        expect(await executed(conn)).toEqual(names);
+        const old = await store.requireCase("AD-2026-0001");
+        expect(old).toMatchObject({ status: "contained", assignee: "alice", awsCaseNumber: "31415926535", accountIds: ["111122223333"] });
+        expect(await store.entries("plan-old")).toMatchObject([{ planId: "plan-old", phase: "started", before: { x: 1 } }]);
+        // The old case keeps working: a follow-up joins it, the counter continues, the chain starts.
+        const n = makeNotice({ kind: "follow_up", caseNumber: "31415926535-2" });
+        const joined = await store.intake({ notice: n, verdict: makeVerdict(), raw: raw(n), now: new Date("2026-03-01T12:00:00Z") });
+        expect(joined).toMatchObject({ joinedBy: "case-number", case: { id: "AD-2026-0001", noticeCount: 2 } });
+        const other = await store.intake({ notice: makeNotice({ instanceIds: ["i-0new"], publicIps: [] }), verdict: makeVerdict(), raw: Buffer.from("y"), now: new Date("2026-03-01T12:00:00Z") });
+        expect(other.case.id).toBe("AD-2026-0002");
+        expect((await store.timeline("AD-2026-0001")).map((e) => e.summary)[0]).toBe("old notice");
+        expect((await store.auditVerify()).intact).toBe(true);
+      });
+    }
+
+    it("refuses a database written by a newer version, and names the problem", async () => {
+      const opts = await fresh();
+      const store = await openStore(opts);
+      cleanups.push(() => store.destroy());
+      const conn = await connect({ ...opts, migrate: false });
+      cleanups.push(() => conn.db.destroy());
+      await sql`insert into kysely_migration (name, timestamp) values ('9999-from-the-future', '2030-01-01T00:00:00.000Z')`.execute(conn.db);
+      await expect(openStore(opts)).rejects.toThrow(/written by a newer abuse-desk/);
+    });
+  });
+}
+
+suite("SQLite", {
+  async options() {
+    const home = mkdtempSync(join(tmpdir(), "abuse-desk-mig-"));
+    onTestFinishedCleanup(() => rmSync(home, { recursive: true, force: true }));
+    return { home, url: join(home, "cases.db") };
+  },
+});
+
+suite("PostgreSQL", {
+  async options() {
+    const schema = await freshSchema();
+    onTestFinishedCleanup(() => schema.drop());
+    return { url: schema.url };
+  },
+});
+
+// Cleanups that must run after the stores are closed (dropping a schema, removing a directory).
+const late: (() => unknown)[] = [];
+function onTestFinishedCleanup(fn: () => unknown) {
+  late.push(fn);
+}
+afterEach(async () => {
+  for (const fn of late.splice(0)) await fn();
+});
