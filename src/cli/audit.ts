@@ -1,0 +1,68 @@
+/**
+ * `abuse-desk audit verify`: checks the hash chain of the audit log; `abuse-desk audit log`: prints it.
+ * Exit status of verify: 0 intact, 65 broken (with the first broken entry and why).
+ */
+import type { Command } from "commander";
+import { UserError } from "../errors.ts";
+import { colors, printJson } from "./io.ts";
+
+async function withStore<T>(fn: (store: import("../case/types.ts").CaseStore) => Promise<T>): Promise<T> {
+  const { openStore } = await import("../case/index.ts");
+  const store = await openStore();
+  try {
+    return await fn(store);
+  } finally {
+    await store.destroy();
+  }
+}
+
+function parseAnchor(text: string): { seq: number; hash: string } {
+  const m = /^(\d+):([0-9a-f]{64})$/i.exec(text.trim());
+  if (!m) throw new UserError(`--anchor: expected SEQ:SHA256 (as printed by an earlier verify), not ${text}`, { exitCode: 64 });
+  return { seq: Number(m[1]), hash: m[2]!.toLowerCase() };
+}
+
+export function register(program: Command): void {
+  const cmd = program.command("audit").description("The append-only, hash-chained audit log of every change to the case store");
+
+  cmd
+    .command("verify")
+    .description("Check the audit chain: intact, or the first broken entry and why")
+    .option("--anchor <seq:hash>", "also check against a head recorded earlier (catches a rewritten or truncated log)")
+    .option("--json", "print JSON: { intact, entries, head, firstBroken? }")
+    .action(async (o: { anchor?: string; json?: boolean }) => {
+      const anchor = o.anchor ? parseAnchor(o.anchor) : undefined;
+      const { r, location } = await withStore(async (s) => ({ r: await s.auditVerify({ anchor }), location: s.location }));
+      if (o.json) printJson(r);
+      else if (r.intact) {
+        process.stdout.write(`${colors.green("audit chain intact")}: ${r.entries} entries in ${location}\n`);
+        if (r.head) process.stdout.write(`head ${r.head.seq}:${r.head.hash}\n${colors.dim("(keep this head elsewhere; `audit verify --anchor` with it later also catches a rewritten or truncated log)")}\n`);
+      } else {
+        process.stdout.write(`${colors.bold(colors.red("audit chain BROKEN"))} at entry ${r.firstBroken.seq}: ${r.firstBroken.reason}\n`);
+        process.stdout.write(`${r.entries} entries before it verify; ${location}\n`);
+      }
+      if (!r.intact) process.exitCode = 65;
+    });
+
+  cmd
+    .command("log")
+    .description("Print audit entries, oldest first")
+    .option("--case <id>", "only this case's entries")
+    .option("--after <seq>", "entries after this sequence number", "0")
+    .option("--limit <n>", "how many", "100")
+    .option("--json", "print JSON")
+    .action(async (o: { case?: string; after: string; limit: string; json?: boolean }) => {
+      const after = Number(o.after);
+      const limit = Number(o.limit);
+      if (!Number.isInteger(after) || after < 0) throw new UserError(`--after: a sequence number, not ${o.after}`, { exitCode: 64 });
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UserError(`--limit: 1 to 100000, not ${o.limit}`, { exitCode: 64 });
+      const entries = await withStore(async (s) => {
+        const caseId = o.case ? (await s.requireCase(o.case)).id : undefined;
+        return s.auditEntries({ caseId, afterSeq: after, limit });
+      });
+      if (o.json) return printJson(entries);
+      for (const e of entries) {
+        process.stdout.write(`${String(e.seq).padStart(6)}  ${e.at}  ${e.action.padEnd(26)} ${(e.caseId ?? "-").padEnd(13)} ${e.actor}  ${colors.dim(e.hash.slice(0, 16))}\n`);
+      }
+    });
+}

@@ -1,0 +1,241 @@
+/**
+ * `abuse-desk case list|show|assign|note|status|close|reopen`: the cases in the store.
+ * The store is the one DATABASE_URL names, else SQLite in $ABUSE_DESK_HOME (or ~/.abuse-desk).
+ */
+import { Argument, type Command, Option } from "commander";
+import { UserError } from "../errors.ts";
+import { colors, printJson } from "./io.ts";
+import type { Case, CaseFilter, CaseStatus, CaseStore, Severity, TimelineEvent } from "../case/types.ts";
+
+const STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
+
+async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  const { openStore } = await import("../case/index.ts");
+  const store = await openStore();
+  try {
+    return await fn(store);
+  } finally {
+    await store.destroy();
+  }
+}
+
+function list(value: string, allowed: string[], what: string): string[] {
+  const items = value
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const i of items) if (!allowed.includes(i)) throw new UserError(`unknown ${what} ${i}; one of ${allowed.join(", ")}`, { exitCode: 64 });
+  return items;
+}
+
+const severityColor: Record<Severity, (s: string) => string> = {
+  critical: (s) => colors.bold(colors.red(s)),
+  high: colors.red,
+  medium: colors.yellow,
+  low: colors.dim,
+};
+
+function deadlineCell(c: Case, now: Date, timeLeft: (at: string, now: Date) => string): string {
+  const left = timeLeft(c.deadline.at, now);
+  if (c.status === "resolved" || c.status === "closed") return colors.dim(c.deadline.at.slice(0, 16).replace("T", " "));
+  const ms = new Date(c.deadline.at).getTime() - now.getTime();
+  const paint = ms < 0 ? (s: string) => colors.bold(colors.red(s)) : ms < 4 * 3600_000 ? colors.yellow : (s: string) => s;
+  return paint(`${c.deadline.at.slice(0, 16).replace("T", " ")}Z (${left})`);
+}
+
+export function register(program: Command): void {
+  const cmd = program.command("case").description("List, show and update cases (the store: DATABASE_URL, else SQLite in $ABUSE_DESK_HOME or ~/.abuse-desk)");
+
+  cmd
+    .command("list")
+    .description("Open cases, deadline first (filters combine)")
+    .option("--status <list>", `only these statuses, comma-separated (${STATUSES.join(", ")})`)
+    .option("--all", "every status, resolved and closed included")
+    .option("--deadline-before <time>", "deadline before this time (ISO 8601)")
+    .option("--deadline-within <duration>", "deadline within this long from now (90m, 4h, 2d), overdue included")
+    .option("--account <id>", "cases naming this AWS account")
+    .option("--activity <type>", "this activity type (port_scan, dos, ...)")
+    .option("--assignee <name>", "assigned to this person")
+    .option("--unassigned", "nobody assigned")
+    .addOption(new Option("--severity <level>", "this severity").choices(SEVERITIES))
+    .option("--needs-linking", "follow-ups that matched no case")
+    .option("--limit <n>", "cases per page (1-1000)", "50")
+    .option("--after <cursor>", "the next page (the cursor the previous page printed)")
+    .option("--json", "print JSON: { items, next }")
+    .action(async (o: Record<string, string | boolean | undefined>) => {
+      const { parseDuration, timeLeft } = await import("../case/format.ts");
+      const { ACTIVITY_TYPES } = await import("../notice/types.ts");
+      const filter: CaseFilter = {};
+      if (typeof o.status === "string") filter.status = list(o.status, STATUSES, "status") as CaseStatus[];
+      if (o.all) filter.all = true;
+      const now = new Date();
+      const before: string[] = [];
+      if (typeof o.deadlineBefore === "string") {
+        const t = new Date(o.deadlineBefore);
+        if (Number.isNaN(t.getTime())) throw new UserError(`--deadline-before: not a time: ${o.deadlineBefore}`, { exitCode: 64, hint: "ISO 8601, like 2026-05-04T18:00Z" });
+        before.push(t.toISOString());
+      }
+      if (typeof o.deadlineWithin === "string") before.push(new Date(now.getTime() + parseDuration(o.deadlineWithin)).toISOString());
+      if (before.length) filter.deadlineBefore = before.sort()[0];
+      if (typeof o.account === "string") filter.accountId = o.account.trim();
+      if (typeof o.activity === "string") filter.activityType = list(o.activity, [...ACTIVITY_TYPES], "activity type")[0] as CaseFilter["activityType"];
+      if (o.unassigned && typeof o.assignee === "string") throw new UserError("--assignee and --unassigned contradict each other", { exitCode: 64 });
+      if (typeof o.assignee === "string") filter.assignee = o.assignee;
+      if (o.unassigned) filter.assignee = null;
+      if (typeof o.severity === "string") filter.severity = o.severity as Severity;
+      if (o.needsLinking) filter.needsLinking = true;
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UserError(`--limit: a whole number from 1 to 1000, not ${String(o.limit)}`, { exitCode: 64 });
+
+      const page = await withStore((s) => s.listCases(filter, { limit, after: typeof o.after === "string" ? o.after : null }));
+      if (o.json) return printJson(page);
+      if (page.items.length === 0) {
+        process.stdout.write(`no cases${filter.all || filter.status ? "" : " open"} match\n`);
+        return;
+      }
+      const { default: Table } = await import("cli-table3");
+      const table = new Table({
+        head: ["CASE", "STATUS", "SEVERITY", "ACTIVITY", "ACCOUNT", "DEADLINE", "ASSIGNEE", "AWS CASE"],
+        style: { head: [], border: [], compact: true },
+        chars: { top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "", left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  " },
+      });
+      for (const c of page.items) {
+        table.push([
+          c.id + (c.needsLinking ? colors.yellow(" *") : ""),
+          c.status,
+          severityColor[c.severity](c.severity),
+          c.activityType,
+          c.accountId ?? "-",
+          deadlineCell(c, now, timeLeft),
+          c.assignee ?? colors.dim("-"),
+          c.awsCaseNumber ?? "-",
+        ]);
+      }
+      process.stdout.write(table.toString() + "\n");
+      if (page.items.some((c) => c.needsLinking)) process.stdout.write(colors.dim("* a follow-up that matched no case: link it to the case it belongs to\n"));
+      if (page.next) process.stdout.write(colors.dim(`more: abuse-desk case list ... --after ${page.next}\n`));
+    });
+
+  cmd
+    .command("show")
+    .description("A case: facts, verdict, deadline and time left, notices, plans, evidence, timeline")
+    .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
+    .option("--json", "print JSON: { case, notices, plans, evidence, timeline }")
+    .action(async (ref: string, o: { json?: boolean }) => {
+      const { timeLeft } = await import("../case/format.ts");
+      const data = await withStore(async (s) => {
+        const c = await s.requireCase(ref);
+        const [notices, plans, evidence, timeline] = await Promise.all([s.notices(c.id), s.plansForCase(c.id), s.evidence(c.id), s.timeline(c.id)]);
+        return { case: c, notices, plans, evidence, timeline };
+      });
+      if (o.json) return printJson(data);
+      const c = data.case;
+      const now = new Date();
+      const out: string[] = [];
+      const row = (label: string, value: string) => out.push(`  ${colors.dim(label.padEnd(12))}${value}`);
+      out.push(`${colors.bold(c.id)}  ${c.status}  ${severityColor[c.severity](c.severity)}${c.severitySource === "manual" ? colors.dim(" (set by hand)") : ""}${c.needsLinking ? colors.yellow("  needs linking") : ""}`);
+      if (c.subject) row("subject", c.subject);
+      row("activity", c.activityType);
+      row("AWS case", c.awsCaseNumber ?? "-");
+      row("accounts", c.accountIds.join(", ") || "-");
+      row("resources", c.resources.join(", ") || "-");
+      row("regions", c.regions.join(", ") || "-");
+      const verdictPaint = c.verdict === "authentic" ? colors.green : c.verdict === "unverified" ? colors.yellow : colors.red;
+      row("verdict", verdictPaint(c.verdict));
+      const open = c.status !== "resolved" && c.status !== "closed";
+      row("deadline", `${c.deadline.at} (${c.deadline.basis}${c.deadline.text ? `: ${c.deadline.text}` : ""})${open ? `, ${timeLeft(c.deadline.at, now)}` : ""}`);
+      row("assignee", c.assignee ?? "-");
+      row("received", `${c.receivedAt}${c.noticeCount > 1 ? `, ${c.noticeCount} notices, last ${c.lastNoticeAt}` : ""}`);
+      if (c.closedAt) row(c.status, `${c.closedAt}${c.resolution ? `: ${c.resolution}` : ""}`);
+
+      out.push("", colors.bold("Notices"));
+      for (const n of data.notices) {
+        out.push(`  #${n.id} ${n.receivedAt} ${n.kind} ${n.activityType} ${n.verdict}${n.caseNumber ? ` [${n.caseNumber}]` : ""}  ${colors.dim(n.joinedBy)}`);
+        if (n.subject) out.push(`     ${colors.dim(n.subject)}`);
+      }
+      if (data.plans.length) {
+        out.push("", colors.bold("Plans"));
+        for (const p of data.plans) out.push(`  ${p.id} (${p.playbook}): ${p.steps.length} steps${p.refused.length ? `, ${p.refused.length} refused` : ""}`);
+      }
+      if (data.evidence.length) {
+        out.push("", colors.bold("Evidence"));
+        for (const e of data.evidence) out.push(`  ${e.label}  sha256:${e.sha256}  ${colors.dim(`${e.source}, ${e.collectedAt}${e.path ? `, ${e.path}` : ""}`)}`);
+      }
+      out.push("", colors.bold("Timeline"));
+      for (const e of data.timeline) out.push(`  ${e.at.slice(0, 19).replace("T", " ")}Z  ${eventLabel(e)}  ${e.summary}  ${colors.dim(e.actor)}`);
+      process.stdout.write(out.join("\n") + "\n");
+    });
+
+  cmd
+    .command("assign")
+    .description("Assign a case to someone (or --unassign)")
+    .argument("<case>", "case id")
+    .argument("[assignee]", "who takes it")
+    .option("--unassign", "nobody")
+    .option("--json", "print the case as JSON")
+    .action(async (ref: string, who: string | undefined, o: { unassign?: boolean; json?: boolean }) => {
+      if (!who && !o.unassign) throw new UserError("say who: abuse-desk case assign CASE NAME (or --unassign)", { exitCode: 64 });
+      if (who && o.unassign) throw new UserError("give a name or --unassign, not both", { exitCode: 64 });
+      const c = await withStore((s) => s.assign(ref, o.unassign ? null : who!));
+      done(c, o.json, c.assignee ? `${c.id} assigned to ${c.assignee}` : `${c.id} unassigned`);
+    });
+
+  cmd
+    .command("note")
+    .description("Add a note to a case's timeline")
+    .argument("<case>", "case id")
+    .argument("<text...>", "the note")
+    .option("--json", "print the timeline event as JSON")
+    .action(async (ref: string, words: string[], o: { json?: boolean }) => {
+      const ev = await withStore((s) => s.addNote(ref, words.join(" ")));
+      if (o.json) return printJson(ev);
+      process.stdout.write(`note added to ${ev.caseId}\n`);
+    });
+
+  cmd
+    .command("status")
+    .description("Move a case forward (new -> triaged -> contained -> replied; resolved or closed)")
+    .argument("<case>", "case id")
+    .addArgument(new Argument("<status>", "the new status").choices(STATUSES))
+    .option("--reason <text>", "why (kept in the timeline)")
+    .option("--json", "print the case as JSON")
+    .action(async (ref: string, status: CaseStatus, o: { reason?: string; json?: boolean }) => {
+      const c = await withStore((s) => s.setStatus(ref, status, { reason: o.reason }));
+      done(c, o.json, `${c.id} is ${c.status}`);
+    });
+
+  cmd
+    .command("close")
+    .description("Close a case (reopen brings it back to where it was)")
+    .argument("<case>", "case id")
+    .option("--reason <text>", "why (kept in the timeline)")
+    .option("--json", "print the case as JSON")
+    .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
+      const c = await withStore((s) => s.closeCase(ref, { reason: o.reason }));
+      done(c, o.json, `${c.id} closed`);
+    });
+
+  cmd
+    .command("reopen")
+    .description("Reopen a resolved or closed case, back to the status it had")
+    .argument("<case>", "case id")
+    .option("--reason <text>", "why (kept in the timeline)")
+    .option("--json", "print the case as JSON")
+    .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
+      const c = await withStore((s) => s.reopenCase(ref, { reason: o.reason }));
+      done(c, o.json, `${c.id} reopened: ${c.status}`);
+    });
+}
+
+function done(c: Case, json: boolean | undefined, words: string): void {
+  if (json) printJson(c);
+  else process.stdout.write(words + "\n");
+}
+
+function eventLabel(e: TimelineEvent): string {
+  const label = e.type.padEnd(16);
+  if (e.type === "step-failed" || e.type === "step-rolled-back") return colors.red(label);
+  if (e.type === "status" || e.type === "deadline") return colors.cyan(label);
+  return colors.dim(label);
+}

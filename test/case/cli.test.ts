@@ -1,0 +1,155 @@
+/**
+ * `abuse-desk case ...` and `abuse-desk audit ...`, run in-process the way main() runs them, on a
+ * store in a temp data directory.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { openStore } from "../../src/case/index.ts";
+import type { SqlCaseStore } from "../../src/case/store.ts";
+import { reportError } from "../../src/cli/main.ts";
+import { makeNotice, makePlan, makeVerdict, raw } from "./fixtures.ts";
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const program = new Command("abuse-desk").exitOverride();
+  for (const name of ["case", "audit"]) ((await import(`../../src/cli/${name}.ts`)) as { register(p: Command): void }).register(program);
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  let code = 0;
+  try {
+    await program.parseAsync(["node", "abuse-desk", ...args]);
+    code = typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (x) {
+    code = reportError(x);
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+  return { code, out, err };
+}
+
+describe("abuse-desk case / audit", () => {
+  let home: string;
+  const env = { ...process.env };
+  beforeEach(async () => {
+    home = mkdtempSync(join(tmpdir(), "abuse-desk-cli-"));
+    process.env.ABUSE_DESK_HOME = home;
+    delete process.env.DATABASE_URL;
+    process.env.ABUSE_DESK_ACTOR = "tester";
+    const store = await openStore();
+    const soon = new Date(Date.now() + 3 * 3600_000);
+    const a = makeNotice({ caseNumber: "12121212121", subject: "Your AWS Abuse Report [12121212121]", receivedAt: new Date(soon.getTime() - 86_400_000).toISOString() });
+    await store.intake({ notice: a, verdict: makeVerdict(), raw: raw(a) });
+    const b = makeNotice({ activityType: "dos", accountIds: ["444455556666"], instanceIds: ["i-0dos"], publicIps: [], receivedAt: new Date(Date.now() - 30 * 3600_000).toISOString() });
+    await store.intake({ notice: b, verdict: makeVerdict() , raw: raw(b) });
+    const c = makeNotice({ instanceIds: ["i-0later"], publicIps: [], receivedAt: new Date(Date.now() + 2 * 86_400_000).toISOString() });
+    await store.intake({ notice: c, verdict: makeVerdict("unverified"), raw: raw(c) });
+    const plan = makePlan("AD-" + new Date().getUTCFullYear() + "-0001");
+    await store.savePlan(plan);
+    await store.append({ planId: plan.id, stepId: plan.steps[0]!.id, phase: "done", actor: "executor" });
+    await store.addEvidence(plan.caseId!, { label: "console", content: "boot log", source: "ec2:GetConsoleOutput" });
+    await store.destroy();
+  });
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+    process.env = { ...env };
+  });
+  const Y = new Date().getUTCFullYear();
+
+  it("lists open cases deadline first, with filters and --json", async () => {
+    const r = await run("case", "list");
+    expect(r.code).toBe(0);
+    const ids = [...r.out.matchAll(/AD-\d{4}-\d{4}/g)].map((m) => m[0]);
+    expect(ids).toEqual([`AD-${Y}-0002`, `AD-${Y}-0001`, `AD-${Y}-0003`]);
+    expect(r.out).toMatch(/overdue by 6h/);
+    expect(r.out).toMatch(/2h 59m left|3h left/);
+    const j = JSON.parse((await run("case", "list", "--account", "444455556666", "--json")).out) as { items: { id: string }[]; next: string | null };
+    expect(j.items.map((c) => c.id)).toEqual([`AD-${Y}-0002`]);
+    const within = JSON.parse((await run("case", "list", "--deadline-within", "4h", "--json")).out) as { items: { id: string }[] };
+    expect(within.items.map((c) => c.id)).toEqual([`AD-${Y}-0002`, `AD-${Y}-0001`]);
+    const dos = JSON.parse((await run("case", "list", "--activity", "dos", "--json")).out) as { items: unknown[] };
+    expect(dos.items).toHaveLength(1);
+    const paged = JSON.parse((await run("case", "list", "--limit", "2", "--json")).out) as { items: unknown[]; next: string };
+    expect(paged.items).toHaveLength(2);
+    const rest = JSON.parse((await run("case", "list", "--limit", "2", "--after", paged.next, "--json")).out) as { items: { id: string }[]; next: null };
+    expect(rest.items.map((c) => c.id)).toEqual([`AD-${Y}-0003`]);
+    expect(rest.next).toBeNull();
+    expect((await run("case", "list", "--status", "closed")).out).toMatch(/no cases match/);
+    const bad = await run("case", "list", "--status", "done");
+    expect(bad).toMatchObject({ code: 64 });
+    expect(bad.err).toMatch(/unknown status done/);
+    expect((await run("case", "list", "--deadline-within", "soon")).err).toMatch(/not a duration: soon/);
+  });
+
+  it("shows a case: facts, verdict, deadline with time left, plans, evidence, timeline", async () => {
+    const r = await run("case", "show", `AD-${Y}-0001`);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`AD-${Y}-0001  new  medium`);
+    expect(r.out).toMatch(/AWS case\s+12121212121/);
+    expect(r.out).toMatch(/verdict\s+authentic/);
+    expect(r.out).toMatch(/deadline\s+\S+ \(default\), (2h 59m|3h) left/);
+    expect(r.out).toMatch(/Plans\n {2}plan-\w+ \(compromised-host\): 2 steps/);
+    expect(r.out).toMatch(/console {2}sha256:[0-9a-f]{64}/);
+    expect(r.out).toMatch(/step-applied\s+Step 01-snapshot-vol-0aaa/);
+    const byAws = JSON.parse((await run("case", "show", "12121212121", "--json")).out) as { case: { id: string }; timeline: unknown[]; notices: unknown[] };
+    expect(byAws.case.id).toBe(`AD-${Y}-0001`);
+    expect(byAws.notices).toHaveLength(1);
+    const missing = await run("case", "show", "AD-2020-0042");
+    expect(missing.code).toBe(66);
+    expect(missing.err).toContain("no case AD-2020-0042");
+    expect(missing.err).toContain("case list --all");
+  });
+
+  it("assigns, notes, moves, closes and reopens, each on the timeline with the actor", async () => {
+    const id = `AD-${Y}-0002`;
+    expect((await run("case", "assign", id, "alice")).out).toBe(`${id} assigned to alice\n`);
+    expect((await run("case", "note", id, "owner", "contacted")).out).toBe(`note added to ${id}\n`);
+    expect((await run("case", "status", id, "contained", "--reason", "isolated")).out).toBe(`${id} is contained\n`);
+    const back = await run("case", "status", id, "triaged");
+    expect(back.code).toBe(65);
+    expect(back.err).toMatch(/cannot become triaged: statuses only move forward/);
+    expect((await run("case", "close", id, "--reason", "owner fixed it")).out).toBe(`${id} closed\n`);
+    expect((await run("case", "reopen", id)).out).toBe(`${id} reopened: contained\n`);
+    const c = JSON.parse((await run("case", "assign", id, "--unassign", "--json")).out) as { assignee: null; status: string };
+    expect(c).toMatchObject({ assignee: null, status: "contained" });
+    const show = JSON.parse((await run("case", "show", id, "--json")).out) as { timeline: { type: string; actor: string; summary: string }[] };
+    expect(show.timeline.slice(2).map((e) => [e.type, e.actor])).toEqual([
+      ["assignment", "tester"],
+      ["note", "tester"],
+      ["status", "tester"],
+      ["status", "tester"],
+      ["status", "tester"],
+      ["assignment", "tester"],
+    ]);
+    expect((await run("case", "assign", id)).err).toMatch(/say who/);
+    expect((await run("case", "note", "AD-1999-0001", "x")).code).toBe(66);
+  });
+
+  it("audit verify: intact, then the first broken entry after tampering, with --json and exit 65", async () => {
+    const ok = await run("audit", "verify");
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/audit chain intact: \d+ entries/);
+    const head = /head (\d+:[0-9a-f]{64})/.exec(ok.out)![1]!;
+    expect((await run("audit", "verify", "--anchor", head)).code).toBe(0);
+    const store = await openStore();
+    const db = (store as SqlCaseStore).db;
+    await sql`drop trigger audit_log_no_update`.execute(db);
+    await sql`update audit_log set actor = 'mallory' where seq = 4`.execute(db);
+    await store.destroy();
+    const broken = await run("audit", "verify", "--json");
+    expect(broken.code).toBe(65);
+    expect(JSON.parse(broken.out)).toMatchObject({ intact: false, entries: 3, firstBroken: { seq: 4 } });
+    const text = await run("audit", "verify");
+    expect(text.out).toMatch(/audit chain BROKEN at entry 4: its content does not match its hash/);
+    expect((await run("audit", "verify", "--anchor", "nonsense")).code).toBe(64);
+    const log = await run("audit", "log", "--case", `AD-${Y}-0001`);
+    expect(log.out).toMatch(/case\.created\s+AD-\d{4}-0001/);
+  });
+});
