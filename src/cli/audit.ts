@@ -5,8 +5,9 @@
 import type { Command } from "commander";
 import { UserError } from "../errors.ts";
 import { colors, printJson } from "./io.ts";
+import type { CaseStore } from "../case/types.ts";
 
-async function withStore<T>(fn: (store: import("../case/types.ts").CaseStore) => Promise<T>): Promise<T> {
+async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
   const { openStore } = await import("../case/index.ts");
   const store = await openStore();
   try {

@@ -21,7 +21,7 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
   const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
   const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
   process.exitCode = undefined;
-  let code = 0;
+  let code: number;
   try {
     await program.parseAsync(["node", "abuse-desk", ...args]);
     code = typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -20,7 +20,7 @@ export function pgUrl(): string {
     out = execFileSync("bash", [script, "start"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ABUSE_DESK_PG_DIR: "" } });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`PostgreSQL store tests need a server and scripts/services.sh could not start one: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`PostgreSQL store tests need a server and scripts/services.sh could not start one: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
   const url = /DATABASE_URL_TEST='([^']+)'/.exec(out)?.[1];
   const dir = /ABUSE_DESK_PG_DIR='([^']+)'/.exec(out)?.[1];

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CaseStore } from "../../src/case/index.ts";
-import { SqlCaseStore } from "../../src/case/store.ts";
+import type { SqlCaseStore } from "../../src/case/store.ts";
 import { sha256Hex } from "../../src/case/rules.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Notice } from "../../src/notice/types.ts";
