@@ -174,25 +174,28 @@ export function toAddress(a: SdkAddress): ElasticIp {
   });
 }
 
-export async function describeAddresses(ctx: Ctx, scope: Scope, q: { publicIps?: string[]; allocationIds?: string[] }): Promise<ElasticIp[]> {
-  if (q.publicIps?.length === 0 || q.allocationIds?.length === 0) return [];
-  const send = (input: { PublicIps?: string[]; AllocationIds?: string[]; Filters?: Filter[] }) =>
+export async function describeAddresses(
+  ctx: Ctx,
+  scope: Scope,
+  q: { publicIps?: string[]; allocationIds?: string[]; instanceIds?: string[]; networkInterfaceIds?: string[] },
+): Promise<ElasticIp[]> {
+  // The address list itself goes in the id parameter (PublicIps, else AllocationIds); everything else is a filter.
+  const byIp = q.publicIps !== undefined;
+  const extra = filters({
+    ...(byIp ? { "allocation-id": q.allocationIds } : {}),
+    "instance-id": q.instanceIds,
+    "network-interface-id": q.networkInterfaceIds,
+  });
+  const ids = byIp ? q.publicIps : q.allocationIds;
+  if (extra === null || ids?.length === 0) return [];
+  const found = await idsThenFilter(ids, byIp ? "public-ip" : "allocation-id", extra, (list, Filters) =>
     ctx.session.run("ec2.DescribeAddresses", target(ctx, scope), async (ec2) => {
       // DescribeAddresses is not paginated: one answer holds every address of the region.
-      const out = await ec2.send(new DescribeAddressesCommand(definedOnly(input)));
+      const input = definedOnly({ PublicIps: byIp ? list : undefined, AllocationIds: byIp ? undefined : list, Filters: Filters.length ? Filters : undefined });
+      const out = await ec2.send(new DescribeAddressesCommand(input));
       return (out.Addresses ?? []).map(toAddress);
-    });
-  let found: ElasticIp[];
-  if (q.publicIps && q.allocationIds) {
-    // Both given: an address must match both, as EC2 filters combine.
-    found = await queryInFilterSets(undefined, [{ Name: "public-ip", Values: q.publicIps }, { Name: "allocation-id", Values: q.allocationIds }], (_ids, Filters) => send({ Filters }));
-  } else if (q.publicIps) {
-    found = await idsThenFilter(q.publicIps, "public-ip", [], (PublicIps, Filters) => send({ PublicIps, Filters: Filters.length ? Filters : undefined }));
-  } else if (q.allocationIds) {
-    found = await idsThenFilter(q.allocationIds, "allocation-id", [], (AllocationIds, Filters) => send({ AllocationIds, Filters: Filters.length ? Filters : undefined }));
-  } else {
-    found = await send({});
-  }
+    }),
+  );
   return uniqueBy(found, (a) => a.allocationId || a.publicIp);
 }
 
@@ -288,7 +291,9 @@ export function rulesOf(perms: IpPermission[] | undefined, direction: SgRule["di
   const out: SgRule[] = [];
   for (const p of perms ?? []) {
     const protocol = p.IpProtocol ?? "-1";
-    const ports = protocol === "-1" ? {} : definedOnly({ fromPort: p.FromPort, toPort: p.ToPort });
+    // "All" reads as no range: protocol -1, or ICMP's -1/-1 (all types and codes).
+    const all = protocol === "-1" || (p.FromPort === -1 && (p.ToPort === undefined || p.ToPort === -1));
+    const ports = all ? {} : definedOnly({ fromPort: p.FromPort, toPort: p.ToPort });
     const base = { direction, protocol, ...ports };
     for (const r of p.IpRanges ?? []) out.push(definedOnly({ ...base, cidrIpv4: r.CidrIp, description: r.Description }));
     for (const r of p.Ipv6Ranges ?? []) out.push(definedOnly({ ...base, cidrIpv6: r.CidrIpv6, description: r.Description }));
@@ -486,11 +491,16 @@ export async function getConsoleOutput(ctx: Ctx, scope: Scope, instanceId: strin
     );
   let out;
   try {
-    // Latest: the live buffer (Nitro instances); older instance types only keep the last snapshot of it.
-    out = await send(true);
+    try {
+      // Latest: the live buffer (Nitro instances); older instance types only keep the last snapshot of it.
+      out = await send(true);
+    } catch (err) {
+      if (!(err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "InvalidParameterCombination" || err.code === "InvalidParameter"))) throw err;
+      out = await send(false);
+    }
   } catch (err) {
-    if (!(err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "InvalidParameterCombination" || err.code === "InvalidParameter"))) throw err;
-    out = await send(false);
+    if (isNotFound(err)) return null;
+    throw err;
   }
   return out.Output ? fromBase64(out.Output) : null;
 }
@@ -505,16 +515,22 @@ export async function getConsoleScreenshot(ctx: Ctx, scope: Scope, instanceId: s
   } catch (err) {
     // Not every instance type (or a stopped instance) can take a screenshot: no screenshot, not a failure.
     if (err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "IncorrectInstanceState")) return null;
+    if (isNotFound(err)) return null;
     throw err;
   }
 }
 
 /** The instance's user data, base64 as AWS stores it (it may be gzip or any bytes), or null. */
 export async function getUserData(ctx: Ctx, scope: Scope, instanceId: string): Promise<string | null> {
-  const out = await ctx.session.run("ec2.DescribeInstanceAttribute", target(ctx, scope), (ec2) =>
-    ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: "userData" })),
-  );
-  return out.UserData?.Value ?? null;
+  try {
+    const out = await ctx.session.run("ec2.DescribeInstanceAttribute", target(ctx, scope), (ec2) =>
+      ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: "userData" })),
+    );
+    return out.UserData?.Value || null;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
 }
 
 export async function stopInstances(ctx: Ctx, scope: Scope, instanceIds: string[]): Promise<void> {

@@ -32,6 +32,9 @@ export interface AwsPort extends CloudPort {
 }
 
 export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
+  // The SDK warns on every run under Node 20 that *future* SDK releases will need Node 22: nothing a
+  // responder can act on mid-incident, so it is silenced unless the user set the variable themselves.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const session = new AwsSession(options);
   const directory = new AccountDirectory(session, options);
   session.attach(directory);
@@ -54,7 +57,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     regions: (accountId: string) => directory.regions(accountId),
 
     describeInstances: (scope: Scope, q: InstanceQuery) => ec2.describeInstances(as("describeInstances"), scope, q),
-    describeAddresses: (scope: Scope, q: { publicIps?: string[]; allocationIds?: string[] }) => ec2.describeAddresses(as("describeAddresses"), scope, q),
+    describeAddresses: (scope: Scope, q: { publicIps?: string[]; allocationIds?: string[]; instanceIds?: string[]; networkInterfaceIds?: string[] }) => ec2.describeAddresses(as("describeAddresses"), scope, q),
     describeNetworkInterfaces: (scope: Scope, q: NetworkInterfaceQuery) => ec2.describeNetworkInterfaces(as("describeNetworkInterfaces"), scope, q),
     describeNatGateways: (scope: Scope, q: { natGatewayIds?: string[]; vpcIds?: string[] }) => ec2.describeNatGateways(as("describeNatGateways"), scope, q),
     describeSecurityGroups: (scope: Scope, ids: string[]) => ec2.describeSecurityGroups(as("describeSecurityGroups"), scope, ids),
