@@ -26,3 +26,25 @@ export interface Verdict {
   /** Mail authentication details, when the input was an e-mail. */
   auth: AuthResults | null;
 }
+
+/**
+ * A DNS lookup as mailauth and node:dns make it: `(name, rrtype)` -> records (TXT records as arrays
+ * of strings). Failures reject with an Error whose `code` is a node:dns code (ENOTFOUND, ENODATA,
+ * ETIMEOUT, ...). Production uses node:dns; tests and benchmarks inject their own (src/verify/dns.ts).
+ */
+export type DnsResolver = (name: string, rrtype: string) => Promise<unknown[]>;
+
+export interface VerifyOptions {
+  /** DNS for DKIM keys, SPF and DMARC. Absent: offline (signatures reported as not checked). */
+  resolver?: DnsResolver;
+  /** The time signatures are checked at (DKIM x= expiry). Default: now. */
+  now?: Date;
+  /**
+   * authserv-ids of mail servers you run or trust (`mx.google.com`, `mx.example.org`): their
+   * Authentication-Results headers are believed, and their Received header gives the connecting IP
+   * for SPF. Nothing is trusted by default: anyone can write those headers.
+   */
+  trustedAuthServIds?: string[];
+  /** ARC sealers (domains, `google.com`) whose record of earlier authentication is believed. */
+  trustedArcSealers?: string[];
+}

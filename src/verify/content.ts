@@ -1,0 +1,112 @@
+/**
+ * What the message asks for, and what it carries: requests for credentials or payment that AWS
+ * never makes, and attachments AWS never sends.
+ *
+ * Only the message's own words are read: the reporter's forwarded report and log extract can
+ * quote a phishing page ("enter your password") without the notice asking anything.
+ */
+import { ATTACHMENT_CONTENT_TYPES, ATTACHMENT_RULES } from "./aws.ts";
+import { reason } from "./reasons.ts";
+import type { Reason } from "./types.ts";
+
+/** Where the reporter's material starts in a notice: everything after it is quoted, not asked. */
+const QUOTED_START = /^[ \t>]*(?:-{2,}\s*(?:beginning of |begin )?forwarded reports?|={3,}\s*details\s*={3,}|\*?\s*log extract\s*:|logs \(4kb max\)\*?\s*:|abuse type\*\s*:)/im;
+/** `<<< ... >>>`: the legacy notices' log block. Lazy, but with one delimiter it cannot backtrack. */
+const LOG_BLOCK = /<<<[\s\S]*?>>>/g;
+
+/** The message's own words: the text up to the reporter's material, with quoted logs removed. */
+export function ownWords(text: string, quoted: readonly string[] = []): string {
+  let t = text;
+  const cut = QUOTED_START.exec(t);
+  if (cut) t = t.slice(0, cut.index);
+  if (t.includes("<<<")) t = t.replace(LOG_BLOCK, " ");
+  for (const q of quoted) {
+    if (q.length >= 12 && t.includes(q)) t = t.split(q).join(" ");
+  }
+  return t;
+}
+
+/** The material a notice quotes (reported, not asked): the reporter's text after the markers. */
+export function quotedPart(text: string): string {
+  const cut = QUOTED_START.exec(text);
+  return cut ? text.slice(cut.index) : "";
+}
+
+const NEGATION = /\b(?:never|not|no one|nobody|n't|don't|do not|won't|will not|cannot|can't|should not|shouldn't|avoid)\b[^.!?\n]{0,40}$/i;
+
+const CREDENTIAL = new RegExp(
+  String.raw`\b(?:send|e-?mail|provide|enter|submit|share|reply with|respond with|type in|upload|paste|give us|forward|re-?enter|input|fill in|tell us|disclose)\b` +
+    String.raw`[^.!?\n]{0,60}?\b(?:(?:aws\s+)?secret(?:\s+access)?\s+keys?|access keys? and secret|passwords?|passcodes?|mfa\s+(?:codes?|tokens?)|one[- ]time\s+(?:codes?|passwords?)|otp|2fa\s+codes?|verification\s+codes?|authentication\s+codes?|security\s+codes?|credit\s+card(?:\s+(?:number|details))?|card\s+numbers?|cvv|cvc|bank\s+(?:account|details)|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials)\b(?![\s-]*(?:reset|policy|policies|manager|rotation|change|length|complexity|requirements))`,
+  "gi",
+);
+const PAYMENT = new RegExp(
+  String.raw`\b(?:pay|purchase|buy|settle|remit|deposit|send)\b[^.!?\n]{0,60}?\b(?:gift\s?cards?|itunes\s+cards?|google\s+play\s+cards?|steam\s+cards?|prepaid\s+cards?|bitcoins?|btc|ethereum|usdt|monero|crypto\s?currency|wire\s+transfer|western\s+union|moneygram)\b` +
+    String.raw`|\bpay\b[^.!?\n]{0,40}?\b(?:fine|penalty|reactivation\s+fee|reinstatement\s+fee|unlock\s+fee|release\s+fee)\b`,
+  "gi",
+);
+const VERIFY_ACCOUNT = new RegExp(
+  String.raw`\b(?:verify|confirm|validate|re-?activate|unlock|restore|re-?validate)\s+(?:your\s+)?(?:aws\s+|amazon\s+)?(?:account|identity|login|billing\s+information|payment\s+(?:information|details|method))\b` +
+    String.raw`|\bunless\s+you\b[^.!?\n]{0,40}?\b(?:click|log\s?in|sign\s?in|verify|confirm)\b`,
+  "gi",
+);
+
+function firstUnnegated(re: RegExp, text: string): string | null {
+  re.lastIndex = 0;
+  for (const m of text.matchAll(re)) {
+    const before = text.slice(Math.max(0, m.index - 60), m.index);
+    if (NEGATION.test(before)) continue;
+    return m[0].replace(/\s+/g, " ").trim();
+  }
+  return null;
+}
+
+/** Requests AWS never makes, in the message's own words. */
+export function checkRequests(ownText: string): Reason[] {
+  const reasons: Reason[] = [];
+  const text = ownText.length > 200_000 ? ownText.slice(0, 200_000) : ownText;
+  const cred = firstUnnegated(CREDENTIAL, text);
+  if (cred) reasons.push(reason("content.credential_request", `It asks: "${cred.slice(0, 120)}". AWS never asks for passwords, secret access keys, MFA codes or card numbers by mail.`));
+  const pay = firstUnnegated(PAYMENT, text);
+  if (pay) reasons.push(reason("content.payment_request", `It asks: "${pay.slice(0, 120)}". AWS never asks for payment in gift cards, cryptocurrency or by wire to settle an abuse case.`));
+  const ver = firstUnnegated(VERIFY_ACCOUNT, text);
+  if (ver) reasons.push(reason("content.verify_account", `It asks you to "${ver.slice(0, 120)}": abuse notices ask you to fix and reply, not to verify an account through a link.`));
+  return reasons;
+}
+
+export interface Attachment {
+  filename: string | null;
+  contentType: string;
+  size: number;
+}
+
+type AttachmentKind = keyof typeof ATTACHMENT_RULES;
+const BY_EXTENSION = new Map<string, AttachmentKind>();
+for (const kind of ["archive", "html", "macro", "executable"] as const) for (const ext of ATTACHMENT_RULES[kind]) BY_EXTENSION.set(ext, kind);
+const SEVERITY_ORDER: AttachmentKind[] = ["executable", "macro", "html", "archive"];
+const CODE = { executable: "attachment.executable", macro: "attachment.macro", html: "attachment.html", archive: "attachment.archive" } as const;
+const WHAT = { executable: "a program or script", macro: "an Office document that can carry macros", html: "an HTML page (a local sign-in form needs no web site)", archive: "an archive" } as const;
+
+/** Attachments AWS never sends. Every extension of the name counts (`report.pdf.exe`, `invoice.html.zip`). */
+export function checkAttachments(attachments: readonly Attachment[]): Reason[] {
+  const reasons: Reason[] = [];
+  const said = new Set<AttachmentKind>();
+  for (const a of attachments.slice(0, 200)) {
+    const ct = a.contentType.toLowerCase().split(";")[0]!.trim();
+    if (ct === "message/rfc822" || ct === "message/global") continue; // a forwarded original: judged by its own signature
+    const name = (a.filename ?? "").toLowerCase().trim();
+    const kinds = new Set<AttachmentKind>();
+    const exts = name.split(".").slice(1);
+    for (const ext of exts) {
+      const k = BY_EXTENSION.get(ext.replace(/[^a-z0-9-]/g, ""));
+      if (k) kinds.add(k);
+    }
+    const byType = ATTACHMENT_CONTENT_TYPES[ct];
+    // a text/html body part without a name is the message's own HTML, not an attachment
+    if (byType && (byType !== "html" || name)) kinds.add(byType);
+    const kind = SEVERITY_ORDER.find((k) => kinds.has(k));
+    if (!kind || said.has(kind)) continue;
+    said.add(kind);
+    reasons.push(reason(CODE[kind], `It carries ${a.filename ? `"${a.filename}"` : `a ${ct} attachment`}, ${WHAT[kind]}: AWS does not send attachments like this with abuse notices.`));
+  }
+  return reasons;
+}

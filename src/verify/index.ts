@@ -1,0 +1,251 @@
+/**
+ * verify(item): is this notice genuinely from AWS? Returns a Verdict with reasons; never throws.
+ *
+ * The checks, each in its own module, each returning reasons:
+ * - where the notice came from (pasted text and Health event files can never be proven);
+ * - mail authentication (auth.ts: DKIM, SPF, ARC, DMARC with mailauth) of the message, or of the
+ *   original attached to a forward;
+ * - the sender (sender.ts), links and hosts (links.ts), requests and attachments (content.ts).
+ * The verdict follows from the reasons alone (reasons.ts `decide`).
+ */
+import addressparser from "nodemailer/lib/addressparser";
+import type { MailView, Notice, ParsedItem } from "../notice/types.ts";
+import { authenticateMail } from "./auth.ts";
+import { checkAttachments, checkRequests, ownWords, quotedPart } from "./content.ts";
+import { isAwsSendingDomain } from "./hosts.ts";
+import { checkLinks, hostsIn, urlsIn, type Link } from "./links.ts";
+import { findAttachedMessages, headerValue, parseHeaders, type HeaderLines } from "./mime.ts";
+import { decide, PROOF_CODES, reason } from "./reasons.ts";
+import { checkClaimedSender, checkSender, type Address, type SenderView } from "./sender.ts";
+import type { AuthResults, Reason, Verdict, VerifyOptions } from "./types.ts";
+
+export type { Verdict, VerifyOptions, Reason, DnsResolver } from "./types.ts";
+export { REASONS, REASON_CODES, decide } from "./reasons.ts";
+
+const SEVERITY_RANK: Record<Reason["severity"], number> = { fail: 0, warn: 1, pass: 2, info: 3 };
+/** Text beyond this is not scanned for requests and hosts (a notice is a few kilobytes; this bounds a hostile one). */
+const MAX_SCAN = 512 * 1024;
+
+export async function verify(item: ParsedItem, opts: VerifyOptions = {}): Promise<Verdict> {
+  try {
+    return await verifyItem(item, opts);
+  } catch (err) {
+    return {
+      verdict: "unverified",
+      reasons: [reason("verify.error", `The verifier failed on this input (${(err as Error)?.message ?? String(err)}); treat the notice as unverified.`)],
+      auth: null,
+    };
+  }
+}
+
+async function verifyItem(item: ParsedItem, opts: VerifyOptions): Promise<Verdict> {
+  const reasons: Reason[] = [];
+  const notice = item.notice;
+  let auth: AuthResults | null = null;
+  let provable = false;
+  let text: string;
+  let links: Link[];
+
+  if (item.format === "email") {
+    const mail = item.mail ?? viewFromRaw(item.raw);
+    text = mail.text;
+    links = mail.links;
+    const r = await verifyMail(item.raw, mail, notice, opts);
+    reasons.push(...r.reasons);
+    auth = r.auth;
+    provable = r.provable;
+    reasons.push(...checkAttachments(mail.attachments));
+  } else {
+    text = item.raw.toString("utf8", 0, Math.min(item.raw.length, MAX_SCAN));
+    links = item.mail?.links.length ? item.mail.links : urlsIn(text);
+    if (item.format === "health-event") {
+      const h = notice.health;
+      if (h?.fetchedFromApi) {
+        provable = true;
+        reasons.push(reason("source.health_api", "abuse-desk fetched this event from the AWS Health API with your credentials: it comes from AWS."));
+      } else {
+        reasons.push(reason("source.health_file", "An AWS Health event given as a file or pasted cannot be proven; fetch it from the AWS Health API (or check the Health dashboard) to be sure."));
+      }
+      if (h?.source && h.source !== "aws.health") {
+        reasons.push(reason("health.source_not_aws", `The event's source is "${h.source}", not "aws.health": it is a mock or hand-made event, not one AWS sent.`));
+      }
+    } else {
+      reasons.push(
+        reason(
+          "source.pasted_text",
+          item.format === "health-console"
+            ? "Text copied from the Health console carries no signature: check the event in the console itself."
+            : "Pasted text carries no signature, so it cannot be proven to come from AWS; verify the original e-mail (.eml) instead.",
+        ),
+      );
+      reasons.push(...checkClaimedSender(notice.from));
+    }
+  }
+
+  const scanned = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
+  const quoted = [notice.logExtract ?? "", ...Object.values(notice.reporterFields ?? {})].filter(Boolean);
+  const own = ownWords(scanned, quoted);
+  reasons.push(...checkLinks(links, own, { reported: reportedHosts(notice, scanned) }));
+  reasons.push(...checkRequests(own));
+
+  const unique = dedupe(reasons).sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  return { verdict: decide(unique, provable), reasons: unique, auth };
+}
+
+interface MailOutcome {
+  reasons: Reason[];
+  auth: AuthResults | null;
+  provable: boolean;
+}
+
+/** Authentication and sender checks of an e-mail, through an attached original when it was forwarded as one. */
+async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: VerifyOptions): Promise<MailOutcome> {
+  const reasons: Reason[] = [];
+  const authOpts = {
+    ...(opts.resolver ? { resolver: opts.resolver } : {}),
+    now: opts.now ?? new Date(),
+    trustedAuthServIds: opts.trustedAuthServIds ?? [],
+    trustedArcSealers: opts.trustedArcSealers ?? [],
+  };
+  const outerFromAws = mail.from ? isAwsSendingDomain(domainOf(mail.from.address)) : false;
+
+  // A forward keeps AWS's signature only as an attached message/rfc822.
+  if (mail.forwarded || (!outerFromAws && raw.includes("message/"))) {
+    const attached = findAttachedMessages(raw).map(innerView);
+    const original = attached.find((a) => a.view.from && isAwsSendingDomain(domainOf(a.view.from.address))) ?? (mail.forwarded ? attached[0] : undefined);
+    if (original) {
+      reasons.push(reason("forward.attached", `Forwarded as an attached message${mail.from ? ` by ${mail.from.address}` : ""}: the attached original was authenticated.`));
+      const a = await authenticateMail(original.raw, original.view.headers, original.view.from?.address ?? null, authOpts);
+      const proven = a.reasons.some(isProof);
+      reasons.push(...a.reasons, ...checkSender(original.view, { proven, forwarded: false }));
+      return { reasons, auth: a.auth, provable: true };
+    }
+    if (mail.forwarded) {
+      reasons.push(
+        reason(
+          "forward.inline",
+          "The recipient forwarded this notice inline, so AWS's signature did not survive and it cannot be proven; forward it as an attachment, or verify the original message in the recipient's mailbox.",
+        ),
+      );
+      reasons.push(...checkSender(senderView(mail), { proven: false, forwarded: true }));
+      if (notice.from && notice.from !== mail.from?.address) reasons.push(...checkClaimedSender(notice.from));
+      return { reasons, auth: null, provable: false };
+    }
+  }
+
+  const a = await authenticateMail(raw, mail.headers, mail.from?.address ?? null, authOpts);
+  const proven = a.reasons.some(isProof);
+  reasons.push(...a.reasons, ...checkSender(senderView(mail), { proven, forwarded: false }));
+  return { reasons, auth: a.auth, provable: true };
+}
+
+const isProof = (r: Reason) => r.severity === "pass" && PROOF_CODES.has(r.code);
+
+function senderView(mail: MailView): SenderView {
+  return { headers: mail.headers, from: mail.from, replyTo: mail.replyTo, returnPath: mail.returnPath };
+}
+
+function domainOf(address: string): string {
+  const at = address.lastIndexOf("@");
+  return at >= 0 ? address.slice(at + 1).toLowerCase() : "";
+}
+
+/** RFC 2047 encoded words in a display name (`=?UTF-8?B?...?=`), decoded; what cannot be decoded stays as written. */
+function decodeWords(s: string): string {
+  if (!s.includes("=?")) return s;
+  return s.replace(/=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]{0,2000})\?=(?:\s+(?==\?))?/g, (all, charset: string, enc: string, data: string) => {
+    try {
+      const bytes = enc.toUpperCase() === "B" ? Buffer.from(data, "base64") : Buffer.from(data.replace(/_/g, " ").replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1");
+      return new TextDecoder(charset.split("*")[0]!.toLowerCase()).decode(bytes);
+    } catch {
+      return all;
+    }
+  });
+}
+
+function firstAddress(value: string | undefined): Address | null {
+  if (!value) return null;
+  const list = addressparser(value, { flatten: true });
+  const a = list.find((x) => x.address);
+  return a ? { address: a.address.toLowerCase(), name: decodeWords(a.name ?? "") } : null;
+}
+
+function addresses(value: string | undefined): Address[] {
+  if (!value) return [];
+  return addressparser(value, { flatten: true })
+    .filter((x) => x.address)
+    .map((x) => ({ address: x.address.toLowerCase(), name: decodeWords(x.name ?? "") }));
+}
+
+/** The sender-relevant view of an attached original, read from its own headers. */
+function innerView(raw: Buffer): { raw: Buffer; view: SenderView } {
+  const { headers } = parseHeaders(raw);
+  return { raw, view: headerView(headers) };
+}
+
+function headerView(headers: HeaderLines): SenderView {
+  return {
+    headers,
+    from: firstAddress(headerValue(headers, "from")),
+    replyTo: addresses(headerValue(headers, "reply-to")),
+    returnPath: headerValue(headers, "return-path") ?? null,
+  };
+}
+
+/** When the parser gave no MailView: the headers, read here, and the body as bytes (no links, no attachments). */
+function viewFromRaw(raw: Buffer): MailView {
+  const { headers, bodyStart } = parseHeaders(raw);
+  const v = headerView(headers);
+  return {
+    headers,
+    from: v.from,
+    replyTo: v.replyTo,
+    returnPath: v.returnPath,
+    subject: headerValue(headers, "subject") ?? null,
+    links: [],
+    attachments: [],
+    text: raw.toString("utf8", bodyStart, Math.min(raw.length, bodyStart + MAX_SCAN)),
+    forwarded: false,
+  };
+}
+
+/** Hosts and IPs the notice reports as evidence: destination URLs, resources, remote IPs, the reporter's material. */
+function reportedHosts(notice: Notice, text: string): Set<string> {
+  const out = new Set<string>();
+  for (const u of notice.destinationUrls ?? []) {
+    try {
+      out.add(new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `http://${u}`).hostname.toLowerCase());
+    } catch {
+      hostsIn(u, out);
+    }
+  }
+  for (const ip of [...(notice.remoteIps ?? []), ...(notice.publicIps ?? [])]) out.add(ip.toLowerCase());
+  for (const r of notice.resources ?? []) {
+    out.add(r.id.toLowerCase());
+    if (r.publicIp) out.add(r.publicIp.toLowerCase());
+  }
+  if (notice.logExtract) hostsIn(notice.logExtract, out);
+  for (const v of Object.values(notice.reporterFields ?? {})) hostsIn(v, out);
+  const quoted = quotedPart(text);
+  if (quoted) {
+    hostsIn(quoted, out);
+    for (const l of urlsIn(quoted)) {
+      try {
+        out.add(new URL(/^www\./i.test(l.href) ? `http://${l.href}` : l.href).hostname.toLowerCase());
+      } catch {
+        /* not a URL after all */
+      }
+    }
+  }
+  return out;
+}
+
+function dedupe(reasons: Reason[]): Reason[] {
+  const seen = new Set<string>();
+  return reasons.filter((r) => {
+    const k = `${r.code}\u0000${r.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
