@@ -1,0 +1,51 @@
+/**
+ * `abuse-desk parse FILE [--json]`: what a notice says, as facts.
+ *
+ * With --json: one JSON object. For an input holding one notice, the Notice itself (the flat keys
+ * `activityType`, `kind`, `caseNumber`, `accountIds`, ... first); for an input holding several (an
+ * mbox, an array of Health events), `{ "items": [Notice & { index }], "failures": [{ index, error }] }`.
+ */
+import type { Command } from "commander";
+
+export function register(program: Command): void {
+  program
+    .command("parse")
+    .description("extract the facts of an AWS abuse notice (.eml, mbox, Health event JSON, or pasted text)")
+    .argument("[file]", "the notice; standard input when absent or -")
+    .option("--json", "print the Notice as JSON")
+    .option("--received-at <iso>", "when the notice was received (for the default 24-hour deadline of pasted text)")
+    .action(async (file: string | undefined, opts: { json?: boolean; receivedAt?: string }) => {
+      const { readInput, printJson, colors } = await import("./io.ts");
+      const { UserError } = await import("../errors.ts");
+      const { parseInput } = await import("../notice/index.ts");
+      const { noticeToJson } = await import("../notice/json.ts");
+      const { bytes, name } = await readInput(file);
+      let receivedAt: string | undefined;
+      if (opts.receivedAt) {
+        const t = Date.parse(opts.receivedAt);
+        if (Number.isNaN(t)) throw new UserError(`--received-at: "${opts.receivedAt}" is not a date`, { exitCode: 64 });
+        receivedAt = new Date(t).toISOString();
+      }
+      let result;
+      try {
+        result = await parseInput(bytes, receivedAt ? { receivedAt } : {});
+      } catch (e) {
+        if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
+        throw e;
+      }
+      const { items, failures } = result;
+      if (opts.json) {
+        if (items.length === 1 && failures.length === 0) printJson(noticeToJson(items[0]!.notice));
+        else printJson({ items: items.map((i) => noticeToJson(i.notice, { index: i.index })), failures });
+      } else {
+        const { formatNotice } = await import("../notice/summary.ts");
+        const c = colors;
+        items.forEach((item, k) => {
+          if (items.length > 1) process.stdout.write(`${k ? "\n" : ""}${c.bold(`# ${item.index + 1}`)}\n`);
+          process.stdout.write(formatNotice(item.notice, c) + "\n");
+        });
+        for (const f of failures) process.stdout.write(c.red(`message ${f.index + 1}: could not be read: ${f.error}\n`));
+      }
+      if (items.length === 0) process.exitCode = 65;
+    });
+}

@@ -1,0 +1,58 @@
+/** What an input is: mbox, e-mail, Health event JSON (or a fragment), the Health console's copy, or text. */
+import { isMbox } from "./mime/mbox.ts";
+import { looksLikeHealthConsole } from "./health/console.ts";
+
+export type Detected = "empty" | "binary" | "mbox" | "email" | "json" | "health-console" | "text";
+
+const HEADER_NAMES = /^(?:from|to|cc|date|subject|message-id|received|return-path|mime-version|content-type|delivered-to|reply-to|dkim-signature|arc-seal|arc-message-signature|arc-authentication-results|authentication-results|x-[\w-]+|sender|in-reply-to|references|list-[\w-]+|thread-topic|thread-index|content-transfer-encoding|envelope-to|x-original-to|feedback-id|precedence|auto-submitted|importance)$/i;
+
+export function detect(buf: Buffer): Detected {
+  let start = 0;
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+  while (start < buf.length && (buf[start] === 0x20 || buf[start] === 0x0a || buf[start] === 0x0d || buf[start] === 0x09)) start++;
+  if (start >= buf.length) return "empty";
+  if (isBinary(buf)) return "binary";
+  if (isMbox(buf.subarray(start))) return "mbox";
+  const c = buf[start];
+  if (c === 0x7b /* { */ || c === 0x5b /* [ */) return "json";
+  const head = buf.toString("utf8", start, Math.min(buf.length, start + 4096));
+  if (/^"[\w-]{1,64}"\s*:\s*[{["\d tfn]/.test(head)) return "json";
+  if (looksLikeEmail(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "email";
+  if (looksLikeHealthConsole(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "health-console";
+  return "text";
+}
+
+/** NUL bytes or mostly control characters in the first 64 KiB: not a notice. UTF-16 text is handled by the caller. */
+function isBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 64 * 1024);
+  if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return false;
+  let ctrl = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i]!;
+    if (b === 0) return true;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1b) ctrl++;
+  }
+  if (ctrl > n * 0.02 + 4) return true;
+  // invalid UTF-8 is common in old mail (latin-1); random bytes are invalid almost everywhere
+  const sample = buf.subarray(0, n);
+  const text = sample.toString("utf8");
+  let bad = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0xfffd) bad++;
+  return bad > text.length * 0.3 && bad > 16;
+}
+
+/** The first block is RFC 5322 header lines (and at least two known header names). */
+function looksLikeEmail(s: string): boolean {
+  const end = s.search(/\r?\n\r?\n/);
+  const head = end < 0 ? s : s.slice(0, end);
+  const lines = head.split(/\r?\n/);
+  let known = 0;
+  for (const line of lines) {
+    if (line === "") continue;
+    if (line[0] === " " || line[0] === "\t") continue;
+    const m = /^([\x21-\x39\x3b-\x7e]+):/.exec(line);
+    if (!m) return false;
+    if (HEADER_NAMES.test(m[1]!)) known++;
+  }
+  return known >= 2;
+}

@@ -1,0 +1,344 @@
+/**
+ * Labelled fields and tables, as found.
+ *
+ * A label is what precedes a colon at the start of a line (`Reported Activity: Port Scanning`),
+ * after an optional bullet (`* Abuse Time:`), with or without a space after the colon
+ * (`Region:eu-central-1`), with the value on the same line or the next one, several to a line when
+ * AWS packs them (`AWS ID: ...    Region: ...    EC2 Instance Id: ...`, or the same with single
+ * spaces after a copy collapsed them), or mid-line when HTML-to-text merged two lines
+ * (`...as well.Instance Id: i-...`). Each label maps to a canonical key through one alias table.
+ * Tables (`Instance Id  Remote IP  Port  Protocol  Action Taken`, `Access Key  Web Site`) become
+ * rows of the same keys.
+ */
+import type { TextDoc, Zone } from "./text.ts";
+
+export type FieldKey =
+  | "account" | "region" | "instance" | "eni" | "nat" | "eip" | "publicIp" | "lb" | "accessKey" | "iamUser"
+  | "bucket" | "cloudfront" | "lightsail" | "sesIdentity" | "implicated" | "activity" | "abuseTime" | "abuseDate"
+  | "timeZone" | "begin" | "end" | "protocol" | "remoteIp" | "remotePort" | "portsProtocols" | "sourceIp"
+  | "sourcePort" | "url" | "caseNumber" | "log" | "comments" | "requiredActions" | "vulnerability" | "subject"
+  | "severity" | "action" | "description";
+
+const ALIASES: Record<FieldKey, string[]> = {
+  account: ["awsid", "awsaccountid", "awsaccount", "accountid", "account", "awsaccountnumber", "accountnumber", "awsaccountids", "accountids", "awsaccountidnumber"],
+  region: ["region", "regions", "awsregion", "regionavailabilityzone", "awsregions"],
+  instance: ["ec2instanceid", "instanceid", "instance", "ec2instance", "instanceids", "ec2instanceids", "ec2id"],
+  eni: ["networkinterfaceid", "networkinterface", "eni", "eniid", "networkinterfaceids", "elasticnetworkinterface"],
+  nat: ["natgatewayid", "natgateway", "natgatewayids"],
+  eip: ["elasticip", "elasticipaddress", "eip", "allocationid", "elasticips"],
+  publicIp: ["ipaddress", "publicip", "publicipaddress", "ip", "ipv4address", "ips", "ipaddresses", "publicips", "awsip", "publicipv4address", "implicatedip", "reportedip"],
+  lb: ["loadbalancer", "loadbalancername", "elb", "loadbalancerarn", "elbname", "loadbalancerdnsname"],
+  accessKey: ["accesskey", "accesskeyid", "awsaccesskeyid", "accesskeyids", "iamaccesskey", "exposedaccesskey", "accesskeys"],
+  iamUser: ["iamuser", "iamusername", "username"],
+  bucket: ["s3bucket", "bucket", "bucketname", "s3bucketname", "amazons3bucket"],
+  cloudfront: ["cloudfrontdistribution", "distribution", "distributionid", "cloudfrontdistributionid", "cloudfrontid", "cloudfrontdomain"],
+  lightsail: ["lightsailinstance", "lightsailinstancename"],
+  sesIdentity: ["sesidentity", "identity", "sendingidentity", "verifiedidentity", "sendingdomain", "identities"],
+  implicated: ["implicatedresource", "implicatedresources", "affectedresource", "affectedresources", "resource", "resources", "resourceid", "resourcearn", "affectedentity", "affectedentities", "resourcename"],
+  activity: ["reportedactivity", "abusetype", "activity", "typeofabuse", "abusecategory", "reporttype", "activitytype", "violationtype", "complainttype", "typeofactivity", "incidenttype"],
+  abuseTime: ["abusetime", "timeofabuse", "incidenttime", "activitytime", "timestamp", "eventtime", "dateandtime", "datetime", "timeofincident", "abusedatetime"],
+  abuseDate: ["abusedate", "dateofabuse", "incidentdate"],
+  timeZone: ["timezone", "tz"],
+  begin: ["reportbegintime", "begintime", "starttime", "firstseen", "activitystart", "startdate", "reportstarttime", "begin"],
+  end: ["reportendtime", "endtime", "lastseen", "activityend", "enddate", "reportend"],
+  protocol: ["protocol", "protocols", "ipprotocol", "proto"],
+  remoteIp: ["remoteip", "remoteips", "destinationips", "destinationip", "destinationipaddress", "destinationipaddresses", "targetip", "targetips", "victimip", "dstip", "destinationaddress", "remoteaddress", "remotehost", "targetedips", "targetedipaddresses", "targetipaddress", "targetipaddresses", "remoteipaddress"],
+  remotePort: ["remoteport", "remoteports", "destinationport", "destinationports", "dstport", "targetport", "targetports", "targetedports", "port", "ports"],
+  portsProtocols: ["destinationportsandprotocols", "targetedportsandprotocols", "portsandprotocols", "portprotocol", "targetportsandprotocols"],
+  sourceIp: ["sourceips", "sourceip", "sourceaddress", "attackerip", "offendingip", "srcip", "sourceipaddress", "sourceipaddresses", "attackingip"],
+  sourcePort: ["sourceport", "sourceports", "sourceportsandprotocols"],
+  url: ["destinationurls", "destinationurl", "url", "urls", "website", "reportedurl", "phishingurl", "infringingurl", "offendingurl", "maliciousurl", "reportedurls", "infringingurls", "contenturl", "location"],
+  caseNumber: ["casenumber", "abusecasenumber", "caseid", "case", "ticket", "ticketnumber", "ticketid", "caseno", "referencenumber", "abusecaseid", "casereference"],
+  log: ["logextract", "logs", "log", "evidence", "logexcerpt", "logentries"],
+  comments: ["comments", "comment", "additionalinformation"],
+  requiredActions: ["requiredactions", "requiredaction"],
+  vulnerability: ["reportedvulnerability", "vulnerability"],
+  subject: ["subject"],
+  severity: ["severity"],
+  action: ["actiontaken", "actionstaken"],
+  description: ["description"],
+};
+
+/** X-ARF (v0.2 YAML, v4 JSON) keys, read only where the report is X-ARF. */
+const XARF_ALIASES: Record<string, FieldKey> = {
+  source: "sourceIp", destination: "remoteIp", destinationport: "remotePort", sourceport: "sourcePort",
+  date: "abuseTime", reporttype: "activity", category: "activity", port: "remotePort", reportclass: "activity",
+};
+
+const KEY_OF = new Map<string, FieldKey>();
+for (const [key, names] of Object.entries(ALIASES) as [FieldKey, string[]][]) for (const n of names) KEY_OF.set(n, key);
+
+/** `Abuse time, 24-hr format (hh:mm)*` -> `abusetime`. */
+export function canonicalLabel(label: string): string {
+  return label
+    .replace(/\([^()]*\)/g, " ")
+    .replace(/,.*$/, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
+}
+
+export function keyOfLabel(label: string, xarf = false): FieldKey | null {
+  const c = canonicalLabel(label);
+  if (xarf && XARF_ALIASES[c]) return XARF_ALIASES[c]!;
+  return KEY_OF.get(c) ?? null;
+}
+
+export interface RawField {
+  label: string;
+  key: FieldKey | null;
+  value: string;
+  /** 0-based line of the label. */
+  line: number;
+  zone: Zone;
+  /** Fields from one line (or one table row) share a group: they describe one resource. */
+  group: number;
+  /** Value spans several lines (a log block). */
+  multiline?: boolean;
+  fromTable?: boolean;
+  /** The label ended in `*` (a required field of a web form). */
+  starred?: boolean;
+}
+
+/** Labels AWS packs several to a line; recognised anywhere after whitespace or sentence end. */
+const INLINE_LABELS = String.raw`AWS ID|AWS Account ID|AWS Account|Account ID|Region\(s\)|Regions?|EC2 Instance Id|Instance Id|Instance ID|Network Interface Id|NAT Gateway Id|Elastic IP|Public IP|IP Address|Implicated Resource|Reported Vulnerability|Reported Activity|Required Actions|Abuse Time|Abuse Case Number|Case number|Case ID|Remote IP|Remote port\(s\)|Protocol|Load Balancer|S3 Bucket|Access Key Id|IAM User|Lightsail Instance|CloudFront Distribution`;
+const INLINE_SPLIT = new RegExp(String.raw`(?:^|(?<=[\s.!?|;:,\]>)*]))(?:${INLINE_LABELS})\s*:`, "gi");
+const BULLET = /^\s*(?:[*•·+>]\s*|-\s+|\d{1,2}[.)]\s*)/;
+const LABEL = /^"?([A-Za-z](?:[\w /,'.&#+*-]|\([^()\n]{0,40}\)){0,58}?)"?\s*:(?!\/\/)[ \t]?(.*)$/;
+const SEPARATOR = /^\s*(?:[-=_*~#]{3,}.*|.*[-=]{5,}\s*)$/;
+
+interface LabelHit {
+  label: string;
+  value: string;
+}
+
+/** The label of a line, or null when the line is prose, a URL, a time or a log line. */
+export function parseLabel(line: string): LabelHit | null {
+  if (line.length > 4000 && line.indexOf(":") > 80) return null;
+  const body = line.replace(BULLET, "");
+  const m = LABEL.exec(body.length > 4000 ? body.slice(0, 4000) : body);
+  if (!m) return null;
+  const label = m[1]!.trim();
+  let value = m[2]!;
+  if (body.length > 4000) value = body.slice(body.indexOf(":") + 1);
+  if (label.length < 2 || label.length > 60) return null;
+  if (label.split(/\s+/).length > 7) return null;
+  if (/\d$/.test(label) && /^\d/.test(value)) return null; // 14:46:47
+  if (/^(?:https?|ftp|mailto|hxxps?|arn|urn|file|data|javascript)$/i.test(label)) return null;
+  if (/^[A-Z][a-z]{2} \d{1,2} \d{1,2}$/.test(label)) return null; // syslog "Jan 15 15"
+  return { label, value: value.trim() };
+}
+
+function isTableHeader(line: string): TableHeader | null {
+  return matchTableHeader(line);
+}
+
+/** Reads every labelled field and table row of the document, in order. */
+export function readFields(doc: TextDoc): RawField[] {
+  const out: RawField[] = [];
+  const { lines } = doc;
+  let group = 0;
+  const xarf = /(?:^|\n)\s*"?(?:Reported-From|Report-Type|X-ARF|Source-Type|ReportClass|ReportType)"?\s*:/i.test(doc.text.slice(0, 200_000));
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length === 0 || line.indexOf(":") < 0) {
+      const header = line.length < 300 ? isTableHeader(line) : null;
+      if (header) i = readTable(doc, i, header, out, () => ++group);
+      continue;
+    }
+    const g = ++group;
+    const segments = splitInline(line);
+    if (segments.length === 0) continue;
+    for (let s = 0; s < segments.length; s++) {
+      const seg = segments[s]!;
+      const key = keyOfLabel(seg.label, xarf);
+      const field: RawField = { label: seg.label.replace(/\s*\*\s*$/, "").trim(), key, value: seg.value, line: i, zone: doc.zones[i]!, group: g };
+      if (/\*\s*$/.test(seg.label)) field.starred = true;
+      const last = s === segments.length - 1;
+      if (last && seg.value === "") {
+        i = readValueBelow(doc, i, field);
+      } else if (last && key === "log") {
+        i = readLogContinuation(doc, i, field, xarf);
+      }
+      out.push(field);
+    }
+  }
+  return out;
+}
+
+/** Splits `AWS ID: 1    Region: eu-west-1    EC2 Instance Id: i-...` into its labelled segments. */
+function splitInline(line: string): LabelHit[] {
+  const head = parseLabel(line);
+  const scan = line.length > 4000 ? line.slice(0, 4000) : line;
+  const hits: { index: number; end: number; label: string }[] = [];
+  for (const m of scan.matchAll(INLINE_SPLIT)) {
+    hits.push({ index: m.index, end: m.index + m[0].length, label: m[0].slice(0, -1).trim() });
+    if (hits.length > 20) break;
+  }
+  if (hits.length === 0) return head ? [head] : [];
+  const bodyStart = line.length - line.replace(BULLET, "").length;
+  const segs: LabelHit[] = [];
+  const colon = line.indexOf(":");
+  if (head && hits[0]!.index > bodyStart && colon < hits[0]!.index) {
+    // a label of its own first ("Implicated Resource:EC2 Instance Id: i-..."): keep it, with what lies before the next label
+    segs.push({ label: head.label, value: line.slice(colon + 1, hits[0]!.index).trim() });
+  }
+  for (let h = 0; h < hits.length; h++) {
+    const end = h + 1 < hits.length ? hits[h + 1]!.index : line.length;
+    segs.push({ label: hits[h]!.label, value: line.slice(hits[h]!.end, end).trim() });
+  }
+  return segs;
+}
+
+/** A label with nothing after it: its value is the next line, or a `<<< ... >>>` block. */
+function readValueBelow(doc: TextDoc, i: number, field: RawField): number {
+  const { lines } = doc;
+  let j = i + 1;
+  if (j < lines.length && lines[j]!.trim() === "" && j + 1 < lines.length) j++;
+  if (j >= lines.length) return i;
+  const next = lines[j]!.trim();
+  if (next.startsWith("<<<")) {
+    const parts: string[] = [];
+    const first = next.slice(3).trim();
+    if (first) parts.push(first);
+    let k = j + 1;
+    for (; k < lines.length && k < j + 2000; k++) {
+      const l = lines[k]!;
+      const endAt = l.indexOf(">>>");
+      if (endAt >= 0) {
+        if (l.slice(0, endAt).trim()) parts.push(l.slice(0, endAt));
+        break;
+      }
+      parts.push(l);
+    }
+    field.value = parts.join("\n").trim();
+    field.multiline = true;
+    // the block's own lines are parsed too (an auto-detected report inside a log extract), so do not skip them
+    return i;
+  }
+  if (field.key === "log" && next !== "" && !parseLabel(next)) {
+    return readLogContinuation(doc, i, field, false);
+  }
+  if (next === "" || SEPARATOR.test(next) || parseLabel(next) || matchTableHeader(next) || next.startsWith(">>>")) return i;
+  if (field.key === null && /[.!?]$/.test(next) && next.split(/\s+/).length > 8) return i; // prose after a heading
+  field.value = next;
+  return j;
+}
+
+/** `Logs (4KB max)*: <first line>` continues until the next form label. */
+function readLogContinuation(doc: TextDoc, i: number, field: RawField, xarf: boolean): number {
+  const { lines } = doc;
+  const parts = field.value ? [field.value] : [];
+  let k = i + 1;
+  for (; k < lines.length && k < i + 2000; k++) {
+    const l = lines[k]!;
+    const hit = parseLabel(l);
+    if (hit && (keyOfLabel(hit.label, xarf) !== null || /\*\s*$/.test(hit.label))) break;
+    if (/^\s*(?:-{3}\s*Beginning of forwarded|={3,}|>>>)/i.test(l)) break;
+    parts.push(l);
+  }
+  field.value = parts.join("\n").trim();
+  field.multiline = true;
+  return k - 1;
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+interface TableHeader {
+  keys: (FieldKey | null)[];
+  names: string[];
+}
+
+const COLUMNS: [RegExp, FieldKey | null][] = [
+  [/^(?:ec2 )?instance[ -]?id/i, "instance"],
+  [/^remote[ -]?ip/i, "remoteIp"],
+  [/^destination[ -]?ip/i, "remoteIp"],
+  [/^(?:remote |destination )?port/i, "remotePort"],
+  [/^protocol/i, "protocol"],
+  [/^action[ -]?taken/i, "action"],
+  [/^access[ -]?key(?: id)?/i, "accessKey"],
+  [/^web[ -]?site|^url/i, "url"],
+  [/^public[ -]?ip(?: address)?|^ip[ -]?address/i, "publicIp"],
+  [/^source[ -]?ip/i, "sourceIp"],
+  [/^region/i, "region"],
+  [/^(?:aws )?account(?: id)?/i, "account"],
+  [/^network[ -]?interface(?: id)?|^eni/i, "eni"],
+  [/^time(?:stamp)?|^date/i, "abuseTime"],
+];
+const COLUMN_WORDS = /(?:EC2 )?Instance[ -]?Id|Remote[ -]?IP|Destination[ -]?IP|(?:Remote |Destination )?Port|Protocol|Action[ -]?Taken|Access[ -]?Key(?: Id)?|Web[ -]?Site|URL|Public[ -]?IP(?: Address)?|IP[ -]?Address|Source[ -]?IP|Region|(?:AWS )?Account(?: Id)?|Network[ -]?Interface(?: Id)?|Timestamp|Time|Date/iy;
+
+function matchTableHeader(line: string): TableHeader | null {
+  const t = line.trim();
+  if (t.length < 8 || t.includes(":")) return null;
+  const names: string[] = [];
+  let pos = 0;
+  while (pos < t.length) {
+    COLUMN_WORDS.lastIndex = pos;
+    const m = COLUMN_WORDS.exec(t);
+    if (!m) return null;
+    names.push(m[0]);
+    pos = COLUMN_WORDS.lastIndex;
+    const ws = /\s*/y;
+    ws.lastIndex = pos;
+    ws.exec(t);
+    if (ws.lastIndex === pos && pos < t.length) return null;
+    pos = ws.lastIndex;
+  }
+  if (names.length < 2) return null;
+  const keys = names.map((n) => COLUMNS.find(([re]) => re.test(n))?.[1] ?? null);
+  if (keys.filter((k) => k !== null).length < 2) return null;
+  return { keys, names };
+}
+
+const CELL_OK: Partial<Record<FieldKey, RegExp>> = {
+  instance: /^(?:i-[0-9a-fx*]{4,17}|<[^>]+>|[■*x]+)$/i,
+  remoteIp: /^[\d.:a-fx*]{3,45}$/i,
+  publicIp: /^[\d.:a-fx*]{3,45}$/i,
+  sourceIp: /^[\d.:a-fx*]{3,45}$/i,
+  remotePort: /^\d{1,5}$/,
+  protocol: /^(?:\d{1,3}|tcp|udp|icmp)$/i,
+  accessKey: /^[A-Z0-9*■x-]{4,32}$/i,
+  url: /^\S+$/,
+  region: /^[a-z]{2}(?:-gov)?-[a-z]+-\d$|^global$/i,
+  account: /^[\d*x-]{4,14}$/i,
+  eni: /^eni-[0-9a-fx]{4,17}$/i,
+};
+
+function readTable(doc: TextDoc, at: number, header: TableHeader, out: RawField[], nextGroup: () => number): number {
+  const { lines } = doc;
+  let i = at + 1;
+  let rows = 0;
+  for (; i < lines.length && rows < 1000; i++) {
+    const raw = lines[i]!;
+    const t = raw.trim();
+    if (t === "") {
+      if (rows === 0) continue;
+      break;
+    }
+    if (/^[-=_+|\s]+$/.test(t)) continue; // rule line under the header
+    let cells = t.split(/\s{2,}|\t/);
+    if (cells.length < header.keys.length) cells = t.split(/\s+/);
+    if (cells.length < header.keys.length) break;
+    if (cells.length > header.keys.length) {
+      const last = cells.slice(header.keys.length - 1).join(" ");
+      cells = [...cells.slice(0, header.keys.length - 1), last];
+    }
+    let ok = 0;
+    let checked = 0;
+    header.keys.forEach((k, c) => {
+      const re = k ? CELL_OK[k] : undefined;
+      if (re) {
+        checked++;
+        if (re.test(cells[c]!)) ok++;
+      }
+    });
+    if (checked > 0 && ok * 2 < checked) break;
+    const g = nextGroup();
+    header.keys.forEach((k, c) => {
+      out.push({ label: header.names[c]!, key: k, value: cells[c]!, line: i, zone: doc.zones[i]!, group: g, fromTable: true });
+    });
+    rows++;
+  }
+  return i - 1;
+}
+
+export { matchTableHeader, SEPARATOR };

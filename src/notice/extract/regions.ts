@@ -1,0 +1,93 @@
+/**
+ * AWS regions: the one table of codes and the names AWS writes for them ("US East (N. Virginia)",
+ * "Europe (Ireland)", older "EU (Ireland)"), and the pattern of a region code.
+ */
+
+/** code -> the names AWS has used for it in the console, notices and SES letters. */
+const REGIONS: Record<string, string[]> = {
+  "us-east-1": ["US East (N. Virginia)", "US East (Northern Virginia)", "US Standard", "N. Virginia", "Northern Virginia"],
+  "us-east-2": ["US East (Ohio)"],
+  "us-west-1": ["US West (N. California)", "US West (Northern California)"],
+  "us-west-2": ["US West (Oregon)"],
+  "af-south-1": ["Africa (Cape Town)"],
+  "ap-east-1": ["Asia Pacific (Hong Kong)"],
+  "ap-east-2": ["Asia Pacific (Taipei)"],
+  "ap-south-1": ["Asia Pacific (Mumbai)"],
+  "ap-south-2": ["Asia Pacific (Hyderabad)"],
+  "ap-southeast-1": ["Asia Pacific (Singapore)"],
+  "ap-southeast-2": ["Asia Pacific (Sydney)"],
+  "ap-southeast-3": ["Asia Pacific (Jakarta)"],
+  "ap-southeast-4": ["Asia Pacific (Melbourne)"],
+  "ap-southeast-5": ["Asia Pacific (Malaysia)"],
+  "ap-southeast-7": ["Asia Pacific (Thailand)"],
+  "ap-northeast-1": ["Asia Pacific (Tokyo)"],
+  "ap-northeast-2": ["Asia Pacific (Seoul)"],
+  "ap-northeast-3": ["Asia Pacific (Osaka)", "Asia Pacific (Osaka-Local)"],
+  "ca-central-1": ["Canada (Central)"],
+  "ca-west-1": ["Canada West (Calgary)"],
+  "eu-central-1": ["Europe (Frankfurt)", "EU (Frankfurt)"],
+  "eu-central-2": ["Europe (Zurich)", "EU (Zurich)"],
+  "eu-west-1": ["Europe (Ireland)", "EU (Ireland)"],
+  "eu-west-2": ["Europe (London)", "EU (London)"],
+  "eu-west-3": ["Europe (Paris)", "EU (Paris)"],
+  "eu-south-1": ["Europe (Milan)", "EU (Milan)"],
+  "eu-south-2": ["Europe (Spain)", "EU (Spain)"],
+  "eu-north-1": ["Europe (Stockholm)", "EU (Stockholm)"],
+  "il-central-1": ["Israel (Tel Aviv)"],
+  "me-south-1": ["Middle East (Bahrain)"],
+  "me-central-1": ["Middle East (UAE)"],
+  "mx-central-1": ["Mexico (Central)"],
+  "sa-east-1": ["South America (Sao Paulo)", "South America (São Paulo)"],
+  "us-gov-west-1": ["AWS GovCloud (US-West)", "AWS GovCloud (US)"],
+  "us-gov-east-1": ["AWS GovCloud (US-East)"],
+  "cn-north-1": ["China (Beijing)"],
+  "cn-northwest-1": ["China (Ningxia)"],
+};
+
+/** A region code as AWS writes it (`eu-west-1`, `us-gov-west-1`, `ap-southeast-5`). */
+export const REGION_CODE = /(?<![\w-])(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}(?![\w-])/g;
+
+const NAME_TO_CODE = new Map<string, string>();
+for (const [code, names] of Object.entries(REGIONS)) for (const n of names) NAME_TO_CODE.set(key(n), code);
+
+function key(name: string): string {
+  return name
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9()]+/g, " ")
+    .replace(/\s*\(\s*/g, " (")
+    .replace(/\s*\)/g, ")")
+    .trim();
+}
+
+/**
+ * Region names as a pattern: "<Area> (<Place>)" with the areas AWS uses. Matching the general
+ * shape and then looking the name up keeps the pattern small and the table the single authority.
+ */
+export const REGION_NAME = /\b(?:US (?:East|West)|Europe|EU|Asia Pacific|South America|Canada(?: West)?|Middle East|Africa|Israel|Mexico|China|AWS GovCloud)\s*\([^()\n]{2,30}\)/gi;
+
+/** `US East (N. Virginia)` -> `us-east-1`; a code is returned as itself; unknown -> null. */
+export function regionCode(text: string): string | null {
+  const t = text.trim();
+  if (/^global$/i.test(t)) return "global";
+  if (isRegionCode(t.toLowerCase())) return t.toLowerCase();
+  return NAME_TO_CODE.get(key(t)) ?? null;
+}
+
+export function isRegionCode(s: string): boolean {
+  REGION_CODE.lastIndex = 0;
+  const m = REGION_CODE.exec(s);
+  return m !== null && m[0] === s;
+}
+
+/** Every region (code or name) written in `s`, as codes, with their offsets. */
+export function findRegions(s: string): { code: string; index: number; text: string }[] {
+  const out: { code: string; index: number; text: string }[] = [];
+  for (const m of s.matchAll(REGION_CODE)) out.push({ code: m[0], index: m.index, text: m[0] });
+  for (const m of s.matchAll(REGION_NAME)) {
+    const code = regionCode(m[0]);
+    if (code) out.push({ code, index: m.index, text: m[0] });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}

@@ -1,0 +1,55 @@
+/**
+ * Who wrote which line: AWS (its notice text, its auto-detected details) or the third-party
+ * reporter whose report AWS forwards. Ports, IPs and URLs in a reporter's prose and logs are read
+ * with more care than AWS's labelled lines, and generic advice in AWS's prose is not read at all.
+ */
+import type { TextDoc } from "./text.ts";
+import type { RawField } from "./fields.ts";
+
+const FORWARD_START = [
+  /^[\s*>-]*beginning\s+of\s+forwarded\s+report/i,
+  /provided\s+by\s+(?:the\s+)?original\s+(?:abuse\s+)?reporter/i,
+  /^[\s-]*(?:original|forwarded)\s+(?:abuse\s+)?report(?:\(s\))?\s*(?:follows|below)?\s*:?\s*-*\s*$/i,
+  /^\s*-{2,}\s*(?:start|begin)\s+of\s+(?:the\s+)?(?:original\s+)?(?:abuse\s+)?report/i,
+];
+
+/** Marks the reporter's lines. Returns the first reporter line, or null. */
+export function assignZones(doc: TextDoc): number | null {
+  const { lines, zones } = doc;
+  let first: number | null = null;
+  let reporter = false;
+  let inBlock = false;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (!reporter && l.length < 400 && FORWARD_START.some((re) => re.test(l))) {
+      reporter = true;
+      first ??= i + 1 < lines.length ? i + 1 : i;
+      zones[i] = "aws";
+      continue;
+    }
+    const t = l.trimStart();
+    if (t.startsWith("<<<")) inBlock = true;
+    if (reporter || inBlock) {
+      zones[i] = "reporter";
+      first ??= i;
+    }
+    if (inBlock && l.includes(">>>")) inBlock = false;
+  }
+  return first;
+}
+
+/**
+ * A reporter's web-form submission (`Abuse type*:`, `Source IPs (comma separated)*:`, `Logs (4KB
+ * max)*:`) is the reporter's even when nobody pasted the AWS text around it.
+ */
+export function markFormZones(doc: TextDoc, fields: RawField[]): void {
+  const form = fields.filter((f) => f.starred);
+  if (form.length < 3) return;
+  const from = form[0]!.line;
+  let to = form[form.length - 1]!.line;
+  for (const f of fields) if (f.line >= from && f.multiline && f.line <= to) to = Math.max(to, f.line + f.value.split("\n").length);
+  // the fields that follow the last starred one in the same block (Comments, tracking number)
+  for (const f of fields) if (f.line > to && f.line <= to + 12 && !f.fromTable) to = f.line;
+  for (let i = from; i <= to && i < doc.lines.length; i++) doc.zones[i] = "reporter";
+  for (const f of fields) if (f.line >= from && f.line <= to) f.zone = "reporter";
+}

@@ -1,0 +1,222 @@
+/**
+ * The notice stage: bytes in, Notices out.
+ *
+ *   parseInput(bytes) -> { items: ParsedItem[], failures: ParseFailure[] }
+ *
+ * The input's form is detected (mbox, e-mail, Health event JSON or fragment, the Health console's
+ * copy, pasted text); each message or event becomes one ParsedItem holding the Notice, the exact
+ * bytes (the verifier runs DKIM on them) and, for e-mail, a MailView. An item that cannot be read
+ * is a ParseFailure; nothing here throws on bad input except UserError for an input that holds
+ * nothing readable at all.
+ */
+import { UserError } from "../errors.ts";
+import type { MailView, Notice, ParsedItem, ParseFailure } from "./types.ts";
+import { decide } from "./classify.ts";
+import { detect } from "./detect.ts";
+import { NoticeBuilder, extractText } from "./extract/index.ts";
+import { findHealthEvents } from "./health/event.ts";
+import { parseJsonLenient } from "./health/json.ts";
+import { healthConsoleToNotice } from "./health/console.ts";
+import { healthEventToNotice } from "./health/notice.ts";
+import { unwrapInlineForward } from "./mime/forward.ts";
+import { htmlLinks, textLinks } from "./mime/links.ts";
+import { readMail, type MailData } from "./mime/mail.ts";
+import { splitMbox } from "./mime/mbox.ts";
+import { isoUTC } from "./extract/times.ts";
+
+export interface ParseOptions {
+  /** When the notice arrived (ISO 8601), if known better than the message's Date header. */
+  receivedAt?: string;
+  /** The clock, for tests. Only used for the year of a year-less time when nothing else gives one. */
+  now?: Date;
+}
+
+export interface ParseResult {
+  items: ParsedItem[];
+  failures: ParseFailure[];
+}
+
+export async function parseInput(bytes: Buffer, opts: ParseOptions = {}): Promise<ParseResult> {
+  const kind = detect(bytes);
+  switch (kind) {
+    case "empty":
+      throw new UserError("the input is empty", { hint: "give an .eml, an mbox, a Health event (JSON) or the text of a notice" });
+    case "binary":
+      throw new UserError("the input is binary data, not a notice", { hint: "give an .eml, an mbox, a Health event (JSON) or the text of a notice" });
+    case "mbox":
+      return parseMbox(bytes, opts);
+    case "email":
+      return one(0, () => parseEmail(bytes, 0, opts));
+    case "json":
+      return parseJson(bytes, opts);
+    case "health-console": {
+      const notice = healthConsoleToNotice(decodeText(bytes), opts);
+      return { items: [{ index: 0, format: "health-console", raw: bytes, notice, mail: null }], failures: [] };
+    }
+    case "text":
+      return { items: [{ index: 0, format: "text", raw: bytes, notice: parseText(decodeText(bytes), opts), mail: null }], failures: [] };
+  }
+}
+
+async function one(index: number, f: () => Promise<ParsedItem>): Promise<ParseResult> {
+  try {
+    return { items: [await f()], failures: [] };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`the message could not be read: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function parseMbox(bytes: Buffer, opts: ParseOptions): Promise<ParseResult> {
+  const messages = splitMbox(bytes);
+  const items: ParsedItem[] = [];
+  const failures: ParseFailure[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    try {
+      items.push(await parseEmail(messages[i]!, i, opts));
+    } catch (e) {
+      failures.push({ index: i, error: (e as Error).message });
+    }
+  }
+  if (items.length === 0 && failures.length === 0) throw new UserError("the mbox holds no messages");
+  return { items, failures };
+}
+
+function parseJson(bytes: Buffer, opts: ParseOptions): ParseResult {
+  let value: unknown;
+  try {
+    value = parseJsonLenient(decodeText(bytes));
+  } catch (e) {
+    throw new UserError(`the input looks like JSON but cannot be read: ${(e as Error).message}`, { cause: e });
+  }
+  const events = findHealthEvents(value);
+  if (events.length === 0) {
+    throw new UserError("the JSON is not an AWS Health event", {
+      hint: "expected an EventBridge event (detail-type, detail.eventTypeCode), a PutEvents entry (DetailType, Detail) or a Health API event (eventTypeCode, arn)",
+    });
+  }
+  const items: ParsedItem[] = [];
+  const failures: ParseFailure[] = [];
+  events.forEach((e, index) => {
+    try {
+      const notice = healthEventToNotice(e, opts.receivedAt ? { receivedAt: opts.receivedAt } : {});
+      items.push({ index, format: "health-event", raw: events.length === 1 ? bytes : Buffer.from(JSON.stringify(e.flat.length ? Object.fromEntries(e.flat) : {})), notice, mail: null });
+    } catch (err) {
+      failures.push({ index, error: (err as Error).message });
+    }
+  });
+  return { items, failures };
+}
+
+/** Text as given: UTF-8, UTF-16 with a byte-order mark, or (when not valid UTF-8) Windows-1252. */
+function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("windows-1252").decode(bytes);
+  }
+}
+
+const SUBJECT_LINE = /^\s*(?:Subject:\s*)?((?:Re:\s*|Fwd?:\s*)*(?:Your (?:AWS|Amazon EC2|Amazon Web Services) Abuse Report|Your AWS account|Amazon SES|\[AWS\b|Your instances? ha).{0,200})$/i;
+
+/** Pasted text: the first line may be the subject the person copied along. */
+export function parseText(text: string, opts: ParseOptions = {}): Notice {
+  const fw = unwrapInlineForward(text);
+  let body = fw.text;
+  let subject = fw.subject;
+  const firstLine = /^[^\n]{0,300}/.exec(body.replace(/^\s+/, ""))?.[0] ?? "";
+  const sm = SUBJECT_LINE.exec(firstLine);
+  if (!subject && sm && !/[.!?]\s*$/.test(firstLine)) {
+    subject = sm[1]!.trim();
+    body = body.replace(/^\s*[^\n]*\n?/, "");
+  }
+  const date = fw.date;
+  const received = opts.receivedAt ?? (date ? isoUTC(date.getTime()) : null);
+  const reference = date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
+  return textNotice({ text: body, subject, from: fw.from, messageId: null, receivedAt: received, reference, format: "text", forwarded: fw.forwarded });
+}
+
+function textNotice(a: { text: string; subject: string | null; from: string | null; messageId: string | null; receivedAt: string | null; reference: Date | null; format: "text" | "email"; forwarded: boolean; warnings?: string[] }): Notice {
+  const b = new NoticeBuilder();
+  for (const w of a.warnings ?? []) b.warn(w);
+  const signals = extractText({ text: a.text, subject: a.subject, part: "body", reference: a.reference }, b);
+  const receivedMs = a.receivedAt ? Date.parse(a.receivedAt) : null;
+  const d = decide(b, signals, { health: false, receivedMs });
+  if (a.text.trim() === "") b.warn("the message has no text");
+  else if (d.activityType === "other" && b.list("instanceIds").length === 0 && !/\b(?:AWS|Amazon|EC2|abuse)\b/i.test(a.text.slice(0, 100_000)) && !a.subject) b.warn("this does not look like an AWS abuse notice");
+  return b.build({
+    format: a.format,
+    kind: d.kind,
+    activityType: d.activityType,
+    activityText: d.activityText,
+    subject: a.subject,
+    from: a.from,
+    messageId: a.messageId,
+    receivedAt: a.receivedAt,
+    deadline: d.deadline,
+    health: null,
+  });
+}
+
+function addressText(a: { address: string; name: string } | null): string | null {
+  if (!a) return null;
+  return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
+async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promise<ParsedItem> {
+  const mail = await readMail(raw);
+  // the notice inside a forward: an attached message/rfc822, else an inline forward in the text
+  let inner: MailData | null = null;
+  for (const e of mail.embedded) {
+    try {
+      const m = await readMail(e);
+      if (m.text.trim() || m.subject) {
+        inner = m;
+        break;
+      }
+    } catch {
+      // an unreadable attachment is not the notice
+    }
+  }
+  let text: string;
+  let subject: string | null;
+  let from: string | null;
+  let date: Date | null;
+  let forwarded: boolean;
+  let messageId = mail.messageId;
+  if (inner) {
+    const fw = unwrapInlineForward(inner.text);
+    text = fw.text;
+    subject = fw.subject ?? inner.subject;
+    from = fw.from ?? addressText(inner.from);
+    date = fw.date ?? inner.date ?? mail.date;
+    messageId = inner.messageId ?? messageId;
+    forwarded = true;
+  } else {
+    const fw = unwrapInlineForward(mail.text);
+    text = fw.text;
+    forwarded = fw.forwarded;
+    subject = fw.forwarded ? fw.subject ?? mail.subject : mail.subject;
+    from = fw.forwarded ? fw.from ?? addressText(mail.from) : addressText(mail.from);
+    date = fw.forwarded ? fw.date ?? mail.date : mail.date;
+  }
+  const receivedAt = opts.receivedAt ?? (mail.date ? isoUTC(mail.date.getTime()) : date ? isoUTC(date.getTime()) : null);
+  const reference = date ?? mail.date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
+  const notice = textNotice({ text, subject, from, messageId, receivedAt, reference, format: "email", forwarded, warnings: mail.warnings });
+  const view: MailView = {
+    headers: mail.headers,
+    from: mail.from,
+    replyTo: mail.replyTo,
+    returnPath: mail.returnPath,
+    subject: mail.subject,
+    links: [...(mail.html ? htmlLinks(mail.html) : []), ...textLinks(mail.text)],
+    attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    text: mail.text,
+    forwarded,
+  };
+  return { index, format: "email", raw, notice, mail: view };
+}
+
+export type { Notice, ParsedItem, ParseFailure, MailView } from "./types.ts";

@@ -1,0 +1,58 @@
+/**
+ * Forwarded notices. A recipient forwards AWS's notice to the team: inline (Gmail's "----------
+ * Forwarded message ---------", Apple Mail's "Begin forwarded message:", Outlook's "-----Original
+ * Message-----" or a rule line followed by From:/Sent:/To:/Subject:) or attached as message/rfc822.
+ * The notice inside is what matters: its subject carries the case, its date the year of times.
+ */
+import { decodeWords } from "./headers.ts";
+
+export interface Unwrapped {
+  text: string;
+  subject: string | null;
+  from: string | null;
+  date: Date | null;
+  forwarded: boolean;
+}
+
+const MARKERS = /^[ \t>]*(?:-{2,}[ \t]*(?:Forwarded message|Original Message|Forwarded Message|Weitergeleitete Nachricht|Message transféré)[ \t]*-{2,}|Begin forwarded message:|_{10,})[ \t]*$/im;
+const HEADER_LINE = /^[ \t>]*\*?(From|Sent|Date|To|Cc|Subject|Reply-To)\*?[ \t]*:[ \t]*(.*)$/i;
+
+/** Finds the innermost inline-forwarded message in `text`. */
+export function unwrapInlineForward(text: string): Unwrapped {
+  let current: Unwrapped = { text, subject: null, from: null, date: null, forwarded: false };
+  for (let round = 0; round < 8; round++) {
+    const m = MARKERS.exec(current.text.length > 4 * 1024 * 1024 ? current.text.slice(0, 4 * 1024 * 1024) : current.text);
+    if (!m) break;
+    const after = current.text.slice(m.index + m[0].length).replace(/^\r?\n/, "");
+    const lines = after.split("\n");
+    let i = 0;
+    while (i < lines.length && lines[i]!.trim() === "") i++;
+    const hdr: Record<string, string> = {};
+    let n = 0;
+    for (; i < lines.length && n < 12; i++) {
+      const l = lines[i]!.replace(/\r$/, "");
+      const h = HEADER_LINE.exec(l);
+      if (h) {
+        hdr[h[1]!.toLowerCase()] = h[2]!.trim();
+        n++;
+        continue;
+      }
+      if (l.trim() === "") break;
+      if (n > 0 && /^[ \t]/.test(l)) continue; // a folded header value
+      break;
+    }
+    if (!hdr.from && !hdr.subject) break;
+    const body = lines.slice(i).join("\n").replace(/^\s*\n/, "");
+    const dateText = hdr.date ?? hdr.sent;
+    const date = dateText ? parseLooseDate(dateText) : null;
+    current = { text: body, subject: hdr.subject ? decodeWords(hdr.subject) : current.subject, from: hdr.from ?? current.from, date: date ?? current.date, forwarded: true };
+  }
+  return current;
+}
+
+/** "Tue, Nov 27, 2018 at 1:30 AM", "Tuesday, November 27, 2018 1:30 AM", RFC 2822. */
+function parseLooseDate(s: string): Date | null {
+  const cleaned = s.replace(/\s+at\s+/i, " ").replace(/^\w+,\s*(?=\w+ \d)/, "").trim();
+  const d = new Date(cleaned);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
