@@ -1,0 +1,77 @@
+/**
+ * Which IAM actions each cloud-port method needs when it runs against AWS. The simulator uses the
+ * map to answer fault rules written either way (`describeAddresses` or `ec2:DescribeAddresses`)
+ * and to name the missing action when it denies a call, as AWS does.
+ */
+import type { CloudPort } from "../port.ts";
+
+export type PortMethod = Exclude<keyof CloudPort, "label">;
+
+export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
+  accounts: ["organizations:ListAccounts"],
+  regions: ["ec2:DescribeRegions"],
+  describeInstances: ["ec2:DescribeInstances"],
+  describeAddresses: ["ec2:DescribeAddresses"],
+  describeNetworkInterfaces: ["ec2:DescribeNetworkInterfaces"],
+  describeNatGateways: ["ec2:DescribeNatGateways"],
+  describeSecurityGroups: ["ec2:DescribeSecurityGroups"],
+  describeSubnets: ["ec2:DescribeSubnets"],
+  describeVpcs: ["ec2:DescribeVpcs"],
+  describeNetworkAcls: ["ec2:DescribeNetworkAcls"],
+  describeSnapshots: ["ec2:DescribeSnapshots"],
+  findSecurityGroups: ["ec2:DescribeSecurityGroups"],
+  autoScalingGroupsOf: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
+  describeAutoScalingGroups: ["autoscaling:DescribeAutoScalingGroups"],
+  targetGroupsOf: ["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"],
+  describeLoadBalancers: ["elasticloadbalancing:DescribeLoadBalancers"],
+  findAccessKey: ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"],
+  getIamUser: ["iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"],
+  ssmManagedInstances: ["ssm:DescribeInstanceInformation"],
+  lookupEvents: ["cloudtrail:LookupEvents"],
+  getBucket: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],
+  getDistribution: ["cloudfront:GetDistribution", "cloudfront:ListTagsForResource"],
+
+  modifyInstanceAttribute: ["ec2:ModifyInstanceAttribute"],
+  createSnapshots: ["ec2:CreateSnapshots"],
+  getConsoleOutput: ["ec2:GetConsoleOutput"],
+  getConsoleScreenshot: ["ec2:GetConsoleScreenshot"],
+  getUserData: ["ec2:DescribeInstanceAttribute"],
+  stopInstances: ["ec2:StopInstances"],
+  startInstances: ["ec2:StartInstances"],
+  createSecurityGroup: ["ec2:CreateSecurityGroup", "ec2:CreateTags"],
+  authorizeRules: ["ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"],
+  revokeRules: ["ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"],
+  setNetworkInterfaceGroups: ["ec2:ModifyNetworkInterfaceAttribute"],
+  createTags: ["ec2:CreateTags"],
+  createNetworkAclEntry: ["ec2:CreateNetworkAclEntry"],
+  deleteNetworkAclEntry: ["ec2:DeleteNetworkAclEntry"],
+  enterStandby: ["autoscaling:EnterStandby"],
+  exitStandby: ["autoscaling:ExitStandby"],
+  detachInstances: ["autoscaling:DetachInstances"],
+  attachInstances: ["autoscaling:AttachInstances"],
+  suspendProcesses: ["autoscaling:SuspendProcesses"],
+  resumeProcesses: ["autoscaling:ResumeProcesses"],
+  setInstanceProtection: ["autoscaling:SetInstanceProtection"],
+  updateAutoScalingGroup: ["autoscaling:UpdateAutoScalingGroup"],
+  deregisterTargets: ["elasticloadbalancing:DeregisterTargets"],
+  registerTargets: ["elasticloadbalancing:RegisterTargets"],
+  deregisterFromClassicLoadBalancer: ["elasticloadbalancing:DeregisterInstancesFromLoadBalancer"],
+  registerWithClassicLoadBalancer: ["elasticloadbalancing:RegisterInstancesWithLoadBalancer"],
+  // DeleteBucketPublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock.
+  putPublicAccessBlock: ["s3:PutBucketPublicAccessBlock"],
+  deletePublicAccessBlock: ["s3:PutBucketPublicAccessBlock"],
+  setDistributionEnabled: ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"],
+  setAccessKeyStatus: ["iam:UpdateAccessKey"],
+};
+
+/** True when a fault rule's `call` names this method: its name, one of its IAM actions, `service:*`, or `*`. */
+export function ruleMatches(call: string, method: string, actions: readonly string[]): string | null {
+  if (call === "*") return actions[0] ?? method;
+  if (call === method) return actions[0] ?? method;
+  const lc = call.toLowerCase();
+  for (const a of actions) {
+    if (a.toLowerCase() === lc) return a;
+    if (lc.endsWith(":*") && a.toLowerCase().startsWith(lc.slice(0, -1))) return a;
+  }
+  return null;
+}
