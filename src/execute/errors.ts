@@ -1,0 +1,22 @@
+/** Why apply or rollback will not run a plan at all. The CLI turns it into a UserError. */
+export type RefusalCode = "verdict" | "automatic-not-authentic" | "rolled-back" | "plan-mismatch" | "not-applied" | "unknown-plan";
+
+export class ApplyRefused extends Error {
+  readonly code: RefusalCode;
+  constructor(code: RefusalCode, message: string) {
+    super(message);
+    this.name = "ApplyRefused";
+    this.code = code;
+  }
+}
+
+/**
+ * A step cannot proceed for a reason that is not the cloud's (the instance is gone, a rule number
+ * was taken since the plan was made). Never retried.
+ */
+export class StepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StepError";
+  }
+}

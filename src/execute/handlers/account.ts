@@ -1,0 +1,133 @@
+/** Buckets, distributions and access keys: account-wide resources. */
+import type { Bucket } from "../../cloud/model.ts";
+import { StepError } from "../errors.ts";
+import { keepEvidence, type EvidenceRecord } from "../evidence.ts";
+import type { ActionParams } from "../params.ts";
+import type { Handler, StepContext } from "./types.ts";
+
+const BLOCK_ALL = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
+
+async function bucket(ctx: StepContext<{ bucketName: string }>): Promise<Bucket> {
+  const b = await ctx.port.getBucket(ctx.scope.accountId, ctx.params.bucketName);
+  if (!b) throw new StepError(`bucket ${ctx.params.bucketName} no longer exists`);
+  return b;
+}
+
+async function captureJson(ctx: StepContext<unknown>, name: string, source: string, value: unknown): Promise<{ evidence: EvidenceRecord[] }> {
+  const rec = await keepEvidence(ctx.evidence, {
+    planId: ctx.plan.id,
+    stepId: ctx.step.id,
+    name,
+    contentType: "application/json",
+    data: Buffer.from(JSON.stringify(value, null, 2)),
+    source,
+    capturedAt: ctx.now().toISOString(),
+  });
+  return { evidence: [rec] };
+}
+
+export const captureBucket: Handler<ActionParams["capture-bucket"], null, { evidence: EvidenceRecord[] }> = {
+  async observe() {
+    return null;
+  },
+  async run(ctx) {
+    const b = await bucket(ctx);
+    return { outcome: "done", after: await captureJson(ctx, `${b.name}-bucket.json`, `s3 settings of ${b.name}`, { bucket: b, reportedUrls: ctx.params.urls }) };
+  },
+  async undo() {
+    return { outcome: "kept" };
+  },
+};
+
+type Pab = NonNullable<Bucket["publicAccessBlock"]>;
+const allBlocked = (p: Pab | null) => p !== null && p.blockPublicAcls && p.ignorePublicAcls && p.blockPublicPolicy && p.restrictPublicBuckets;
+const samePab = (a: Pab | null, b: Pab | null) => JSON.stringify(a) === JSON.stringify(b);
+
+export const blockBucket: Handler<ActionParams["block-bucket-public-access"], { publicAccessBlock: Pab | null }, { changed: boolean }> = {
+  async observe(ctx) {
+    const p = (await bucket(ctx)).publicAccessBlock;
+    return { publicAccessBlock: p ? { blockPublicAcls: p.blockPublicAcls, ignorePublicAcls: p.ignorePublicAcls, blockPublicPolicy: p.blockPublicPolicy, restrictPublicBuckets: p.restrictPublicBuckets } : null };
+  },
+  async run(ctx, now) {
+    if (allBlocked(now.publicAccessBlock)) return { outcome: "skipped", after: { changed: false } };
+    await ctx.port.putPublicAccessBlock(ctx.scope.accountId, ctx.params.bucketName, BLOCK_ALL);
+    return { outcome: "done", after: { changed: true } };
+  },
+  async undo(ctx, before) {
+    const now = await this.observe(ctx);
+    if (samePab(now.publicAccessBlock, before.publicAccessBlock)) return { outcome: "nothing" };
+    if (before.publicAccessBlock === null) await ctx.port.deletePublicAccessBlock(ctx.scope.accountId, ctx.params.bucketName);
+    else await ctx.port.putPublicAccessBlock(ctx.scope.accountId, ctx.params.bucketName, before.publicAccessBlock);
+    return { outcome: "rolled-back" };
+  },
+};
+
+export const captureDistribution: Handler<ActionParams["capture-distribution"], null, { evidence: EvidenceRecord[] }> = {
+  async observe() {
+    return null;
+  },
+  async run(ctx) {
+    const d = await ctx.port.getDistribution(ctx.scope.accountId, ctx.params.distributionId);
+    if (!d) throw new StepError(`distribution ${ctx.params.distributionId} no longer exists`);
+    return { outcome: "done", after: await captureJson(ctx, `${d.id}-distribution.json`, `cloudfront:GetDistribution ${d.id}`, { distribution: d, reportedUrls: ctx.params.urls }) };
+  },
+  async undo() {
+    return { outcome: "kept" };
+  },
+};
+
+export const disableDistribution: Handler<ActionParams["disable-distribution"], { enabled: boolean }, { changed: boolean }> = {
+  async observe(ctx) {
+    const d = await ctx.port.getDistribution(ctx.scope.accountId, ctx.params.distributionId);
+    if (!d) throw new StepError(`distribution ${ctx.params.distributionId} no longer exists`);
+    return { enabled: d.enabled };
+  },
+  async run(ctx, now) {
+    if (!now.enabled) return { outcome: "skipped", after: { changed: false } };
+    await ctx.port.setDistributionEnabled(ctx.scope.accountId, ctx.params.distributionId, false);
+    return { outcome: "done", after: { changed: true } };
+  },
+  async undo(ctx, before) {
+    const now = await this.observe(ctx);
+    if (now.enabled === before.enabled) return { outcome: "nothing" };
+    await ctx.port.setDistributionEnabled(ctx.scope.accountId, ctx.params.distributionId, before.enabled);
+    return { outcome: "rolled-back" };
+  },
+};
+
+async function key(ctx: StepContext<{ accessKeyId: string }>) {
+  const k = await ctx.port.findAccessKey(ctx.scope.accountId, ctx.params.accessKeyId);
+  if (!k) throw new StepError(`access key ${ctx.params.accessKeyId} no longer exists in ${ctx.scope.accountId}`);
+  return k;
+}
+
+export const captureKeyUsage: Handler<ActionParams["capture-key-usage"], null, { evidence: EvidenceRecord[]; lastUsed: unknown }> = {
+  async observe() {
+    return null;
+  },
+  async run(ctx) {
+    const k = await key(ctx);
+    const ev = await captureJson(ctx, `${k.accessKeyId}-last-used.json`, `iam:GetAccessKeyLastUsed ${k.accessKeyId}`, k);
+    return { outcome: "done", after: { ...ev, lastUsed: k.lastUsed ?? null } };
+  },
+  async undo() {
+    return { outcome: "kept" };
+  },
+};
+
+export const deactivateKey: Handler<ActionParams["deactivate-access-key"], { status: "Active" | "Inactive" }, { changed: boolean }> = {
+  async observe(ctx) {
+    return { status: (await key(ctx)).status };
+  },
+  async run(ctx, now) {
+    if (now.status === "Inactive") return { outcome: "skipped", after: { changed: false } };
+    await ctx.port.setAccessKeyStatus(ctx.scope.accountId, ctx.params.userName, ctx.params.accessKeyId, "Inactive");
+    return { outcome: "done", after: { changed: true } };
+  },
+  async undo(ctx, before) {
+    const now = await this.observe(ctx);
+    if (now.status === before.status) return { outcome: "nothing" };
+    await ctx.port.setAccessKeyStatus(ctx.scope.accountId, ctx.params.userName, ctx.params.accessKeyId, before.status);
+    return { outcome: "rolled-back" };
+  },
+};

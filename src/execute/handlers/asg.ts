@@ -1,0 +1,125 @@
+/** Auto Scaling actions. The port batches instance ids (20 per call, 50 for protection). */
+import type { AutoScalingGroup } from "../../cloud/model.ts";
+import { StepError } from "../errors.ts";
+import type { ActionParams } from "../params.ts";
+import type { Handler, StepContext } from "./types.ts";
+
+async function group(ctx: StepContext<{ groupName: string }>): Promise<AutoScalingGroup> {
+  const [g] = await ctx.port.describeAutoScalingGroups(ctx.scope, [ctx.params.groupName]);
+  if (!g) throw new StepError(`Auto Scaling group ${ctx.params.groupName} no longer exists in ${ctx.scope.accountId}/${ctx.scope.region}`);
+  return g;
+}
+
+export const asgSuspend: Handler<ActionParams["asg-suspend-processes"], { suspended: string[] }, { suspended: string[] }> = {
+  async observe(ctx) {
+    return { suspended: [...(await group(ctx)).suspendedProcesses].sort() };
+  },
+  async run(ctx, now) {
+    const todo = ctx.params.processes.filter((p) => !now.suspended.includes(p));
+    if (!todo.length) return { outcome: "skipped", after: { suspended: [] } };
+    await ctx.port.suspendProcesses(ctx.scope, ctx.params.groupName, todo);
+    return { outcome: "done", after: { suspended: todo } };
+  },
+  async undo(ctx, before) {
+    const now = await this.observe(ctx);
+    // Only what this step suspended: a process suspended before the plan stays suspended.
+    const back = ctx.params.processes.filter((p) => !before.suspended.includes(p) && now.suspended.includes(p));
+    if (!back.length) return { outcome: "nothing" };
+    await ctx.port.resumeProcesses(ctx.scope, ctx.params.groupName, back);
+    return { outcome: "rolled-back", detail: { resumed: back } };
+  },
+};
+
+interface Members {
+  /** instance id -> lifecycle state, protected from scale-in. */
+  members: Record<string, { lifecycleState: string; protectedFromScaleIn: boolean }>;
+  desiredCapacity: number;
+  minSize: number;
+}
+
+async function members(ctx: StepContext<{ groupName: string }>): Promise<Members> {
+  const g = await group(ctx);
+  return {
+    members: Object.fromEntries(g.instances.map((i) => [i.instanceId, { lifecycleState: i.lifecycleState, protectedFromScaleIn: i.protectedFromScaleIn }])),
+    desiredCapacity: g.desiredCapacity,
+    minSize: g.minSize,
+  };
+}
+
+export const asgProtect: Handler<ActionParams["asg-protect-scale-in"], Members, { protected: string[] }> = {
+  observe: members,
+  async run(ctx, now) {
+    const todo = ctx.params.instanceIds.filter((id) => now.members[id] && !now.members[id].protectedFromScaleIn);
+    if (!todo.length) return { outcome: "skipped", after: { protected: [] } };
+    await ctx.port.setInstanceProtection(ctx.scope, ctx.params.groupName, todo, true);
+    return { outcome: "done", after: { protected: todo } };
+  },
+  async undo(ctx, before) {
+    const now = await members(ctx);
+    const back = ctx.params.instanceIds.filter((id) => before.members[id] && !before.members[id].protectedFromScaleIn && now.members[id]?.protectedFromScaleIn);
+    if (!back.length) return { outcome: "nothing" };
+    await ctx.port.setInstanceProtection(ctx.scope, ctx.params.groupName, back, false);
+    return { outcome: "rolled-back", detail: { unprotected: back } };
+  },
+};
+
+export const asgLowerMin: Handler<ActionParams["asg-lower-min"], { minSize: number }, { minSize: number }> = {
+  async observe(ctx) {
+    return { minSize: (await group(ctx)).minSize };
+  },
+  async run(ctx, now) {
+    if (now.minSize <= ctx.params.minSize) return { outcome: "skipped", after: { minSize: now.minSize } };
+    await ctx.port.updateAutoScalingGroup(ctx.scope, ctx.params.groupName, { minSize: ctx.params.minSize });
+    return { outcome: "done", after: { minSize: ctx.params.minSize } };
+  },
+  async undo(ctx, before) {
+    const now = await this.observe(ctx);
+    if (now.minSize === before.minSize) return { outcome: "nothing" };
+    await ctx.port.updateAutoScalingGroup(ctx.scope, ctx.params.groupName, { minSize: before.minSize });
+    return { outcome: "rolled-back", detail: { minSize: before.minSize } };
+  },
+};
+
+/** States in which the instance is already (or about to be) out of service in the group. */
+const OUT = new Set(["Standby", "EnteringStandby"]);
+
+export const asgStandby: Handler<ActionParams["asg-standby"], Members, { moved: string[]; absent: string[] }> = {
+  observe: members,
+  async run(ctx, now) {
+    const todo = ctx.params.instanceIds.filter((id) => now.members[id]?.lifecycleState === "InService");
+    const absent = ctx.params.instanceIds.filter((id) => !now.members[id]);
+    const other = ctx.params.instanceIds.filter((id) => now.members[id] && now.members[id].lifecycleState !== "InService" && !OUT.has(now.members[id].lifecycleState));
+    if (other.length) throw new StepError(`cannot move to standby: ${other.map((id) => `${id} is ${now.members[id]!.lifecycleState}`).join(", ")}; run again once they settle`);
+    if (!todo.length) return { outcome: "skipped", after: { moved: [], absent } };
+    await ctx.port.enterStandby(ctx.scope, ctx.params.groupName, todo, true);
+    return { outcome: "done", after: { moved: todo, absent } };
+  },
+  async undo(ctx, before) {
+    const now = await members(ctx);
+    // Exactly the instances that were in service before and are in standby now; ExitStandby adds them back to the desired capacity.
+    const back = ctx.params.instanceIds.filter((id) => before.members[id]?.lifecycleState === "InService" && now.members[id]?.lifecycleState === "Standby");
+    if (!back.length) return { outcome: "nothing" };
+    await ctx.port.exitStandby(ctx.scope, ctx.params.groupName, back);
+    return { outcome: "rolled-back", detail: { exited: back } };
+  },
+};
+
+export const asgDetach: Handler<ActionParams["asg-detach"], Members, { detached: string[] }> = {
+  observe: members,
+  async run(ctx, now) {
+    const todo = ctx.params.instanceIds.filter((id) => now.members[id]?.lifecycleState === "InService" || now.members[id]?.lifecycleState === "Standby");
+    const other = ctx.params.instanceIds.filter((id) => now.members[id] && !todo.includes(id) && now.members[id].lifecycleState !== "Detaching");
+    if (other.length) throw new StepError(`cannot detach: ${other.map((id) => `${id} is ${now.members[id]!.lifecycleState}`).join(", ")}; run again once they settle`);
+    if (!todo.length) return { outcome: "skipped", after: { detached: [] } };
+    await ctx.port.detachInstances(ctx.scope, ctx.params.groupName, todo, true);
+    return { outcome: "done", after: { detached: todo } };
+  },
+  async undo(ctx, before) {
+    const now = await members(ctx);
+    const back = ctx.params.instanceIds.filter((id) => before.members[id] && !now.members[id]);
+    if (!back.length) return { outcome: "nothing" };
+    // AttachInstances adds them back to the desired capacity.
+    await ctx.port.attachInstances(ctx.scope, ctx.params.groupName, back);
+    return { outcome: "rolled-back", detail: { attached: back } };
+  },
+};

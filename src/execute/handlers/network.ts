@@ -1,0 +1,155 @@
+/** Security groups, interfaces and network ACLs. */
+import type { NetworkAclEntry, SecurityGroup, SgRule } from "../../cloud/model.ts";
+import type { RuleSpec } from "../../cloud/port.ts";
+import { sameRule, toSpec } from "../../playbook/rules.ts";
+import { StepError } from "../errors.ts";
+import type { ActionParams } from "../params.ts";
+import type { Handler, StepContext } from "./types.ts";
+
+type GroupParams = ActionParams["create-isolation-group"];
+
+async function findGroup(ctx: StepContext<GroupParams>): Promise<SecurityGroup | null> {
+  const [g] = await ctx.port.findSecurityGroups(ctx.scope, { vpcId: ctx.params.vpcId, groupNames: [ctx.params.groupName] });
+  return g ?? null;
+}
+
+/**
+ * Creates the group if a previous run did not, then makes its rules exactly the wanted ones: the
+ * default egress a new group gets is revoked unless wanted, missing rules are added.
+ */
+export const createGroup: Handler<GroupParams, { groupId: string | null }, { groupId: string; created: boolean; revoked: RuleSpec[]; added: RuleSpec[] }> = {
+  async observe(ctx) {
+    return { groupId: (await findGroup(ctx))?.groupId ?? null };
+  },
+  async run(ctx, now) {
+    let groupId = now.groupId;
+    const created = groupId === null;
+    if (groupId === null) {
+      groupId = await ctx.port.createSecurityGroup(ctx.scope, { vpcId: ctx.params.vpcId, groupName: ctx.params.groupName, description: ctx.params.description, tags: ctx.params.tags });
+    }
+    const [g] = await ctx.port.describeSecurityGroups(ctx.scope, [groupId]);
+    if (!g) throw new StepError(`security group ${groupId} vanished right after it was created`);
+    const wanted = [...ctx.params.ingress, ...ctx.params.egress];
+    const extra = g.rules.filter((r) => !wanted.some((w) => sameRule(r, w))).map(toSpec);
+    const missing = wanted.filter((w) => !g.rules.some((r) => sameRule(r, w)));
+    if (extra.length) await ctx.port.revokeRules(ctx.scope, groupId, extra);
+    if (missing.length) await ctx.port.authorizeRules(ctx.scope, groupId, missing);
+    return { outcome: created || extra.length || missing.length ? "done" : "skipped", after: { groupId, created, revoked: extra, added: missing } };
+  },
+  async undo(_ctx, _before, after) {
+    // Left in place: deleting needs every interface off it first, and an empty group costs nothing.
+    return { outcome: "kept", detail: { kept: after?.groupId ?? null, why: "groups abuse-desk creates are left (docs/containment.md)" } };
+  },
+};
+
+async function eniGroups(ctx: StepContext<ActionParams["isolate-eni"]>): Promise<string[]> {
+  const [eni] = await ctx.port.describeNetworkInterfaces(ctx.scope, { networkInterfaceIds: [ctx.params.networkInterfaceId] });
+  if (!eni) throw new StepError(`network interface ${ctx.params.networkInterfaceId} no longer exists`);
+  return eni.groupIds;
+}
+const equalSets = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+export const isolateEni: Handler<ActionParams["isolate-eni"], { groupIds: string[] }, { groupIds: string[] }> = {
+  async observe(ctx) {
+    return { groupIds: await eniGroups(ctx) };
+  },
+  async run(ctx, now) {
+    const { allTrafficGroupId: all, isolationGroupId: iso, networkInterfaceId: eni } = ctx.params;
+    if (equalSets(now.groupIds, [iso])) return { outcome: "skipped", after: { groupIds: [iso] } };
+    // Through the all-traffic group first: its flows are untracked, so the next change cuts them.
+    if (!equalSets(now.groupIds, [all])) await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [all]);
+    await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [iso]);
+    return { outcome: "done", after: { groupIds: [iso] } };
+  },
+  async compensate(ctx, before) {
+    // Never leave an interface in the all-traffic group: it allows everything.
+    const now = await eniGroups(ctx);
+    if (!equalSets(now, [ctx.params.allTrafficGroupId])) return null;
+    await ctx.port.setNetworkInterfaceGroups(ctx.scope, ctx.params.networkInterfaceId, before.groupIds);
+    return `left the all-traffic group: ${ctx.params.networkInterfaceId} is back in ${before.groupIds.join(", ")}`;
+  },
+  async undo(ctx, before) {
+    const now = await eniGroups(ctx);
+    if (equalSets(now, before.groupIds)) return { outcome: "nothing" };
+    const ours = [ctx.params.isolationGroupId, ctx.params.allTrafficGroupId];
+    if (!(now.length === 1 && ours.includes(now[0]!))) {
+      // Someone changed the groups after isolation: restoring blindly would undo their change too.
+      throw new StepError(`${ctx.params.networkInterfaceId} is now in ${now.join(", ")}, not in the isolation group: changed by someone since; restore ${before.groupIds.join(", ")} by hand if that is still right`);
+    }
+    await ctx.port.setNetworkInterfaceGroups(ctx.scope, ctx.params.networkInterfaceId, before.groupIds);
+    return { outcome: "rolled-back", detail: { groupIds: before.groupIds } };
+  },
+};
+
+const sameEntry = (a: NetworkAclEntry, b: NetworkAclEntry) =>
+  a.ruleNumber === b.ruleNumber &&
+  a.egress === b.egress &&
+  a.protocol === b.protocol &&
+  a.ruleAction === b.ruleAction &&
+  (a.cidrBlock ?? "") === (b.cidrBlock ?? "") &&
+  (a.ipv6CidrBlock ?? "") === (b.ipv6CidrBlock ?? "") &&
+  (a.portRange?.from ?? -1) === (b.portRange?.from ?? -1) &&
+  (a.portRange?.to ?? -1) === (b.portRange?.to ?? -1);
+
+async function aclEntries(ctx: StepContext<ActionParams["nacl-deny"]>): Promise<NetworkAclEntry[]> {
+  const [acl] = await ctx.port.describeNetworkAcls(ctx.scope, { networkAclIds: [ctx.params.networkAclId] });
+  if (!acl) throw new StepError(`network ACL ${ctx.params.networkAclId} no longer exists`);
+  return acl.entries;
+}
+
+export const naclDeny: Handler<ActionParams["nacl-deny"], { entries: NetworkAclEntry[] }, { created: NetworkAclEntry[] }> = {
+  async observe(ctx) {
+    return { entries: await aclEntries(ctx) };
+  },
+  async run(ctx, now) {
+    const created: NetworkAclEntry[] = [];
+    for (const e of ctx.params.entries) {
+      const there = now.entries.find((x) => x.ruleNumber === e.ruleNumber && x.egress === e.egress);
+      if (there && sameEntry(there, e)) continue;
+      if (there) throw new StepError(`${ctx.params.networkAclId} ${e.egress ? "outbound" : "inbound"} rule #${e.ruleNumber} was taken since the plan was made (${there.ruleAction} ${there.cidrBlock ?? there.ipv6CidrBlock}); make a new plan`);
+      await ctx.port.createNetworkAclEntry(ctx.scope, ctx.params.networkAclId, e);
+      created.push(e);
+    }
+    return { outcome: created.length ? "done" : "skipped", after: { created } };
+  },
+  async undo(ctx, before) {
+    const now = await aclEntries(ctx);
+    // Delete exactly this step's entries, and only those that were not there before it.
+    const ours = ctx.params.entries.filter((e) => now.some((x) => sameEntry(x, e)) && !before.entries.some((x) => sameEntry(x, e)));
+    for (const e of ours) await ctx.port.deleteNetworkAclEntry(ctx.scope, ctx.params.networkAclId, { ruleNumber: e.ruleNumber, egress: e.egress });
+    return ours.length ? { outcome: "rolled-back", detail: { deleted: ours.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`) } } : { outcome: "nothing" };
+  },
+};
+
+type Surgery = ActionParams["revoke-open-ingress"];
+
+async function groupRules(ctx: StepContext<Surgery>): Promise<SgRule[]> {
+  const [g] = await ctx.port.describeSecurityGroups(ctx.scope, [ctx.params.groupId]);
+  if (!g) throw new StepError(`security group ${ctx.params.groupId} no longer exists`);
+  return g.rules;
+}
+
+/** Adds the narrower rules, then revokes the broad ones (make before break), each only if needed. */
+export const replaceRules: Handler<Surgery, { rules: RuleSpec[] }, { added: RuleSpec[]; revoked: RuleSpec[] }> = {
+  async observe(ctx) {
+    return { rules: (await groupRules(ctx)).map(toSpec) };
+  },
+  async run(ctx, now) {
+    const has = (r: RuleSpec) => now.rules.some((x) => sameRule(x, r));
+    const added = ctx.params.add.filter((r) => !has(r));
+    const revoked = ctx.params.revoke.filter(has);
+    if (added.length) await ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, added);
+    if (revoked.length) await ctx.port.revokeRules(ctx.scope, ctx.params.groupId, revoked);
+    return { outcome: added.length || revoked.length ? "done" : "skipped", after: { added, revoked } };
+  },
+  async undo(ctx, before) {
+    const now = (await groupRules(ctx)).map(toSpec);
+    const had = (r: RuleSpec) => before.rules.some((x) => sameRule(x, r));
+    const has = (r: RuleSpec) => now.some((x) => sameRule(x, r));
+    const restore = ctx.params.revoke.filter((r) => had(r) && !has(r)).map((r) => before.rules.find((x) => sameRule(x, r))!);
+    const remove = ctx.params.add.filter((r) => !had(r) && has(r));
+    if (restore.length) await ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, restore);
+    if (remove.length) await ctx.port.revokeRules(ctx.scope, ctx.params.groupId, remove);
+    return restore.length || remove.length ? { outcome: "rolled-back", detail: { restored: restore.length, removed: remove.length } } : { outcome: "nothing" };
+  },
+};

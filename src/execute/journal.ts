@@ -1,0 +1,49 @@
+/**
+ * Reading the journal back: where each step of a plan stands, from its entries alone. Apply and
+ * rollback decide everything (run, resume, skip, undo) from this view, so a process that died
+ * anywhere is picked up by the next one exactly where it stopped.
+ */
+import type { JournalEntry, JournalPhase } from "./types.ts";
+
+export interface StepState {
+  stepId: string;
+  /** The first `started`: its `before` is the state to restore on rollback. */
+  firstStarted?: JournalEntry;
+  /** The latest apply-side entry (started / done / skipped / failed). */
+  last?: JournalEntry;
+  /** What the step produced (the `after` of its `done` or `skipped`). */
+  after?: unknown;
+  /** The latest rollback-side entry. */
+  lastRollback?: JournalEntry;
+}
+
+const APPLY: ReadonlySet<JournalPhase> = new Set(["started", "done", "skipped", "failed"]);
+const ROLLBACK: ReadonlySet<JournalPhase> = new Set(["rollback-started", "rolled-back", "rollback-failed"]);
+
+export function stepStates(entries: readonly JournalEntry[]): Map<string, StepState> {
+  const out = new Map<string, StepState>();
+  const sorted = [...entries].sort((a, b) => a.seq - b.seq);
+  for (const e of sorted) {
+    if (e.stepId === null) continue;
+    const s = out.get(e.stepId) ?? { stepId: e.stepId };
+    if (APPLY.has(e.phase)) {
+      if (e.phase === "started" && !s.firstStarted) s.firstStarted = e;
+      s.last = e;
+      if (e.phase === "done" || e.phase === "skipped") s.after = e.after;
+    } else if (ROLLBACK.has(e.phase)) {
+      s.lastRollback = e;
+    }
+    out.set(e.stepId, s);
+  }
+  return out;
+}
+
+/** The step reached its wanted state (by this run or an earlier one). */
+export function isComplete(s: StepState | undefined): boolean {
+  return s?.last?.phase === "done" || s?.last?.phase === "skipped";
+}
+
+/** Anything was ever started for the plan's rollback. */
+export function rollbackBegun(entries: readonly JournalEntry[]): boolean {
+  return entries.some((e) => ROLLBACK.has(e.phase));
+}

@@ -1,0 +1,115 @@
+/**
+ * Rollback: undoes what a plan's apply changed, newest first (a step is undone only after every
+ * step that depended on it), from the journal alone: each step started is restored to the
+ * `before` of its first `started` entry, reading the real state first so only what differs is
+ * called. Evidence (captures, snapshots), the case tags and the security groups abuse-desk
+ * created are kept (docs/containment.md). Rollback is journalled and resumable like apply.
+ */
+import { ApplyRefused } from "./errors.ts";
+import { capsOf, errorText, handlerOf, laneOf, stepContext, targetLabel, type ExecOptions, type ProgressEvent } from "./apply.ts";
+import { stepStates } from "./journal.ts";
+import { READ_ONLY_ACTIONS } from "./params.ts";
+import { backoffMs, defaultSleep, isTransient } from "./retry.ts";
+import { runJobs, type Job } from "./scheduler.ts";
+import type { JournalEntry, Plan, Step } from "./types.ts";
+
+export type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "failed" | "not-run";
+
+export interface UndoStepResult {
+  stepId: string;
+  action: string;
+  target: string;
+  status: UndoStatus;
+  detail?: Record<string, unknown>;
+  error?: string;
+  reason?: string;
+}
+
+export interface RollbackResult {
+  planId: string;
+  status: "complete" | "failed";
+  steps: UndoStepResult[];
+}
+
+export interface RollbackOptions extends ExecOptions {
+  reason?: string;
+}
+
+export async function rollback(planId: string, o: RollbackOptions): Promise<RollbackResult> {
+  const plan: Plan | null = await o.journal.getPlan(planId);
+  if (!plan) throw new ApplyRefused("unknown-plan", `no plan ${planId} in the journal`);
+  const entries = await o.journal.entries(planId);
+  const states = stepStates(entries);
+  const touched = plan.steps.filter((s) => states.get(s.id)?.firstStarted !== undefined);
+  if (!touched.length) throw new ApplyRefused("not-applied", `plan ${planId} was never applied: nothing to roll back`);
+  const actor = o.actor ?? process.env.USER ?? "person";
+
+  const progress = (step: Step, status: UndoStatus | "started", message?: string) =>
+    o.onProgress?.({ stepId: step.id, action: step.action, target: targetLabel(step), status: status as ProgressEvent["status"], ...(message ? { message } : {}) });
+  const results = new Map<string, UndoStepResult>();
+  const base = (s: Step) => ({ stepId: s.id, action: s.action, target: targetLabel(s) });
+
+  // Reverse the graph: a step waits for every step that depended on it; the newest start goes first.
+  const startedSeq = (s: Step) => states.get(s.id)?.firstStarted?.seq ?? -1;
+  const order = [...plan.steps].sort((a, b) => startedSeq(b) - startedSeq(a));
+  const dependants = new Map<string, string[]>();
+  for (const s of plan.steps) for (const d of s.dependsOn) dependants.set(d, [...(dependants.get(d) ?? []), s.id]);
+  const done = new Set<string>();
+  for (const s of plan.steps) {
+    const st = states.get(s.id);
+    if (!st?.firstStarted || READ_ONLY_ACTIONS.has(s.action)) {
+      done.add(s.id);
+      results.set(s.id, { ...base(s), status: st?.firstStarted ? "kept" : "never-applied" });
+    } else if (st.lastRollback?.phase === "rolled-back") {
+      done.add(s.id);
+      results.set(s.id, { ...base(s), status: "already-rolled-back" });
+    }
+  }
+  const jobs: Job[] = order.map((s) => ({ id: s.id, deps: dependants.get(s.id) ?? [], lane: laneOf(s) }));
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const maxAttempts = Math.max(1, o.retry?.attempts ?? 3);
+  const sleep = o.retry?.sleep ?? defaultSleep;
+
+  const statuses = await runJobs(jobs, capsOf(o.concurrency), {
+    done,
+    run: async (job) => {
+      const step = byId.get(job.id)!;
+      const st = states.get(step.id)!;
+      const append = (e: Omit<JournalEntry, "seq" | "at" | "planId" | "stepId" | "actor">) => o.journal.append({ planId, stepId: step.id, actor, ...e });
+      const h = handlerOf(step);
+      let first = true;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const ctx = stepContext(plan, step, states, o);
+          if (first) {
+            await append({ phase: "rollback-started", before: st.firstStarted!.before, detail: { reason: o.reason ?? "rollback requested" } });
+            progress(step, "started");
+            first = false;
+          }
+          const r = await h.undo(ctx, st.firstStarted!.before, st.after);
+          await append({ phase: "rolled-back", after: r.detail ?? null, detail: { outcome: r.outcome } });
+          results.set(step.id, { ...base(step), status: r.outcome, ...(r.detail ? { detail: r.detail } : {}) });
+          progress(step, r.outcome);
+          return "ok";
+        } catch (err) {
+          if (isTransient(err) && attempt < maxAttempts) {
+            await sleep(backoffMs(attempt, o.retry ?? {}));
+            continue;
+          }
+          await append({ phase: "rollback-failed", error: errorText(err) });
+          results.set(step.id, { ...base(step), status: "failed", error: errorText(err) });
+          progress(step, "failed", errorText(err));
+          return "failed";
+        }
+      }
+    },
+  });
+
+  const steps = plan.steps.map((s): UndoStepResult => {
+    const r = results.get(s.id);
+    if (r) return r;
+    const st = statuses.get(s.id);
+    return { ...base(s), status: "not-run", ...(st?.status === "not-run" ? { reason: st.reason } : {}) };
+  });
+  return { planId, status: steps.some((s) => s.status === "failed" || s.status === "not-run") ? "failed" : "complete", steps };
+}

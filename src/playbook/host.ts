@@ -1,0 +1,619 @@
+/**
+ * The compromised-host playbook: keep the evidence, keep the instance, cut its traffic, keep a
+ * way in for the examiner. In order:
+ *
+ *  1. capture metadata (description, user data, console output, screenshot) before anything changes;
+ *  2. termination protection, shutdown behaviour `stop`, DeleteOnTermination off;
+ *  3. crash-consistent snapshots of every volume, tagged with the case (before isolation: an
+ *     intruder who notices the cut may wipe the disk);
+ *  4. Auto Scaling: suspend the processes that replace or rebalance instances, protect from scale-in,
+ *     then standby (or detach) with a decremented capacity so no replacement launches;
+ *  5. deregister from target groups and classic load balancers;
+ *  6. every ENI to an all-traffic group (its flows become untracked) and then to the isolation
+ *     group (examiners in, HTTPS to the SSM endpoints out when host triage is wanted);
+ *  7. network ACL denies for the reported peers when several hosts share a subnet or traffic must
+ *     stop now; 8. optionally stop; 9. tag everything with the case.
+ *
+ * docs/containment.md explains each choice.
+ */
+import ipaddr from "ipaddr.js";
+import type { AutoScalingGroup, NetworkAcl, NetworkAclEntry, Scope, Tags } from "../cloud/model.ts";
+import type { RuleSpec } from "../cloud/port.ts";
+import type { EnrichedInterface } from "../resolve/types.ts";
+import type { StepRef, Subject } from "./builder.ts";
+import type { PlanContext } from "./context.ts";
+import { protectedBy } from "./targets.ts";
+import { scopeOf, type ResolvedEni, type ResolvedInstance } from "./types.ts";
+
+export interface HostSteps {
+  capture: Map<string, StepRef>;
+  snapshot: Map<string, StepRef>;
+}
+
+const key = (s: Scope, id: string) => `${s.accountId}|${s.region}|${id}`;
+const subjectOf = (i: ResolvedInstance): Subject => ({ accountId: i.accountId, tags: i.instance.tags });
+
+/** Capture and snapshot: the preservation both the host and the content playbooks start with. */
+export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: { protect: boolean }): HostSteps {
+  const { b } = ctx;
+  const out: HostSteps = { capture: new Map(), snapshot: new Map() };
+  for (const h of hosts) {
+    const scope = scopeOf(h);
+    const target = { ...scope, type: "ec2-instance", id: h.id };
+    const subjects = [subjectOf(h)];
+    const cap = b.add({
+      action: "capture-metadata",
+      slug: h.id,
+      target,
+      params: { instanceId: h.id },
+      reason: "Evidence first: the instance's description, user data, console output and screenshot, as they are before anything changes.",
+      changes: "nothing (reads only); the captures are kept as evidence with their SHA-256",
+      reversible: true,
+      risk: "low",
+      subjects,
+    });
+    out.capture.set(key(scope, h.id), cap);
+    const deps = [cap];
+    if (opts.protect) {
+      if (h.instance.disableApiTermination !== true) {
+        deps.push(
+          b.add({
+            action: "protect-termination",
+            slug: h.id,
+            target,
+            params: { instanceId: h.id },
+            reason: "Nobody terminates the evidence by mistake (Auto Scaling still could: handled below).",
+            changes: `sets DisableApiTermination on ${h.id} (was off)`,
+            reversible: true,
+            risk: "low",
+            dependsOn: [cap],
+            subjects,
+          }),
+        );
+      } else ctx.already.push(`termination protection on ${h.id}`);
+      if (h.instance.instanceInitiatedShutdownBehavior !== "stop") {
+        deps.push(
+          b.add({
+            action: "shutdown-stop",
+            slug: h.id,
+            target,
+            params: { instanceId: h.id },
+            reason: "A shutdown from inside the host (an intruder covering tracks) stops the instance instead of terminating it.",
+            changes: `sets InstanceInitiatedShutdownBehavior=stop on ${h.id} (was ${h.instance.instanceInitiatedShutdownBehavior ?? "unknown"})`,
+            reversible: true,
+            risk: "low",
+            dependsOn: [cap],
+            subjects,
+          }),
+        );
+      } else ctx.already.push(`shutdown behaviour stop on ${h.id}`);
+      const devices = h.instance.blockDevices.filter((d) => d.deleteOnTermination).map((d) => d.deviceName);
+      if (devices.length) {
+        deps.push(
+          b.add({
+            action: "keep-volumes",
+            slug: h.id,
+            target,
+            params: { instanceId: h.id, deviceNames: devices },
+            reason: "The volumes outlive the instance if it is terminated anyway.",
+            changes: `sets DeleteOnTermination=false for ${devices.join(", ")} of ${h.id}`,
+            reversible: true,
+            risk: "low",
+            dependsOn: [cap],
+            subjects,
+          }),
+        );
+      }
+    }
+    const volumes = h.instance.blockDevices.map((d) => d.volumeId);
+    if (volumes.length) {
+      out.snapshot.set(
+        key(scope, h.id),
+        b.add({
+          action: "snapshot-volumes",
+          slug: h.id,
+          target,
+          params: { instanceId: h.id, volumeIds: volumes, description: `abuse-desk ${ctx.caseKey}: ${h.id} as found`, tags: ctx.caseTags },
+          reason: "Crash-consistent snapshots of every volume, taken together, before the host is cut off (an intruder who notices may wipe the disk).",
+          changes: `creates ${volumes.length} snapshot(s) of ${volumes.join(", ")}, tagged with the case; kept on rollback (evidence)`,
+          reversible: true,
+          risk: "low",
+          dependsOn: deps,
+          subjects,
+        }),
+      );
+    } else b.warn(`${h.id} has no EBS volume to snapshot (instance store only?): its disk is evidence only while it runs.`);
+  }
+  return out;
+}
+
+interface GroupWork {
+  scope: Scope;
+  asg: AutoScalingGroup;
+  hosts: ResolvedInstance[];
+}
+
+function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostSteps): Map<string, StepRef> {
+  const { b, policy } = ctx;
+  const out = new Map<string, StepRef>(); // instance key -> the step that takes it out of its group
+  const groups = new Map<string, GroupWork>();
+  for (const h of hosts) {
+    if (!h.autoScalingGroup) continue;
+    const k = key(scopeOf(h), h.autoScalingGroup.name);
+    const g = groups.get(k) ?? { scope: scopeOf(h), asg: h.autoScalingGroup, hosts: [] };
+    g.hosts.push(h);
+    groups.set(k, g);
+  }
+  for (const { scope, asg, hosts: members } of groups.values()) {
+    const target = { ...scope, type: "autoscaling-group", id: asg.name };
+    const subjects = members.map(subjectOf);
+    const caps = members.map((h) => pre.capture.get(key(scope, h.id)));
+    const state = (id: string) => asg.instances.find((i) => i.instanceId === id);
+    const movable = members.filter((h) => state(h.id)?.lifecycleState === "InService");
+    const standing = members.filter((h) => state(h.id)?.lifecycleState === "Standby");
+    for (const h of members) {
+      const s = state(h.id)?.lifecycleState;
+      if (s !== "InService" && s !== "Standby") b.warn(`${h.id} is ${s ?? "not listed"} in Auto Scaling group ${asg.name}: it is not moved out of the group; re-plan once it settles.`);
+    }
+    if (standing.length) ctx.already.push(`${standing.map((h) => h.id).join(", ")} already in standby in ${asg.name}`);
+
+    let last: StepRef | undefined;
+    const suspend = policy.host.suspendProcesses.filter((p) => !asg.suspendedProcesses.includes(p));
+    if (suspend.length) {
+      last = b.add({
+        action: "asg-suspend-processes",
+        slug: asg.name,
+        target,
+        params: { groupName: asg.name, processes: suspend },
+        reason: "The group must not replace the instance as unhealthy (isolation fails its health checks) nor rebalance it away.",
+        changes: `suspends ${suspend.join(", ")} for the whole group ${asg.name} until rollback (other unhealthy members are not replaced meanwhile)`,
+        reversible: true,
+        risk: "medium",
+        dependsOn: caps,
+        subjects,
+      });
+    }
+    const unprotected = [...movable, ...standing].filter((h) => !state(h.id)?.protectedFromScaleIn);
+    const batches = ctx.batch ? [unprotected] : unprotected.map((h) => [h]);
+    const protects: StepRef[] = [];
+    for (const batch of batches) {
+      if (!batch.length) continue;
+      protects.push(
+        b.add({
+          action: "asg-protect-scale-in",
+          slug: ctx.batch ? asg.name : `${asg.name}-${batch[0]!.id}`,
+          target,
+          params: { groupName: asg.name, instanceIds: batch.map((h) => h.id) },
+          reason: "A scale-in must not pick these instances while they are being taken out of the group.",
+          changes: `protects ${batch.map((h) => h.id).join(", ")} from scale-in`,
+          reversible: true,
+          risk: "low",
+          dependsOn: [last, ...caps],
+          subjects: batch.map(subjectOf),
+        }),
+      );
+    }
+    if (!movable.length) continue;
+    const desired = asg.desiredCapacity - movable.length;
+    let lower: StepRef | undefined;
+    if (desired < asg.minSize) {
+      lower = b.add({
+        action: "asg-lower-min",
+        slug: asg.name,
+        target,
+        params: { groupName: asg.name, minSize: Math.max(0, desired) },
+        reason: "Taking the instances out with a decremented capacity is refused while it would go below the minimum size.",
+        changes: `lowers MinSize of ${asg.name} from ${asg.minSize} to ${Math.max(0, desired)} (restored on rollback)`,
+        reversible: true,
+        risk: "medium",
+        dependsOn: [last, ...protects, ...caps],
+        subjects,
+      });
+    }
+    const mode = policy.host.autoScaling;
+    const moveBatches = ctx.batch ? [movable] : movable.map((h) => [h]);
+    for (const batch of moveBatches) {
+      const ref = b.add({
+        action: mode === "standby" ? "asg-standby" : "asg-detach",
+        slug: ctx.batch ? asg.name : `${asg.name}-${batch[0]!.id}`,
+        target,
+        params: { groupName: asg.name, instanceIds: batch.map((h) => h.id) },
+        reason:
+          mode === "standby"
+            ? "Standby keeps the instance in its group but out of service, health checks and scaling; the decremented capacity means no replacement launches."
+            : "Detached, the group can no longer terminate the instance; the decremented capacity means no replacement launches.",
+        changes: `${mode === "standby" ? "moves to Standby" : "detaches"} ${batch.map((h) => h.id).join(", ")} in ${asg.name}, desired capacity decremented by ${batch.length}; the group deregisters them from its own load balancers`,
+        reversible: true,
+        risk: "medium",
+        dependsOn: [last, ...protects, lower, ...caps],
+        subjects: batch.map(subjectOf),
+      });
+      for (const h of batch) out.set(key(scope, h.id), ref);
+    }
+  }
+  return out;
+}
+
+function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostSteps, moved: Map<string, StepRef>): Map<string, StepRef[]> {
+  const { b, policy } = ctx;
+  const out = new Map<string, StepRef[]>();
+  const note = (h: ResolvedInstance, ref: StepRef) => out.set(key(scopeOf(h), h.id), [...(out.get(key(scopeOf(h), h.id)) ?? []), ref]);
+  const tgs = new Map<string, { scope: Scope; arn: string; name: string; items: { h: ResolvedInstance; targets: { id: string; port?: number }[] }[] }>();
+  const clbs = new Map<string, { scope: Scope; name: string; tags: Tags; hosts: ResolvedInstance[] }>();
+  for (const h of hosts) {
+    const ips = new Set(h.interfaces.flatMap((e) => e.privateIpAddresses.length ? e.privateIpAddresses : [e.privateIpAddress]));
+    if (h.instance.privateIpAddress) ips.add(h.instance.privateIpAddress);
+    for (const tg of h.targetGroups) {
+      const mine = tg.targets.filter((t) => (tg.targetType === "instance" ? t.id === h.id : tg.targetType === "ip" ? ips.has(t.id) : false));
+      if (!mine.length) continue;
+      const k = key(scopeOf(h), tg.targetGroupArn);
+      const e = tgs.get(k) ?? { scope: scopeOf(h), arn: tg.targetGroupArn, name: tg.name, items: [] };
+      e.items.push({ h, targets: mine.map((t) => (t.port === undefined ? { id: t.id } : { id: t.id, port: t.port })) });
+      tgs.set(k, e);
+    }
+    for (const lb of h.classicLoadBalancers) {
+      const why = protectedBy(policy, lb.name, lb.tags);
+      if (why) {
+        b.warn(`${h.id} stays registered with classic load balancer ${lb.name}: ${why}.`);
+        continue;
+      }
+      const k = key(scopeOf(h), lb.name);
+      const e = clbs.get(k) ?? { scope: scopeOf(h), name: lb.name, tags: lb.tags, hosts: [] };
+      e.hosts.push(h);
+      clbs.set(k, e);
+    }
+  }
+  for (const tg of tgs.values()) {
+    const batches = ctx.batch ? [tg.items] : tg.items.map((i) => [i]);
+    for (const batch of batches) {
+      const ref = b.add({
+        action: "deregister-targets",
+        slug: ctx.batch ? tg.name : `${tg.name}-${batch[0]!.h.id}`,
+        target: { ...tg.scope, type: "target-group", id: tg.arn },
+        params: { targetGroupArn: tg.arn, targets: batch.flatMap((i) => i.targets) },
+        reason: "Clients stop being sent to the host (isolation would fail them anyway); in-flight requests drain.",
+        changes: `deregisters ${batch.flatMap((i) => i.targets.map((t) => t.id + (t.port ? `:${t.port}` : ""))).join(", ")} from ${tg.name} (unless standby already did)`,
+        reversible: true,
+        risk: "medium",
+        dependsOn: batch.flatMap((i) => [pre.capture.get(key(tg.scope, i.h.id)), moved.get(key(tg.scope, i.h.id))]),
+        subjects: batch.map((i) => subjectOf(i.h)),
+      });
+      for (const i of batch) note(i.h, ref);
+    }
+  }
+  for (const lb of clbs.values()) {
+    const batches = ctx.batch ? [lb.hosts] : lb.hosts.map((h) => [h]);
+    for (const batch of batches) {
+      const ref = b.add({
+        action: "deregister-classic",
+        slug: ctx.batch ? lb.name : `${lb.name}-${batch[0]!.id}`,
+        target: { ...lb.scope, type: "classic-load-balancer", id: lb.name },
+        params: { loadBalancerName: lb.name, instanceIds: batch.map((h) => h.id) },
+        reason: "Clients stop being sent to the host (isolation would fail them anyway).",
+        changes: `deregisters ${batch.map((h) => h.id).join(", ")} from classic load balancer ${lb.name} (unless standby already did)`,
+        reversible: true,
+        risk: "medium",
+        dependsOn: batch.flatMap((h) => [pre.capture.get(key(lb.scope, h.id)), moved.get(key(lb.scope, h.id))]),
+        subjects: batch.map(subjectOf),
+      });
+      for (const h of batch) note(h, ref);
+    }
+  }
+  return out;
+}
+
+interface VpcGroups {
+  allTraffic: StepRef;
+  isolation: StepRef;
+}
+
+function isolationRules(ctx: PlanContext, vpcCidr: string | undefined, vpcId: string): { ingress: RuleSpec[]; egress: RuleSpec[] } {
+  const { policy } = ctx;
+  const ingress: RuleSpec[] = [];
+  for (const cidr of policy.examiners.cidrs) {
+    for (const port of policy.examiners.ports) {
+      const peer = cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
+      ingress.push({ direction: "ingress", protocol: "tcp", fromPort: port, toPort: port, ...peer, description: `abuse-desk examiner access ${ctx.caseKey}` });
+    }
+  }
+  const egress: RuleSpec[] = [];
+  if (policy.hostTriage.enabled) {
+    const https = { direction: "egress" as const, protocol: "tcp", fromPort: 443, toPort: 443, description: `abuse-desk host triage: SSM endpoints ${ctx.caseKey}` };
+    if (policy.hostTriage.egress === "vpc-cidr") {
+      if (vpcCidr) egress.push({ ...https, cidrIpv4: vpcCidr });
+      else ctx.b.warn(`Host triage: the CIDR of ${vpcId} is unknown, so no HTTPS egress to the SSM endpoints is planned there.`);
+    } else {
+      for (const c of policy.hostTriage.egress.cidrs) egress.push({ ...https, ...(c.includes(":") ? { cidrIpv6: c } : { cidrIpv4: c }) });
+      for (const pl of policy.hostTriage.egress.prefixListIds) egress.push({ ...https, prefixListId: pl });
+    }
+  }
+  return { ingress, egress };
+}
+
+function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId: string; cidr?: string; ipv6: boolean; subjects: Subject[] }>): Map<string, VpcGroups> {
+  const { b } = ctx;
+  const out = new Map<string, VpcGroups>();
+  for (const [k, v] of vpcs) {
+    const target = { ...v.scope, type: "vpc", id: v.vpcId };
+    const world: RuleSpec[] = [
+      { direction: "ingress", protocol: "-1", cidrIpv4: "0.0.0.0/0" },
+      { direction: "ingress", protocol: "-1", cidrIpv6: "::/0" },
+    ];
+    const worldOut: RuleSpec[] = [
+      { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" },
+      { direction: "egress", protocol: "-1", cidrIpv6: "::/0" },
+    ];
+    const allTraffic = b.add({
+      action: "create-all-traffic-group",
+      slug: v.vpcId,
+      target,
+      params: {
+        vpcId: v.vpcId,
+        groupName: `abuse-desk-all-traffic-${ctx.planId}`,
+        description: `abuse-desk ${ctx.caseKey}: all traffic, untracked; transit group before isolation`,
+        tags: { ...ctx.caseTags, "abuse-desk:role": "all-traffic" },
+        ingress: world,
+        egress: worldOut,
+      },
+      reason:
+        "Security groups track connections: removing a rule does not cut a flow already open. An interface first moved to a group allowing all traffic both ways has its flows untracked, so the move to the isolation group then cuts them at once.",
+      changes: `creates security group abuse-desk-all-traffic-${ctx.planId} in ${v.vpcId} (allows all traffic; used for an instant per interface); kept on rollback, never deleted by abuse-desk`,
+      reversible: true,
+      risk: "low",
+      subjects: v.subjects,
+      vpcHasIpv6: v.ipv6,
+    });
+    const rules = isolationRules(ctx, v.cidr, v.vpcId);
+    const isolation = b.add({
+      action: "create-isolation-group",
+      slug: v.vpcId,
+      target,
+      params: {
+        vpcId: v.vpcId,
+        groupName: `abuse-desk-isolation-${ctx.planId}`,
+        description: `abuse-desk ${ctx.caseKey}: isolation, examiners only`,
+        tags: { ...ctx.caseTags, "abuse-desk:role": "isolation" },
+        ...rules,
+      },
+      reason: "The group the hosts end in: no traffic at all but the examiners' way in" + (ctx.policy.hostTriage.enabled ? " and HTTPS to the Systems Manager endpoints for host triage." : "."),
+      changes:
+        `creates security group abuse-desk-isolation-${ctx.planId} in ${v.vpcId}, revokes its default egress (IPv4${v.ipv6 ? " and IPv6" : ""}), ` +
+        (rules.ingress.length ? `allows ${ctx.policy.examiners.cidrs.join(", ")} in on tcp/${ctx.policy.examiners.ports.join(",")}` : "allows nothing in (no examiner CIDRs in the policy)") +
+        (rules.egress.length ? `, allows tcp/443 out to ${rules.egress.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId).join(", ")}` : "") +
+        "; kept on rollback, never deleted by abuse-desk",
+      reversible: true,
+      risk: "low",
+      subjects: v.subjects,
+      vpcHasIpv6: v.ipv6,
+    });
+    if (!rules.ingress.length) b.warn("No examiner CIDRs in the policy: isolated hosts will be reachable by no one (set examiners.cidrs).");
+    out.set(k, { allTraffic, isolation });
+  }
+  return out;
+}
+
+/** Lowest free rule numbers below the first allow rule, per direction and address family, within the quota. */
+export function planAclEntries(acl: NetworkAcl, peers: string[], quota: number): { entries: NetworkAclEntry[]; problem: string | null } {
+  const entries: NetworkAclEntry[] = [];
+  for (const egress of [false, true]) {
+    const dir = acl.entries.filter((e) => e.egress === egress && e.ruleNumber < 32767);
+    const used = new Set(dir.map((e) => e.ruleNumber));
+    const firstAllow = Math.min(32767, ...dir.filter((e) => e.ruleAction === "allow").map((e) => e.ruleNumber));
+    const v4 = peers.filter((p) => !p.includes(":"));
+    const v6 = peers.filter((p) => p.includes(":"));
+    for (const [family, list] of [
+      ["IPv4", v4],
+      ["IPv6", v6],
+    ] as const) {
+      if (!list.length) continue;
+      // The quota counts IPv4 and IPv6 rules separately.
+      const existing = dir.filter((e) => (family === "IPv6" ? e.ipv6CidrBlock !== undefined : e.cidrBlock !== undefined)).length;
+      if (existing + list.length > quota) {
+        return { entries: [], problem: `${acl.networkAclId} has ${existing} ${family} ${egress ? "outbound" : "inbound"} rules; ${list.length} more would exceed the quota of ${quota}` };
+      }
+    }
+    let n = 1;
+    for (const peer of peers) {
+      while (used.has(n)) n++;
+      if (n >= firstAllow) {
+        return { entries: [], problem: `${acl.networkAclId} has no free rule number below its first ${egress ? "outbound" : "inbound"} allow rule (${firstAllow}): a deny placed after it would never match` };
+      }
+      used.add(n);
+      const v6 = peer.includes(":");
+      entries.push({ ruleNumber: n, egress, protocol: "-1", ruleAction: "deny", ...(v6 ? { ipv6CidrBlock: `${peer}/128` } : { cidrBlock: `${peer}/32` }) });
+    }
+  }
+  return { entries, problem: null };
+}
+
+function planAcls(ctx: PlanContext, hosts: ResolvedInstance[]): void {
+  const { b, policy } = ctx;
+  const mode = ctx.options.urgent ? "always" : policy.networkAcl.use;
+  if (mode === "never") return;
+  const acls = new Map<string, { scope: Scope; acl: NetworkAcl; hosts: ResolvedInstance[] }>();
+  for (const h of hosts) {
+    if (!h.networkAcl) continue;
+    const k = key(scopeOf(h), h.networkAcl.networkAclId);
+    const e = acls.get(k) ?? { scope: scopeOf(h), acl: h.networkAcl, hosts: [] };
+    e.hosts.push(h);
+    acls.set(k, e);
+  }
+  const wanted = [...acls.values()].filter((a) => mode === "always" || a.hosts.length >= 2);
+  if (!wanted.length) return;
+  const peers = [...new Set(ctx.notice.remoteIps.filter((ip) => ipaddr.isValid(ip)).map((ip) => ipaddr.parse(ip).toString()))].sort();
+  if (!peers.length) {
+    b.warn(
+      "A network ACL was wanted, but the notice names no remote peer. An ACL rule matches the remote address, so it cannot single out a host of its own subnet; the isolation steps (all-traffic group first) already cut the hosts' established connections.",
+    );
+    return;
+  }
+  for (const a of wanted) {
+    const why = protectedBy(policy, a.acl.networkAclId, a.acl.tags);
+    if (why) {
+      b.refuse(a.acl.networkAclId, why);
+      continue;
+    }
+    const { entries, problem } = planAclEntries(a.acl, peers, policy.networkAcl.ruleQuota);
+    if (problem) {
+      b.warn(`No network ACL step for ${a.acl.networkAclId}: ${problem}. The security group isolation still applies.`);
+      continue;
+    }
+    b.add({
+        action: "nacl-deny",
+        slug: a.acl.networkAclId,
+        target: { ...a.scope, type: "network-acl", id: a.acl.networkAclId },
+        params: { networkAclId: a.acl.networkAclId, subnetIds: a.acl.subnetIds, entries },
+        reason: ctx.options.urgent
+          ? "Traffic must stop now: a network ACL is stateless, so a deny cuts the reported flows at once, established or not, without waiting for the evidence steps."
+          : `${a.hosts.length} reported hosts share this ACL's subnets: deny the reported peers there at once, stateless, for all of them.`,
+        changes: `adds ${entries.length} deny entries (rules ${entries.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`).join(", ")}) for ${peers.join(", ")} to ${a.acl.networkAclId}, affecting every host of subnets ${a.acl.subnetIds.join(", ")} (removed on rollback)`,
+        reversible: true,
+        risk: "medium",
+        subjects: a.hosts.map(subjectOf),
+      });
+  }
+}
+
+/** Plans the compromised-host playbook for these instances and stand-alone interfaces. */
+export function planHosts(ctx: PlanContext, hosts: ResolvedInstance[], enis: ResolvedEni[]): void {
+  const { b, policy } = ctx;
+  // Urgent: the ACL denies come first and wait for nothing.
+  if (ctx.options.urgent) planAcls(ctx, hosts);
+  const pre = planPreserve(ctx, hosts, { protect: true });
+  const moved = planAutoScaling(ctx, hosts, pre);
+  const lbs = planLoadBalancers(ctx, hosts, pre, moved);
+
+  // Interfaces to isolate, per VPC.
+  interface EniWork {
+    scope: Scope;
+    eni: EnrichedInterface | { networkInterfaceId: string; vpcId: string; requesterManaged: false };
+    host?: ResolvedInstance;
+    subject: Subject;
+    vpcCidr?: string;
+    vpcIpv6: boolean;
+  }
+  const work: EniWork[] = [];
+  for (const h of hosts) {
+    const ipv6 = (h.vpc?.ipv6CidrBlocks?.length ?? 0) > 0 || h.interfaces.some((e) => e.ipv6Addresses.length > 0);
+    const known = new Map(h.interfaces.map((e) => [e.networkInterfaceId, e]));
+    const ids = h.instance.networkInterfaceIds.length ? h.instance.networkInterfaceIds : h.interfaces.map((e) => e.networkInterfaceId);
+    for (const id of ids) {
+      const e = known.get(id);
+      if (e?.requesterManaged) {
+        b.warn(`${id} on ${h.id} is managed by AWS (${e.interfaceType}): its groups cannot be changed.`);
+        continue;
+      }
+      const vpcId = e?.vpcId ?? h.instance.vpcId;
+      if (!vpcId) {
+        b.warn(`${h.id} is not in a VPC (EC2-Classic?): it cannot be isolated with security groups here.`);
+        continue;
+      }
+      work.push({ scope: scopeOf(h), eni: e ?? { networkInterfaceId: id, vpcId, requesterManaged: false }, host: h, subject: subjectOf(h), vpcCidr: h.vpc?.cidrBlock, vpcIpv6: ipv6 });
+    }
+  }
+  for (const e of enis) {
+    work.push({ scope: scopeOf(e), eni: e.networkInterface, subject: { accountId: e.accountId, tags: e.networkInterface.tags }, vpcIpv6: e.networkInterface.ipv6Addresses.length > 0 });
+  }
+  const vpcs = new Map<string, { scope: Scope; vpcId: string; cidr?: string; ipv6: boolean; subjects: Subject[] }>();
+  for (const w of work) {
+    const k = key(w.scope, w.eni.vpcId);
+    const v = vpcs.get(k) ?? { scope: w.scope, vpcId: w.eni.vpcId, cidr: w.vpcCidr, ipv6: false, subjects: [] };
+    v.ipv6 ||= w.vpcIpv6;
+    v.cidr ??= w.vpcCidr;
+    v.subjects.push(w.subject);
+    vpcs.set(k, v);
+  }
+  const groups = planVpcGroups(ctx, vpcs);
+  const isolated = new Map<string, StepRef[]>();
+  for (const w of work) {
+    const g = groups.get(key(w.scope, w.eni.vpcId))!;
+    const hk = w.host ? key(w.scope, w.host.id) : undefined;
+    const current = "groupIds" in w.eni ? w.eni.groupIds : undefined;
+    const ref = b.add({
+      action: "isolate-eni",
+      slug: w.eni.networkInterfaceId,
+      target: { ...w.scope, type: "network-interface", id: w.eni.networkInterfaceId },
+      params: {
+        networkInterfaceId: w.eni.networkInterfaceId,
+        ...(w.host ? { instanceId: w.host.id } : {}),
+        allTrafficGroupId: g.allTraffic.out("groupId"),
+        isolationGroupId: g.isolation.out("groupId"),
+      },
+      reason: "Cut the host's traffic, established connections included, leaving only the examiners' way in.",
+      changes: `replaces the groups of ${w.eni.networkInterfaceId}${w.host ? ` (${w.host.id})` : ""} (${current?.join(", ") ?? "as found at apply time"}) with the all-traffic group, then the isolation group; the old groups are journalled and restored on rollback`,
+      reversible: true,
+      risk: "high",
+      dependsOn: [
+        g.allTraffic,
+        g.isolation,
+        ...(hk ? [pre.capture.get(hk), pre.snapshot.get(hk), moved.get(hk), ...(lbs.get(hk) ?? [])] : []),
+      ],
+      subjects: [w.subject],
+    });
+    if (hk) isolated.set(hk, [...(isolated.get(hk) ?? []), ref]);
+  }
+
+  if (!ctx.options.urgent) planAcls(ctx, hosts);
+
+  const stop = ctx.options.stop ?? policy.host.stop;
+  if (stop) {
+    for (const h of hosts) {
+      if (h.instance.state !== "running") continue;
+      const hk = key(scopeOf(h), h.id);
+      b.add({
+        action: "stop-instance",
+        slug: h.id,
+        target: { ...scopeOf(h), type: "ec2-instance", id: h.id },
+        params: { instanceId: h.id },
+        reason: "Stopped, not terminated: the disks stay; memory is lost, so this runs only after the snapshots and isolation, and only when asked.",
+        changes: `stops ${h.id} (memory and instance-store data are lost; an auto-assigned public IP is released); started again on rollback`,
+        reversible: true,
+        risk: "high",
+        dependsOn: [pre.snapshot.get(hk), ...(isolated.get(hk) ?? [])],
+        subjects: [subjectOf(h)],
+      });
+    }
+  }
+
+  planTags(
+    ctx,
+    hosts.map((h) => ({
+      scope: scopeOf(h),
+      ids: [h.id, ...h.instance.blockDevices.map((d) => d.volumeId), ...h.instance.networkInterfaceIds],
+      subject: subjectOf(h),
+      dep: pre.capture.get(key(scopeOf(h), h.id)),
+    })),
+  );
+  for (const e of enis) planTags(ctx, [{ scope: scopeOf(e), ids: [e.id], subject: { accountId: e.accountId, tags: e.networkInterface.tags } }]);
+}
+
+/** One CreateTags per account and region (or one per resource set, unbatched). */
+export function planTags(ctx: PlanContext, items: { scope: Scope; ids: string[]; subject: Subject; dep?: StepRef }[]): void {
+  const { b } = ctx;
+  const byScope = new Map<string, { scope: Scope; items: typeof items }>();
+  for (const it of items) {
+    const k = `${it.scope.accountId}|${it.scope.region}`;
+    const e = byScope.get(k) ?? { scope: it.scope, items: [] };
+    e.items.push(it);
+    byScope.set(k, e);
+  }
+  for (const { scope, items: list } of byScope.values()) {
+    const batches = ctx.batch ? [list] : list.map((i) => [i]);
+    for (const batch of batches) {
+      const ids = [...new Set(batch.flatMap((i) => i.ids))];
+      b.add({
+        action: "tag-resources",
+        slug: ctx.batch ? `${scope.accountId}-${scope.region}` : batch[0]!.ids[0]!,
+        target: { ...scope, type: "resources", id: ctx.batch ? `${scope.accountId}/${scope.region}` : batch[0]!.ids[0]! },
+        params: { resourceIds: ids, tags: ctx.caseTags },
+        reason: "Anyone looking at these resources sees they belong to an open abuse case.",
+        changes: `tags ${ids.length} resource(s) with ${Object.entries(ctx.caseTags).map(([k, v]) => `${k}=${v}`).join(", ")} (kept on rollback as a record)`,
+        reversible: true,
+        risk: "low",
+        dependsOn: batch.map((i) => i.dep),
+        subjects: batch.map((i) => i.subject),
+      });
+    }
+  }
+}
+

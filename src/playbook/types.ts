@@ -1,0 +1,52 @@
+import type { Scope } from "../cloud/model.ts";
+import type { Notice } from "../notice/types.ts";
+import type { Resolution, Resolved } from "../resolve/types.ts";
+import type { VerdictLevel } from "../verify/types.ts";
+import type { Policy } from "../policy/policy.ts";
+
+export const PLAYBOOKS = ["compromised-host", "open-proxy", "reflection", "email-spam", "content", "credentials", "case-only"] as const;
+export type PlaybookName = (typeof PLAYBOOKS)[number];
+
+/** What the playbooks read of a notice. */
+export type NoticeFacts = Pick<
+  Notice,
+  "kind" | "activityType" | "activityText" | "caseNumber" | "remoteIps" | "remotePorts" | "protocol" | "destinationUrls" | "logExtract" | "fields"
+>;
+
+export interface PlaybookOptions {
+  /** Use this playbook whatever the activity says (a person's decision). */
+  playbook?: PlaybookName;
+  /** Stop the instances after snapshots and isolation (the policy's `host.stop` otherwise). */
+  stop?: boolean;
+  /** Traffic must stop now: deny the reported peers in the network ACL whatever the policy's `networkAcl.use`. */
+  urgent?: boolean;
+  /** Ports the offending service listens on (open proxy, reflection), when the notice does not say. */
+  ports?: { tcp?: number[]; udp?: number[] };
+  /**
+   * Group Auto Scaling, load balancer and tagging calls across instances (default). `false` writes
+   * one step per instance: the baseline the benchmark measures batching against.
+   */
+  batch?: boolean;
+}
+
+export interface PlaybookInput {
+  planId: string;
+  caseId: string | null;
+  /** ISO 8601: the plan's creation time (a parameter so the function stays pure). */
+  createdAt: string;
+  notice: NoticeFacts;
+  verdict: VerdictLevel;
+  resolution: Resolution;
+  policy: Policy;
+  options?: PlaybookOptions;
+}
+
+export type ResolvedInstance = Extract<Resolved, { type: "ec2-instance" }>;
+export type ResolvedEni = Extract<Resolved, { type: "network-interface" }>;
+export type ResolvedBucket = Extract<Resolved, { type: "s3-bucket" }>;
+export type ResolvedDistribution = Extract<Resolved, { type: "cloudfront-distribution" }>;
+export type ResolvedKey = Extract<Resolved, { type: "access-key" }>;
+
+export function scopeOf(r: { accountId: string; region: string }): Scope {
+  return { accountId: r.accountId, region: r.region };
+}
