@@ -19,7 +19,7 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-export async function startSmtp(opts: { starttls?: boolean; auth?: { user: string; pass: string } } = {}): Promise<Listener> {
+export async function startSmtp(opts: { starttls?: boolean; auth?: { user: string; pass: string }; rejectRecipients?: string[] } = {}): Promise<Listener> {
   const received: Received[] = [];
   const server = new SMTPServer({
     logger: false,
@@ -29,6 +29,10 @@ export async function startSmtp(opts: { starttls?: boolean; auth?: { user: strin
     onAuth(auth, _session, cb) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) cb(null, { user: auth.username });
       else cb(new Error("535 authentication failed"));
+    },
+    onRcptTo(address, _session, cb) {
+      if (opts.rejectRecipients?.includes(address.address)) cb(Object.assign(new Error("550 5.1.1 no such user"), { responseCode: 550 }));
+      else cb();
     },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
