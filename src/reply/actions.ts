@@ -95,7 +95,10 @@ export function stepOutcomes(plans: readonly Plan[], journal: readonly JournalEn
         o.rollback = { status: "in-progress", at: e.at, error: null, reason: reasonOf(e) };
         break;
       case "rolled-back":
-        o.rollback = { status: "rolled-back", at: e.at, error: null, reason: reasonOf(e) ?? o.rollback?.reason ?? null };
+        // The executor's rollback keeps what is evidence (snapshots, captures): `kept` means the
+        // change is still in place, so it is not reported as undone.
+        if (e.detail?.outcome === "kept") o.rollback = null;
+        else o.rollback = { status: "rolled-back", at: e.at, error: null, reason: reasonOf(e) ?? o.rollback?.reason ?? null };
         break;
       case "rollback-failed":
         o.rollback = { status: "failed", at: e.at, error: e.error ?? "rollback failed", reason: reasonOf(e) ?? o.rollback?.reason ?? null };
@@ -122,15 +125,24 @@ function reasonOf(e: JournalEntry): string | null {
  * table does not know falls back to what the plan says it changes (written for a reviewer, and
  * accurate by construction).
  */
-export function describeStep(o: Pick<StepOutcome, "step" | "stepId">): string {
+export function describeStep(o: Pick<StepOutcome, "step" | "stepId"> & { after?: unknown }): string {
   const step = o.step;
   if (!step) return `Completed step ${o.stepId}`;
   const where = `${step.target.accountId}/${step.target.region}`;
   const phrase = PHRASES[step.action as ActionName];
-  if (phrase) return `${phrase(step.params, step.target.id)} (${where})`;
+  if (phrase) return `${phrase(step.params, step.target.id)}${produced(o.after)} (${where})`;
   const changes = step.changes.trim().replace(/\.$/, "");
   if (changes) return `${capitalise(changes)} (${where})`;
   return `${capitalise(step.action.replace(/-/g, " "))} on ${step.target.id} (${where})`;
+}
+
+/** What a done step produced that AWS may want to see named: the snapshots it took. */
+function produced(after: unknown): string {
+  if (!after || typeof after !== "object") return "";
+  const snaps = (after as { snapshots?: unknown }).snapshots;
+  if (!Array.isArray(snaps)) return "";
+  const ids = snaps.map((x) => (x && typeof x === "object" ? (x as { snapshotId?: unknown }).snapshotId : null)).filter((x): x is string => typeof x === "string");
+  return ids.length ? `: ${ids.join(", ")}` : "";
 }
 
 type Params = Record<string, unknown>;

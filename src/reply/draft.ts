@@ -15,6 +15,7 @@ import type { NoticeKind } from "../notice/types.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { describeStep, stepOutcomes } from "./actions.ts";
+import { evidenceFromJournal, mergeEvidence } from "./evidence.ts";
 import { ACTIVITY_LABELS, activityFamily } from "./family.ts";
 import { fmtHours, fmtTime } from "./format.ts";
 import { render } from "./template.ts";
@@ -118,6 +119,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
 
   // --- the view the template renders ---------------------------------------------------------
   const window = thread?.window ?? { begin: null, end: null };
+  const evidence = mergeEvidence(input.evidence ?? [], evidenceFromJournal(input.journal ?? []));
   const awsMitigations = unique(notices.flatMap((n) => n.mitigations.map((m) => m.text.trim())));
   const prevention = (opts.prevention ?? []).map((p) => sentence(p)).filter(Boolean);
   const view = {
@@ -138,7 +140,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
       line: `${fmtTime(a.at)}: ${a.text}.${a.rolledBackAt ? ` This change was rolled back at ${fmtTime(a.rolledBackAt)}.` : ""}`,
     })),
     hasActions: claimed.length > 0,
-    evidence: (input.evidence ?? []).map((e) => ({
+    evidence: evidence.map((e) => ({
       label: e.label,
       sha256: e.sha256,
       collectedAt: fmtTime(e.collectedAt),
@@ -149,7 +151,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
     hasAwsMitigations: awsMitigations.length > 0,
     prevention,
     hasPrevention: prevention.length > 0,
-    hasEvidence: (input.evidence ?? []).length > 0,
+    hasEvidence: evidence.length > 0,
     extension,
     legitimate: legitimate ? { useCase: capitalise(sentence(legitimate)) } : null,
     signature: {

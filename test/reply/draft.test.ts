@@ -351,3 +351,35 @@ describe("no claim without a done entry (property)", () => {
 it("uses the message id as given when it has no brackets", () => {
   expect(draftReply({ notices: [makeNotice({ messageId: MESSAGE_ID.slice(1, -1) })] }).inReplyTo).toBe(MESSAGE_ID);
 });
+
+describe("what the executor's journal carries", () => {
+  const p = plan("px", [
+    step("snap", "snapshot-volumes", "ec2-instance", "i-0123456789abcdef0", { instanceId: "i-0123456789abcdef0", volumeIds: ["vol-01", "vol-02"] }),
+    step("cap", "capture-metadata", "ec2-instance", "i-0123456789abcdef0", { instanceId: "i-0123456789abcdef0" }),
+  ]);
+  const HASH = "a".repeat(64);
+  const j = journal("px", [
+    ["cap", "started", 1],
+    ["cap", "done", 2, { after: { evidence: [{ name: "i-0123456789abcdef0-console-output.txt", contentType: "text/plain", sha256: HASH, bytes: 2048, source: "ec2:GetConsoleOutput i-0123456789abcdef0", capturedAt: at(2) }], notes: [] } }],
+    ["snap", "started", 3],
+    ["snap", "done", 4, { after: { snapshots: [{ snapshotId: "snap-0a1" }, { snapshotId: "snap-0b2" }] } }],
+    // Rolling the plan back keeps the snapshots (they are evidence).
+    ["snap", "rollback-started", 10, { detail: { reason: "false positive" } }],
+    ["snap", "rolled-back", 11, { detail: { outcome: "kept" } }],
+  ]);
+
+  it("names the snapshots taken and does not call kept evidence rolled back", () => {
+    const d = draftReply({ notices: [makeNotice()], plans: [p], journal: j });
+    expect(d.text).toContain(`${fmtTime(at(4))}: Took snapshots of the EBS volumes vol-01, vol-02 of instance i-0123456789abcdef0 for forensic analysis: snap-0a1, snap-0b2 (111122223333/eu-west-1).`);
+    expect(d.text).not.toContain("rolled back");
+    expect(d.claimed.find((c) => c.stepId === "snap")!.rolledBackAt).toBeNull();
+  });
+
+  it("lists the evidence the capture steps recorded, beside the store's, once each", () => {
+    const stored = { label: "i-0123456789abcdef0-console-output.txt", sha256: HASH, source: "ec2:GetConsoleOutput i-0123456789abcdef0", collectedAt: at(2) };
+    const d = draftReply({ notices: [makeNotice()], plans: [p], journal: j, evidence: [stored, ...makeEvidence()] });
+    expect(d.text.match(new RegExp(`SHA-256 ${HASH}`, "g"))).toHaveLength(1);
+    expect(d.text).toContain(`- i-0123456789abcdef0-console-output.txt (collected ${fmtTime(at(2))} from ec2:GetConsoleOutput i-0123456789abcdef0), SHA-256 ${HASH}`);
+    expect(d.text).toContain(`SHA-256 ${makeEvidence()[0]!.sha256}`);
+  });
+});
