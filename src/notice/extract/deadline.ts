@@ -14,7 +14,7 @@ const WORDS: Record<string, number> = {
 
 const RELATIVE = /\bwithin\s+(?:the\s+next\s+)?(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|fifteen|thirty|twenty[- ]four|forty[- ]eight|seventy[- ]two)(?:\s*\(\d{1,3}\))?\s+(business\s+|working\s+|calendar\s+)?(hours?|days?|weeks?)\b/gi;
 const ABSOLUTE = /\b(?:by|before|no later than|not later than|until)\s+(?:the\s+end\s+of\s+)?(?=\d|[A-Z])/gi;
-const CONTEXT = /respon|reply|replie|contact|action|suspen|secur|resolv|address|terminat|block|isolat|restor|confirm/i;
+const CONTEXT = /respon|reply|replie|contact|action|suspen|secur|resolv|address|terminat|block|isolat|restor|confirm|rotat|delet|remov|stop|remediat|investigat|mitigat/i;
 
 export interface StatedDeadline {
   text: string;

@@ -127,6 +127,7 @@ function readSubject(subject: string, ctx: Ctx, signals: TextSignals): void {
 // ---- labelled fields --------------------------------------------------------------------------
 
 interface GroupCtx {
+  instance?: string;
   account?: string;
   region?: string;
   iamUser?: string;
@@ -143,6 +144,9 @@ function applyFields(fields: RawField[], ctx: Ctx): void {
     } else if (f.key === "region") {
       const r = findRegions(f.value)[0]?.code ?? (/^\s*global\s*$/i.test(f.value) ? "global" : undefined);
       if (r) g.region = r;
+    } else if (f.key === "instance") {
+      const m = /(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/.exec(f.value);
+      if (m) g.instance = m[0];
     } else if (f.key === "iamUser" && f.value && !isRedactedText(f.value)) {
       g.iamUser = f.value.replace(/^["']|["']$/g, "");
     }
@@ -318,8 +322,7 @@ function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: G
       return;
     }
     case "action": {
-      const instance = ctx.b.allResources().find((r) => r.type === "ec2-instance" && r.source.line === src.line);
-      b.mitigations.push(mitigationFromAction(value, { ...(instance ? { resourceId: instance.id } : {}), ...(env.lastRegion ? { region: env.lastRegion } : {}) }, src));
+      b.mitigations.push(mitigationFromAction(value, { ...(g.instance ? { resourceId: g.instance } : {}), ...(env.lastRegion ? { region: env.lastRegion } : {}) }, src));
       return;
     }
     case "subject": {
@@ -548,19 +551,22 @@ function kindSignals(text: string, signals: TextSignals): void {
 
 const CREDENTIALS = /(?:access\s+keys?|credentials?|secret\s+(?:access\s+)?keys?)\b[^.]{0,200}?\b(?:publicly\s+available|exposed|found\s+online|posted\s+publicly|published|leaked)|\bexpos(?:ed|ure\s+of)\s+(?:your\s+)?(?:aws\s+)?(?:iam\s+)?(?:credentials|access\s+keys?)/i;
 const COMPROMISE = /\baccount\s+(?:may\s+(?:still\s+)?be|is|has\s+been|was|appears\s+to\s+(?:be|have\s+been)|might\s+be)\s+compromised|\bcompromised\s+(?:aws\s+)?account\b|\bunauthori[sz]ed\s+(?:usage|activity|access)\s+(?:on|in|of|to)\s+your\s+(?:aws\s+)?account/i;
+const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:ed)?\s+(?:infringement|material|content|holder|owner|notice)|\binfring\w*\s+(?:the\s+|on\s+)?(?:copyright|intellectual\s+property)/i;
 const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
 const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
 
 function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals): void {
   if (CREDENTIALS.test(text)) {
     signals.kinds.add("credentials_exposed");
-    ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0] }, P.family, src);
+    ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0].replace(/\s+/g, " ") }, P.family, src);
   }
   const c = COMPROMISE.exec(text);
   if (c) {
     signals.kinds.add("account_compromise");
     ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, src);
   }
+  const cr = COPYRIGHT.exec(text);
+  if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, src);
   if (SES.test(text) && SES_ACTION.test(text)) {
     signals.kinds.add("ses_enforcement");
     const phrase = /unwanted\s+sending|unsolicited[^.]{0,60}|spam\w*|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|phish\w*/i.exec(text);

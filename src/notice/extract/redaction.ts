@@ -8,7 +8,7 @@
 const MASK_CHARS = /[■□▪▫█▇▆▅▓▒░●•◼◻⬛▉▊▋*#]{2,}|[■█▓▒░◼⬛]/;
 /** `<My EC2>`, `<<aws_account_id>>`, `[redacted]`, `(instance id)`, `{account}`. */
 const PLACEHOLDER = /^\s*(?:<<?[^<>]{1,60}>>?|\[[^\]]{0,40}(?:redact|remov|hidden|mask|omit|snip)[^\]]{0,40}\]|\([^()]{1,40}\)|\{[^{}]{1,40}\})\s*$/i;
-const PLACEHOLDER_WORDS = /(?:^|[^a-z])(?:redacted|removed|hidden|masked|omitted|anonymi[sz]ed)(?:$|[^a-z])|_HERE\b|\bYOUR[_ -]|\bEXAMPLE\b|<<|>>/i;
+const PLACEHOLDER_WORDS = /(?:^|[^a-z])(?:redacted|removed|hidden|masked|omitted|anonymi[sz]ed)(?:$|[^a-z])|_HERE\b|\bYOUR_|<<|>>/i;
 
 /**
  * True when `value`, found where an identifier of a numeric or hex shape was expected (account id,
