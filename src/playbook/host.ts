@@ -222,7 +222,11 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
           mode === "standby"
             ? "Standby keeps the instance in its group but out of service, health checks and scaling; the decremented capacity means no replacement launches."
             : "Detached, the group can no longer terminate the instance; the decremented capacity means no replacement launches.",
-        changes: `${mode === "standby" ? "moves to Standby" : "detaches"} ${batch.map((h) => h.id).join(", ")} in ${asg.name}, desired capacity decremented by ${batch.length}; the group deregisters them from its own load balancers`,
+        changes:
+          `${mode === "standby" ? "moves to Standby" : "detaches"} ${batch.map((h) => h.id).join(", ")} in ${asg.name}, desired capacity decremented by ${batch.length}` +
+          (asg.targetGroupArns.length || asg.loadBalancerNames.length
+            ? `; the group itself deregisters them from its target groups and load balancers (${[...asg.targetGroupArns.map((a) => a.split("/")[1] ?? a), ...asg.loadBalancerNames].join(", ")})`
+            : ""),
         reversible: true,
         risk: "medium",
         dependsOn: [last, ...protects, lower, ...caps],
@@ -243,7 +247,11 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
   for (const h of hosts) {
     const ips = new Set(h.interfaces.flatMap((e) => e.privateIpAddresses.length ? e.privateIpAddresses : [e.privateIpAddress]));
     if (h.instance.privateIpAddress) ips.add(h.instance.privateIpAddress);
+    // Standby and detach deregister the instance from the group's own target groups and classic
+    // load balancers: AWS does those, so the plan does not.
+    const viaGroup = moved.has(key(scopeOf(h), h.id)) ? h.autoScalingGroup : undefined;
     for (const tg of h.targetGroups) {
+      if (viaGroup?.targetGroupArns.includes(tg.targetGroupArn)) continue;
       const mine = tg.targets.filter((t) => (tg.targetType === "instance" ? t.id === h.id : tg.targetType === "ip" ? ips.has(t.id) : false));
       if (!mine.length) continue;
       const k = key(scopeOf(h), tg.targetGroupArn);
@@ -252,6 +260,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
       tgs.set(k, e);
     }
     for (const lb of h.classicLoadBalancers) {
+      if (viaGroup?.loadBalancerNames.includes(lb.name)) continue;
       const why = protectedBy(policy, lb.name, lb.tags);
       if (why) {
         b.warn(`${h.id} stays registered with classic load balancer ${lb.name}: ${why}.`);
@@ -396,7 +405,8 @@ function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId
 export function planAclEntries(acl: NetworkAcl, peers: string[], quota: number): { entries: NetworkAclEntry[]; problem: string | null } {
   const entries: NetworkAclEntry[] = [];
   for (const egress of [false, true]) {
-    const dir = acl.entries.filter((e) => e.egress === egress && e.ruleNumber < 32767);
+    const all = acl.entries.filter((e) => e.egress === egress);
+    const dir = all.filter((e) => e.ruleNumber < 32767);
     const used = new Set(dir.map((e) => e.ruleNumber));
     const firstAllow = Math.min(32767, ...dir.filter((e) => e.ruleAction === "allow").map((e) => e.ruleNumber));
     const v4 = peers.filter((p) => !p.includes(":"));
@@ -406,8 +416,9 @@ export function planAclEntries(acl: NetworkAcl, peers: string[], quota: number):
       ["IPv6", v6],
     ] as const) {
       if (!list.length) continue;
-      // The quota counts IPv4 and IPv6 rules separately.
-      const existing = dir.filter((e) => (family === "IPv6" ? e.ipv6CidrBlock !== undefined : e.cidrBlock !== undefined)).length;
+      // The quota counts IPv4 and IPv6 rules separately, each family's default (`*`) deny included.
+      const mine = all.filter((e) => (family === "IPv6" ? e.ipv6CidrBlock !== undefined : e.cidrBlock !== undefined));
+      const existing = mine.length + (family === "IPv4" && !mine.some((e) => e.ruleNumber === 32767) ? 1 : 0);
       if (existing + list.length > quota) {
         return { entries: [], problem: `${acl.networkAclId} has ${existing} ${family} ${egress ? "outbound" : "inbound"} rules; ${list.length} more would exceed the quota of ${quota}` };
       }

@@ -8,6 +8,14 @@ import type { Handler, StepContext } from "./types.ts";
 
 type GroupParams = ActionParams["create-isolation-group"];
 
+/** EC2 authorizes and revokes ingress and egress in separate calls: one call per direction present. */
+async function byDirection(rules: RuleSpec[], call: (rules: RuleSpec[]) => Promise<void>): Promise<void> {
+  const ingress = rules.filter((r) => r.direction === "ingress");
+  const egress = rules.filter((r) => r.direction === "egress");
+  if (ingress.length) await call(ingress);
+  if (egress.length) await call(egress);
+}
+
 async function findGroup(ctx: StepContext<GroupParams>): Promise<SecurityGroup | null> {
   const [g] = await ctx.port.findSecurityGroups(ctx.scope, { vpcId: ctx.params.vpcId, groupNames: [ctx.params.groupName] });
   return g ?? null;
@@ -32,8 +40,8 @@ export const createGroup: Handler<GroupParams, { groupId: string | null }, { gro
     const wanted = [...ctx.params.ingress, ...ctx.params.egress];
     const extra = g.rules.filter((r) => !wanted.some((w) => sameRule(r, w))).map(toSpec);
     const missing = wanted.filter((w) => !g.rules.some((r) => sameRule(r, w)));
-    if (extra.length) await ctx.port.revokeRules(ctx.scope, groupId, extra);
-    if (missing.length) await ctx.port.authorizeRules(ctx.scope, groupId, missing);
+    await byDirection(extra, (rules) => ctx.port.revokeRules(ctx.scope, groupId, rules));
+    await byDirection(missing, (rules) => ctx.port.authorizeRules(ctx.scope, groupId, rules));
     return { outcome: created || extra.length || missing.length ? "done" : "skipped", after: { groupId, created, revoked: extra, added: missing } };
   },
   async undo(_ctx, _before, after) {
@@ -138,8 +146,8 @@ export const replaceRules: Handler<Surgery, { rules: RuleSpec[] }, { added: Rule
     const has = (r: RuleSpec) => now.rules.some((x) => sameRule(x, r));
     const added = ctx.params.add.filter((r) => !has(r));
     const revoked = ctx.params.revoke.filter(has);
-    if (added.length) await ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, added);
-    if (revoked.length) await ctx.port.revokeRules(ctx.scope, ctx.params.groupId, revoked);
+    await byDirection(added, (rules) => ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, rules));
+    await byDirection(revoked, (rules) => ctx.port.revokeRules(ctx.scope, ctx.params.groupId, rules));
     return { outcome: added.length || revoked.length ? "done" : "skipped", after: { added, revoked } };
   },
   async undo(ctx, before) {
@@ -148,8 +156,8 @@ export const replaceRules: Handler<Surgery, { rules: RuleSpec[] }, { added: Rule
     const has = (r: RuleSpec) => now.some((x) => sameRule(x, r));
     const restore = ctx.params.revoke.filter((r) => had(r) && !has(r)).map((r) => before.rules.find((x) => sameRule(x, r))!);
     const remove = ctx.params.add.filter((r) => !had(r) && has(r));
-    if (restore.length) await ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, restore);
-    if (remove.length) await ctx.port.revokeRules(ctx.scope, ctx.params.groupId, remove);
+    await byDirection(restore, (rules) => ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, rules));
+    await byDirection(remove, (rules) => ctx.port.revokeRules(ctx.scope, ctx.params.groupId, rules));
     return restore.length || remove.length ? { outcome: "rolled-back", detail: { restored: restore.length, removed: remove.length } } : { outcome: "nothing" };
   },
 };
