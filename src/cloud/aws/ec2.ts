@@ -142,14 +142,16 @@ export function toInstance(i: SdkInstance): Instance {
       .filter((b) => b.Ebs?.VolumeId)
       .map((b) => ({ deviceName: b.DeviceName ?? "", volumeId: b.Ebs!.VolumeId!, deleteOnTermination: b.Ebs?.DeleteOnTermination ?? false })),
     networkInterfaceIds: enis.map((n) => n.NetworkInterfaceId ?? "").filter(Boolean),
-    securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId ?? "").filter(Boolean),
+    // Every ENI's groups: isolating an instance means isolating all of its interfaces.
+    securityGroupIds: [...new Set([...(i.SecurityGroups ?? []), ...enis.flatMap((n) => n.Groups ?? [])].map((g) => g.GroupId ?? "").filter(Boolean))],
     lifecycle: i.InstanceLifecycle as Instance["lifecycle"],
     tags: tagsOf(i.Tags),
   });
 }
 
 export async function describeInstances(ctx: Ctx, scope: Scope, q: InstanceQuery): Promise<Instance[]> {
-  const extra = filters({ "ip-address": q.publicIps, "private-ip-address": q.privateIps, "subnet-id": q.subnetIds });
+  // `private-ip-address` is only the primary ENI's primary address; a notice may name any of them.
+  const extra = filters({ "ip-address": q.publicIps, "network-interface.addresses.private-ip-address": q.privateIps, "subnet-id": q.subnetIds });
   if (extra === null || q.instanceIds?.length === 0) return [];
   const found = await idsThenFilter(q.instanceIds, "instance-id", extra, (InstanceIds, Filters) =>
     ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
@@ -224,7 +226,8 @@ export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
     vpcId: n.VpcId ?? "",
     availabilityZone: n.AvailabilityZone ?? "",
     description: n.Description ?? "",
-    interfaceType: n.InterfaceType ?? "interface",
+    // The API documents `natGateway` but answers `nat_gateway`, like every other managed type: one spelling out.
+    interfaceType: n.InterfaceType === "natGateway" ? "nat_gateway" : (n.InterfaceType ?? "interface"),
     requesterManaged: n.RequesterManaged ?? false,
     status: n.Status ?? "",
     macAddress: n.MacAddress,
@@ -587,14 +590,16 @@ export function ipPermission(rule: RuleSpec, withDescription: boolean): IpPermis
 
 type RuleOp = "ec2.AuthorizeSecurityGroupIngress" | "ec2.AuthorizeSecurityGroupEgress" | "ec2.RevokeSecurityGroupIngress" | "ec2.RevokeSecurityGroupEgress";
 
-async function sendRules(ctx: Ctx, scope: Scope, op: RuleOp, groupId: string, perms: IpPermission[]): Promise<void> {
+async function sendRules(ctx: Ctx, scope: Scope, op: RuleOp, groupId: string, perms: IpPermission[]): Promise<{ UnknownIpPermissions?: IpPermission[] } | undefined> {
   const input = { GroupId: groupId, IpPermissions: perms };
-  await ctx.session.run(op, target(ctx, scope), (ec2) => {
+  return ctx.session.run(op, target(ctx, scope), async (ec2): Promise<{ UnknownIpPermissions?: IpPermission[] } | undefined> => {
     switch (op) {
       case "ec2.AuthorizeSecurityGroupIngress":
-        return ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
+        await ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
+        return undefined;
       case "ec2.AuthorizeSecurityGroupEgress":
-        return ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
+        await ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
+        return undefined;
       case "ec2.RevokeSecurityGroupIngress":
         return ec2.send(new RevokeSecurityGroupIngressCommand(input));
       case "ec2.RevokeSecurityGroupEgress":
@@ -605,28 +610,28 @@ async function sendRules(ctx: Ctx, scope: Scope, op: RuleOp, groupId: string, pe
 
 /**
  * Adds or removes rules: one call per direction holding every rule of it. AWS refuses the whole
- * call when one rule is already there (authorize) or not there (revoke, older APIs); the call is then
- * repeated rule by rule, skipping those, so a resumed plan reaches the same end state.
+ * authorize when one rule is already there (InvalidPermission.Duplicate), and the port passes that
+ * on: whether "already there" means "done" is for the caller's journal to say, not for the adapter
+ * to guess. A revoke of rules that are not there is refused the same way (InvalidPermission.NotFound),
+ * whether AWS says so with that error or, as VPC groups now do, by listing them as unknown.
  */
 async function changeRules(ctx: Ctx, scope: Scope, groupId: string, rules: RuleSpec[], mode: "authorize" | "revoke"): Promise<void> {
-  const already = mode === "authorize" ? "InvalidPermission.Duplicate" : "InvalidPermission.NotFound";
   for (const direction of ["ingress", "egress"] as const) {
     const mine = rules.filter((r) => r.direction === direction);
     if (mine.length === 0) continue;
     const op = `ec2.${mode === "authorize" ? "Authorize" : "Revoke"}SecurityGroup${direction === "ingress" ? "Ingress" : "Egress"}` as RuleOp;
-    const perms = mine.map((r) => ipPermission(r, mode === "authorize"));
-    try {
-      await sendRules(ctx, scope, op, groupId, perms);
-    } catch (err) {
-      if (!(err instanceof CloudError && err.code === already)) throw err;
-      if (perms.length === 1) continue;
-      for (const p of perms) {
-        try {
-          await sendRules(ctx, scope, op, groupId, [p]);
-        } catch (e) {
-          if (!(e instanceof CloudError && e.code === already)) throw e;
-        }
-      }
+    const out = await sendRules(ctx, scope, op, groupId, mine.map((r) => ipPermission(r, mode === "authorize")));
+    const unknown = out?.UnknownIpPermissions ?? [];
+    if (mode === "revoke" && unknown.length > 0) {
+      const missing = rulesOf(unknown, direction)
+        .map((r) => `${r.protocol}${r.fromPort !== undefined ? `/${r.fromPort}-${r.toPort}` : ""} ${r.cidrIpv4 ?? r.cidrIpv6 ?? r.groupId ?? r.prefixListId}`)
+        .join(", ");
+      throw new CloudError(
+        "not-found",
+        `RevokeSecurityGroup${direction === "ingress" ? "Ingress" : "Egress"}: ${groupId} has no rule ${missing}` +
+          (unknown.length < mine.length ? " (the other rules of the call were revoked)" : ""),
+        { ...scope, action: op.split(".")[1], code: "InvalidPermission.NotFound" },
+      );
     }
   }
 }

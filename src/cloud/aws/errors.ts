@@ -88,8 +88,8 @@ const NOT_FOUND_CODES = new Set([
   "TargetGroupNotFoundException",
   "NotFound",
   "ResourceNotFoundException",
-  "InvalidTarget",
-  "InvalidTargetException",
+  // CreateTags' answer for an id that names nothing
+  "InvalidID",
 ]);
 
 export function isNotFound(err: unknown): boolean {

@@ -8,6 +8,7 @@ import {
   DescribeSnapshotsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
+  type Instance as SdkInstance,
 } from "@aws-sdk/client-ec2";
 import "aws-sdk-client-mock-vitest/extend";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -17,9 +18,9 @@ const aws = mockAws();
 afterAll(() => aws.restore());
 beforeEach(() => aws.reset());
 
-const sdkInstance = (id: string, extra: Record<string, unknown> = {}) => ({
+const sdkInstance = (id: string, extra: Record<string, unknown> = {}): SdkInstance => ({
   InstanceId: id,
-  State: { Name: "running" },
+  State: { Name: "running" as const },
   InstanceType: "t3.micro",
   ImageId: "ami-0123456789abcdef0",
   LaunchTime: new Date("2026-01-02T03:04:05Z"),
@@ -29,7 +30,7 @@ const sdkInstance = (id: string, extra: Record<string, unknown> = {}) => ({
   PrivateIpAddress: "10.0.1.10",
   Tags: [{ Key: "owner", Value: "alice" }],
   ...extra,
-});
+}) as SdkInstance;
 
 describe("describeInstances", () => {
   it("asks by InstanceIds, follows NextToken, and translates every field", async () => {
@@ -92,14 +93,14 @@ describe("describeInstances", () => {
     });
   });
 
-  it("turns publicIps, privateIps and subnetIds into the ip-address, private-ip-address and subnet-id filters, together", async () => {
+  it("turns publicIps, privateIps (any ENI address) and subnetIds into filters, together", async () => {
     aws.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     await testPort().describeInstances(SCOPE, { publicIps: ["203.0.113.10"], privateIps: ["10.0.1.10"], subnetIds: ["subnet-0aaa"] });
     expect(sent(aws.ec2, DescribeInstancesCommand)).toEqual([
       {
         Filters: [
           { Name: "ip-address", Values: ["203.0.113.10"] },
-          { Name: "private-ip-address", Values: ["10.0.1.10"] },
+          { Name: "network-interface.addresses.private-ip-address", Values: ["10.0.1.10"] },
           { Name: "subnet-id", Values: ["subnet-0aaa"] },
         ],
       },
@@ -218,7 +219,8 @@ describe("describeNetworkInterfaces", () => {
           VpcId: "vpc-0aaa",
           AvailabilityZone: "eu-west-1a",
           Description: "Interface for NAT Gateway nat-01",
-          InterfaceType: "nat_gateway",
+          // the SDK's enum spelling; the model uses AWS's answer, nat_gateway
+          InterfaceType: "natGateway",
           RequesterManaged: true,
           Status: "in-use",
           MacAddress: "02:00:00:00:00:01",

@@ -206,25 +206,23 @@ describe("isolation: security groups and ENIs", () => {
     ]);
   });
 
-  it("a rule already there (a resumed plan) is skipped: the call is repeated rule by rule", async () => {
-    const ssh = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "198.51.100.7/32" }] };
-    const https = { IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "198.51.100.7/32" }] };
-    aws.ec2
-      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: "sg-0iso", IpPermissions: [ssh, https] })
-      .rejects(awsError("InvalidPermission.Duplicate"))
-      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: "sg-0iso", IpPermissions: [ssh] })
-      .rejects(awsError("InvalidPermission.Duplicate"))
-      .on(AuthorizeSecurityGroupIngressCommand, { GroupId: "sg-0iso", IpPermissions: [https] })
-      .resolves({ Return: true });
-    await testPort().authorizeRules(SCOPE, "sg-0iso", [
-      { direction: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "198.51.100.7/32" },
-      { direction: "ingress", protocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "198.51.100.7/32" },
-    ]);
-    expect(sent(aws.ec2, AuthorizeSecurityGroupIngressCommand)).toEqual([
-      { GroupId: "sg-0iso", IpPermissions: [ssh, https] },
-      { GroupId: "sg-0iso", IpPermissions: [ssh] },
-      { GroupId: "sg-0iso", IpPermissions: [https] },
-    ]);
+  it("a rule already there is refused as AWS refuses it (InvalidPermission.Duplicate), in one call", async () => {
+    aws.ec2.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError("InvalidPermission.Duplicate", "the specified rule already exists"));
+    const rule = { direction: "ingress" as const, protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "198.51.100.7/32" };
+    await expect(testPort().authorizeRules(SCOPE, "sg-0iso", [rule])).rejects.toMatchObject({ kind: "invalid", code: "InvalidPermission.Duplicate" });
+    expect(aws.ec2).toHaveReceivedCommandTimes(AuthorizeSecurityGroupIngressCommand, 1);
+  });
+
+  it("a revoke AWS answers with UnknownIpPermissions is not-found, naming the missing rule", async () => {
+    aws.ec2.on(RevokeSecurityGroupIngressCommand).resolves({
+      Return: false,
+      UnknownIpPermissions: [{ IpProtocol: "tcp", FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: "192.0.2.0/24" }] }],
+    });
+    const e = await testPort()
+      .revokeRules(SCOPE, "sg-01", [{ direction: "ingress", protocol: "tcp", fromPort: 8443, toPort: 8443, cidrIpv4: "192.0.2.0/24" }])
+      .catch((err: unknown) => err);
+    expect(e).toMatchObject({ kind: "not-found", code: "InvalidPermission.NotFound" });
+    expect((e as Error).message).toContain("tcp/8443-8443 192.0.2.0/24");
   });
 
   it("a rule without a peer is refused before any call", async () => {
