@@ -87,7 +87,7 @@ import type { Instance, NetworkInterface, Scope, SecurityGroup, SgRule, Tags } f
 import type { RuleSpec } from "../../../src/cloud/port.ts";
 import type { SimAccount } from "../../../src/cloud/sim/index.ts";
 import type { RegionState } from "../../../src/cloud/sim/state.ts";
-import { aclView, asgView, eniView, instanceView, lbView, tgView } from "../../../src/cloud/sim/views.ts";
+import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/sim/views.ts";
 import type { AnyStub, Mocks } from "./helpers.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
@@ -164,7 +164,7 @@ function tagFilterMatch(tags: Tags, f: Map<string, string[]>): boolean {
 }
 
 /** Both the id parameter and the id filter: the parameter must name only things that exist. */
-function idParam<T>(ids: string[] | undefined, exists: (id: string) => boolean, code: string, what: string): string[] | undefined {
+function idParam(ids: string[] | undefined, exists: (id: string) => boolean, code: string, what: string): string[] | undefined {
   if (ids === undefined) return undefined;
   const missing = ids.filter((id) => !exists(id));
   if (missing.length) throw sdkError(code, `The ${what} '${missing.join(", ")}' does not exist`);
