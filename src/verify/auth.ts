@@ -12,7 +12,7 @@ import { arc as arcVerify, dkimVerify, dmarc as dmarcVerify, spf as spfVerify } 
 import type { ARCResult, DKIMResult, DMARCResult, DNSResolver, SPFResult } from "mailauth";
 import { NEGATIVE_CODES, OFFLINE, offlineResolver } from "./dns.ts";
 import { isAwsSendingDomain, isSesDomain, orgDomain } from "./hosts.ts";
-import { headerValue, type HeaderLines } from "./mime.ts";
+import { headerValue, type HeaderLines } from "./headers.ts";
 import { trustZone } from "./received.ts";
 import { reason } from "./reasons.ts";
 import type { AuthResults, DnsResolver, Reason } from "./types.ts";

@@ -35,26 +35,30 @@ export function quotedPart(text: string): string {
 const NEGATION = /\b(?:never|not|no one|nobody|n't|don't|do not|won't|will not|cannot|can't|should not|shouldn't|avoid)\b[^.!?\n]{0,40}$/i;
 
 const CREDENTIAL = new RegExp(
-  String.raw`\b(?:send|e-?mail|provide|enter|submit|share|reply with|respond with|type in|upload|paste|give us|forward|re-?enter|input|fill in|tell us|disclose)\b` +
-    String.raw`[^.!?\n]{0,60}?\b(?:(?:aws\s+)?secret(?:\s+access)?\s+keys?|access keys? and secret|passwords?|passcodes?|mfa\s+(?:codes?|tokens?)|one[- ]time\s+(?:codes?|passwords?)|otp|2fa\s+codes?|verification\s+codes?|authentication\s+codes?|security\s+codes?|credit\s+card(?:\s+(?:number|details))?|card\s+numbers?|cvv|cvc|bank\s+(?:account|details)|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials)\b(?![\s-]*(?:reset|policy|policies|manager|rotation|change|length|complexity|requirements))`,
+  String.raw`\b(?:send|e-?mail|provide|enter|submit|share|reply|respond|type in|upload|paste|give us|forward|re-?enter|input|fill in|tell us|disclose)\b` +
+    String.raw`((?:[^.!?\n]|\.(?=\d)){0,60}?)\b(?:(?:aws\s+)?secret(?:\s+access)?\s+keys?|access keys? and secret|passwords?|passcodes?|mfa\s+(?:codes?|tokens?)|one[- ]time\s+(?:codes?|passwords?)|otp|2fa\s+codes?|verification\s+codes?|authentication\s+codes?|security\s+codes?|credit\s+card(?:\s+(?:number|details))?|card\s+numbers?|cvv|cvc|bank\s+(?:account|details)|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials)\b(?![\s-]*(?:reset|policy|policies|manager|rotation|change|length|complexity|requirements))`,
   "gi",
 );
 const PAYMENT = new RegExp(
-  String.raw`\b(?:pay|purchase|buy|settle|remit|deposit|send)\b[^.!?\n]{0,60}?\b(?:gift\s?cards?|itunes\s+cards?|google\s+play\s+cards?|steam\s+cards?|prepaid\s+cards?|bitcoins?|btc|ethereum|usdt|monero|crypto\s?currency|wire\s+transfer|western\s+union|moneygram)\b` +
-    String.raw`|\bpay\b[^.!?\n]{0,40}?\b(?:fine|penalty|reactivation\s+fee|reinstatement\s+fee|unlock\s+fee|release\s+fee)\b`,
+  String.raw`\b(?:pay|purchase|buy|settle|remit|deposit|send)\b(?:[^.!?\n]|\.(?=\d)){0,60}?\b(?:gift\s?cards?|itunes\s+cards?|google\s+play\s+cards?|steam\s+cards?|prepaid\s+cards?|bitcoins?|btc|ethereum|usdt|monero|crypto\s?currency|wire\s+transfer|western\s+union|moneygram)\b` +
+    String.raw`|\bpay\b(?:[^.!?\n]|\.(?=\d)){0,40}?\b(?:fine|penalty|reactivation\s+fee|reinstatement\s+fee|unlock\s+fee|release\s+fee)\b`,
   "gi",
 );
 const VERIFY_ACCOUNT = new RegExp(
   String.raw`\b(?:verify|confirm|validate|re-?activate|unlock|restore|re-?validate)\s+(?:your\s+)?(?:aws\s+|amazon\s+)?(?:account|identity|login|billing\s+information|payment\s+(?:information|details|method))\b` +
-    String.raw`|\bunless\s+you\b[^.!?\n]{0,40}?\b(?:click|log\s?in|sign\s?in|verify|confirm)\b`,
+    String.raw`|\bunless\s+you\b(?:[^.!?\n]|\.(?=\d)){0,40}?\b(?:click|log\s?in|sign\s?in|verify|confirm)\b`,
   "gi",
 );
 
-function firstUnnegated(re: RegExp, text: string): string | null {
+/** Words between the verb and the secret that make it advice about handling the secret, not a request for it. */
+const HANDLING = /\b(?:rotat|chang|revok|delet|disabl|deactivat|reset|remov|replac|secur|protect|expos|leak|compromis|audit|review)/i;
+
+function firstUnnegated(re: RegExp, text: string, handling = false): string | null {
   re.lastIndex = 0;
   for (const m of text.matchAll(re)) {
     const before = text.slice(Math.max(0, m.index - 60), m.index);
     if (NEGATION.test(before)) continue;
+    if (handling && HANDLING.test(m[1] ?? "")) continue;
     return m[0].replace(/\s+/g, " ").trim();
   }
   return null;
@@ -64,7 +68,7 @@ function firstUnnegated(re: RegExp, text: string): string | null {
 export function checkRequests(ownText: string): Reason[] {
   const reasons: Reason[] = [];
   const text = ownText.length > 200_000 ? ownText.slice(0, 200_000) : ownText;
-  const cred = firstUnnegated(CREDENTIAL, text);
+  const cred = firstUnnegated(CREDENTIAL, text, true);
   if (cred) reasons.push(reason("content.credential_request", `It asks: "${cred.slice(0, 120)}". AWS never asks for passwords, secret access keys, MFA codes or card numbers by mail.`));
   const pay = firstUnnegated(PAYMENT, text);
   if (pay) reasons.push(reason("content.payment_request", `It asks: "${pay.slice(0, 120)}". AWS never asks for payment in gift cards, cryptocurrency or by wire to settle an abuse case.`));

@@ -8,15 +8,13 @@
  * - the sender (sender.ts), links and hosts (links.ts), requests and attachments (content.ts).
  * The verdict follows from the reasons alone (reasons.ts `decide`).
  */
-import addressparser from "nodemailer/lib/addressparser";
 import type { MailView, Notice, ParsedItem } from "../notice/types.ts";
 import { authenticateMail } from "./auth.ts";
 import { checkAttachments, checkRequests, ownWords, quotedPart } from "./content.ts";
 import { isAwsSendingDomain } from "./hosts.ts";
 import { checkLinks, hostsIn, urlsIn, type Link } from "./links.ts";
-import { findAttachedMessages, headerValue, parseHeaders, type HeaderLines } from "./mime.ts";
 import { decide, PROOF_CODES, reason } from "./reasons.ts";
-import { checkClaimedSender, checkSender, type Address, type SenderView } from "./sender.ts";
+import { checkClaimedSender, checkSender } from "./sender.ts";
 import type { AuthResults, Reason, Verdict, VerifyOptions } from "./types.ts";
 
 export type { Verdict, VerifyOptions, Reason, DnsResolver } from "./types.ts";
@@ -47,16 +45,18 @@ async function verifyItem(item: ParsedItem, opts: VerifyOptions): Promise<Verdic
   let links: Link[];
 
   if (item.format === "email") {
-    const mail = item.mail ?? viewFromRaw(item.raw);
-    text = mail.text;
-    links = mail.links;
+    const mail = item.mail ?? (await viewOf(item.raw));
     const r = await verifyMail(item.raw, mail, notice, opts);
     reasons.push(...r.reasons);
     auth = r.auth;
     provable = r.provable;
-    reasons.push(...checkAttachments(mail.attachments));
+    text = r.inner ? `${mail.text}\n${r.inner.text}` : mail.text;
+    links = r.inner ? [...mail.links, ...r.inner.links] : mail.links;
+    reasons.push(...checkAttachments(r.inner ? [...mail.attachments, ...r.inner.attachments] : mail.attachments));
   } else {
     text = item.raw.toString("utf8", 0, Math.min(item.raw.length, MAX_SCAN));
+    // an event's words are its descriptions; its other fields ("source": "aws.health") are names, not prose
+    if (item.format === "health-event") text = healthText(text);
     links = item.mail?.links.length ? item.mail.links : urlsIn(text);
     if (item.format === "health-event") {
       const h = notice.health;
@@ -96,6 +96,8 @@ interface MailOutcome {
   reasons: Reason[];
   auth: AuthResults | null;
   provable: boolean;
+  /** The attached original, when that is what was authenticated: its words and links are checked too. */
+  inner: MailView | null;
 }
 
 /** Authentication and sender checks of an e-mail, through an attached original when it was forwarded as one. */
@@ -110,15 +112,14 @@ async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: Ver
   const outerFromAws = mail.from ? isAwsSendingDomain(domainOf(mail.from.address)) : false;
 
   // A forward keeps AWS's signature only as an attached message/rfc822.
-  if (mail.forwarded || (!outerFromAws && raw.includes("message/"))) {
-    const attached = findAttachedMessages(raw).map(innerView);
+  if (mail.forwarded || (!outerFromAws && raw.includes("message/rfc822"))) {
+    const attached = await attachedOriginals(raw);
     const original = attached.find((a) => a.view.from && isAwsSendingDomain(domainOf(a.view.from.address))) ?? (mail.forwarded ? attached[0] : undefined);
     if (original) {
       reasons.push(reason("forward.attached", `Forwarded as an attached message${mail.from ? ` by ${mail.from.address}` : ""}: the attached original was authenticated.`));
       const a = await authenticateMail(original.raw, original.view.headers, original.view.from?.address ?? null, authOpts);
-      const proven = a.reasons.some(isProof);
-      reasons.push(...a.reasons, ...checkSender(original.view, { proven, forwarded: false }));
-      return { reasons, auth: a.auth, provable: true };
+      reasons.push(...a.reasons, ...checkSender(original.view, { proven: a.reasons.some(isProof), forwarded: false }));
+      return { reasons, auth: a.auth, provable: true, inner: original.view };
     }
     if (mail.forwarded) {
       reasons.push(
@@ -127,86 +128,74 @@ async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: Ver
           "The recipient forwarded this notice inline, so AWS's signature did not survive and it cannot be proven; forward it as an attachment, or verify the original message in the recipient's mailbox.",
         ),
       );
-      reasons.push(...checkSender(senderView(mail), { proven: false, forwarded: true }));
+      reasons.push(...checkSender(mail, { proven: false, forwarded: true }));
       if (notice.from && notice.from !== mail.from?.address) reasons.push(...checkClaimedSender(notice.from));
-      return { reasons, auth: null, provable: false };
+      return { reasons, auth: null, provable: false, inner: null };
     }
   }
 
   const a = await authenticateMail(raw, mail.headers, mail.from?.address ?? null, authOpts);
-  const proven = a.reasons.some(isProof);
-  reasons.push(...a.reasons, ...checkSender(senderView(mail), { proven, forwarded: false }));
-  return { reasons, auth: a.auth, provable: true };
+  reasons.push(...a.reasons, ...checkSender(mail, { proven: a.reasons.some(isProof), forwarded: false }));
+  return { reasons, auth: a.auth, provable: true, inner: null };
 }
 
 const isProof = (r: Reason) => r.severity === "pass" && PROOF_CODES.has(r.code);
-
-function senderView(mail: MailView): SenderView {
-  return { headers: mail.headers, from: mail.from, replyTo: mail.replyTo, returnPath: mail.returnPath };
-}
 
 function domainOf(address: string): string {
   const at = address.lastIndexOf("@");
   return at >= 0 ? address.slice(at + 1).toLowerCase() : "";
 }
 
-/** RFC 2047 encoded words in a display name (`=?UTF-8?B?...?=`), decoded; what cannot be decoded stays as written. */
-function decodeWords(s: string): string {
-  if (!s.includes("=?")) return s;
-  return s.replace(/=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]{0,2000})\?=(?:\s+(?==\?))?/g, (all, charset: string, enc: string, data: string) => {
-    try {
-      const bytes = enc.toUpperCase() === "B" ? Buffer.from(data, "base64") : Buffer.from(data.replace(/_/g, " ").replace(/=([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), "latin1");
-      return new TextDecoder(charset.split("*")[0]!.toLowerCase()).decode(bytes);
-    } catch {
-      return all;
+/**
+ * Reads a message with the notice stage's MIME reader (one MIME implementation in the project),
+ * as a MailView. Used for a message attached to a forward, and when an e-mail item came without
+ * a MailView.
+ */
+async function readView(raw: Buffer): Promise<{ view: MailView; embedded: Buffer[] }> {
+  const { readMail } = await import("../notice/mime/mail.ts");
+  const { htmlLinks, textLinks } = await import("../notice/mime/links.ts");
+  const m = await readMail(raw);
+  return {
+    view: {
+      headers: m.headers,
+      from: m.from,
+      replyTo: m.replyTo,
+      returnPath: m.returnPath,
+      subject: m.subject,
+      links: [...(m.html ? htmlLinks(m.html) : []), ...textLinks(m.text)],
+      attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+      text: m.text,
+      forwarded: false,
+    },
+    embedded: m.embedded,
+  };
+}
+
+/** The messages attached (message/rfc822) to `raw`, exact bytes and view. */
+async function attachedOriginals(raw: Buffer): Promise<{ raw: Buffer; view: MailView }[]> {
+  try {
+    const { embedded } = await readView(raw);
+    const out: { raw: Buffer; view: MailView }[] = [];
+    for (const e of embedded.slice(0, 8)) {
+      try {
+        out.push({ raw: e, view: (await readView(e)).view });
+      } catch {
+        // an unreadable attachment is not the original
+      }
     }
-  });
+    return out;
+  } catch {
+    return [];
+  }
 }
 
-function firstAddress(value: string | undefined): Address | null {
-  if (!value) return null;
-  const list = addressparser(value, { flatten: true });
-  const a = list.find((x) => x.address);
-  return a ? { address: a.address.toLowerCase(), name: decodeWords(a.name ?? "") } : null;
-}
-
-function addresses(value: string | undefined): Address[] {
-  if (!value) return [];
-  return addressparser(value, { flatten: true })
-    .filter((x) => x.address)
-    .map((x) => ({ address: x.address.toLowerCase(), name: decodeWords(x.name ?? "") }));
-}
-
-/** The sender-relevant view of an attached original, read from its own headers. */
-function innerView(raw: Buffer): { raw: Buffer; view: SenderView } {
-  const { headers } = parseHeaders(raw);
-  return { raw, view: headerView(headers) };
-}
-
-function headerView(headers: HeaderLines): SenderView {
-  return {
-    headers,
-    from: firstAddress(headerValue(headers, "from")),
-    replyTo: addresses(headerValue(headers, "reply-to")),
-    returnPath: headerValue(headers, "return-path") ?? null,
-  };
-}
-
-/** When the parser gave no MailView: the headers, read here, and the body as bytes (no links, no attachments). */
-function viewFromRaw(raw: Buffer): MailView {
-  const { headers, bodyStart } = parseHeaders(raw);
-  const v = headerView(headers);
-  return {
-    headers,
-    from: v.from,
-    replyTo: v.replyTo,
-    returnPath: v.returnPath,
-    subject: headerValue(headers, "subject") ?? null,
-    links: [],
-    attachments: [],
-    text: raw.toString("utf8", bodyStart, Math.min(raw.length, bodyStart + MAX_SCAN)),
-    forwarded: false,
-  };
+/** When the parser gave no MailView: read one here; when even that fails, the bare headers. */
+async function viewOf(raw: Buffer): Promise<MailView> {
+  try {
+    return (await readView(raw)).view;
+  } catch {
+    return { headers: [], from: null, replyTo: [], returnPath: null, subject: null, links: [], attachments: [], text: "", forwarded: false };
+  }
 }
 
 /** Hosts and IPs the notice reports as evidence: destination URLs, resources, remote IPs, the reporter's material. */
@@ -238,6 +227,33 @@ function reportedHosts(notice: Notice, text: string): Set<string> {
     }
   }
   return out;
+}
+
+/** The descriptions in a Health event (EventBridge `detail.eventDescription[].latestDescription`, the API's `eventDescription`), joined. */
+function healthText(json: string): string {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string, depth: number) => {
+    if (depth > 12 || out.length > 100) return;
+    if (typeof v === "string") {
+      if (/description/i.test(key)) out.push(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, key, depth + 1);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v)) walk(typeof x === "string" && /^detail$/i.test(k) ? safeJson(x) : x, /description/i.test(key) ? key : k, depth + 1);
+    }
+  };
+  const parsed = safeJson(json);
+  if (parsed !== undefined) walk(parsed, "", 0);
+  else for (const m of json.matchAll(/"latestDescription"\s*:\s*"((?:[^"\\]|\\.){0,100000})"/g)) out.push(safeJson(`"${m[1]}"`) as string ?? m[1]);
+  return out.join("\n");
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
 }
 
 function dedupe(reasons: Reason[]): Reason[] {

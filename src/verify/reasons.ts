@@ -78,7 +78,7 @@ export const REASONS = {
   // Headers and addresses
   "header.duplicate": { severity: "fail", meaning: "Two From (or Subject, Reply-To, Sender) headers: a trick to show one value while another is signed." },
   "header.from_missing": { severity: "warn", meaning: "The message has no usable From address." },
-  "sender.known": { severity: "pass", meaning: "From is an address AWS sends abuse notices from (a claim; only DKIM proves it)." },
+  "sender.known": { severity: "pass", note: "info while nothing proves the message came from AWS", meaning: "From is an address AWS sends abuse notices from." },
   "sender.aws_unlisted": { severity: "info", meaning: "From is at an AWS domain but is not an address AWS is known to send abuse notices from." },
   "sender.customer_content": { severity: "warn", meaning: "From is an AWS service that delivers what customers write (SNS): never an abuse notice." },
   "sender.not_aws": { severity: "warn", meaning: "From is not at an AWS domain." },

@@ -18,7 +18,7 @@
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { orgDomain } from "./hosts.ts";
-import type { HeaderLines } from "./mime.ts";
+import type { HeaderLines } from "./headers.ts";
 
 export interface ReceivedHop {
   /** Position among all header lines. */

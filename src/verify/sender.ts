@@ -4,7 +4,7 @@
  */
 import { CUSTOMER_CONTENT_SENDER_HOSTS, KNOWN_ABUSE_SENDERS } from "./aws.ts";
 import { classifyHost, imitatedBrand, isAwsSendingDomain, isSesDomain, orgDomain, skeleton } from "./hosts.ts";
-import type { HeaderLines } from "./mime.ts";
+import type { HeaderLines } from "./headers.ts";
 import { reason } from "./reasons.ts";
 import type { Reason } from "./types.ts";
 
@@ -89,7 +89,11 @@ export function checkSender(view: SenderView, ctx: SenderContext): Reason[] {
       if (CUSTOMER_CONTENT_SENDER_HOSTS.some((h) => fromDomain === h || fromDomain.endsWith("." + h))) {
         reasons.push(reason("sender.customer_content", `From ${shown(from)} is an AWS service that delivers what AWS customers write (SNS notifications): AWS abuse notices never come from it.`));
       } else if (known) {
-        reasons.push(reason("sender.known", `From ${addr} is the address ${known.what} sends from.`));
+        reasons.push(
+          ctx.proven
+            ? reason("sender.known", `From ${addr} is the address ${known.what} sends from.`)
+            : reason("sender.known", `From claims ${addr}, the address ${known.what} sends from; only a verified signature proves it did.`, "info"),
+        );
       } else {
         reasons.push(reason("sender.aws_unlisted", `From ${addr} is at an AWS domain, but not an address AWS is known to send abuse notices from.`));
       }

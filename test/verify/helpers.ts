@@ -10,7 +10,8 @@ import { dkimSign, sealMessage } from "mailauth";
 import addressparser from "nodemailer/lib/addressparser";
 import type { MailView, Notice, ParsedItem } from "../../src/notice/types.ts";
 import { DnsCache } from "../../src/verify/dns.ts";
-import { parseHeaders, headerValue } from "../../src/verify/mime.ts";
+import { parseHeaders, splitHead } from "../../src/notice/mime/headers.ts";
+import { headerValue } from "../../src/verify/headers.ts";
 
 export const FIXTURES = join(import.meta.dirname, "../../fixtures/verify");
 const key = (name: string) => readFileSync(join(FIXTURES, "keys", `${name}.pem`), "utf8");
@@ -41,7 +42,7 @@ export const SIGN_TIME = new Date("2024-07-10T09:30:00Z");
 
 /** The test zone: AWS's (stand-in) keys, DMARC and SPF, a forger's domain, a forwarder's ARC key. */
 export function zone(): DnsCache {
-  const z = new DnsCache({ missCode: "ENOTFOUND" });
+  const z = new DnsCache({ missCode: "ENOTFOUND", now: () => SIGN_TIME.getTime() });
   const txt = (name: string, ...values: string[]) => z.set("TXT", name, values.map((v) => [v]));
   txt("abusedesk-test-rsa._domainkey.amazon.com", dkimTxt(KEYS.awsRsa));
   txt("abusedesk-test-ed._domainkey.amazon.com", dkimTxt(KEYS.awsEd));
@@ -203,7 +204,8 @@ const first = (v: string | undefined) => (v ? addressparser(v, { flatten: true }
 /** A MailView read from the message the simple way (test messages are 7bit); `over` replaces parts of it. */
 export function mailView(raw: string | Buffer, over: Partial<MailView> = {}): MailView {
   const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-  const { headers, bodyStart } = parseHeaders(buf);
+  const { head, bodyStart } = splitHead(buf);
+  const headers = parseHeaders(head);
   const body = buf.toString("utf8", bodyStart);
   const f = first(headerValue(headers, "from"));
   const links: MailView["links"] = [];
