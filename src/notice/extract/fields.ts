@@ -166,8 +166,12 @@ export function readFields(doc: TextDoc): RawField[] {
 }
 
 /** Splits `AWS ID: 1    Region: eu-west-1    EC2 Instance Id: i-...` into its labelled segments. */
+const MAYBE_MORE_LABELS = /[A-Za-z)]\s*:(?!\/\/)/;
+
 function splitInline(line: string): LabelHit[] {
   const head = parseLabel(line);
+  // the common case, one label per line: only look for more when the value has a "word:" in it
+  if (head ? !MAYBE_MORE_LABELS.test(head.value) : !MAYBE_MORE_LABELS.test(line)) return head ? [head] : [];
   const scan = line.length > 4000 ? line.slice(0, 4000) : line;
   const hits: { index: number; end: number; label: string }[] = [];
   for (const m of scan.matchAll(INLINE_SPLIT)) {

@@ -79,9 +79,16 @@ class Ctx {
     this.awsText = maskZone(doc, "reporter");
     this.reporterText = maskZone(doc, "aws");
   }
+  private excerpts = new Map<number, string>();
   src(line: number, label?: string, text?: string): Source {
     const zone = this.doc.zones[line] ?? "aws";
-    const s: Source = { part: zone === "reporter" ? "forwarded" : this.input.part, line: line + 1, excerpt: excerpt(text ?? this.doc.lines[line] ?? "") };
+    let ex: string;
+    if (text !== undefined) ex = excerpt(text);
+    else {
+      ex = this.excerpts.get(line) ?? excerpt(this.doc.lines[line] ?? "");
+      this.excerpts.set(line, ex);
+    }
+    const s: Source = { part: zone === "reporter" ? "forwarded" : this.input.part, line: line + 1, excerpt: ex };
     const l = label ?? this.input.label;
     if (l) s.label = l;
     return s;
@@ -523,22 +530,24 @@ function scanIdentifiers(ctx: Ctx): void {
   for (const r of findRegions(noUrls)) b.add("regions", r.code, ctx.srcAt(r.index));
   // masked instance ids and IPs next to an instance label were handled with their fields; masked
   // instance ids elsewhere are still evidence a reader should see
-  for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x*■]{2,}[0-9a-fx*■]{0,16}/gi)) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
+  if (text.includes("i-")) for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x*■]{2,}[0-9a-fx*■]{0,16}/gi)) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
 }
 
 // ---- AWS's sentences --------------------------------------------------------------------------
 
-const ACTIVITY_SENTENCES: { re: RegExp; weak?: boolean }[] = [
-  { re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
-  { re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
-  { re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
-  { re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
-  { re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
-  { re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
-  { re: /\breport(?:ed)?\s+(?:of\s+)?([a-z][\w -]{2,40}?)\s+(?:activity\s+)?(?:originating|coming)\s+from\b/gi },
-  { re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
+/** Each sentence pattern with a word that must occur for it to match (a cheap test first). */
+const ACTIVITY_SENTENCES: { gate: RegExp; re: RegExp; weak?: boolean }[] = [
+  { gate: /resembl/i, re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
+  { gate: /implicated/i, re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
+  { gate: /been/i, re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
+  { gate: /been/i, re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
+  { gate: /observed/i, re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
+  { gate: /involved|participating|engaged/i, re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
+  { gate: /originating|coming/i, re: /\breport(?:ed)?\s+(?:of\s+)?([a-z][\w -]{2,40}?)\s+(?:activity\s+)?(?:originating|coming)\s+from\b/gi },
+  { gate: /infected/i, re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
 ];
 
+const KIND_GATE = /resolved|closed|final|follow|remind|received|heard|response|outstanding|previous|still|thank|reviewing|confirmation/i;
 const KIND_PATTERNS: [RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
   [/\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
   [/\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
@@ -546,6 +555,7 @@ const KIND_PATTERNS: [RegExp, TextSignals["kinds"] extends Set<infer K> ? K : ne
 ];
 
 function kindSignals(text: string, signals: TextSignals): void {
+  if (!KIND_GATE.test(text)) return;
   for (const [re, kind] of KIND_PATTERNS) if (re.test(text)) signals.kinds.add(kind);
 }
 
@@ -555,7 +565,10 @@ const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:e
 const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
 const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
 
+const FAMILY_GATE = /key|credential|compromis|unauthori|SES|Simple Email|DMCA|copyright|infring/i;
+
 function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals): void {
+  if (!FAMILY_GATE.test(text)) return;
   if (CREDENTIALS.test(text)) {
     signals.kinds.add("credentials_exposed");
     ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0].replace(/\s+/g, " ") }, P.family, src);
@@ -578,7 +591,8 @@ function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals
 function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   const { b } = ctx;
   const aws = ctx.awsText;
-  for (const { re, weak } of ACTIVITY_SENTENCES) {
+  for (const { gate, re, weak } of ACTIVITY_SENTENCES) {
+    if (!gate.test(aws)) continue;
     for (const m of aws.matchAll(re)) {
       const phrase = m[1]!.replace(/\s+/g, " ").trim();
       const type = classifyPhrase(phrase);

@@ -67,6 +67,8 @@ function key(name: string): string {
  */
 export const REGION_NAME = /\b(?:US (?:East|West)|Europe|EU|Asia Pacific|South America|Canada(?: West)?|Middle East|Africa|Israel|Mexico|China|AWS GovCloud)\s*\([^()\n]{2,30}\)/gi;
 
+const PAREN = /\([A-Z][^()\n]{1,29}\)/g;
+
 /** `US East (N. Virginia)` -> `us-east-1`; a code is returned as itself; unknown -> null. */
 export function regionCode(text: string): string | null {
   const t = text.trim();
@@ -85,9 +87,16 @@ export function isRegionCode(s: string): boolean {
 export function findRegions(s: string): { code: string; index: number; text: string }[] {
   const out: { code: string; index: number; text: string }[] = [];
   for (const m of s.matchAll(REGION_CODE)) out.push({ code: m[0], index: m.index, text: m[0] });
-  for (const m of s.matchAll(REGION_NAME)) {
-    const code = regionCode(m[0]);
-    if (code) out.push({ code, index: m.index, text: m[0] });
+  // find "(Place)" first (a literal the regex engine scans for quickly), then look at the area before it
+  for (const m of s.matchAll(PAREN)) {
+    const from = Math.max(0, m.index - 24);
+    const before = s.slice(from, m.index + m[0].length);
+    REGION_NAME.lastIndex = 0;
+    for (const n of before.matchAll(REGION_NAME)) {
+      if (n.index + n[0].length !== before.length) continue;
+      const code = regionCode(n[0]);
+      if (code) out.push({ code, index: from + n.index, text: n[0] });
+    }
   }
   return out.sort((a, b) => a.index - b.index);
 }

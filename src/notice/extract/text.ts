@@ -98,8 +98,12 @@ export function lineAt(doc: TextDoc, offset: number): number {
   return lo;
 }
 
+const NEEDS_SQUEEZE = /\s\s|[\t\n\r]|^\s|\s$/;
+
 /** At most 200 characters of context, on one line. */
 export function excerpt(s: string): string {
+  // most lines are already short and single-spaced: return them as they are (no copy)
+  if (s.length <= 200 && !NEEDS_SQUEEZE.test(s)) return s;
   const t = s.replace(/\s+/g, " ").trim();
   return t.length > 200 ? t.slice(0, 197) + "..." : t;
 }

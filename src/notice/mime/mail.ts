@@ -157,8 +157,11 @@ function splitMultipart(body: Buffer, boundary: string, st: WalkState): Buffer[]
   return parts;
 }
 
+// loaded once, on first need: most mail never needs it
+let mailparser: Promise<typeof import("mailparser")> | null = null;
+
 async function readWithMailparser(raw: Buffer): Promise<MailData> {
-  const { simpleParser } = await import("mailparser");
+  const { simpleParser } = await (mailparser ??= import("mailparser"));
   const m = await simpleParser(raw, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true, maxHtmlLengthToParse: 2 * 1024 * 1024 });
   const headers: HeaderList = [];
   for (const hl of m.headerLines ?? []) {
