@@ -7,6 +7,7 @@
  *    conversion; unknown transfer encodings or charsets; structures it does not recognise).
  * A differential test checks both readers agree on the messages the fast path accepts.
  */
+import type * as MailparserNs from "mailparser";
 import { decodeBytes, decodeTransfer, knownCharset } from "./decode.ts";
 import { decodeWords, header, parseAddresses, parseContentType, parseHeaders, splitHead, type Address, type HeaderList } from "./headers.ts";
 
@@ -157,8 +158,9 @@ function splitMultipart(body: Buffer, boundary: string, st: WalkState): Buffer[]
   return parts;
 }
 
+type MailparserModule = typeof MailparserNs;
 // loaded once, on first need: most mail never needs it
-let mailparser: Promise<typeof import("mailparser")> | null = null;
+let mailparser: Promise<MailparserModule> | null = null;
 
 async function readWithMailparser(raw: Buffer): Promise<MailData> {
   const { simpleParser } = await (mailparser ??= import("mailparser"));
