@@ -480,6 +480,29 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
       });
     });
 
+    describe("writes made at the same time", () => {
+      it("commit together, each succeeding or failing alone, in order, with the chain intact", async () => {
+        const { case: c } = await intake(makeNotice());
+        const plan = makePlan(c.id);
+        await store.savePlan(plan);
+        const writes = Array.from({ length: 40 }, (_, i) =>
+          i === 17
+            ? store.append({ planId: "no-such-plan", stepId: null, phase: "started", actor: "x" })
+            : i % 2
+              ? store.addNote(c.id, `note ${i}`)
+              : store.append({ planId: plan.id, stepId: plan.steps[0]!.id, phase: "started", actor: "executor", detail: { i } }),
+        );
+        const results = await Promise.allSettled(writes);
+        expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+        expect((results[17] as PromiseRejectedResult).reason).toBeInstanceOf(UserError);
+        const entries = await store.entries(plan.id);
+        expect(entries.map((e) => e.detail?.i)).toEqual(Array.from({ length: 20 }, (_, k) => k * 2));
+        const notes = (await store.timeline(c.id)).filter((e) => e.type === "note").map((e) => e.summary);
+        expect(notes).toEqual(Array.from({ length: 20 }, (_, k) => k * 2 + 1).filter((i) => i !== 17).map((i) => `note ${i}`));
+        expect((await store.auditVerify()).intact).toBe(true);
+      });
+    });
+
     describe("audit chain", () => {
       async function activity() {
         const { case: c } = await intake(makeNotice({ caseNumber: "10000000001" }));

@@ -7,6 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Database as BetterDb } from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
 import { migrationProvider, type Dialect } from "./migrations.ts";
@@ -93,7 +94,7 @@ async function connectSqlite(file: string, opts: OpenOptions): Promise<Connectio
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   return {
     db,
     dialect: "sqlite",
@@ -114,6 +115,31 @@ async function connectSqlite(file: string, opts: OpenOptions): Promise<Connectio
           throw err;
         }
       }),
+  };
+}
+
+type BetterStatement = ReturnType<BetterDb["prepare"]>;
+
+/**
+ * Kysely's SQLite driver prepares every statement each time it runs; the store runs the same few
+ * statements over and over, so keep the prepared ones (least recently used out first). SQLite
+ * re-prepares a kept statement by itself when the schema changes.
+ */
+function withStatementCache(db: BetterDb, max = 256): { prepare(sql: string): BetterStatement; close(): void } {
+  const cache = new Map<string, BetterStatement>();
+  return {
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (stmt) {
+        cache.delete(text);
+      } else {
+        stmt = db.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+    close: () => db.close(),
   };
 }
 
