@@ -199,3 +199,36 @@ export function writeCalls(sim: SimAccount): { method: string; args: unknown[] }
   const reads = /^(describe|find|get|lookup|accounts|regions|autoScalingGroupsOf|targetGroupsOf|ssmManagedInstances)/;
   return sim.calls.filter((c) => c.outcome === "ok" && !reads.test(c.method)).map((c) => ({ method: c.method, args: c.args }));
 }
+
+/**
+ * The account's state with the ids the sim made up during a run replaced by stable names (a new
+ * group by its name, a snapshot by its volume), so two runs that did the same things compare equal
+ * even when parallel steps drew ids in another order. Duplicates are not hidden: `createdCounts`
+ * says how many of each there are.
+ */
+export function normalized(sim: SimAccount, base: SimSnapshot): { state: unknown; createdCounts: Record<string, number> } {
+  const snap = sim.snapshot();
+  const names = new Map<string, string>();
+  const createdCounts: Record<string, number> = {};
+  for (const [acct, a] of Object.entries(snap.accounts)) {
+    const regions = (a as { regions: Record<string, Region> }).regions;
+    for (const [name, r] of Object.entries(regions)) {
+      const prior = ((base.accounts[acct] as { regions: Record<string, Region> }).regions[name] ?? {}) as Region;
+      for (const [id, g] of Object.entries(r.securityGroups ?? {})) {
+        if (id in (prior.securityGroups ?? {})) continue;
+        const key = `sg:${(g as { groupName: string }).groupName}`;
+        names.set(id, key);
+        createdCounts[key] = (createdCounts[key] ?? 0) + 1;
+      }
+      for (const [id, s] of Object.entries(r.snapshots ?? {})) {
+        if (id in (prior.snapshots ?? {})) continue;
+        const key = `snap:${(s as { volumeId: string }).volumeId}`;
+        names.set(id, key);
+        createdCounts[key] = (createdCounts[key] ?? 0) + 1;
+      }
+    }
+  }
+  let text = JSON.stringify(snap);
+  for (const [id, key] of names) text = text.split(id).join(key);
+  return { state: JSON.parse(text), createdCounts };
+}
