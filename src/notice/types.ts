@@ -147,6 +147,11 @@ export interface Notice {
   subject: string | null;
   from: string | null;
   messageId: string | null;
+  /**
+   * The message's References header (else its In-Reply-To), Message-IDs with angle brackets, oldest
+   * first. Optional: the reply threads under `messageId` alone when absent.
+   */
+  references?: string[];
   /** The message's Date (or the Health event's time): ISO 8601, or null. */
   receivedAt: string | null;
 

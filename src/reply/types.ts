@@ -10,8 +10,8 @@ import type { Finding } from "../resolve/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { TemplateSet } from "./templates.ts";
 
-/** A notice of the case; `references` is its References header (Message-IDs), when known. */
-export type ReplyNotice = Notice & { references?: string[] };
+/** A notice of the case (its `references`, when the parser read them, thread the reply). */
+export type ReplyNotice = Notice;
 
 /** What the reply needs of an evidence record (the store's `Evidence` fits). */
 export interface ReplyEvidence {
