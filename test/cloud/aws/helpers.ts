@@ -18,6 +18,9 @@ import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { createAwsPort, type AwsPort, type AwsPortOptions } from "../../../src/cloud/aws/index.ts";
 import type { ServiceKey } from "../../../src/cloud/aws/actions.ts";
 
+// Hermetic: an endpoint override or profile in the developer's shell must not leak into the tests.
+for (const k of Object.keys(process.env)) if (k.startsWith("AWS_ENDPOINT_URL") || k === "AWS_PROFILE") delete process.env[k];
+
 export const CALLER = "111122223333";
 export const OTHER = "444455556666";
 export const CALLER_ARN = `arn:aws:iam::${CALLER}:user/responder`;
