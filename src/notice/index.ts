@@ -23,6 +23,7 @@ import { htmlLinks, textLinks } from "./mime/links.ts";
 import { readMail, type MailData } from "./mime/mail.ts";
 import { splitMbox } from "./mime/mbox.ts";
 import { isoUTC } from "./extract/times.ts";
+import { decodeBytes } from "./mime/decode.ts";
 
 export interface ParseOptions {
   /** When the notice arrived (ISO 8601), if known better than the message's Date header. */
@@ -115,7 +116,7 @@ function decodeText(bytes: Buffer): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return new TextDecoder("windows-1252").decode(bytes);
+    return decodeBytes(bytes, "windows-1252")!;
   }
 }
 

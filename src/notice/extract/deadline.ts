@@ -13,7 +13,8 @@ const WORDS: Record<string, number> = {
 };
 
 const RELATIVE = /\bwithin\s+(?:the\s+next\s+)?(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fourteen|fifteen|thirty|twenty[- ]four|forty[- ]eight|seventy[- ]two)(?:\s*\(\d{1,3}\))?\s+(business\s+|working\s+|calendar\s+)?(hours?|days?|weeks?)\b/gi;
-const ABSOLUTE = /\b(?:by|before|no later than|not later than|until)\s+(?:the\s+end\s+of\s+)?(?=\d|[A-Z])/gi;
+// case-sensitive on purpose: a date starts with a digit or a capital ("by April 14", "by 2025-04-14"), "by the abuse reporter" does not
+const ABSOLUTE = /\b(?:[Bb]y|[Bb]efore|[Nn]o later than|[Nn]ot later than|[Uu]ntil)\s+(?:the\s+end\s+of\s+)?(?=\d|[A-Z])/g;
 const CONTEXT = /respon|reply|replie|contact|action|suspen|secur|resolv|address|terminat|block|isolat|restor|confirm|rotat|delet|remov|stop|remediat|investigat|mitigat/i;
 
 export interface StatedDeadline {

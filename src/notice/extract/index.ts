@@ -388,7 +388,8 @@ function addAccount(ctx: Ctx, raw: string, src: Source): void {
 function resourcesIn(value: string, key: FieldKey, ref: (t: ResourceType, id: string, e?: Partial<ResourceRef>) => ResourceRef, ctx: Ctx, src: Source): boolean {
   const { b } = ctx;
   let found = false;
-  for (const m of value.matchAll(INSTANCE_ID)) {
+  const has = (needle: string) => value.includes(needle);
+  if (has("i-")) for (const m of value.matchAll(INSTANCE_ID)) {
     found = true;
     const after = value.slice(m.index + m[0].length, m.index + m[0].length + 60);
     const ipm = /^\s*[[(]\s*([^\])]{3,45})\s*[\])]/.exec(after);
@@ -400,16 +401,16 @@ function resourcesIn(value: string, key: FieldKey, ref: (t: ResourceType, id: st
     }
     b.resource(ref("ec2-instance", m[0], extra));
   }
-  for (const m of value.matchAll(ENI_ID)) { found = true; b.resource(ref("network-interface", m[0])); }
-  for (const m of value.matchAll(NAT_ID)) { found = true; b.resource(ref("nat-gateway", m[0])); }
-  for (const m of value.matchAll(EIP_ALLOC)) { found = true; b.resource(ref("elastic-ip", m[0])); }
-  for (const m of value.matchAll(ACCESS_KEY)) {
+  if (has("eni-")) for (const m of value.matchAll(ENI_ID)) { found = true; b.resource(ref("network-interface", m[0])); }
+  if (has("nat-")) for (const m of value.matchAll(NAT_ID)) { found = true; b.resource(ref("nat-gateway", m[0])); }
+  if (has("eipalloc-")) for (const m of value.matchAll(EIP_ALLOC)) { found = true; b.resource(ref("elastic-ip", m[0])); }
+  if (has("AKIA") || has("ASIA")) for (const m of value.matchAll(ACCESS_KEY)) {
     if (!isAccessKeyId(m[0])) continue;
     found = true;
     const user = /IAM user\s*:?\s*["']?([\w+=,.@-]{1,64})/i.exec(value);
     b.resource(ref("access-key", m[0], user ? { iamUser: user[1]! } : {}));
   }
-  for (const m of value.matchAll(ARN)) found = addArn(m[0], ctx, src) || found;
+  if (has("arn:")) for (const m of value.matchAll(ARN)) found = addArn(m[0], ctx, src) || found;
   if (found) return true;
   const v = value.trim().replace(/^["']|["']$/g, "");
   if (isRedactedId(v) || isRedactedText(v)) return false;
@@ -507,26 +508,29 @@ function readEc2Dns(text: string, ctx: Ctx, src: Source): boolean {
 function scanIdentifiers(ctx: Ctx): void {
   const { doc, b } = ctx;
   const text = doc.text;
-  for (const m of text.matchAll(INSTANCE_ID)) if (!b.hasResource("ec2-instance", m[0])) b.resource({ type: "ec2-instance", id: m[0], source: ctx.srcAt(m.index) });
-  for (const m of text.matchAll(ENI_ID)) b.resource({ type: "network-interface", id: m[0], source: ctx.srcAt(m.index) });
-  for (const m of text.matchAll(NAT_ID)) b.resource({ type: "nat-gateway", id: m[0], source: ctx.srcAt(m.index) });
-  for (const m of text.matchAll(EIP_ALLOC)) b.resource({ type: "elastic-ip", id: m[0], source: ctx.srcAt(m.index) });
-  for (const m of text.matchAll(ACCESS_KEY)) {
+  // each pattern only where its fixed prefix occurs: most notices name one or two kinds of id
+  const has = (needle: string) => text.includes(needle);
+  if (has("i-")) for (const m of text.matchAll(INSTANCE_ID)) if (!b.hasResource("ec2-instance", m[0])) b.resource({ type: "ec2-instance", id: m[0], source: ctx.srcAt(m.index) });
+  if (has("eni-")) for (const m of text.matchAll(ENI_ID)) if (!b.hasResource("network-interface", m[0])) b.resource({ type: "network-interface", id: m[0], source: ctx.srcAt(m.index) });
+  if (has("nat-")) for (const m of text.matchAll(NAT_ID)) if (!b.hasResource("nat-gateway", m[0])) b.resource({ type: "nat-gateway", id: m[0], source: ctx.srcAt(m.index) });
+  if (has("eipalloc-")) for (const m of text.matchAll(EIP_ALLOC)) b.resource({ type: "elastic-ip", id: m[0], source: ctx.srcAt(m.index) });
+  const keys = has("AKIA") || has("ASIA");
+  if (keys) for (const m of text.matchAll(ACCESS_KEY)) {
     if (!isAccessKeyId(m[0])) continue;
     const near = text.slice(m.index, m.index + 160);
     const user = /^\S+\s*\(?\s*(?:belonging\s+to\s+|for\s+|of\s+)?(?:the\s+)?IAM\s+user\s*(?:name)?\s*:?\s*["']?([\w+=,.@-]{1,64})/i.exec(near);
     b.resource({ type: "access-key", id: m[0], source: ctx.srcAt(m.index), ...(user ? { iamUser: user[1]!.replace(/[.,]$/, "") } : {}) });
     if (user) b.resource({ type: "iam-user", id: user[1]!.replace(/[.,]$/, ""), source: ctx.srcAt(m.index) });
   }
-  for (const m of text.matchAll(ACCESS_KEY_LIKE)) {
+  if (keys) for (const m of text.matchAll(ACCESS_KEY_LIKE)) {
     if (isAccessKeyId(m[0])) continue;
     if (isRedactedId(m[0]) || isRedactedText(m[0])) b.redact("accessKeyIds", m[0], ctx.srcAt(m.index));
     else if (m[0].length >= 16) b.warn(`"${m[0]}" looks like an access key id but is not one (an access key id is 20 characters); not reported`);
   }
-  for (const m of text.matchAll(ARN)) addArn(m[0].replace(/[.,;]+$/, ""), ctx, ctx.srcAt(m.index));
+  if (has("arn:")) for (const m of text.matchAll(ARN)) addArn(m[0].replace(/[.,;]+$/, ""), ctx, ctx.srcAt(m.index));
   if (text.includes("compute")) readEc2Dns(text, ctx, ctx.srcAt(text.search(EC2_DNS) >= 0 ? text.search(EC2_DNS) : 0));
   // region codes and names, outside URLs (a help link's `?region=` is not a fact)
-  const noUrls = text.replace(URL_RE, (u) => " ".repeat(u.length));
+  const noUrls = has("://") ? text.replace(URL_RE, (u) => " ".repeat(u.length)) : text;
   for (const r of findRegions(noUrls)) b.add("regions", r.code, ctx.srcAt(r.index));
   // masked instance ids and IPs next to an instance label were handled with their fields; masked
   // instance ids elsewhere are still evidence a reader should see

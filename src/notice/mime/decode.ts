@@ -24,10 +24,19 @@ function decoder(charset: string): TextDecoder | null {
   return d;
 }
 
+// Windows-1252's 0x80-0x9F (curly quotes, dashes, euro): Node's TextDecoder reads them as Latin-1
+// control characters, so they are mapped here.
+const CP1252 = "\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178";
+
+function windows1252(bytes: Buffer): string {
+  return bytes.toString("latin1").replace(/[\u0080-\u009f]/g, (c) => CP1252[c.charCodeAt(0) - 0x80]!);
+}
+
 /** Text of `bytes` in `charset`; null when the charset is unknown. UTF-8 errors become U+FFFD. */
 export function decodeBytes(bytes: Buffer, charset: string | undefined): string | null {
   const cs = (charset ?? "utf-8").toLowerCase();
   if (cs === "utf-8" || cs === "utf8" || cs === "us-ascii" || cs === "ascii") return bytes.toString("utf8");
+  if ((ALIASES[cs] ?? cs) === "windows-1252") return windows1252(bytes);
   const d = decoder(cs);
   return d ? d.decode(bytes) : null;
 }

@@ -3,12 +3,14 @@
  *  - a fast path for the shapes abuse notices come in (text/plain, multipart/alternative or mixed
  *    with a text part, attachments, message/rfc822 parts; 7bit/8bit/QP/base64; charsets the runtime
  *    knows), which costs a fraction of a general MIME parse;
- *  - mailparser for everything the fast path declines (HTML-only mail, which needs its HTML to text
- *    conversion; unknown transfer encodings or charsets; structures it does not recognise).
+ *  - mailparser for everything the fast path declines (unknown transfer encodings or charsets,
+ *    structures it does not recognise).
+ * HTML-only mail is turned to text by ./html.ts on the fast path.
  * A differential test checks both readers agree on the messages the fast path accepts.
  */
 import type * as MailparserNs from "mailparser";
 import { decodeBytes, decodeTransfer, knownCharset } from "./decode.ts";
+import { htmlToText } from "./html.ts";
 import { decodeWords, header, parseAddresses, parseContentType, parseHeaders, splitHead, type Address, type HeaderList } from "./headers.ts";
 
 export interface MailData {
@@ -50,8 +52,9 @@ export function readFast(raw: Buffer): MailData {
   const data = envelope(headers);
   const state = { parts: 0, warnings: [] as string[], texts: [] as string[], html: null as string | null, attachments: [] as MailData["attachments"], embedded: [] as Buffer[] };
   walk(headers, raw.subarray(bodyStart), 0, state);
-  if (state.texts.length === 0 && state.html !== null) throw new Decline("HTML only");
-  return { ...data, text: state.texts.join("\n"), html: state.html, attachments: state.attachments, embedded: state.embedded, reader: "fast", warnings: state.warnings };
+  // HTML-only mail: the text a reader sees
+  const text = state.texts.length === 0 && state.html !== null ? htmlToText(state.html) : state.texts.join("\n");
+  return { ...data, text, html: state.html, attachments: state.attachments, embedded: state.embedded, reader: "fast", warnings: state.warnings };
 }
 
 function envelope(headers: HeaderList): Pick<MailData, "headers" | "subject" | "from" | "replyTo" | "returnPath" | "date" | "messageId"> {
