@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Scope } from "../../src/cloud/model.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
-import { loadEstateFile, SimAccount, type SimOptions, type SimSnapshot } from "../../src/cloud/sim/index.ts";
+import { loadEstateFile, SimAccount, type SimOptions, type SimSnapshot, type SimState } from "../../src/cloud/sim/index.ts";
 import { openStore, type CaseStore } from "../../src/case/index.ts";
 import type { NoticeFacts } from "../../src/playbook/index.ts";
 import type { EnrichedInterface, Finding, Resolution, Resolved } from "../../src/resolve/types.ts";
@@ -49,9 +49,11 @@ export const X = {
   peers: ["192.0.2.44", "192.0.2.45"],
 };
 
+let loaded: SimState | undefined;
+/** A fresh simulated account over the incident estate (parsed once, copied for each account). */
 export function newSim(opts: SimOptions = {}): SimAccount {
-  const { state } = loadEstateFile(INCIDENT);
-  return new SimAccount(state, { label: "sim:incident", ...opts });
+  loaded ??= loadEstateFile(INCIDENT).state;
+  return new SimAccount(structuredClone(loaded), { label: "sim:incident", ...opts });
 }
 
 const ownership = (tags: Record<string, string>) => ({ ...(tags.Owner ? { owner: tags.Owner } : {}), ...(tags.env ? { environment: tags.env } : {}) });
