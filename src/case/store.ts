@@ -7,7 +7,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { userInfo } from "node:os";
-import { sql, type Kysely, type Selectable } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { UserError } from "../errors.ts";
 import type { JournalEntry, JournalPhase, Plan } from "../execute/types.ts";
 import type { Notice, NoticeKind } from "../notice/types.ts";
@@ -240,23 +240,46 @@ const JOURNAL_EVENTS: Partial<Record<JournalPhase, { type: EventType; verb: stri
   override: { type: "plan", verb: "applied despite the verdict" },
 };
 
-/**
- * One write: the transaction, its time and actor, and the timeline events and audit entries it
- * adds. Audit entries are chained when the write ends, still inside the transaction.
- */
+/** Audit entries waiting to be chained: appended, in order, just before the transaction commits. */
+class ChainBuffer {
+  private readonly pending: Omit<AuditEntry, "seq" | "prevHash" | "hash">[] = [];
+
+  add(e: Omit<AuditEntry, "seq" | "prevHash" | "hash">): void {
+    this.pending.push(e);
+  }
+
+  /** Appends the pending entries to the chain. The caller holds the write lock, so the head cannot move. */
+  async flush(trx: Trx): Promise<void> {
+    if (this.pending.length === 0) return;
+    const head = await trx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
+    let seq = head ? num(head.seq) : 0;
+    let prev = head?.hash ?? GENESIS;
+    const rows: AuditTable[] = [];
+    for (const p of this.pending) {
+      const e = chainEntry(prev, { ...p, seq: ++seq });
+      rows.push({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, case_id: e.caseId, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash });
+      prev = e.hash;
+    }
+    // Chunked: SQLite allows a limited number of bound parameters per statement.
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto("audit_log").values(rows.slice(i, i + 500)).execute();
+    this.pending.length = 0;
+  }
+}
+
+/** One write: the transaction, its time and actor, the timeline events and audit entries it adds. */
 class Write {
   readonly at: string;
-  private readonly pending: { action: string; caseId: string | null; data: Record<string, unknown> }[] = [];
   constructor(
     readonly trx: Trx,
     readonly actor: string,
     now: Date,
+    private readonly chain: ChainBuffer,
   ) {
     this.at = iso(now);
   }
 
   audit(action: string, caseId: string | null, data: Record<string, unknown>): void {
-    this.pending.push({ action, caseId, data: clean(data) });
+    this.chain.add({ at: this.at, actor: this.actor, action, caseId, data: clean(data) });
   }
 
   async event(caseId: string, type: EventType, summary: string, data: Record<string, unknown> = {}): Promise<TimelineEvent> {
@@ -269,23 +292,6 @@ class Write {
     const ev: TimelineEvent = { id: num(row.id), caseId, at: this.at, actor: this.actor, type, summary, data: d };
     this.audit(`timeline.${type}`, caseId, { eventId: ev.id, summary, data: d });
     return ev;
-  }
-
-  /** Appends the pending entries to the chain. The caller holds the write lock, so the head cannot move. */
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const head = await this.trx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
-    let seq = head ? num(head.seq) : 0;
-    let prev = head?.hash ?? GENESIS;
-    const rows: AuditTable[] = [];
-    for (const p of this.pending) {
-      const e = chainEntry(prev, { seq: ++seq, at: this.at, actor: this.actor, action: p.action, caseId: p.caseId, data: p.data });
-      rows.push({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, case_id: e.caseId, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash });
-      prev = e.hash;
-    }
-    // Chunked: SQLite allows a limited number of bound parameters per statement.
-    for (let i = 0; i < rows.length; i += 500) await this.trx.insertInto("audit_log").values(rows.slice(i, i + 500)).execute();
-    this.pending.length = 0;
   }
 }
 
@@ -313,9 +319,10 @@ export class SqlCaseStore implements CaseStore {
 
   /**
    * Every change goes through here. Writes that arrive while a transaction is committing wait
-   * and then commit together, each in its own savepoint (group commit): one fsync for many
-   * writes under load, while each write still succeeds or fails alone, and each promise resolves
-   * only once its write is durable. A lone write is a transaction of its own.
+   * and then commit together (group commit): one transaction, one fsync and one audit append for
+   * many writes under load; each promise resolves only once its write is durable. If any write
+   * of a group fails, the group is rolled back and its writes run again one transaction each, so
+   * every write still succeeds or fails on its own.
    */
   private write<T>(opts: ActorOpt | undefined, fn: (w: Write) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -329,45 +336,36 @@ export class SqlCaseStore implements CaseStore {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_GROUP);
-        const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
         try {
-          await this.conn.writeTx(async (trx) => {
-            outcomes.length = 0;
-            for (const op of batch) {
-              const w = new Write(trx, op.opts?.actor ?? defaultActor(), op.opts?.now ?? new Date());
-              if (batch.length === 1) {
-                const value = await op.fn(w);
-                await w.flush();
-                outcomes.push({ ok: true, value });
-                continue;
-              }
-              await sql`savepoint grouped_write`.execute(trx);
-              try {
-                const value = await op.fn(w);
-                await w.flush();
-                await sql`release savepoint grouped_write`.execute(trx);
-                outcomes.push({ ok: true, value });
-              } catch (error) {
-                // Undo this write only. If even that fails, the transaction is gone: fail the group.
-                await sql`rollback to savepoint grouped_write`.execute(trx);
-                await sql`release savepoint grouped_write`.execute(trx);
-                outcomes.push({ ok: false, error });
-              }
-            }
-          });
+          const values = await this.commitGroup(batch);
+          batch.forEach((op, i) => op.resolve(values[i]));
         } catch (error) {
-          for (const op of batch) op.reject(error);
-          continue;
+          if (batch.length === 1) {
+            batch[0]!.reject(error);
+            continue;
+          }
+          for (const op of batch) {
+            try {
+              op.resolve((await this.commitGroup([op]))[0]);
+            } catch (err) {
+              op.reject(err);
+            }
+          }
         }
-        batch.forEach((op, i) => {
-          const o = outcomes[i]!;
-          if (o.ok) op.resolve(o.value);
-          else op.reject(o.error);
-        });
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  private commitGroup(batch: QueuedWrite[]): Promise<unknown[]> {
+    return this.conn.writeTx(async (trx) => {
+      const chain = new ChainBuffer();
+      const values: unknown[] = [];
+      for (const op of batch) values.push(await op.fn(new Write(trx, op.opts?.actor ?? defaultActor(), op.opts?.now ?? new Date(), chain)));
+      await chain.flush(trx);
+      return values;
+    });
   }
 
   // ---------------------------------------------------------------- intake
