@@ -1,0 +1,55 @@
+/**
+ * `abuse-desk report CASE [--format md|pdf] [--out FILE]`: the case report (facts, verdict,
+ * resources, actions from the journal, evidence with SHA-256, timeline, the reply).
+ */
+import { writeFile } from "node:fs/promises";
+import { type Command, Option } from "commander";
+import { UserError } from "../errors.ts";
+import { printJson } from "./io.ts";
+
+export function register(program: Command): void {
+  program
+    .command("report")
+    .description("The case report in Markdown or PDF: facts, verdict, resources, actions, evidence, timeline, reply")
+    .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
+    .addOption(new Option("--format <format>", "md or pdf (default: from --out's extension, else md)").choices(["md", "pdf"]))
+    .option("--out <file>", "write it here (a PDF needs a file unless standard output is piped)")
+    .option("--json", "print the report's content as JSON")
+    .action(async (ref: string, o: { format?: "md" | "pdf"; out?: string; json?: boolean }) => {
+      const format = o.format ?? (o.out && /\.pdf$/i.test(o.out) ? "pdf" : "md");
+      if (format === "pdf" && !o.out && !o.json && process.stdout.isTTY) {
+        throw new UserError("a PDF is not for a terminal: give --out FILE.pdf (or pipe the output)", { exitCode: 64 });
+      }
+      const [{ openStore }, { buildReport }] = await Promise.all([import("../case/index.ts"), import("../report/model.ts")]);
+      const store = await openStore();
+      let report;
+      try {
+        const c = await store.requireCase(ref);
+        const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
+        const journal = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
+        report = buildReport({ case: c, notices, plans, journal, evidence, timeline, generatedAt: new Date() });
+      } finally {
+        await store.destroy();
+      }
+      if (o.json) return printJson(report);
+
+      let bytes: Buffer;
+      if (format === "pdf") {
+        const { renderPdf } = await import("../report/pdf.ts");
+        bytes = await renderPdf(report);
+      } else {
+        const { renderMarkdown } = await import("../report/markdown.ts");
+        bytes = Buffer.from(renderMarkdown(report), "utf8");
+      }
+      if (!o.out) {
+        process.stdout.write(bytes);
+        return;
+      }
+      try {
+        await writeFile(o.out, bytes, { mode: 0o600 });
+      } catch (err) {
+        throw new UserError(`${o.out}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { exitCode: 73, cause: err });
+      }
+      process.stderr.write(`${format === "pdf" ? "PDF" : "Markdown"} report of ${report.caseId} written to ${o.out} (${bytes.length} bytes)\n`);
+    });
+}

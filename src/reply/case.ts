@@ -1,0 +1,148 @@
+/**
+ * The reply for a case in the store: gather what the draft needs (notices, verdicts, resolution,
+ * plans, journal, evidence, hand-recorded actions), draft it, and, only when asked, send it and
+ * record it on the timeline. This is what `abuse-desk reply` and the drill call.
+ */
+import { createHash } from "node:crypto";
+import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
+import type { JournalEntry } from "../execute/types.ts";
+import { UserError } from "../errors.ts";
+import { findingsFromTimeline } from "../report/model.ts";
+import type { VerdictLevel } from "../verify/types.ts";
+import { draftReply, ReplyInputError } from "./draft.ts";
+import { checkSendable, composeReply, fileSender, type OutgoingMessage, type ReplySender, type SendResult } from "./send.ts";
+import { TemplateError } from "./template.ts";
+import type { TemplateSet } from "./templates.ts";
+import type { ManualAction, ReplyDraft, ReplyInput, ReplyOptions } from "./types.ts";
+
+/** A note recorded with this marker is an action a person did by hand; the reply states it. */
+export const MANUAL_ACTION = "manualAction";
+
+export async function recordManualAction(store: CaseStore, caseId: string, text: string, opts: { actor?: string; now?: Date } = {}): Promise<TimelineEvent> {
+  const t = text.trim().replace(/\s+/g, " ");
+  if (!t) throw new UserError("say what was done (--done TEXT)", { exitCode: 64 });
+  return store.recordEvent(caseId, "note", `Done by hand: ${t}`, { [MANUAL_ACTION]: true, text: t }, opts);
+}
+
+export function manualActions(timeline: readonly TimelineEvent[]): ManualAction[] {
+  return timeline
+    .filter((e) => e.type === "note" && e.data[MANUAL_ACTION] === true && typeof e.data.text === "string")
+    .map((e) => ({ at: e.at, text: e.data.text as string, actor: e.actor }));
+}
+
+export interface CaseData {
+  case: Case;
+  input: Omit<ReplyInput, "options" | "templates">;
+  timeline: TimelineEvent[];
+}
+
+export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseData> {
+  const c = await store.requireCase(ref);
+  const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
+  const journal: JournalEntry[] = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
+  return {
+    case: c,
+    timeline,
+    input: {
+      notices: notices.map((n) => n.notice),
+      case: c,
+      verdict: c.verdict as VerdictLevel,
+      findings: findingsFromTimeline(timeline),
+      plans,
+      journal,
+      evidence,
+      manualActions: manualActions(timeline),
+    },
+  };
+}
+
+export interface SendRequest {
+  sender: ReplySender;
+  from: string | null;
+  cc?: string[];
+  allowNonAws: boolean;
+  awsAddresses?: string[];
+}
+
+export interface CaseReplyOptions {
+  options?: ReplyOptions;
+  templates?: TemplateSet;
+  /** Send it (SMTP, SES, or a file). Without it, the reply is only drafted. */
+  send?: SendRequest | null;
+  /** Also write the message as a .eml file here (a draft to send by hand, or a copy of what was sent). */
+  eml?: string | null;
+  actor?: string;
+  now?: Date;
+}
+
+export interface CaseReplyResult {
+  case: Case;
+  draft: ReplyDraft;
+  message: OutgoingMessage | null;
+  sent: SendResult | null;
+  eml: string | null;
+  /** The timeline event written (reply-drafted or reply-sent); null when an identical draft was already recorded. */
+  recorded: TimelineEvent | null;
+}
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export async function replyForCase(store: CaseStore, ref: string, opts: CaseReplyOptions = {}): Promise<CaseReplyResult> {
+  const data = await loadCaseData(store, ref);
+  let draft: ReplyDraft;
+  try {
+    draft = draftReply({ ...data.input, options: opts.options ?? {}, ...(opts.templates ? { templates: opts.templates } : {}) });
+  } catch (err) {
+    if (err instanceof ReplyInputError) throw new UserError(err.message, { exitCode: 64 });
+    if (err instanceof TemplateError) throw new UserError(err.message, { exitCode: 78, hint: "fix the template (docs/reply.md lists the names a template can use)" });
+    throw err;
+  }
+  const send = opts.send ?? null;
+  const actor = opts.actor ? { actor: opts.actor } : {};
+  const now = opts.now ? { now: opts.now } : {};
+
+  let message: OutgoingMessage | null = null;
+  let eml: string | null = null;
+  let sent: SendResult | null = null;
+  if (send) checkSendable(draft, { via: send.sender.via, from: send.from, allowNonAws: send.allowNonAws, awsAddresses: send.awsAddresses ?? [] });
+  else if (draft.verdict === "phishing" && opts.eml) checkSendable(draft, { via: "file", from: null, allowNonAws: false });
+  if (send || opts.eml) {
+    message = await composeReply(draft, { from: send?.from ?? null, cc: send?.cc ?? [], ...(opts.now ? { date: opts.now } : {}) });
+    if (opts.eml && send?.sender.via !== "file") eml = (await fileSender(opts.eml).send(message)).path;
+    if (send) {
+      sent = await send.sender.send(message);
+      if (sent.via === "file") eml = sent.path;
+    }
+  }
+
+  const c = data.case;
+  const textSha256 = sha(draft.text);
+  const common = { subject: draft.subject, text: draft.text, textSha256, to: draft.to, inReplyTo: draft.inReplyTo, references: draft.references, template: draft.template, claimed: draft.claimed, warnings: draft.warnings };
+  let recorded: TimelineEvent | null = null;
+  if (sent && sent.via !== "file") {
+    recorded = await store.recordEvent(
+      c.id,
+      "reply-sent",
+      `Reply sent by ${sent.via} to ${draft.to}${message!.cc.length ? ` (cc ${message!.cc.join(", ")})` : ""}: ${draft.subject}`,
+      { ...common, via: sent.via, cc: message!.cc, messageId: sent.messageId, providerId: sent.providerId, response: sent.detail, eml },
+      { ...actor, ...now },
+    );
+    if (c.status === "new" || c.status === "triaged" || c.status === "contained") {
+      await store.setStatus(c.id, "replied", { ...actor, ...now, reason: `reply sent by ${sent.via}` });
+    }
+  } else {
+    // A draft (or a .eml to send by hand) is recorded once per distinct text: re-running the
+    // dry run does not fill the timeline with copies.
+    const last = [...data.timeline].reverse().find((e) => e.type === "reply-drafted");
+    if (eml || last?.data.textSha256 !== textSha256) {
+      recorded = await store.recordEvent(
+        c.id,
+        "reply-drafted",
+        eml ? `Reply written to ${eml} (not sent: send it from a mail client, then mark the case replied)` : `Reply drafted (${draft.template} template, ${draft.claimed.length} actions stated)`,
+        { ...common, eml },
+        { ...actor, ...now },
+      );
+    }
+  }
+  return { case: (await store.getCase(c.id)) ?? c, draft, message, sent, eml, recorded };
+}
