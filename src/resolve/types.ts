@@ -90,6 +90,8 @@ export interface Finding {
   /** Where it was looked for, so "not found" can say "in 3 accounts, 17 regions". */
   searched: { accountId: string; regions: string[] }[];
   error?: string;
+  /** Further plain-words observations ("found in us-east-1, not in eu-west-1 as the notice says", "sg-0abc is open to the world on tcp/22"). */
+  notes?: string[];
 }
 
 export interface Resolution {
@@ -98,4 +100,30 @@ export interface Resolution {
   gaps: { accountId: string; region?: string; reason: string }[];
   /** Wall time spent, for the progress line. */
   elapsedMs: number;
+}
+
+/** What resolution reports while it runs (the CLI's progress line). */
+export interface ResolveProgress {
+  phase: "accounts" | "locate" | "enrich" | "history" | "done";
+  /** One line for a person ("eu-west-1: 3 of 17 regions searched"). */
+  message: string;
+  accountId?: string;
+  region?: string;
+  /** Cloud calls finished and started so far. */
+  callsDone: number;
+  callsStarted: number;
+}
+
+export interface ResolveOptions {
+  /** Search only these accounts (default: the notice's, else every account the port reaches). */
+  accounts?: string[];
+  /** Search only these regions (default: the notice's, else every enabled region). */
+  regions?: string[];
+  /** Cloud calls in flight per account and region (default 8). */
+  concurrency?: number;
+  /** Cloud calls in flight in all (default 64). */
+  totalConcurrency?: number;
+  onProgress?: (e: ResolveProgress) => void;
+  /** The clock (CloudTrail's 90 days are counted back from it). */
+  now?: Date;
 }

@@ -35,7 +35,7 @@ import type {
 } from "../model.ts";
 import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import { hexOf } from "./ids.ts";
-import { addTargetIndex, normaliseProtocol, reindexIps, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
+import { addTargetIndex, defaultEgress, normaliseProtocol, reindexIps, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent } from "./trail.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, sgView, tgView } from "./views.ts";
 
@@ -529,9 +529,9 @@ export class SimApi {
       throw invalid("InvalidGroup.Duplicate", `the security group '${spec.groupName}' already exists for VPC '${spec.vpcId}'`, action, scope);
     this.checkTags(spec.tags, action, scope);
     const groupId = this.newId("sg");
-    // AWS creates every VPC security group with one rule: all IPv4 traffic out (no IPv6 rule).
-    const egress: SgRule = { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0", ruleId: this.newId("sgr") };
-    rs.groups.set(groupId, { groupId, groupName: spec.groupName, description: spec.description, vpcId: spec.vpcId, rules: [egress], tags: { ...spec.tags } });
+    // AWS creates every VPC security group with all IPv4 traffic out, plus all IPv6 out when the VPC has IPv6.
+    const egress = defaultEgress(rs.vpcs.get(spec.vpcId)).map((r) => ({ ...r, ruleId: this.newId("sgr") }));
+    rs.groups.set(groupId, { groupId, groupName: spec.groupName, description: spec.description, vpcId: spec.vpcId, rules: egress, tags: { ...spec.tags } });
     this.log(rs, "CreateSecurityGroup", { groupName: spec.groupName, groupDescription: spec.description, vpcId: spec.vpcId }, { _return: true, groupId }, [{ type: "AWS::EC2::SecurityGroup", name: groupId }]);
     return groupId;
   }

@@ -300,7 +300,9 @@ const snapshot = z
 
 const region = z
   .object({
-    vpcs: z.array(z.object({ vpcId: ids.vpc, cidrBlock: cidr4, isDefault: z.boolean().default(false), tags }).strict()).default([]),
+    vpcs: z
+      .array(z.object({ vpcId: ids.vpc, cidrBlock: cidr4, ipv6CidrBlocks: z.array(cidr6).optional(), isDefault: z.boolean().default(false), tags }).strict())
+      .default([]),
     subnets: z
       .array(
         z

@@ -7,6 +7,7 @@
  * cross-reference (a subnet's VPC, an ENI's groups, an EIP's ENI, a target's instance...), naming
  * the estate path of each bad value, so a hand-written estate can't describe an impossible account.
  */
+import ipaddr from "ipaddr.js";
 import type { AccessKey, BlockDevice, Bucket, Distribution, IamUser, NetworkAclEntry, SecurityGroup, SgRule, SsmManagedInstance, Subnet, Tags, TrailEvent, Vpc } from "../model.ts";
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
@@ -209,7 +210,12 @@ export interface SimState {
   accounts: Map<string, AccountState>;
 }
 
-const ALL_TRAFFIC_EGRESS: SgRule = { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" };
+/** The egress AWS gives a new security group: all IPv4 traffic, and all IPv6 traffic when the VPC has an IPv6 block. */
+export function defaultEgress(vpc: Vpc | undefined): SgRule[] {
+  const rules: SgRule[] = [{ direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" }];
+  if (vpc?.ipv6CidrBlocks?.length) rules.push({ direction: "egress", protocol: "-1", cidrIpv6: "::/0" });
+  return rules;
+}
 
 export function toRule(direction: "ingress" | "egress", r: SgRuleInput): SgRule {
   const protocol = normaliseProtocol(r.protocol);
@@ -410,7 +416,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
 
   input.vpcs.forEach((v, i) => {
     dup(rs.vpcs, v.vpcId, [...base, "vpcs", i, "vpcId"], "VPC");
-    rs.vpcs.set(v.vpcId, { vpcId: v.vpcId, cidrBlock: v.cidrBlock, isDefault: v.isDefault, tags: { ...v.tags } });
+    rs.vpcs.set(v.vpcId, { vpcId: v.vpcId, cidrBlock: v.cidrBlock, ...(v.ipv6CidrBlocks?.length ? { ipv6CidrBlocks: [...v.ipv6CidrBlocks] } : {}), isDefault: v.isDefault, tags: { ...v.tags } });
   });
   input.networkAcls.forEach((a, i) => {
     const path: Path = [...base, "networkAcls", i];
@@ -465,7 +471,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
     if (!rs.vpcs.has(g.vpcId)) issues.push({ path: [...path, "vpcId"], message: `VPC ${g.vpcId} is not declared in ${where}` });
     if ([...rs.groups.values()].some((x) => x.vpcId === g.vpcId && x.groupName === g.groupName))
       issues.push({ path: [...path, "groupName"], message: `a group named ${g.groupName} already exists in ${g.vpcId}` });
-    const rules = [...g.ingress.map((r) => toRule("ingress", r)), ...(g.egress === undefined ? [{ ...ALL_TRAFFIC_EGRESS }] : g.egress.map((r) => toRule("egress", r)))];
+    const rules = [...g.ingress.map((r) => toRule("ingress", r)), ...(g.egress === undefined ? defaultEgress(rs.vpcs.get(g.vpcId)) : g.egress.map((r) => toRule("egress", r)))];
     rules.forEach((r, ri) => {
       if (!r.ruleId) r.ruleId = `sgr-${hexOf(`${g.groupId}|${ri}|${JSON.stringify(r)}`, 17)}`;
     });
@@ -478,6 +484,13 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
           issues.push({ path: [...base, "securityGroups", gi, dir, ri, "groupId"], message: `security group ${r.groupId} is not declared in ${where}` });
       });
 
+  const privateIps = new Map<string, string>();
+  const cidrs = new Map<string, [ipaddr.IPv4, number]>();
+  const subnetCidr = (id: string, block: string): [ipaddr.IPv4, number] => {
+    let c = cidrs.get(id);
+    if (!c) cidrs.set(id, (c = ipaddr.IPv4.parseCIDR(block)));
+    return c;
+  };
   const addEni = (
     e: { networkInterfaceId: string; subnetId?: string; description: string; interfaceType: string; requesterManaged: boolean; requesterId?: string; macAddress?: string; privateIpAddress: string; secondaryPrivateIpAddresses: string[]; ipv6Addresses: string[]; publicIp?: string; associatePublicIpAddress?: boolean; groupIds: string[]; sourceDestCheck: boolean; deleteOnTermination?: boolean; tags: Tags },
     path: Path,
@@ -499,6 +512,14 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
       if (!g) issues.push({ path: [...path, "groupIds", gi], message: `security group ${gid} is not declared in ${where}` });
       else if (g.vpcId !== subnet.vpcId) issues.push({ path: [...path, "groupIds", gi], message: `security group ${gid} is in ${g.vpcId}, the ENI in ${subnet.vpcId}` });
     });
+    const cidr = subnetCidr(subnet.subnetId, subnet.cidrBlock);
+    for (const [k, ip] of [e.privateIpAddress, ...e.secondaryPrivateIpAddresses].entries()) {
+      const field: Path = k === 0 ? [...path, "privateIpAddress"] : [...path, "secondaryPrivateIpAddresses", k - 1];
+      if (!ipaddr.IPv4.parse(ip).match(cidr)) issues.push({ path: field, message: `${ip} is not in subnet ${subnet.subnetId} (${subnet.cidrBlock})` });
+      const owner = privateIps.get(`${subnet.vpcId}|${ip}`);
+      if (owner) issues.push({ path: field, message: `${ip} is already used by ${owner} in ${subnet.vpcId}` });
+      else privateIps.set(`${subnet.vpcId}|${ip}`, e.networkInterfaceId);
+    }
     if (e.groupIds.length > 5) issues.push({ path: [...path, "groupIds"], message: "an ENI has at most 5 security groups (AWS default quota)" });
     if (e.publicIp) claimIp(e.publicIp, e.networkInterfaceId, [...path, "publicIp"]);
     const rec: EniRec = {

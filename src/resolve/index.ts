@@ -1,0 +1,7 @@
+/** Resolution: which resources a notice is about, in every account and region. See docs/resolve.md. */
+export { resolveNotice } from "./resolve.ts";
+export { collectRefs, type Ref } from "./refs.ts";
+export { ownershipOf, describeOwnership } from "./ownership.ts";
+export { ipTimeline, describeTimeline, holdersDuring, ADDRESS_EVENTS } from "./history.ts";
+export { Limiter } from "./limiter.ts";
+export type * from "./types.ts";
