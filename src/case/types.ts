@@ -230,6 +230,12 @@ export interface CaseStore extends JournalStore {
   setSeverity(id: string, severity: Severity | "derived", opts?: ActorOpt & { reason?: string }): Promise<Case>;
   /** Sets the deadline by hand (AWS granted more time): may lengthen it, unlike notices. */
   setDeadline(id: string, at: string, opts?: ActorOpt & { reason: string }): Promise<Case>;
+  /**
+   * Moves a case's notices into the case they belong to (a follow-up that opened a case of its
+   * own, flagged `needsLinking`). The emptied case is closed as "linked into ..."; its timeline,
+   * plans and evidence stay where they were. Returns the case that received the notices.
+   */
+  linkCase(fromId: string, intoId: string, opts?: ActorOpt): Promise<Case>;
 
   /** Records an event that is not one of the above (resources found, reply drafted or sent, AWS's answer...). */
   recordEvent(caseId: string, type: EventType, summary: string, data?: Record<string, unknown>, opts?: ActorOpt): Promise<TimelineEvent>;

@@ -1,5 +1,5 @@
 /**
- * `abuse-desk case list|show|assign|note|status|close|reopen`: the cases in the store.
+ * `abuse-desk case list|show|assign|note|status|link|close|reopen`: the cases in the store.
  * The store is the one DATABASE_URL names, else SQLite in $ABUSE_DESK_HOME (or ~/.abuse-desk).
  */
 import { Argument, type Command, Option } from "commander";
@@ -203,6 +203,17 @@ export function register(program: Command): void {
     .action(async (ref: string, status: CaseStatus, o: { reason?: string; json?: boolean }) => {
       const c = await withStore((s) => s.setStatus(ref, status, { reason: o.reason }));
       done(c, o.json, `${c.id} is ${c.status}`);
+    });
+
+  cmd
+    .command("link")
+    .description("Move the notices of a case flagged 'needs linking' into the case they belong to")
+    .argument("<from>", "the case to empty (it is closed as linked)")
+    .argument("<into>", "the case the notices belong to")
+    .option("--json", "print the receiving case as JSON")
+    .action(async (from: string, into: string, o: { json?: boolean }) => {
+      const c = await withStore((s) => s.linkCase(from, into));
+      done(c, o.json, `${from.toUpperCase()} linked into ${c.id} (${c.noticeCount} notices now)`);
     });
 
   cmd

@@ -129,6 +129,7 @@ describe("abuse-desk case / audit", () => {
       ["assignment", "tester"],
     ]);
     expect((await run("case", "assign", id)).err).toMatch(/say who/);
+    expect((await run("case", "link", `AD-${Y}-0003`, `AD-${Y}-0001`)).out).toBe(`AD-${Y}-0003 linked into AD-${Y}-0001 (2 notices now)\n`);
     expect((await run("case", "note", "AD-1999-0001", "x")).code).toBe(66);
   });
 

@@ -213,6 +213,30 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(forged.joinedBy).toBe("new-needs-linking");
       });
 
+      it("a person links a case flagged for linking into the case it belongs to", async () => {
+        const a = await intake(makeNotice({ caseNumber: "88888888888" }));
+        await intake(makeNotice({ instanceIds: ["i-0second"], publicIps: [] }));
+        const f = await intake(
+          makeNotice({ kind: "final_notification", activityType: "other", instanceIds: [], publicIps: [], accountIds: ["555566667777"], deadline: { at: "2026-05-04T20:00:00Z", basis: "stated" } }),
+          "authentic",
+          at(2),
+        );
+        expect(f.case.needsLinking).toBe(true);
+        const into = await store.linkCase(f.case.id, a.case.id, { actor: "alice" });
+        expect(into).toMatchObject({ id: a.case.id, noticeCount: 2, accountIds: ["111122223333", "555566667777"], severity: "high" });
+        expect(into.deadline.at).toBe("2026-05-04T20:00:00.000Z");
+        expect((await store.notices(a.case.id)).map((n) => n.joinedBy)).toEqual(["new", "manual"]);
+        const from = (await store.getCase(f.case.id))!;
+        expect(from).toMatchObject({ status: "closed", resolution: `linked into ${a.case.id}`, needsLinking: false, noticeCount: 0 });
+        expect((await store.timeline(a.case.id)).filter((e) => e.type === "linked")[0]).toMatchObject({ actor: "alice", summary: `${f.case.id} linked here (1 notice)` });
+        // Later notices of that thread now find the case they were linked into.
+        const again = await intake(makeNotice({ kind: "follow_up", activityType: "other", instanceIds: [], publicIps: [], accountIds: ["555566667777"] }), "authentic", at(3));
+        expect(again.case.id).toBe(a.case.id);
+        await expect(store.linkCase(f.case.id, a.case.id)).rejects.toThrow(/has no notices to link/);
+        await expect(store.linkCase(a.case.id, a.case.id)).rejects.toThrow(/into itself/);
+        expect((await store.auditVerify()).intact).toBe(true);
+      });
+
       it("a final notification shortens the deadline and never lengthens it; a plain reminder leaves it", async () => {
         const first = await intake(makeNotice({ caseNumber: "12345678901" }));
         expect(first.case.deadline.at).toBe("2026-05-05T09:00:00.000Z");
