@@ -69,19 +69,23 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
     if (!sent.has(e.key)) out.push(e);
   };
 
-  push(
-    base(
-      "case-new",
-      `case-new:${c.id}`,
-      c.createdAt,
-      c.severity === "critical" || c.severity === "high" ? "warning" : "info",
-      `New abuse case ${ref}: ${activity}`,
-      `AWS reported ${activity}${c.resources.length ? ` involving ${c.resources.slice(0, 5).join(", ")}${c.resources.length > 5 ? ` and ${c.resources.length - 5} more` : ""}` : ""}. Verdict: ${c.verdict}. Reply due by ${fmtTime(c.deadline.at)}.`,
-      [{ label: "Severity", value: c.severity }, ...(c.assignee ? [{ label: "Assignee", value: c.assignee }] : [])],
-    ),
-  );
+  // "New" while nobody has contained or answered it yet: turning notifications on later does not
+  // announce every old case.
+  if (c.status === "new" || c.status === "triaged") {
+    push(
+      base(
+        "case-new",
+        `case-new:${c.id}`,
+        c.createdAt,
+        c.severity === "critical" || c.severity === "high" ? "warning" : "info",
+        `New abuse case ${ref}: ${activity}`,
+        `AWS reported ${activity}${c.resources.length ? ` involving ${c.resources.slice(0, 5).join(", ")}${c.resources.length > 5 ? ` and ${c.resources.length - 5} more` : ""}` : ""}. Verdict: ${c.verdict}. Reply due by ${fmtTime(c.deadline.at)}.`,
+        [{ label: "Severity", value: c.severity }, ...(c.assignee ? [{ label: "Assignee", value: c.assignee }] : [])],
+      ),
+    );
+  }
 
-  if (c.verdict === "suspicious" || c.verdict === "phishing") {
+  if (open && (c.verdict === "suspicious" || c.verdict === "phishing")) {
     push(
       base(
         "verdict-alarm",

@@ -18,6 +18,8 @@ describe("dueNotifications", () => {
     expect(first[0]!.fields).toContainEqual({ label: "Deadline", value: "2026-05-02 09:00:00 UTC" });
     const timeline = [ev("notification", { key: first[0]!.key })];
     expect(dueNotifications({ case: c, timeline }, NOW)).toEqual([]);
+    // A case someone already contained is not announced as new (notifications turned on later).
+    expect(dueNotifications({ case: { ...c, status: "contained" } }, NOW)).toEqual([]);
   });
 
   it("raises the alarm for a suspicious or phishing verdict", () => {
@@ -27,6 +29,7 @@ describe("dueNotifications", () => {
       expect(e).toMatchObject({ kind: "verdict-alarm", key: `verdict:AD-2026-0007:${verdict}`, severity: "critical" });
     }
     expect(dueNotifications({ case: makeCase({ verdict: "unverified" }) }, NOW, { sent })).toEqual([]);
+    expect(dueNotifications({ case: makeCase({ verdict: "phishing", status: "closed" }) }, NOW, { sent })).toEqual([]);
   });
 
   it("warns when the deadline is within 4 hours, again when it is shortened, not after the reply", () => {
