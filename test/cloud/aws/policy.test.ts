@@ -1,0 +1,189 @@
+/**
+ * Least privilege, proved: every port method runs against the fake AWS (the contract estate), every
+ * SDK operation it sends is recorded and mapped to its IAM actions (src/cloud/aws/actions.ts), and
+ * - each method sends exactly the operations the action table declares for it;
+ * - docs/iam/read-only-policy.json names exactly the actions of the read side, and
+ *   docs/iam/containment-policy.json exactly those of the write side: nothing missing, nothing more.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { actionsForSide, METHODS, OPERATIONS, REACH, type Operation, type PortMethod } from "../../../src/cloud/aws/actions.ts";
+import { createAwsPort } from "../../../src/cloud/aws/index.ts";
+import type { CloudPort } from "../../../src/cloud/port.ts";
+import { parseEstate, SimAccount } from "../../../src/cloud/sim/index.ts";
+import { C, CONTRACT_ESTATE } from "../contract.ts";
+import { installFakeAws } from "./fake-aws.ts";
+import { mockAws } from "./helpers.ts";
+
+const text = readFileSync(CONTRACT_ESTATE, "utf8");
+const aws = mockAws();
+afterAll(() => aws.restore());
+
+const PAB = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
+const window = { start: "2025-05-01T00:00:00Z", end: "2025-06-01T12:00:00Z" };
+const ssh = { direction: "ingress" as const, protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" };
+const allOut = { direction: "egress" as const, protocol: "-1", cidrIpv4: "0.0.0.0/0" };
+
+type Ctx = { port: CloudPort; sim: SimAccount };
+interface Scenario {
+  /** Run first, not recorded: puts the account in the state the method needs. */
+  setup?: (c: Ctx) => Promise<unknown>;
+  run: (c: Ctx) => Promise<unknown>;
+}
+
+const tgArn = (sim: SimAccount) => [...sim.state.accounts.get(C.prod)!.regions.get("eu-west-1")!.tgs.keys()][0]!;
+
+/** Every port method, with arguments that take it down every path that costs a permission. */
+const SCENARIOS: Record<PortMethod, Scenario[]> = {
+  accounts: [{ run: ({ port }) => port.accounts() }],
+  regions: [{ run: ({ port }) => port.regions(C.staging) }],
+  describeInstances: [{ run: ({ port }) => port.describeInstances(C.eu, { instanceIds: [C.web, "i-0ffffffffffffffff"] }) }],
+  describeAddresses: [{ run: ({ port }) => port.describeAddresses(C.eu, { publicIps: [C.legacyEip] }) }],
+  describeNetworkInterfaces: [{ run: ({ port }) => port.describeNetworkInterfaces(C.eu, { publicIps: [C.natIp] }) }],
+  describeNatGateways: [{ run: ({ port }) => port.describeNatGateways(C.eu, { natGatewayIds: [C.natId] }) }],
+  describeSecurityGroups: [{ run: ({ port }) => port.describeSecurityGroups(C.eu, [C.sgWeb]) }],
+  describeSubnets: [{ run: ({ port }) => port.describeSubnets(C.eu, [C.privateSubnet, C.subnetA]) }],
+  describeVpcs: [{ run: ({ port }) => port.describeVpcs(C.eu, [C.vpc]) }],
+  describeNetworkAcls: [{ run: ({ port }) => port.describeNetworkAcls(C.eu, { subnetIds: [C.privateSubnet] }) }],
+  describeSnapshots: [{ run: ({ port }) => port.describeSnapshots(C.eu, { tags: { Case: "C-1" } }) }],
+  findSecurityGroups: [{ run: ({ port }) => port.findSecurityGroups(C.eu, { vpcId: C.vpc, groupNames: ["web"] }) }],
+  autoScalingGroupsOf: [{ run: ({ port }) => port.autoScalingGroupsOf(C.eu, [C.web]) }],
+  describeAutoScalingGroups: [{ run: ({ port }) => port.describeAutoScalingGroups(C.eu, [C.asg]) }],
+  targetGroupsOf: [{ run: ({ port }) => port.targetGroupsOf(C.eu, [C.web]) }],
+  describeLoadBalancers: [{ run: ({ port }) => port.describeLoadBalancers(C.eu, { ids: [C.albName, C.clbName], instanceIds: [C.legacy] }) }],
+  findAccessKey: [{ run: ({ port }) => port.findAccessKey(C.prod, C.key) }],
+  getIamUser: [{ run: ({ port }) => port.getIamUser(C.prod, C.user) }],
+  ssmManagedInstances: [{ run: ({ port }) => port.ssmManagedInstances(C.eu, [C.web]) }],
+  lookupEvents: [{ run: ({ port }) => port.lookupEvents(C.eu, { ...window, eventNames: ["AssociateAddress", "RunInstances"] }) }],
+  getBucket: [{ run: ({ port }) => port.getBucket(C.prod, C.bucket) }],
+  getDistribution: [{ run: ({ port }) => port.getDistribution(C.prod, C.distribution) }],
+
+  modifyInstanceAttribute: [{ run: ({ port }) => port.modifyInstanceAttribute(C.eu, C.web, { disableApiTermination: true }) }],
+  createSnapshots: [{ run: ({ port }) => port.createSnapshots(C.eu, C.web, { description: "case", tags: { Case: "C-7" } }) }],
+  getConsoleOutput: [{ run: ({ port }) => port.getConsoleOutput(C.eu, C.web) }],
+  getConsoleScreenshot: [{ run: ({ port }) => port.getConsoleScreenshot(C.eu, C.web) }],
+  getUserData: [{ run: ({ port }) => port.getUserData(C.eu, C.web) }],
+  stopInstances: [{ run: ({ port }) => port.stopInstances(C.eu, [C.web]) }],
+  startInstances: [{ run: ({ port }) => port.startInstances(C.eu, [C.stopped]) }],
+  createSecurityGroup: [{ run: ({ port }) => port.createSecurityGroup(C.eu, { vpcId: C.vpc, groupName: "policy-iso", description: "iso", tags: { Case: "C-7" } }) }],
+  authorizeRules: [{ run: ({ port }) => port.authorizeRules(C.eu, C.sgIsolation, [ssh, allOut]) }],
+  revokeRules: [{ run: ({ port }) => port.revokeRules(C.eu, C.sgWeb, [ssh, allOut]) }],
+  setNetworkInterfaceGroups: [{ run: ({ port }) => port.setNetworkInterfaceGroups(C.eu, C.webEni, [C.sgIsolation]) }],
+  createTags: [{ run: ({ port }) => port.createTags(C.eu, [C.web], { Case: "C-7" }) }],
+  createNetworkAclEntry: [{ run: ({ port }) => port.createNetworkAclEntry(C.eu, C.privateAcl, { ruleNumber: 5, egress: false, protocol: "-1", ruleAction: "deny", cidrBlock: "192.0.2.1/32" }) }],
+  deleteNetworkAclEntry: [{ run: ({ port }) => port.deleteNetworkAclEntry(C.eu, C.privateAcl, { ruleNumber: 100, egress: false }) }],
+  enterStandby: [{ run: ({ port }) => port.enterStandby(C.eu, C.asg, [C.web], false) }],
+  exitStandby: [{ setup: ({ port }) => port.enterStandby(C.eu, C.asg, [C.web], true), run: ({ port }) => port.exitStandby(C.eu, C.asg, [C.web]) }],
+  detachInstances: [{ run: ({ port }) => port.detachInstances(C.eu, C.asg, [C.web], true) }],
+  attachInstances: [{ setup: ({ port }) => port.detachInstances(C.eu, C.asg, [C.web], true), run: ({ port }) => port.attachInstances(C.eu, C.asg, [C.web]) }],
+  suspendProcesses: [{ run: ({ port }) => port.suspendProcesses(C.eu, C.asg, ["ReplaceUnhealthy"]) }],
+  resumeProcesses: [{ run: ({ port }) => port.resumeProcesses(C.eu, C.asg, ["ReplaceUnhealthy"]) }],
+  setInstanceProtection: [{ run: ({ port }) => port.setInstanceProtection(C.eu, C.asg, [C.web], true) }],
+  updateAutoScalingGroup: [{ run: ({ port }) => port.updateAutoScalingGroup(C.eu, C.asg, { maxSize: 5 }) }],
+  deregisterTargets: [{ run: ({ port, sim }) => port.deregisterTargets(C.eu, tgArn(sim), [{ id: C.web, port: 443 }]) }],
+  registerTargets: [
+    {
+      setup: ({ port, sim }) => port.deregisterTargets(C.eu, tgArn(sim), [{ id: C.web, port: 443 }]),
+      run: ({ port, sim }) => port.registerTargets(C.eu, tgArn(sim), [{ id: C.web, port: 443 }]),
+    },
+  ],
+  deregisterFromClassicLoadBalancer: [{ run: ({ port }) => port.deregisterFromClassicLoadBalancer(C.eu, C.clbName, [C.legacy]) }],
+  registerWithClassicLoadBalancer: [{ run: ({ port }) => port.registerWithClassicLoadBalancer(C.eu, C.clbName, [C.legacy]) }],
+  putPublicAccessBlock: [{ run: ({ port }) => port.putPublicAccessBlock(C.prod, C.bucket, PAB) }],
+  deletePublicAccessBlock: [{ run: ({ port }) => port.deletePublicAccessBlock(C.prod, C.bucket) }],
+  setDistributionEnabled: [{ run: ({ port }) => port.setDistributionEnabled(C.prod, C.distribution, false) }],
+  setAccessKeyStatus: [{ run: ({ port }) => port.setAccessKeyStatus(C.prod, C.user, C.key, "Inactive") }],
+};
+
+/** Runs each method's scenarios on a fresh fake account and records the operations it sent. */
+async function record(): Promise<Map<PortMethod, Set<Operation>>> {
+  const out = new Map<PortMethod, Set<Operation>>();
+  for (const [method, scenarios] of Object.entries(SCENARIOS) as [PortMethod, Scenario[]][]) {
+    const ops = new Set<Operation>();
+    for (const s of scenarios) {
+      aws.reset();
+      const { state } = parseEstate(text, "contract.yaml");
+      const sim = new SimAccount(state, { label: "sim:policy" });
+      const fake = installFakeAws(sim, aws);
+      const port = createAwsPort({
+        region: "us-east-1",
+        credentials: async () => ({ accessKeyId: "AKIAPOLICYCALLER0001", secretAccessKey: "x", accountId: state.callerAccountId }),
+        discoverAccounts: true,
+        assumeRole: { roleName: "AbuseDeskReadOnly", containmentRoleName: "AbuseDeskContainment" },
+        maxAttempts: 1,
+      });
+      if (s.setup) await s.setup({ port, sim });
+      fake.log.length = 0;
+      await s.run({ port, sim });
+      for (const l of fake.log) ops.add(l.op);
+    }
+    out.set(method, ops);
+  }
+  return out;
+}
+
+interface Policy {
+  Version: string;
+  Statement: { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }[];
+}
+
+/** The actions a policy allows (its Deny statements are guard rails, checked separately). */
+function policyActions(path: string): { actions: string[]; denied: string[]; policy: Policy } {
+  const policy = JSON.parse(readFileSync(new URL(`../../../docs/iam/${path}`, import.meta.url), "utf8")) as Policy;
+  const of = (effect: string) => policy.Statement.filter((s) => s.Effect === effect).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  return { actions: of("Allow"), denied: of("Deny"), policy };
+}
+
+describe("IAM least privilege", async () => {
+  const recorded = await record();
+  const sideOf = (m: PortMethod) => METHODS[m].side;
+
+  it("every method sends exactly the operations the action table declares (plus reaching the account)", () => {
+    for (const [method, ops] of recorded) {
+      const own = [...ops].filter((op) => !REACH.includes(op)).sort();
+      expect(own, method).toEqual([...METHODS[method].ops].sort());
+    }
+  });
+
+  it("reaching accounts is exercised: who am I, which accounts, the role, which regions", () => {
+    const all = new Set([...recorded.values()].flatMap((s) => [...s]));
+    for (const op of REACH) expect(all.has(op), op).toBe(true);
+  });
+
+  for (const [file, side] of [
+    ["read-only-policy.json", "read"],
+    ["containment-policy.json", "write"],
+  ] as const) {
+    it(`docs/iam/${file} names every action the ${side} side calls, and nothing more`, () => {
+      const used = new Set<string>();
+      for (const [method, ops] of recorded) if (sideOf(method) === side) for (const op of ops) for (const a of OPERATIONS[op]) used.add(a);
+      // Reaching an account is part of every side (the role, the account list, the regions).
+      for (const op of REACH) for (const a of OPERATIONS[op]) used.add(a);
+      const { actions, denied, policy } = policyActions(file);
+      expect(policy.Version).toBe("2012-10-17");
+      expect(policy.Statement.every((s) => s.Effect === "Allow" || s.Effect === "Deny")).toBe(true);
+      // a Deny may only fence off destruction the tool never does
+      for (const a of denied) expect(used.has(a), `${a} is denied but used`).toBe(false);
+      expect(actions.filter((a) => a.includes("*")), "no wildcards").toEqual([]);
+      expect(new Set(actions).size, "no action twice").toBe(actions.length);
+      expect([...actions].sort()).toEqual([...used].sort());
+      // and the table the adapter's error messages use agrees
+      expect([...actions].sort()).toEqual(actionsForSide(side));
+    });
+  }
+
+  it("the containment policy denies destroying evidence outright (whatever else the role is given)", () => {
+    const { denied } = policyActions("containment-policy.json");
+    expect(denied).toEqual(expect.arrayContaining(["ec2:TerminateInstances", "ec2:DeleteSnapshot", "ec2:DeleteVolume"]));
+  });
+
+  it("a method's role is its side: reads never need the containment policy, writes never the read-only one", () => {
+    const read = new Set(policyActions("read-only-policy.json").actions);
+    const write = new Set(policyActions("containment-policy.json").actions);
+    for (const [method, ops] of recorded) {
+      const need = [...ops].flatMap((op) => [...OPERATIONS[op]]);
+      const policy = sideOf(method) === "read" ? read : write;
+      for (const a of need) expect(policy.has(a), `${method} needs ${a}`).toBe(true);
+    }
+  });
+});
