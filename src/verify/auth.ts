@@ -134,7 +134,8 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
   }
 
   try {
-    const dk = await dkimVerify(raw, { resolver, curTime: opts.now, minBitLength: 1024 });
+    const { message, skipped } = onlyDecisiveSignatures(raw, headers);
+    const dk = await dkimVerify(message, { resolver, curTime: opts.now, minBitLength: 1024 });
     const sigs = (dk.results ?? []).filter((r) => r.signingDomain);
 
     // SPF: as your trusted server recorded it, or evaluated here from the IP it saw.
@@ -188,7 +189,8 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
     for (const { r, d } of states) {
       auth.dkim.push({ result: r.status.result, domain: d, aligned: Boolean(r.status.aligned), ...(r.selector ? { selector: r.selector } : {}) });
     }
-    if (!sigs.length) auth.dkim.push({ result: "none" });
+    for (const d of skipped) auth.dkim.push({ result: "skipped", domain: d });
+    if (!sigs.length && !skipped.length) auth.dkim.push({ result: "none" });
 
     const aws = states.filter((s) => isAwsSendingDomain(s.d));
     const awsAligned = aws.filter((s) => s.state === "pass" && fromDomain && orgDomain(s.d) === orgDomain(fromDomain));
@@ -337,6 +339,42 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
     reasons.push(reason("auth.error", `Mail authentication could not run: ${(err as Error)?.message ?? String(err)}.`));
     return { reasons, auth };
   }
+}
+
+/**
+ * Real AWS mail carries two signatures, AWS's and Amazon SES's, and checking a signature costs a
+ * public-key parse and an RSA verification. When a message is signed by an AWS sending domain,
+ * the other signatures cannot change the verdict (SES's only says SES carried it), so they are
+ * left out of the copy handed to mailauth and reported as `skipped`. Never when an ARC set is
+ * present or a kept signature covers DKIM-Signature headers: removing a header would break those.
+ */
+function onlyDecisiveSignatures(raw: Buffer, headers: HeaderLines): { message: Buffer; skipped: string[] } {
+  const none = { message: raw, skipped: [] as string[] };
+  const sigs = headers.filter(([n]) => n === "dkim-signature").map(([, v]) => v);
+  if (sigs.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return none;
+  const domainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? "";
+  const keep = sigs.filter((v) => isAwsSendingDomain(domainOf(v)));
+  if (!keep.length || keep.length === sigs.length) return none;
+  if (keep.some((v) => /(?:^|;)\s*h\s*=[^;]*\bdkim-signature\b/i.test(v))) return none;
+
+  // the header block, field by field (a field is a line plus its folded continuation lines)
+  let end = raw.indexOf("\r\n\r\n");
+  let sep = 4;
+  const lf = raw.indexOf("\n\n");
+  if (end < 0 || (lf >= 0 && lf < end)) [end, sep] = [lf, 2];
+  if (end < 0) return none;
+  const head = raw.toString("latin1", 0, end);
+  const fields = head.split(/\r?\n(?![ \t])/);
+  const skipped: string[] = [];
+  const kept = fields.filter((f) => {
+    if (!/^dkim-signature\s*:/i.test(f)) return true;
+    const d = domainOf(f.slice(f.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " "));
+    if (isAwsSendingDomain(d)) return true;
+    skipped.push(d);
+    return false;
+  });
+  const eol = raw.includes("\r\n") ? "\r\n" : "\n";
+  return { message: Buffer.concat([Buffer.from(kept.join(eol), "latin1"), raw.subarray(end, end + sep), raw.subarray(end + sep)]), skipped };
 }
 
 /** Reads the ARC result into reasons; true when a trusted sealer recorded AWS's signature passing. */

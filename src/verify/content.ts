@@ -14,22 +14,23 @@ const QUOTED_START = /^[ \t>]*(?:-{2,}\s*(?:beginning of |begin )?forwarded repo
 /** `<<< ... >>>`: the legacy notices' log block. Lazy, but with one delimiter it cannot backtrack. */
 const LOG_BLOCK = /<<<[\s\S]*?>>>/g;
 
-/** The message's own words: the text up to the reporter's material, with quoted logs removed. */
-export function ownWords(text: string, quoted: readonly string[] = []): string {
-  let t = text;
-  const cut = QUOTED_START.exec(t);
-  if (cut) t = t.slice(0, cut.index);
-  if (t.includes("<<<")) t = t.replace(LOG_BLOCK, " ");
-  for (const q of quoted) {
-    if (q.length >= 12 && t.includes(q)) t = t.split(q).join(" ");
-  }
-  return t;
-}
-
-/** The material a notice quotes (reported, not asked): the reporter's text after the markers. */
-export function quotedPart(text: string): string {
+/**
+ * Splits a notice's text into its own words (up to the reporter's material, quoted logs and the
+ * given quoted strings removed) and the reporter's material (after the markers).
+ */
+export function splitQuoted(text: string, quoted: readonly string[] = []): { own: string; reported: string } {
+  let own = text;
+  let reported = "";
   const cut = QUOTED_START.exec(text);
-  return cut ? text.slice(cut.index) : "";
+  if (cut) {
+    own = text.slice(0, cut.index);
+    reported = text.slice(cut.index);
+  }
+  if (own.includes("<<<")) own = own.replace(LOG_BLOCK, " ");
+  for (const q of quoted) {
+    if (q.length >= 12 && own.includes(q)) own = own.split(q).join(" ");
+  }
+  return { own, reported };
 }
 
 const NEGATION = /\b(?:never|not|no one|nobody|n't|don't|do not|won't|will not|cannot|can't|should not|shouldn't|avoid)\b[^.!?\n]{0,40}$/i;
@@ -64,15 +65,23 @@ function firstUnnegated(re: RegExp, text: string, handling = false): string | nu
   return null;
 }
 
+/**
+ * Cheap tests for the rare words each request needs (the secret, the payment, the verb), so the
+ * full patterns run only on the few messages that could match.
+ */
+const MAY_ASK_CREDENTIAL = /secret|passw|passcode|mfa|one[- ]time|\botp\b|2fa|(?:verification|authentication|security)\s+code|card|cvv|cvc|bank\s|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials/i;
+const MAY_ASK_PAYMENT = /gift|itunes|google\s+play|steam|prepaid|bitcoin|btc|ethereum|usdt|monero|crypto|wire\s+transfer|western\s+union|moneygram|fine|penalty|fee\b/i;
+const MAY_ASK_VERIFY = /verify|confirm|validate|activate|unlock|restore|unless\s+you/i;
+
 /** Requests AWS never makes, in the message's own words. */
 export function checkRequests(ownText: string): Reason[] {
   const reasons: Reason[] = [];
   const text = ownText.length > 200_000 ? ownText.slice(0, 200_000) : ownText;
-  const cred = firstUnnegated(CREDENTIAL, text, true);
+  const cred = MAY_ASK_CREDENTIAL.test(text) ? firstUnnegated(CREDENTIAL, text, true) : null;
   if (cred) reasons.push(reason("content.credential_request", `It asks: "${cred.slice(0, 120)}". AWS never asks for passwords, secret access keys, MFA codes or card numbers by mail.`));
-  const pay = firstUnnegated(PAYMENT, text);
+  const pay = MAY_ASK_PAYMENT.test(text) ? firstUnnegated(PAYMENT, text) : null;
   if (pay) reasons.push(reason("content.payment_request", `It asks: "${pay.slice(0, 120)}". AWS never asks for payment in gift cards, cryptocurrency or by wire to settle an abuse case.`));
-  const ver = firstUnnegated(VERIFY_ACCOUNT, text);
+  const ver = MAY_ASK_VERIFY.test(text) ? firstUnnegated(VERIFY_ACCOUNT, text) : null;
   if (ver) reasons.push(reason("content.verify_account", `It asks you to "${ver.slice(0, 120)}": abuse notices ask you to fix and reply, not to verify an account through a link.`));
   return reasons;
 }

@@ -10,7 +10,7 @@
  */
 import type { MailView, Notice, ParsedItem } from "../notice/types.ts";
 import { authenticateMail } from "./auth.ts";
-import { checkAttachments, checkRequests, ownWords, quotedPart } from "./content.ts";
+import { checkAttachments, checkRequests, splitQuoted } from "./content.ts";
 import { isAwsSendingDomain } from "./hosts.ts";
 import { checkLinks, hostsIn, urlsIn, type Link } from "./links.ts";
 import { decide, PROOF_CODES, reason } from "./reasons.ts";
@@ -84,8 +84,8 @@ async function verifyItem(item: ParsedItem, opts: VerifyOptions): Promise<Verdic
 
   const scanned = text.length > MAX_SCAN ? text.slice(0, MAX_SCAN) : text;
   const quoted = [notice.logExtract ?? "", ...Object.values(notice.reporterFields ?? {})].filter(Boolean);
-  const own = ownWords(scanned, quoted);
-  reasons.push(...checkLinks(links, own, { reported: reportedHosts(notice, scanned) }));
+  const { own, reported } = splitQuoted(scanned, quoted);
+  reasons.push(...checkLinks(links, own, { reported: reportedHosts(notice, reported) }));
   reasons.push(...checkRequests(own));
 
   const unique = dedupe(reasons).sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
@@ -112,7 +112,7 @@ async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: Ver
   const outerFromAws = mail.from ? isAwsSendingDomain(domainOf(mail.from.address)) : false;
 
   // A forward keeps AWS's signature only as an attached message/rfc822.
-  if (mail.forwarded || (!outerFromAws && raw.includes("message/rfc822"))) {
+  if (mail.forwarded || (!outerFromAws && mail.attachments.some((a) => /^message\/(?:rfc822|global)\b/i.test(a.contentType)))) {
     const attached = await attachedOriginals(raw);
     const original = attached.find((a) => a.view.from && isAwsSendingDomain(domainOf(a.view.from.address))) ?? (mail.forwarded ? attached[0] : undefined);
     if (original) {
@@ -198,8 +198,8 @@ async function viewOf(raw: Buffer): Promise<MailView> {
   }
 }
 
-/** Hosts and IPs the notice reports as evidence: destination URLs, resources, remote IPs, the reporter's material. */
-function reportedHosts(notice: Notice, text: string): Set<string> {
+/** Hosts and IPs the notice reports as evidence: destination URLs, resources, remote IPs, the reporter's material (`quoted`). */
+function reportedHosts(notice: Notice, quoted: string): Set<string> {
   const out = new Set<string>();
   for (const u of notice.destinationUrls ?? []) {
     try {
@@ -215,7 +215,6 @@ function reportedHosts(notice: Notice, text: string): Set<string> {
   }
   if (notice.logExtract) hostsIn(notice.logExtract, out);
   for (const v of Object.values(notice.reporterFields ?? {})) hostsIn(v, out);
-  const quoted = quotedPart(text);
   if (quoted) {
     hostsIn(quoted, out);
     for (const l of urlsIn(quoted)) {

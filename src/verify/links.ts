@@ -26,9 +26,12 @@ const HOST_IN_TEXT = /(?<![\p{L}\p{N}_.-])(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})
 /** URLs in free text (for pasted text and Health events, which have no parsed link list). */
 const URL_IN_TEXT = /\b(?:https?:\/\/|www\.)[^\s<>"'`)\]}]{1,2000}/gi;
 
+/** The same for ASCII text, which is nearly all text and much faster without Unicode classes. */
+const HOST_IN_ASCII = /(?<![a-z0-9_.-])(?:[a-z0-9][a-z0-9-]{0,62}\.){1,10}(?:[a-z]{2,24}|xn--[a-z0-9-]{1,59})(?![a-z0-9_-])/gi;
+
 /** Hosts named in a text, lower-case, de-duplicated. */
 export function hostsIn(text: string, into: Set<string> = new Set()): Set<string> {
-  for (const m of text.matchAll(HOST_IN_TEXT)) {
+  for (const m of text.matchAll(/[^\x00-\x7f]/.test(text) ? HOST_IN_TEXT : HOST_IN_ASCII)) {
     into.add(m[0].toLowerCase());
   }
   return into;

@@ -24,9 +24,10 @@ describe("DKIM", () => {
     expect(codes(v)).toContain("dmarc.pass");
     expect(codes(v)).toContain("sender.known");
     expect(codes(v)).not.toContain("dkim.ses_only");
+    // SES's signature cannot change the verdict once AWS's verifies: it is not checked (see onlyDecisiveSignatures)
     expect(v.auth?.dkim.map((d) => [d.domain, d.result])).toEqual([
       ["amazon.com", "pass"],
-      ["amazonses.com", "pass"],
+      ["amazonses.com", "skipped"],
     ]);
     expect(v.auth?.dmarc).toMatchObject({ result: "pass", domain: "amazon.com", policy: "quarantine" });
   });
@@ -180,6 +181,37 @@ describe("DKIM", () => {
     const v = await verify(emailItem(doubled), opts());
     expect(codes(v)).toContain("header.duplicate");
     expect(v.verdict).toBe("phishing");
+  });
+});
+
+describe("which signatures are checked", () => {
+  it("every signature, when ARC headers are present (an ARC seal may cover them)", async () => {
+    const raw = await arcSeal(await awsSign(message()), "mx.forwarder.example; dkim=pass header.d=amazon.com");
+    const v = await verify(emailItem(raw), opts());
+    expect(v.auth?.dkim.map((d) => d.result)).toEqual(["pass", "pass"]);
+    expect(v.verdict).toBe("authentic");
+  });
+
+  it("every signature, when there is no AWS signature to decide", async () => {
+    const raw = await sign(message({ from: "Desk <desk@example.net>" }), [
+      { domain: "example.net", selector: "forger", key: KEYS.forger },
+      { domain: "amazonses.com", selector: "abusedesk-test-rsa", key: KEYS.awsRsa },
+    ]);
+    const v = await verify(emailItem(raw), opts());
+    expect(v.auth?.dkim.map((d) => [d.domain, d.result])).toEqual([
+      ["example.net", "pass"],
+      ["amazonses.com", "pass"],
+    ]);
+  });
+
+  it("a tampered message with both signatures is still caught through AWS's", async () => {
+    const raw = (await awsSign(message())).replace("scanning remote hosts", "scanning remote ports");
+    const v = await verify(emailItem(raw), opts());
+    expect(v.auth?.dkim.map((d) => [d.domain, d.result])).toEqual([
+      ["amazon.com", "neutral"],
+      ["amazonses.com", "skipped"],
+    ]);
+    expect(v.verdict).toBe("suspicious");
   });
 });
 
