@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type * as Mailauth from "mailauth";
 import { describe, expect, it, vi } from "vitest";
 import type { ParsedItem } from "../../src/notice/types.ts";
 import { DnsError } from "../../src/verify/dns.ts";
@@ -266,7 +267,7 @@ const ABSENT: Record<ReasonCode, Name> = {
 };
 
 vi.mock("mailauth", async (importOriginal) => {
-  const real = await importOriginal<typeof import("mailauth")>();
+  const real = await importOriginal<typeof Mailauth>();
   return {
     ...real,
     dkimVerify: async (input: Buffer, opts: unknown) => {
