@@ -593,7 +593,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   // IP history from CloudTrail: where the address is an Elastic IP, or where nothing holds it now.
   const ipRefs = regional.filter((r) => r.type === "public-ip");
   const histories = new Map<Ref, IpTimeline>();
-  const since = window.begin ? new Date(window.begin) : run.now;
+  // CloudTrail is read back from the activity (or the notice's arrival), not from today: a drill on an old notice still finds its history.
+  const sinceIso = window.begin ?? notice.receivedAt;
+  const since = sinceIso && !Number.isNaN(Date.parse(sinceIso)) ? new Date(sinceIso) : run.now;
   for (const ref of ipRefs)
     tasks.push(
       (async () => {
