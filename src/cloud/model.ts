@@ -278,3 +278,28 @@ export interface Distribution {
   status: string;
   tags: Tags;
 }
+
+/**
+ * The commercial-partition regions AWS enables by default. They can't be disabled (only regions
+ * launched after March 2019 are opt-in), so a search may start in them before DescribeRegions has
+ * answered, and add the opt-in regions it lists.
+ */
+export const DEFAULT_REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "sa-east-1",
+] as const;
