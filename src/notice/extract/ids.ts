@@ -17,7 +17,7 @@ export const IPV4 = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5
 /** An IPv4 address with some octets masked (`52.79.xxx.xxx`, `34.xx.xx.xx`, `1.2.*.*`). */
 export const IPV4_MASKED = /(?<![\w.])(?:\d{1,3}|[x*]{1,4})(?:\.(?:\d{1,3}|[x*]{1,4})){3}(?![\w.])/gi;
 /** Candidate IPv6 tokens; confirmed with ipaddr.js. */
-export const IPV6_CANDIDATE = /(?<![\w:.])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:(?::[0-9a-f]{1,4}){0,5})?(?![\w:])/gi;
+export const IPV6_CANDIDATE = /(?<![\w:.])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi;
 /** EC2 public DNS names carry the IP and (outside us-east-1) the region. */
 export const EC2_DNS = /\bec2-(\d{1,3}|x{1,4})-(\d{1,3}|x{1,4})-(\d{1,3}|x{1,4})-(\d{1,3}|x{1,4})\.(?:([a-z]{2}(?:-gov)?-[a-z]+-\d{1,2})\.compute|compute-1)\.amazonaws\.com\b/gi;
 export const ACCOUNT_ID = /(?<![\d-])\d{4}-?\d{4}-?\d{4}(?![\d-])/g;

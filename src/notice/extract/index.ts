@@ -77,7 +77,7 @@ class Ctx {
   ) {
     // same length as the text, with the other zone blanked, so offsets still map to lines
     this.awsText = maskZone(doc, "reporter");
-    this.reporterText = maskZone(doc, "aws");
+    this.reporterText = doc.zones.includes("reporter") ? maskZone(doc, "aws") : "";
   }
   private excerpts = new Map<number, string>();
   src(line: number, label?: string, text?: string): Source {
@@ -592,6 +592,8 @@ function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals
   }
 }
 
+const MITIGATION_GATE = /block|limit|quarantin|paus|suspend|disabl|denied/i;
+
 function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   const { b } = ctx;
   const aws = ctx.awsText;
@@ -630,7 +632,7 @@ function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   for (const d of stated) b.offer("deadline", d, P.sentence, ctx.srcAt(d.index));
 
   // mitigations: AWS's lines only
-  for (let i = 0; i < ctx.doc.lines.length; i++) {
+  if (MITIGATION_GATE.test(aws)) for (let i = 0; i < ctx.doc.lines.length; i++) {
     if (ctx.doc.zones[i] !== "aws") continue;
     const line = ctx.doc.lines[i]!;
     if (line.length > 2000) continue;

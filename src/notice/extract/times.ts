@@ -49,7 +49,7 @@ export interface TimeContext {
   defaultOffsetMinutes?: number;
 }
 
-const ZONE_SRC = String.raw`(?:(?:UTC|GMT|UT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|Z(?![a-z])|[A-Z]{2,5}(?![a-z])|[A-Z][a-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)`;
+const ZONE_SRC = String.raw`(?:(?:UTC|GMT|UT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|[A-Z][a-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|Z(?![a-z])|[A-Z]{2,5}(?![a-z]))`;
 const TIME_SRC = String.raw`(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*([AaPp]\.?[Mm]\.?))?`;
 const WEEKDAY = String.raw`(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?`;
 const MONTH = String.raw`(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?`;

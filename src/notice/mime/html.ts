@@ -28,11 +28,12 @@ export function htmlToText(html: string): string {
         skipUntil = name;
         continue;
       }
+      // \u0001 is a line end and \u0002 a paragraph end that collapse with their neighbours below
       if (name === "br") out.push("\n");
-      else if (name === "tr" || name === "li" || name === "dt") out.push(closing ? "\n" : name === "li" ? "\n* " : "\n");
+      else if (name === "tr" || name === "li" || name === "dt") out.push(!closing && name === "li" ? "\u0001* " : "\u0001");
       else if (name === "td" || name === "th") out.push(closing ? "  " : "");
       else if (BLOCK.has(name)) {
-        out.push("\n\n");
+        out.push("\u0002");
         if (name === "pre") pre += closing ? -1 : 1;
       }
       continue;
@@ -44,10 +45,47 @@ export function htmlToText(html: string): string {
     const text = decodeEntities(tok);
     out.push(pre > 0 ? text : text.replace(/[ \t\r\n\f]+/g, " "));
   }
-  return out
-    .join("")
-    .replace(/[ \t]+\n/g, "\n")
-    .replace(/\n[ \t]+/g, "\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
+  return tidy(out.join(""));
+}
+
+/**
+ * Turns the markers into line ends (a paragraph marker, or a blank line, gives one empty line) and
+ * trims every line. Written as loops, not regular expressions, so long runs of whitespace or
+ * markers cost linear time.
+ */
+function tidy(s: string): string {
+  const lines: string[] = [];
+  let cur = "";
+  let pendingBreak = 0; // 0 none, 1 line end, 2 paragraph end
+  const flush = () => {
+    lines.push(cur.trim());
+    cur = "";
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\u0001" || c === "\u0002" || c === "\n") {
+      const level = c === "\u0002" ? 2 : 1;
+      if (cur.trim() !== "" || c === "\n") {
+        if (pendingBreak === 2) lines.push("");
+        flush();
+        pendingBreak = level === 2 ? 2 : 0;
+        if (c === "\n") pendingBreak = 0;
+      } else pendingBreak = Math.max(pendingBreak, level);
+      continue;
+    }
+    if (pendingBreak && cur === "" && c !== " " && c !== "\t") {
+      if (pendingBreak === 2 && lines.length > 0 && lines[lines.length - 1] !== "") lines.push("");
+      pendingBreak = 0;
+    }
+    cur += c;
+  }
+  if (cur.trim() !== "") {
+    if (pendingBreak === 2 && lines.length > 0 && lines[lines.length - 1] !== "") lines.push("");
+    lines.push(cur.trim());
+  }
+  // at most one empty line in a row, none at the ends
+  const out: string[] = [];
+  for (const l of lines) if (l !== "" || (out.length > 0 && out[out.length - 1] !== "")) out.push(l);
+  while (out.length > 0 && out[out.length - 1] === "") out.pop();
+  return out.join("\n");
 }

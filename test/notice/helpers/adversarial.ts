@@ -43,5 +43,10 @@ export function adversarialInputs(): { name: string; text: string }[] {
     { name: "blocked ports", text: fill("Blocked outbound TCP traffic on port 1, 2, 3 and ") },
     { name: "port list", text: "Remote port(s): " + fill("1, ") },
     { name: "html anchors", text: "<html>" + fill("<a href=\"x\">") },
+    { name: "html line breaks", text: "From: a@example.com\nSubject: x\nContent-Type: text/html\n\n" + fill("<br>") },
+    { name: "html whitespace", text: "From: a@example.com\nSubject: x\nContent-Type: text/html\n\n<pre>" + fill(" \t") },
+    { name: "trailing spaces", text: fill("a" + " ".repeat(5000) + "\n") },
+    { name: "quoted lines", text: fill("> > > From: x\n") },
+    { name: "json strings", text: "{\"a\": \"" + fill("\\\"") },
   ];
 }

@@ -191,7 +191,8 @@ export function makeGenerator(seed: number) {
         `--${bnd}`, "Content-Type: text/html; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable", "", qp(html(n.message)), `--${bnd}--`, "",
       ].join("\r\n");
     } else mime = ["Content-Type: text/html; charset=UTF-8", "Content-Transfer-Encoding: quoted-printable", "", qp(html(n.message))].join("\r\n");
-    return { message: head.join("\r\n") + "\r\n" + mime.replace(/(?<!\r)\n/g, "\r\n"), expected: n.expected };
+    const raw = head.join("\r\n") + "\r\n" + mime.replace(/(?<!\r)\n/g, "\r\n");
+    return { message: raw.endsWith("\r\n") ? raw : raw + "\r\n", expected: n.expected };
   }
   return { message };
 }
@@ -238,7 +239,7 @@ export function generateMbox(count: number, seed = 1): { mbox: Buffer; messages:
     const m = g.message(i);
     messages.push(Buffer.from(m.message, "utf8"));
     expected.push(m.expected);
-    parts.push(`From ec2-abuse@amazon.com Mon Jan  1 00:00:00 2024\n${m.message.replace(/^(>*From )/gm, ">$1")}\n`);
+    parts.push(`From ec2-abuse@amazon.com Mon Jan  1 00:00:00 2024\n${m.message.replace(/^(>*From )/gm, ">$1")}`);
   }
   return { mbox: Buffer.from(parts.join("\n"), "utf8"), messages, expected };
 }
