@@ -56,6 +56,7 @@ import {
   type IntakeResult,
   type JoinReason,
   type Page,
+  type RecordCheck,
   type Severity,
   type StoredNotice,
   type TimelineEvent,
@@ -69,6 +70,7 @@ interface QueuedWrite {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
+type BrokenAt = Extract<AuditVerification, { intact: false }>["firstBroken"];
 /** Most writes committed together in one transaction. */
 const MAX_GROUP = 500;
 
@@ -1067,11 +1069,13 @@ export class SqlCaseStore implements CaseStore {
     return rows.map(rowToAudit);
   }
 
-  async auditVerify(opts: { batch?: number; anchor?: { seq: number; hash: string } } = {}): Promise<AuditVerification> {
+  async auditVerify(opts: { batch?: number; anchor?: { seq: number; hash: string }; deep?: boolean } = {}): Promise<AuditVerification> {
     const batch = opts.batch ?? 5000;
     let cursor: ChainCursor = CHAIN_START;
     let count = 0;
     let anchorSeen = false;
+    // With `deep`: what the chain says each timeline event and journal entry was (a digest, by id).
+    const vouched = { timeline: new Map<number, { seq: number; digest: string }>(), journal: new Map<number, { seq: number; digest: string }>() };
     for (;;) {
       const rows = await this.conn.db
         .selectFrom("audit_log")
@@ -1094,6 +1098,16 @@ export class SqlCaseStore implements CaseStore {
           }
         }
       }
+      if (opts.deep) {
+        for (const e of entries) {
+          if (e.action.startsWith("timeline.") && typeof e.data.eventId === "number") {
+            vouched.timeline.set(e.data.eventId, { seq: e.seq, digest: timelineDigest(e.caseId, e.at, e.actor, e.action.slice("timeline.".length), e.data.summary, e.data.data) });
+          } else if (e.action === "journal.append" && e.data.entry && typeof (e.data.entry as JournalEntry).seq === "number") {
+            const j = e.data.entry as JournalEntry;
+            vouched.journal.set(j.seq, { seq: e.seq, digest: sha256Hex(canonicalJson(j)) });
+          }
+        }
+      }
       cursor = r.cursor;
       count += entries.length;
     }
@@ -1101,12 +1115,63 @@ export class SqlCaseStore implements CaseStore {
     if (opts.anchor && !anchorSeen) {
       return { intact: false, entries: count, firstBroken: { seq: opts.anchor.seq, reason: `the anchored entry ${opts.anchor.seq} is gone: the log was cut short (it ends at ${head?.seq ?? 0})` }, head };
     }
-    return { intact: true, entries: count, head };
+    if (!opts.deep) return { intact: true, entries: count, head };
+    const records: RecordCheck = { checked: 0, unaudited: 0 };
+    for (const table of ["timeline", "journal"] as const) {
+      const broken = await this.checkRecords(table, vouched[table], records, batch);
+      if (broken) return { intact: false, entries: count, firstBroken: broken, head, records };
+    }
+    return { intact: true, entries: count, head, records };
+  }
+
+  /** Compares a table's rows with the digests the chain vouches for: changed, added behind its back, or deleted. */
+  private async checkRecords(
+    table: "timeline" | "journal",
+    vouched: Map<number, { seq: number; digest: string }>,
+    records: RecordCheck,
+    batch: number,
+  ): Promise<BrokenAt | null> {
+    // Rows older than the first one the chain mentions predate the audit log (an upgraded database).
+    const firstVouched = vouched.size ? Math.min(...vouched.keys()) : Infinity;
+    let after = 0;
+    for (;;) {
+      const rows =
+        table === "timeline"
+          ? (await this.conn.db.selectFrom("timeline").selectAll().where("id", ">", after).orderBy("id", "asc").limit(batch).execute()).map((r) => ({
+              id: num(r.id),
+              digest: timelineDigest(r.case_id, r.at, r.actor, r.type, r.summary, JSON.parse(r.data)),
+            }))
+          : (await this.conn.db.selectFrom("journal").selectAll().where("seq", ">", after).orderBy("seq", "asc").limit(batch).execute()).map((r) => {
+              const e = rowToEntry(r);
+              return { id: e.seq, digest: sha256Hex(canonicalJson(e)) };
+            });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const v = vouched.get(row.id);
+        if (!v) {
+          if (row.id < firstVouched) {
+            records.unaudited++;
+            continue;
+          }
+          return { seq: 0, reason: `${table} record ${row.id} has no audit entry: it was added behind the store's back`, record: { table, id: row.id } };
+        }
+        if (v.digest !== row.digest) return { seq: v.seq, reason: `${table} record ${row.id} differs from what audit entry ${v.seq} recorded: it was changed after it was written`, record: { table, id: row.id } };
+        vouched.delete(row.id);
+        records.checked++;
+      }
+      after = rows[rows.length - 1]!.id;
+    }
+    for (const [id, v] of vouched) return { seq: v.seq, reason: `${table} record ${id}, recorded by audit entry ${v.seq}, is gone`, record: { table, id } };
+    return null;
   }
 
   async destroy(): Promise<void> {
     await this.conn.db.destroy();
   }
+}
+
+function timelineDigest(caseId: string | null, at: string, actor: string, type: string, summary: unknown, data: unknown): string {
+  return sha256Hex(canonicalJson({ caseId, at, actor, type, summary, data: data ?? {} }));
 }
 
 function caseAuditView(c: Case): Record<string, unknown> {

@@ -161,8 +161,22 @@ export interface AuditEntry {
 }
 
 export type AuditVerification =
-  | { intact: true; entries: number; head: { seq: number; hash: string } | null }
-  | { intact: false; entries: number; firstBroken: { seq: number; reason: string }; head: { seq: number; hash: string } | null };
+  | { intact: true; entries: number; head: { seq: number; hash: string } | null; records?: RecordCheck }
+  | {
+      intact: false;
+      entries: number;
+      /** The audit entry where the chain (or, with `deep`, a record it vouches for) stops matching; `record` names the row. */
+      firstBroken: { seq: number; reason: string; record?: { table: "timeline" | "journal"; id: number } };
+      head: { seq: number; hash: string } | null;
+      records?: RecordCheck;
+    };
+
+/** What a deep verification compared: timeline and journal rows against the audit entries that recorded them. */
+export interface RecordCheck {
+  checked: number;
+  /** Rows written before the audit log existed (a database upgraded from before it). */
+  unaudited: number;
+}
 
 export interface CaseFilter {
   /** Default: the open statuses. */
@@ -245,7 +259,8 @@ export interface CaseStore extends JournalStore {
   evidence(caseId: string): Promise<Evidence[]>;
 
   /** Checks the whole chain; `anchor` (a seq and hash recorded elsewhere earlier) also catches a rewritten or truncated log. */
-  auditVerify(opts?: { batch?: number; anchor?: { seq: number; hash: string } }): Promise<AuditVerification>;
+  /** `deep` also compares every timeline event and journal entry with the audit entry that recorded it. */
+  auditVerify(opts?: { batch?: number; anchor?: { seq: number; hash: string }; deep?: boolean }): Promise<AuditVerification>;
   /** Appends entries of its own to the chain (the store's writes add theirs automatically). */
   auditAppend(entries: { action: string; caseId?: string | null; data: Record<string, unknown> }[], opts?: ActorOpt): Promise<void>;
   auditEntries(opts?: { caseId?: string; afterSeq?: number; limit?: number }): Promise<AuditEntry[]>;

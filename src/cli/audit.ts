@@ -30,16 +30,21 @@ export function register(program: Command): void {
     .command("verify")
     .description("Check the audit chain: intact, or the first broken entry and why")
     .option("--anchor <seq:hash>", "also check against a head recorded earlier (catches a rewritten or truncated log)")
-    .option("--json", "print JSON: { intact, entries, head, firstBroken? }")
-    .action(async (o: { anchor?: string; json?: boolean }) => {
+    .option("--deep", "also compare every timeline event and journal entry with the audit entry that recorded it")
+    .option("--json", "print JSON: { intact, entries, head, firstBroken?, records? }")
+    .action(async (o: { anchor?: string; deep?: boolean; json?: boolean }) => {
       const anchor = o.anchor ? parseAnchor(o.anchor) : undefined;
-      const { r, location } = await withStore(async (s) => ({ r: await s.auditVerify({ anchor }), location: s.location }));
+      const { r, location } = await withStore(async (s) => ({ r: await s.auditVerify({ anchor, deep: o.deep }), location: s.location }));
       if (o.json) printJson(r);
       else if (r.intact) {
         process.stdout.write(`${colors.green("audit chain intact")}: ${r.entries} entries in ${location}\n`);
+        if (r.records) {
+          process.stdout.write(`${r.records.checked} timeline events and journal entries match what the chain recorded${r.records.unaudited ? ` (${r.records.unaudited} older than the audit log, not covered)` : ""}\n`);
+        }
         if (r.head) process.stdout.write(`head ${r.head.seq}:${r.head.hash}\n${colors.dim("(keep this head elsewhere; `audit verify --anchor` with it later also catches a rewritten or truncated log)")}\n`);
       } else {
-        process.stdout.write(`${colors.bold(colors.red("audit chain BROKEN"))} at entry ${r.firstBroken.seq}: ${r.firstBroken.reason}\n`);
+        const where = r.firstBroken.record ? `${r.firstBroken.record.table} record ${r.firstBroken.record.id}` : `entry ${r.firstBroken.seq}`;
+        process.stdout.write(`${colors.bold(colors.red("audit chain BROKEN"))} at ${where}: ${r.firstBroken.reason}\n`);
         process.stdout.write(`${r.entries} entries before it verify; ${location}\n`);
       }
       if (!r.intact) process.exitCode = 65;

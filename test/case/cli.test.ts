@@ -139,6 +139,7 @@ describe("abuse-desk case / audit", () => {
     expect(ok.out).toMatch(/audit chain intact: \d+ entries/);
     const head = /head (\d+:[0-9a-f]{64})/.exec(ok.out)![1]!;
     expect((await run("audit", "verify", "--anchor", head)).code).toBe(0);
+    expect((await run("audit", "verify", "--deep")).out).toMatch(/\d+ timeline events and journal entries match what the chain recorded/);
     const store = await openStore();
     const db = (store as SqlCaseStore).db;
     await sql`drop trigger audit_log_no_update`.execute(db);

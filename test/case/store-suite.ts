@@ -568,6 +568,36 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(v.entries).toBe(seq - 1);
       });
 
+      it("deep: timeline events and journal entries changed, added or deleted behind its back show too", async () => {
+        const c = await activity();
+        const ok = await store.auditVerify({ deep: true });
+        expect(ok).toMatchObject({ intact: true, records: { unaudited: 0 } });
+        expect(ok.records!.checked).toBeGreaterThanOrEqual(8);
+        await h.allowTampering("timeline");
+        await h.allowTampering("journal");
+        const note = (await store.timeline(c.id)).find((e) => e.type === "note")!;
+        await h.exec(`update timeline set summary = 'nothing to see' where id = ${note.id}`);
+        let v = await store.auditVerify({ deep: true });
+        expect(v.intact).toBe(false);
+        if (!v.intact) {
+          expect(v.firstBroken.record).toEqual({ table: "timeline", id: note.id });
+          expect(v.firstBroken.reason).toMatch(/differs from what audit entry \d+ recorded/);
+        }
+        expect((await store.auditVerify()).intact).toBe(true); // the chain itself is whole
+        await h.exec(`update timeline set summary = '${note.summary}' where id = ${note.id}`);
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+        await h.exec(`insert into timeline (case_id, at, actor, type, summary, data) values ('${c.id}', '2026-05-04T09:00:00.000Z', 'mallory', 'note', 'all fine', '{}')`);
+        v = await store.auditVerify({ deep: true });
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/has no audit entry: it was added behind the store's back/);
+        else throw new Error("an inserted timeline row went unnoticed");
+        await h.exec(`delete from timeline where actor = 'mallory'`);
+        const [entry] = await store.entries((await store.plansForCase(c.id))[0]!.id);
+        await h.exec(`delete from journal where seq = ${entry!.seq}`);
+        v = await store.auditVerify({ deep: true });
+        if (!v.intact) expect(v.firstBroken).toMatchObject({ record: { table: "journal", id: entry!.seq }, reason: expect.stringMatching(/is gone/) });
+        else throw new Error("a deleted journal entry went unnoticed");
+      });
+
       it("shows a deleted entry, a re-hashed one, and a truncated tail (against an anchor)", async () => {
         await activity();
         const v0 = await store.auditVerify();
