@@ -33,11 +33,11 @@ install_postgres() {
   # anything during the install (policy-rc.d), the tests use their own cluster.
   local policy=/usr/sbin/policy-rc.d created_policy=0
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; created_policy=1; fi
-  local ok=0
-  if apt-get install -y -q --no-install-recommends postgresql >&2; then ok=1
+  local ok=0 apt=(apt-get -o DPkg::Lock::Timeout=300 -q)
+  if "${apt[@]}" install -y --no-install-recommends postgresql >&2; then ok=1
   else
     log "apt-get install failed; refreshing the package lists (apt-get update) and trying again"
-    if apt-get update -q >&2 && apt-get install -y -q --no-install-recommends postgresql >&2; then ok=1; fi
+    if "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends postgresql >&2; then ok=1; fi
   fi
   [ "$created_policy" -eq 1 ] && rm -f "$policy"
   [ "$ok" -eq 1 ] || die "could not install PostgreSQL with apt-get (see the messages above)"
