@@ -1,0 +1,92 @@
+/** Human rendering of a triage report: colour on a terminal, plain when piped. */
+import Table from "cli-table3";
+import type { Notice } from "../notice/types.ts";
+import type { TriageReport } from "../triage/index.ts";
+import { ACTIVITY_WORDS } from "../triage/summary.ts";
+import { colors as c } from "./io.ts";
+import { renderVerdict } from "./render-verdict.ts";
+
+const KIND_WORDS: Record<Notice["kind"], string> = {
+  initial_report: "initial report",
+  follow_up: "follow-up / reminder",
+  final_notification: "FINAL notification",
+  resolved: "resolved",
+  credentials_exposed: "credentials exposed",
+  account_compromise: "account compromise",
+  ses_enforcement: "SES enforcement",
+  health_event: "AWS Health event",
+};
+
+function time(iso: string | null): string {
+  return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "";
+}
+
+/** The facts that have a value, as [label, value] rows in reading order. */
+export function factRows(n: Notice): [string, string][] {
+  const ports = Array.isArray(n.remotePorts) ? n.remotePorts.join(", ") : `multiple (${n.remotePorts.count})`;
+  const rows: [string, string][] = [
+    ["Case", n.caseNumber ?? ""],
+    ["Kind", KIND_WORDS[n.kind]],
+    ["Activity", n.activityType === "other" && n.activityText ? n.activityText : `${n.activityType} (${ACTIVITY_WORDS[n.activityType]})`],
+    ["From", n.from ?? ""],
+    ["Received", time(n.receivedAt)],
+    ["Account", n.accountIds.join(", ")],
+    ["Region", n.regions.join(", ")],
+    ["Instance", n.instanceIds.join(", ")],
+    ["Public IP", n.publicIps.join(", ")],
+    ["Network interface", n.networkInterfaceIds.join(", ")],
+    ["Access key", n.accessKeyIds.join(", ")],
+    ...n.resources
+      .filter((r) => !["ec2-instance", "public-ip", "elastic-ip", "network-interface", "access-key"].includes(r.type))
+      .map((r): [string, string] => [r.type.replace(/-/g, " "), r.id]),
+    ["Remote IP", n.remoteIps.join(", ")],
+    ["Remote port", ports],
+    ["Protocol", n.protocol ?? ""],
+    ["Destination URL", n.destinationUrls.join("\n")],
+    ["Activity began", time(n.window.begin)],
+    ["Activity ended", time(n.window.end)],
+    ["AWS already did", n.mitigations.map((m) => m.text).join("\n")],
+  ];
+  return rows.filter(([, v]) => v !== "");
+}
+
+export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): string {
+  const out: string[] = [];
+  const n = r.notice;
+  if (opts.many) out.push(c.bold(`# ${r.index + 1}${n.subject ? `  ${n.subject}` : ""}`));
+  out.push(renderVerdict(r.verdict));
+  out.push("");
+  out.push(c.bold(r.summary));
+  out.push("");
+  const table = new Table({
+    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    style: { head: [], border: [], "padding-left": 1, "padding-right": 1 },
+    wordWrap: true,
+    colWidths: [20, 78],
+  });
+  for (const [k, v] of factRows(n)) table.push([c.dim(k), v]);
+  out.push(table.toString());
+  const d = r.deadline;
+  const when = d.at ? `${time(d.at)} (${d.basis === "stated" ? "stated in the notice" : "24 hours after receipt"})` : "";
+  const left = d.overdue ? c.red(c.bold(d.text)) : d.remainingMs !== null && d.remainingMs < 4 * 3600_000 ? c.yellow(c.bold(d.text)) : c.bold(d.text);
+  out.push(`${c.bold("Deadline")}  ${when}${when ? "  " : ""}${left}`);
+  if (r.resolution) {
+    out.push("");
+    out.push(c.bold("Resources"));
+    for (const f of r.resolution.findings) {
+      const mark = f.status === "found" ? c.green("✓") : f.status === "moved" ? c.yellow("~") : f.status === "error" ? c.red("✗") : c.yellow("?");
+      out.push(`  ${mark} ${f.summary}`);
+      if (f.ipHistory) out.push(`      ${c.dim(f.ipHistory.summary)}`);
+    }
+    for (const g of r.resolution.gaps) out.push(`  ${c.yellow("!")} not searched: ${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
+    if (!r.resolution.findings.length) out.push(c.dim("  the notice names no resource to look for"));
+  }
+  out.push("");
+  out.push(c.bold("Next steps"));
+  r.nextSteps.forEach((s, i) => out.push(`  ${i + 1}. ${s}`));
+  if (n.warnings.length) {
+    out.push("");
+    for (const w of n.warnings) out.push(c.dim(`note: ${w}`));
+  }
+  return out.join("\n") + "\n";
+}

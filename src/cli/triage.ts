@@ -1,0 +1,83 @@
+/**
+ * `abuse-desk triage FILE [--json]`: the first look at a notice. The verdict and its reasons first,
+ * one sentence of what happened, the facts, the time left until the deadline, the resources (when
+ * an account is configured) and the next steps.
+ */
+import type { Command } from "commander";
+import type { Notice } from "../notice/types.ts";
+import type { Resolution } from "../resolve/types.ts";
+import type { TriageReport } from "../triage/index.ts";
+import { dnsOptions, type DnsFlags } from "./dns-options.ts";
+
+interface Options extends DnsFlags {
+  json?: boolean;
+  account?: string;
+  profile?: string;
+  region?: string;
+  now?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("triage")
+    .description("verify a notice, say what happened, the facts, the time left and what to do next")
+    .argument("[file]", "the notice (.eml, mbox, Health event JSON, or pasted text); standard input when absent or -")
+    .option("--json", "print the triage as JSON")
+    .option("--account <spec>", "find the resources in: sim (the bundled simulated estate), sim:PATH, or aws")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS region for global calls (with --account aws)")
+    .option("--now <iso>", "the current time, for the time left (default: now)")
+    .addHelpText("after", "\nExit status: 0 authentic or unverified, 2 suspicious, 3 phishing (the worst of several notices), as `verify`.");
+  dnsOptions.add(cmd);
+  cmd.action(async (file: string | undefined, opts: Options) => {
+    const { readInput, printJson } = await import("./io.ts");
+    const { UserError } = await import("../errors.ts");
+    const { parseInput } = await import("../notice/index.ts");
+    const { verify } = await import("../verify/index.ts");
+    const { triageItem } = await import("../triage/index.ts");
+
+    let now = new Date();
+    if (opts.now) {
+      const t = Date.parse(opts.now);
+      if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
+      now = new Date(t);
+    }
+    const dns = await dnsOptions.open(opts);
+    const { bytes, name } = await readInput(file);
+    const parsed = await parseInput(bytes).catch((e: unknown) => {
+      if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
+      throw e;
+    });
+
+    let resolve: ((n: Notice) => Promise<Resolution>) | undefined;
+    if (opts.account) {
+      const { openCloud } = await import("../cloud/open.ts");
+      const { resolveNotice } = await import("../resolve/index.ts");
+      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      resolve = (n) => resolveNotice(n, port, { now });
+    }
+
+    const reports: TriageReport[] = [];
+    for (const item of parsed.items) {
+      reports.push(await triageItem(item, { verify: (i) => verify(i, dns.verifyOptions), resolve, now }));
+    }
+    await dns.save();
+
+    if (opts.json) {
+      if (reports.length === 1 && parsed.failures.length === 0) printJson(reports[0]);
+      else printJson({ items: reports, failures: parsed.failures });
+    } else {
+      const { renderTriage } = await import("./render-triage.ts");
+      reports.forEach((r, k) => process.stdout.write((k ? "\n" : "") + renderTriage(r, { many: reports.length > 1 })));
+      for (const f of parsed.failures) process.stdout.write(`message ${f.index + 1}: could not be read: ${f.error}\n`);
+      if (!dns.online && reports.some((r) => r.notice.format === "email")) {
+        process.stdout.write("(offline: signatures were not checked against DNS; drop --offline to check them)\n");
+      }
+    }
+    // The same exit status as `verify`, so a script can stop on a forged notice.
+    const { EXIT } = await import("./verify.ts");
+    if (reports.length === 0) process.exitCode = 65;
+    else if (reports.some((r) => r.verdict.verdict === "phishing")) process.exitCode = EXIT.phishing;
+    else if (reports.some((r) => r.verdict.verdict === "suspicious")) process.exitCode = EXIT.suspicious;
+  });
+}
