@@ -16,9 +16,12 @@ set -euo pipefail
 log() { echo "services: $*" >&2; }
 die() { log "$*"; exit 1; }
 
+# Where Debian puts the server binaries (overridable so the failure path can be tested).
+PG_LIB=${ABUSE_DESK_PG_LIB:-/usr/lib/postgresql}
+
 pg_bindir() {
   local d
-  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  d=$(ls -d "$PG_LIB"/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return 0; fi
   if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v initdb)"; return 0; fi
   return 1
@@ -45,14 +48,14 @@ install_postgres() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# Removes clusters of earlier runs that died without `stop` (their postmaster is gone).
+# Removes clusters of earlier runs that died without `stop`: their postmaster is gone and the
+# directory is more than 10 minutes old (a younger one may be another run's, still in initdb).
 reap_stale() {
   local d pid
-  for d in "${TMPDIR:-/tmp}"/abuse-desk-pg.*; do
-    [ -d "$d" ] || continue
+  while IFS= read -r d; do
     pid=$(head -n 1 "$d/data/postmaster.pid" 2>/dev/null || true)
     if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -rf "$d"; fi
-  done
+  done < <(find "${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'abuse-desk-pg.*' -mmin +10 2>/dev/null)
 }
 
 start() {
@@ -65,7 +68,7 @@ start() {
   local bindir
   if ! bindir=$(pg_bindir); then
     install_postgres
-    bindir=$(pg_bindir) || die "PostgreSQL was installed but initdb/pg_ctl are not found under /usr/lib/postgresql"
+    bindir=$(pg_bindir) || die "PostgreSQL was installed but initdb/pg_ctl are not found under $PG_LIB"
   fi
   reap_stale
   local dir owner run
