@@ -54,7 +54,7 @@ reap_stale() {
   local d pid
   while IFS= read -r d; do
     pid=$(head -n 1 "$d/data/postmaster.pid" 2>/dev/null || true)
-    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then rm -rf "$d"; fi
+    if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then rm -rf "$d"; fi
   done < <(find "${TMPDIR:-/tmp}" -maxdepth 1 -type d -name 'abuse-desk-pg.*' -mmin +10 2>/dev/null)
 }
 
