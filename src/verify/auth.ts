@@ -246,7 +246,12 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
     // an AWS signature header mailauth could not use at all (unknown algorithm, missing tags)
     const unusable = sigDomains.filter((d) => d && isAwsSendingDomain(d)).length - aws.length;
     if (unusable > 0 && !awsAligned.length) {
-      reasons.push(reason("dkim.key_missing", `${unusable} DKIM-Signature ${plural(unusable, "header", "headers")} naming an AWS domain cannot be used (unsupported algorithm or missing tags).`));
+      reasons.push(
+        reason(
+          "dkim.bad_signature",
+          `${unusable} DKIM-Signature ${plural(unusable, "header", "headers")} naming an AWS domain cannot be used at all (unsupported algorithm or missing tags): AWS does not send such signatures.`,
+        ),
+      );
     }
     if (fromIsAws && !aws.length && !unusable && !proven) {
       const others = [...new Set(states.map((s) => s.d))];

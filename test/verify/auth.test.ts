@@ -185,6 +185,14 @@ describe("DKIM", () => {
 });
 
 describe("which signatures are checked", () => {
+  it("a DKIM-Signature naming amazon.com that mailauth cannot use at all is a bad signature, and DMARC still fails", async () => {
+    const junk = "DKIM-Signature: v=1; a=rsa-sha512; c=relaxed/relaxed; d=amazon.com; s=abusedesk-test-rsa; h=from:subject; bh=AAAA; b=AAAA\r\n";
+    const v = await verify(emailItem(junk + message()), opts());
+    expect(sev(v, "dkim.bad_signature")).toBe("warn");
+    expect(sev(v, "dmarc.fail")).toBe("fail");
+    expect(v.verdict).toBe("phishing");
+  });
+
   it("every signature, when ARC headers are present (an ARC seal may cover them)", async () => {
     const raw = await arcSeal(await awsSign(message()), "mx.forwarder.example; dkim=pass header.d=amazon.com");
     const v = await verify(emailItem(raw), opts());
