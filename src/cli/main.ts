@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { CloudError } from "../cloud/errors.ts";
 import { UserError } from "../errors.ts";
 
 /**
@@ -35,6 +36,11 @@ export function reportError(err: unknown): number {
     process.stderr.write(`abuse-desk: ${err.message}\n`);
     if (err.hint) process.stderr.write(`  ${err.hint}\n`);
     return err.exitCode;
+  }
+  if (err instanceof CloudError) {
+    // Access denied names the IAM action; no credentials says how to configure them.
+    process.stderr.write(`abuse-desk: ${err.message}\n`);
+    return err.kind === "access-denied" ? 77 : err.kind === "no-credentials" ? 78 : 69;
   }
   const e = err as Error;
   process.stderr.write(`abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n`);

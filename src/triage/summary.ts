@@ -15,8 +15,8 @@ export const ACTIVITY_WORDS: Record<ActivityType, string> = {
   crawling: "crawling websites abusively",
   copyright: "hosting content reported as infringing copyright",
   illegal_content: "hosting content reported as illegal",
-  credentials_exposed: "exposed: its access key was published online",
-  account_compromise: "compromised",
+  credentials_exposed: "published online",
+  account_compromise: "possibly compromised",
   open_proxy: "operating as an open proxy",
   crypto_mining: "mining cryptocurrency without authorisation",
   intrusion: "trying to access remote hosts without authorisation",
@@ -26,6 +26,17 @@ export const ACTIVITY_WORDS: Record<ActivityType, string> = {
 function list(items: string[], max = 3): string {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+function exposedKeys(notice: Notice): string {
+  const keys = notice.accessKeyIds.map((id) => {
+    const user = notice.resources.find((r) => r.type === "access-key" && r.id === id)?.iamUser;
+    return user ? `${id} (IAM user ${user})` : id;
+  });
+  const subject = keys.length ? `access key${keys.length > 1 ? "s" : ""} ${list(keys)}` : "an access key";
+  const of = notice.accountIds.length ? ` of account ${list(notice.accountIds)}` : "";
+  const where = notice.destinationUrls.length ? ` at ${list(notice.destinationUrls, 2)}` : "";
+  return `AWS reports that ${subject}${of} ${keys.length > 1 ? "were" : "was"} published online${where}.`;
 }
 
 function joinAnd(items: string[]): string {
@@ -44,6 +55,7 @@ export function summarize(notice: Notice): string {
   if (notice.kind === "resolved") {
     return `AWS says case${notice.caseNumber ? ` ${notice.caseNumber}` : ""} has been investigated and resolved; nothing more is asked.`;
   }
+  if (notice.activityType === "credentials_exposed") return exposedKeys(notice);
   const what: string[] = [];
   const instances = notice.instanceIds.map((id) => {
     const ref = notice.resources.find((r) => r.type === "ec2-instance" && r.id === id);
