@@ -123,9 +123,10 @@ function suite(name: string, target: Target) {
         expect(other.case.id).toBe("AD-2026-0002");
         expect((await store.timeline("AD-2026-0001")).map((e) => e.summary)[0]).toBe("old notice");
         expect((await store.auditVerify()).intact).toBe(true);
-        // Rows from before the audit log are counted, not flagged; everything since is vouched for.
+        // The seeded rows were written without the store (so without audit entries): they are
+        // counted as older than the audit log, not flagged; everything since is vouched for.
         const deep = await store.auditVerify({ deep: true });
-        expect(deep).toMatchObject({ intact: true, records: { unaudited: names.indexOf("0002-audit-log") > i ? 2 : 0 } });
+        expect(deep).toMatchObject({ intact: true, records: { unaudited: 2 } });
       });
     }
 
