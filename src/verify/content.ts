@@ -36,7 +36,7 @@ export function splitQuoted(text: string, quoted: readonly string[] = []): { own
 const NEGATION = /\b(?:never|not|no one|nobody|n't|don't|do not|won't|will not|cannot|can't|should not|shouldn't|avoid)\b[^.!?\n]{0,40}$/i;
 
 const CREDENTIAL = new RegExp(
-  String.raw`\b(?:send|e-?mail|provide|enter|submit|share|reply|respond|type in|upload|paste|give us|forward|re-?enter|input|fill in|tell us|disclose)\b` +
+  String.raw`\b(?:send|provide|enter|submit|share|reply|respond|type in|upload|paste|give us|forward|re-?enter|input|fill in|tell us|disclose)\b` +
     String.raw`((?:[^.!?\n]|\.(?=\d)){0,60}?)\b(?:(?:aws\s+)?secret(?:\s+access)?\s+keys?|access keys? and secret|passwords?|passcodes?|mfa\s+(?:codes?|tokens?)|one[- ]time\s+(?:codes?|passwords?)|otp|2fa\s+codes?|verification\s+codes?|authentication\s+codes?|security\s+codes?|credit\s+card(?:\s+(?:number|details))?|card\s+numbers?|cvv|cvc|bank\s+(?:account|details)|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials)\b(?![\s-]*(?:reset|policy|policies|manager|rotation|change|length|complexity|requirements))`,
   "gi",
 );
@@ -46,7 +46,7 @@ const PAYMENT = new RegExp(
   "gi",
 );
 const VERIFY_ACCOUNT = new RegExp(
-  String.raw`\b(?:verify|confirm|validate|re-?activate|unlock|restore|re-?validate)\s+(?:your\s+)?(?:aws\s+|amazon\s+)?(?:account|identity|login|billing\s+information|payment\s+(?:information|details|method))\b` +
+  String.raw`\b(?:verify|confirm|validate|re-?activate|unlock|re-?validate)\s+(?:your\s+)?(?:aws\s+|amazon\s+)?(?:account|identity|login|billing\s+information|payment\s+(?:information|details|method))\b` +
     String.raw`|\bunless\s+you\b(?:[^.!?\n]|\.(?=\d)){0,40}?\b(?:click|log\s?in|sign\s?in|verify|confirm)\b`,
   "gi",
 );
@@ -71,7 +71,7 @@ function firstUnnegated(re: RegExp, text: string, handling = false): string | nu
  */
 const MAY_ASK_CREDENTIAL = /secret|passw|passcode|mfa|one[- ]time|\botp\b|2fa|(?:verification|authentication|security)\s+code|card|cvv|cvc|bank\s|(?:login|sign[- ]in|root|account|aws)\s+(?:credentials|details)|your\s+credentials/i;
 const MAY_ASK_PAYMENT = /gift|itunes|google\s+play|steam|prepaid|bitcoin|btc|ethereum|usdt|monero|crypto|wire\s+transfer|western\s+union|moneygram|fine|penalty|fee\b/i;
-const MAY_ASK_VERIFY = /verify|confirm|validate|activate|unlock|restore|unless\s+you/i;
+const MAY_ASK_VERIFY = /verify|confirm|validate|activate|unlock|unless\s+you/i;
 
 /** Requests AWS never makes, in the message's own words. */
 export function checkRequests(ownText: string): Reason[] {

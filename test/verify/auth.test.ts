@@ -75,6 +75,17 @@ describe("DKIM", () => {
     expect(v.reasons.find((r) => r.code === "dkim.missing")?.message).toContain("example.net");
   });
 
+  it("From support.aws.com (DMARC p=reject) signed by someone else: dmarc.fail says AWS's policy rejects it", async () => {
+    const raw = await sign(message({ from: "AWS Trust & Safety <trustandsafety@support.aws.com>" }), [{ domain: "example.net", selector: "forger", key: KEYS.forger }]);
+    const v = await verify(emailItem(raw), opts());
+    expect(v.auth?.dmarc).toMatchObject({ result: "fail", domain: "aws.com", policy: "reject" });
+    const r = v.reasons.find((x) => x.code === "dmarc.fail");
+    expect(r?.severity).toBe("fail");
+    expect(r?.message).toContain("policy reject");
+    expect(r?.message).toContain("to reject such mail");
+    expect(v.verdict).toBe("phishing");
+  });
+
   it("From amazon.com with no signature at all: phishing even offline", async () => {
     const v = await verify(emailItem(message()), { now: NOW });
     expect(v.verdict).toBe("phishing");

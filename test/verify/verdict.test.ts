@@ -221,6 +221,7 @@ describe("requests AWS never makes", () => {
       "Please confirm that you have rotated your credentials and reply with the actions you took.",
       "Your instance appears to be mining bitcoin; stop the process.",
       "We will send a password reset link if you ask us.",
+      "Act now to secure and restore your account; we also suggest you change your email password and other passwords.",
     ].join("\r\n");
     const v = await verify(emailItem(await signedWith(advice)), opts());
     for (const c of ["content.credential_request", "content.payment_request", "content.verify_account"]) expect(codes(v)).not.toContain(c);
