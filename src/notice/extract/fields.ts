@@ -124,6 +124,9 @@ export function parseLabel(line: string): LabelHit | null {
   if (label.split(/\s+/).length > 7) return null;
   if (/\d$/.test(label) && /^\d/.test(value)) return null; // 14:46:47
   if (/^(?:https?|ftp|mailto|hxxps?|arn|urn|file|data|javascript)$/i.test(label)) return null;
+  // prose that happens to end in a colon ("We've received a report that your instance(s):")
+  if (/^(?:we|you|please|if|this|to|in|for|our|i|it|as|once|when|note that)\b/i.test(label) && !KEY_OF.has(canonicalLabel(label))) return null;
+  if (/\w'(?:ve|re|ll|s|t|d)\b/i.test(label)) return null;
   if (/^[A-Z][a-z]{2} \d{1,2} \d{1,2}$/.test(label)) return null; // syslog "Jan 15 15"
   return { label, value: value.trim() };
 }

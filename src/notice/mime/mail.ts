@@ -59,7 +59,8 @@ export function readFast(raw: Buffer): MailData {
 
 function envelope(headers: HeaderList): Pick<MailData, "headers" | "subject" | "from" | "replyTo" | "returnPath" | "date" | "messageId"> {
   const subject = header(headers, "subject");
-  const date = header(headers, "date");
+  // "Sent:" is what an Outlook copy of a message has instead of Date
+  const date = header(headers, "date") ?? header(headers, "sent");
   const d = date ? new Date(date.replace(/\s*\([^)]*\)\s*$/, "")) : null;
   const rp = header(headers, "return-path");
   return {
