@@ -11,7 +11,7 @@
  * 64-66 for usage and input errors (src/errors.ts).
  */
 import type { Command } from "commander";
-import type { Verdict } from "../verify/types.ts";
+import type { DnsResolver, Verdict } from "../verify/types.ts";
 
 export const EXIT = { ok: 0, suspicious: 2, phishing: 3 } as const;
 
@@ -22,6 +22,7 @@ interface Options {
   trustAuthserv: string[];
   trustArcSealer: string[];
   dnsTimeout?: string;
+  dnsServer: string[];
   at?: string;
 }
 
@@ -38,6 +39,7 @@ export function register(program: Command): void {
     .option("--trust-authserv <id>", "believe Authentication-Results and Received headers written by this mail server (repeatable, or comma-separated)", collect, [])
     .option("--trust-arc-sealer <domain>", "believe what this ARC sealer recorded (repeatable, or comma-separated)", collect, [])
     .option("--dns-timeout <ms>", "per-query DNS timeout", "3000")
+    .option("--dns-server <addr>", "ask this DNS server (IP or IP:port) instead of the system's (repeatable, or comma-separated)", collect, [])
     .option("--at <iso>", "check signature expiry as of this time (default: now)")
     .addHelpText(
       "after",
@@ -49,7 +51,6 @@ export function register(program: Command): void {
       const { parseInput } = await import("../notice/index.ts");
       const { verify } = await import("../verify/index.ts");
       const { DnsCache, OFFLINE, systemResolver } = await import("../verify/dns.ts");
-
       const timeout = Number(opts.dnsTimeout);
       if (!Number.isInteger(timeout) || timeout <= 0) throw new UserError(`--dns-timeout: "${opts.dnsTimeout}" is not a positive number of milliseconds`, { exitCode: 64 });
       let now: Date | undefined;
@@ -59,7 +60,14 @@ export function register(program: Command): void {
         now = new Date(t);
       }
 
-      const cache = opts.dnsCache ? await loadCache(opts.dnsCache, opts.offline === true, timeout) : opts.offline ? null : new DnsCache({ upstream: systemResolver({ timeoutMs: timeout }) });
+      const upstream = () => {
+        try {
+          return systemResolver({ timeoutMs: timeout, ...(opts.dnsServer.length ? { servers: opts.dnsServer } : {}) });
+        } catch (err) {
+          throw new UserError(`--dns-server: ${(err as Error).message}`, { exitCode: 64 });
+        }
+      };
+      const cache = opts.dnsCache ? await loadCache(opts.dnsCache, opts.offline === true ? null : upstream()) : opts.offline ? null : new DnsCache({ upstream: upstream() });
       const { bytes, name } = await readInput(file);
       let parsed;
       try {
@@ -116,11 +124,12 @@ const SUMMARY = {
   phishing: "evidence of forgery: do not follow its links, reply, or act on it.",
 } as const;
 
-async function loadCache(path: string, offline: boolean, timeoutMs: number) {
+/** The cache file at `path` in front of `upstream` (null: offline, misses are not looked up). */
+async function loadCache(path: string, upstream: DnsResolver | null) {
   const { readFile } = await import("node:fs/promises");
   const { UserError } = await import("../errors.ts");
-  const { DnsCache, OFFLINE, systemResolver } = await import("../verify/dns.ts");
-  const opts = offline ? { missCode: OFFLINE } : { upstream: systemResolver({ timeoutMs }) };
+  const { DnsCache, OFFLINE } = await import("../verify/dns.ts");
+  const opts = upstream ? { upstream } : { missCode: OFFLINE };
   let text: string;
   try {
     text = await readFile(path, "utf8");

@@ -12,6 +12,7 @@ import { reportError } from "../../src/cli/main.ts";
 import { parseInput } from "../../src/notice/index.ts";
 import { verify } from "../../src/verify/index.ts";
 import { awsSign, FIXTURES, message, NOTICE_BODY, NOW, zone } from "./helpers.ts";
+import { startDnsServer } from "./dns-server.ts";
 import { buildFixtures, FIXTURE_MAIL } from "./make-fixtures.ts";
 
 const dnsFile = join(FIXTURES, "dns.json");
@@ -89,6 +90,39 @@ describe("abuse-desk verify", () => {
     expect(r.code).toBe(EXIT.phishing);
   });
 
+  it("real DNS (node:dns against a loopback server), saved to --dns-cache, then reused offline", async () => {
+    const server = await startDnsServer(zone().toJSON());
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "verify-"));
+      const cacheFile = join(dir, "dns.json");
+      const first = await run("verify", mailFile("genuine-signed"), "--json", "--dns-server", `127.0.0.1:${server.port}`, "--dns-cache", cacheFile);
+      expect(JSON.parse(first.out).verdict).toBe("authentic");
+      expect(server.queries).toEqual(expect.arrayContaining(["TXT abusedesk-test-rsa._domainkey.amazon.com", "TXT _dmarc.amazon.com"]));
+      const saved = JSON.parse(readFileSync(cacheFile, "utf8")) as { entries: Record<string, unknown> };
+      expect(Object.keys(saved.entries)).toEqual(expect.arrayContaining(["TXT abusedesk-test-rsa._domainkey.amazon.com", "TXT _dmarc.amazon.com"]));
+      const asked = server.queries.length;
+      const again = await run("verify", mailFile("genuine-signed"), "--json", "--offline", "--dns-cache", cacheFile);
+      expect(JSON.parse(again.out).verdict).toBe("authentic");
+      expect(server.queries.length).toBe(asked);
+      // a record that does not exist is remembered as such
+      const spoof = await run("verify", mailFile("forged-from-amazon"), "--json", "--dns-server", `127.0.0.1:${server.port}`, "--dns-cache", cacheFile);
+      expect(JSON.parse(spoof.out).verdict).toBe("phishing");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("DNS that does not answer: dns.unavailable, unverified, exit 0", async () => {
+    const server = await startDnsServer({ version: 1, entries: {} });
+    const port = server.port;
+    await server.close(); // nobody listens there now
+    const r = await run("verify", mailFile("genuine-signed"), "--json", "--dns-server", `127.0.0.1:${port}`, "--dns-timeout", "100");
+    const v = JSON.parse(r.out) as { verdict: string; reasons: { code: string }[] };
+    expect(v.verdict).toBe("unverified");
+    expect(v.reasons.map((x) => x.code)).toContain("dns.unavailable");
+    expect(r.code).toBe(0);
+  });
+
   it("a bad --dns-cache file is a clear error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "verify-"));
     writeFileSync(join(dir, "bad.json"), '{"version": 2}');
@@ -101,6 +135,7 @@ describe("abuse-desk verify", () => {
     expect((await run("verify", mailFile("genuine-signed"), "--at", "yesterday-ish")).code).toBe(64);
     expect((await run("verify", mailFile("genuine-signed"), "--dns-timeout", "0")).code).toBe(64);
     expect((await run("verify", join(FIXTURES, "nope.eml"), "--offline")).code).toBe(66);
+    expect((await run("verify", mailFile("genuine-signed"), "--dns-server", "not an address")).code).toBe(64);
   });
 });
 
