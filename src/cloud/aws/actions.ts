@@ -139,7 +139,7 @@ export const METHODS = {
   // CloudReader
   accounts: { side: "read", ops: [] },
   regions: { side: "read", ops: [] },
-  describeInstances: { side: "read", ops: ["ec2.DescribeInstances"] },
+  describeInstances: { side: "read", ops: ["ec2.DescribeInstances", "ec2.DescribeInstanceAttribute"] },
   describeAddresses: { side: "read", ops: ["ec2.DescribeAddresses"] },
   describeNetworkInterfaces: { side: "read", ops: ["ec2.DescribeNetworkInterfaces"] },
   describeNatGateways: { side: "read", ops: ["ec2.DescribeNatGateways"] },

@@ -153,13 +153,44 @@ export async function describeInstances(ctx: Ctx, scope: Scope, q: InstanceQuery
   // `private-ip-address` is only the primary ENI's primary address; a notice may name any of them.
   const extra = filters({ "ip-address": q.publicIps, "network-interface.addresses.private-ip-address": q.privateIps, "subnet-id": q.subnetIds });
   if (extra === null || q.instanceIds?.length === 0) return [];
-  const found = await idsThenFilter(q.instanceIds, "instance-id", extra, (InstanceIds, Filters) =>
-    ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
-      const pages = await allPages(paginateDescribeInstances, ec2, definedOnly({ InstanceIds, Filters: Filters.length ? Filters : undefined }));
-      return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInstance)));
+  const found = uniqueBy(
+    await idsThenFilter(q.instanceIds, "instance-id", extra, (InstanceIds, Filters) =>
+      ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
+        const pages = await allPages(paginateDescribeInstances, ec2, definedOnly({ InstanceIds, Filters: Filters.length ? Filters : undefined }));
+        return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInstance)));
+      }),
+    ),
+    (i) => i.instanceId,
+  );
+  // Named instances (what containment and a notice's instance ids ask for) also get the protections
+  // DescribeInstances does not return; containment journals them to restore them exactly.
+  if (q.instanceIds) await Promise.all(found.map((i) => readProtections(ctx, scope, i)));
+  return found;
+}
+
+const PROTECTION_ATTRIBUTES = ["disableApiTermination", "instanceInitiatedShutdownBehavior", "disableApiStop"] as const;
+
+/** Fills termination/stop protection and shutdown behaviour (one DescribeInstanceAttribute each). */
+async function readProtections(ctx: Ctx, scope: Scope, i: Instance): Promise<void> {
+  if (i.state === "terminated" || i.state === "shutting-down") return;
+  await Promise.all(
+    PROTECTION_ATTRIBUTES.map(async (Attribute) => {
+      try {
+        const out = await ctx.session.run("ec2.DescribeInstanceAttribute", target(ctx, scope), (ec2) =>
+          ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: i.instanceId, Attribute })),
+        );
+        if (Attribute === "disableApiTermination" && out.DisableApiTermination?.Value !== undefined) i.disableApiTermination = out.DisableApiTermination.Value;
+        if (Attribute === "disableApiStop" && out.DisableApiStop?.Value !== undefined) i.disableApiStop = out.DisableApiStop.Value;
+        const behaviour = out.InstanceInitiatedShutdownBehavior?.Value;
+        if (Attribute === "instanceInitiatedShutdownBehavior" && (behaviour === "stop" || behaviour === "terminate")) i.instanceInitiatedShutdownBehavior = behaviour;
+      } catch (err) {
+        // Without ec2:DescribeInstanceAttribute the instance is still found; the protections stay
+        // unknown (undefined), which is what the model says when they could not be read.
+        if (err instanceof CloudError && (err.kind === "access-denied" || isNotFound(err))) return;
+        throw err;
+      }
     }),
   );
-  return uniqueBy(found, (i) => i.instanceId);
 }
 
 export function toAddress(a: SdkAddress): ElasticIp {

@@ -1,5 +1,6 @@
 import {
   DescribeAddressesCommand,
+  DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   DescribeNatGatewaysCommand,
   DescribeNetworkAclsCommand,
@@ -61,6 +62,11 @@ describe("describeInstances", () => {
         NextToken: "page-2",
       })
       .resolvesOnce({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa2")] }] });
+    aws.ec2.on(DescribeInstanceAttributeCommand).callsFake(async (input: { InstanceId: string; Attribute: string }) => {
+      if (input.Attribute === "disableApiTermination") return { InstanceId: input.InstanceId, DisableApiTermination: { Value: true } };
+      if (input.Attribute === "disableApiStop") return { InstanceId: input.InstanceId, DisableApiStop: { Value: false } };
+      return { InstanceId: input.InstanceId, InstanceInitiatedShutdownBehavior: { Value: "terminate" } };
+    });
 
     const port = testPort();
     const found = await port.describeInstances(SCOPE, { instanceIds: ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"] });
@@ -89,8 +95,36 @@ describe("describeInstances", () => {
       networkInterfaceIds: ["eni-primary", "eni-second"],
       securityGroupIds: ["sg-01"],
       lifecycle: "spot",
+      disableApiTermination: true,
+      disableApiStop: false,
+      instanceInitiatedShutdownBehavior: "terminate",
       tags: { owner: "alice" },
     });
+    // the protections DescribeInstances does not return: one DescribeInstanceAttribute each, per named instance
+    const attrs = sent(aws.ec2, DescribeInstanceAttributeCommand) as { InstanceId: string; Attribute: string }[];
+    expect(attrs.filter((a) => a.InstanceId === "i-0aaaaaaaaaaaaaaa1").map((a) => a.Attribute).sort()).toEqual(["disableApiStop", "disableApiTermination", "instanceInitiatedShutdownBehavior"]);
+    expect(attrs).toHaveLength(6);
+  });
+
+  it("a query by IP or subnet reads no attributes; a terminated instance has none to read", async () => {
+    aws.ec2
+      .on(DescribeInstancesCommand)
+      .resolvesOnce({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa1")] }] })
+      .resolvesOnce({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa3", { State: { Name: "terminated" } })] }] });
+    const port = testPort();
+    const [byIp] = await port.describeInstances(SCOPE, { publicIps: ["203.0.113.10"] });
+    await port.describeInstances(SCOPE, { instanceIds: ["i-0aaaaaaaaaaaaaaa3"] });
+    expect(byIp?.disableApiTermination).toBeUndefined();
+    expect(aws.ec2).not.toHaveReceivedCommand(DescribeInstanceAttributeCommand);
+  });
+
+  it("without ec2:DescribeInstanceAttribute the instance is still found, its protections unknown", async () => {
+    aws.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa1")] }] });
+    aws.ec2.on(DescribeInstanceAttributeCommand).rejects(awsError("UnauthorizedOperation", "not authorized", 403));
+    const [i] = await testPort().describeInstances(SCOPE, { instanceIds: ["i-0aaaaaaaaaaaaaaa1"] });
+    expect(i?.instanceId).toBe("i-0aaaaaaaaaaaaaaa1");
+    expect(i?.disableApiTermination).toBeUndefined();
+    expect(i?.instanceInitiatedShutdownBehavior).toBeUndefined();
   });
 
   it("turns publicIps, privateIps (any ENI address) and subnetIds into filters, together", async () => {
@@ -126,6 +160,7 @@ describe("describeInstances", () => {
       .rejects(awsError("InvalidInstanceID.NotFound", "The instance ID 'i-0deadbeefdeadbeef' does not exist"))
       .on(DescribeInstancesCommand, { Filters: [{ Name: "instance-id", Values: ["i-0aaaaaaaaaaaaaaa1", "i-0deadbeefdeadbeef"] }] })
       .resolves({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa1")] }] });
+    aws.ec2.on(DescribeInstanceAttributeCommand).resolves({});
     const found = await testPort().describeInstances(SCOPE, { instanceIds: ["i-0aaaaaaaaaaaaaaa1", "i-0deadbeefdeadbeef"] });
     expect(found.map((i) => i.instanceId)).toEqual(["i-0aaaaaaaaaaaaaaa1"]);
     expect(sent(aws.ec2, DescribeInstancesCommand)).toEqual([

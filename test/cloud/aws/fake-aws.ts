@@ -493,10 +493,23 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     if (!regionState(scope, "ec2:DescribeInstances").instances.has(id)) throw sdkError("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
   };
   on(m.ec2, DescribeInstanceAttributeCommand, "ec2.DescribeInstanceAttribute", ({ scope, input }) => {
-    if (input.Attribute !== "userData") throw sdkError("InvalidParameterValue", `this fake only answers userData, not ${input.Attribute}`);
     mustExist(scope, input.InstanceId);
-    const value = api.getUserData(scope, input.InstanceId);
-    return { InstanceId: input.InstanceId, UserData: value === null ? {} : { Value: value } };
+    const id = input.InstanceId;
+    const [view] = api.describeInstances(scope, { instanceIds: [id] });
+    switch (input.Attribute) {
+      case "userData": {
+        const value = api.getUserData(scope, id);
+        return { InstanceId: id, UserData: value === null ? {} : { Value: value } };
+      }
+      case "disableApiTermination":
+        return { InstanceId: id, DisableApiTermination: { Value: view!.disableApiTermination } };
+      case "disableApiStop":
+        return { InstanceId: id, DisableApiStop: { Value: view!.disableApiStop } };
+      case "instanceInitiatedShutdownBehavior":
+        return { InstanceId: id, InstanceInitiatedShutdownBehavior: { Value: view!.instanceInitiatedShutdownBehavior } };
+      default:
+        throw sdkError("InvalidParameterValue", `Value (${input.Attribute}) for parameter attribute is invalid`);
+    }
   });
   on(m.ec2, GetConsoleOutputCommand, "ec2.GetConsoleOutput", ({ scope, input }) => {
     mustExist(scope, input.InstanceId);
