@@ -7,27 +7,18 @@ import { createHash } from "node:crypto";
 import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
 import type { JournalEntry } from "../execute/types.ts";
 import { UserError } from "../errors.ts";
-import { findingsFromTimeline } from "../report/model.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { draftReply, ReplyInputError } from "./draft.ts";
 import { checkSendable, composeReply, fileSender, type OutgoingMessage, type ReplySender, type SendResult } from "./send.ts";
 import { TemplateError } from "./template.ts";
 import type { TemplateSet } from "./templates.ts";
-import type { ManualAction, ReplyDraft, ReplyInput, ReplyOptions } from "./types.ts";
-
-/** A note recorded with this marker is an action a person did by hand; the reply states it. */
-export const MANUAL_ACTION = "manualAction";
+import { findingsFromTimeline, MANUAL_ACTION, manualActions } from "./timeline.ts";
+import type { ReplyDraft, ReplyInput, ReplyOptions } from "./types.ts";
 
 export async function recordManualAction(store: CaseStore, caseId: string, text: string, opts: { actor?: string; now?: Date } = {}): Promise<TimelineEvent> {
   const t = text.trim().replace(/\s+/g, " ");
   if (!t) throw new UserError("say what was done (--done TEXT)", { exitCode: 64 });
   return store.recordEvent(caseId, "note", `Done by hand: ${t}`, { [MANUAL_ACTION]: true, text: t }, opts);
-}
-
-export function manualActions(timeline: readonly TimelineEvent[]): ManualAction[] {
-  return timeline
-    .filter((e) => e.type === "note" && e.data[MANUAL_ACTION] === true && typeof e.data.text === "string")
-    .map((e) => ({ at: e.at, text: e.data.text as string, actor: e.actor }));
 }
 
 export interface CaseData {

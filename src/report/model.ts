@@ -12,6 +12,7 @@ import { describeStep, stepOutcomes, type StepOutcome } from "../reply/actions.t
 import { evidenceFromJournal } from "../reply/evidence.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtBytes, fmtTime } from "../reply/format.ts";
+import { findingsFromTimeline } from "../reply/timeline.ts";
 
 export interface ReportReply {
   status: "sent" | "drafted";
@@ -148,12 +149,6 @@ export function replyFromTimeline(timeline: readonly TimelineEvent[]): ReportRep
   if (!e) return null;
   const s = (k: string) => (typeof e.data[k] === "string" ? (e.data[k] as string) : null);
   return { status: e.type === "reply-sent" ? "sent" : "drafted", at: e.at, subject: s("subject") ?? "", text: s("text") ?? "", to: s("to"), via: s("via"), messageId: s("messageId") };
-}
-
-/** Resolution results, when the resolve stage recorded them on the timeline (`resources-found`, `data.findings`). */
-export function findingsFromTimeline(timeline: readonly TimelineEvent[]): Finding[] {
-  const e = [...timeline].reverse().find((x) => x.type === "resources-found" && Array.isArray(x.data.findings));
-  return e ? (e.data.findings as Finding[]) : [];
 }
 
 function resourceRows(findings: readonly Finding[], c: Case): Report["resources"] {

@@ -1,0 +1,23 @@
+/**
+ * What the reply and the report read back from a case's timeline: the resolution results the
+ * resolve stage recorded (`resources-found` with `data.findings`) and the actions a person recorded
+ * as done by hand (`note` with `data.manualAction`).
+ */
+import type { TimelineEvent } from "../case/types.ts";
+import type { Finding } from "../resolve/types.ts";
+import type { ManualAction } from "./types.ts";
+
+/** A note recorded with this marker is an action a person did by hand; the reply states it. */
+export const MANUAL_ACTION = "manualAction";
+
+/** The latest resolution results on the timeline, or none. */
+export function findingsFromTimeline(timeline: readonly TimelineEvent[]): Finding[] {
+  const e = [...timeline].reverse().find((x) => x.type === "resources-found" && Array.isArray(x.data.findings));
+  return e ? (e.data.findings as Finding[]) : [];
+}
+
+export function manualActions(timeline: readonly TimelineEvent[]): ManualAction[] {
+  return timeline
+    .filter((e) => e.type === "note" && e.data[MANUAL_ACTION] === true && typeof e.data.text === "string")
+    .map((e) => ({ at: e.at, text: e.data.text as string, actor: e.actor }));
+}
