@@ -128,7 +128,8 @@ function reasonOf(e: JournalEntry): string | null {
 export function describeStep(o: Pick<StepOutcome, "step" | "stepId"> & { after?: unknown }): string {
   const step = o.step;
   if (!step) return `Completed step ${o.stepId}`;
-  const where = `${step.target.accountId}/${step.target.region}`;
+  // IAM is global: an access key has an account, not a region.
+  const where = GLOBAL_ACTIONS.has(step.action) || step.target.region === "global" ? `account ${step.target.accountId}` : `${step.target.accountId}/${step.target.region}`;
   const phrase = PHRASES[step.action as ActionName];
   if (phrase) return `${phrase(step.params, step.target.id)}${produced(o.after)} (${where})`;
   const changes = step.changes.trim().replace(/\.$/, "");
@@ -144,6 +145,8 @@ function produced(after: unknown): string {
   const ids = snaps.map((x) => (x && typeof x === "object" ? (x as { snapshotId?: unknown }).snapshotId : null)).filter((x): x is string => typeof x === "string");
   return ids.length ? `: ${ids.join(", ")}` : "";
 }
+
+const GLOBAL_ACTIONS: ReadonlySet<string> = new Set(["capture-key-usage", "deactivate-access-key"]);
 
 type Params = Record<string, unknown>;
 const str = (p: Params, k: string, fallback: string) => (typeof p[k] === "string" && p[k] ? (p[k] as string) : fallback);
