@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { JournalEntry, JournalPhase, Plan, Step } from "../../src/execute/types.ts";
-import type { ActivityType, NoticeKind } from "../../src/notice/types.ts";
+import { ACTIVITY_TYPES, type ActivityType, type NoticeKind } from "../../src/notice/types.ts";
+import { ACTIVITY_LABELS, activityFamily } from "../../src/reply/family.ts";
 import { describeStep, stepOutcomes } from "../../src/reply/actions.ts";
 import { draftReply, ReplyInputError } from "../../src/reply/draft.ts";
 import { fmtTime } from "../../src/reply/format.ts";
@@ -186,6 +187,20 @@ describe("draftReply, for each activity family against its journal", () => {
       expect(d.text).toMatchSnapshot();
     });
   }
+
+  it("drafts for every activity type the parser knows, from the same journal", () => {
+    const own = new Set(["credentials-exposed", "account-compromise"]);
+    for (const activity of ACTIVITY_TYPES) {
+      const d = draftReply({ notices: [makeNotice({ activityType: activity, activityText: null })], case: makeCase({ activityType: activity }), plans: [makePlan()], journal: mixedJournal() });
+      expect(d.family, activity).toBe(activityFamily(activity));
+      // Templates of their own word the activity themselves; the others name it.
+      if (!own.has(d.family)) expect(d.text, activity).toContain(ACTIVITY_LABELS[activity]);
+      expect(d.text, activity).toContain("PREVENTING A RECURRENCE");
+      expect(d.claimed.map((c) => c.stepId), activity).toEqual(["01-snapshot", "02-isolate"]);
+      expect(d.text, activity).not.toContain("Auto Scaling");
+      expect(d.subject, activity).toBe(`Re: ${SUBJECT}`);
+    }
+  });
 
   it("claims each action with the journal entry that proves it", () => {
     const d = draftReply({ notices: [makeNotice()], case: makeCase(), plans: [makePlan()], journal: mixedJournal() });
