@@ -15,7 +15,7 @@
  * looked for.
  */
 import { CloudError } from "../cloud/errors.ts";
-import type { ElasticIp, Instance, LoadBalancer, NatGateway, NetworkAcl, NetworkInterface, Scope, SecurityGroup, Subnet, TrailEvent } from "../cloud/model.ts";
+import { DEFAULT_REGIONS, type ElasticIp, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
 import { ADDRESS_EVENTS, describeTimeline, holdersDuring, ipTimeline, t, type IpTimeline } from "./history.ts";
@@ -118,14 +118,18 @@ class Run {
   }
 
   /** One port call under the limiter; a failure becomes a gap and `undefined`. */
-  async call<T>(where: { accountId: string; region?: string }, fn: () => Promise<T>, service = "ec2"): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  /**
+   * One port call under the limiter; a failure becomes a gap and `{ ok: false }`. A speculative call
+   * (a default region searched before DescribeRegions answered) that meets a disabled region is no gap.
+   */
+  async call<T>(where: { accountId: string; region?: string }, fn: () => Promise<T>, service = "ec2", speculative = false): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     // AWS's request rates are per account, region and service: cap there.
     return this.limiter.run(`${where.accountId}/${where.region ?? "global"}/${service}`, async () => {
       this.callsStarted++;
       try {
         return { ok: true as const, value: await fn() };
       } catch (error) {
-        this.gap(where.accountId, where.region, reasonOf(error, where));
+        if (!(speculative && error instanceof CloudError && error.kind === "region-disabled")) this.gap(where.accountId, where.region, reasonOf(error, where));
         return { ok: false as const, error };
       } finally {
         this.callsDone++;
@@ -145,7 +149,7 @@ class Run {
 
   // ---- wave 1: locate ----------------------------------------------------------------------
 
-  async locate(scope: Scope, want: Want): Promise<ScopeHits> {
+  async locate(scope: Scope, want: Want, speculative = false): Promise<ScopeHits> {
     const hits: ScopeHits = {
       scope,
       ok: new Set(),
@@ -163,7 +167,7 @@ class Run {
     const ips = [...want.ips];
     if (want.instanceIds.size > 0)
       jobs.push(
-        this.call(scope, () => p.describeInstances(scope, { instanceIds: [...want.instanceIds] })).then((r) => {
+        this.call(scope, () => p.describeInstances(scope, { instanceIds: [...want.instanceIds] }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           hits.ok.add("instances");
           for (const i of r.value) hits.instances.set(i.instanceId, i);
@@ -175,7 +179,7 @@ class Run {
         if (++okCount === 3) hits.ok.add("ips");
       };
       jobs.push(
-        this.call(scope, () => p.describeInstances(scope, { publicIps: ips })).then((r) => {
+        this.call(scope, () => p.describeInstances(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           done();
           for (const i of r.value) {
@@ -183,7 +187,7 @@ class Run {
             if (i.publicIpAddress) hits.instanceByIp.set(i.publicIpAddress, i);
           }
         }),
-        this.call(scope, () => p.describeNetworkInterfaces(scope, { publicIps: ips })).then((r) => {
+        this.call(scope, () => p.describeNetworkInterfaces(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           done();
           for (const e of r.value) {
@@ -191,7 +195,7 @@ class Run {
             for (const a of e.associations) if (want.ips.has(a.publicIp)) hits.eniByIp.set(a.publicIp, e);
           }
         }),
-        this.call(scope, () => p.describeAddresses(scope, { publicIps: ips })).then((r) => {
+        this.call(scope, () => p.describeAddresses(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           done();
           for (const a of r.value) {
@@ -203,7 +207,7 @@ class Run {
     }
     if (want.eniIds.size > 0)
       jobs.push(
-        this.call(scope, () => p.describeNetworkInterfaces(scope, { networkInterfaceIds: [...want.eniIds] })).then((r) => {
+        this.call(scope, () => p.describeNetworkInterfaces(scope, { networkInterfaceIds: [...want.eniIds] }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           hits.ok.add("enis");
           for (const e of r.value) hits.eniById.set(e.networkInterfaceId, e);
@@ -211,7 +215,7 @@ class Run {
       );
     if (want.natIds.size > 0)
       jobs.push(
-        this.call(scope, () => p.describeNatGateways(scope, { natGatewayIds: [...want.natIds] })).then((r) => {
+        this.call(scope, () => p.describeNatGateways(scope, { natGatewayIds: [...want.natIds] }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           hits.ok.add("nats");
           for (const n of r.value) hits.natById.set(n.natGatewayId, n);
@@ -219,7 +223,7 @@ class Run {
       );
     if (want.allocIds.size > 0)
       jobs.push(
-        this.call(scope, () => p.describeAddresses(scope, { allocationIds: [...want.allocIds] })).then((r) => {
+        this.call(scope, () => p.describeAddresses(scope, { allocationIds: [...want.allocIds] }), "ec2", speculative).then((r) => {
           if (!r.ok) return;
           hits.ok.add("allocs");
           for (const a of r.value) {
@@ -230,7 +234,7 @@ class Run {
       );
     if (want.lbIds.size > 0)
       jobs.push(
-        this.call(scope, () => p.describeLoadBalancers(scope, { ids: [...want.lbIds] }), "elasticloadbalancing").then((r) => {
+        this.call(scope, () => p.describeLoadBalancers(scope, { ids: [...want.lbIds] }), "elasticloadbalancing", speculative).then((r) => {
           if (!r.ok) return;
           hits.ok.add("lbs");
           for (const lb of r.value) {
@@ -430,10 +434,11 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   };
 
   const regional = refs.filter((r) => ["ec2-instance", "public-ip", "elastic-ip", "network-interface", "nat-gateway", "load-balancer"].includes(r.type));
-  const accountsOf = (ref: Ref) => (ref.accountId && !opts.accounts?.length ? [ref.accountId] : accounts);
+  let fellBack = false;
+  const accountsOf = (ref: Ref) => (ref.accountId && !opts.accounts?.length && !fellBack ? [ref.accountId] : accounts);
 
   /** Locates refs in the scopes given by `scopesOf`, merging hits; returns the scopes searched. */
-  const locatePass = async (pass: Ref[], scopesOf: (ref: Ref, accountId: string) => Promise<string[]>) => {
+  const locatePass = async (pass: Ref[], scopesOf: (ref: Ref, accountId: string) => Promise<string[]>, speculative = false) => {
     const wants = new Map<string, { scope: Scope; want: Want; refs: Set<Ref> }>();
     await Promise.all(
       pass.flatMap((ref) =>
@@ -454,7 +459,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       ),
     );
     run.progress("locate", `searching ${wants.size} account/region${wants.size === 1 ? "" : "s"}`);
-    const results = await Promise.all([...wants.values()].map(async (w) => ({ w, hits: await run.locate(w.scope, w.want) })));
+    const results = await Promise.all([...wants.values()].map(async (w) => ({ w, hits: await run.locate(w.scope, w.want, speculative) })));
     for (const { w, hits } of results) {
       located.push(hits);
       for (const ref of w.refs) {
@@ -484,21 +489,39 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       }
     });
 
-  // Pass 1: the regions the notice names (or every enabled region when it names none).
-  await locatePass(regional, async (ref, accountId) => {
-    const { named, all } = await regionsFor(accountId, ref);
-    if (named.length) return named;
-    return (await all()) ?? [];
-  });
+  // Pass 1: the regions the notice names. Where it names none: every enabled region, starting at
+  // once in the default regions (they can't be disabled) while DescribeRegions lists the opt-in
+  // ones, which are searched as soon as it answers. One round trip instead of two.
+  const unplaced = (ref: Ref) => !opts.regions?.length && !ref.region && noticeRegions.length === 0;
+  const defaults: readonly string[] = DEFAULT_REGIONS;
+  const firstPass = async () => {
+    const everywhere = regional.filter(unplaced);
+    await Promise.all([
+      locatePass(
+        regional.filter((r) => !unplaced(r)),
+        async (ref) => (opts.regions?.length ? opts.regions : ref.region ? [ref.region] : noticeRegions),
+      ),
+      locatePass(everywhere, async () => [...defaults], true),
+      ...uniq(everywhere.flatMap(accountsOf)).map((a) =>
+        run.regionsOf(a).then((enabled) =>
+          locatePass(
+            everywhere.filter((r) => accountsOf(r).includes(a)),
+            async (_ref, accountId) => (accountId === a && enabled ? enabled.filter((x) => !defaults.includes(x)) : []),
+          ),
+        ),
+      ),
+    ]);
+  };
+  await firstPass();
   // When the notice named accounts this port can't reach at all, search the ones it can.
-  if (!opts.accounts?.length && notice.accountIds.length && located.length === 0 && regional.length > 0 && run.gaps.some((g) => /not reachable/.test(g.reason))) {
+  const nothingFound = regional.every((r) => foundIn(r).length === 0);
+  const unreachable = async () => (await Promise.all(accounts.map((a) => run.regionsOf(a)))).every((r) => r === null) && run.gaps.some((g) => /not reachable/.test(g.reason));
+  if (!opts.accounts?.length && notice.accountIds.length && nothingFound && refs.some((r) => r.type !== "unsupported") && (await unreachable())) {
     const reachable = (await listAccounts()).filter((a) => !accounts.includes(a));
     if (reachable.length) {
       accounts = reachable;
-      await locatePass(regional, async (ref, accountId) => {
-        const { named, all } = await regionsFor(accountId, ref);
-        return named.length ? named : ((await all()) ?? []);
-      });
+      fellBack = true;
+      await firstPass();
     }
   }
   // Pass 2: not in the region the notice named: every other enabled region.

@@ -1,11 +1,14 @@
-/** The cloud contract on the simulated account: a fresh simulator over the contract estate per test. */
+/**
+ * The cloud contract on the simulated account: a fresh simulator over the contract estate per
+ * test, with its indices (as it normally runs) and without (every query a scan: the benchmark's
+ * baseline must give the same answers).
+ */
 import { readFileSync } from "node:fs";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import { cloudContract, CONTRACT_ESTATE } from "./contract.ts";
 
 const text = readFileSync(CONTRACT_ESTATE, "utf8");
+const { state } = parseEstate(text, "contract.yaml");
 
-cloudContract("sim", async ({ faults }) => {
-  const { state } = parseEstate(text, "contract.yaml");
-  return { port: new SimAccount(state, { label: "sim:contract", faults: faults ?? [] }) };
-});
+cloudContract("sim", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract", faults: faults ?? [] }) }));
+cloudContract("sim without indices", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract (scan)", faults: faults ?? [], indexed: false }) }));

@@ -52,8 +52,8 @@ describe("resolve: instances", () => {
     expect(f?.status).toBe("found");
     expect(f?.searched[0]?.regions).toHaveLength(17);
     expect(port.callsOf("describeInstances").filter((c) => (c.args[0] as { instanceIds?: string[] }).instanceIds?.includes(DEMO))).toHaveLength(17);
-    // DescribeRegions, the 17 regions side by side, then one round of enrichment: three latency periods.
-    expect(clock.now()).toBe(3 * L);
+    // The 17 default regions searched while DescribeRegions answers, then one round of enrichment: two latency periods.
+    expect(clock.now()).toBe(2 * L);
   });
 
   it("with one call at a time, the same search takes a period per call (the baseline the parallel search beats)", async () => {
@@ -392,5 +392,13 @@ describe("resolve: AWS behaviour on small estates", () => {
     expect(f?.status).toBe("moved");
     expect(f?.ipHistory?.summary).toBe("released at 2026-03-11T00:00:00Z; held by i-000000000000000aa from 2026-03-01T00:02:00Z to 2026-03-10T00:00:00Z (the instance was terminated)");
     expect(f?.resources[0]).toMatchObject({ id: "i-000000000000000aa", instance: { state: "terminated" } });
+  });
+});
+
+describe("resolve: accounts the notice names", () => {
+  it("an access key in a notice naming an account the port can't reach is still looked for where it can", async () => {
+    const res = await resolveNotice(notice({ accountIds: ["999988887777"], accessKeyIds: ["AKIA2EXAMPLEKEY00001"] }), sim("sample"));
+    expect(res.gaps).toContainEqual({ accountId: "999988887777", reason: "account 999988887777 is not reachable with these credentials" });
+    expect(res.findings[0]).toMatchObject({ status: "found", resources: [expect.objectContaining({ accountId: PROD })] });
   });
 });

@@ -54,6 +54,8 @@ export interface SimOptions {
   /** Retries of throttling and 5xx, like the SDK's: 3 attempts in all, no backoff by default (tests stay fast). */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
   limits?: Partial<SimLimits>;
+  /** False: no indices, every query scans every record (the benchmark's baseline). Default true. */
+  indexed?: boolean;
 }
 
 export interface CallRecord {
@@ -92,7 +94,7 @@ export class SimAccount implements CloudPort {
     this.label = opts.label ?? "sim";
     this.clock = opts.clock ?? realClock;
     const fixed = state.now ? new Date(state.now) : undefined;
-    this.api = new SimApi(state, opts.now ?? (() => fixed ?? new Date()), { ...DEFAULT_LIMITS, ...opts.limits });
+    this.api = new SimApi(state, opts.now ?? (() => fixed ?? new Date()), { ...DEFAULT_LIMITS, ...opts.limits }, opts.indexed ?? true);
     this.faults = new Faults(opts.faults ?? [], opts.latencyMs ?? 0);
     this.maxAttempts = Math.max(1, opts.retry?.maxAttempts ?? 3);
     this.baseDelayMs = opts.retry?.baseDelayMs ?? 0;

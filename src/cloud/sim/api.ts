@@ -37,7 +37,7 @@ import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from 
 import { hexOf } from "./ids.ts";
 import { addTargetIndex, defaultEgress, normaliseProtocol, reindexIps, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent } from "./trail.ts";
-import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, sgView, tgView } from "./views.ts";
+import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
 /** AWS's default quotas and per-call limits, adjustable per simulator (some are adjustable in AWS too). */
 export interface SimLimits {
@@ -99,6 +99,8 @@ export class SimApi {
     readonly state: SimState,
     private readonly clockNow: () => Date,
     readonly limits: SimLimits = DEFAULT_LIMITS,
+    /** False: answer every query by scanning every record (the benchmark's baseline). */
+    readonly indexed = true,
   ) {}
 
   now(): Date {
@@ -153,7 +155,8 @@ export class SimApi {
   describeInstances(scope: Scope, q: InstanceQuery): Instance[] {
     const rs = this.region(scope, "ec2:DescribeInstances");
     let candidates: Iterable<string>;
-    if (q.instanceIds) candidates = q.instanceIds;
+    if (!this.indexed) candidates = rs.instances.keys();
+    else if (q.instanceIds) candidates = q.instanceIds;
     else if (q.publicIps) candidates = q.publicIps.flatMap((ip) => this.instanceHoldingPrimary(rs, ip));
     else candidates = rs.instances.keys();
     const out: Instance[] = [];
@@ -163,6 +166,12 @@ export class SimApi {
       seen.add(id);
       const rec = rs.instances.get(id);
       if (!rec) continue;
+      if (!this.indexed) {
+        // The scan compares raw fields first, as a store without indices would.
+        if (q.instanceIds && !q.instanceIds.includes(id)) continue;
+        const primary = rs.enis.get(rec.eniIds[0] ?? "");
+        if (q.publicIps && !(primary && q.publicIps.includes(primaryPublicIp(rs, primary) ?? ""))) continue;
+      }
       const view = instanceView(rs, rec);
       if (!allows(q.instanceIds, view.instanceId)) continue;
       if (!allows(q.publicIps, view.publicIpAddress)) continue;
@@ -183,7 +192,8 @@ export class SimApi {
   describeAddresses(scope: Scope, q: { publicIps?: string[]; allocationIds?: string[]; instanceIds?: string[]; networkInterfaceIds?: string[] }): ElasticIp[] {
     const rs = this.region(scope, "ec2:DescribeAddresses");
     let candidates: Iterable<string>;
-    if (q.allocationIds) candidates = q.allocationIds;
+    if (!this.indexed) candidates = [...rs.eips.values()].filter((x) => allows(q.allocationIds, x.allocationId) && allows(q.publicIps, x.publicIp)).map((x) => x.allocationId);
+    else if (q.allocationIds) candidates = q.allocationIds;
     else if (q.publicIps) candidates = q.publicIps.map((ip) => rs.eipByIp.get(ip) ?? "");
     else if (q.networkInterfaceIds) candidates = q.networkInterfaceIds.flatMap((id) => (rs.eipsByEni.get(id) ?? []).map((x) => x.allocationId));
     else if (q.instanceIds)
@@ -207,7 +217,15 @@ export class SimApi {
   describeNetworkInterfaces(scope: Scope, q: NetworkInterfaceQuery): NetworkInterface[] {
     const rs = this.region(scope, "ec2:DescribeNetworkInterfaces");
     let candidates: Iterable<string>;
-    if (q.networkInterfaceIds) candidates = q.networkInterfaceIds;
+    if (!this.indexed) {
+      const eipHolders = new Set<string>();
+      if (q.publicIps) for (const x of rs.eips.values()) if (x.networkInterfaceId && q.publicIps.includes(x.publicIp)) eipHolders.add(x.networkInterfaceId);
+      candidates = [...rs.enis.values()]
+        .filter((e) => allows(q.networkInterfaceIds, e.networkInterfaceId) && allows(q.instanceIds, e.attachment?.instanceId))
+        .filter((e) => !q.publicIps || q.publicIps.includes(e.publicIp ?? "") || eipHolders.has(e.networkInterfaceId))
+        .map((e) => e.networkInterfaceId);
+    }
+    else if (q.networkInterfaceIds) candidates = q.networkInterfaceIds;
     else if (q.publicIps) candidates = q.publicIps.map((ip) => rs.byPublicIp.get(ip)?.eniId ?? "");
     else if (q.instanceIds) candidates = q.instanceIds.flatMap((id) => rs.instances.get(id)?.eniIds ?? []);
     else candidates = rs.enis.keys();
@@ -310,7 +328,8 @@ export class SimApi {
   targetGroupsOf(scope: Scope, targetIds: string[]): TargetGroup[] {
     const rs = this.region(scope, "elasticloadbalancing:DescribeTargetGroups");
     const arns = new Set<string>();
-    for (const id of targetIds) for (const arn of rs.tgsByTarget.get(id) ?? []) arns.add(arn);
+    if (this.indexed) for (const id of targetIds) for (const arn of rs.tgsByTarget.get(id) ?? []) arns.add(arn);
+    else for (const tg of rs.tgs.values()) if (tg.targets.some((t) => targetIds.includes(t.id))) arns.add(tg.arn);
     return [...arns].flatMap((arn) => {
       const tg = rs.tgs.get(arn);
       return tg && tg.targets.some((t) => targetIds.includes(t.id)) ? [tgView(rs, tg)] : [];

@@ -8,6 +8,7 @@
  * its ids. Addresses are RFC 5737 documentation ranges (198.51.100.0/24, 203.0.113.0/24 public;
  * 192.0.2.0/24 for remote peers), account ids the documentation ones.
  */
+import { DEFAULT_REGIONS } from "../model.ts";
 import type { EstateInput } from "./schema.ts";
 import { hexOf } from "./ids.ts";
 
@@ -16,26 +17,7 @@ type Region = NonNullable<Acc["regions"]>[string];
 type InstanceIn = NonNullable<Region["instances"]>[number];
 type TrailIn = NonNullable<Region["cloudTrail"]>[number];
 
-/** The 17 regions AWS enables by default (opt-in regions such as ap-east-1 are not among them). */
-export const DEFAULT_REGIONS = [
-  "us-east-1",
-  "us-east-2",
-  "us-west-1",
-  "us-west-2",
-  "ca-central-1",
-  "eu-west-1",
-  "eu-west-2",
-  "eu-west-3",
-  "eu-central-1",
-  "eu-north-1",
-  "ap-south-1",
-  "ap-northeast-1",
-  "ap-northeast-2",
-  "ap-northeast-3",
-  "ap-southeast-1",
-  "ap-southeast-2",
-  "sa-east-1",
-] as const;
+export { DEFAULT_REGIONS };
 
 /** mulberry32: small, fast, good enough to pick instance types and tags deterministically. */
 export function rng(seed: number): () => number {
