@@ -1,0 +1,126 @@
+/**
+ * `abuse-desk apply CASE|PLAN [--yes] [--override-verdict REASON] [--account SPEC]`: carries out a
+ * plan, after a person confirms it (the plan is shown first; without a terminal, `--yes` is the
+ * confirmation). Every step is journalled in the case store before and after; a second apply of
+ * the same plan resumes where the first stopped and does nothing twice.
+ *
+ * PLAN is a plan file (from `plan --out`) or a plan id; CASE is a case id or AWS case number (its
+ * latest plan). `--auto` applies only the steps the policy lets run without a person, and only
+ * for a notice verified authentic.
+ *
+ * Exit status: 0 every step done (or, with --auto, every allowed step), 1 a step failed (the run
+ * stopped in a consistent state), 77 refused (verdict), 64 no confirmation.
+ */
+import type { Command } from "commander";
+import type { CaseStore } from "../case/types.ts";
+import type { EvidenceSink } from "../execute/evidence.ts";
+
+interface Options {
+  yes?: boolean;
+  overrideVerdict?: string;
+  auto?: boolean;
+  account?: string;
+  profile?: string;
+  region?: string;
+  json?: boolean;
+  concurrency?: string;
+  actor?: string;
+}
+
+/** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */
+function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
+  return {
+    async put(item) {
+      const ev = await store.addEvidence(caseId, {
+        label: item.name,
+        content: item.contentType.startsWith("text/") || item.contentType === "application/json" ? item.data.toString("utf8") : item.data,
+        source: item.source,
+        collectedAt: item.capturedAt,
+        planId: item.planId,
+        stepId: item.stepId,
+      });
+      return { ref: `evidence:${ev.id}` };
+    },
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command("apply")
+    .description("apply a containment plan after confirmation, journalled step by step; resumes where a previous run stopped")
+    .argument("<case-or-plan>", "a case (AD-2026-0001 or AWS case number), a plan file, or a plan id")
+    .option("--yes", "the plan was reviewed: apply without asking (required without a terminal)")
+    .option("--override-verdict <reason>", "apply although the notice was judged phishing or suspicious; the reason is journalled")
+    .option("--auto", "apply only the steps the policy lets run without a person (authentic notices only)")
+    .option("--account <spec>", "the account to change: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT)")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS home region (with --account aws)")
+    .option("--concurrency <n>", "steps in flight at once (default 16; at most 8 per account and region)")
+    .option("--actor <name>", "who applies, for the journal (default: $USER)")
+    .option("--json", "print the result as JSON")
+    .action(async (ref: string, opts: Options) => {
+      const { UserError } = await import("../errors.ts");
+      const { colors, printJson } = await import("./io.ts");
+      const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
+      const { apply, ApplyRefused } = await import("../execute/index.ts");
+      const { formatPlan, formatApplyResult } = await import("../execute/format.ts");
+      const { openCloud } = await import("../cloud/open.ts");
+
+      let total: number | undefined;
+      if (opts.concurrency !== undefined) {
+        total = Number(opts.concurrency);
+        if (!Number.isInteger(total) || total < 1) throw new UserError(`--concurrency: "${opts.concurrency}" is not a whole number >= 1`, { exitCode: 64 });
+      }
+      if (opts.auto && opts.overrideVerdict) throw new UserError("--auto and --override-verdict exclude each other: only a person overrides a verdict", { exitCode: 64 });
+
+      await withStore(async (store) => {
+        const plan = await findPlan(ref, store);
+        // Nobody to ask: refuse before printing anything a script would have to read past.
+        if (!opts.auto && !opts.yes && (!process.stdin.isTTY || !process.stdout.isTTY)) await confirmOrRefuse("", false, "change an account");
+        if (!opts.auto) {
+          if (!opts.json) process.stdout.write(formatPlan(plan, colors, { calls: false }) + "\n\n");
+          const n = plan.steps.length;
+          await confirmOrRefuse(`Apply ${n} step${n === 1 ? "" : "s"} of plan ${plan.id} to the account?`, opts.yes, "change an account");
+        }
+        const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+        const progressLines = !opts.json || process.stderr.isTTY === true;
+        let finished = 0;
+        try {
+          const result = await apply(plan, {
+            port,
+            journal: store,
+            verdict: plan.verdict,
+            approve: opts.auto ? "policy" : "person",
+            ...(opts.overrideVerdict ? { override: { reason: opts.overrideVerdict } } : {}),
+            ...(opts.actor ? { actor: opts.actor } : {}),
+            ...(total ? { concurrency: { total } } : {}),
+            ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
+            onProgress: (e) => {
+              if (!progressLines || e.status === "started") return;
+              if (e.status !== "retrying") finished++;
+              const tag = e.status === "failed" ? colors.red(e.status) : e.status === "retrying" ? colors.yellow(e.status) : e.status;
+              process.stderr.write(`[${finished}/${plan.steps.length}] ${tag} ${e.stepId}${e.message ? colors.dim(` ${e.message}`) : ""}\n`);
+            },
+          });
+          if (result.status === "complete" && plan.caseId && plan.steps.length) {
+            // The case moves on to "contained" when it was still before that.
+            const c = await store.getCase(plan.caseId);
+            if (c && (c.status === "new" || c.status === "triaged")) await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) }).catch(() => undefined);
+          }
+          if (opts.json) printJson(result);
+          else process.stdout.write(formatApplyResult(result, colors) + "\n");
+          if (result.status === "failed") process.exitCode = 1;
+        } catch (err) {
+          if (err instanceof ApplyRefused) {
+            throw new UserError(err.message, {
+              exitCode: err.code === "verdict" || err.code === "automatic-not-authentic" ? 77 : 65,
+              ...(err.code === "verdict" ? { hint: `if a person confirmed the notice is genuine: abuse-desk apply ${ref} --override-verdict "why"` } : {}),
+            });
+          }
+          throw err;
+        } finally {
+          (port as { close?: () => void }).close?.();
+        }
+      });
+    });
+}

@@ -1,0 +1,226 @@
+/**
+ * `abuse-desk plan FILE|CASE [--json] [--policy FILE] [--account SPEC] [--out plan.json]`: what
+ * containment would do for a notice, step by step, with the reason, what each step changes, its
+ * risk, and the exact API calls of the dry run. Nothing changes in any account.
+ *
+ * FILE is a notice (verified, then resolved in the account `--account` names) or a plan JSON
+ * (shown as it is). CASE is a case id (AD-2026-0001) or an AWS case number: the plan is written
+ * for the case's latest notice that asks for action and saved in the case store, where `apply
+ * CASE` finds it. `--out` writes the plan to a file for `apply plan.json`.
+ *
+ * Also the helpers `apply` and `rollback` share (finding a plan, confirming, the store).
+ */
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import type { Command } from "commander";
+import type { CaseStore } from "../case/types.ts";
+import type { Plan } from "../execute/types.ts";
+import type { ParsedItem } from "../notice/types.ts";
+import type { PlaybookName, PlaybookOptions } from "../playbook/types.ts";
+import { dnsOptions, type DnsFlags } from "./dns-options.ts";
+
+interface Options extends DnsFlags {
+  json?: boolean;
+  policy?: string;
+  account?: string;
+  profile?: string;
+  region?: string;
+  out?: string;
+  playbook?: string;
+  stop?: boolean;
+  urgent?: boolean;
+  ports?: string;
+  calls?: boolean;
+  now?: string;
+  planId?: string;
+}
+
+/** `plan-20260501T101500Z-3f9a`: sortable, unique enough for one desk, readable in a group name. */
+export function newPlanId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `plan-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
+}
+
+export function isPlan(v: unknown): v is Plan {
+  return !!v && typeof v === "object" && "steps" in v && "playbook" in v && "id" in v && Array.isArray((v as Plan).steps);
+}
+
+/** Reads a plan JSON file, or returns null when the file is something else. */
+export async function readPlanFile(path: string): Promise<Plan | null> {
+  const text = await readFile(path, "utf8").catch(() => null);
+  if (text === null || !text.trimStart().startsWith("{")) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return isPlan(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  const { openStore } = await import("../case/index.ts");
+  const store = await openStore();
+  try {
+    return await fn(store);
+  } finally {
+    await store.destroy();
+  }
+}
+
+/**
+ * A plan named on the command line: a plan file, a plan id in the store, or a case (its latest
+ * plan; with `forRollback`, its latest plan that was applied).
+ */
+export async function findPlan(ref: string, store: CaseStore, o: { forRollback?: boolean } = {}): Promise<Plan> {
+  const { UserError } = await import("../errors.ts");
+  if (existsSync(ref)) {
+    const plan = await readPlanFile(ref);
+    if (!plan) throw new UserError(`${ref}: not a plan (write one with abuse-desk plan NOTICE --out ${ref})`, { exitCode: 65 });
+    return (await store.getPlan(plan.id)) ?? plan;
+  }
+  const stored = await store.getPlan(ref);
+  if (stored) return stored;
+  const c = await store.requireCase(ref);
+  const plans = await store.plansForCase(c.id);
+  if (!plans.length) throw new UserError(`case ${c.id} has no plan yet`, { exitCode: 66, hint: `abuse-desk plan ${c.id} writes one` });
+  const { rollbackBegun } = await import("../execute/journal.ts");
+  for (const p of [...plans].reverse()) {
+    const entries = await store.entries(p.id);
+    if (o.forRollback ? entries.some((e) => e.phase === "started") : !rollbackBegun(entries)) return p;
+  }
+  throw new UserError(o.forRollback ? `case ${c.id}: no plan of it was applied` : `case ${c.id}: its plans were rolled back; write a new one with abuse-desk plan ${c.id}`, { exitCode: 66 });
+}
+
+/**
+ * Asks a person before an account changes. Without a terminal there is no one to ask: refused
+ * unless `--yes` says the plan was reviewed.
+ */
+export async function confirmOrRefuse(question: string, yes: boolean | undefined, what: string): Promise<void> {
+  const { UserError } = await import("../errors.ts");
+  if (yes) return;
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new UserError(`refusing to ${what} without a confirmation: there is no terminal to ask on`, { exitCode: 64, hint: "review it with abuse-desk plan, then pass --yes" });
+  }
+  const { confirm, isCancel } = await import("@clack/prompts");
+  const ok = await confirm({ message: question, initialValue: false });
+  if (isCancel(ok) || ok !== true) throw new UserError("cancelled: nothing was changed", { exitCode: 1 });
+}
+
+/** `tcp/3128,udp/53,8080` (a bare number is TCP). */
+function parsePorts(text: string): NonNullable<PlaybookOptions["ports"]> {
+  const out = { tcp: [] as number[], udp: [] as number[] };
+  for (const item of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(?:(tcp|udp)\/)?(\d{1,5})$/i.exec(item);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new Error(`--ports: "${item}" is not a port (3128, tcp/3128, udp/53)`);
+    ((m[1] ?? "tcp").toLowerCase() === "udp" ? out.udp : out.tcp).push(port);
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("plan")
+    .description("show what containment would do for a notice or a case: each step, why, its risk, and the exact API calls (a dry run: nothing changes)")
+    .argument("<file-or-case>", "a notice file (.eml, mbox, Health event JSON, text), a plan JSON, or a case (AD-2026-0001 or AWS case number)")
+    .option("--json", "print the plan as JSON")
+    .option("--policy <file>", "the containment policy (YAML; default: $ABUSE_DESK_POLICY, else the safe defaults)")
+    .option("--account <spec>", "where the resources are: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT)")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS home region (with --account aws)")
+    .option("--out <file>", "also write the plan to this file (for abuse-desk apply FILE)")
+    .option("--playbook <name>", "use this playbook whatever the activity (compromised-host, open-proxy, reflection, email-spam, content, credentials, case-only)")
+    .option("--stop", "stop the instances after snapshots and isolation (memory is lost)")
+    .option("--urgent", "traffic must stop now: deny the reported peers in the network ACL first")
+    .option("--ports <list>", "ports the abused service listens on, when the notice does not say (tcp/3128,udp/53)")
+    .option("--no-calls", "leave the API calls out of the text output")
+    .option("--now <iso>", "the current time (default: now)")
+    .option("--plan-id <id>", "the plan's id (default: plan-TIME-RANDOM)");
+  dnsOptions.add(cmd);
+  cmd.action(async (ref: string, opts: Options) => {
+    const { UserError } = await import("../errors.ts");
+    const { printJson, colors, readInput } = await import("./io.ts");
+    const { formatPlan } = await import("../execute/format.ts");
+    const { PLAYBOOKS, planContainment } = await import("../playbook/index.ts");
+    const { loadPolicy } = await import("../policy/load.ts");
+
+    let now = new Date();
+    if (opts.now) {
+      const t = Date.parse(opts.now);
+      if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
+      now = new Date(t);
+    }
+    if (opts.playbook && !(PLAYBOOKS as readonly string[]).includes(opts.playbook)) {
+      throw new UserError(`--playbook: "${opts.playbook}" is not a playbook; one of ${PLAYBOOKS.join(", ")}`, { exitCode: 64 });
+    }
+    let ports: PlaybookOptions["ports"];
+    try {
+      ports = opts.ports ? parsePorts(opts.ports) : undefined;
+    } catch (err) {
+      throw new UserError((err as Error).message, { exitCode: 64 });
+    }
+    const show = (plan: Plan) => {
+      if (opts.json) printJson(plan);
+      else process.stdout.write(formatPlan(plan, colors, { calls: opts.calls }) + "\n");
+    };
+
+    // A plan file is shown as it is.
+    if (existsSync(ref)) {
+      const plan = await readPlanFile(ref);
+      if (plan) return show(plan);
+    }
+
+    const policy = await loadPolicy(opts.policy ?? (process.env.ABUSE_DESK_POLICY || undefined));
+    const options: PlaybookOptions = {
+      ...(opts.playbook ? { playbook: opts.playbook as PlaybookName } : {}),
+      ...(opts.stop ? { stop: true } : {}),
+      ...(opts.urgent ? { urgent: true } : {}),
+      ...(ports ? { ports } : {}),
+    };
+    const { openCloud } = await import("../cloud/open.ts");
+    const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+    const { resolveNotice } = await import("../resolve/index.ts");
+
+    try {
+      if (existsSync(ref)) {
+        const { parseInput } = await import("../notice/index.ts");
+        const { verify } = await import("../verify/index.ts");
+        const { bytes, name } = await readInput(ref);
+        const parsed = await parseInput(bytes).catch((e: unknown) => {
+          if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
+          throw e;
+        });
+        const items: ParsedItem[] = parsed.items;
+        if (items.length !== 1) {
+          throw new UserError(`${name}: ${items.length} notices; a plan is for one notice`, { exitCode: 65, hint: "open cases with abuse-desk intake, then plan each case" });
+        }
+        const item = items[0]!;
+        const dns = await dnsOptions.open(opts, now);
+        const verdict = await verify(item, dns.verifyOptions);
+        await dns.save();
+        const resolution = await resolveNotice(item.notice, port, { now });
+        const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
+        if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
+        show(plan);
+        return;
+      }
+
+      // A case: plan for its latest notice that asks for action, and keep the plan with the case.
+      await withStore(async (store) => {
+        const c = await store.requireCase(ref);
+        const notices = await store.notices(c.id);
+        const acting = notices.filter((n) => !["follow_up", "final_notification", "resolved"].includes(n.kind));
+        const chosen = (acting.length ? acting : notices).at(-1);
+        if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
+        const resolution = await resolveNotice(chosen.notice, port, { now });
+        const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: c.id, createdAt: now.toISOString(), notice: chosen.notice, verdict: chosen.verdict, resolution, policy, options });
+        await store.savePlan(plan);
+        if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
+        show(plan);
+        if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. Apply it with: abuse-desk apply ${c.id}\n`));
+      });
+    } finally {
+      (port as { close?: () => void }).close?.();
+    }
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * `abuse-desk rollback CASE|PLAN [--yes]`: restores what a plan's apply changed, newest first,
+ * from the journal (security groups per interface, ACL entries, Auto Scaling membership, capacity
+ * and processes, load balancer registration, protections, public access blocks, distributions,
+ * key status). Evidence, the case tags and the groups abuse-desk created are kept.
+ * Exit status: 0 restored, 1 a step could not be restored (it says why), 64 no confirmation.
+ */
+import type { Command } from "commander";
+
+interface Options {
+  yes?: boolean;
+  reason?: string;
+  account?: string;
+  profile?: string;
+  region?: string;
+  json?: boolean;
+  actor?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command("rollback")
+    .description("undo what an applied plan changed, newest first, from the journal; evidence is kept")
+    .argument("<case-or-plan>", "a case (its latest applied plan), a plan file, or a plan id")
+    .option("--yes", "roll back without asking (required without a terminal)")
+    .option("--reason <text>", "why, for the journal")
+    .option("--account <spec>", "the account: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT)")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS home region (with --account aws)")
+    .option("--actor <name>", "who rolls back, for the journal (default: $USER)")
+    .option("--json", "print the result as JSON")
+    .action(async (ref: string, opts: Options) => {
+      const { UserError } = await import("../errors.ts");
+      const { colors, printJson } = await import("./io.ts");
+      const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
+      const { rollback, ApplyRefused } = await import("../execute/index.ts");
+      const { formatRollbackResult } = await import("../execute/format.ts");
+      const { openCloud } = await import("../cloud/open.ts");
+
+      await withStore(async (store) => {
+        const plan = await findPlan(ref, store, { forRollback: true });
+        if (!opts.yes && (!process.stdin.isTTY || !process.stdout.isTTY)) await confirmOrRefuse("", false, "roll back");
+        const entries = await store.entries(plan.id);
+        const touched = new Set(entries.filter((e) => e.phase === "started").map((e) => e.stepId));
+        if (!opts.json) {
+          process.stdout.write(`Plan ${plan.id} (${plan.playbook}${plan.caseId ? `, case ${plan.caseId}` : ""}): ${touched.size} of ${plan.steps.length} steps were applied.\n`);
+          for (const s of plan.steps.filter((x) => touched.has(x.id)).reverse()) process.stdout.write(colors.dim(`  undo ${s.id}: ${s.changes}\n`));
+        }
+        await confirmOrRefuse(`Roll back plan ${plan.id}?`, opts.yes, "roll back");
+        const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+        try {
+          const result = await rollback(plan.id, {
+            port,
+            journal: store,
+            ...(opts.reason ? { reason: opts.reason } : {}),
+            ...(opts.actor ? { actor: opts.actor } : {}),
+            onProgress: (e) => {
+              if (!opts.json && e.status !== "started") process.stderr.write(`${e.status} ${e.stepId}${e.message ? ` ${e.message}` : ""}\n`);
+            },
+          });
+          if (opts.json) printJson(result);
+          else process.stdout.write(formatRollbackResult(result, colors) + "\n");
+          if (result.status !== "complete") process.exitCode = 1;
+        } catch (err) {
+          if (err instanceof ApplyRefused) throw new UserError(err.message, { exitCode: 65 });
+          throw err;
+        } finally {
+          (port as { close?: () => void }).close?.();
+        }
+      });
+    });
+}

@@ -1,0 +1,117 @@
+/**
+ * Plans and results in words, for the terminal: what a reviewer reads before approving (every
+ * step with its reason, what it changes, its risk, and the exact API calls of the dry run) and
+ * what a responder reads after (what was done, what was not, and why).
+ */
+import type { ApplyResult, StepResult } from "./apply.ts";
+import type { RollbackResult } from "./rollback.ts";
+import type { Plan, Step } from "./types.ts";
+
+export interface Paint {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+}
+
+const RISK: Record<Step["risk"], (p: Paint, s: string) => string> = {
+  low: (p, s) => p.dim(s),
+  medium: (p, s) => p.yellow(s),
+  high: (p, s) => p.red(s),
+};
+
+const short = (id: string) => id.replace(/^(\d+)-.*$/, "$1");
+
+export function formatPlan(plan: Plan, p: Paint, opts: { calls?: boolean } = {}): string {
+  const out: string[] = [];
+  out.push(p.bold(`Plan ${plan.id}`) + ` · ${plan.playbook} · ${plan.activityType.replace(/_/g, " ")} · verdict ${plan.verdict}` + (plan.caseId ? ` · case ${plan.caseId}` : "") + ` · ${plan.createdAt}`);
+  out.push(plan.summary);
+  if (plan.steps.length) out.push("");
+  for (const s of plan.steps) {
+    const flags = [RISK[s.risk](p, `${s.risk} risk`), s.reversible ? "reversible" : p.red("NOT reversible"), s.autoApprovable ? p.cyan("automatic allowed") : ""].filter(Boolean).join(", ");
+    out.push(`${p.bold(s.id)}  ${s.target.type} ${s.target.id} ${p.dim(`(${s.target.accountId}/${s.target.region})`)}  ${flags}`);
+    out.push(`    why:     ${s.reason}`);
+    out.push(`    changes: ${s.changes}`);
+    if (s.dependsOn.length) out.push(p.dim(`    after:   ${s.dependsOn.map(short).join(", ")}`));
+    if (opts.calls !== false) for (const c of s.calls) out.push(p.dim(`    ${c.api} ${JSON.stringify(c.params)}`));
+  }
+  if (plan.refused.length) {
+    out.push("", p.bold("Refused (never touched):"));
+    for (const r of plan.refused) out.push(`  ${r.target}: ${r.reason}`);
+  }
+  if (plan.warnings.length) {
+    out.push("", p.bold("Warnings:"));
+    for (const w of plan.warnings) out.push(`  ${p.yellow("!")} ${w}`);
+  }
+  return out.join("\n");
+}
+
+/** The few words that say what a step produced (snapshot ids, the new group). */
+export function describeAfter(after: unknown): string {
+  if (!after || typeof after !== "object") return "";
+  const a = after as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof a.groupId === "string") parts.push(`${a.groupId}${a.created === false ? " (existing)" : ""}`);
+  if (Array.isArray(a.snapshots)) parts.push((a.snapshots as { snapshotId: string }[]).map((x) => x.snapshotId).join(", ") + (a.reused ? " (found, made before)" : ""));
+  if (Array.isArray(a.evidence)) parts.push(`${a.evidence.length} evidence item(s)`);
+  if (Array.isArray(a.created)) parts.push(`${a.created.length} ACL entr${a.created.length === 1 ? "y" : "ies"}`);
+  for (const k of ["moved", "detached", "protected", "suspended", "deregistered", "added", "revoked"]) {
+    const v = a[k];
+    if (Array.isArray(v) && v.length) parts.push(`${k} ${v.length}`);
+  }
+  return parts.join("; ");
+}
+
+const MARK: Record<StepResult["status"], (p: Paint) => string> = {
+  done: (p) => p.green("done        "),
+  skipped: (p) => p.green("in place    "),
+  "already-done": (p) => p.dim("done before "),
+  failed: (p) => p.red("FAILED      "),
+  "not-run": (p) => p.yellow("not run     "),
+};
+
+export function formatApplyResult(result: ApplyResult, p: Paint): string {
+  const out: string[] = [];
+  const count = (s: StepResult["status"]) => result.steps.filter((x) => x.status === s).length;
+  const head =
+    result.status === "complete"
+      ? p.green(p.bold("Contained: every step is done."))
+      : result.status === "failed"
+        ? p.red(p.bold("Stopped: a step failed. Nothing after it was started; the account is in a consistent state."))
+        : p.yellow(p.bold("Partly applied: some steps wait for a person."));
+  out.push(head);
+  if (result.override) out.push(p.yellow(`Applied despite the verdict; reason journalled: ${result.override}`));
+  for (const s of result.steps) {
+    const extra = s.status === "failed" ? p.red(s.error ?? "") + (s.reason ? ` (${s.reason})` : "") : s.status === "not-run" ? p.dim(s.reason ?? "") : p.dim(describeAfter(s.after));
+    out.push(`  ${MARK[s.status](p)} ${s.stepId}  ${extra}`.trimEnd());
+  }
+  out.push(
+    "",
+    `${count("done")} done now, ${count("skipped")} already in the wanted state, ${count("already-done")} done by an earlier run, ${count("failed")} failed, ${count("not-run")} not run.`,
+  );
+  if (result.status === "failed") out.push("Fix the cause and run apply again: it resumes where it stopped and does nothing twice. Or roll back what was done.");
+  return out.join("\n");
+}
+
+export function formatRollbackResult(result: RollbackResult, p: Paint): string {
+  const out: string[] = [];
+  out.push(result.status === "complete" ? p.green(p.bold("Rolled back: everything the plan changed is restored.")) : p.red(p.bold("Rollback stopped: a step could not be restored.")));
+  for (const s of result.steps) {
+    const what =
+      s.status === "rolled-back"
+        ? p.green("restored    ")
+        : s.status === "kept"
+          ? p.cyan("kept        ")
+          : s.status === "failed"
+            ? p.red("FAILED      ")
+            : s.status === "not-run"
+              ? p.yellow("not run     ")
+              : p.dim(`${s.status.padEnd(12)}`);
+    const extra = s.error ? p.red(s.error) : s.reason ? p.dim(s.reason) : s.detail ? p.dim(JSON.stringify(s.detail)) : "";
+    out.push(`  ${what} ${s.stepId}  ${extra}`.trimEnd());
+  }
+  out.push("", "Kept on purpose: captures and snapshots (evidence), the case tags, and the security groups abuse-desk created (docs/containment.md).");
+  return out.join("\n");
+}
