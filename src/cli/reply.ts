@@ -123,7 +123,7 @@ export function register(program: Command): void {
         }
         const d = result.draft;
         const out: string[] = [];
-        const hdr = (k: string, v: string) => out.push(`${colors.dim(k.padEnd(12))}${v}`);
+        const hdr = (k: string, v: string) => out.push(`${colors.dim(k.padEnd(13))}${v}`);
         hdr("To:", d.to ? `${d.to}${d.toIsAws ? colors.dim("  (AWS abuse address)") : colors.yellow("  (NOT an AWS abuse address)")}` : colors.yellow("(unknown: give --to)"));
         if (cc.length && result.message) hdr("Cc:", result.message.cc.join(", "));
         hdr("Subject:", d.subject);

@@ -1,5 +1,5 @@
 /** The case report in Markdown (GitHub-flavoured tables), for a ticket, a wiki or a pull request. */
-import type { Report } from "./model.ts";
+import { actionGroups, type Report } from "./model.ts";
 
 /** A table cell: pipes escaped, line breaks kept as <br>, never empty (some renderers collapse it). */
 function cell(s: string): string {
@@ -39,7 +39,13 @@ export function renderMarkdown(r: Report): string {
   out.push("## Resources", "", table(["Resource", "Type", "Account/region", "Status", "Owner", "Summary"], r.resources.map((x) => [`\`${x.id}\``, x.type, x.where, x.status, x.owner, x.summary])));
 
   out.push("## Actions", "", "Every step of every plan, with what the containment journal records for it (times in UTC).", "");
-  out.push(table(["Time", "Plan / step", "Action", "Outcome"], r.actions.map((a) => [a.at, `${a.plan} / ${a.step}`, a.text, a.outcome])));
+  if (r.plans.length === 0 && r.actions.length === 0) out.push("_No plan yet._", "");
+  for (const p of actionGroups(r)) {
+    out.push(`**Plan ${p.id}**${p.playbook ? ` (${p.playbook}, ${p.createdAt})` : ""}${p.summary ? `: ${p.summary}` : ""}`, "");
+    for (const x of p.refused) out.push(`- Not touched: ${x}`);
+    if (p.refused.length) out.push("");
+    out.push(table(["Time", "Step", "Action", "Outcome"], p.actions.map((a) => [a.at, a.step, a.text, a.outcome])));
+  }
   if (r.overrides.length) {
     out.push("Applied despite the verdict:", "", ...r.overrides.map((o) => `- ${o.at}: plan ${o.plan} by ${o.actor}${o.reason ? `: ${o.reason}` : ""}`), "");
   }

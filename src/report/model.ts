@@ -46,6 +46,8 @@ export interface Report {
   verdict: { level: string; reasons: Pick<Reason, "severity" | "code" | "message">[] } | null;
   notices: { receivedAt: string; kind: string; subject: string; caseNumber: string; verdict: string; sha256: string }[];
   resources: { id: string; type: string; where: string; status: string; owner: string; summary: string }[];
+  /** The case's plans, oldest first; `actions` refer to them by id. */
+  plans: { id: string; playbook: string; createdAt: string; summary: string; refused: string[] }[];
   actions: { at: string; plan: string; step: string; text: string; outcome: string }[];
   overrides: { at: string; plan: string; actor: string; reason: string }[];
   awsMitigations: string[];
@@ -114,6 +116,9 @@ export function buildReport(input: ReportInput): Report {
     verdict,
     notices,
     resources: resourceRows(input.findings ?? findingsFromTimeline(input.timeline), c),
+    plans: [...input.plans]
+      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))
+      .map((p) => ({ id: p.id, playbook: p.playbook, createdAt: fmtTime(p.createdAt), summary: p.summary, refused: p.refused.map((x) => `${x.target}: ${x.reason}`) })),
     actions,
     overrides: overrides.map((o) => ({ at: fmtTime(o.at), plan: o.planId, actor: o.actor, reason: o.reason ?? "" })),
     awsMitigations: [...new Set(input.notices.flatMap((n) => n.notice.mitigations.map((m) => m.text.trim())))],
@@ -121,6 +126,16 @@ export function buildReport(input: ReportInput): Report {
     timeline: input.timeline.map((e) => ({ at: fmtTime(e.at), actor: e.actor, type: e.type, summary: e.summary })),
     reply: input.reply === undefined ? replyFromTimeline(input.timeline) : input.reply,
   };
+}
+
+/** The actions plan by plan (a journal entry for a plan the store does not have gets a group of its own). */
+export function actionGroups(r: Pick<Report, "plans" | "actions">): (Report["plans"][number] & { actions: Report["actions"] })[] {
+  const groups = r.plans.map((p) => ({ ...p, actions: r.actions.filter((a) => a.plan === p.id) }));
+  for (const a of r.actions) {
+    if (groups.some((g) => g.id === a.plan)) continue;
+    groups.push({ id: a.plan, playbook: "", createdAt: "", summary: "", refused: [], actions: r.actions.filter((x) => x.plan === a.plan) });
+  }
+  return groups;
 }
 
 function outcomeText(o: StepOutcome): string {

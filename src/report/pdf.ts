@@ -4,7 +4,7 @@
  * the reply as sent, and "Page X of Y" on every page. Only the PDF standard fonts are used, so the
  * file embeds nothing and opens anywhere; characters those fonts cannot show become "?".
  */
-import type { Report } from "./model.ts";
+import { actionGroups, type Report } from "./model.ts";
 
 type Doc = PDFKit.PDFDocument;
 
@@ -62,7 +62,8 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
     doc.moveDown(o.gap ?? 0.3);
   };
   const heading = (text: string) => {
-    ensure(60);
+    // Room for the heading, a table header and a first row: a heading never ends a page alone.
+    ensure(100);
     doc.moveDown(0.6);
     doc.font("Helvetica-Bold").fontSize(13).fillColor("black").text(pdfSafe(text), left, doc.y, { width });
     const y = doc.y + 2;
@@ -159,10 +160,18 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
 
   heading("Actions");
   para("Every step of every plan, with what the containment journal records for it (times in UTC).", { size: 8.5, color: GREY });
-  table(
-    [{ header: "Time (UTC)", weight: 2.6 }, { header: "Plan / step", weight: 2.4 }, { header: "Action", weight: 6 }, { header: "Outcome", weight: 3 }],
-    r.actions.map((a) => ({ cells: [a.at.replace(/ UTC$/, ""), `${a.plan} / ${a.step}`, a.text, a.outcome] })),
-  );
+  if (r.plans.length === 0 && r.actions.length === 0) para("No plan yet.", { color: GREY });
+  for (const p of actionGroups(r)) {
+    ensure(90);
+    para(`Plan ${p.id}${p.playbook ? ` (${p.playbook}, ${p.createdAt})` : ""}`, { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+    if (p.summary) para(p.summary, { size: 9 });
+    for (const x of p.refused) para(`Not touched: ${x}`, { size: 9 });
+    table(
+      [{ header: "Time (UTC)", weight: 2.5 }, { header: "Step", weight: 0.8 }, { header: "Action", weight: 8 }, { header: "Outcome", weight: 3 }],
+      // The step's number is enough here: the action names its target in full.
+      p.actions.map((a) => ({ cells: [a.at.replace(/ UTC$/, ""), /^(\d+)-/.exec(a.step)?.[1] ?? a.step, a.text, a.outcome] })),
+    );
+  }
   for (const o of r.overrides) para(`Applied despite the verdict: ${o.at}, plan ${o.plan} by ${o.actor}${o.reason ? `: ${o.reason}` : ""}`, { size: 9 });
 
   heading("Evidence");

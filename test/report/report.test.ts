@@ -80,7 +80,8 @@ describe("Markdown", () => {
 
   it("puts the key facts in tables that stay tables", () => {
     expect(md).toContain("| AWS case | 17654321098 |");
-    expect(md).toContain("| 2026-05-01 09:41:17 UTC | plan-1 / 03-detach-asg | Detached i-0a1b2c3d4e5f60718 from Auto Scaling group web-asg (111122223333/eu-west-1) | failed: AccessDenied: autoscaling:DetachInstances |");
+    expect(md).toContain("**Plan plan-1** (compromised-host, 2026-05-01 09:30:00 UTC): Preserve and isolate the scanning instance.\n\n| Time | Step | Action | Outcome |");
+    expect(md).toContain("| 2026-05-01 09:41:17 UTC | 03-detach-asg | Detached i-0a1b2c3d4e5f60718 from Auto Scaling group web-asg (111122223333/eu-west-1) | failed: AccessDenied: autoscaling:DetachInstances |");
     expect(md).toContain(`| \`${makeEvidence()[0]!.sha256}\` |`);
     expect(md).toContain("- **pass** `dkim.pass`: DKIM signature of amazonses.com verifies and is aligned.");
     // Every table row has as many cells as its header.
@@ -115,7 +116,9 @@ describe("PDF", () => {
       `SHA-256 ${makeEvidence()[0]!.sha256}`,
       `SHA-256 ${makeEvidence()[1]!.sha256}`,
       `SHA-256 ${NOTICE_SHA}`,
-      "failed: AccessDenied: auto",
+      "Plan plan-1 (compromised-host, 2026-05-01 09:30:00 UTC)",
+      "Detached i-0a1b2c3d4e5f60718 from Auto Scaling group web-asg",
+      "failed: AccessDenied: aut",
       "Reply to AWS",
       `Subject: Re: ${SUBJECT}`,
       "This is our reply to abuse case 17654321098.",
