@@ -64,6 +64,7 @@ import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec } from "../port.ts"
 import { definedOnly, fromBase64, iso, splitFilters, tagFilters, tagList, tagsOf, type Filter } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
 import { chunk } from "./limiter.ts";
+import type { Operation } from "./actions.ts";
 import { allPages, type AwsSession, type Purpose } from "./session.ts";
 
 type Ctx = { session: AwsSession; purpose: Purpose };
@@ -115,6 +116,55 @@ function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
   return [...seen.values()];
 }
 
+type Tagged = { Tags?: { Key?: string; Value?: string }[] | undefined };
+
+/**
+ * One EC2 Describe* call (all its pages), with what each of its filters looks at. AWS applies the
+ * filters; an API emulator may not know one (moto has no `association.public-ip` on ENIs), and then
+ * the same call is made without filters and they are applied here, from `fields`. Real AWS never
+ * needs this; against an emulator it keeps every query answerable.
+ */
+interface Reader<R> {
+  op: Operation;
+  fields: Record<string, (r: R) => (string | boolean | undefined)[]>;
+  send: (ids: string[] | undefined, filters: Filter[]) => Promise<R[]>;
+}
+
+function filterHere<R>(reader: Reader<R>, items: R[], fs: Filter[]): R[] {
+  return items.filter((item) =>
+    fs.every((f) => {
+      const field = f.Name.startsWith("tag:")
+        ? (r: R) => ((r as Tagged).Tags ?? (r as { TagSet?: Tagged["Tags"] }).TagSet ?? []).filter((t) => t.Key === f.Name.slice(4)).map((t) => t.Value)
+        : reader.fields[f.Name];
+      if (!field) throw new CloudError("invalid", `no way to apply filter ${f.Name} to ${reader.op}`);
+      return field(item).some((v) => v !== undefined && f.Values.includes(String(v)));
+    }),
+  );
+}
+
+/** An emulator refusing a filter it does not implement (AWS itself knows every filter we send). */
+function unsupportedFilter(ctx: Ctx, err: unknown): boolean {
+  if (!(err instanceof CloudError)) return false;
+  if (err.kind === "invalid" && /filter/i.test(err.message)) return true;
+  return ctx.session.emulated("ec2") && (err.kind === "unavailable" || err.kind === "invalid");
+}
+
+async function read<R>(ctx: Ctx, reader: Reader<R>, ids: readonly string[] | undefined, idFilter: string, extra: Filter[]): Promise<R[]> {
+  return idsThenFilter(ids, idFilter, extra, async (idList, fs) => {
+    const key = `${reader.op}|${fs.map((f) => f.Name).sort().join(",")}`;
+    if (fs.length === 0) return reader.send(idList, fs);
+    if (!ctx.session.unsupportedFilters.has(key)) {
+      try {
+        return await reader.send(idList, fs);
+      } catch (err) {
+        if (!unsupportedFilter(ctx, err)) throw err;
+        ctx.session.unsupportedFilters.add(key);
+      }
+    }
+    return filterHere(reader, await reader.send(idList, []), fs);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reads
 
@@ -149,19 +199,26 @@ export function toInstance(i: SdkInstance): Instance {
   });
 }
 
+const instances = (ctx: Ctx, scope: Scope): Reader<SdkInstance> => ({
+  op: "ec2.DescribeInstances",
+  fields: {
+    "instance-id": (i) => [i.InstanceId],
+    "ip-address": (i) => [i.PublicIpAddress],
+    "network-interface.addresses.private-ip-address": (i) => [i.PrivateIpAddress, ...(i.NetworkInterfaces ?? []).flatMap((n) => (n.PrivateIpAddresses ?? []).map((a) => a.PrivateIpAddress))],
+    "subnet-id": (i) => [i.SubnetId, ...(i.NetworkInterfaces ?? []).map((n) => n.SubnetId)],
+  },
+  send: (InstanceIds, Filters) =>
+    ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeInstances, ec2, definedOnly({ InstanceIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+    }),
+});
+
 export async function describeInstances(ctx: Ctx, scope: Scope, q: InstanceQuery): Promise<Instance[]> {
   // `private-ip-address` is only the primary ENI's primary address; a notice may name any of them.
   const extra = filters({ "ip-address": q.publicIps, "network-interface.addresses.private-ip-address": q.privateIps, "subnet-id": q.subnetIds });
   if (extra === null || q.instanceIds?.length === 0) return [];
-  const found = uniqueBy(
-    await idsThenFilter(q.instanceIds, "instance-id", extra, (InstanceIds, Filters) =>
-      ctx.session.run("ec2.DescribeInstances", target(ctx, scope), async (ec2) => {
-        const pages = await allPages(paginateDescribeInstances, ec2, definedOnly({ InstanceIds, Filters: Filters.length ? Filters : undefined }));
-        return pages.flatMap((p) => (p.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInstance)));
-      }),
-    ),
-    (i) => i.instanceId,
-  );
+  const found = uniqueBy((await read(ctx, instances(ctx, scope), q.instanceIds, "instance-id", extra)).map(toInstance), (i) => i.instanceId);
   // Named instances (what containment and a notice's instance ids ask for) also get the protections
   // DescribeInstances does not return; containment journals them to restore them exactly.
   if (q.instanceIds) await Promise.all(found.map((i) => readProtections(ctx, scope, i)));
@@ -221,15 +278,23 @@ export async function describeAddresses(
   });
   const ids = byIp ? q.publicIps : q.allocationIds;
   if (extra === null || ids?.length === 0) return [];
-  const found = await idsThenFilter(ids, byIp ? "public-ip" : "allocation-id", extra, (list, Filters) =>
-    ctx.session.run("ec2.DescribeAddresses", target(ctx, scope), async (ec2) => {
-      // DescribeAddresses is not paginated: one answer holds every address of the region.
-      const input = definedOnly({ PublicIps: byIp ? list : undefined, AllocationIds: byIp ? undefined : list, Filters: Filters.length ? Filters : undefined });
-      const out = await ec2.send(new DescribeAddressesCommand(input));
-      return (out.Addresses ?? []).map(toAddress);
-    }),
-  );
-  return uniqueBy(found, (a) => a.allocationId || a.publicIp);
+  const reader: Reader<SdkAddress> = {
+    op: "ec2.DescribeAddresses",
+    fields: {
+      "public-ip": (a) => [a.PublicIp],
+      "allocation-id": (a) => [a.AllocationId],
+      "instance-id": (a) => [a.InstanceId],
+      "network-interface-id": (a) => [a.NetworkInterfaceId],
+    },
+    send: (list, Filters) =>
+      ctx.session.run("ec2.DescribeAddresses", target(ctx, scope), async (ec2) => {
+        // DescribeAddresses is not paginated: one answer holds every address of the region.
+        const input = definedOnly({ PublicIps: byIp ? list : undefined, AllocationIds: byIp ? undefined : list, Filters: Filters.length ? Filters : undefined });
+        return (await ec2.send(new DescribeAddressesCommand(input))).Addresses ?? [];
+      }),
+  };
+  const found = await read(ctx, reader, ids, byIp ? "public-ip" : "allocation-id", extra);
+  return uniqueBy(found.map(toAddress), (a) => a.allocationId || a.publicIp);
 }
 
 export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
@@ -284,13 +349,21 @@ export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
 export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: NetworkInterfaceQuery): Promise<NetworkInterface[]> {
   const extra = filters({ "association.public-ip": q.publicIps, "attachment.instance-id": q.instanceIds });
   if (extra === null || q.networkInterfaceIds?.length === 0) return [];
-  const found = await idsThenFilter(q.networkInterfaceIds, "network-interface-id", extra, (NetworkInterfaceIds, Filters) =>
-    ctx.session.run("ec2.DescribeNetworkInterfaces", target(ctx, scope), async (ec2) => {
-      const pages = await allPages(paginateDescribeNetworkInterfaces, ec2, definedOnly({ NetworkInterfaceIds, Filters: Filters.length ? Filters : undefined }));
-      return pages.flatMap((p) => (p.NetworkInterfaces ?? []).map(toNetworkInterface));
-    }),
-  );
-  return uniqueBy(found, (n) => n.networkInterfaceId);
+  const reader: Reader<SdkNetworkInterface> = {
+    op: "ec2.DescribeNetworkInterfaces",
+    fields: {
+      "network-interface-id": (n) => [n.NetworkInterfaceId],
+      "association.public-ip": (n) => [n.Association?.PublicIp, ...(n.PrivateIpAddresses ?? []).map((a) => a.Association?.PublicIp)],
+      "attachment.instance-id": (n) => [n.Attachment?.InstanceId],
+    },
+    send: (NetworkInterfaceIds, Filters) =>
+      ctx.session.run("ec2.DescribeNetworkInterfaces", target(ctx, scope), async (ec2) => {
+        const pages = await allPages(paginateDescribeNetworkInterfaces, ec2, definedOnly({ NetworkInterfaceIds, Filters: Filters.length ? Filters : undefined }));
+        return pages.flatMap((p) => p.NetworkInterfaces ?? []);
+      }),
+  };
+  const found = await read(ctx, reader, q.networkInterfaceIds, "network-interface-id", extra);
+  return uniqueBy(found.map(toNetworkInterface), (n) => n.networkInterfaceId);
 }
 
 export function toNatGateway(g: SdkNatGateway): NatGateway {
@@ -310,14 +383,18 @@ export function toNatGateway(g: SdkNatGateway): NatGateway {
 export async function describeNatGateways(ctx: Ctx, scope: Scope, q: { natGatewayIds?: string[]; vpcIds?: string[] }): Promise<NatGateway[]> {
   const extra = filters({ "vpc-id": q.vpcIds });
   if (extra === null || q.natGatewayIds?.length === 0) return [];
-  const found = await idsThenFilter(q.natGatewayIds, "nat-gateway-id", extra, (NatGatewayIds, Filter) =>
-    ctx.session.run("ec2.DescribeNatGateways", target(ctx, scope), async (ec2) => {
-      // DescribeNatGateways spells its filter parameter in the singular.
-      const pages = await allPages(paginateDescribeNatGateways, ec2, definedOnly({ NatGatewayIds, Filter: Filter.length ? Filter : undefined }));
-      return pages.flatMap((p) => (p.NatGateways ?? []).map(toNatGateway));
-    }),
-  );
-  return uniqueBy(found, (g) => g.natGatewayId);
+  const reader: Reader<SdkNatGateway> = {
+    op: "ec2.DescribeNatGateways",
+    fields: { "nat-gateway-id": (g) => [g.NatGatewayId], "vpc-id": (g) => [g.VpcId] },
+    send: (NatGatewayIds, Filter) =>
+      ctx.session.run("ec2.DescribeNatGateways", target(ctx, scope), async (ec2) => {
+        // DescribeNatGateways spells its filter parameter in the singular.
+        const pages = await allPages(paginateDescribeNatGateways, ec2, definedOnly({ NatGatewayIds, Filter: Filter.length ? Filter : undefined }));
+        return pages.flatMap((p) => p.NatGateways ?? []);
+      }),
+  };
+  const found = await read(ctx, reader, q.natGatewayIds, "nat-gateway-id", extra);
+  return uniqueBy(found.map(toNatGateway), (g) => g.natGatewayId);
 }
 
 /** One SgRule per peer of each IpPermission (AWS groups several peers under one protocol and port range). */
@@ -348,24 +425,27 @@ export function toSecurityGroup(g: SdkSecurityGroup): SecurityGroup {
   };
 }
 
-async function sendDescribeSecurityGroups(ctx: Ctx, scope: Scope, GroupIds: string[] | undefined, Filters: Filter[]): Promise<SecurityGroup[]> {
-  return ctx.session.run("ec2.DescribeSecurityGroups", target(ctx, scope), async (ec2) => {
-    const pages = await allPages(paginateDescribeSecurityGroups, ec2, definedOnly({ GroupIds, Filters: Filters.length ? Filters : undefined }));
-    return pages.flatMap((p) => (p.SecurityGroups ?? []).map(toSecurityGroup));
-  });
-}
+const securityGroups = (ctx: Ctx, scope: Scope): Reader<SdkSecurityGroup> => ({
+  op: "ec2.DescribeSecurityGroups",
+  fields: { "group-id": (g) => [g.GroupId], "vpc-id": (g) => [g.VpcId], "group-name": (g) => [g.GroupName] },
+  send: (GroupIds, Filters) =>
+    ctx.session.run("ec2.DescribeSecurityGroups", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeSecurityGroups, ec2, definedOnly({ GroupIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => p.SecurityGroups ?? []);
+    }),
+});
 
 export async function describeSecurityGroups(ctx: Ctx, scope: Scope, groupIds: string[]): Promise<SecurityGroup[]> {
   if (groupIds.length === 0) return [];
-  const found = await idsThenFilter(groupIds, "group-id", [], (ids, fs) => sendDescribeSecurityGroups(ctx, scope, ids, fs));
-  return uniqueBy(found, (g) => g.groupId);
+  const found = await read(ctx, securityGroups(ctx, scope), groupIds, "group-id", []);
+  return uniqueBy(found.map(toSecurityGroup), (g) => g.groupId);
 }
 
 export async function findSecurityGroups(ctx: Ctx, scope: Scope, q: { vpcId: string; groupNames?: string[]; tags?: Tags }): Promise<SecurityGroup[]> {
   const fs = filters({ "vpc-id": [q.vpcId], "group-name": q.groupNames });
   if (fs === null) return [];
-  const found = await queryInFilterSets(undefined, [...fs, ...tagFilters(q.tags)], (_ids, set) => sendDescribeSecurityGroups(ctx, scope, undefined, set));
-  return uniqueBy(found, (g) => g.groupId);
+  const found = await read(ctx, securityGroups(ctx, scope), undefined, "group-id", [...fs, ...tagFilters(q.tags)]);
+  return uniqueBy(found.map(toSecurityGroup), (g) => g.groupId);
 }
 
 function toSubnet(s: SdkSubnet, networkAclId: string): Subnet {
@@ -381,27 +461,30 @@ function toSubnet(s: SdkSubnet, networkAclId: string): Subnet {
 
 export async function describeSubnets(ctx: Ctx, scope: Scope, subnetIds: string[]): Promise<Subnet[]> {
   if (subnetIds.length === 0) return [];
-  const raw = uniqueBy(
-    await idsThenFilter(subnetIds, "subnet-id", [], (SubnetIds, Filters) =>
+  const reader: Reader<SdkSubnet> = {
+    op: "ec2.DescribeSubnets",
+    fields: { "subnet-id": (s) => [s.SubnetId] },
+    send: (SubnetIds, Filters) =>
       ctx.session.run("ec2.DescribeSubnets", target(ctx, scope), async (ec2) => {
         const pages = await allPages(paginateDescribeSubnets, ec2, definedOnly({ SubnetIds, Filters: Filters.length ? Filters : undefined }));
         return pages.flatMap((p) => p.Subnets ?? []);
       }),
-    ),
-    (s) => s.SubnetId ?? "",
-  );
+  };
+  const raw = uniqueBy(await read(ctx, reader, subnetIds, "subnet-id", []), (s) => s.SubnetId ?? "");
   if (raw.length === 0) return [];
   // A subnet's network ACL is not on the subnet: it is the ACL whose associations name it (every
   // subnet has exactly one, the VPC's default unless another is associated).
-  const acls = await sendDescribeNetworkAcls(ctx, scope, undefined, [{ Name: "association.subnet-id", Values: raw.map((s) => s.SubnetId!) }]);
+  const acls = (await read(ctx, networkAcls(ctx, scope), undefined, "network-acl-id", [{ Name: "association.subnet-id", Values: raw.map((s) => s.SubnetId!) }])).map(toNetworkAcl);
   const aclOf = new Map<string, string>();
   for (const acl of acls) for (const id of acl.subnetIds) aclOf.set(id, acl.networkAclId);
   const missingVpcs = [...new Set(raw.filter((s) => !aclOf.has(s.SubnetId!)).map((s) => s.VpcId!))];
   if (missingVpcs.length) {
-    const defaults = await sendDescribeNetworkAcls(ctx, scope, undefined, [
-      { Name: "vpc-id", Values: missingVpcs },
-      { Name: "default", Values: ["true"] },
-    ]);
+    const defaults = (
+      await read(ctx, networkAcls(ctx, scope), undefined, "network-acl-id", [
+        { Name: "vpc-id", Values: missingVpcs },
+        { Name: "default", Values: ["true"] },
+      ])
+    ).map(toNetworkAcl);
     for (const s of raw) if (!aclOf.has(s.SubnetId!)) aclOf.set(s.SubnetId!, defaults.find((d) => d.vpcId === s.VpcId)?.networkAclId ?? "");
   }
   return raw.map((s) => toSubnet(s, aclOf.get(s.SubnetId!) ?? ""));
@@ -413,13 +496,17 @@ function toVpc(v: SdkVpc): Vpc {
 
 export async function describeVpcs(ctx: Ctx, scope: Scope, vpcIds: string[]): Promise<Vpc[]> {
   if (vpcIds.length === 0) return [];
-  const found = await idsThenFilter(vpcIds, "vpc-id", [], (VpcIds, Filters) =>
-    ctx.session.run("ec2.DescribeVpcs", target(ctx, scope), async (ec2) => {
-      const pages = await allPages(paginateDescribeVpcs, ec2, definedOnly({ VpcIds, Filters: Filters.length ? Filters : undefined }));
-      return pages.flatMap((p) => (p.Vpcs ?? []).map(toVpc));
-    }),
-  );
-  return uniqueBy(found, (v) => v.vpcId);
+  const reader: Reader<SdkVpc> = {
+    op: "ec2.DescribeVpcs",
+    fields: { "vpc-id": (v) => [v.VpcId] },
+    send: (VpcIds, Filters) =>
+      ctx.session.run("ec2.DescribeVpcs", target(ctx, scope), async (ec2) => {
+        const pages = await allPages(paginateDescribeVpcs, ec2, definedOnly({ VpcIds, Filters: Filters.length ? Filters : undefined }));
+        return pages.flatMap((p) => p.Vpcs ?? []);
+      }),
+  };
+  const found = await read(ctx, reader, vpcIds, "vpc-id", []);
+  return uniqueBy(found.map(toVpc), (v) => v.vpcId);
 }
 
 export function toNetworkAcl(a: SdkNetworkAcl): NetworkAcl {
@@ -443,18 +530,26 @@ export function toNetworkAcl(a: SdkNetworkAcl): NetworkAcl {
   };
 }
 
-async function sendDescribeNetworkAcls(ctx: Ctx, scope: Scope, NetworkAclIds: string[] | undefined, Filters: Filter[]): Promise<NetworkAcl[]> {
-  return ctx.session.run("ec2.DescribeNetworkAcls", target(ctx, scope), async (ec2) => {
-    const pages = await allPages(paginateDescribeNetworkAcls, ec2, definedOnly({ NetworkAclIds, Filters: Filters.length ? Filters : undefined }));
-    return pages.flatMap((p) => (p.NetworkAcls ?? []).map(toNetworkAcl));
-  });
-}
+const networkAcls = (ctx: Ctx, scope: Scope): Reader<SdkNetworkAcl> => ({
+  op: "ec2.DescribeNetworkAcls",
+  fields: {
+    "network-acl-id": (a) => [a.NetworkAclId],
+    "association.subnet-id": (a) => (a.Associations ?? []).map((x) => x.SubnetId),
+    "vpc-id": (a) => [a.VpcId],
+    default: (a) => [a.IsDefault],
+  },
+  send: (NetworkAclIds, Filters) =>
+    ctx.session.run("ec2.DescribeNetworkAcls", target(ctx, scope), async (ec2) => {
+      const pages = await allPages(paginateDescribeNetworkAcls, ec2, definedOnly({ NetworkAclIds, Filters: Filters.length ? Filters : undefined }));
+      return pages.flatMap((p) => p.NetworkAcls ?? []);
+    }),
+});
 
 export async function describeNetworkAcls(ctx: Ctx, scope: Scope, q: { subnetIds?: string[]; networkAclIds?: string[] }): Promise<NetworkAcl[]> {
   const extra = filters({ "association.subnet-id": q.subnetIds });
   if (extra === null || q.networkAclIds?.length === 0) return [];
-  const found = await idsThenFilter(q.networkAclIds, "network-acl-id", extra, (ids, fs) => sendDescribeNetworkAcls(ctx, scope, ids, fs));
-  return uniqueBy(found, (a) => a.networkAclId);
+  const found = await read(ctx, networkAcls(ctx, scope), q.networkAclIds, "network-acl-id", extra);
+  return uniqueBy(found.map(toNetworkAcl), (a) => a.networkAclId);
 }
 
 function toSnapshot(s: SdkSnapshot): Snapshot {
@@ -470,14 +565,18 @@ function toSnapshot(s: SdkSnapshot): Snapshot {
 
 export async function describeSnapshots(ctx: Ctx, scope: Scope, q: { snapshotIds?: string[]; tags?: Tags }): Promise<Snapshot[]> {
   if (q.snapshotIds?.length === 0) return [];
-  const found = await idsThenFilter(q.snapshotIds, "snapshot-id", tagFilters(q.tags), (SnapshotIds, Filters) =>
-    ctx.session.run("ec2.DescribeSnapshots", target(ctx, scope), async (ec2) => {
-      // OwnerIds=self: without it DescribeSnapshots lists every public snapshot in the region.
-      const pages = await allPages(paginateDescribeSnapshots, ec2, definedOnly({ OwnerIds: ["self"], SnapshotIds, Filters: Filters.length ? Filters : undefined }));
-      return pages.flatMap((p) => (p.Snapshots ?? []).map(toSnapshot));
-    }),
-  );
-  return uniqueBy(found, (s) => s.snapshotId);
+  const reader: Reader<SdkSnapshot> = {
+    op: "ec2.DescribeSnapshots",
+    fields: { "snapshot-id": (s) => [s.SnapshotId] },
+    send: (SnapshotIds, Filters) =>
+      ctx.session.run("ec2.DescribeSnapshots", target(ctx, scope), async (ec2) => {
+        // OwnerIds=self: without it DescribeSnapshots lists every public snapshot in the region.
+        const pages = await allPages(paginateDescribeSnapshots, ec2, definedOnly({ OwnerIds: ["self"], SnapshotIds, Filters: Filters.length ? Filters : undefined }));
+        return pages.flatMap((p) => p.Snapshots ?? []);
+      }),
+  };
+  const found = await read(ctx, reader, q.snapshotIds, "snapshot-id", tagFilters(q.tags));
+  return uniqueBy(found.map(toSnapshot), (s) => s.snapshotId);
 }
 
 // ---------------------------------------------------------------------------------------------

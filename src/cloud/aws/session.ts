@@ -84,6 +84,8 @@ export class AwsSession {
   private reach: Reach | undefined;
   private home: Promise<string> | undefined;
   private readonly clients = new Map<string, unknown>();
+  /** `operation|filter names` an emulator refused: asked without filters from then on (ec2.ts). */
+  readonly unsupportedFilters = new Set<string>();
   private readonly limiters = new Map<string, Limiter>();
 
   constructor(options: AwsPortOptions) {
@@ -150,6 +152,11 @@ export class AwsSession {
       config.followRegionRedirects = true;
     }
     return config;
+  }
+
+  /** True when this service's calls go to an endpoint override (an API emulator, a proxy). */
+  emulated(service: ServiceKey): boolean {
+    return endpointFor(this.options, service) !== undefined;
   }
 
   /** Closes every client's sockets. */

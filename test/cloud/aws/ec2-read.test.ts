@@ -512,3 +512,44 @@ it("reuses one EC2 client per (account, region)", async () => {
   expect(unique).toHaveLength(2);
   expect(await Promise.all(unique.map((c) => c.config.region()))).toEqual([REGION, "us-west-2"]);
 });
+
+describe("API emulators that lack a filter", () => {
+  const enis = {
+    NetworkInterfaces: [
+      { NetworkInterfaceId: "eni-a", PrivateIpAddress: "10.0.0.5", PrivateIpAddresses: [{ PrivateIpAddress: "10.0.0.5", Association: { PublicIp: "203.0.113.30" } }] },
+      { NetworkInterfaceId: "eni-b", PrivateIpAddress: "10.0.0.6", PrivateIpAddresses: [{ PrivateIpAddress: "10.0.0.6", Association: { PublicIp: "203.0.113.31" } }] },
+    ],
+  };
+
+  it("behind an endpoint override, a filter the emulator fails on is applied here instead, and remembered", async () => {
+    aws.ec2.on(DescribeNetworkInterfacesCommand).callsFake(async (input: { Filters?: unknown[] }) => {
+      if (input.Filters) throw awsError("InternalError", "The filter 'association.public-ip' for DescribeNetworkInterfaces has not been implemented", 500, "server");
+      return enis;
+    });
+    const port = testPort({ endpoints: { ec2: "http://127.0.0.1:4566" } });
+    expect((await port.describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.31"] })).map((n) => n.networkInterfaceId)).toEqual(["eni-b"]);
+    expect((await port.describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.30"] })).map((n) => n.networkInterfaceId)).toEqual(["eni-a"]);
+    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([{ Filters: [{ Name: "association.public-ip", Values: ["203.0.113.31"] }] }, {}, {}]);
+  });
+
+  it("against AWS itself a server error is reported, never answered by listing everything", async () => {
+    aws.ec2.on(DescribeNetworkInterfacesCommand).rejects(awsError("InternalError", "boom", 500, "server"));
+    await expect(testPort().describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.31"] })).rejects.toMatchObject({ kind: "unavailable" });
+    expect(aws.ec2).toHaveReceivedCommandTimes(DescribeNetworkInterfacesCommand, 1);
+  });
+
+  it("an endpoint that says the filter is invalid gets the same treatment, tags included", async () => {
+    aws.ec2.on(DescribeSecurityGroupsCommand).callsFake(async (input: { Filters?: unknown[] }) => {
+      if (input.Filters) throw awsError("InvalidParameterValue", "The filter 'group-name' is invalid");
+      return {
+        SecurityGroups: [
+          { GroupId: "sg-1", GroupName: "web", VpcId: "vpc-0aaa", Tags: [{ Key: "Case", Value: "C-1" }] },
+          { GroupId: "sg-2", GroupName: "web", VpcId: "vpc-0bbb", Tags: [{ Key: "Case", Value: "C-1" }] },
+          { GroupId: "sg-3", GroupName: "web", VpcId: "vpc-0aaa", Tags: [] },
+        ],
+      };
+    });
+    const found = await testPort().findSecurityGroups(SCOPE, { vpcId: "vpc-0aaa", groupNames: ["web"], tags: { Case: "C-1" } });
+    expect(found.map((g) => g.groupId)).toEqual(["sg-1"]);
+  });
+});
