@@ -497,6 +497,20 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         await expectCloudError(p.createSecurityGroup(C.eu, { vpcId: C.vpc, groupName: "abuse-desk-isolation", description: "again", tags: {} }), "invalid", { code: "InvalidGroup.Duplicate" });
         await expectCloudError(p.createSecurityGroup(C.eu, { vpcId: "vpc-0ffffffffffffffff", groupName: "x", description: "x", tags: {} }), "not-found");
       });
+      it("in a VPC with an IPv6 block, a new group's default egress covers ::/0 too", async () => {
+        const p = await port();
+        const [v] = await p.describeVpcs(C.eu, [C.otherVpc]);
+        expect(v?.ipv6CidrBlocks).toEqual(["2001:db8:900::/56"]);
+        const id = await p.createSecurityGroup(C.eu, { vpcId: C.otherVpc, groupName: "isolation-v6", description: "isolation", tags: {} });
+        const [g] = await p.describeSecurityGroups(C.eu, [id]);
+        expect(g?.rules.map(({ ruleId: _r, ...r }) => r)).toEqual(
+          expect.arrayContaining([
+            { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" },
+            { direction: "egress", protocol: "-1", cidrIpv6: "::/0" },
+          ]),
+        );
+        expect(g?.rules).toHaveLength(2);
+      });
       it("authorizes and revokes rules; a duplicate or a missing rule is refused", async () => {
         const p = await port();
         const rule = { direction: "ingress" as const, protocol: "tcp", fromPort: 8443, toPort: 8443, cidrIpv4: "192.0.2.0/24" };

@@ -323,7 +323,7 @@ export function sampleEstate(): EstateInput {
     },
     ...filler(r, { accountId: prod, region: "us-east-1", count: 30, subnets: use1.subs, groups: [use1.sgDefault], cidr2: 30, publicPool: pool(150, 165), launchBase: now - 3 * 86_400_000 }),
   );
-  use1.region.addresses = [{ publicIp: DEMO.movedIp, allocationId: DEMO.movedAlloc, instanceId: movedTo, tags: { Name: "marketing" } }];
+  use1.region.addresses = [{ publicIp: DEMO.movedIp, allocationId: DEMO.movedAlloc, instanceId: movedTo, associationId: "eipassoc-0a1b2c3d4e5f60602", tags: { Name: "marketing" } }];
   use1.region.loadBalancers = [
     {
       name: "legacy-clb",
