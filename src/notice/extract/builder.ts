@@ -79,15 +79,19 @@ export class NoticeBuilder {
     const k = `${ref.type}:${ref.id.toLowerCase()}`;
     const prev = this.resources.get(k);
     if (prev) {
-      prev.accountId ??= ref.accountId;
-      prev.region ??= ref.region;
-      prev.publicIp ??= ref.publicIp;
-      prev.iamUser ??= ref.iamUser;
-      prev.arn ??= ref.arn;
-      for (const key of ["accountId", "region", "publicIp", "iamUser", "arn"] as const) if (prev[key] === undefined) delete prev[key];
+      // what another line says about the same resource fills what this one lacked
+      if (prev.accountId === undefined && ref.accountId !== undefined) prev.accountId = ref.accountId;
+      if (prev.region === undefined && ref.region !== undefined) prev.region = ref.region;
+      if (prev.publicIp === undefined && ref.publicIp !== undefined) prev.publicIp = ref.publicIp;
+      if (prev.iamUser === undefined && ref.iamUser !== undefined) prev.iamUser = ref.iamUser;
+      if (prev.arn === undefined && ref.arn !== undefined) prev.arn = ref.arn;
     } else {
-      const clean = { ...ref };
-      for (const key of ["accountId", "region", "publicIp", "iamUser", "arn"] as const) if (clean[key] === undefined) delete clean[key];
+      const clean: ResourceRef = { type: ref.type, id: ref.id, source: ref.source };
+      if (ref.accountId !== undefined) clean.accountId = ref.accountId;
+      if (ref.region !== undefined) clean.region = ref.region;
+      if (ref.publicIp !== undefined) clean.publicIp = ref.publicIp;
+      if (ref.iamUser !== undefined) clean.iamUser = ref.iamUser;
+      if (ref.arn !== undefined) clean.arn = ref.arn;
       this.resources.set(k, clean);
     }
     const list = RESOURCE_LIST[ref.type];

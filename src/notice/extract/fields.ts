@@ -69,7 +69,19 @@ const KEY_OF = new Map<string, FieldKey>();
 for (const [key, names] of Object.entries(ALIASES) as [FieldKey, string[]][]) for (const n of names) KEY_OF.set(n, key);
 
 /** `Abuse time, 24-hr format (hh:mm)*` -> `abusetime`. */
+const canonicalCache = new Map<string, string>();
+
 export function canonicalLabel(label: string): string {
+  let c = canonicalCache.get(label);
+  if (c === undefined) {
+    c = canonicalUncached(label);
+    // labels repeat from notice to notice; a bounded cache keeps hostile input from growing it
+    if (canonicalCache.size < 5000) canonicalCache.set(label, c);
+  }
+  return c;
+}
+
+function canonicalUncached(label: string): string {
   return label
     .replace(/\([^()]*\)/g, " ")
     .replace(/,.*$/, "")
@@ -140,7 +152,8 @@ export function readFields(doc: TextDoc): RawField[] {
   const out: RawField[] = [];
   const { lines } = doc;
   let group = 0;
-  const xarf = /(?:^|\n)\s*"?(?:Reported-From|Report-Type|X-ARF|Source-Type|ReportClass|ReportType)"?\s*:/i.test(doc.text.slice(0, 200_000));
+  const head = doc.text.slice(0, 200_000);
+  const xarf = /report|x-arf|source-type/i.test(head) && /(?:^|\n)[ \t]*"?(?:Reported-From|Report-Type|X-ARF|Source-Type|ReportClass|ReportType)"?[ \t]*:/i.test(head);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0 || line.indexOf(":") < 0) {

@@ -33,8 +33,9 @@ export function isAccountId(s: string): boolean {
 }
 /** `1234-5678-9012` and `123456789012` are the same account. */
 export function normalizeAccountId(s: string): string | null {
-  const d = s.replace(/-/g, "");
-  return /^\d{12}$/.test(d) && /^\d{4}-?\d{4}-?\d{4}$/.test(s) ? d : null;
+  if (s.length === 12) return /^\d{12}$/.test(s) ? s : null;
+  if (s.length < 13 || s.length > 14) return null;
+  return /^\d{4}-?\d{4}-?\d{4}$/.test(s) ? s.replace(/-/g, "") : null;
 }
 
 export function isIPv4(s: string): boolean {

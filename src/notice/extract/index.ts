@@ -69,6 +69,8 @@ export function extractText(input: TextInput, b: NoticeBuilder): TextSignals {
 /** Shared state of one extraction. */
 class Ctx {
   readonly awsText: string;
+  /** AWS's text lower-cased, for cheap substring gates before the patterns run. */
+  readonly awsLower: string;
   readonly reporterText: string;
   constructor(
     readonly doc: TextDoc,
@@ -77,6 +79,7 @@ class Ctx {
   ) {
     // same length as the text, with the other zone blanked, so offsets still map to lines
     this.awsText = maskZone(doc, "reporter");
+    this.awsLower = this.awsText.toLowerCase();
     this.reporterText = doc.zones.includes("reporter") ? maskZone(doc, "aws") : "";
   }
   private excerpts = new Map<number, string>();
@@ -126,8 +129,9 @@ function readSubject(subject: string, ctx: Ctx, signals: TextSignals): void {
   const phrase = /\bhave\s+been\s+([^.;[\]]{3,120})/i.exec(s) ?? /\bAbuse Report\s*[-:]\s*([A-Za-z][^[\]]{2,60})/i.exec(s);
   const type = phrase ? classifyPhrase(phrase[1]!) : null;
   if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
-  kindSignals(s, signals);
-  familySignals(s, ctx, src, signals);
+  const lower = s.toLowerCase();
+  kindSignals(s, lower, signals);
+  familySignals(s, lower, ctx, src, signals);
   if (/^\s*(?:re|aw|sv|antw)\s*:/i.test(s)) signals.kinds.add("follow_up");
 }
 
@@ -211,12 +215,8 @@ function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: G
   const { b } = ctx;
   const reporter = f.zone === "reporter";
   const pri = f.fromTable ? P.table : reporter ? P.reporterLabel : P.label;
-  const ref = (type: ResourceType, id: string, extra: Partial<ResourceRef> = {}): ResourceRef => {
-    const r: ResourceRef = { type, id, source: src, ...extra };
-    if (g.account && !r.accountId) r.accountId = g.account;
-    if ((g.region ?? (f.fromTable ? env.lastRegion : undefined)) && !r.region) r.region = g.region ?? env.lastRegion;
-    return r;
-  };
+  const region = g.region ?? (f.fromTable ? env.lastRegion : undefined);
+  const ref = refMaker(src, g.account, region);
   switch (key) {
     case "account": {
       for (const m of value.matchAll(ACCOUNT_ID)) {
@@ -351,6 +351,18 @@ function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: G
   }
 }
 
+type RefMaker = (type: ResourceType, id: string, extra?: Partial<ResourceRef>) => ResourceRef;
+
+/** Resources named on one line share its account and region. */
+function refMaker(source: Source, accountId: string | undefined, region: string | undefined): RefMaker {
+  return (type, id, extra) => {
+    const r: ResourceRef = { type, id, source, ...extra };
+    if (accountId && !r.accountId) r.accountId = accountId;
+    if (region && !r.region) r.region = region;
+    return r;
+  };
+}
+
 function listOfKey(key: FieldKey): string {
   switch (key) {
     case "instance":
@@ -385,7 +397,7 @@ function addAccount(ctx: Ctx, raw: string, src: Source): void {
 }
 
 /** Every resource identifier in a value; returns whether any was found. */
-function resourcesIn(value: string, key: FieldKey, ref: (t: ResourceType, id: string, e?: Partial<ResourceRef>) => ResourceRef, ctx: Ctx, src: Source): boolean {
+function resourcesIn(value: string, key: FieldKey, ref: RefMaker, ctx: Ctx, src: Source): boolean {
   const { b } = ctx;
   let found = false;
   const has = (needle: string) => value.includes(needle);
@@ -540,27 +552,36 @@ function scanIdentifiers(ctx: Ctx): void {
 // ---- AWS's sentences --------------------------------------------------------------------------
 
 /** Each sentence pattern with a word that must occur for it to match (a cheap test first). */
-const ACTIVITY_SENTENCES: { gate: RegExp; re: RegExp; weak?: boolean }[] = [
-  { gate: /resembl/i, re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
-  { gate: /implicated/i, re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
-  { gate: /been/i, re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
-  { gate: /been/i, re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
-  { gate: /observed/i, re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
-  { gate: /involved|participating|engaged/i, re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
-  { gate: /originating|coming/i, re: /\breport(?:ed)?\s+(?:of\s+)?([a-z][\w -]{2,40}?)\s+(?:activity\s+)?(?:originating|coming)\s+from\b/gi },
-  { gate: /infected/i, re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
+const ACTIVITY_SENTENCES: { gate: string[]; re: RegExp; weak?: boolean }[] = [
+  { gate: ["resembl"], re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
+  { gate: ["implicated"], re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
+  { gate: ["been"], re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
+  { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
+  { gate: ["observed"], re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
+  { gate: ["involved", "participating", "engaged"], re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
+  { gate: ["originating", "coming"], re: /\breport(?:ed)?\s+(?:of\s+)?([a-z][\w -]{2,40}?)\s+(?:activity\s+)?(?:originating|coming)\s+from\b/gi },
+  { gate: ["infected"], re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
 ];
 
-const KIND_GATE = /resolved|closed|final|follow|remind|received|heard|response|outstanding|previous|still|thank|reviewing|confirmation/i;
-const KIND_PATTERNS: [RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
-  [/\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
-  [/\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
-  [/\bfollow(?:ing)?[\s-]*up\s+(?:on|with)\b|\breminder\b|\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b|\bno\s+response\s+(?:from\s+you|has\s+been)|\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious\s+(?:notice|notification|e-?mail|report|correspondence)\b|\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
+const KIND_PATTERNS: [string[], RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
+  [["resolved", "closed"], /\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
+  [["final"], /\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
+  [["follow"], /\bfollow(?:ing)?[\s-]*up\s+(?:on|with)\b/i, "follow_up"],
+  [["remind"], /\breminder\b/i, "follow_up"],
+  [["have not", "haven't", "not heard"], /\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b/i, "follow_up"],
+  [["no response"], /\bno\s+response\s+(?:from\s+you|has\s+been)/i, "follow_up"],
+  [["outstanding", "previous"], /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious\s+(?:notice|notification|e-?mail|report|correspondence)\b/i, "follow_up"],
+  [["still", "thank you for your", "in reviewing", "without confirmation"], /\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
 ];
 
-function kindSignals(text: string, signals: TextSignals): void {
-  if (!KIND_GATE.test(text)) return;
-  for (const [re, kind] of KIND_PATTERNS) if (re.test(text)) signals.kinds.add(kind);
+function kindSignals(text: string, lower: string, signals: TextSignals): void {
+  for (const [words, re, kind] of KIND_PATTERNS) if (anyOf(lower, words) && re.test(text)) signals.kinds.add(kind);
+}
+
+/** True when `lower` (lower-cased text) contains one of `words`: a substring search, much cheaper than a regular expression pass. */
+function anyOf(lower: string, words: readonly string[]): boolean {
+  for (const w of words) if (lower.includes(w)) return true;
+  return false;
 }
 
 const CREDENTIALS = /(?:access\s+keys?|credentials?|secret\s+(?:access\s+)?keys?)\b[^.]{0,200}?\b(?:publicly\s+available|exposed|found\s+online|posted\s+publicly|published|leaked)|\bexpos(?:ed|ure\s+of)\s+(?:your\s+)?(?:aws\s+)?(?:iam\s+)?(?:credentials|access\s+keys?)/i;
@@ -569,22 +590,19 @@ const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:e
 const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
 const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
 
-const FAMILY_GATE = /key|credential|compromis|unauthori|SES|Simple Email|DMCA|copyright|infring/i;
-
-function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals): void {
-  if (!FAMILY_GATE.test(text)) return;
-  if (CREDENTIALS.test(text)) {
+function familySignals(text: string, lower: string, ctx: Ctx, src: Source, signals: TextSignals): void {
+  if (anyOf(lower, ["key", "credential"]) && CREDENTIALS.test(text)) {
     signals.kinds.add("credentials_exposed");
     ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0].replace(/\s+/g, " ") }, P.family, src);
   }
-  const c = COMPROMISE.exec(text);
+  const c = anyOf(lower, ["compromis", "unauthori"]) ? COMPROMISE.exec(text) : null;
   if (c) {
     signals.kinds.add("account_compromise");
     ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, src);
   }
-  const cr = COPYRIGHT.exec(text);
+  const cr = anyOf(lower, ["dmca", "copyright", "infring"]) ? COPYRIGHT.exec(text) : null;
   if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, src);
-  if (SES.test(text) && SES_ACTION.test(text)) {
+  if (anyOf(lower, ["ses", "simple email"]) && SES.test(text) && SES_ACTION.test(text)) {
     signals.kinds.add("ses_enforcement");
     const phrase = /unwanted\s+sending|unsolicited[^.]{0,60}|spam\w*|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|phish\w*/i.exec(text);
     const type = phrase ? classifyPhrase(phrase[0]) ?? "spam_email" : "spam_email";
@@ -592,13 +610,12 @@ function familySignals(text: string, ctx: Ctx, src: Source, signals: TextSignals
   }
 }
 
-const MITIGATION_GATE = /block|limit|quarantin|paus|suspend|disabl|denied/i;
 
 function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   const { b } = ctx;
   const aws = ctx.awsText;
   for (const { gate, re, weak } of ACTIVITY_SENTENCES) {
-    if (!gate.test(aws)) continue;
+    if (!anyOf(ctx.awsLower, gate)) continue;
     for (const m of aws.matchAll(re)) {
       const phrase = m[1]!.replace(/\s+/g, " ").trim();
       const type = classifyPhrase(phrase);
@@ -607,32 +624,32 @@ function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
       else if (/^(?:hosting|operating|activity|content|a website)/i.test(phrase)) b.offer("activity", { type: "other" as ActivityType, text: phrase }, P.weak + 0.5, src);
     }
   }
-  kindSignals(aws, signals);
-  familySignals(aws, ctx, ctx.srcAt(Math.max(0, aws.search(CREDENTIALS) >= 0 ? aws.search(CREDENTIALS) : aws.search(COMPROMISE) >= 0 ? aws.search(COMPROMISE) : aws.search(SES))), signals);
+  kindSignals(aws, ctx.awsLower, signals);
+  familySignals(aws, ctx.awsLower, ctx, ctx.srcAt(Math.max(0, aws.search(CREDENTIALS) >= 0 ? aws.search(CREDENTIALS) : aws.search(COMPROMISE) >= 0 ? aws.search(COMPROMISE) : aws.search(SES))), signals);
 
   // case numbers written in sentences
-  for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
-  for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
+  if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
+  if (ctx.awsLower.includes("aws-dmca")) for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
   for (const m of aws.matchAll(/(?<![\w-])(\d{11}-\d{1,3})(?![\w-])/g)) b.offer("caseNumber", m[1]!, P.weak, ctx.srcAt(m.index));
 
   // accounts written in sentences: "from account xxxx370", "account (****-****-6006)", "AWS account 1234..."
-  for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
+  if (ctx.awsLower.includes("account")) for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
     const v = m[1]!;
     if (/\d{12}|[*x■#]/i.test(v) || /^\d{4}-\d{4}-\d{4}$/.test(v) || /^\d{6,16}$/.test(v)) addAccount(ctx, v, ctx.srcAt(m.index));
   }
 
   // URLs where a key or content was published
-  for (const m of aws.matchAll(/\b(?:publicly\s+available\s+online\s+at|available\s+(?:online\s+)?at|found\s+at|posted\s+(?:publicly\s+)?(?:at|on)|located\s+at)\s*:?\s*((?:https?|hxxps?):\/\/\S+)/gi)) {
+  if (ctx.awsLower.includes("://")) for (const m of aws.matchAll(/\b(?:publicly\s+available\s+online\s+at|available\s+(?:online\s+)?at|found\s+at|posted\s+(?:publicly\s+)?(?:at|on)|located\s+at)\s*:?\s*((?:https?|hxxps?):\/\/\S+)/gi)) {
     const u = findUrls(m[1]!)[0]?.url;
     if (u && !isAwsHelpLink(u)) b.add("destinationUrls", u, ctx.srcAt(m.index));
   }
 
   // deadlines
-  const stated = findStatedDeadlines(aws, ctx.reference);
+  const stated = anyOf(ctx.awsLower, ["within", "by", "before", "later than", "until"]) ? findStatedDeadlines(aws, ctx.reference) : [];
   for (const d of stated) b.offer("deadline", d, P.sentence, ctx.srcAt(d.index));
 
   // mitigations: AWS's lines only
-  if (MITIGATION_GATE.test(aws)) for (let i = 0; i < ctx.doc.lines.length; i++) {
+  if (anyOf(ctx.awsLower, ["block", "limit", "quarantin", "paus", "suspend", "disabl", "denied"])) for (let i = 0; i < ctx.doc.lines.length; i++) {
     if (ctx.doc.zones[i] !== "aws") continue;
     const line = ctx.doc.lines[i]!;
     if (line.length > 2000) continue;
@@ -644,7 +661,7 @@ function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
 
   // "between January 22 and February 4"
   const between = /\bbetween\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^\n]{0,40}?)\s+and\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^.;\n]{0,40})/g;
-  for (const m of ctx.doc.text.matchAll(between)) {
+  if (ctx.doc.text.includes("between")) for (const m of ctx.doc.text.matchAll(between)) {
     const a = parseTime(m[1]!, { reference: ctx.reference });
     const z = parseTime(m[2]!, { reference: ctx.reference });
     if (a && z && z.ms >= a.ms) {

@@ -10,14 +10,18 @@
 export const MAX_EXTRACT_CHARS = 2 * 1024 * 1024;
 
 const LINE_ENDS = /\r\n?/g;
-// U+00A0 NBSP, U+2000-U+200A spaces, U+202F, U+205F, U+3000 ideographic space
-const SPACES = /[\u00a0\u2000-\u200a\u202f\u205f\u3000]/g;
-// zero-width space/joiners, word joiner, BOM, soft hyphen
-const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
-const SINGLE_QUOTES = /[\u2018\u2019\u201a\u201b\u2032]/g;
-const DOUBLE_QUOTES = /[\u201c\u201d\u201e\u201f\u2033]/g;
-const DASHES = /[\u2010-\u2015\u2212]/g;
+// exotic spaces, invisible characters, typographic quotes and dashes, in one class for one pass
+const EXOTIC = /[\u00a0\u2000-\u200d\u2010-\u2015\u2018-\u201f\u202f\u2032\u2033\u205f\u2060\u2212\u3000\ufeff\u00ad]/g;
 const QUOTE_PREFIX = /^> ?/gm;
+
+function plain(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code === 0xa0 || (code >= 0x2000 && code <= 0x200a) || code === 0x202f || code === 0x205f || code === 0x3000) return " ";
+  if ((code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff || code === 0xad) return "";
+  if ((code >= 0x2018 && code <= 0x201b) || code === 0x2032) return "'";
+  if ((code >= 0x201c && code <= 0x201f) || code === 0x2033) return '"';
+  return "-"; // U+2010-2015 dashes, U+2212 minus
+}
 
 /** One line ending every 16 KiB is plenty; a file with none is one giant line, which we allow. */
 export function normalizeText(input: string): { text: string; truncated: boolean } {
@@ -28,14 +32,7 @@ export function normalizeText(input: string): { text: string; truncated: boolean
     truncated = true;
   }
   s = s.replace(LINE_ENDS, "\n");
-  if (hasExotic(s)) {
-    s = s
-      .replace(SPACES, " ")
-      .replace(INVISIBLE, "")
-      .replace(SINGLE_QUOTES, "'")
-      .replace(DOUBLE_QUOTES, '"')
-      .replace(DASHES, "-");
-  }
+  if (hasExotic(s)) s = s.replace(EXOTIC, plain);
   s = unquoteMail(s);
   return { text: s, truncated };
 }
@@ -98,12 +95,12 @@ export function lineAt(doc: TextDoc, offset: number): number {
   return lo;
 }
 
-const NEEDS_SQUEEZE = /\s\s|[\t\n\r]|^\s|\s$/;
 
 /** At most 200 characters of context, on one line. */
 export function excerpt(s: string): string {
+  if (s === "") return s;
   // most lines are already short and single-spaced: return them as they are (no copy)
-  if (s.length <= 200 && !NEEDS_SQUEEZE.test(s)) return s;
+  if (s.length <= 200 && s.length > 0 && s.charCodeAt(0) > 32 && s.charCodeAt(s.length - 1) > 32 && s.indexOf("  ") < 0 && s.indexOf("\t") < 0 && s.indexOf("\n") < 0) return s;
   const t = s.replace(/\s+/g, " ").trim();
   return t.length > 200 ? t.slice(0, 197) + "..." : t;
 }

@@ -135,7 +135,7 @@ export function zoneOffset(zone: string, at?: number): number | null {
  */
 export function parseTime(text: string, ctx: TimeContext = {}): ParsedTime | null {
   const t = text.trim().slice(0, 120);
-  if (t.length < 5) return null;
+  if (t.length < 5 || !/\d/.test(t)) return null;
   const p = match(t);
   if (!p) return null;
   let yearInferred = false;

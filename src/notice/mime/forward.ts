@@ -21,6 +21,8 @@ const HEADER_LINE = /^[ \t>]*\*?(From|Sent|Date|To|Cc|Subject|Reply-To)\*?[ \t]*
 export function unwrapInlineForward(text: string): Unwrapped {
   let current: Unwrapped = { text, subject: null, from: null, date: null, forwarded: false };
   for (let round = 0; round < 8; round++) {
+    // the markers all contain one of these; most mail has none, and a substring search is cheap
+    if (!/forward|original message|_{10}/i.test(current.text.slice(0, 4 * 1024 * 1024))) break;
     const m = MARKERS.exec(current.text.length > 4 * 1024 * 1024 ? current.text.slice(0, 4 * 1024 * 1024) : current.text);
     if (!m) break;
     const after = current.text.slice(m.index + m[0].length).replace(/^\r?\n/, "");
