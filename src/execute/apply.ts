@@ -19,7 +19,7 @@ import { ApplyRefused, StepError } from "./errors.ts";
 import type { EvidenceSink } from "./evidence.ts";
 import { HANDLERS } from "./handlers/index.ts";
 import type { Handler, StepContext } from "./handlers/types.ts";
-import { isComplete, rollbackBegun, stepStates, type StepState } from "./journal.ts";
+import { coalescing, isComplete, rollbackBegun, stepStates, type StepState } from "./journal.ts";
 import type { ActionName } from "./params.ts";
 import { resolveRefs } from "./refs.ts";
 import { backoffMs, defaultSleep, isTransient, type RetryOptions } from "./retry.ts";
@@ -126,7 +126,8 @@ export function stepContext(plan: Plan, step: Step, states: Map<string, StepStat
   return { port: o.port, plan, step, scope, params, evidence: o.evidence, now: o.now ?? (() => new Date()) };
 }
 
-export async function apply(plan: Plan, o: ApplyOptions): Promise<ApplyResult> {
+export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
+  let o = opts;
   const actor = o.actor ?? (o.approve === "policy" ? "policy" : (process.env.USER ?? "person"));
   // The gate comes first: a refused plan leaves no trace but the refusal.
   if (o.approve === "policy" && o.verdict !== "authentic") {
@@ -138,6 +139,7 @@ export async function apply(plan: Plan, o: ApplyOptions): Promise<ApplyResult> {
     throw new ApplyRefused("verdict", `the notice was judged ${o.verdict}: applying its plan is refused; if you are sure it is genuine, override with a reason`);
   }
 
+  o = { ...o, journal: coalescing(o.journal) };
   await ensurePlan(o.journal, plan);
   const entries = await o.journal.entries(plan.id);
   if (rollbackBegun(entries)) throw new ApplyRefused("rolled-back", `plan ${plan.id} has been rolled back; make a new plan to contain again`);

@@ -3,7 +3,7 @@
  * rollback decide everything (run, resume, skip, undo) from this view, so a process that died
  * anywhere is picked up by the next one exactly where it stopped.
  */
-import type { JournalEntry, JournalPhase } from "./types.ts";
+import type { JournalEntry, JournalPhase, JournalStore } from "./types.ts";
 
 export interface StepState {
   stepId: string;
@@ -46,4 +46,38 @@ export function isComplete(s: StepState | undefined): boolean {
 /** Anything was ever started for the plan's rollback. */
 export function rollbackBegun(entries: readonly JournalEntry[]): boolean {
   return entries.some((e) => ROLLBACK.has(e.phase));
+}
+
+/**
+ * Hands the appends made in one turn of the event loop to the store together. Steps run in
+ * parallel, but each reaches its journal entry at its own moment; a store that commits groups of
+ * concurrent writes (one transaction, one fsync: the case store does) then sees them one by one.
+ * Deferring to the end of the turn (setImmediate) lets every step that got that far join one
+ * group. Nothing else changes: each append still resolves only once the store has made it
+ * durable, and entries reach the store in the order they were made.
+ */
+export function coalescing(journal: JournalStore): JournalStore {
+  let pending: { entry: Parameters<JournalStore["append"]>[0]; resolve: (e: JournalEntry) => void; reject: (err: unknown) => void }[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = pending;
+    pending = [];
+    for (const p of batch) journal.append(p.entry).then(p.resolve, p.reject);
+  };
+  return {
+    savePlan: (plan) => journal.savePlan(plan),
+    getPlan: (id) => journal.getPlan(id),
+    plansForCase: (id) => journal.plansForCase(id),
+    entries: (id) => journal.entries(id),
+    append(entry) {
+      return new Promise<JournalEntry>((resolve, reject) => {
+        pending.push({ entry, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
 }

@@ -7,7 +7,7 @@
  */
 import { ApplyRefused } from "./errors.ts";
 import { capsOf, errorText, handlerOf, laneOf, stepContext, targetLabel, type ExecOptions, type ProgressEvent } from "./apply.ts";
-import { stepStates } from "./journal.ts";
+import { coalescing, stepStates } from "./journal.ts";
 import { READ_ONLY_ACTIONS } from "./params.ts";
 import { backoffMs, defaultSleep, isTransient } from "./retry.ts";
 import { runJobs, type Job } from "./scheduler.ts";
@@ -35,7 +35,8 @@ export interface RollbackOptions extends ExecOptions {
   reason?: string;
 }
 
-export async function rollback(planId: string, o: RollbackOptions): Promise<RollbackResult> {
+export async function rollback(planId: string, opts: RollbackOptions): Promise<RollbackResult> {
+  const o = { ...opts, journal: coalescing(opts.journal) };
   const plan: Plan | null = await o.journal.getPlan(planId);
   if (!plan) throw new ApplyRefused("unknown-plan", `no plan ${planId} in the journal`);
   const entries = await o.journal.entries(planId);
