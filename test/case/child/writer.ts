@@ -15,20 +15,25 @@ const say = (line: string) => process.stdout.write(line + "\n");
 const plan = makePlan(null, `kill-plan-${run}`);
 await store.savePlan(plan);
 say(`plan ${plan.id}`);
-for (let i = 0; ; i++) {
-  const n = makeNotice({
-    messageId: `<kill-${run}-${i}@test.example>`,
-    // Every third notice continues the previous one's incident (joins), the rest open cases.
-    instanceIds: [`i-0kill${run}x${i - (i % 3)}`],
-    publicIps: [],
-    receivedAt: new Date(Date.UTC(2026, 4, 4, 9, 0, 0) + i * 1000).toISOString(),
-  });
-  const r = await store.intake({ notice: n, verdict: makeVerdict(), raw: raw(n, String(i)) });
-  say(`notice ${n.messageId} ${r.case.id}`);
-  const e = await store.append({ planId: plan.id, stepId: plan.steps[i % 2]!.id, phase: i % 2 ? "done" : "started", actor: "kill-test", detail: { i } });
-  say(`journal ${e.seq}`);
-  if (i % 5 === 4) {
-    await store.addNote(r.case.id, `note ${i}`);
-    say(`note ${r.case.id} ${i}`);
+// Four writers at once, so that writes are also committed in groups (and killed mid-group).
+async function worker(w: number): Promise<never> {
+  for (let k = 0; ; k++) {
+    const i = k * 4 + w;
+    const n = makeNotice({
+      messageId: `<kill-${run}-${i}@test.example>`,
+      // Notices of the same worker continue one incident for a while (they join), then open another.
+      instanceIds: [`i-0kill${run}w${w}x${Math.floor(k / 3)}`],
+      publicIps: [],
+      receivedAt: new Date(Date.UTC(2026, 4, 4, 9, 0, 0) + i * 1000).toISOString(),
+    });
+    const r = await store.intake({ notice: n, verdict: makeVerdict(), raw: raw(n, String(i)) });
+    say(`notice ${n.messageId} ${r.case.id}`);
+    const e = await store.append({ planId: plan.id, stepId: plan.steps[i % 2]!.id, phase: i % 2 ? "done" : "started", actor: "kill-test", detail: { i } });
+    say(`journal ${e.seq}`);
+    if (k % 5 === 4) {
+      await store.addNote(r.case.id, `note ${i}`);
+      say(`note ${r.case.id} ${i}`);
+    }
   }
 }
+await Promise.all([0, 1, 2, 3].map(worker));
