@@ -258,6 +258,16 @@ describe("AWS Health events", () => {
     expect(item!.notice.window.begin).toBe("2021-10-14T03:30:56Z");
   });
 
+  it("the console copy's Affected resources tab, copied as a table", async () => {
+    const copy = "Event\nAbuse port scanning report\nStart time\nJuly 10, 2024 at 11:21:07 AM UTC+9\nStatus\nOpen\nRegion / Availability Zone\nap-northeast-1\nAffected resources\ni-0aaaabbbbccccdddd\tOpen\tJul 10, 2024\narn:aws:ec2:ap-northeast-1:111122223333:instance/i-0eeeeffff00001111\tOpen\tJul 10, 2024\n";
+    const [item] = await parseItems(Buffer.from(copy));
+    expect(item!.format).toBe("health-console");
+    expect(item!.notice.activityType).toBe("port_scan");
+    expect(item!.notice.instanceIds).toEqual(["i-0aaaabbbbccccdddd", "i-0eeeeffff00001111"]);
+    expect(item!.notice.regions).toEqual(["ap-northeast-1"]);
+    expect(item!.notice.window.begin).toBe("2024-07-10T02:21:07Z");
+  });
+
   it("JSON that is not a Health event is a clear UserError", async () => {
     await expect(parseInput(fixture("not-health.json"))).rejects.toThrow(UserError);
     await expect(parseInput(fixture("not-health.json"))).rejects.toThrow(/not an AWS Health event/);

@@ -110,6 +110,9 @@ describe("activity vocabulary", () => {
     expect(classifyHealthCode("AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED")).toBe("credentials_exposed");
     expect(classifyHealthCode("AWS_RISK_CREDENTIALS_COMPROMISED")).toBe("account_compromise");
     expect(classifyHealthCode("AWS_RISK_IAM_QUARANTINE")).toBe("credentials_exposed");
+    expect(classifyHealthCode("AWS_ABUSE_WEBCRAWL_REPORT")).toBe("crawling");
+    expect(classifyHealthCode("AWS_ABUSE_EXTREMIST_VIOLENT_CONTENT")).toBe("illegal_content");
+    expect(classifyHealthCode("AWS_ABUSE_OPEN_PROXY_REPORT")).toBe("open_proxy");
     expect(classifyHealthCode("AWS_ABUSE_EC2_QUANTUM_TELEPORT_REPORT")).toBeNull();
   });
 });

@@ -83,7 +83,8 @@ export function findIPs(s: string): { ip: string; index: number }[] {
     for (const m of s.matchAll(IPV6_CANDIDATE)) {
       const t = m[0];
       if (/^\d{1,2}:\d{2}(?::\d{2})?$/.test(t)) continue; // a time of day
-      if (ipaddr.IPv6.isValid(t) && t.split(":").length > 2 && /[a-f]|::/i.test(t)) out.push({ ip: normalizeIP(t), index: m.index });
+      // at least two written groups ("e::" or "a::" in prose is not an address)
+      if (t.split(":").filter((g) => g !== "").length >= 2 && ipaddr.IPv6.isValid(t)) out.push({ ip: normalizeIP(t), index: m.index });
     }
     out.sort((a, b) => a.index - b.index);
   }

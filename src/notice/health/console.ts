@@ -59,7 +59,11 @@ export function healthConsoleToNotice(text: string, opts: { receivedAt?: string 
     if (j >= lines.length || labelOf(lines[j]!)) continue;
     const value = lines[j]!.trim();
     if (key === "resources" && !/^\d+$/.test(value)) {
-      for (; j < lines.length && lines[j]!.trim() !== "" && !labelOf(lines[j]!); j++) resources.push({ value: lines[j]!.trim(), line: j });
+      // the tab copies as a table (resource, status, last update): the first cell is the resource
+      for (; j < lines.length && lines[j]!.trim() !== "" && !labelOf(lines[j]!); j++) {
+        const cell = lines[j]!.trim().split(/\t| {2,}/)[0]!;
+        if (!/^(?:resource|entity|status|last updated?)/i.test(cell)) resources.push({ value: cell, line: j });
+      }
       i = j - 1;
       continue;
     }
