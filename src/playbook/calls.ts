@@ -113,6 +113,8 @@ export function callsFor<A extends ActionName>(action: A, params: ActionParams[A
             InstanceSpecification: { InstanceId: s.instanceId, ExcludeBootVolume: false },
             Description: s.description,
             TagSpecifications: [{ ResourceType: "snapshot", Tags: awsTags(s.tags) }],
+            // The snapshots also keep the volumes' own tags (owner, application): evidence with its context.
+            CopyTagsFromSource: "volume",
           },
         },
       ];

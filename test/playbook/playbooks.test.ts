@@ -90,6 +90,7 @@ describe("compromised-host playbook", () => {
               ],
             },
           ],
+          CopyTagsFromSource: "volume",
         },
       },
     ]);
