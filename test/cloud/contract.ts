@@ -471,17 +471,42 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
       });
       it("stops an instance (releasing its auto-assigned public IP, keeping an Elastic IP) and starts it again", async () => {
         const p = await port();
-        await p.stopInstances(C.eu, [C.web, C.legacy]);
-        const stopped = await p.describeInstances(C.eu, { instanceIds: [C.web, C.legacy] });
-        expect(stopped.map((i) => i.state)).toEqual(["stopped", "stopped"]);
-        expect(stopped.find((i) => i.instanceId === C.web)?.publicIpAddress).toBeUndefined();
-        expect(stopped.find((i) => i.instanceId === C.legacy)?.publicIpAddress).toBe(C.legacyEip);
-        expect(await p.describeNetworkInterfaces(C.eu, { publicIps: [C.webIp] })).toEqual([]);
-        await p.startInstances(C.eu, [C.web]);
-        const [again] = await p.describeInstances(C.eu, { instanceIds: [C.web] });
+        const use1Ip = "198.51.100.50";
+        await p.stopInstances(C.eu, [C.legacy]);
+        await p.stopInstances(C.use1, [C.useast1Instance]);
+        const [legacy] = await p.describeInstances(C.eu, { instanceIds: [C.legacy] });
+        const [plain] = await p.describeInstances(C.use1, { instanceIds: [C.useast1Instance] });
+        expect([legacy?.state, plain?.state]).toEqual(["stopped", "stopped"]);
+        expect(legacy?.publicIpAddress).toBe(C.legacyEip);
+        expect(plain?.publicIpAddress).toBeUndefined();
+        expect(await p.describeNetworkInterfaces(C.use1, { publicIps: [use1Ip] })).toEqual([]);
+        await p.startInstances(C.use1, [C.useast1Instance]);
+        const [again] = await p.describeInstances(C.use1, { instanceIds: [C.useast1Instance] });
         expect(again?.state).toBe("running");
         expect(again?.publicIpAddress).toBeDefined();
+        expect(Date.parse(again!.launchTime)).toBeGreaterThan(Date.parse(plain!.launchTime));
         await expectCloudError(p.stopInstances(C.eu, ["i-0ffffffffffffffff"]), "not-found", { code: "InvalidInstanceID.NotFound" });
+      });
+      it("a stopped InService member of an Auto Scaling group is replaced: the group terminates it", async () => {
+        const p = await port();
+        await p.stopInstances(C.eu, [C.web]);
+        const [i] = await p.describeInstances(C.eu, { instanceIds: [C.web] });
+        expect(i?.state).toBe("terminated");
+        expect(await p.autoScalingGroupsOf(C.eu, [C.web])).toEqual([]);
+        expect(await p.targetGroupsOf(C.eu, [C.web])).toEqual([]);
+        // The data volume (delete-on-termination off) and the secondary ENI survive; the primary ENI is gone.
+        expect((await p.describeNetworkInterfaces(C.eu, { networkInterfaceIds: [C.webEni, C.webEni2] })).map((e) => [e.networkInterfaceId, e.status])).toEqual([[C.webEni2, "available"]]);
+      });
+      it("with ReplaceUnhealthy suspended (or in Standby), a stopped member stays, marked unhealthy", async () => {
+        const p = await port();
+        await p.suspendProcesses(C.eu, C.asg, ["ReplaceUnhealthy"]);
+        await p.stopInstances(C.eu, [C.web]);
+        expect((await p.describeInstances(C.eu, { instanceIds: [C.web] }))[0]?.state).toBe("stopped");
+        const [g] = await p.autoScalingGroupsOf(C.eu, [C.web]);
+        expect(g?.instances.find((m) => m.instanceId === C.web)).toMatchObject({ lifecycleState: "InService", healthStatus: "Unhealthy" });
+        await p.enterStandby(C.eu, C.asg, [C.asgPeer], true);
+        await p.stopInstances(C.eu, [C.asgPeer]);
+        expect((await p.describeInstances(C.eu, { instanceIds: [C.asgPeer] }))[0]?.state).toBe("stopped");
       });
     });
 

@@ -504,6 +504,61 @@ export class SimApi {
       }
     }
     this.log(rs, "StopInstances", { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } }, null, instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })));
+    // An Auto Scaling group's EC2 health check counts a stopped instance as unhealthy, and the
+    // ReplaceUnhealthy process terminates it: stopping an InService member is how evidence gets
+    // destroyed, unless HealthCheck or ReplaceUnhealthy is suspended or the member is in Standby.
+    for (const rec of recs) {
+      for (const g of rs.asgs.values()) {
+        const m = g.instances.find((x) => x.instanceId === rec.instanceId);
+        if (!m || m.lifecycleState !== "InService" || g.suspendedProcesses.includes("HealthCheck")) continue;
+        m.healthStatus = "Unhealthy";
+        if (!g.suspendedProcesses.includes("ReplaceUnhealthy")) this.terminateForGroup(rs, rec.instanceId, g);
+      }
+    }
+  }
+
+  /**
+   * The group replaces an unhealthy member: AWS terminates it (the replacement launch is not
+   * simulated). ENIs and volumes marked delete-on-termination go with it; the others stay,
+   * detached; Elastic IPs are disassociated but stay allocated.
+   */
+  private terminateForGroup(rs: RegionState, instanceId: string, g: AsgRec): void {
+    const rec = rs.instances.get(instanceId)!;
+    this.leaveLoadBalancers(rs, g, instanceId);
+    for (const tg of rs.tgs.values()) tg.targets = tg.targets.filter((t) => t.id !== instanceId);
+    rs.tgsByTarget.delete(instanceId);
+    for (const lb of rs.lbs.values()) lb.instanceIds = lb.instanceIds.filter((x) => x !== instanceId);
+    g.instances = g.instances.filter((x) => x.instanceId !== instanceId);
+    for (const eniId of rec.eniIds) {
+      const eni = rs.enis.get(eniId);
+      if (!eni) continue;
+      for (const eip of rs.eips.values())
+        if (eip.networkInterfaceId === eniId) {
+          delete eip.networkInterfaceId;
+          delete eip.privateIpAddress;
+          delete eip.associationId;
+        }
+      if (eni.attachment?.deleteOnTermination) rs.enis.delete(eniId);
+      else {
+        delete eni.attachment;
+        delete eni.publicIp;
+        eni.inUse = false;
+      }
+    }
+    for (const b of rec.blockDevices) if (!b.deleteOnTermination) rs.survivingVolumes.set(b.volumeId, { volumeId: b.volumeId, ...(b.sizeGiB !== undefined ? { sizeGiB: b.sizeGiB } : {}), fromInstance: instanceId, deviceName: b.deviceName });
+    rec.state = "terminated";
+    rec.eniIds = [];
+    rec.blockDevices = [];
+    const ssm = rs.ssm.get(instanceId);
+    if (ssm) ssm.pingStatus = "ConnectionLost";
+    reindexIps(rs);
+    const ev = buildTrailEvent(
+      { eventName: "TerminateInstances", eventTime: this.nowIso(), userAgent: "autoscaling.amazonaws.com", sourceIpAddress: "autoscaling.amazonaws.com", resources: [{ type: "AWS::EC2::Instance", name: instanceId }], requestParameters: { instancesSet: { items: [{ instanceId }] } }, responseElements: null },
+      rs.accountId,
+      rs.region,
+      `w${++this.counter}`,
+    );
+    rs.trail.unshift(ev);
   }
 
   startInstances(scope: Scope, instanceIds: string[]): void {
@@ -643,6 +698,7 @@ export class SimApi {
       const rec = m.get(id);
       if (rec) return rec.tags;
     }
+    if (rs.survivingVolumes.has(id)) return (rs.volumeTags.get(id) ?? rs.volumeTags.set(id, {}).get(id))!;
     if (id.startsWith("vol-")) {
       for (const inst of rs.instances.values()) if (inst.blockDevices.some((b) => b.volumeId === id)) return (rs.volumeTags.get(id) ?? rs.volumeTags.set(id, {}).get(id))!;
     }

@@ -44,6 +44,7 @@ function region(rs: RegionState): Record<string, unknown> {
     ssmManagedInstances: byId(rs.ssm),
     snapshots: byId(rs.snapshots),
     volumeTags: byId(rs.volumeTags),
+    survivingVolumes: byId(rs.survivingVolumes),
   };
 }
 

@@ -173,6 +173,8 @@ export interface RegionState {
   snapshots: Map<string, SnapshotRec>;
   /** Tags of EBS volumes (the volumes themselves live in their instances' block devices). */
   volumeTags: Map<string, Tags>;
+  /** Volumes left behind by a terminated instance (delete-on-termination off): evidence that survived. */
+  survivingVolumes: Map<string, { volumeId: string; sizeGiB?: number; fromInstance: string; deviceName: string }>;
   /** Newest first. */
   trail: TrailEvent[];
   /** Public IPv4 -> the ENI holding it now (an EIP's or an auto-assigned one). */
@@ -269,6 +271,7 @@ export function emptyRegion(accountId: string, region: string): RegionState {
     ssm: new Map(),
     snapshots: new Map(),
     volumeTags: new Map(),
+    survivingVolumes: new Map(),
     trail: [],
     byPublicIp: new Map(),
     eipByIp: new Map(),
@@ -570,7 +573,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
       const epath: Path = [...path, "networkInterfaces", k];
       if (e.publicIp && inst.state !== "running" && inst.state !== "pending" && inst.state !== "stopping")
         issues.push({ path: [...epath, "publicIp"], message: `a ${inst.state} instance holds no auto-assigned public IP (AWS releases it on stop); use an Elastic IP` });
-      const rec = addEni(e, epath, { instanceId: inst.instanceId, deviceIndex: indices[k]! }, true);
+      const rec = addEni(e, epath, { instanceId: inst.instanceId, deviceIndex: indices[k]! }, false);
       if (rec) recs.push(rec);
     });
     recs.sort((a, b) => a.attachment!.deviceIndex - b.attachment!.deviceIndex);
