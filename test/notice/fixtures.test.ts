@@ -55,6 +55,23 @@ describe("EC2 abuse e-mails", () => {
   });
 });
 
+describe("several resources and activity blocks", () => {
+  it("load balancer, bucket, distribution; the window spans every block", async () => {
+    const n = await parseOne("dos-several-resources.txt");
+    expect(n.resources.map((r) => `${r.type} ${r.id}`)).toEqual([
+      "ec2-instance i-0abc1234def567890",
+      "load-balancer my-lb-1234567890.us-east-1.elb.amazonaws.com",
+      "s3-bucket media-assets-prod",
+      "cloudfront-distribution d111111abcdef8.cloudfront.net",
+      "ec2-instance i-0abc1234def567891",
+    ]);
+    expect(n.window).toEqual({ begin: "2019-02-01T10:00:00Z", end: "2019-02-01T13:00:00Z" });
+    expect(n.protocol).toBe("TCP");
+    expect(n.remoteIps).toEqual(["198.51.100.1", "198.51.100.2", "198.51.100.3"]);
+    expect(n.remotePorts).toEqual([22, 80, 443, 53]);
+  });
+});
+
 describe("Trust & Safety notices", () => {
   it("final notification: labels with no space or the value on the next line, mitigations, stated deadline", async () => {
     const n = await parseOne("trust-safety-final.txt", { receivedAt: "2024-07-11T00:00:00Z" });

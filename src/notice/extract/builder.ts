@@ -142,6 +142,17 @@ export class NoticeBuilder {
     return (this.scalars.get(name) as Candidate<T>[] | undefined) ?? [];
   }
 
+  /** Among the strongest offers of a time, the earliest (or latest) one; ISO strings in UTC compare as text. */
+  private extreme(name: string, better: (a: string, b: string) => boolean): string | null {
+    const list = this.scalars.get(name) as Candidate<string>[] | undefined;
+    if (!list || list.length === 0) return null;
+    const top = Math.min(...list.map((c) => c.priority));
+    let best: Candidate<string> | null = null;
+    for (const c of list) if (c.priority === top && (!best || better(normIso(c.value), normIso(best.value)))) best = c;
+    this.provenance[name] = [best!.source];
+    return best!.value;
+  }
+
   field(f: Field): void {
     if (this.fields.length < 2000) this.fields.push(f);
   }
@@ -169,8 +180,9 @@ export class NoticeBuilder {
     };
     const caseNumber = pick<string>("caseNumber");
     const protocol = pick<string>("protocol");
-    const begin = pick<string>("begin");
-    const end = pick<string>("end");
+    // several activity blocks (one per instance): the window spans them all
+    const begin = this.extreme("begin", (a, b) => a < b);
+    const end = this.extreme("end", (a, b) => a > b);
     let remotePorts: RemotePorts = this.ports;
     if (this.portCount && this.ports.length === 0) {
       remotePorts = { count: this.portCount.value };
@@ -209,4 +221,9 @@ export class NoticeBuilder {
       warnings: this.warnings,
     };
   }
+}
+
+/** `2024-01-01T00:00:00Z` and `2024-01-01T00:00:00.500Z` compare correctly as text once both carry milliseconds. */
+function normIso(s: string): string {
+  return s.length === 20 ? s.slice(0, 19) + ".000Z" : s;
 }

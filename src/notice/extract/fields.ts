@@ -27,7 +27,7 @@ const ALIASES: Record<FieldKey, string[]> = {
   nat: ["natgatewayid", "natgateway", "natgatewayids"],
   eip: ["elasticip", "elasticipaddress", "eip", "allocationid", "elasticips"],
   publicIp: ["ipaddress", "publicip", "publicipaddress", "ip", "ipv4address", "ips", "ipaddresses", "publicips", "awsip", "publicipv4address", "implicatedip", "reportedip"],
-  lb: ["loadbalancer", "loadbalancername", "elb", "loadbalancerarn", "elbname", "loadbalancerdnsname"],
+  lb: ["loadbalancer", "loadbalancername", "elb", "loadbalancerarn", "elbname", "loadbalancerdnsname", "elasticloadbalancer", "elasticloadbalancername", "applicationloadbalancer", "networkloadbalancer", "classicloadbalancer", "elasticloadbalancing"],
   accessKey: ["accesskey", "accesskeyid", "awsaccesskeyid", "accesskeyids", "iamaccesskey", "exposedaccesskey", "accesskeys"],
   iamUser: ["iamuser", "iamusername", "username"],
   bucket: ["s3bucket", "bucket", "bucketname", "s3bucketname", "amazons3bucket"],
