@@ -105,9 +105,28 @@ export class AccountDirectory implements Reach {
 
   private async organizationAccounts(): Promise<AccountInfo[]> {
     const me = await this.caller();
-    const pages = await this.session.run("organizations.ListAccounts", { accountId: me.accountId, region: GLOBAL, base: true }, (org) =>
-      allPages(paginateListAccounts, org, {}),
-    );
+    let pages;
+    try {
+      pages = await this.session.run("organizations.ListAccounts", { accountId: me.accountId, region: GLOBAL, base: true }, (org) => allPages(paginateListAccounts, org, {}));
+    } catch (err) {
+      if (err instanceof CloudError && err.code === "AWSOrganizationsNotInUseException") {
+        throw new CloudError("invalid", `Account ${me.accountId} is not in an AWS Organization: turn off aws.organizations, or list the accounts in aws.accounts.`, {
+          accountId: me.accountId,
+          action: "ListAccounts",
+          code: err.code,
+          cause: err,
+        });
+      }
+      if (err instanceof CloudError && err.kind === "access-denied") {
+        throw new CloudError(
+          "access-denied",
+          `${err.message} ListAccounts answers only in the organization's management account or a delegated administrator account: ` +
+            `run from there (or assume a role there), or list the accounts in aws.accounts.`,
+          { action: "organizations:ListAccounts", accountId: me.accountId, ...(err.code ? { code: err.code } : {}), cause: err },
+        );
+      }
+      throw err;
+    }
     const out: AccountInfo[] = [];
     for (const page of pages) {
       for (const a of page.Accounts ?? []) {

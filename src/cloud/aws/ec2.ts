@@ -241,9 +241,9 @@ async function readProtections(ctx: Ctx, scope: Scope, i: Instance): Promise<voi
         const behaviour = out.InstanceInitiatedShutdownBehavior?.Value;
         if (Attribute === "instanceInitiatedShutdownBehavior" && (behaviour === "stop" || behaviour === "terminate")) i.instanceInitiatedShutdownBehavior = behaviour;
       } catch (err) {
-        // Without ec2:DescribeInstanceAttribute the instance is still found; the protections stay
-        // unknown (undefined), which is what the model says when they could not be read.
-        if (err instanceof CloudError && (err.kind === "access-denied" || isNotFound(err))) return;
+        // Without ec2:DescribeInstanceAttribute (or where an attribute is unknown, as disableApiStop is
+        // to some emulators) the instance is still found; the protection stays undefined: not known.
+        if (err instanceof CloudError && (err.kind === "access-denied" || err.kind === "invalid" || isNotFound(err))) return;
         throw err;
       }
     }),
@@ -491,7 +491,11 @@ export async function describeSubnets(ctx: Ctx, scope: Scope, subnetIds: string[
 }
 
 function toVpc(v: SdkVpc): Vpc {
-  return { vpcId: v.VpcId ?? "", cidrBlock: v.CidrBlock ?? "", isDefault: v.IsDefault ?? false, tags: tagsOf(v.Tags) };
+  const vpc: Vpc = { vpcId: v.VpcId ?? "", cidrBlock: v.CidrBlock ?? "", isDefault: v.IsDefault ?? false, tags: tagsOf(v.Tags) };
+  // An IPv6 block makes AWS give every new group a ::/0 egress rule too (isolation must revoke both).
+  const v6 = (v.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlock && (a.Ipv6CidrBlockState?.State ?? "associated") === "associated").map((a) => a.Ipv6CidrBlock!);
+  if (v6.length) vpc.ipv6CidrBlocks = v6;
+  return vpc;
 }
 
 export async function describeVpcs(ctx: Ctx, scope: Scope, vpcIds: string[]): Promise<Vpc[]> {
@@ -646,8 +650,10 @@ export async function getConsoleScreenshot(ctx: Ctx, scope: Scope, instanceId: s
     );
     return out.ImageData ?? null;
   } catch (err) {
-    // Not every instance type (or a stopped instance) can take a screenshot: no screenshot, not a failure.
+    // Not every instance type (or a stopped instance) can take a screenshot, nor every emulator: no
+    // screenshot, not a failure.
     if (err instanceof CloudError && (err.code === "UnsupportedOperation" || err.code === "IncorrectInstanceState")) return null;
+    if (err instanceof CloudError && ctx.session.emulated("ec2") && (err.kind === "unavailable" || err.kind === "invalid")) return null;
     if (isNotFound(err)) return null;
     throw err;
   }

@@ -32,8 +32,9 @@ async function keyOwner(ctx: Ctx, accessKeyId: string): Promise<string | undefin
     );
     return out.Account;
   } catch (err) {
-    // Only a missing permission or an unsupported call falls back to asking IAM; anything else is real.
-    if (err instanceof CloudError && (err.kind === "access-denied" || err.kind === "invalid")) return undefined;
+    // The owner lookup only saves calls: when STS can't answer (no permission, an emulator without
+    // the call, a bad moment) IAM is asked directly. Missing credentials would fail IAM too: say so now.
+    if (err instanceof CloudError && err.kind !== "no-credentials") return undefined;
     throw err;
   }
 }

@@ -60,6 +60,16 @@ describe("accounts", () => {
     ]);
   });
 
+  it("Organizations discovery outside an organization, or from a member account, says what to do", async () => {
+    aws.organizations.on(ListAccountsCommand).rejectsOnce(awsError("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.")).rejectsOnce(awsError("AccessDeniedException", "You don't have permissions to access this resource.", 403));
+    const notInOrg = await testPort({ discoverAccounts: true }).accounts().catch((e: unknown) => e);
+    expect(notInOrg).toMatchObject({ kind: "invalid", code: "AWSOrganizationsNotInUseException" });
+    expect((notInOrg as Error).message).toMatch(/not in an AWS Organization.*aws\.accounts/);
+    const member = await testPort({ discoverAccounts: true }).accounts().catch((e: unknown) => e);
+    expect(member).toMatchObject({ kind: "access-denied", action: "organizations:ListAccounts" });
+    expect((member as Error).message).toMatch(/management account or a delegated administrator/);
+  });
+
   it("an account not in the list is unknown-account, and nothing is sent to it", async () => {
     const port = testPort({ accounts: [CALLER] });
     await expect(port.describeVpcs({ accountId: OTHER, region: REGION }, ["vpc-1"])).rejects.toMatchObject({ kind: "unknown-account", accountId: OTHER });

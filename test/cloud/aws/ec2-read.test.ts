@@ -118,6 +118,17 @@ describe("describeInstances", () => {
     expect(aws.ec2).not.toHaveReceivedCommand(DescribeInstanceAttributeCommand);
   });
 
+  it("an attribute the endpoint does not know (disableApiStop on an emulator) stays unknown; the others are read", async () => {
+    aws.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa1")] }] });
+    aws.ec2.on(DescribeInstanceAttributeCommand).callsFake(async (input: { Attribute: string }) => {
+      if (input.Attribute === "disableApiStop") throw awsError("InvalidParameterValue", "Value (disableApiStop) for parameter attribute is invalid. Unknown attribute.");
+      if (input.Attribute === "disableApiTermination") return { DisableApiTermination: { Value: false } };
+      return { InstanceInitiatedShutdownBehavior: { Value: "stop" } };
+    });
+    const [i] = await testPort().describeInstances(SCOPE, { instanceIds: ["i-0aaaaaaaaaaaaaaa1"] });
+    expect([i?.disableApiTermination, i?.instanceInitiatedShutdownBehavior, i?.disableApiStop]).toEqual([false, "stop", undefined]);
+  });
+
   it("without ec2:DescribeInstanceAttribute the instance is still found, its protections unknown", async () => {
     aws.ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [sdkInstance("i-0aaaaaaaaaaaaaaa1")] }] });
     aws.ec2.on(DescribeInstanceAttributeCommand).rejects(awsError("UnauthorizedOperation", "not authorized", 403));
@@ -460,9 +471,22 @@ describe("subnets, VPCs, network ACLs, snapshots", () => {
     expect(aws.ec2).not.toHaveReceivedCommand(DescribeNetworkAclsCommand);
   });
 
-  it("describeVpcs", async () => {
-    aws.ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: "vpc-0aaa", CidrBlock: "10.0.0.0/16", IsDefault: false, Tags: [] }] });
-    expect(await testPort().describeVpcs(SCOPE, ["vpc-0aaa"])).toEqual([{ vpcId: "vpc-0aaa", cidrBlock: "10.0.0.0/16", isDefault: false, tags: {} }]);
+  it("describeVpcs, with the VPC's associated IPv6 blocks", async () => {
+    aws.ec2.on(DescribeVpcsCommand).resolves({
+      Vpcs: [
+        {
+          VpcId: "vpc-0aaa",
+          CidrBlock: "10.0.0.0/16",
+          IsDefault: false,
+          Ipv6CidrBlockAssociationSet: [
+            { Ipv6CidrBlock: "2001:db8:1::/56", Ipv6CidrBlockState: { State: "associated" } },
+            { Ipv6CidrBlock: "2001:db8:2::/56", Ipv6CidrBlockState: { State: "disassociated" } },
+          ],
+          Tags: [],
+        },
+      ],
+    });
+    expect(await testPort().describeVpcs(SCOPE, ["vpc-0aaa"])).toEqual([{ vpcId: "vpc-0aaa", cidrBlock: "10.0.0.0/16", isDefault: false, ipv6CidrBlocks: ["2001:db8:1::/56"], tags: {} }]);
     expect(sent(aws.ec2, DescribeVpcsCommand)).toEqual([{ VpcIds: ["vpc-0aaa"] }]);
   });
 

@@ -109,6 +109,12 @@ describe("evidence", () => {
     ]);
   });
 
+  it("behind an emulator without GetConsoleScreenshot there is simply no screenshot", async () => {
+    aws.ec2.on(GetConsoleScreenshotCommand).rejects(awsError("InternalError", "not implemented", 500, "server"));
+    expect(await testPort({ endpoints: { ec2: "http://127.0.0.1:4566" } }).getConsoleScreenshot(SCOPE, I)).toBeNull();
+    await expect(testPort().getConsoleScreenshot(SCOPE, I)).rejects.toMatchObject({ kind: "unavailable" });
+  });
+
   it("user data is DescribeInstanceAttribute userData, kept base64", async () => {
     aws.ec2.on(DescribeInstanceAttributeCommand).resolvesOnce({ UserData: { Value: "IyEvYmluL3NoCg==" } }).resolvesOnce({ UserData: {} });
     const port = testPort();

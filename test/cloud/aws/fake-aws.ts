@@ -438,7 +438,16 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     const f = ec2Filters(input.Filters, ["vpc-id"]);
     const ids = and(idParam(input.VpcIds, (id) => rs.vpcs.has(id), "InvalidVpcID.NotFound", "VPC IDs"), f.get("vpc-id"));
     const p = page(api.describeVpcs(scope, ids ?? [...rs.vpcs.keys()]), input.NextToken);
-    return { Vpcs: p.items.map((v) => ({ VpcId: v.vpcId, CidrBlock: v.cidrBlock, IsDefault: v.isDefault, Tags: tagList(v.tags) })), NextToken: p.next };
+    return {
+      Vpcs: p.items.map((v) => ({
+        VpcId: v.vpcId,
+        CidrBlock: v.cidrBlock,
+        IsDefault: v.isDefault,
+        Ipv6CidrBlockAssociationSet: (v.ipv6CidrBlocks ?? []).map((b, i) => ({ Ipv6CidrBlock: b, AssociationId: `vpc-cidr-assoc-${i}`, Ipv6CidrBlockState: { State: "associated" } })),
+        Tags: tagList(v.tags),
+      })),
+      NextToken: p.next,
+    };
   });
 
   on(m.ec2, DescribeNetworkAclsCommand, "ec2.DescribeNetworkAcls", ({ scope, input }) => {
