@@ -101,7 +101,8 @@ function parseJson(bytes: Buffer, opts: ParseOptions): ParseResult {
   events.forEach((e, index) => {
     try {
       const notice = healthEventToNotice(e, opts.receivedAt ? { receivedAt: opts.receivedAt } : {});
-      items.push({ index, format: "health-event", raw: events.length === 1 ? bytes : Buffer.from(JSON.stringify(e.flat.length ? Object.fromEntries(e.flat) : {})), notice, mail: null });
+      // one event: the bytes as given; several: each event's own JSON
+      items.push({ index, format: "health-event", raw: events.length === 1 ? bytes : Buffer.from(JSON.stringify(e.original)), notice, mail: null });
     } catch (err) {
       failures.push({ index, error: (err as Error).message });
     }

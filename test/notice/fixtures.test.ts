@@ -235,6 +235,7 @@ describe("AWS Health events", () => {
     expect(items.map((i) => i.notice.activityType)).toEqual(["spam_email", "credentials_exposed"]);
     expect(items[1]!.notice.accessKeyIds).toEqual(["AKIA3B4C5D6E7F8G9H0J"]);
     expect(items[1]!.notice.regions).toEqual(["us-east-1"]);
+    expect(JSON.parse(items[1]!.raw.toString())).toMatchObject({ DetailType: "AWS Health Event", Source: "aws.health" });
   });
 
   it("DescribeEventDetails: ISO times with offsets, a new code classified by pattern", async () => {

@@ -38,6 +38,8 @@ export interface HealthEvent {
   path: string;
   /** Every scalar of the event, flattened (`detail.eventTypeCode`), for the `fields` list. */
   flat: [string, string][];
+  /** The JSON value the event was read from (an array element, a successfulSet item). */
+  original: unknown;
 }
 
 const MAX_WALK = 10_000;
@@ -82,7 +84,7 @@ function walk(v: unknown, out: HealthEvent[], depth: number, budget: { n: number
   if (detailRaw !== undefined && (detailType !== undefined || str(v.source ?? v.Source)?.includes("health"))) {
     const detail = isObj(detailRaw) ? detailRaw : parseMaybe(detailRaw);
     if (isObj(detail)) {
-      out.push(fromEnvelope(v, detail, detailType, "detail" in v ? "detail" : "Detail"));
+      out.push({ ...fromEnvelope(v, detail, detailType, "detail" in v ? "detail" : "Detail"), original: v });
       return;
     }
   }
@@ -97,12 +99,13 @@ function walk(v: unknown, out: HealthEvent[], depth: number, budget: { n: number
       if (acct) e.accountIds.push(acct);
       addFlat(e.flat, "eventDescription", item.eventDescription);
       if (isObj(item.eventMetadata)) addFlat(e.flat, "eventMetadata", item.eventMetadata);
+      e.original = item;
       out.push(e);
     }
     return;
   }
   if (Array.isArray(v.events)) {
-    for (const item of v.events) if (isObj(item) && (item.eventTypeCode || item.arn)) out.push(fromApiEvent(item, "event"));
+    for (const item of v.events) if (isObj(item) && (item.eventTypeCode || item.arn)) out.push({ ...fromApiEvent(item, "event"), original: item });
     return;
   }
   if (isObj(v.event) && (v.event.eventTypeCode !== undefined || v.event.arn !== undefined)) {
@@ -110,11 +113,12 @@ function walk(v: unknown, out: HealthEvent[], depth: number, budget: { n: number
     const d = isObj(v.eventDescription) ? str(v.eventDescription.latestDescription) : str(v.eventDescription);
     if (d) e.description = d;
     if (Array.isArray(v.affectedEntities) || Array.isArray(v.entities)) addEntities(e, (v.affectedEntities ?? v.entities) as unknown[], "affectedEntities");
+    e.original = v;
     out.push(e);
     return;
   }
   if (v.eventTypeCode !== undefined && (v.eventArn !== undefined || v.arn !== undefined || v.service !== undefined)) {
-    out.push(v.eventArn !== undefined ? fromEnvelope({}, v, undefined, "detail") : fromApiEvent(v, "event"));
+    out.push({ ...(v.eventArn !== undefined ? fromEnvelope({}, v, undefined, "detail") : fromApiEvent(v, "event")), original: v });
     return;
   }
   // wrappers: SNS notification, SQS message / Lambda records
@@ -156,6 +160,7 @@ function fromEnvelope(env: Record<string, unknown>, d: Record<string, unknown>, 
     entities: [],
     path,
     flat: [],
+    original: d,
   };
   const set = <K extends keyof HealthEvent>(k: K, v: HealthEvent[K] | undefined) => {
     if (v !== undefined) e[k] = v;
