@@ -337,6 +337,9 @@ export class SqlCaseStore implements CaseStore {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
+        // Let the callers the last commit woke up queue their next writes first, so they join
+        // this group rather than trickle in one per transaction.
+        await new Promise<void>((r) => setImmediate(r));
         const batch = this.queue.splice(0, MAX_GROUP);
         try {
           const values = await this.commitGroup(batch);
