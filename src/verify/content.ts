@@ -9,10 +9,39 @@ import { ATTACHMENT_CONTENT_TYPES, ATTACHMENT_RULES } from "./aws.ts";
 import { reason } from "./reasons.ts";
 import type { Reason } from "./types.ts";
 
-/** Where the reporter's material starts in a notice: everything after it is quoted, not asked. */
-const QUOTED_START = /^[ \t>]*(?:-{2,}\s*(?:beginning of |begin )?forwarded reports?|={3,}\s*details\s*={3,}|\*?\s*log extract\s*:|logs \(4kb max\)\*?\s*:|abuse type\*\s*:)/im;
-/** `<<< ... >>>`: the legacy notices' log block. Lazy, but with one delimiter it cannot backtrack. */
-const LOG_BLOCK = /<<<[\s\S]*?>>>/g;
+/**
+ * A line where the reporter's material starts in a notice: everything after it is quoted, not
+ * asked. Matched line by line with a sticky pattern (`y`), never as one multiline `^...` search:
+ * V8 retries a multiline pattern at every position, which on a long run of spaces or blank lines
+ * takes quadratic time. Spaces are `[ \t]*`, never `\s*`, so a match cannot run across lines, and
+ * no two space runs can follow each other (`[ \t>]*` then `[ \t]*` would backtrack quadratically).
+ */
+const QUOTED_LINE = /[ \t>]*(?:-{2,}[ \t]*(?:beginning of |begin )?forwarded reports?|={3,}[ \t]*details[ \t]*={3,}|(?:\*[ \t]*)?log extract[ \t]*:|logs \(4kb max\)\*?[ \t]*:|abuse type\*[ \t]*:)/iy;
+
+/** Offset of the first line that starts the reporter's material, or -1. */
+function quotedStart(text: string): number {
+  for (let pos = 0; pos < text.length; ) {
+    QUOTED_LINE.lastIndex = pos;
+    if (QUOTED_LINE.test(text)) return pos;
+    const nl = text.indexOf("\n", pos);
+    if (nl < 0) return -1;
+    pos = nl + 1;
+  }
+  return -1;
+}
+/** Removes `<<< ... >>>` blocks (the legacy notices' log extract) in one pass; an unclosed `<<<` runs to the end. */
+function dropLogBlocks(text: string): string {
+  let out = "";
+  let pos = 0;
+  for (;;) {
+    const open = text.indexOf("<<<", pos);
+    if (open < 0) return out + text.slice(pos);
+    out += text.slice(pos, open) + " ";
+    const close = text.indexOf(">>>", open + 3);
+    if (close < 0) return out;
+    pos = close + 3;
+  }
+}
 
 /**
  * Splits a notice's text into its own words (up to the reporter's material, quoted logs and the
@@ -21,12 +50,12 @@ const LOG_BLOCK = /<<<[\s\S]*?>>>/g;
 export function splitQuoted(text: string, quoted: readonly string[] = []): { own: string; reported: string } {
   let own = text;
   let reported = "";
-  const cut = QUOTED_START.exec(text);
-  if (cut) {
-    own = text.slice(0, cut.index);
-    reported = text.slice(cut.index);
+  const cut = quotedStart(text);
+  if (cut >= 0) {
+    own = text.slice(0, cut);
+    reported = text.slice(cut);
   }
-  if (own.includes("<<<")) own = own.replace(LOG_BLOCK, " ");
+  if (own.includes("<<<")) own = dropLogBlocks(own);
   for (const q of quoted) {
     if (q.length >= 12 && own.includes(q)) own = own.split(q).join(" ");
   }

@@ -58,6 +58,7 @@ export interface AuthResultsHeader {
 
 /** Removes RFC 5322 comments (nested, bounded) so `dkim=pass (good signature) header.d=x` reads plainly. */
 function stripComments(s: string): string {
+  if (!s.includes("(")) return s;
   let out = "";
   let depth = 0;
   for (const ch of s) {
@@ -76,7 +77,7 @@ export function parseAuthResults(value: string, index: number): AuthResultsHeade
     const m = /^\s*([a-z0-9_-]+)\s*=\s*([a-z]+)/i.exec(part);
     if (!m) continue;
     const props: Record<string, string> = {};
-    for (const p of part.slice(m[0].length).matchAll(/([a-z]+\.[a-z0-9_-]+)\s*=\s*("[^"]*"|[^\s;]+)/gi)) {
+    for (const p of part.slice(m[0].length).matchAll(/([a-z]{1,20}\.[a-z0-9_-]{1,40})[ \t]*=[ \t]*("[^"]{0,1000}"|[^\s;]{1,1000})/gi)) {
       props[p[1]!.toLowerCase()] = p[2]!.replace(/^"|"$/g, "");
     }
     methods.push({ method: m[1]!.toLowerCase(), result: m[2]!.toLowerCase(), props });

@@ -137,7 +137,7 @@ export function checkSender(view: SenderView, ctx: SenderContext): Reason[] {
  * what is evidence by itself (a look-alike domain, an AWS name on a foreign address) is said.
  */
 export function checkClaimedSender(claimed: string | null): Reason[] {
-  if (!claimed) return [];
+  if (!claimed || claimed.length > 1000) return [];
   const m = /^\s*"?([^"<]*?)"?\s*<([^<>\s]+@[^<>\s]+)>\s*$/.exec(claimed) ?? /^\s*()([^\s<>]+@[^\s<>]+)\s*$/.exec(claimed);
   if (!m) return [];
   const a: Address = { name: (m[1] ?? "").trim(), address: m[2]!.trim() };

@@ -209,7 +209,7 @@ export function mailView(raw: string | Buffer, over: Partial<MailView> = {}): Ma
   const body = buf.toString("utf8", bodyStart);
   const f = first(headerValue(headers, "from"));
   const links: MailView["links"] = [];
-  for (const m of body.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi)) links.push({ href: m[1]!, text: m[2]!.replace(/<[^>]+>/g, "").trim(), part: "html" });
+  for (const m of body.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi)) links.push({ href: m[1]!, text: m[2]!.replace(/<[^<>]{0,2000}>/g, "").trim(), part: "html" });
   for (const m of body.replace(/<a\s[^>]*>[\s\S]*?<\/a>/gi, " ").matchAll(/\bhttps?:\/\/[^\s<>"]+/g)) links.push({ href: m[0], text: null, part: "text" });
   return {
     headers,
@@ -219,7 +219,7 @@ export function mailView(raw: string | Buffer, over: Partial<MailView> = {}): Ma
     subject: headerValue(headers, "subject") ?? null,
     links,
     attachments: [],
-    text: body.replace(/<[^>]+>/g, " "),
+    text: body.replace(/<[^<>]{0,2000}>/g, " "),
     forwarded: false,
     ...over,
   };

@@ -10,6 +10,7 @@ import { verify } from "../../src/verify/index.ts";
 import { checkLinks, hostsIn, urlsIn } from "../../src/verify/links.ts";
 import { REASON_CODES } from "../../src/verify/reasons.ts";
 import { awsSign, emailItem, message, NOW, textItem, zone } from "./helpers.ts";
+import { hostileTexts } from "./hostile.ts";
 
 const KNOWN = new Set<string>(REASON_CODES);
 const LEVELS = ["authentic", "unverified", "suspicious", "phishing"];
@@ -123,4 +124,16 @@ describe("text scanners take anything", () => {
       { numRuns: 300 },
     );
   });
+});
+
+describe("hostile inputs finish (a quadratic pattern on 100 KB would not)", () => {
+  for (const [name, text] of Object.entries(hostileTexts(100_000))) {
+    it(name, async () => {
+      const asMail = message({ from: `AWS <${text.slice(0, 200)}@amazon.com>`, subject: text.slice(0, 5000).replace(/\n/g, " "), body: text });
+      const v = await verify(emailItem(asMail, { mail: { links: [{ href: text.slice(0, 20_000), text: text.slice(0, 300), part: "html" }] } }), { resolver: zone().resolve, now: NOW });
+      expect(LEVELS).toContain(v.verdict);
+      const t = await verify(textItem(text, { from: text.slice(0, 2000) }), { now: NOW });
+      expect(t.verdict).not.toBe("authentic");
+    });
+  }
 });
