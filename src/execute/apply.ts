@@ -108,10 +108,13 @@ export async function ensurePlan(journal: JournalStore, plan: Plan): Promise<voi
     await journal.savePlan(plan);
     return;
   }
-  const canon = (p: Plan) => JSON.stringify({ ...p, steps: p.steps.map((s) => ({ ...s })) });
-  if (canon(stored) !== canon(plan)) {
-    throw new ApplyRefused("plan-mismatch", `plan ${plan.id} is already stored with different content; a plan is immutable once applied: make a new plan`);
+  if (JSON.stringify(stored) === JSON.stringify(plan)) return;
+  // A plan nothing was done for may be replaced; once applied it is what the journal describes.
+  if ((await journal.entries(plan.id)).length === 0) {
+    await journal.savePlan(plan);
+    return;
   }
+  throw new ApplyRefused("plan-mismatch", `plan ${plan.id} is already stored with different content and was applied; a plan is immutable once applied: make a new plan`);
 }
 
 export function handlerOf(step: Step): Handler<unknown, unknown, unknown> {

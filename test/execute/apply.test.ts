@@ -373,9 +373,11 @@ describe("who may apply", () => {
     expect(writeCalls(s.sim).map((c) => c.method)).not.toContain("createSnapshots");
   });
 
-  it("refuses a different plan under an id already used", async () => {
+  it("refuses a different plan under an id already applied (an unapplied one may be replaced)", async () => {
     const s = await setup(instancesOf(X.web3));
+    await s.journal.savePlan({ ...s.plan, summary: "an earlier draft" });
     await s.run();
+    expect((await s.journal.getPlan("P-1"))!.summary).toBe(s.plan.summary);
     const changed = { ...s.plan, summary: "something else" };
     await expect(apply(changed, { port: s.sim, journal: s.journal, verdict: "authentic", approve: "person" })).rejects.toThrow(/different content|changed plan/);
   });
