@@ -121,7 +121,8 @@ async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: Ver
       reasons.push(...a.reasons, ...checkSender(original.view, { proven: a.reasons.some(isProof), forwarded: false }));
       return { reasons, auth: a.auth, provable: true, inner: original.view };
     }
-    if (mail.forwarded) {
+    // From an AWS address, "forwarded" is AWS quoting something (a Support case, a report): AWS's message, judged as one
+    if (mail.forwarded && !outerFromAws) {
       reasons.push(
         reason(
           "forward.inline",

@@ -182,6 +182,13 @@ describe("through the parser", () => {
     expect(v.verdict).toBe("phishing");
   });
 
+  it("AWS's own message quoting a forwarded message is judged as AWS's message", async () => {
+    const raw = await awsSign(message({ body: NOTICE_BODY + "\r\n---------- Forwarded message ---------\r\nFrom: reporter@victim.example\r\n\r\nscan logs\r\n" }));
+    const v = await verifyBytes(raw);
+    expect(v.verdict).toBe("authentic");
+    expect(v.reasons.map((r) => r.code)).not.toContain("forward.inline");
+  });
+
   it("forwarded inline: unverified", async () => {
     const outer = message({
       from: "Jane Admin <jane@customer.example>",
