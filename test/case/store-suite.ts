@@ -2,7 +2,7 @@
  * The case store contract: one suite, run against every database the store supports
  * (store.sqlite.test.ts, store.pg.test.ts). A test here fails on a store that forgets a rule.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -456,6 +456,7 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         await expect(store.addEvidence(c.id, { label: "x", source: "s" })).rejects.toThrow(/content or its path/);
         expect((await store.evidence(c.id)).map((e) => e.label)).toEqual(["console-output i-0abc", "memory excerpt", "flow logs", "snapshot"]);
         expect((await store.timeline(c.id)).filter((e) => e.type === "evidence")).toHaveLength(4);
+        rmSync(dir, { recursive: true, force: true });
       });
     });
 
