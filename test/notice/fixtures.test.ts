@@ -101,6 +101,14 @@ describe("Trust & Safety notices", () => {
     expect(n.activityType).toBe("other");
   });
 
+  it("a follow-up about another instance: masked ids (x's and y's) are redactions, the activity is named", async () => {
+    const n = await parseOne("follow-up-another-instance.txt");
+    expect(n.kind).toBe("follow_up");
+    expect(n.activityType).toBe("open_proxy");
+    expect(n.instanceIds).toEqual([]);
+    expect(n.redactions.map((r) => r.text)).toEqual(["i-xxxxxxxxxxxxxxxxx", "i-yyyyyyyyyyyyy"]);
+  });
+
   it("resolved", async () => {
     const n = await parseOne("case-resolved.txt", { receivedAt: "2024-01-01T00:00:00Z" });
     expect(n.kind).toBe("resolved");

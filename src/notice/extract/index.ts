@@ -546,7 +546,8 @@ function scanIdentifiers(ctx: Ctx): void {
   for (const r of findRegions(noUrls)) b.add("regions", r.code, ctx.srcAt(r.index));
   // masked instance ids and IPs next to an instance label were handled with their fields; masked
   // instance ids elsewhere are still evidence a reader should see
-  if (text.includes("i-")) for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x*■]{2,}[0-9a-fx*■]{0,16}/gi)) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
+  // masked instance ids (x's, y's, stars, squares: never hex) are evidence a reader should see
+  if (text.includes("i-")) for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x-z*■#]{2,}[0-9a-fx-z*■#]{0,16}(?![\w-])/gi)) if (!isInstanceShape(m[0])) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
 }
 
 // ---- AWS's sentences --------------------------------------------------------------------------
@@ -559,7 +560,7 @@ const ACTIVITY_SENTENCES: { gate: string[]; re: RegExp; weak?: boolean }[] = [
   { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
   { gate: ["observed"], re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
   { gate: ["involved", "participating", "engaged"], re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
-  { gate: ["originating", "coming"], re: /\breport(?:ed)?\s+(?:of\s+)?([a-z][\w -]{2,40}?)\s+(?:activity\s+)?(?:originating|coming)\s+from\b/gi },
+  { gate: ["report"], re: /\breport(?:s|ed|\(s\))?\s+(?:of\s+|for\s+|about\s+|regarding\s+|concerning\s+)?([a-z][\w /-]{2,40}?)\s+(?:activity\s+)?(?:originating\s+from|coming\s+from|from\s+(?:your\s+)?(?:instance|resource|account|ip|host))\b/gi },
   { gate: ["infected"], re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
 ];
 
@@ -570,7 +571,7 @@ const KIND_PATTERNS: [string[], RegExp, TextSignals["kinds"] extends Set<infer K
   [["remind"], /\breminder\b/i, "follow_up"],
   [["have not", "haven't", "not heard"], /\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b/i, "follow_up"],
   [["no response"], /\bno\s+response\s+(?:from\s+you|has\s+been)/i, "follow_up"],
-  [["outstanding", "previous"], /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious\s+(?:notice|notification|e-?mail|report|correspondence)\b/i, "follow_up"],
+  [["outstanding", "previous", "recently sent", "additional abuse report"], /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious(?:ly)?\s+(?:notice|notification|e-?mail|report|correspondence|sent|notified|reported|informed)\b|\bwe\s+recently\s+sent\b|\b(?:received|another|an)\s+additional\s+abuse\s+report/i, "follow_up"],
   [["still", "thank you for your", "in reviewing", "without confirmation"], /\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
 ];
 
@@ -749,6 +750,10 @@ function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals): void 
     const text = doc.lines.filter((_, i) => doc.zones[i] === "reporter").join("\n").trim();
     if (text) b.logExtract = text.slice(0, 64 * 1024);
   }
+}
+
+function isInstanceShape(s: string): boolean {
+  return /^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(s);
 }
 
 function firstNonSpace(s: string): number {
