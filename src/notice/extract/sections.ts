@@ -21,7 +21,8 @@ export function assignZones(doc: TextDoc): number | null {
   let inBlock = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    if (!reporter && l.length < 400 && FORWARD_START.some((re) => re.test(l))) {
+    // every separator mentions a report: test the patterns only on such lines
+    if (!reporter && l.length < 400 && l.includes("eport") && FORWARD_START.some((re) => re.test(l))) {
       reporter = true;
       first ??= i + 1 < lines.length ? i + 1 : i;
       zones[i] = "aws";

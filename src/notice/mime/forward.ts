@@ -26,7 +26,8 @@ export function unwrapInlineForward(text: string): Unwrapped {
     const m = MARKERS.exec(current.text.length > 4 * 1024 * 1024 ? current.text.slice(0, 4 * 1024 * 1024) : current.text);
     if (!m) break;
     const after = current.text.slice(m.index + m[0].length).replace(/^\r?\n/, "");
-    const lines = after.split("\n");
+    // the header block is at the top: read at most 40 lines of it, not the whole text
+    const lines = after.slice(0, 8192).split("\n", 40);
     let i = 0;
     while (i < lines.length && lines[i]!.trim() === "") i++;
     const hdr: Record<string, string> = {};
@@ -44,7 +45,9 @@ export function unwrapInlineForward(text: string): Unwrapped {
       break;
     }
     if (!hdr.from && !hdr.subject) break;
-    const body = lines.slice(i).join("\n").replace(/^\s*\n/, "");
+    let offset = 0;
+    for (let k = 0; k < i; k++) offset += lines[k]!.length + 1;
+    const body = after.slice(Math.min(offset, after.length)).replace(/^[ \t]*\n/, "");
     const dateText = hdr.date ?? hdr.sent;
     const date = dateText ? parseLooseDate(dateText) : null;
     current = { text: body, subject: hdr.subject ? decodeWords(hdr.subject) : current.subject, from: hdr.from ?? current.from, date: date ?? current.date, forwarded: true };
