@@ -76,7 +76,10 @@ export class AccountDirectory implements Reach {
         sts.send(new GetCallerIdentityCommand({})),
       );
       const arn = out.Arn ?? "";
-      return { accountId: out.Account ?? "", arn, partition: arn.split(":")[1] || "aws" };
+      if (!out.Account || !ACCOUNT_ID.test(out.Account)) {
+        throw new CloudError("invalid", `GetCallerIdentity answered without an account id (${out.Account ?? "none"}): is the STS endpoint an AWS API?`, { action: "GetCallerIdentity" });
+      }
+      return { accountId: out.Account, arn, partition: arn.split(":")[1] || "aws" };
     })();
     this.callerPromise.catch(() => (this.callerPromise = undefined));
     return this.callerPromise;
