@@ -3,7 +3,7 @@
  * intake): DNS on or off, a DNS cache file, trusted mail servers and ARC sealers.
  */
 import type { Command } from "commander";
-import type { VerifyOptions } from "../verify/types.ts";
+import type { DnsResolver, VerifyOptions } from "../verify/types.ts";
 
 export interface DnsFlags {
   offline?: boolean;
@@ -11,6 +11,8 @@ export interface DnsFlags {
   trustAuthserv: string[];
   trustArcSealer: string[];
   dnsTimeout?: string;
+  /** --dns-server: ask these servers (IP or IP:port) instead of the system's. */
+  dnsServer?: string[];
 }
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
@@ -30,7 +32,8 @@ export const dnsOptions = {
       .option("--dns-cache <file>", "answer DNS from this JSON cache first and save new answers to it")
       .option("--trust-authserv <id>", "believe Authentication-Results and Received headers written by this mail server (repeatable, or comma-separated)", collect, [])
       .option("--trust-arc-sealer <domain>", "believe what this ARC sealer recorded (repeatable, or comma-separated)", collect, [])
-      .option("--dns-timeout <ms>", "per-query DNS timeout", "3000");
+      .option("--dns-timeout <ms>", "per-query DNS timeout", "3000")
+      .option("--dns-server <addr>", "ask this DNS server (IP or IP:port) instead of the system's (repeatable, or comma-separated)", collect, []);
   },
 
   async open(flags: DnsFlags, now?: Date): Promise<OpenDns> {
@@ -40,11 +43,19 @@ export const dnsOptions = {
     if (!Number.isInteger(timeout) || timeout <= 0) {
       throw new UserError(`--dns-timeout: "${flags.dnsTimeout}" is not a positive number of milliseconds`, { exitCode: 64 });
     }
+    const servers = flags.dnsServer ?? [];
+    const upstream = () => {
+      try {
+        return systemResolver({ timeoutMs: timeout, ...(servers.length ? { servers } : {}) });
+      } catch (err) {
+        throw new UserError(`--dns-server: ${(err as Error).message}`, { exitCode: 64 });
+      }
+    };
     const cache = flags.dnsCache
-      ? await loadCache(flags.dnsCache, flags.offline === true, timeout)
+      ? await loadCache(flags.dnsCache, flags.offline === true ? null : upstream())
       : flags.offline
         ? null
-        : new DnsCache({ upstream: systemResolver({ timeoutMs: timeout }) });
+        : new DnsCache({ upstream: upstream() });
     return {
       online: !flags.offline,
       verifyOptions: {
@@ -60,11 +71,12 @@ export const dnsOptions = {
   },
 };
 
-async function loadCache(path: string, offline: boolean, timeoutMs: number) {
+/** The cache file at `path` in front of `upstream` (null: offline, misses are not looked up). */
+async function loadCache(path: string, upstream: DnsResolver | null) {
   const { readFile } = await import("node:fs/promises");
   const { UserError } = await import("../errors.ts");
-  const { DnsCache, OFFLINE, systemResolver } = await import("../verify/dns.ts");
-  const opts = offline ? { missCode: OFFLINE } : { upstream: systemResolver({ timeoutMs }) };
+  const { DnsCache, OFFLINE } = await import("../verify/dns.ts");
+  const opts = upstream ? { upstream } : { missCode: OFFLINE };
   let text: string;
   try {
     text = await readFile(path, "utf8");
