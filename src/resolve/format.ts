@@ -103,7 +103,7 @@ export function formatResolution(res: Resolution, c: Colors, opts: { label?: str
   }
   if (res.gaps.length) {
     lines.push(c.yellow("Could not search:"));
-    for (const g of res.gaps) lines.push(`  ${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
+    for (const g of res.gaps) lines.push(`  ${g.accountId === "*" ? "listing the accounts" : g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
     lines.push("");
   }
   const found = res.findings.filter((f) => f.status === "found" || f.status === "moved").length;

@@ -96,6 +96,7 @@ class Run {
   private callsDone = 0;
   private readonly regionCache = new Map<string, Promise<string[] | null>>();
   private readonly enriched = new Map<string, Promise<InstanceResolved | null>>();
+  private readonly pending = new Map<string, { ids: Set<string>; known: Map<string, Instance>; result: Promise<Map<string, InstanceResolved>> }>();
   readonly now: Date;
 
   constructor(
@@ -249,14 +250,31 @@ class Run {
 
   // ---- wave 2: enrich ----------------------------------------------------------------------
 
-  /** Enriched instances of one region (batched: one call per kind for all of them), memoised. */
+  /**
+   * Enriched instances of one region, memoised. Requests made in the same tick (every reference
+   * of a notice asks at once) join one batch: one call per kind for all of them.
+   */
   enrichInstances(scope: Scope, ids: string[], known: Map<string, Instance>): Promise<Map<string, InstanceResolved>> {
-    const fresh = uniq(ids).filter((id) => !this.enriched.has(`${key(scope)}|${id}`));
-    if (fresh.length > 0) {
-      const batch = this.enrichBatch(scope, fresh, known);
-      for (const id of fresh) this.enriched.set(`${key(scope)}|${id}`, batch.then((m) => m.get(id) ?? null));
+    const k = key(scope);
+    for (const id of uniq(ids)) {
+      if (this.enriched.has(`${k}|${id}`)) continue;
+      let batch = this.pending.get(k);
+      if (!batch) {
+        let start!: (m: Promise<Map<string, InstanceResolved>>) => void;
+        const result = new Promise<Map<string, InstanceResolved>>((r) => (start = r));
+        const b = { ids: new Set<string>(), known: new Map<string, Instance>(), result };
+        this.pending.set(k, (batch = b));
+        queueMicrotask(() => {
+          this.pending.delete(k);
+          start(this.enrichBatch(scope, [...b.ids], b.known));
+        });
+      }
+      batch.ids.add(id);
+      const inst = known.get(id);
+      if (inst) batch.known.set(id, inst);
+      this.enriched.set(`${k}|${id}`, batch.result.then((m) => m.get(id) ?? null));
     }
-    return Promise.all(uniq(ids).map(async (id) => [id, await this.enriched.get(`${key(scope)}|${id}`)!] as const)).then(
+    return Promise.all(uniq(ids).map(async (id) => [id, await this.enriched.get(`${k}|${id}`)!] as const)).then(
       (pairs) => new Map(pairs.filter((p): p is readonly [string, InstanceResolved] => p[1] !== null)),
     );
   }
@@ -418,10 +436,8 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   else if (notice.accountIds.length) accounts = uniq(notice.accountIds);
   else accounts = await listAccounts();
 
-  const regionsFor = async (accountId: string, ref: Ref): Promise<{ named: string[]; all: () => Promise<string[] | null> }> => {
-    const named = opts.regions?.length ? opts.regions : ref.region ? [ref.region] : noticeRegions;
-    return { named, all: () => run.regionsOf(accountId) };
-  };
+  /** The regions to search first for a reference: `--regions`, the one beside it, or the notice's. */
+  const namedRegions = (ref: Ref): string[] => (opts.regions?.length ? opts.regions : ref.region ? [ref.region] : noticeRegions);
 
   const located: ScopeHits[] = [];
   const searched = new Map<Ref, Map<string, Set<string>>>();
@@ -437,7 +453,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   let fellBack = false;
   const accountsOf = (ref: Ref) => (ref.accountId && !opts.accounts?.length && !fellBack ? [ref.accountId] : accounts);
 
-  /** Locates refs in the scopes given by `scopesOf`, merging hits; returns the scopes searched. */
+  /** Locates refs in the regions `scopesOf` gives, one batched call per kind per region; records hits and where each ref was searched. */
   const locatePass = async (pass: Ref[], scopesOf: (ref: Ref, accountId: string) => Promise<string[]>, speculative = false) => {
     const wants = new Map<string, { scope: Scope; want: Want; refs: Set<Ref> }>();
     await Promise.all(
@@ -492,14 +508,14 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   // Pass 1: the regions the notice names. Where it names none: every enabled region, starting at
   // once in the default regions (they can't be disabled) while DescribeRegions lists the opt-in
   // ones, which are searched as soon as it answers. One round trip instead of two.
-  const unplaced = (ref: Ref) => !opts.regions?.length && !ref.region && noticeRegions.length === 0;
+  const unplaced = (ref: Ref) => namedRegions(ref).length === 0;
   const defaults: readonly string[] = DEFAULT_REGIONS;
   const firstPass = async () => {
     const everywhere = regional.filter(unplaced);
     await Promise.all([
       locatePass(
         regional.filter((r) => !unplaced(r)),
-        async (ref) => (opts.regions?.length ? opts.regions : ref.region ? [ref.region] : noticeRegions),
+        async (ref) => namedRegions(ref),
       ),
       locatePass(everywhere, async () => [...defaults], true),
       ...uniq(everywhere.flatMap(accountsOf)).map((a) =>
@@ -528,10 +544,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   const fallback = opts.regions?.length ? [] : regional.filter((ref) => foundIn(ref).length === 0 && (ref.region || noticeRegions.length));
   if (fallback.length) {
     run.progress("locate", `not where the notice says: searching every enabled region for ${fallback.length} reference(s)`);
-    await locatePass(fallback, async (ref, accountId) => {
-      const { named, all } = await regionsFor(accountId, ref);
-      return ((await all()) ?? []).filter((r) => !named.includes(r));
-    });
+    await locatePass(fallback, async (ref, accountId) => ((await run.regionsOf(accountId)) ?? []).filter((r) => !namedRegions(ref).includes(r)));
   }
 
   // ---- wave 2: enrich what was found, and read CloudTrail for public IPs -------------------

@@ -75,6 +75,17 @@ describe("resolve: instances", () => {
     expect(peak).toBe(2);
   });
 
+  it("enriches every instance of a region in one batch: one call per kind, not one per instance", async () => {
+    const port = sim("sample");
+    const web2 = (await port.autoScalingGroupsOf({ accountId: PROD, region: "eu-west-1" }, [DEMO]))[0]!.instances.map((m) => m.instanceId);
+    port.calls.length = 0;
+    const res = await resolveNotice(notice({ accountIds: [PROD], regions: ["eu-west-1"], instanceIds: web2 }), port);
+    expect(res.findings.map((f) => f.status)).toEqual(["found", "found", "found"]);
+    expect(port.callsOf("describeNetworkInterfaces")).toHaveLength(1);
+    expect(port.callsOf("autoScalingGroupsOf")).toHaveLength(1);
+    expect((port.callsOf("ssmManagedInstances")[0]?.args[0] as string[]).sort()).toEqual([...web2].sort());
+  });
+
   it("says where it is when the notice names the wrong region", async () => {
     const res = await resolveNotice(notice({ accountIds: [PROD], regions: ["us-east-1"], instanceIds: [DEMO] }), sim("sample"));
     const [f] = res.findings;
