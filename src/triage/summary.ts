@@ -81,7 +81,7 @@ export function summarize(notice: Notice): string {
   const lead =
     notice.kind === "follow_up" ? "AWS is following up (no reply received yet): " : notice.kind === "final_notification" ? "FINAL NOTIFICATION: " : "";
   const plural = what.length > 1 || instances.length > 1 || loneIps.length > 1;
-  const verb = notice.activityType === "credentials_exposed" || notice.activityType === "account_compromise" ? (plural ? "are" : "is") : plural ? "were" : "was";
+  const verb = notice.activityType === "account_compromise" ? (plural ? "are" : "is") : plural ? "were" : "was";
   const detail = traffic.length ? ` (${traffic.join(", ")})` : "";
   return `${lead}AWS reports that ${subject}${where ? ` in ${where}` : ""} ${verb} ${activity}${detail}${when(notice)}.`;
 }
