@@ -15,7 +15,7 @@
  * looked for.
  */
 import { CloudError } from "../cloud/errors.ts";
-import { DEFAULT_REGIONS, type ElasticIp, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
+import { DEFAULT_REGIONS, type ElasticIp, type IamUser, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
 import { ADDRESS_EVENTS, describeTimeline, holdersDuring, ipTimeline, t, type IpTimeline } from "./history.ts";
@@ -561,6 +561,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   };
 
   const tasks: Promise<void>[] = [];
+  const users = new Map<Finding, { accountId: string; user: IamUser }[]>();
 
   for (const ref of regional) {
     const f = findingOf(ref);
@@ -609,8 +610,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
             const r = await run.call(scope, () => port.getIamUser(accountId, ref.id), "iam");
             if (!r.ok) return;
             markSearched(ref, { accountId, region: "global" });
-            // An IAM user is reported through its access keys when the notice names one; alone, as a user with no key.
-            if (r.value) f.resources.push({ type: "access-key", id: ref.id, accountId, region: "global", accessKey: { accessKeyId: "", userName: r.value.userName, status: "Active", createDate: r.value.createDate }, user: r.value, ownership: ownershipOf(r.value.tags), tags: r.value.tags });
+            // A user alone is no resource to contain (there is no Resolved type for it, and a plan must not
+            // invent an access key): it is said in words; its keys are resolved when the notice names them.
+            if (r.value) users.set(f, [...(users.get(f) ?? []), { accountId, user: r.value }]);
           } else if (ref.type === "s3-bucket") {
             const r = await run.call(scope, () => port.getBucket(accountId, ref.id), "s3");
             if (!r.ok) return;
@@ -689,8 +691,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       continue;
     }
     dedupeResources(f);
+    const foundUsers = users.get(f) ?? [];
     if (run.moved.has(f)) f.status = "moved";
-    else f.status = f.resources.length > 0 ? "found" : f.searched.length > 0 ? "not-found" : "error";
+    else f.status = f.resources.length > 0 || foundUsers.length > 0 ? "found" : f.searched.length > 0 ? "not-found" : "error";
     const gapsHere = run.gaps.filter((g) => accountsOf(ref).includes(g.accountId) || g.accountId === "*");
     if (f.status === "error") {
       f.error = gapsHere.length ? gapsHere.map((g) => `${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`).join("; ") : "nothing could be searched";
@@ -698,6 +701,13 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     } else if (f.status === "not-found") {
       f.summary = `${ref.id} was not found in ${where(f.searched)}${gapsHere.length ? `; ${gapsHere.length} place(s) could not be searched (see gaps)` : ""}`;
       if (ref.type === "public-ip") f.summary += "; CloudTrail (90 days) has no record of it as an Elastic IP either";
+    } else if (foundUsers.length) {
+      f.summary = foundUsers
+        .map(({ accountId, user }) => {
+          const own = describeOwnership(ownershipOf(user.tags));
+          return `IAM user ${user.userName} in account ${accountId} (${user.arn}), created ${t(user.createDate)}${user.groups.length ? `, groups ${user.groups.join(", ")}` : ""}${user.attachedPolicies.length ? `, policies ${user.attachedPolicies.map((a) => a.split("/").pop()).join(", ")}` : ""}${own ? `, ${own}` : ""}`;
+        })
+        .join("; ");
     } else {
       f.summary = summarise(ref, f, window);
     }
@@ -748,7 +758,6 @@ function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: st
       return instanceSummary(first);
     case "access-key": {
       const k = first.accessKey;
-      if (ref.type === "iam-user") return `IAM user ${ref.id} in account ${first.accountId}${describeOwnership(first.ownership) ? `, ${describeOwnership(first.ownership)}` : ""}`;
       return `${k.accessKeyId} belongs to IAM user ${k.userName} in account ${first.accountId}, ${k.status}; ${k.lastUsed?.date ? `last used ${t(k.lastUsed.date)}${k.lastUsed.service ? ` (${k.lastUsed.service}${k.lastUsed.region ? `, ${k.lastUsed.region}` : ""})` : ""}` : "never used"}${describeOwnership(first.ownership) ? `; ${describeOwnership(first.ownership)}` : ""}`;
     }
     case "s3-bucket": {

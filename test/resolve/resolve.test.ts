@@ -246,6 +246,8 @@ describe("resolve: other resource types", () => {
     expect(by("marketing-assets-public").summary).toBe(`bucket marketing-assets-public in account ${PROD} (us-east-1), public access NOT fully blocked, owner carol@example.com, team growth`);
     expect(by("E2EXAMPLE0DIST").resources[0]).toMatchObject({ type: "cloudfront-distribution", distribution: { aliases: ["assets.example.com"] } });
     expect(by("alice").status).toBe("found");
+    expect(by("alice").resources).toEqual([]);
+    expect(by("alice").summary).toBe(`IAM user alice in account ${PROD} (arn:aws:iam::${PROD}:user/alice), created 2025-01-10T09:00:00Z, groups admins, team payments`);
     expect(res.gaps).toEqual([]);
   });
 
