@@ -9,7 +9,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { CloudError } from "../errors.ts";
 import type { AccountInfo } from "../model.ts";
-import { allPages, GLOBAL, type AwsSession, type Purpose, type Reach } from "./session.ts";
+import { allPages, CALLER, GLOBAL, type AwsSession, type Purpose, type Reach } from "./session.ts";
 import { DEFAULTS, type AwsAccountEntry, type AwsPortOptions, type CredentialProvider } from "./options.ts";
 
 
@@ -72,7 +72,7 @@ export class AccountDirectory implements Reach {
   caller(): Promise<Caller> {
     this.callerPromise ??= (async () => {
       const home = await this.session.homeRegion();
-      const out = await this.session.run("sts.GetCallerIdentity", { accountId: "caller", region: home, base: true }, (sts) =>
+      const out = await this.session.run("sts.GetCallerIdentity", { accountId: CALLER, region: home, base: true }, (sts) =>
         sts.send(new GetCallerIdentityCommand({})),
       );
       const arn = out.Arn ?? "";

@@ -16,7 +16,7 @@ import { CloudError } from "../errors.ts";
 import type { AccessKey, IamUser } from "../model.ts";
 import { definedOnly, iso, tagsOf } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
-import { allPages, GLOBAL, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, CALLER, GLOBAL, type AwsSession, type Purpose } from "./session.ts";
 
 type Ctx = { session: AwsSession; purpose: Purpose };
 const global = (ctx: Ctx, accountId: string) => ({ accountId, region: GLOBAL, purpose: ctx.purpose });
@@ -27,7 +27,7 @@ const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 async function keyOwner(ctx: Ctx, accessKeyId: string): Promise<string | undefined> {
   const home = await ctx.session.homeRegion();
   try {
-    const out = await ctx.session.run("sts.GetAccessKeyInfo", { accountId: "caller", region: home, base: true }, (sts) =>
+    const out = await ctx.session.run("sts.GetAccessKeyInfo", { accountId: CALLER, region: home, base: true }, (sts) =>
       sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: accessKeyId })),
     );
     return out.Account;

@@ -52,6 +52,8 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */
 export const GLOBAL = "global";
+/** The account of calls made before the caller's account is known (GetCallerIdentity, GetAccessKeyInfo). */
+export const CALLER = "caller";
 
 type ServiceOf<O extends Operation> = O extends `${infer S}.${string}` ? (S extends ServiceKey ? S : never) : never;
 
@@ -184,7 +186,7 @@ export class AwsSession {
     const service = op.slice(0, op.indexOf(".")) as ServiceOf<O>;
     const site = {
       op,
-      accountId: target.accountId,
+      ...(target.accountId === CALLER ? {} : { accountId: target.accountId }),
       region: target.region,
       profile: this.options.profile ?? process.env.AWS_PROFILE,
       endpoint: endpointFor(this.options, service),
@@ -201,7 +203,8 @@ export class AwsSession {
       const client = await this.client(service, target);
       return await this.limiter(target.accountId, target.region).run(() => fn(client));
     } catch (err) {
-      throw translateError(err, { ...site, enabledRegions: this.reach?.knownRegions(target.accountId) });
+      const enabledRegions = this.reach?.knownRegions(target.accountId);
+      throw translateError(err, { ...site, ...(enabledRegions ? { enabledRegions } : {}) });
     }
   }
 }

@@ -102,8 +102,12 @@ describe("describeInstances", () => {
     });
     // the protections DescribeInstances does not return: one DescribeInstanceAttribute each, per named instance
     const attrs = sent(aws.ec2, DescribeInstanceAttributeCommand) as { InstanceId: string; Attribute: string }[];
-    expect(attrs.filter((a) => a.InstanceId === "i-0aaaaaaaaaaaaaaa1").map((a) => a.Attribute).sort()).toEqual(["disableApiStop", "disableApiTermination", "instanceInitiatedShutdownBehavior"]);
-    expect(attrs).toHaveLength(6);
+    const byKey = (a: { InstanceId: string; Attribute: string }) => `${a.InstanceId} ${a.Attribute}`;
+    expect([...attrs].sort((x, y) => byKey(x).localeCompare(byKey(y)))).toEqual(
+      ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"].flatMap((InstanceId) =>
+        ["disableApiStop", "disableApiTermination", "instanceInitiatedShutdownBehavior"].map((Attribute) => ({ InstanceId, Attribute })),
+      ),
+    );
   });
 
   it("a query by IP or subnet reads no attributes; a terminated instance has none to read", async () => {
