@@ -680,6 +680,16 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   }
   await Promise.all(later);
 
+  // A moved address: what holds it now had nothing to do with the activity. It is named in the
+  // words, never listed as a resource a plan could contain.
+  const nowHolders = new Map<Finding, Resolved[]>();
+  for (const f of run.moved) {
+    const tl = [...histories.entries()].find(([r]) => findings.get(r) === f)?.[1];
+    const then = new Set(tl ? holdersDuring(tl, window).map((h) => h.resourceId) : []);
+    nowHolders.set(f, f.resources.filter((r) => !then.has(r.id)));
+    f.resources = f.resources.filter((r) => then.has(r.id));
+  }
+
   // ---- findings in words -----------------------------------------------------------------------
   for (const ref of refs) {
     const f = findingOf(ref);
@@ -709,7 +719,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
         })
         .join("; ");
     } else {
-      f.summary = summarise(ref, f, window);
+      f.summary = summarise(ref, f, window, nowHolders.get(f));
     }
     for (const r of f.resources) {
       if (r.type === "ec2-instance") for (const o of openRules(r.interfaces.flatMap((e) => e.securityGroups))) note(f, o);
@@ -730,21 +740,20 @@ function dedupeResources(f: Finding): void {
   });
 }
 
-function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: string | null }): string {
+function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: string | null }, now: Resolved[] = []): string {
   const first = f.resources[0];
   const history = f.ipHistory ? ` (${f.ipHistory.summary})` : "";
   if (ref.type === "public-ip") {
     if (f.status === "moved") {
-      if (!f.ipHistory) {
-        const now = f.resources.find((r) => r.type === "ec2-instance");
-        return `${ref.id} is held now by ${now && now.type === "ec2-instance" ? instanceSummary(now) : "another resource"}, but only since after the activity: who held it then is not recorded (automatically assigned addresses leave no CloudTrail trace)`;
-      }
+      const current = now.find((r) => r.type === "ec2-instance");
+      const nowText = current && current.type === "ec2-instance" ? instanceSummary(current) : now[0] ? `${now[0].id} in ${now[0].accountId}/${now[0].region}` : undefined;
+      if (!f.ipHistory) return `${ref.id} is held now by ${nowText ?? "another resource"}, but only since after the activity: who held it then is not recorded (automatically assigned addresses leave no CloudTrail trace)`;
       const begin = window.begin ? Date.parse(window.begin) : -Infinity;
       const end = window.end ? Date.parse(window.end) : window.begin ? Date.parse(window.begin) : Infinity;
       const during = f.ipHistory.holders.filter((h) => (h.from === null || Date.parse(h.from) <= end) && (h.to === null || Date.parse(h.to) >= begin));
       const then = f.resources.filter((r) => during.some((h) => h.resourceId === r.id));
       const who = then.length ? ` It belonged to ${then.map((r) => (r.type === "ec2-instance" ? instanceSummary(r) : `${r.id} in ${r.accountId}/${r.region}`)).join("; ")}.` : "";
-      return `${ref.id} is not where it was during the activity: ${f.ipHistory.summary}.${who}`;
+      return `${ref.id} is not where it was during the activity: ${f.ipHistory.summary}.${who}${nowText ? ` It is now held by ${nowText}, which had nothing to do with it.` : ""}`;
     }
     const holders = f.resources.filter((r) => r.type !== "elastic-ip");
     const eip = f.resources.find((r) => r.type === "elastic-ip");
