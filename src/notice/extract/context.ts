@@ -1,0 +1,75 @@
+/**
+ * The state one text extraction shares: the document and its zones, AWS's text and the
+ * reporter's (each with the other blanked so offsets still map to lines), and where a value was read.
+ */
+import type { Source } from "../types.ts";
+import type { NoticeBuilder } from "./builder.ts";
+import { excerpt, lineAt, type TextDoc, type Zone } from "./text.ts";
+
+export interface TextInput {
+  text: string;
+  subject?: string | null;
+  /** What AWS's own lines are, as a Source part: the mail body or a Health event's description. */
+  part: "body" | "event";
+  /** Label recorded on every source (`eventDescription` for Health descriptions). */
+  label?: string;
+  /** The message date: the year of year-less times, the start of the default deadline. */
+  reference: Date | null;
+}
+
+/** Signals the classifier weighs; the values themselves went to the builder. */
+export interface TextSignals {
+  kinds: Set<"resolved" | "final_notification" | "follow_up" | "credentials_exposed" | "account_compromise" | "ses_enforcement">;
+  hasReporterReport: boolean;
+  /** URLs in the reporter's prose, kept only when the activity is about content. */
+  reporterUrls: { url: string; source: Source }[];
+}
+
+/** Shared state of one extraction. */
+export class Ctx {
+  readonly awsText: string;
+  /** AWS's text lower-cased, for cheap substring gates before the patterns run. */
+  readonly awsLower: string;
+  readonly reporterText: string;
+  constructor(
+    readonly doc: TextDoc,
+    readonly input: TextInput,
+    readonly b: NoticeBuilder,
+  ) {
+    // same length as the text, with the other zone blanked, so offsets still map to lines
+    this.awsText = maskZone(doc, "reporter");
+    this.awsLower = this.awsText.toLowerCase();
+    this.reporterText = doc.zones.includes("reporter") ? maskZone(doc, "aws") : "";
+  }
+  private excerpts = new Map<number, string>();
+  src(line: number, label?: string, text?: string): Source {
+    const zone = this.doc.zones[line] ?? "aws";
+    let ex: string;
+    if (text !== undefined) ex = excerpt(text);
+    else {
+      ex = this.excerpts.get(line) ?? excerpt(this.doc.lines[line] ?? "");
+      this.excerpts.set(line, ex);
+    }
+    const s: Source = { part: zone === "reporter" ? "forwarded" : this.input.part, line: line + 1, excerpt: ex };
+    const l = label ?? this.input.label;
+    if (l) s.label = l;
+    return s;
+  }
+  srcAt(offset: number, label?: string): Source {
+    return this.src(lineAt(this.doc, offset), label);
+  }
+  get reference(): Date | null {
+    return this.input.reference;
+  }
+}
+
+function maskZone(doc: TextDoc, blank: Zone): string {
+  if (!doc.zones.includes(blank)) return doc.text;
+  return doc.lines.map((l, i) => (doc.zones[i] === blank ? " ".repeat(l.length) : l)).join("\n");
+}
+
+/** True when `lower` (lower-cased text) contains one of `words`: a substring search, much cheaper than a regular expression pass. */
+export function anyOf(lower: string, words: readonly string[]): boolean {
+  for (const w of words) if (lower.includes(w)) return true;
+  return false;
+}

@@ -1,0 +1,93 @@
+/**
+ * The third party's report that AWS forwards: its prose (activity words, protocol), its logs
+ * (firewall lines, honeypot rows, "attacker / scanned / port" tables) and its URLs. Read with more
+ * care than AWS's labelled lines: addresses only from log-shaped lines and only when the report has
+ * no labelled destination; private addresses never.
+ */
+import { classifyReporterText } from "./activity.ts";
+import { P } from "./builder.ts";
+import type { RawField } from "./fields.ts";
+import { IPV4_MASKED, findIPs, isPublicIP } from "./ids.ts";
+import { isRedactedId } from "./redaction.ts";
+import { findUrls, isAwsHelpLink } from "./urls.ts";
+import type { Ctx, TextSignals } from "./context.ts";
+
+export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals): void {
+  const { b, doc } = ctx;
+  const rep = ctx.reporterText;
+  if (!signals.hasReporterReport) return;
+  const type = classifyReporterText(rep);
+  if (type) b.offer("activity", { type, text: "the reporter's description" }, P.reporterText, ctx.srcAt(firstNonSpace(rep)));
+
+  // protocol named in the reporter's prose or logs: "TCP port scans", "PROTO=UDP", "30303/UDP"
+  const protoCount = new Map<string, { n: number; at: number }>();
+  for (const m of rep.matchAll(/\b(TCP|UDP|ICMP)\b(?=[\s/-]*(?:open\s+)?(?:ports?|scans?|syn|flood|packets?|traffic|connections?|handshake|probes?)\b)|PROTO=(TCP|UDP|ICMP)\b|\b\d{1,5}\/(tcp|udp)\b|:\d{1,5}\s+(TCP|UDP)\b/gi)) {
+    const p = (m[1] ?? m[2] ?? m[3] ?? m[4])!.toUpperCase();
+    const e = protoCount.get(p) ?? { n: 0, at: m.index };
+    e.n++;
+    protoCount.set(p, e);
+  }
+  if (protoCount.size === 1) {
+    const [p, e] = [...protoCount.entries()][0]!;
+    b.offer("protocol", p, P.reporterText, ctx.srcAt(e.at));
+  }
+
+  // addresses: only when the report has no labelled destination, and only in log-shaped lines
+  const hasDestination = fields.some((f) => f.key === "remoteIp" || f.key === "remotePort");
+  const ours = new Set(b.list("publicIps"));
+  const header = /attacker|source|src/i.test(rep) && /being scanned|victim|target|destination|dst/i.test(rep);
+  for (let i = 0; i < doc.lines.length; i++) {
+    if (doc.zones[i] !== "reporter") continue;
+    const line = doc.lines[i]!;
+    if (line.length > 2000 || !/\d/.test(line)) continue;
+    const src = ctx.src(i);
+    // iptables / firewall: SRC=... DST=... DPT=...
+    const fw = /\bSRC=(\S+)\s+DST=(\S+)/.exec(line);
+    if (fw) {
+      if (!hasDestination) {
+        const dst = fw[2]!;
+        if (isPublicIP(dst) && !ours.has(dst)) b.add("remoteIps", dst, src);
+        const dpt = /\bDPT=(\d{1,5})/.exec(line);
+        if (dpt) b.addPort(Number(dpt[1]), src);
+      }
+      continue;
+    }
+    const ips = findIPs(line);
+    if (ips.length >= 2 && !hasDestination) {
+      const idxOurs = ips.findIndex((x) => ours.has(x.ip));
+      const arrow = /->|=>|>\s|\bto\b/.test(line);
+      if (idxOurs >= 0 || header || arrow) {
+        const srcIdx = idxOurs >= 0 ? idxOurs : 0;
+        for (let k = 0; k < ips.length; k++) {
+          if (k === srcIdx) continue;
+          const ip = ips[k]!;
+          if (!isPublicIP(ip.ip) || ours.has(ip.ip)) continue;
+          b.add("remoteIps", ip.ip, src);
+          const after = line.slice(ip.index + ip.ip.length, ip.index + ip.ip.length + 12);
+          const port = /^(?::|\s+(?:port\s+)?)(\d{1,5})\b/.exec(after);
+          if (port && Number(port[1]) <= 65535) b.addPort(Number(port[1]), src);
+        }
+        if (idxOurs < 0 && header && isPublicIP(ips[0]!.ip)) b.resource({ type: "public-ip", id: ips[0]!.ip, source: src });
+      }
+    }
+    for (const m of line.matchAll(IPV4_MASKED)) if (isRedactedId(m[0])) b.redact("remoteIps", m[0], src);
+  }
+
+  // URLs in the reporter's prose: facts when the report is about content (decided by the classifier)
+  for (const { url, index } of findUrls(rep)) {
+    if (isAwsHelpLink(url)) continue;
+    signals.reporterUrls.push({ url, source: ctx.srcAt(index) });
+    if (signals.reporterUrls.length > 50) break;
+  }
+
+  // the reporter's log, when no labelled log extract exists: the forwarded report itself
+  if (b.logExtract === null) {
+    const text = doc.lines.filter((_, i) => doc.zones[i] === "reporter").join("\n").trim();
+    if (text) b.logExtract = text.slice(0, 64 * 1024);
+  }
+}
+
+function firstNonSpace(s: string): number {
+  const i = s.search(/\S/);
+  return i < 0 ? 0 : i;
+}

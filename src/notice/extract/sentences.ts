@@ -1,0 +1,154 @@
+/**
+ * AWS's own words: the subject and the sentences of the notice (never the reporter's). Activity
+ * ("resembles ...", "has been ...", "observed X activity"), the kind of letter (resolved, final,
+ * follow-up), the family (exposed credentials, compromise, copyright, SES), case numbers, accounts
+ * named in prose, where a key was published, deadlines, mitigations, "between X and Y".
+ */
+import type { ActivityType, Source } from "../types.ts";
+import { classifyPhrase } from "./activity.ts";
+import { P } from "./builder.ts";
+import { findStatedDeadlines } from "./deadline.ts";
+import { findMitigations } from "./mitigations.ts";
+import { excerpt } from "./text.ts";
+import { parseTime } from "./times.ts";
+import { findUrls, isAwsHelpLink } from "./urls.ts";
+import { anyOf, type Ctx, type TextSignals } from "./context.ts";
+import { addAccount } from "./identifiers.ts";
+
+const SUBJECT_CASE = /\[\s*(\d{8,14}(?:-\d{1,3})?)\s*\]|Abuse Report\s+#?(\d{8,14}(?:-\d{1,3})?)\b/i;
+const DMCA_CASE = /\bAWS-DMCA-\d{1,10}\b/i;
+
+export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): void {
+  const s = subject.replace(/\s+/g, " ").trim();
+  const src: Source = { part: "subject", excerpt: excerpt(s) };
+  const m = SUBJECT_CASE.exec(s.replace(/\[\s*AWS ID[^\]]*\]/gi, ""));
+  if (m) ctx.b.offer("caseNumber", m[1] ?? m[2]!, P.subject, src);
+  const d = DMCA_CASE.exec(s);
+  if (d) ctx.b.offer("caseNumber", d[0].toUpperCase(), P.subject, src);
+  const acct = /\bAWS\s*(?:ID|Account(?:\s*ID)?)\s*:?\s*([\d*x■-]{4,20})/i.exec(s);
+  if (acct) addAccount(ctx, acct[1]!, src);
+  const phrase = /\bhave\s+been\s+([^.;[\]]{3,120})/i.exec(s) ?? /\bAbuse Report\s*[-:]\s*([A-Za-z][^[\]]{2,60})/i.exec(s);
+  const type = phrase ? classifyPhrase(phrase[1]!) : null;
+  if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
+  const lower = s.toLowerCase();
+  kindSignals(s, lower, signals);
+  familySignals(s, lower, ctx, src, signals);
+  if (/^\s*(?:re|aw|sv|antw)\s*:/i.test(s)) signals.kinds.add("follow_up");
+}
+
+/** Each sentence pattern with a word that must occur for it to match (a cheap test first). */
+const ACTIVITY_SENTENCES: { gate: string[]; re: RegExp; weak?: boolean }[] = [
+  { gate: ["resembl"], re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
+  { gate: ["implicated"], re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
+  { gate: ["been"], re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
+  { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
+  { gate: ["observed"], re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
+  { gate: ["involved", "participating", "engaged"], re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
+  { gate: ["report"], re: /\breport(?:s|ed|\(s\))?\s+(?:of\s+|for\s+|about\s+|regarding\s+|concerning\s+)?([a-z][\w /-]{2,40}?)\s+(?:activity\s+)?(?:originating\s+from|coming\s+from|from\s+(?:your\s+)?(?:instance|resource|account|ip|host))\b/gi },
+  { gate: ["infected"], re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
+];
+
+const KIND_PATTERNS: [string[], RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
+  [["resolved", "closed"], /\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
+  [["final"], /\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
+  [["follow"], /\bfollow(?:ing)?[\s-]*up\s+(?:on|with)\b/i, "follow_up"],
+  [["remind"], /\breminder\b/i, "follow_up"],
+  [["have not", "haven't", "not heard"], /\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b/i, "follow_up"],
+  [["no response"], /\bno\s+response\s+(?:from\s+you|has\s+been)/i, "follow_up"],
+  [["outstanding", "previous", "recently sent", "additional abuse report"], /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious(?:ly)?\s+(?:notice|notification|e-?mail|report|correspondence|sent|notified|reported|informed)\b|\bwe\s+recently\s+sent\b|\b(?:received|another|an)\s+additional\s+abuse\s+report/i, "follow_up"],
+  [["still", "thank you for your", "in reviewing", "without confirmation"], /\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
+];
+
+function kindSignals(text: string, lower: string, signals: TextSignals): void {
+  for (const [words, re, kind] of KIND_PATTERNS) if (anyOf(lower, words) && re.test(text)) signals.kinds.add(kind);
+}
+
+const CREDENTIALS = /(?:access\s+keys?|credentials?|secret\s+(?:access\s+)?keys?)\b[^.]{0,200}?\b(?:publicly\s+available|exposed|found\s+online|posted\s+publicly|published|leaked)|\bexpos(?:ed|ure\s+of)\s+(?:your\s+)?(?:aws\s+)?(?:iam\s+)?(?:credentials|access\s+keys?)/i;
+const COMPROMISE = /\baccount\s+(?:may\s+(?:still\s+)?be|is|has\s+been|was|appears\s+to\s+(?:be|have\s+been)|might\s+be)\s+compromised|\bcompromised\s+(?:aws\s+)?account\b|\bunauthori[sz]ed\s+(?:usage|activity|access)\s+(?:on|in|of|to)\s+your\s+(?:aws\s+)?account/i;
+const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:ed)?\s+(?:infringement|material|content|holder|owner|notice)|\binfring\w*\s+(?:the\s+|on\s+)?(?:copyright|intellectual\s+property)/i;
+const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
+const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
+
+function familySignals(text: string, lower: string, ctx: Ctx, src: Source, signals: TextSignals): void {
+  if (anyOf(lower, ["key", "credential"]) && CREDENTIALS.test(text)) {
+    signals.kinds.add("credentials_exposed");
+    ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0].replace(/\s+/g, " ") }, P.family, src);
+  }
+  const c = anyOf(lower, ["compromis", "unauthori"]) ? COMPROMISE.exec(text) : null;
+  if (c) {
+    signals.kinds.add("account_compromise");
+    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, src);
+  }
+  const cr = anyOf(lower, ["dmca", "copyright", "infring"]) ? COPYRIGHT.exec(text) : null;
+  if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, src);
+  if (anyOf(lower, ["ses", "simple email"]) && SES.test(text) && SES_ACTION.test(text)) {
+    signals.kinds.add("ses_enforcement");
+    const phrase = /unwanted\s+sending|unsolicited[^.]{0,60}|spam\w*|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|phish\w*/i.exec(text);
+    const type = phrase ? classifyPhrase(phrase[0]) ?? "spam_email" : "spam_email";
+    ctx.b.offer("activity", { type: type === "crawling" || type === "web_attack" ? "spam_email" : type, text: phrase ? phrase[0] : "Amazon SES enforcement" }, P.family + 0.7, src);
+  }
+}
+
+export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
+  const { b } = ctx;
+  const aws = ctx.awsText;
+  for (const { gate, re, weak } of ACTIVITY_SENTENCES) {
+    if (!anyOf(ctx.awsLower, gate)) continue;
+    for (const m of aws.matchAll(re)) {
+      const phrase = m[1]!.replace(/\s+/g, " ").trim();
+      const type = classifyPhrase(phrase);
+      const src = ctx.srcAt(m.index + m[0].indexOf(m[1]!), undefined);
+      if (type) b.offer("activity", { type, text: phrase }, weak ? P.weak : P.sentence, src);
+      else if (/^(?:hosting|operating|activity|content|a website)/i.test(phrase)) b.offer("activity", { type: "other" as ActivityType, text: phrase }, P.weak + 0.5, src);
+    }
+  }
+  kindSignals(aws, ctx.awsLower, signals);
+  familySignals(aws, ctx.awsLower, ctx, ctx.srcAt(Math.max(0, aws.search(CREDENTIALS) >= 0 ? aws.search(CREDENTIALS) : aws.search(COMPROMISE) >= 0 ? aws.search(COMPROMISE) : aws.search(SES))), signals);
+
+  // case numbers written in sentences
+  if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
+  if (ctx.awsLower.includes("aws-dmca")) for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
+  // a bare "<11 digits>-<n>" is a case number only when nothing better names one
+  if (!b.best("caseNumber")) for (const m of aws.matchAll(/(?<![\w-])(\d{11}-\d{1,3})(?![\w-])/g)) b.offer("caseNumber", m[1]!, P.weak, ctx.srcAt(m.index));
+
+  // accounts written in sentences: "from account xxxx370", "account (****-****-6006)", "AWS account 1234..."
+  if (ctx.awsLower.includes("account")) for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
+    const v = m[1]!;
+    if (/\d{12}|[*x■#]/i.test(v) || /^\d{4}-\d{4}-\d{4}$/.test(v) || /^\d{6,16}$/.test(v)) addAccount(ctx, v, ctx.srcAt(m.index));
+  }
+
+  // URLs where a key or content was published
+  if (ctx.awsLower.includes("://")) for (const m of aws.matchAll(/\b(?:publicly\s+available\s+online\s+at|available\s+(?:online\s+)?at|found\s+at|posted\s+(?:publicly\s+)?(?:at|on)|located\s+at)\s*:?\s*((?:https?|hxxps?):\/\/\S+)/gi)) {
+    const u = findUrls(m[1]!)[0]?.url;
+    if (u && !isAwsHelpLink(u)) b.add("destinationUrls", u, ctx.srcAt(m.index));
+  }
+
+  // deadlines
+  const stated = anyOf(ctx.awsLower, ["within", "by", "before", "later than", "until"]) ? findStatedDeadlines(aws, ctx.reference) : [];
+  for (const d of stated) b.offer("deadline", d, P.sentence, ctx.srcAt(d.index));
+
+  // mitigations: AWS's lines only
+  if (anyOf(ctx.awsLower, ["block", "limit", "quarantin", "paus", "suspend", "disabl", "denied"])) for (let i = 0; i < ctx.doc.lines.length; i++) {
+    if (ctx.doc.zones[i] !== "aws") continue;
+    const line = ctx.doc.lines[i]!;
+    if (line.length > 2000) continue;
+    for (const mit of findMitigations(line, ctx.src(i))) {
+      if (b.mitigations.some((x) => x.text === mit.text)) continue;
+      b.mitigations.push(mit);
+    }
+  }
+
+  // "between January 22 and February 4"
+  const between = /\bbetween\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^\n]{0,40}?)\s+and\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^.;\n]{0,40})/g;
+  if (ctx.doc.text.includes("between")) for (const m of ctx.doc.text.matchAll(between)) {
+    const a = parseTime(m[1]!, { reference: ctx.reference });
+    const z = parseTime(m[2]!, { reference: ctx.reference });
+    if (a && z && z.ms >= a.ms) {
+      const src = ctx.srcAt(m.index);
+      b.offer("begin", a.iso, P.sentence + 1, src);
+      // a date alone as the end of a range means the whole of that day
+      b.offer("end", z.dateOnly ? new Date(z.ms + 86_399_000).toISOString().replace(".000Z", "Z") : z.iso, P.sentence + 1, src);
+      break;
+    }
+  }
+}
