@@ -16,6 +16,8 @@ export interface IpTimeline {
   ip: string;
   allocationIds: string[];
   holders: Holder[];
+  /** When, and by whom, the instances that held it were launched (RunInstances), when CloudTrail still has it. */
+  launches: Map<string, { at: string; by?: string }>;
   released?: { at: string; allocationId?: string; region: string; accountId: string };
   allocated?: { at: string; allocationId: string; region: string; accountId: string };
   eventIds: string[];
@@ -50,7 +52,8 @@ export function ipTimeline(ip: string, events: (TrailEvent & { accountId: string
     const resp = obj(e.detail.responseElements);
     if (str(resp.publicIp) === ip && str(resp.allocationId)) allocs.add(str(resp.allocationId)!);
   }
-  const timeline: IpTimeline = { ip, allocationIds: [...allocs], holders: [], eventIds: [] };
+  const timeline: IpTimeline = { ip, allocationIds: [...allocs], holders: [], launches: new Map(), eventIds: [] };
+  const launched = new Map<string, { at: string; by?: string; eventId: string }>();
   let open: (Holder & { associationId?: string }) | undefined;
   const used = new Set<string>();
   const close = (at: string, e: TrailEvent, endedBy: Holder["endedBy"]) => {
@@ -109,12 +112,23 @@ export function ipTimeline(ip: string, events: (TrailEvent & { accountId: string
           used.add(e.eventId);
         }
         break;
+      case "RunInstances":
+        // A launch record carries no auto-assigned public IP (it is assigned after "pending"); it says who launched a holder, and when.
+        for (const id of instanceIdsOf(e, "responseElements")) launched.set(id, { at: t(e.eventTime), ...(e.username ? { by: e.username } : {}), eventId: e.eventId });
+        break;
       case "TerminateInstances":
         if (open && instanceIdsOf(e, "requestParameters").includes(open.resourceId)) close(e.eventTime, e, "terminated");
         break;
     }
   }
-  for (const h of timeline.holders) delete (h as { associationId?: string }).associationId;
+  for (const h of timeline.holders) {
+    delete (h as { associationId?: string }).associationId;
+    const l = h.kind === "instance" ? launched.get(h.resourceId) : undefined;
+    if (l) {
+      timeline.launches.set(h.resourceId, { at: l.at, ...(l.by ? { by: l.by } : {}) });
+      used.add(l.eventId);
+    }
+  }
   timeline.eventIds = sorted.filter((e) => used.has(e.eventId)).map((e) => e.eventId).reverse();
   return timeline;
 }

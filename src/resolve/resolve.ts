@@ -662,6 +662,10 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     const end = window.end ?? window.begin;
     const cameAfter = holding !== undefined && holding.from !== null && end !== null && Date.parse(holding.from) > Date.parse(end);
     if (cameAfter) note(f, `${holding.resourceId} has held ${ref.id} since ${holding.from}, after the activity (${end})`);
+    for (const h of during) {
+      const l = tl.launches.get(h.resourceId);
+      if (l) note(f, `${h.resourceId} was launched at ${l.at}${l.by ? ` by ${l.by}` : ""} (CloudTrail RunInstances)`);
+    }
     const moved = tl.released !== undefined || cameAfter || (window.begin !== null && during.length > 0 && during.every((h) => !currentIds.has(h.resourceId)));
     if (moved) {
       run.moved.add(f);

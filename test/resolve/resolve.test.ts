@@ -158,7 +158,8 @@ describe("resolve: public IPs", () => {
     expect(f?.status).toBe("moved");
     expect(f?.ipHistory?.summary).toBe("released at 2026-04-24T16:05:00Z; held by i-0f9e8d7c6b5a43210 from 2026-04-02T10:00:00Z to 2026-04-24T16:00:00Z");
     expect(f?.ipHistory?.holders).toEqual([{ resourceId: "i-0f9e8d7c6b5a43210", kind: "instance", from: "2026-04-02T10:00:00Z", to: "2026-04-24T16:00:00Z", allocationId: "eipalloc-0a1b2c3d4e5f60045" }]);
-    expect(f?.ipHistory?.eventIds).toHaveLength(4);
+    expect(f?.ipHistory?.eventIds).toHaveLength(5);
+    expect(f?.notes).toContain("i-0f9e8d7c6b5a43210 was launched at 2026-03-30T11:00:00Z by bob (CloudTrail RunInstances)");
     // The instance that held it is still in the account: enriched like any other.
     expect(f?.resources).toEqual([expect.objectContaining({ type: "ec2-instance", id: "i-0f9e8d7c6b5a43210", ownership: { owner: "bob@example.com", team: "data", environment: "prod" } })]);
     expect(f?.summary).toMatch(/^203\.0\.113\.45 is not where it was during the activity: released at 2026-04-24T16:05:00Z; held by i-0f9e8d7c6b5a43210 from .* It belonged to i-0f9e8d7c6b5a43210 in 111122223333\/eu-west-1/);
