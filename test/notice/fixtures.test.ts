@@ -55,6 +55,19 @@ describe("EC2 abuse e-mails", () => {
   });
 });
 
+describe("HTML turned to text with merged lines", () => {
+  it("labels glued to the previous sentence, to an id or to a bullet; the reporter's fields on the separator line", async () => {
+    const n = await parseOne("html-merged-lines.txt");
+    expect(n.activityType).toBe("botnet_c2");
+    expect(n.instanceIds).toEqual(["i-0a1b2c3d4e5f6a7b8"]);
+    expect(n.publicIps).toEqual(["198.51.100.9"]);
+    expect(n.remoteIps).toEqual(["203.0.113.7"]);
+    expect(n.remotePorts).toEqual([6667]);
+    expect(n.window).toEqual({ begin: "2017-03-03T03:30:00Z", end: "2017-03-03T03:40:00Z" });
+    expect(n.fields.find((f) => f.label === "Destination IPs")).toMatchObject({ value: "203.0.113.7", source: { part: "forwarded" } });
+  });
+});
+
 describe("several resources and activity blocks", () => {
   it("load balancer, bucket, distribution; the window spans every block", async () => {
     const n = await parseOne("dos-several-resources.txt");

@@ -112,8 +112,10 @@ export interface RawField {
 }
 
 /** Labels AWS packs several to a line; recognised anywhere after whitespace or sentence end. */
-const INLINE_LABELS = String.raw`AWS ID|AWS Account ID|AWS Account|Account ID|Region\(s\)|Regions?|EC2 Instance Id|Instance Id|Instance ID|Network Interface Id|NAT Gateway Id|Elastic IP|Public IP|IP Address|Implicated Resource|Reported Vulnerability|Reported Activity|Required Actions|Abuse Time|Abuse Case Number|Case number|Case ID|Remote IP|Remote port\(s\)|Protocol|Load Balancer|S3 Bucket|Access Key Id|IAM User|Lightsail Instance|CloudFront Distribution`;
+const INLINE_LABELS = String.raw`AWS ID|AWS Account ID|AWS Account|Account ID|Region\(s\)|Regions?|EC2 Instance Id|Instance Id|Instance ID|Network Interface Id|NAT Gateway Id|Elastic IP|Public IP|IP Address|Implicated Resource|Reported Vulnerability|Reported Activity|Required Actions|Abuse Time|Abuse Case Number|Case number|Case ID|Remote IP|Remote port\(s\)|Protocol|Load Balancer|S3 Bucket|Access Key Id|IAM User|Lightsail Instance|CloudFront Distribution|Destination IPs|Destination Ports|Destination URLs|Log Extract|Report begin time|Report end time|Total bytes sent|Total packets sent|Total bytes received|Total packets received`;
 const INLINE_SPLIT = new RegExp(String.raw`(?:^|(?<=[\s.!?|;:,\]>)*]))(?:${INLINE_LABELS})\s*:`, "gi");
+/** HTML-to-text can glue a label to the id before it (`i-0a1b...b8IP Address: ...`): capitalised labels after a lower-case letter or digit. */
+const GLUED_SPLIT = /(?<=[a-z0-9])(?:IP Address|Instance Id|AWS ID|Region|Abuse Time|Case number|Remote IP|Protocol|Public IP|Network Interface Id)\s*:/g;
 const BULLET = /^\s*(?:[*•·+>]\s*|-\s+|\d{1,2}[.)]\s*)/;
 const LABEL = /^"?([A-Za-z](?:[\w /,'.&#+*-]|\([^()\n]{0,40}\)){0,58}?)"?\s*:(?!\/\/)[ \t]?(.*)$/;
 const SEPARATOR = /^\s*(?:[-=_*~#]{3,}.*|.*[-=]{5,}\s*)$/;
@@ -194,6 +196,10 @@ function splitInline(line: string): LabelHit[] {
     hits.push({ index: m.index, end: m.index + m[0].length, label: m[0].slice(0, -1).trim() });
     if (hits.length > 20) break;
   }
+  if (hits.length < 20) {
+    for (const m of scan.matchAll(GLUED_SPLIT)) hits.push({ index: m.index, end: m.index + m[0].length, label: m[0].slice(0, -1).trim() });
+    hits.sort((a, b) => a.index - b.index);
+  }
   if (hits.length === 0) return head ? [head] : [];
   const bodyStart = line.length - line.replace(BULLET, "").length;
   const segs: LabelHit[] = [];
@@ -204,7 +210,8 @@ function splitInline(line: string): LabelHit[] {
   }
   for (let h = 0; h < hits.length; h++) {
     const end = h + 1 < hits.length ? hits[h + 1]!.index : line.length;
-    segs.push({ label: hits[h]!.label, value: line.slice(hits[h]!.end, end).trim() });
+    // a bullet glued to the next label ("203.0.113.7* Destination Ports:") is not part of the value
+    segs.push({ label: hits[h]!.label, value: line.slice(hits[h]!.end, end).trim().replace(/\s*[*•]+$/, "") });
   }
   return segs;
 }

@@ -4,7 +4,8 @@
  */
 import ipaddr from "ipaddr.js";
 
-export const INSTANCE_ID = /(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/g;
+// an upper-case letter may follow (ids are lower-case hex; "...b8IP Address" is two words glued by HTML-to-text)
+export const INSTANCE_ID = /(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![a-z0-9_-])/g;
 export const ENI_ID = /(?<![\w-])eni-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/g;
 export const NAT_ID = /(?<![\w-])nat-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/g;
 export const EIP_ALLOC = /(?<![\w-])eipalloc-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/g;

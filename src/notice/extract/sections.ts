@@ -24,8 +24,10 @@ export function assignZones(doc: TextDoc): number | null {
     // every separator mentions a report: test the patterns only on such lines
     if (!reporter && l.length < 400 && l.includes("eport") && FORWARD_START.some((re) => re.test(l))) {
       reporter = true;
-      first ??= i + 1 < lines.length ? i + 1 : i;
-      zones[i] = "aws";
+      // the reporter's fields glued to the separator line (HTML turned to text) are the reporter's too
+      const glued = /reporter(?:\(s\)|s)?\s*:\s*\S/i.test(l);
+      first ??= glued || i + 1 >= lines.length ? i : i + 1;
+      zones[i] = glued ? "reporter" : "aws";
       continue;
     }
     const t = l.trimStart();
