@@ -31,9 +31,9 @@ const RULES: Rule[] = [
   { type: "illegal_content", re: /illegal[\s_-]*content|child (?:sexual )?abuse|\bcsam\b|\bcsem\b|terroris|\bpii\b|personal(?:ly identifiable)? (?:data|information)|pii[\s_-]*content|objectionable content|unlawful content|extremis|violent content|hate[\s_-]*speech/i },
   { type: "spam_web", re: /forum[\s_-]*spam|comment[\s_-]*spam|web[\s_-]*spam|blog[\s_-]*spam|wiki[\s_-]*spam|spam[\s_-]*website|spamvertis|advertised in spam|placing spam|spam\w* (?:on )?(?:websites|forums|online discussions)|\bregbot\b/i },
   { type: "spam_email", re: /e-?mail[\s_-]*spam|spam[\s_-]*e-?mail|(?:sending|send) (?:of )?(?:spam|unsolicited)|unsolicited (?:bulk |mass |commercial )?(?:e-?mail|mail|messages)|unwanted (?:sending|e-?mail|mail)|spam ?trap|\bbounces?\b|complaint rate|\buce\b|\bubm\b|mail(?:ing)? (?:abuse|spam)|\bspam(?:ming)?\b/i },
-  { type: "web_attack", re: /sql[\s_-]*injection|\bsqli\b|cross[\s_-]*site|\bxss\b|web[\s_-]*(?:application[\s_-]*)?attack|exploit attack|exploit(?:ation)? attempts?|\bexploit|remote code execution|\brce\b|path traversal|wp-login|xmlrpc|web[\s_-]*(?:hack|vulnerabilit)|vulnerability scan|\bhacking\b/i },
+  { type: "web_attack", re: /sql[\s_-]*injection|\bsqli\b|cross[\s_-]*site|\bxss\b|web[\s_-]*(?:application[\s_-]*)?attack|exploit attack|exploit(?:ation)? attempts?|\bexploit|remote code execution|\brce\b|path traversal|wp-login|xmlrpc|web[\s_-]*(?:hack|vulnerabilit)|vulnerability scan/i },
   { type: "crawling", re: /crawl|web[\s_-]*scrap|\bscrap(?:ing|er)\b|spider(?:ing)?\b|excessive (?:web )?requests/i },
-  { type: "intrusion", re: /intrusion|access (?:remote )?(?:hosts|systems|servers)[^.]{0,40}without (?:authori[sz]ation|permission)|unauthori[sz]ed (?:access|login|connection)|break[\s-]*in|hack(?:ing)? attempts?|attack(?:ing|s)? (?:remote|other) (?:hosts|systems)|compromise attempt/i },
+  { type: "intrusion", re: /intrusion|access (?:remote )?(?:hosts|systems|servers)[^.]{0,40}without (?:authori[sz]ation|permission)|unauthori[sz]ed (?:access|login|connection)|break[\s-]*in|hack(?:ing)? attempts?|\bhacking\b|attack(?:ing|s)? (?:remote|other) (?:hosts|systems)|compromise attempt/i },
 ];
 
 /** Maps a phrase to an activity type, or null when it names none. */
