@@ -88,6 +88,19 @@ function openRules(groups: SecurityGroup[]): string[] {
 
 class Run {
   readonly gaps: Gap[] = [];
+  /** Failures of speculative calls, held until DescribeRegions says whether the region is enabled at all. */
+  readonly held: { accountId: string; region?: string; error: unknown }[] = [];
+
+  /** A speculative failure is a gap only in a region the account has enabled (unknown: any failure but "not enabled"). */
+  async releaseHeld(): Promise<void> {
+    const held = this.held.splice(0);
+    for (const h of held) {
+      const enabled = await this.regionsOf(h.accountId);
+      const disabled = h.error instanceof CloudError && h.error.kind === "region-disabled";
+      if (enabled ? h.region !== undefined && enabled.includes(h.region) : !disabled) this.gap(h.accountId, h.region, reasonOf(h.error, h));
+    }
+  }
+
   /** Findings whose IP is not (or no longer) with what held it during the activity. */
   readonly moved = new Set<Finding>();
   private readonly gapKeys = new Set<string>();
@@ -120,8 +133,9 @@ class Run {
 
   /** One port call under the limiter; a failure becomes a gap and `undefined`. */
   /**
-   * One port call under the limiter; a failure becomes a gap and `{ ok: false }`. A speculative call
-   * (a default region searched before DescribeRegions answered) that meets a disabled region is no gap.
+   * One port call under the limiter; a failure becomes a gap and `{ ok: false }`. The failure of a
+   * speculative call (a default region searched before DescribeRegions answered) is held until the
+   * enabled regions are known: in a region the account has not enabled (another partition) it is no gap.
    */
   async call<T>(where: { accountId: string; region?: string }, fn: () => Promise<T>, service = "ec2", speculative = false): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     // AWS's request rates are per account, region and service: cap there.
@@ -130,7 +144,8 @@ class Run {
       try {
         return { ok: true as const, value: await fn() };
       } catch (error) {
-        if (!(speculative && error instanceof CloudError && error.kind === "region-disabled")) this.gap(where.accountId, where.region, reasonOf(error, where));
+        if (speculative) this.held.push({ accountId: where.accountId, region: where.region, error });
+        else this.gap(where.accountId, where.region, reasonOf(error, where));
         return { ok: false as const, error };
       } finally {
         this.callsDone++;
@@ -529,6 +544,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     ]);
   };
   await firstPass();
+  await run.releaseHeld();
   // When the notice named accounts this port can't reach at all, search the ones it can.
   const nothingFound = regional.every((r) => foundIn(r).length === 0);
   const unreachable = async () => (await Promise.all(accounts.map((a) => run.regionsOf(a)))).every((r) => r === null) && run.gaps.some((g) => /not reachable/.test(g.reason));
@@ -538,6 +554,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       accounts = reachable;
       fellBack = true;
       await firstPass();
+      await run.releaseHeld();
     }
   }
   // Pass 2: not in the region the notice named: every other enabled region.

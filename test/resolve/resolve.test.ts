@@ -287,6 +287,15 @@ describe("resolve: failures become gaps, never a crash", () => {
     expect(f?.summary).toMatch(/16 regions; 1 place\(s\) could not be searched/);
   });
 
+  it("the default regions searched before DescribeRegions answers: failures there count only where the account has the region", async () => {
+    // staging enables 4 regions; a failure in a default region it has not enabled (another partition would look like this) is no gap.
+    const port = sim("sample", { faults: [{ call: "ec2:DescribeInstances", accountId: STAGING, region: "ap-south-1", accessDenied: true }, { call: "ec2:DescribeInstances", accountId: STAGING, region: "us-east-2", accessDenied: true }] });
+    const res = await resolveNotice(notice({ accountIds: [STAGING], instanceIds: ["i-0b5c6d7e8f9a01234"] }), port);
+    expect(res.findings[0]?.status).toBe("found");
+    expect(res.gaps).toEqual([{ accountId: STAGING, region: "us-east-2", reason: "access denied: ec2:DescribeInstances is not allowed (docs/iam/read-only-policy.json lists what resolution needs)" }]);
+    expect(res.findings[0]?.searched).toEqual([{ accountId: STAGING, regions: ["eu-west-1", "us-east-1", "us-west-2"] }]);
+  });
+
   it("throttling that passes is invisible", async () => {
     const port = sim("sample", { faults: [{ call: "ec2:DescribeInstances", throttle: 2 }] });
     const res = await resolveNotice(notice({ accountIds: [PROD], regions: ["eu-west-1"], instanceIds: [DEMO] }), port);
