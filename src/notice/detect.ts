@@ -13,9 +13,9 @@ export function detect(buf: Buffer): Detected {
   if (start >= buf.length) return "empty";
   if (isBinary(buf)) return "binary";
   if (isMbox(buf.subarray(start))) return "mbox";
-  const c = buf[start];
-  if (c === 0x7b /* { */ || c === 0x5b /* [ */) return "json";
   const head = buf.toString("utf8", start, Math.min(buf.length, start + 4096));
+  // "{" or "[" followed by what JSON can hold; "[AWS] Your abuse report" is text
+  if (/^[{[]\s*(?:["{[\]}\d-]|true|false|null|$)/.test(head)) return "json";
   if (/^"[\w-]{1,64}"\s*:\s*[{["\d tfn]/.test(head)) return "json";
   if (looksLikeEmail(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "email";
   if (looksLikeHealthConsole(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "health-console";

@@ -85,9 +85,14 @@ async function parseMbox(bytes: Buffer, opts: ParseOptions): Promise<ParseResult
 
 function parseJson(bytes: Buffer, opts: ParseOptions): ParseResult {
   let value: unknown;
+  const text = decodeText(bytes);
   try {
-    value = parseJsonLenient(decodeText(bytes));
+    value = parseJsonLenient(text);
   } catch (e) {
+    // "[12345678901] Your AWS Abuse Report ...": prose that starts like JSON is a pasted notice
+    if (/[A-Za-z]{2,}[ \t]+[A-Za-z]{2,}[ \t]+[A-Za-z]{2,}/.test(text.slice(0, 64 * 1024).replace(/"(?:[^"\\\n]|\\.){0,2000}"/g, '""'))) {
+      return { items: [{ index: 0, format: "text", raw: bytes, notice: parseText(text, opts), mail: null }], failures: [] };
+    }
     throw new UserError(`the input looks like JSON but cannot be read: ${(e as Error).message}`, { cause: e });
   }
   const events = findHealthEvents(value);
@@ -121,7 +126,7 @@ function decodeText(bytes: Buffer): string {
   }
 }
 
-const SUBJECT_LINE = /^\s*(?:Subject:\s*)?((?:Re:\s*|Fwd?:\s*)*(?:Your (?:AWS|Amazon EC2|Amazon Web Services) Abuse Report|Your AWS account|Amazon SES|\[AWS\b|Your instances? ha).{0,200})$/i;
+const SUBJECT_LINE = /^\s*(?:Subject:\s*)?((?=[^\n]{0,200}(?:Abuse Report|Your AWS account|Amazon SES|\[AWS ID|\[\d{8,14}(?:-\d{1,3})?\]|Your instances? ha))[^\n]{3,200})$/i;
 
 /** Pasted text: the first line may be the subject the person copied along. */
 export function parseText(text: string, opts: ParseOptions = {}): Notice {

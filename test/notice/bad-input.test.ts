@@ -75,6 +75,13 @@ describe("bad input", () => {
     expect((await parseInput(latin1)).items[0]!.notice.activityType).toBe("open_proxy");
   });
 
+  it("prose that starts like JSON is read as a pasted notice", async () => {
+    const { items } = await parseInput(text("[12345678901] Your AWS Abuse Report\n\nReported Activity: Port Scanning\n"));
+    expect(items[0]!.format).toBe("text");
+    expect(items[0]!.notice).toMatchObject({ caseNumber: "12345678901", activityType: "port_scan" });
+    expect((await parseInput(text("[AWS] Your AWS Abuse Report\nReported Activity: Open Proxy\n"))).items[0]!.notice.activityType).toBe("open_proxy");
+  });
+
   it("text that is not a notice says so", async () => {
     const { items } = await parseInput(text("Hello Bob, lunch at noon?\n"));
     expect(items[0]!.notice.activityType).toBe("other");
