@@ -209,7 +209,8 @@ async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promi
     from = fw.forwarded ? fw.from ?? addressText(mail.from) : addressText(mail.from);
     date = fw.forwarded ? fw.date ?? mail.date : mail.date;
   }
-  const receivedAt = opts.receivedAt ?? (mail.date ? isoUTC(mail.date.getTime()) : date ? isoUTC(date.getTime()) : null);
+  // a forwarded notice was received when AWS sent it to the original recipient, not when it was forwarded
+  const receivedAt = opts.receivedAt ?? (date ? isoUTC(date.getTime()) : mail.date ? isoUTC(mail.date.getTime()) : null);
   const reference = date ?? mail.date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
   const notice = textNotice({ text, subject, from, messageId, receivedAt, reference, format: "email", forwarded, warnings: mail.warnings });
   const view: MailView = {

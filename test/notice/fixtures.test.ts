@@ -211,6 +211,7 @@ describe("mail shapes", () => {
     expect(n.caseNumber).toBe("40512345678");
     expect(n.activityType).toBe("dos");
     expect(n.instanceIds).toEqual(["i-0e0e0e0e0e0e0e0e0"]);
+    expect(n.receivedAt).toBe("2024-01-11T23:42:00Z");
   });
 
   it("message/rfc822 forward: the attached notice is read", async () => {
@@ -221,6 +222,7 @@ describe("mail shapes", () => {
     expect(n.activityType).toBe("crawling");
     expect(n.caseNumber).toBe("51234567890");
     expect(n.window.begin).toBe("2025-02-02T20:00:00Z");
+    expect(n.receivedAt).toBe("2025-02-02T21:15:00Z"); // the notice's own date, not the forward's
   });
 
   it("mbox: one item per message, >From unescaped, exact bytes kept", async () => {

@@ -4,6 +4,7 @@
  * Message-----" or a rule line followed by From:/Sent:/To:/Subject:) or attached as message/rfc822.
  * The notice inside is what matters: its subject carries the case, its date the year of times.
  */
+import { parseTime } from "../extract/times.ts";
 import { decodeWords } from "./headers.ts";
 
 export interface Unwrapped {
@@ -55,9 +56,11 @@ export function unwrapInlineForward(text: string): Unwrapped {
   return current;
 }
 
-/** "Tue, Nov 27, 2018 at 1:30 AM", "Tuesday, November 27, 2018 1:30 AM", RFC 2822. */
+/**
+ * "Tue, Nov 27, 2018 at 1:30 AM", "Tuesday, November 27, 2018 1:30 AM", RFC 2822. Mail clients
+ * write the forwarder's local time without its zone; it is read as UTC (never the machine's zone).
+ */
 function parseLooseDate(s: string): Date | null {
-  const cleaned = s.replace(/\s+at\s+/i, " ").replace(/^\w+,\s*(?=\w+ \d)/, "").trim();
-  const d = new Date(cleaned);
-  return Number.isNaN(d.getTime()) ? null : d;
+  const t = parseTime(s.replace(/^[A-Za-z]+day,\s*/, ""));
+  return t ? new Date(t.ms) : null;
 }

@@ -10,6 +10,7 @@
  */
 import type * as MailparserNs from "mailparser";
 import { decodeBytes, decodeTransfer, knownCharset } from "./decode.ts";
+import { parseTime } from "../extract/times.ts";
 import { htmlToText } from "./html.ts";
 import { decodeWords, header, parseAddresses, parseContentType, parseHeaders, splitHead, type Address, type HeaderList } from "./headers.ts";
 
@@ -61,7 +62,9 @@ function envelope(headers: HeaderList): Pick<MailData, "headers" | "subject" | "
   const subject = header(headers, "subject");
   // "Sent:" is what an Outlook copy of a message has instead of Date
   const date = header(headers, "date") ?? header(headers, "sent");
-  const d = date ? new Date(date.replace(/\s*\([^)]*\)\s*$/, "")) : null;
+  // the one time parser (explicit offsets, UTC when none is written), never the machine's zone
+  const t = date ? parseTime(date.replace(/\s*\([^)]*\)\s*$/, "")) : null;
+  const d = t ? new Date(t.ms) : null;
   const rp = header(headers, "return-path");
   return {
     headers: headers.map(([n, v]) => [n, v] as [string, string]),
