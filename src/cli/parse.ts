@@ -22,9 +22,11 @@ export function register(program: Command): void {
       const { bytes, name } = await readInput(file);
       let receivedAt: string | undefined;
       if (opts.receivedAt) {
-        const t = Date.parse(opts.receivedAt);
-        if (Number.isNaN(t)) throw new UserError(`--received-at: "${opts.receivedAt}" is not a date`, { exitCode: 64 });
-        receivedAt = new Date(t).toISOString();
+        // read like every time in a notice: explicit offset, else UTC
+        const { parseTime } = await import("../notice/extract/times.ts");
+        const t = parseTime(opts.receivedAt);
+        if (!t) throw new UserError(`--received-at: "${opts.receivedAt}" is not a date and time`, { exitCode: 64, hint: "for example 2024-07-10T02:21:07Z" });
+        receivedAt = t.iso;
       }
       let result;
       try {
