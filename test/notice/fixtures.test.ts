@@ -150,6 +150,17 @@ describe("Trust & Safety notices", () => {
     expect(n.logExtract).toContain("10.1.2.3:5060");
   });
 
+  it("access keys with their IAM users, from a table and from labelled fields", async () => {
+    const n = await parseOne(Buffer.from("Access Key ID    IAM User\nAKIA2E0A8F3B244C9986    deploy-bot\n\nAccess Key Id: AKIA3B4C5D6E7F8G9H0J    IAM User: builder\n"));
+    expect(n.accessKeyIds).toEqual(["AKIA2E0A8F3B244C9986", "AKIA3B4C5D6E7F8G9H0J"]);
+    expect(n.resources.map((r) => [r.type, r.id, r.iamUser ?? null])).toEqual([
+      ["access-key", "AKIA2E0A8F3B244C9986", "deploy-bot"],
+      ["iam-user", "deploy-bot", null],
+      ["access-key", "AKIA3B4C5D6E7F8G9H0J", "builder"],
+      ["iam-user", "builder", null],
+    ]);
+  });
+
   it("DMCA case", async () => {
     const n = await parseOne("dmca.txt");
     expect(n.caseNumber).toBe("AWS-DMCA-48213");

@@ -36,7 +36,7 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
       const r = findRegions(f.value)[0]?.code ?? (/^\s*global\s*$/i.test(f.value) ? "global" : undefined);
       if (r) g.region = r;
     } else if (f.key === "instance") {
-      const m = /(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])/.exec(f.value);
+      const m = /(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![a-z0-9_-])/.exec(f.value);
       if (m) g.instance = m[0];
     } else if (f.key === "iamUser" && f.value && !isRedactedText(f.value)) {
       g.iamUser = f.value.replace(/^["']|["']$/g, "");
@@ -45,7 +45,6 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
   }
   const form = collectForm(fields);
   let lastRegion: string | undefined;
-  const hasDestinationField = fields.some((f) => f.key === "remoteIp");
   for (const f of fields) {
     const src = ctx.src(f.line, f.label);
     const value = f.value;
@@ -54,15 +53,16 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
     const g = groups.get(f.group) ?? {};
     if (f.key === "region" && g.region) lastRegion = g.region;
     if (!f.key || value === "" || /^[-\s]*$/.test(value) || /^(?:n\/?a|none|unknown|null)$/i.test(value)) continue;
-    applyField(f.key, f, value, src, g, ctx, { lastRegion, hasDestinationField, form });
+    applyField(f.key, f, value, src, g, ctx, { lastRegion, form });
   }
   if (form.date) {
     const t = composeFormTime(form, ctx.reference);
-    if (t) b.offer("begin", t.iso, f2p(form.date.field), ctx.src(form.date.field.line, form.date.field.label));
+    if (t) b.offer("begin", t.iso, fieldPriority(form.date.field), ctx.src(form.date.field.line, form.date.field.label));
   }
 }
 
-function f2p(f: RawField): number {
+/** AWS's labels outrank the reporter's. */
+function fieldPriority(f: RawField): number {
   return f.zone === "reporter" ? P.reporterLabel : P.label;
 }
 
@@ -91,12 +91,12 @@ function composeFormTime(form: FormTime, reference: Date | null): { iso: string 
   return t ? { iso: t.iso } : null;
 }
 
-function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: GroupCtx, ctx: Ctx, env: { lastRegion: string | undefined; hasDestinationField: boolean; form: FormTime }): void {
+function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: GroupCtx, ctx: Ctx, env: { lastRegion: string | undefined; form: FormTime }): void {
   const { b } = ctx;
   const reporter = f.zone === "reporter";
   const pri = f.fromTable ? P.table : reporter ? P.reporterLabel : P.label;
   const region = g.region ?? (f.fromTable ? env.lastRegion : undefined);
-  const ref = refMaker(src, g.account, region);
+  const ref = refMaker(src, g.account, region, g.iamUser);
   switch (key) {
     case "account": {
       for (const m of value.matchAll(ACCOUNT_ID)) {

@@ -94,6 +94,8 @@ export class NoticeBuilder {
       if (ref.arn !== undefined) clean.arn = ref.arn;
       this.resources.set(k, clean);
     }
+    // the IAM user a key belongs to is a resource of its own (the one to disable, or to check for others' keys)
+    if (ref.type === "access-key" && ref.iamUser) this.resource({ type: "iam-user", id: ref.iamUser, source: ref.source, ...(ref.accountId ? { accountId: ref.accountId } : {}) });
     const list = RESOURCE_LIST[ref.type];
     if (list) this.add(list, ref.id, ref.source);
     if (ref.publicIp) this.add("publicIps", ref.publicIp, ref.source);

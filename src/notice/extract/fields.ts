@@ -290,8 +290,9 @@ const COLUMNS: [RegExp, FieldKey | null][] = [
   [/^(?:aws )?account(?: id)?/i, "account"],
   [/^network[ -]?interface(?: id)?|^eni/i, "eni"],
   [/^time(?:stamp)?|^date/i, "abuseTime"],
+  [/^(?:iam )?user(?:name)?/i, "iamUser"],
 ];
-const COLUMN_WORDS = /(?:EC2 )?Instance[ -]?Id|Remote[ -]?IP|Destination[ -]?IP|(?:Remote |Destination )?Port|Protocol|Action[ -]?Taken|Access[ -]?Key(?: Id)?|Web[ -]?Site|URL|Public[ -]?IP(?: Address)?|IP[ -]?Address|Source[ -]?IP|Region|(?:AWS )?Account(?: Id)?|Network[ -]?Interface(?: Id)?|Timestamp|Time|Date/iy;
+const COLUMN_WORDS = /(?:EC2 )?Instance[ -]?Id|Remote[ -]?IP|Destination[ -]?IP|(?:Remote |Destination )?Port|Protocol|Action[ -]?Taken|Access[ -]?Key(?: Id)?|Web[ -]?Site|URL|Public[ -]?IP(?: Address)?|IP[ -]?Address|Source[ -]?IP|Region|(?:AWS )?Account(?: Id)?|Network[ -]?Interface(?: Id)?|Timestamp|Time|Date|IAM[ -]?User(?:[ -]?Name)?/iy;
 
 function matchTableHeader(line: string): TableHeader | null {
   const t = line.trim();
@@ -328,6 +329,7 @@ const CELL_OK: Partial<Record<FieldKey, RegExp>> = {
   region: /^[a-z]{2}(?:-gov)?-[a-z]+-\d$|^global$/i,
   account: /^[\d*x-]{4,14}$/i,
   eni: /^eni-[0-9a-fx]{4,17}$/i,
+  iamUser: /^[\w+=,.@-]{1,64}$/,
 };
 
 function readTable(doc: TextDoc, at: number, header: TableHeader, out: RawField[], nextGroup: () => number): number {

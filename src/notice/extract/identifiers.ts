@@ -18,11 +18,12 @@ import type { Ctx } from "./context.ts";
 export type RefMaker = (type: ResourceType, id: string, extra?: Partial<ResourceRef>) => ResourceRef;
 
 /** Resources named on one line share its account and region. */
-export function refMaker(source: Source, accountId: string | undefined, region: string | undefined): RefMaker {
+export function refMaker(source: Source, accountId: string | undefined, region: string | undefined, iamUser?: string): RefMaker {
   return (type, id, extra) => {
     const r: ResourceRef = { type, id, source, ...extra };
     if (accountId && !r.accountId) r.accountId = accountId;
     if (region && !r.region) r.region = region;
+    if (iamUser && type === "access-key" && !r.iamUser) r.iamUser = iamUser;
     return r;
   };
 }
@@ -194,7 +195,6 @@ export function scanIdentifiers(ctx: Ctx): void {
     const near = text.slice(m.index, m.index + 160);
     const user = /^\S+\s*\(?\s*(?:belonging\s+to\s+|for\s+|of\s+)?(?:the\s+)?IAM\s+user\s*(?:name)?\s*:?\s*["']?([\w+=,.@-]{1,64})/i.exec(near);
     b.resource({ type: "access-key", id: m[0], source: ctx.srcAt(m.index), ...(user ? { iamUser: user[1]!.replace(/[.,]$/, "") } : {}) });
-    if (user) b.resource({ type: "iam-user", id: user[1]!.replace(/[.,]$/, ""), source: ctx.srcAt(m.index) });
   }
   if (keys) for (const m of text.matchAll(ACCESS_KEY_LIKE)) {
     if (isAccessKeyId(m[0])) continue;
