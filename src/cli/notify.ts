@@ -36,8 +36,8 @@ export function register(program: Command): void {
     .option("--channel <name>", "only this channel (slack, email, webhook:NAME)")
     .option("--json", "print the outcomes as JSON")
     .action(async (o: { channel?: string; json?: boolean }) => {
-      const [{ readConfigDocument }, { notifySettings }, { dispatch }] = await Promise.all([import("../reply/config.ts"), import("../notify/config.ts"), import("../notify/dispatch.ts")]);
-      const settings = notifySettings(readConfigDocument());
+      const [{ readConfigFile }, { notifySettings }, { dispatch }] = await Promise.all([import("../config/file.ts"), import("../notify/config.ts"), import("../notify/dispatch.ts")]);
+      const settings = notifySettings(readConfigFile());
       const channels = o.channel ? settings.channels.filter((c) => c.name === o.channel) : settings.channels;
       if (settings.channels.length === 0) throw new UserError("no notification channel is configured", { exitCode: 78, hint: "see docs/notify.md (notify: in config.yaml, or ABUSE_DESK_SLACK_WEBHOOK_URL)" });
       if (channels.length === 0) throw new UserError(`no channel named ${o.channel}; configured: ${settings.channels.map((c) => c.name).join(", ")}`, { exitCode: 64 });
@@ -66,14 +66,14 @@ export function register(program: Command): void {
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print the events as JSON")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {
-      const [{ openStore }, { readConfigDocument }, { notifySettings }, { caseState }, { dueNotifications }] = await Promise.all([
+      const [{ openStore }, { readConfigFile }, { notifySettings }, { caseState }, { dueNotifications }] = await Promise.all([
         import("../case/index.ts"),
-        import("../reply/config.ts"),
+        import("../config/file.ts"),
         import("../notify/config.ts"),
         import("../notify/index.ts"),
         import("../notify/due.ts"),
       ]);
-      const settings = notifySettings(readConfigDocument());
+      const settings = notifySettings(readConfigFile());
       const store = await openStore();
       const events: NotifyEvent[] = [];
       try {
@@ -94,14 +94,14 @@ export function register(program: Command): void {
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print { event, outcomes } for each event sent")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {
-      const [{ openStore }, { readConfigDocument }, { notifySettings }, { caseState, storeNotifier }, { dueNotifications }] = await Promise.all([
+      const [{ openStore }, { readConfigFile }, { notifySettings }, { caseState, storeNotifier }, { dueNotifications }] = await Promise.all([
         import("../case/index.ts"),
-        import("../reply/config.ts"),
+        import("../config/file.ts"),
         import("../notify/config.ts"),
         import("../notify/index.ts"),
         import("../notify/due.ts"),
       ]);
-      const settings = notifySettings(readConfigDocument());
+      const settings = notifySettings(readConfigFile());
       if (settings.channels.length === 0) throw new UserError("no notification channel is configured", { exitCode: 78, hint: "see docs/notify.md" });
       const store = await openStore();
       const sent: { event: NotifyEvent; outcomes: DeliveryOutcome[] }[] = [];

@@ -49,8 +49,9 @@ export function register(program: Command): void {
     .option("--templates <dir>", "a directory of templates overriding the shipped ones")
     .option("--json", "print JSON: { case, draft, sent, eml }")
     .action(async (ref: string, o: Opts) => {
-      const [{ openStore, dataHome }, { readConfigDocument, replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, replyForCase }, send] = await Promise.all([
+      const [{ openStore, dataHome }, { readConfigFile }, { replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, replyForCase }, send] = await Promise.all([
         import("../case/index.ts"),
+        import("../config/file.ts"),
         import("../reply/config.ts"),
         import("../reply/templates.ts"),
         import("../reply/case.ts"),
@@ -67,7 +68,7 @@ export function register(program: Command): void {
       }
       if (o.legitimate !== undefined && !o.legitimate.trim()) throw new UserError("--legitimate needs the use case in words", { exitCode: 64 });
 
-      const doc = readConfigDocument();
+      const doc = readConfigFile();
       const settings = replySettings(doc);
       const templates = loadTemplates([...(o.templates ? [o.templates] : []), ...settings.templateDirs]);
       const from = o.from ?? settings.from;

@@ -1,11 +1,15 @@
 /**
  * Opening a cloud port from what a person typed: `--account sim` (the bundled sample estate),
  * `--account sim:PATH` (an estate file) or `--account aws` (the AWS adapter, with the standard
- * credential chain, `--profile` and `--region`). The AWS SDK is imported only for `aws`, so the
- * simulator never loads it.
+ * credential chain, `--profile` and `--region`, and the `aws:` section of the configuration). The
+ * AWS SDK is imported only for `aws`, so the simulator never loads it.
+ *
+ * A simulated account keeps its state in the data directory between commands (sim/persist.ts), so
+ * `apply` then `rollback` act on one account; `abuse-desk sim reset` starts it again.
  */
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
+import { dataHome } from "../home.ts";
 import type { CloudPort } from "./port.ts";
 
 export const SAMPLE_ESTATE = fileURLToPath(new URL("../../fixtures/estates/sample.yaml", import.meta.url));
@@ -15,8 +19,21 @@ export interface OpenCloudOptions {
   profile?: string;
   /** AWS home region (`aws` only). */
   region?: string;
-  /** Anything else the AWS adapter takes (accounts, assume-role, endpoints), from configuration. */
+  /** Overrides of the AWS adapter's options (tests); the configuration file supplies the rest. */
   aws?: Record<string, unknown>;
+  /** The data directory a simulated account's state is kept in (default: src/home.ts). */
+  home?: string;
+  /** False: a simulated account starts from its estate and forgets its changes at exit. Default true. */
+  persist?: boolean;
+}
+
+/** `sim` -> the bundled estate's path; `sim:PATH` -> PATH; anything else -> null. */
+export function simEstatePath(spec: string): string | null {
+  if (spec === "sim") return SAMPLE_ESTATE;
+  if (!spec.startsWith("sim:")) return null;
+  const path = spec.slice(4);
+  if (!path) throw new UserError(`--account ${spec}: the estate file is missing after sim:`, { exitCode: 64, hint: USAGE });
+  return path;
 }
 
 const USAGE = "give --account sim (the bundled simulated estate), sim:PATH (an estate file) or aws";
@@ -24,12 +41,14 @@ const USAGE = "give --account sim (the bundled simulated estate), sim:PATH (an e
 export async function openCloud(spec: string | undefined, opts: OpenCloudOptions = {}): Promise<CloudPort> {
   const s = (spec ?? process.env.ABUSE_DESK_ACCOUNT ?? "").trim();
   if (!s) throw new UserError("no cloud account to search", { exitCode: 64, hint: USAGE });
-  if (s === "sim" || s.startsWith("sim:")) {
-    const path = s === "sim" ? SAMPLE_ESTATE : s.slice(4);
-    if (!path) throw new UserError(`--account ${s}: the estate file is missing after sim:`, { exitCode: 64, hint: USAGE });
+  const estate = simEstatePath(s);
+  if (estate) {
     const { loadEstateFile, SimAccount } = await import("./sim/index.ts");
-    const { state } = loadEstateFile(path);
-    return new SimAccount(state, { label: s === "sim" ? "sim (bundled sample estate)" : s });
+    const label = s === "sim" ? "sim (bundled sample estate)" : s;
+    if (opts.persist === false) return new SimAccount(loadEstateFile(estate).state, { label });
+    const { openPersistentSim } = await import("./sim/persist.ts");
+    const p = openPersistentSim(estate, dataHome(opts.home));
+    return new SimAccount(p.state, { label, onChange: (state) => p.save(state) });
   }
   if (s === "aws") {
     let mod: { createAwsPort(options: Record<string, unknown>): CloudPort };
@@ -38,7 +57,9 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
     } catch (err) {
       throw new UserError("the AWS adapter is not available in this build", { exitCode: 69, hint: "use --account sim or sim:PATH", cause: err });
     }
-    return mod.createAwsPort({ ...opts.aws, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+    const { loadAwsOptions } = await import("../config/aws.ts");
+    const configured = loadAwsOptions({ ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+    return mod.createAwsPort({ ...configured, ...opts.aws });
   }
   throw new UserError(`--account ${s}: not an account specification`, { exitCode: 64, hint: USAGE });
 }

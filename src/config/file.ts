@@ -1,15 +1,15 @@
 /**
  * The configuration file: one YAML file of sections (`aws:`, `smtp:`, `reply:`, `notify:`...), each
  * area validating its own section. It lives at `$ABUSE_DESK_CONFIG`, else `config.yaml` in the data
- * directory (`$ABUSE_DESK_HOME`, default `~/.abuse-desk`), the rule src/reply/config.ts follows too.
+ * directory (`$ABUSE_DESK_HOME`, default `~/.abuse-desk`: src/home.ts).
  * A missing default file is no configuration; a missing file named by ABUSE_DESK_CONFIG is an error.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UserError } from "../errors.ts";
+import { dataHome } from "../home.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -22,13 +22,13 @@ export interface ConfigDocument {
 /** sysexits EX_CONFIG: the configuration is wrong. */
 export const EX_CONFIG = 78;
 
-export function configPath(env: Env = process.env): string {
+export function configPath(env: Env = process.env, home?: string): string {
   if (env.ABUSE_DESK_CONFIG) return resolve(env.ABUSE_DESK_CONFIG);
-  return join(resolve(env.ABUSE_DESK_HOME ?? join(homedir(), ".abuse-desk")), "config.yaml");
+  return join(dataHome(home, env), "config.yaml");
 }
 
-export function readConfigFile(env: Env = process.env): ConfigDocument {
-  const path = configPath(env);
+export function readConfigFile(env: Env = process.env, home?: string): ConfigDocument {
+  const path = configPath(env, home);
   if (!existsSync(path)) {
     if (env.ABUSE_DESK_CONFIG) throw new UserError(`${path}: no such configuration file (ABUSE_DESK_CONFIG)`, { exitCode: 66 });
     return { path: null, data: {} };

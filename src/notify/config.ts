@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { type ConfigDocument, type Env, parseSection, secretValue, smtpSettings } from "../reply/config.ts";
+import { fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
+import { smtpSettings } from "../reply/config.ts";
 import { DEFAULT_DEADLINE_WARNING_HOURS } from "./due.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./dispatch.ts";
 import { emailChannel } from "./email.ts";
@@ -52,12 +53,12 @@ export interface NotifySettings {
 }
 
 export function notifySettings(doc: ConfigDocument, env: Env = process.env): NotifySettings {
-  const n = parseSection(NotifySchema, doc.data.notify, doc, "notify");
+  const n = parseSection(NotifySchema, doc, "notify");
   const timeoutMs = n.timeoutMs ?? 10_000;
   const channels: Channel[] = [];
   const where = doc.path ?? "configuration";
 
-  const slackUrl = env.ABUSE_DESK_SLACK_WEBHOOK_URL || secretValue(n.slack?.webhookUrl, env, "notify.slack.webhookUrl");
+  const slackUrl = env.ABUSE_DESK_SLACK_WEBHOOK_URL || fromEnvReference(n.slack?.webhookUrl, env, "notify.slack.webhookUrl");
   if (slackUrl) {
     const bad = checkWebhookUrl(slackUrl);
     if (bad) throw new UserError(`${where}: notify.slack.webhookUrl ${bad}`, { exitCode: 78 });
@@ -79,7 +80,7 @@ export function notifySettings(doc: ConfigDocument, env: Env = process.env): Not
     const name = `webhook:${h.name ?? String(i + 1)}`;
     const bad = checkWebhookUrl(h.url);
     if (bad) throw new UserError(`${where}: ${name} url ${bad}`, { exitCode: 78 });
-    const secret = secretValue(h.secret, env, `${name} secret`)!;
+    const secret = fromEnvReference(h.secret, env, `${name} secret`)!;
     if (secret.length < 16) throw new UserError(`${where}: ${name} secret is too short (at least 16 characters; 32 random bytes are better)`, { exitCode: 78 });
     channels.push(webhookChannel({ url: h.url, secret, events: h.events ?? "all", timeoutMs, name }));
   });

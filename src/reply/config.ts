@@ -4,61 +4,12 @@
  * with environment variables winning over the file. A secret is never written in the file: write
  * `env:NAME` and the value is read from that environment variable. docs/reply.md lists every key.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { dataHome } from "../case/db/connect.ts";
+import { fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
-
-export type Env = Record<string, string | undefined>;
-
-/** The parsed configuration file (an empty object when there is none) and where it was read. */
-export interface ConfigDocument {
-  path: string | null;
-  data: Record<string, unknown>;
-}
-
-export function configPath(env: Env = process.env, home?: string): string {
-  return env.ABUSE_DESK_CONFIG || join(dataHome(home ?? env.ABUSE_DESK_HOME), "config.yaml");
-}
-
-/** Reads the configuration file; a missing default file is no configuration, a missing named one is an error. */
-export function readConfigDocument(env: Env = process.env, home?: string): ConfigDocument {
-  const path = configPath(env, home);
-  if (!existsSync(path)) {
-    if (env.ABUSE_DESK_CONFIG) throw new UserError(`${path}: no such configuration file (ABUSE_DESK_CONFIG)`, { exitCode: 66 });
-    return { path: null, data: {} };
-  }
-  let data: unknown;
-  try {
-    data = parseYaml(readFileSync(path, "utf8"));
-  } catch (err) {
-    throw new UserError(`${path}: not valid YAML (${(err as Error).message.split("\n")[0]})`, { exitCode: 78, cause: err });
-  }
-  if (data === null || data === undefined) return { path, data: {} };
-  if (typeof data !== "object" || Array.isArray(data)) throw new UserError(`${path}: the configuration must be a mapping of sections (smtp:, reply:, notify:)`, { exitCode: 78 });
-  return { path, data: data as Record<string, unknown> };
-}
-
-/** `env:NAME` -> the variable's value (an error when unset); anything else as written. */
-export function secretValue(value: string | undefined, env: Env, where: string): string | undefined {
-  if (value === undefined) return undefined;
-  const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(value.trim());
-  if (!m) return value;
-  const v = env[m[1]!];
-  if (v === undefined || v === "") throw new UserError(`${where}: environment variable ${m[1]} is not set`, { exitCode: 78 });
-  return v;
-}
-
-/** Validates one section with zod, turning problems into a UserError that names the key. */
-export function parseSection<T extends z.ZodType>(schema: T, value: unknown, doc: ConfigDocument, section: string): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const key = [section, ...issue.path.map(String)].join(".");
-  throw new UserError(`${doc.path ?? "configuration"}: ${key}: ${issue.message}`, { exitCode: 78 });
-}
+import { dataHome } from "../home.ts";
 
 // --- smtp ------------------------------------------------------------------------------------
 
@@ -94,13 +45,13 @@ export interface SmtpSettings {
  * over the file. TLS is required except to a loopback relay (a local MTA that forwards the mail).
  */
 export function smtpSettings(doc: ConfigDocument, env: Env = process.env): SmtpSettings | null {
-  const file = parseSection(SmtpSchema, doc.data.smtp, doc, "smtp");
-  const url = env.ABUSE_DESK_SMTP_URL || secretValue(file.url, env, "smtp.url");
+  const file = parseSection(SmtpSchema, doc, "smtp");
+  const url = env.ABUSE_DESK_SMTP_URL || fromEnvReference(file.url, env, "smtp.url");
   let host = env.ABUSE_DESK_SMTP_HOST || file.host;
   let port = env.ABUSE_DESK_SMTP_PORT ? Number(env.ABUSE_DESK_SMTP_PORT) : file.port;
   let secure = env.ABUSE_DESK_SMTP_SECURE ? /^(1|true|yes)$/i.test(env.ABUSE_DESK_SMTP_SECURE) : file.secure;
   let user = env.ABUSE_DESK_SMTP_USER || file.user;
-  let pass = env.ABUSE_DESK_SMTP_PASS || secretValue(file.pass, env, "smtp.pass");
+  let pass = env.ABUSE_DESK_SMTP_PASS || fromEnvReference(file.pass, env, "smtp.pass");
   if (url) {
     let u: URL;
     try {
@@ -156,10 +107,10 @@ export interface ReplySettings {
 }
 
 export function replySettings(doc: ConfigDocument, env: Env = process.env, home?: string): ReplySettings {
-  const r = parseSection(ReplySchema, doc.data.reply, doc, "reply");
+  const r = parseSection(ReplySchema, doc, "reply");
   const dirs: string[] = [];
   if (r.templates) dirs.push(r.templates);
-  const homeDir = join(dataHome(home ?? env.ABUSE_DESK_HOME), "templates", "reply");
+  const homeDir = join(dataHome(home, env), "templates", "reply");
   if (existsSync(homeDir) && !dirs.includes(homeDir)) dirs.push(homeDir);
   return {
     from: env.ABUSE_DESK_REPLY_FROM || r.from || null,

@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { notifySettings } from "../../src/notify/config.ts";
-import { readConfigDocument, replySettings, smtpSettings } from "../../src/reply/config.ts";
+import { readConfigFile } from "../../src/config/file.ts";
+import { replySettings, smtpSettings } from "../../src/reply/config.ts";
 
 function doc(yaml: string, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "ad-cfg-"));
   writeFileSync(join(dir, "config.yaml"), yaml);
-  return { doc: readConfigDocument({ ABUSE_DESK_HOME: dir, ...env }), env: { ABUSE_DESK_HOME: dir, ...env }, dir };
+  return { doc: readConfigFile({ ABUSE_DESK_HOME: dir, ...env }), env: { ABUSE_DESK_HOME: dir, ...env }, dir };
 }
 
 describe("configuration", () => {
@@ -51,7 +52,7 @@ notify:
 
   it("has no channels and no SMTP without configuration", () => {
     const dir = mkdtempSync(join(tmpdir(), "ad-cfg-"));
-    const d = readConfigDocument({ ABUSE_DESK_HOME: dir });
+    const d = readConfigFile({ ABUSE_DESK_HOME: dir });
     expect(d).toEqual({ path: null, data: {} });
     expect(notifySettings(d, {}).channels).toEqual([]);
     expect(smtpSettings(d, {})).toBeNull();
@@ -73,8 +74,8 @@ notify:
     expect(() => notifySettings(doc("notify:\n  webhooks: [{ url: 'https://x.example', secret: 'env:NOPE' }]\n").doc, {})).toThrow(/NOPE is not set/);
     expect(() => notifySettings(doc("notify:\n  email: { to: [a@example.com] }\n").doc, {})).toThrow(/needs an SMTP server/);
     expect(() => notifySettings(doc("notify:\n  slak: {}\n").doc, {})).toThrow(/notify: Unrecognized key/);
-    expect(() => readConfigDocument({ ABUSE_DESK_HOME: doc("smtp: [\n").dir })).toThrow(/not valid YAML/);
-    expect(() => readConfigDocument({ ABUSE_DESK_CONFIG: "/nonexistent/abuse-desk.yaml" })).toThrow(/no such configuration file/);
+    expect(() => readConfigFile({ ABUSE_DESK_HOME: doc("smtp: [\n").dir })).toThrow(/not valid YAML/);
+    expect(() => readConfigFile({ ABUSE_DESK_CONFIG: "/nonexistent/abuse-desk.yaml" })).toThrow(/no such configuration file/);
   });
 
   it("adds channels from the environment", () => {

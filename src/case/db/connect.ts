@@ -5,11 +5,11 @@
  * step even when several processes share the database.
  */
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Database as BetterDb } from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
+import { dataHome } from "../../home.ts";
 import { migrationProvider, type Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -38,9 +38,7 @@ export const PG_WRITE_LOCK = 0x61626465; // "abde"
 
 export const DB_FILE = "abuse-desk.db";
 
-export function dataHome(home?: string): string {
-  return resolve(home ?? process.env.ABUSE_DESK_HOME ?? join(homedir(), ".abuse-desk"));
-}
+export { dataHome };
 
 export function describeTarget(opts: OpenOptions = {}): { dialect: Dialect; location: string; url: string | null } {
   const url = opts.url ?? (process.env.DATABASE_URL || undefined);

@@ -33,7 +33,7 @@ import type {
 } from "../model.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
-import { PORT_ACTIONS, type PortMethod } from "./actions.ts";
+import { PORT_ACTIONS, isMutation, type PortMethod } from "./actions.ts";
 import { realClock, type Clock } from "./clock.ts";
 import { Faults, type FaultRule } from "./faults.ts";
 import { validateEstate } from "./load.ts";
@@ -56,6 +56,8 @@ export interface SimOptions {
   limits?: Partial<SimLimits>;
   /** False: no indices, every query scans every record (the benchmark's baseline). Default true. */
   indexed?: boolean;
+  /** Called after every call that changed the account, with the state (to persist it: ./persist.ts). */
+  onChange?: (state: SimState) => void;
 }
 
 export interface CallRecord {
@@ -89,6 +91,7 @@ export class SimAccount implements CloudPort {
   readonly calls: CallRecord[] = [];
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
+  private readonly onChange: ((state: SimState) => void) | undefined;
 
   constructor(state: SimState, opts: SimOptions = {}) {
     this.label = opts.label ?? "sim";
@@ -98,6 +101,7 @@ export class SimAccount implements CloudPort {
     this.faults = new Faults(opts.faults ?? [], opts.latencyMs ?? 0);
     this.maxAttempts = Math.max(1, opts.retry?.maxAttempts ?? 3);
     this.baseDelayMs = opts.retry?.baseDelayMs ?? 0;
+    this.onChange = opts.onChange;
   }
 
   /** A simulator over an estate (validated when given as written, with defaults still to apply). */
@@ -181,6 +185,7 @@ export class SimAccount implements CloudPort {
       try {
         const out = fn();
         this.end(rec, null);
+        if (this.onChange && isMutation(method)) this.onChange(this.api.state);
         return out;
       } catch (err) {
         this.end(rec, err);

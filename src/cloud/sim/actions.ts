@@ -75,3 +75,8 @@ export function ruleMatches(call: string, method: string, actions: readonly stri
   }
   return null;
 }
+
+/** A method changes the account when any IAM action it needs is not a read (Describe/Get/List/Lookup). */
+export function isMutation(method: PortMethod): boolean {
+  return PORT_ACTIONS[method].some((a) => !/^[a-z0-9-]+:(Describe|Get|List|Lookup)/.test(a));
+}

@@ -93,8 +93,6 @@ function ruleKey(r: RuleSpec): string {
 }
 
 export class SimApi {
-  private counter = 0;
-
   constructor(
     readonly state: SimState,
     private readonly clockNow: () => Date,
@@ -113,8 +111,8 @@ export class SimApi {
 
   /** A fresh id with AWS's shape (prefix + 17 hex digits), deterministic per simulator. */
   newId(prefix: string): string {
-    this.counter += 1;
-    return `${prefix}-0${hexOf(`sim|${prefix}|${this.counter}`, 16)}`;
+    this.state.idCounter += 1;
+    return `${prefix}-0${hexOf(`sim|${prefix}|${this.state.idCounter}`, 16)}`;
   }
 
   // ---- accounts and regions --------------------------------------------------------------
@@ -422,7 +420,7 @@ export class SimApi {
       { eventName, eventTime: this.nowIso(), username: SIM_CALLER, userAgent: "abuse-desk", sourceIpAddress: "AWS Internal", resources, requestParameters, responseElements },
       rs.accountId,
       rs.region,
-      `w${++this.counter}`,
+      `w${++this.state.idCounter}`,
     );
     target.trail.unshift(ev);
   }
@@ -556,7 +554,7 @@ export class SimApi {
       { eventName: "TerminateInstances", eventTime: this.nowIso(), userAgent: "autoscaling.amazonaws.com", sourceIpAddress: "autoscaling.amazonaws.com", resources: [{ type: "AWS::EC2::Instance", name: instanceId }], requestParameters: { instancesSet: { items: [{ instanceId }] } }, responseElements: null },
       rs.accountId,
       rs.region,
-      `w${++this.counter}`,
+      `w${++this.state.idCounter}`,
     );
     rs.trail.unshift(ev);
   }

@@ -207,6 +207,8 @@ export interface AccountState {
 
 export interface SimState {
   now?: string;
+  /** Ids the simulator has drawn so far (kept in the state so a persisted account never reuses one). */
+  idCounter: number;
   organization?: { id: string; managementAccountId: string };
   callerAccountId: string;
   accounts: Map<string, AccountState>;
@@ -351,7 +353,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
     buildGlobal(as, acc, base, issues);
     accounts.set(acc.accountId, as);
   });
-  const state: SimState = { callerAccountId: estate.callerAccountId ?? estate.accounts[0]!.accountId, accounts };
+  const state: SimState = { idCounter: 0, callerAccountId: estate.callerAccountId ?? estate.accounts[0]!.accountId, accounts };
   if (estate.now !== undefined) state.now = estate.now;
   if (estate.organization) state.organization = { ...estate.organization };
   if (!accounts.has(state.callerAccountId)) issues.push({ path: ["callerAccountId"], message: `caller account ${state.callerAccountId} is not one of the accounts` });

@@ -2,7 +2,7 @@
  * A containment run in its own process, for the kill tests (test/execute/kill.test.ts).
  *
  * The account is the simulated one, made to survive the process: its state (with the sim's id
- * counter and its call log) is written to `stateFile` after every write call, atomically, so a
+ * counter, which lives in it) and its call log are written to `stateFile` after every write call, atomically, so a
  * SIGKILL leaves the account as AWS would have it: every call that returned is in it; a call cut
  * short never reached it. The journal is the real SQLite case store at `dbPath`.
  *
@@ -32,24 +32,17 @@ interface Args {
 interface Saved {
   state: SimState;
   calls: CallRecord[];
-  counter: number;
 }
 
 const args = JSON.parse(process.argv[2]!) as Args;
 const READS = /^(describe|find|get|lookup|accounts|regions|autoScalingGroupsOf|targetGroupsOf|ssmManagedInstances|label)/;
 
-// The sim's id counter lives outside its state; it must survive too, or a resumed run would draw
-// an id the killed one already used.
-type WithCounter = { counter: number };
 const saved: Saved | null = existsSync(args.stateFile) ? (deserialize(readFileSync(args.stateFile)) as Saved) : null;
 const sim = new SimAccount(saved?.state ?? loadEstateFile(args.estate).state, { latencyMs: args.latencyMs ?? 0 });
-if (saved) {
-  (sim.api as unknown as WithCounter).counter = saved.counter;
-  sim.calls.push(...saved.calls);
-}
+if (saved) sim.calls.push(...saved.calls);
 const persist = () => {
   const tmp = `${args.stateFile}.tmp`;
-  writeFileSync(tmp, serialize({ state: sim.state, calls: sim.calls, counter: (sim.api as unknown as WithCounter).counter } satisfies Saved));
+  writeFileSync(tmp, serialize({ state: sim.state, calls: sim.calls } satisfies Saved));
   renameSync(tmp, args.stateFile);
 };
 if (!saved) persist();
