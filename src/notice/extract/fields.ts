@@ -146,7 +146,8 @@ export function parseLabel(line: string): LabelHit | null {
 }
 
 function isTableHeader(line: string): TableHeader | null {
-  return matchTableHeader(line);
+  const cached = headerCache.get(line);
+  return cached !== undefined ? cached : remember(headerCache, line, matchTableHeader(line));
 }
 
 /** Reads every labelled field and table row of the document, in order. */
@@ -186,7 +187,27 @@ export function readFields(doc: TextDoc): RawField[] {
 /** Splits `AWS ID: 1    Region: eu-west-1    EC2 Instance Id: i-...` into its labelled segments. */
 const MAYBE_MORE_LABELS = /[A-Za-z)]\s*:(?!\/\/)/;
 
-function splitInline(line: string): LabelHit[] {
+/**
+ * Notices are templates: the same lines recur from one notice to the next ("Hello,", "Please take
+ * action...", "Required Actions: Investigate root cause"). Reading a line is a pure function of its
+ * text, so short lines are remembered (a bounded map, emptied when full; results are never mutated).
+ */
+const lineCache = new Map<string, readonly LabelHit[]>();
+const headerCache = new Map<string, TableHeader | null>();
+const CACHE_MAX = 20_000;
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+function splitInline(line: string): readonly LabelHit[] {
+  if (line.length > 300) return splitInlineUncached(line);
+  return lineCache.get(line) ?? remember(lineCache, line, splitInlineUncached(line));
+}
+
+function splitInlineUncached(line: string): LabelHit[] {
   const head = parseLabel(line);
   // the common case, one label per line: only look for more when the value has a "word:" in it
   if (head ? !MAYBE_MORE_LABELS.test(head.value) : !MAYBE_MORE_LABELS.test(line)) return head ? [head] : [];
