@@ -10,7 +10,7 @@ import { P } from "./builder.ts";
 import { findStatedDeadlines } from "./deadline.ts";
 import { findMitigations } from "./mitigations.ts";
 import { excerpt } from "./text.ts";
-import { parseTime } from "./times.ts";
+import { isoUTC, parseTime } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
 import { anyOf, type Ctx, type TextSignals } from "./context.ts";
 import { addAccount } from "./identifiers.ts";
@@ -32,7 +32,7 @@ export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): vo
   if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
   const lower = s.toLowerCase();
   kindSignals(s, lower, signals);
-  familySignals(s, lower, ctx, src, signals);
+  familySignals(s, lower, ctx, () => src, signals);
   if (/^\s*(?:re|aw|sv|antw)\s*:/i.test(s)) signals.kinds.add("follow_up");
 }
 
@@ -69,23 +69,29 @@ const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:e
 const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
 const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
 
-function familySignals(text: string, lower: string, ctx: Ctx, src: Source, signals: TextSignals): void {
-  if (anyOf(lower, ["key", "credential"]) && CREDENTIALS.test(text)) {
+/** Where a match at `index` was read (the subject has no lines: one source for all of it). */
+type At = (index: number) => Source;
+
+function familySignals(text: string, lower: string, ctx: Ctx, at: At, signals: TextSignals): void {
+  const cred = anyOf(lower, ["key", "credential"]) ? CREDENTIALS.exec(text) : null;
+  if (cred) {
     signals.kinds.add("credentials_exposed");
-    ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: CREDENTIALS.exec(text)![0].replace(/\s+/g, " ") }, P.family, src);
+    ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: cred[0].replace(/\s+/g, " ") }, P.family, at(cred.index));
   }
   const c = anyOf(lower, ["compromis", "unauthori"]) ? COMPROMISE.exec(text) : null;
   if (c) {
     signals.kinds.add("account_compromise");
-    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, src);
+    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, at(c.index));
   }
   const cr = anyOf(lower, ["dmca", "copyright", "infring"]) ? COPYRIGHT.exec(text) : null;
-  if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, src);
-  if (anyOf(lower, ["ses", "simple email"]) && SES.test(text) && SES_ACTION.test(text)) {
+  if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, at(cr.index));
+  const ses = anyOf(lower, ["ses", "simple email"]) ? SES.exec(text) : null;
+  if (ses && SES_ACTION.test(text)) {
     signals.kinds.add("ses_enforcement");
+    // what the letter blames: unwanted or unsolicited mail, bounces, complaints, an abused web form
     const phrase = /unwanted\s+sending|unsolicited[^.]{0,60}|spam\w*|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|phish\w*/i.exec(text);
     const type = phrase ? classifyPhrase(phrase[0]) ?? "spam_email" : "spam_email";
-    ctx.b.offer("activity", { type: type === "crawling" || type === "web_attack" ? "spam_email" : type, text: phrase ? phrase[0] : "Amazon SES enforcement" }, P.family + 0.7, src);
+    ctx.b.offer("activity", { type: type === "crawling" || type === "web_attack" ? "spam_email" : type, text: phrase ? phrase[0] : "Amazon SES enforcement" }, P.family + 0.7, at(phrase ? phrase.index : ses.index));
   }
 }
 
@@ -103,7 +109,7 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
     }
   }
   kindSignals(aws, ctx.awsLower, signals);
-  familySignals(aws, ctx.awsLower, ctx, ctx.srcAt(Math.max(0, aws.search(CREDENTIALS) >= 0 ? aws.search(CREDENTIALS) : aws.search(COMPROMISE) >= 0 ? aws.search(COMPROMISE) : aws.search(SES))), signals);
+  familySignals(aws, ctx.awsLower, ctx, (i) => ctx.srcAt(i), signals);
 
   // case numbers written in sentences
   if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
@@ -147,7 +153,7 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
       const src = ctx.srcAt(m.index);
       b.offer("begin", a.iso, P.sentence + 1, src);
       // a date alone as the end of a range means the whole of that day
-      b.offer("end", z.dateOnly ? new Date(z.ms + 86_399_000).toISOString().replace(".000Z", "Z") : z.iso, P.sentence + 1, src);
+      b.offer("end", z.dateOnly ? isoUTC(z.ms + 86_399_000) : z.iso, P.sentence + 1, src);
       break;
     }
   }
