@@ -40,6 +40,7 @@ describe("EC2 abuse e-mails", () => {
     expect(n.remotePorts).toEqual({ count: 1505 });
     expect(n.window).toEqual({ begin: "2024-03-04T22:10:05Z", end: "2024-03-04T22:40:59Z" });
     expect(n.receivedAt).toBe("2024-03-05T09:12:00Z");
+    expect(n.provenance.caseNumber).toEqual([{ part: "subject", excerpt: "Your AWS Abuse Report [20240123456] [AWS ID 111122223333]" }]);
     expect(n.deadline).toMatchObject({ at: "2024-03-06T09:12:00Z", basis: "default" });
     expect(item!.mail!.links.some((l) => l.part === "html" && l.text === "the policy")).toBe(true);
     expect(n.destinationUrls).toEqual([]); // the AUP link is AWS's, not the incident's
@@ -191,6 +192,13 @@ describe("credentials, compromise, SES", () => {
     expect(n.kind).toBe("account_compromise");
     expect(n.activityType).toBe("account_compromise");
     expect(n.deadline).toMatchObject({ basis: "stated", at: "2025-04-14T00:00:00Z", text: "by 2025-04-14" });
+  });
+
+  it("'between January 22 and February 4': a window of whole days, the year from receipt", async () => {
+    const n = await parseOne(Buffer.from("Dear AWS Customer,\n\nYour AWS Account may be compromised. We observed unauthorized usage between January 22 and February 4 on your account.\n"), { receivedAt: "2024-02-10T00:00:00Z" });
+    expect(n.activityType).toBe("account_compromise");
+    expect(n.window).toEqual({ begin: "2024-01-22T00:00:00Z", end: "2024-02-04T23:59:59Z" });
+    expect(n.warnings).toEqual([]);
   });
 
   it("SES probation: region by name, identity", async () => {
