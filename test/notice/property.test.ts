@@ -96,6 +96,28 @@ describe("properties", () => {
     );
   });
 
+  it("Health-event-shaped JSON with any values never throws (but UserError)", async () => {
+    const anyish = fc.anything({ maxDepth: 3 });
+    const detail = fc.record(
+      { eventTypeCode: fc.oneof(fc.constant("AWS_ABUSE_DOS_REPORT"), anyish), eventArn: anyish, startTime: anyish, endTime: anyish, eventRegion: anyish, eventDescription: anyish, affectedEntities: anyish },
+      { requiredKeys: [] },
+    );
+    const event = fc.record(
+      { "detail-type": fc.oneof(fc.constant("AWS Health Abuse Event"), fc.string()), source: fc.oneof(fc.constant("aws.health"), anyish), account: anyish, time: anyish, region: anyish, resources: anyish, detail: fc.oneof(detail, anyish) },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(event, fc.array(event, { maxLength: 3 }), fc.json().map((j) => JSON.parse(j) as unknown)), async (v) => {
+        try {
+          for (const item of (await parseInput(Buffer.from(JSON.stringify(v) ?? "null"))).items) checkNotice(item.notice);
+        } catch (e) {
+          if (!(e instanceof UserError)) throw e;
+        }
+      }),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
   it("arbitrary text never throws", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 2000, unit: "grapheme" }), async (s) => {
