@@ -41,18 +41,19 @@ export class Ctx {
     this.awsLower = this.awsText.toLowerCase();
     this.reporterText = doc.zones.includes("reporter") ? maskZone(doc, "aws") : "";
   }
-  private excerpts = new Map<number, string>();
+  /** One Source per line and label: a field and the values read from it share it (fewer objects to keep). */
+  private sources = new Map<string, Source>();
   src(line: number, label?: string, text?: string): Source {
-    const zone = this.doc.zones[line] ?? "aws";
-    let ex: string;
-    if (text !== undefined) ex = excerpt(text);
-    else {
-      ex = this.excerpts.get(line) ?? excerpt(this.doc.lines[line] ?? "");
-      this.excerpts.set(line, ex);
-    }
-    const s: Source = { part: zone === "reporter" ? "forwarded" : this.input.part, line: line + 1, excerpt: ex };
     const l = label ?? this.input.label;
+    const key = text === undefined ? `${line}\u0000${l ?? ""}` : null;
+    if (key !== null) {
+      const hit = this.sources.get(key);
+      if (hit) return hit;
+    }
+    const zone = this.doc.zones[line] ?? "aws";
+    const s: Source = { part: zone === "reporter" ? "forwarded" : this.input.part, line: line + 1, excerpt: excerpt(text ?? this.doc.lines[line] ?? "") };
     if (l) s.label = l;
+    if (key !== null) this.sources.set(key, s);
     return s;
   }
   srcAt(offset: number, label?: string): Source {
