@@ -12,8 +12,6 @@
  * stopped in a consistent state), 77 refused (verdict), 64 no confirmation.
  */
 import type { Command } from "commander";
-import type { CaseStore } from "../case/types.ts";
-import type { EvidenceSink } from "../execute/evidence.ts";
 
 interface Options {
   yes?: boolean;
@@ -25,23 +23,6 @@ interface Options {
   json?: boolean;
   concurrency?: string;
   actor?: string;
-}
-
-/** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */
-function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
-  return {
-    async put(item) {
-      const ev = await store.addEvidence(caseId, {
-        label: item.name,
-        content: item.contentType.startsWith("text/") || item.contentType === "application/json" ? item.data.toString("utf8") : item.data,
-        source: item.source,
-        collectedAt: item.capturedAt,
-        planId: item.planId,
-        stepId: item.stepId,
-      });
-      return { ref: `evidence:${ev.id}` };
-    },
-  };
 }
 
 export function register(program: Command): void {
@@ -62,7 +43,8 @@ export function register(program: Command): void {
       const { UserError } = await import("../errors.ts");
       const { colors, printJson } = await import("./io.ts");
       const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
-      const { apply, ApplyRefused } = await import("../execute/index.ts");
+      const { ApplyRefused } = await import("../execute/index.ts");
+      const { applyPlan } = await import("../desk/index.ts");
       const { formatPlan, formatApplyResult } = await import("../execute/format.ts");
       const { openCloud } = await import("../cloud/open.ts");
 
@@ -86,15 +68,12 @@ export function register(program: Command): void {
         const progressLines = !opts.json || process.stderr.isTTY === true;
         let finished = 0;
         try {
-          const result = await apply(plan, {
+          const result = await applyPlan(store, plan, {
             port,
-            journal: store,
-            verdict: plan.verdict,
             approve: opts.auto ? "policy" : "person",
             ...(opts.overrideVerdict ? { override: { reason: opts.overrideVerdict } } : {}),
             ...(opts.actor ? { actor: opts.actor } : {}),
             ...(total ? { concurrency: { total } } : {}),
-            ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
             onProgress: (e) => {
               if (!progressLines || e.status === "started") return;
               if (e.status !== "retrying") finished++;
@@ -102,11 +81,6 @@ export function register(program: Command): void {
               process.stderr.write(`[${finished}/${plan.steps.length}] ${tag} ${e.stepId}${e.message ? colors.dim(` ${e.message}`) : ""}\n`);
             },
           });
-          if (result.status === "complete" && plan.caseId && plan.steps.length) {
-            // The case moves on to "contained" when it was still before that.
-            const c = await store.getCase(plan.caseId);
-            if (c && (c.status === "new" || c.status === "triaged")) await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) }).catch(() => undefined);
-          }
           if (opts.json) printJson(result);
           else process.stdout.write(formatApplyResult(result, colors) + "\n");
           if (result.status === "failed") process.exitCode = 1;

@@ -7,7 +7,7 @@ import { UserError } from "../errors.ts";
  * Command files import their stages lazily (inside the action), so starting the CLI for one
  * command never loads the AWS SDK, the database driver or the mail stack of another.
  */
-const COMMANDS = ["parse", "verify", "triage", "case", "audit", "reply", "report", "notify", "resolve", "plan", "apply", "rollback", "sim"] as const;
+const COMMANDS = ["drill", "parse", "verify", "triage", "intake", "case", "audit", "reply", "report", "notify", "resolve", "plan", "apply", "rollback", "sim"] as const;
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command("abuse-desk")

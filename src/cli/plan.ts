@@ -35,12 +35,6 @@ interface Options extends DnsFlags {
   planId?: string;
 }
 
-/** `plan-20260501T101500Z-3f9a`: sortable, unique enough for one desk, readable in a group name. */
-export function newPlanId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `plan-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
-}
-
 export function isPlan(v: unknown): v is Plan {
   return !!v && typeof v === "object" && "steps" in v && "playbook" in v && "id" in v && Array.isArray((v as Plan).steps);
 }
@@ -199,6 +193,7 @@ export function register(program: Command): void {
         const verdict = await verify(item, dns.verifyOptions);
         await dns.save();
         const resolution = await resolveNotice(item.notice, port, { now });
+        const { newPlanId } = await import("../desk/index.ts");
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
@@ -207,14 +202,8 @@ export function register(program: Command): void {
 
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
-        const c = await store.requireCase(ref);
-        const notices = await store.notices(c.id);
-        const acting = notices.filter((n) => !["follow_up", "final_notification", "resolved"].includes(n.kind));
-        const chosen = (acting.length ? acting : notices).at(-1);
-        if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
-        const resolution = await resolveNotice(chosen.notice, port, { now });
-        const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: c.id, createdAt: now.toISOString(), notice: chosen.notice, verdict: chosen.verdict, resolution, policy, options });
-        await store.savePlan(plan);
+        const { planCase } = await import("../desk/index.ts");
+        const { case: c, plan } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. Apply it with: abuse-desk apply ${c.id}\n`));

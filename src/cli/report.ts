@@ -20,14 +20,11 @@ export function register(program: Command): void {
       if (format === "pdf" && !o.out && !o.json && process.stdout.isTTY) {
         throw new UserError("a PDF is not for a terminal: give --out FILE.pdf (or pipe the output)", { exitCode: 64 });
       }
-      const [{ openStore }, { buildReport }] = await Promise.all([import("../case/index.ts"), import("../report/model.ts")]);
+      const [{ openStore }, { reportForCase }] = await Promise.all([import("../case/index.ts"), import("../report/model.ts")]);
       const store = await openStore();
       let report;
       try {
-        const c = await store.requireCase(ref);
-        const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
-        const journal = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
-        report = buildReport({ case: c, notices, plans, journal, evidence, timeline, generatedAt: new Date() });
+        report = await reportForCase(store, ref);
       } finally {
         await store.destroy();
       }

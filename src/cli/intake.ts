@@ -1,0 +1,118 @@
+/**
+ * `abuse-desk intake FILE... [--account SPEC] [--json]`: takes notices into the desk. Each is
+ * verified and stored in its case: a new case, or the case it belongs to (a follow-up joins its
+ * case by AWS's case number, else by account, resource and activity); the same notice twice is
+ * stored once. With an account, the resources it names are found and recorded on the case.
+ * Configured notification channels hear about new cases and bad verdicts.
+ */
+import type { Command } from "commander";
+import type { IntakeOutcome } from "../desk/index.ts";
+import { dnsOptions, type DnsFlags } from "./dns-options.ts";
+
+interface Options extends DnsFlags {
+  json?: boolean;
+  account?: string;
+  profile?: string;
+  region?: string;
+  actor?: string;
+}
+
+const HOW: Record<string, string> = {
+  new: "opened",
+  "case-number": "joined by AWS case number",
+  resources: "joined by account, resource and activity",
+  "only-open-case": "joined the only open case",
+  "new-needs-linking": "opened, flagged for linking (a follow-up that matched no case)",
+  manual: "linked by hand",
+};
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("intake")
+    .description("take notices into the desk: verify each, open its case or join the case it belongs to, find its resources")
+    .argument("[files...]", "notices (.eml, mbox, Health event JSON, or pasted text); standard input when none")
+    .option("--account <spec>", "also find the resources in: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT, else not searched)")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS home region (with --account aws)")
+    .option("--actor <name>", "who takes it in, for the timeline (default: $USER)")
+    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures }");
+  dnsOptions.add(cmd);
+  cmd.action(async (files: string[], opts: Options) => {
+    const { readInput, printJson, colors: c } = await import("./io.ts");
+    const { UserError } = await import("../errors.ts");
+    const { parseInput } = await import("../notice/index.ts");
+    const { verify } = await import("../verify/index.ts");
+    const { intakeItem, notifyAfterChange } = await import("../desk/index.ts");
+    const { withStore } = await import("./plan.ts");
+
+    const dns = await dnsOptions.open(opts);
+    const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
+    let port = null;
+    if (spec) {
+      const { openCloud } = await import("../cloud/open.ts");
+      port = await openCloud(spec, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+    }
+    const results: (IntakeOutcome & { file: string })[] = [];
+    const failures: { file: string; index?: number; error: string }[] = [];
+    const warnings: string[] = [];
+    try {
+      await withStore(async (store) => {
+        for (const file of files.length ? files : ["-"]) {
+          const { bytes, name } = await readInput(file);
+          let parsed;
+          try {
+            parsed = await parseInput(bytes);
+          } catch (e) {
+            if (!(e instanceof UserError)) throw e;
+            failures.push({ file: name, error: e.message });
+            continue;
+          }
+          for (const f of parsed.failures) failures.push({ file: name, index: f.index, error: f.error });
+          for (const item of parsed.items) {
+            const out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, ...(opts.actor ? { actor: opts.actor } : {}) });
+            results.push({ file: name, ...out });
+            if (!out.intake.duplicate) {
+              const n = await notifyAfterChange(store, out.intake.case.id);
+              if (n.warning && !warnings.includes(n.warning)) warnings.push(n.warning);
+            }
+          }
+        }
+      });
+    } finally {
+      (port as { close?: () => void } | null)?.close?.();
+      await dns.save();
+    }
+
+    if (opts.json) {
+      printJson({
+        items: results.map((r) => ({
+          file: r.file,
+          index: r.index,
+          case: r.intake.case,
+          created: r.intake.created,
+          duplicate: r.intake.duplicate,
+          joinedBy: r.intake.joinedBy,
+          verdict: r.verdict,
+          resolution: r.resolution,
+        })),
+        failures,
+        warnings,
+      });
+    } else {
+      const paint = { authentic: c.green, unverified: c.yellow, suspicious: c.magenta, phishing: c.red } as const;
+      for (const r of results) {
+        const k = r.intake.case;
+        const what = r.intake.duplicate ? c.dim("already stored: nothing changed") : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
+        process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
+        if (r.resolution) {
+          for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : c.yellow(f.status)} ${f.summary}\n`);
+          for (const g of r.resolution.gaps) process.stdout.write(`    ${c.yellow("!")} not searched: ${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}\n`);
+        }
+      }
+      for (const f of failures) process.stdout.write(c.red(`${f.file}${f.index !== undefined ? ` #${f.index + 1}` : ""}: could not be read: ${f.error}\n`));
+      for (const w of warnings) process.stderr.write(c.yellow(`warning: ${w}\n`));
+      if (results.length) process.stdout.write(c.dim(`\nNext: abuse-desk case show ${results[0]!.intake.case.id}  ·  abuse-desk plan ${results[0]!.intake.case.id}${spec ? ` --account ${spec}` : ""}\n`));
+    }
+    if (results.length === 0) process.exitCode = 65;
+  });
+}

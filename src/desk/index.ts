@@ -1,0 +1,155 @@
+/**
+ * The desk: the pipeline's stages composed into the operations a person (or the drill, or a
+ * scheduler) carries out on a case. Each takes the store and the ports it needs and returns plain
+ * data; the CLI commands are thin wrappers around these, so `intake`, `plan`, `apply` and `drill`
+ * do exactly the same thing however they are reached.
+ *
+ *   intakeItem   notice -> verdict -> case (new or joined) -> resources found (when an account is given)
+ *   planCase     the case's notice -> resolution -> plan, kept with the case
+ *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
+ */
+import type { Case, CaseStore, IntakeResult, StoredNotice } from "../case/types.ts";
+import type { CloudPort, CloudReader } from "../cloud/port.ts";
+import type { EvidenceSink } from "../execute/evidence.ts";
+import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
+import type { Plan } from "../execute/types.ts";
+import type { ParsedItem } from "../notice/types.ts";
+import type { PlaybookOptions } from "../playbook/types.ts";
+import type { Policy } from "../policy/policy.ts";
+import type { Resolution } from "../resolve/types.ts";
+import type { Verdict } from "../verify/types.ts";
+
+export interface IntakeOutcome {
+  index: number;
+  intake: IntakeResult;
+  verdict: Verdict;
+  /** What the account says about the notice's resources, when an account was given. */
+  resolution: Resolution | null;
+}
+
+/** Records what resolution found on the case's timeline (the reply and the report read it there). */
+export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<void> {
+  const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
+  const summary =
+    `Resources: ${found} of ${resolution.findings.length} found` +
+    (resolution.gaps.length ? `; ${resolution.gaps.length} account/region${resolution.gaps.length > 1 ? "s" : ""} could not be searched` : "");
+  await store.recordEvent(caseId, "resources-found", summary, { findings: resolution.findings, gaps: resolution.gaps }, opts);
+}
+
+/**
+ * One notice into the desk: verified, stored in its case (a new one, or the case it belongs to),
+ * and, when an account is given and the notice is new, its resources found and recorded.
+ */
+export async function intakeItem(
+  item: ParsedItem,
+  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string },
+): Promise<IntakeOutcome> {
+  const verdict = await deps.verify(item);
+  const at = { ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.now ? { now: deps.now } : {}) };
+  const intake = await deps.store.intake({ notice: item.notice, verdict, raw: item.raw, ...at });
+  let resolution: Resolution | null = null;
+  if (deps.port && !intake.duplicate && item.notice.resources.length) {
+    const { resolveNotice } = await import("../resolve/index.ts");
+    resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
+    await recordResolution(deps.store, intake.case.id, resolution, at);
+  }
+  return { index: item.index, intake, verdict, resolution };
+}
+
+/** `plan-20260501T101500Z-3f9a`: sortable, unique enough for one desk, readable in a group name. */
+export function newPlanId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `plan-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
+}
+
+/** The notice a case's plan is written for: its latest one that asks for action (a reminder repeats it). */
+export function actingNotice(notices: StoredNotice[]): StoredNotice | undefined {
+  const acting = notices.filter((n) => !["follow_up", "final_notification", "resolved"].includes(n.kind));
+  return (acting.length ? acting : notices).at(-1);
+}
+
+/** Resolves the case's notice in the account as it is now, plans, and keeps the plan with the case. */
+export async function planCase(
+  store: CaseStore,
+  caseRef: string,
+  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string },
+): Promise<{ case: Case; plan: Plan; resolution: Resolution }> {
+  const { UserError } = await import("../errors.ts");
+  const { resolveNotice } = await import("../resolve/index.ts");
+  const { planContainment } = await import("../playbook/index.ts");
+  const c = await store.requireCase(caseRef);
+  const chosen = actingNotice(await store.notices(c.id));
+  if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
+  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now });
+  await recordResolution(store, c.id, resolution, { now: deps.now, ...(deps.actor ? { actor: deps.actor } : {}) });
+  const plan = planContainment({
+    planId: deps.planId ?? newPlanId(deps.now),
+    caseId: c.id,
+    createdAt: deps.now.toISOString(),
+    notice: chosen.notice,
+    verdict: chosen.verdict,
+    resolution,
+    policy: deps.policy,
+    ...(deps.options ? { options: deps.options } : {}),
+  });
+  await store.savePlan(plan);
+  return { case: c, plan, resolution };
+}
+
+/** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */
+export function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
+  return {
+    async put(item) {
+      const ev = await store.addEvidence(caseId, {
+        label: item.name,
+        content: item.contentType.startsWith("text/") || item.contentType === "application/json" ? item.data.toString("utf8") : item.data,
+        source: item.source,
+        collectedAt: item.capturedAt,
+        planId: item.planId,
+        stepId: item.stepId,
+      });
+      return { ref: `evidence:${ev.id}` };
+    },
+  };
+}
+
+/**
+ * Applies a plan with the case store as its journal and evidence locker; when every step is done,
+ * the case moves on to `contained` (if it was not already further).
+ */
+export async function applyPlan(
+  store: CaseStore,
+  plan: Plan,
+  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"] },
+): Promise<ApplyResult> {
+  const { apply } = await import("../execute/index.ts");
+  const result = await apply(plan, {
+    ...opts,
+    verdict: opts.verdict ?? plan.verdict,
+    journal: store,
+    ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
+  });
+  if (result.status === "complete" && plan.caseId && plan.steps.length) {
+    const c = await store.getCase(plan.caseId);
+    if (c && (c.status === "new" || c.status === "triaged")) {
+      await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
+    }
+  }
+  return result;
+}
+
+/**
+ * Sends what is due for a case to the configured channels (docs/notify.md), after the case has
+ * changed. Notifying never fails the operation that changed the case: a problem is returned as a
+ * warning for the caller to print.
+ */
+export async function notifyAfterChange(store: CaseStore, caseId: string, now?: Date): Promise<{ sent: number; warning: string | null }> {
+  try {
+    const [{ readConfigFile }, { notifySettings }, { notifyCase }] = await Promise.all([import("../config/file.ts"), import("../notify/config.ts"), import("../notify/index.ts")]);
+    const settings = notifySettings(readConfigFile());
+    const events = await notifyCase(store, caseId, settings, now ? { now } : {});
+    return { sent: events.length, warning: null };
+  } catch (err) {
+    return { sent: 0, warning: `notifications were not sent: ${(err as Error).message}` };
+  }
+}
