@@ -27,6 +27,7 @@ import { parsePolicy } from "../src/policy/policy.ts";
 import { resolveNotice } from "../src/resolve/index.ts";
 import type { Resolution } from "../src/resolve/types.ts";
 import type { Bench, Figure } from "./harness.ts";
+import { blankNotice } from "../src/notice/blank.ts";
 
 const ACCOUNT = "111122223333";
 const REGIONS = ["eu-west-1", "us-east-1", "ap-southeast-2"];
@@ -69,38 +70,17 @@ function estate(): EstateInput {
 function notice(): Notice {
   const source = { part: "body" as const, excerpt: "" };
   const ids = REGIONS.flatMap((region, r) => Array.from({ length: PER_REGION }, (_, i) => ({ id: instanceId(r, i + 1), region })));
-  return {
-    format: "text",
-    kind: "initial_report",
+  return blankNotice({
     activityType: "port_scan",
     activityText: "scanning remote hosts",
     caseNumber: "90000000001-1",
-    subject: null,
-    from: null,
-    messageId: null,
     receivedAt: "2025-06-01T11:00:00Z",
     accountIds: [ACCOUNT],
     regions: REGIONS,
     instanceIds: ids.map((x) => x.id),
-    publicIps: [],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
-    remoteIps: [],
-    remotePorts: [],
     protocol: "TCP",
-    destinationUrls: [],
-    window: { begin: null, end: null },
-    deadline: { at: null, basis: "unknown" },
     resources: ids.map((x) => ({ type: "ec2-instance" as const, id: x.id, accountId: ACCOUNT, region: x.region, source })),
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
-  };
+  });
 }
 
 const POLICY = parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\nblastRadius: { maxInstances: 60 }\n");

@@ -19,43 +19,15 @@ import { SimAccount, validateEstate } from "../src/cloud/sim/index.ts";
 import { largeEstate, sampleEstate, SAMPLE_IDS } from "../src/cloud/sim/generate.ts";
 import { resolveNotice } from "../src/resolve/index.ts";
 import type { Notice } from "../src/notice/types.ts";
+import { blankNotice } from "../src/notice/blank.ts";
 
 const L = 50;
 
 function notice(over: Partial<Notice>): Notice {
-  return {
-    format: "text",
-    kind: "initial_report",
+  return blankNotice({
     activityType: "port_scan",
-    activityText: null,
-    caseNumber: null,
-    subject: null,
-    from: null,
-    messageId: null,
-    receivedAt: null,
-    accountIds: [],
-    regions: [],
-    instanceIds: [],
-    publicIps: [],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
-    remoteIps: [],
-    remotePorts: [],
-    protocol: null,
-    destinationUrls: [],
-    window: { begin: null, end: null },
-    deadline: { at: null, basis: "unknown" },
-    resources: [],
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
     ...over,
-  };
+  });
 }
 
 const bench: Bench = {

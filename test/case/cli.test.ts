@@ -5,35 +5,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { sql } from "kysely";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import type { SqlCaseStore } from "../../src/case/store.ts";
-import { reportError } from "../../src/cli/main.ts";
 import { makeNotice, makePlan, makeVerdict, raw } from "./fixtures.ts";
+import { runCli as run } from "../helpers/cli.ts";
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command("abuse-desk").exitOverride();
-  for (const name of ["case", "audit"]) ((await import(`../../src/cli/${name}.ts`)) as { register(p: Command): void }).register(program);
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await program.parseAsync(["node", "abuse-desk", ...args]);
-    code = typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (x) {
-    code = reportError(x);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, out, err };
-}
 
 describe("abuse-desk case / audit", () => {
   let home: string;

@@ -5,17 +5,16 @@
 import type { Notice } from "../../src/notice/types.ts";
 import type { Verdict, VerdictLevel } from "../../src/verify/types.ts";
 import type { Plan } from "../../src/execute/types.ts";
+import { blankNotice } from "../../src/notice/blank.ts";
 
 let counter = 0;
 
 export function makeNotice(over: Partial<Notice> = {}): Notice {
   counter++;
-  return {
+  return blankNotice({
     format: "email",
-    kind: "initial_report",
     activityType: "port_scan",
     activityText: "Port Scanning",
-    caseNumber: null,
     subject: "Your AWS Abuse Report [AWS ID 111122223333]",
     from: "ec2-abuse@amazon.com",
     messageId: `<fixture-${process.pid}-${counter}-${Math.random().toString(36).slice(2)}@test.example>`,
@@ -24,25 +23,13 @@ export function makeNotice(over: Partial<Notice> = {}): Notice {
     regions: ["eu-west-1"],
     instanceIds: ["i-0abc1234def567890"],
     publicIps: ["203.0.113.10"],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
     remoteIps: ["198.51.100.7"],
     remotePorts: [22],
     protocol: "TCP",
-    destinationUrls: [],
     window: { begin: "2026-05-04T08:00:00.000Z", end: "2026-05-04T08:30:00.000Z" },
     deadline: { at: null, basis: "default" },
-    resources: [],
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
     ...over,
-  };
+  });
 }
 
 export function makeVerdict(level: VerdictLevel = "authentic"): Verdict {

@@ -5,40 +5,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
-import { reportError } from "../../src/cli/main.ts";
 import type { ApplyResult } from "../../src/execute/apply.ts";
 import type { Plan } from "../../src/execute/types.ts";
 import { parseInput } from "../../src/notice/index.ts";
 import { INCIDENT } from "./helpers.ts";
+import { runCli as run } from "../helpers/cli.ts";
 
 const NOTICE = new URL("./notices/web-port-scan.txt", import.meta.url).pathname;
 const POLICY = new URL("../../fixtures/policies/example.yaml", import.meta.url).pathname;
 const ACCOUNT = `sim:${INCIDENT}`;
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command("abuse-desk").exitOverride();
-  for (const name of ["plan", "apply", "rollback"]) ((await import(`../../src/cli/${name}.ts`)) as { register(p: Command): void }).register(program);
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await program.parseAsync(["node", "abuse-desk", ...args]);
-    code = typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (x) {
-    code = reportError(x);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, out, err };
-}
 
 let home: string;
 const saved = { ...process.env };

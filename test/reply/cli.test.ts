@@ -6,41 +6,19 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { simpleParser } from "mailparser";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import type { CaseStore } from "../../src/case/types.ts";
-import { reportError } from "../../src/cli/main.ts";
 import { verifySignature } from "../../src/notify/webhook.ts";
 import { checkPdf } from "../report/pdf-text.ts";
 import { startHttp, type HttpListener } from "../notify/http-listener.ts";
 import { CASE_NUMBER, SUBJECT, makeEvidence, makeFindings, makeNotice, makePlan } from "./fixtures.ts";
 import { startSmtp, type Listener } from "./smtp-listener.ts";
+import { runCli as run } from "../helpers/cli.ts";
 
 const SECRET = "cli-test-secret-0123456789";
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command("abuse-desk").exitOverride();
-  for (const name of ["reply", "report", "notify"]) ((await import(`../../src/cli/${name}.ts`)) as { register(p: Command): void }).register(program);
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((out += typeof s === "string" ? s : Buffer.from(s).toString("latin1")), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await program.parseAsync(["node", "abuse-desk", ...args]);
-    code = typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (x) {
-    code = reportError(x);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, out, err };
-}
 
 async function withStore<T>(fn: (s: CaseStore) => Promise<T>): Promise<T> {
   const s = await openStore();

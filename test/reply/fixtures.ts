@@ -8,6 +8,7 @@ import type { JournalEntry, JournalPhase, Plan, Step } from "../../src/execute/t
 import type { ActivityType, Notice, NoticeKind } from "../../src/notice/types.ts";
 import type { Finding } from "../../src/resolve/types.ts";
 import type { ReplyEvidence, ReplyNotice } from "../../src/reply/types.ts";
+import { blankNotice } from "../../src/notice/blank.ts";
 
 export const ACCOUNT = "111122223333";
 export const CASE_NUMBER = "17654321098";
@@ -16,7 +17,7 @@ export const MESSAGE_ID = "<0100018f.case-17654321098@email.amazonses.com>";
 
 export function makeNotice(over: Partial<ReplyNotice> = {}): ReplyNotice {
   const src = { part: "body" as const, excerpt: "" };
-  const base: Notice = {
+  const base: Notice = blankNotice({
     format: "email",
     kind: "initial_report" as NoticeKind,
     activityType: "port_scan" as ActivityType,
@@ -30,24 +31,13 @@ export function makeNotice(over: Partial<ReplyNotice> = {}): ReplyNotice {
     regions: ["eu-west-1"],
     instanceIds: ["i-0a1b2c3d4e5f60718"],
     publicIps: ["203.0.113.10"],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
     remoteIps: ["198.51.100.23"],
     remotePorts: { count: 1400 },
     protocol: "TCP",
-    destinationUrls: [],
     window: { begin: "2026-05-01T07:12:00.000Z", end: "2026-05-01T07:20:30.000Z" },
     deadline: { at: "2026-05-02T09:00:00.000Z", basis: "default" },
     resources: [{ type: "ec2-instance", id: "i-0a1b2c3d4e5f60718", accountId: ACCOUNT, region: "eu-west-1", publicIp: "203.0.113.10", source: src }],
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
-  };
+  });
   return { ...base, ...over };
 }
 

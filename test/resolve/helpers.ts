@@ -2,41 +2,14 @@
 import { readFileSync } from "node:fs";
 import type { Notice, ResourceRef } from "../../src/notice/types.ts";
 import { parseEstate, SimAccount, type SimOptions, type SimState } from "../../src/cloud/sim/index.ts";
+import { blankNotice } from "../../src/notice/blank.ts";
 
 export function notice(over: Partial<Notice> = {}): Notice {
-  return {
+  return blankNotice({
     format: "email",
-    kind: "initial_report",
     activityType: "port_scan",
-    activityText: null,
-    caseNumber: null,
-    subject: null,
-    from: null,
-    messageId: null,
-    receivedAt: null,
-    accountIds: [],
-    regions: [],
-    instanceIds: [],
-    publicIps: [],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
-    remoteIps: [],
-    remotePorts: [],
-    protocol: null,
-    destinationUrls: [],
-    window: { begin: null, end: null },
-    deadline: { at: null, basis: "unknown" },
-    resources: [],
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
     ...over,
-  };
+  });
 }
 
 export function resource(type: ResourceRef["type"], id: string, more: Partial<ResourceRef> = {}): ResourceRef {
