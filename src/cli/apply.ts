@@ -83,6 +83,12 @@ export function register(program: Command): void {
           });
           if (opts.json) printJson(result);
           else process.stdout.write(formatApplyResult(result, colors) + "\n");
+          if (plan.caseId) {
+            // A failed step, or steps left for a person, is news for the team (docs/notify.md).
+            const { notifyAfterChange } = await import("../desk/index.ts");
+            const n = await notifyAfterChange(store, plan.caseId);
+            if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
+          }
           if (result.status === "failed") process.exitCode = 1;
         } catch (err) {
           if (err instanceof ApplyRefused) {

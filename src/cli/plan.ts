@@ -202,11 +202,14 @@ export function register(program: Command): void {
 
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
-        const { planCase } = await import("../desk/index.ts");
+        const { planCase, notifyAfterChange } = await import("../desk/index.ts");
         const { case: c, plan } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. Apply it with: abuse-desk apply ${c.id}\n`));
+        // A plan waiting for approval is news for the team (docs/notify.md).
+        const n = await notifyAfterChange(store, c.id, now);
+        if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
       });
     } finally {
       (port as { close?: () => void }).close?.();
