@@ -223,6 +223,27 @@ describe("compromised host on the simulated account", () => {
     expect((await s.sim.describeInstances(X.eu, { instanceIds: [X.web3] }))[0]!.state).toBe("running");
   });
 
+  it("treats protections it cannot read as unknown: sets them, and a rollback leaves them set", async () => {
+    const s = await setup(instancesOf(X.web3));
+    // What the AWS adapter returns when DescribeInstanceAttribute is not allowed: no values at all.
+    const blind = new Proxy(s.sim, {
+      get(target, prop, recv) {
+        if (prop !== "describeInstances") return Reflect.get(target, prop, recv);
+        return async (...a: Parameters<SimAccount["describeInstances"]>) =>
+          (await target.describeInstances(...a)).map(({ disableApiTermination: _t, instanceInitiatedShutdownBehavior: _s, ...rest }) => rest);
+      },
+    }) as SimAccount;
+    const result = await apply(s.plan, { port: blind, journal: s.journal, verdict: "authentic", approve: "person", retry: noSleep });
+    expect(result.status).toBe("complete");
+    const protectCall = s.sim.calls.filter((c) => c.method === "modifyInstanceAttribute").map((c) => c.args[1]);
+    expect(protectCall).toContainEqual({ disableApiTermination: true });
+    const rb = await rollback("P-1", { port: blind, journal: s.journal, retry: noSleep });
+    expect(rb.status).toBe("complete");
+    const [web3] = await s.sim.describeInstances(X.eu, { instanceIds: [X.web3] });
+    expect(web3).toMatchObject({ disableApiTermination: true, instanceInitiatedShutdownBehavior: "stop" });
+    expect(rb.steps.find((x) => x.action === "protect-termination")).toMatchObject({ status: "kept" });
+  });
+
   it("does not undo someone else's later change to an interface: that step's rollback fails and says why", async () => {
     const s = await setup(instancesOf(X.web3));
     await s.run();

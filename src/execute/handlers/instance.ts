@@ -51,16 +51,23 @@ export const captureMetadata: Handler<ActionParams["capture-metadata"], null, { 
   },
 };
 
-export const protectTermination: Handler<ActionParams["protect-termination"], { disableApiTermination: boolean }, { changed: boolean }> = {
+/*
+ * Termination protection and shutdown behaviour are read with DescribeInstanceAttribute; when that
+ * read is not possible (no permission, an emulator without it) the value is unknown (null). Unknown
+ * is never taken for "already safe": the safe value is set anyway, and a rollback leaves it set
+ * rather than restore a value nobody saw.
+ */
+export const protectTermination: Handler<ActionParams["protect-termination"], { disableApiTermination: boolean | null }, { changed: boolean }> = {
   async observe(ctx) {
-    return { disableApiTermination: (await describeOne(ctx)).disableApiTermination === true };
+    return { disableApiTermination: (await describeOne(ctx)).disableApiTermination ?? null };
   },
   async run(ctx, now) {
-    if (now.disableApiTermination) return { outcome: "skipped", after: { changed: false } };
+    if (now.disableApiTermination === true) return { outcome: "skipped", after: { changed: false } };
     await ctx.port.modifyInstanceAttribute(ctx.scope, ctx.params.instanceId, { disableApiTermination: true });
     return { outcome: "done", after: { changed: true } };
   },
   async undo(ctx, before) {
+    if (before.disableApiTermination === null) return { outcome: "kept", detail: { why: "termination protection was unknown before the plan: left enabled" } };
     const now = await this.observe(ctx);
     if (now.disableApiTermination === before.disableApiTermination) return { outcome: "nothing" };
     await ctx.port.modifyInstanceAttribute(ctx.scope, ctx.params.instanceId, { disableApiTermination: before.disableApiTermination });
@@ -68,9 +75,9 @@ export const protectTermination: Handler<ActionParams["protect-termination"], { 
   },
 };
 
-export const shutdownStop: Handler<ActionParams["shutdown-stop"], { instanceInitiatedShutdownBehavior: "stop" | "terminate" }, { changed: boolean }> = {
+export const shutdownStop: Handler<ActionParams["shutdown-stop"], { instanceInitiatedShutdownBehavior: "stop" | "terminate" | null }, { changed: boolean }> = {
   async observe(ctx) {
-    return { instanceInitiatedShutdownBehavior: (await describeOne(ctx)).instanceInitiatedShutdownBehavior ?? "stop" };
+    return { instanceInitiatedShutdownBehavior: (await describeOne(ctx)).instanceInitiatedShutdownBehavior ?? null };
   },
   async run(ctx, now) {
     if (now.instanceInitiatedShutdownBehavior === "stop") return { outcome: "skipped", after: { changed: false } };
@@ -78,6 +85,7 @@ export const shutdownStop: Handler<ActionParams["shutdown-stop"], { instanceInit
     return { outcome: "done", after: { changed: true } };
   },
   async undo(ctx, before) {
+    if (before.instanceInitiatedShutdownBehavior === null) return { outcome: "kept", detail: { why: "the shutdown behaviour was unknown before the plan: left at stop" } };
     const now = await this.observe(ctx);
     if (now.instanceInitiatedShutdownBehavior === before.instanceInitiatedShutdownBehavior) return { outcome: "nothing" };
     await ctx.port.modifyInstanceAttribute(ctx.scope, ctx.params.instanceId, { instanceInitiatedShutdownBehavior: before.instanceInitiatedShutdownBehavior });
