@@ -24,11 +24,11 @@ function parseAnchor(text: string): { seq: number; hash: string } {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command("audit").description("The append-only, hash-chained audit log of every change to the case store");
+  const cmd = program.command("audit").description("the append-only, hash-chained audit log of every change to the case store");
 
   cmd
     .command("verify")
-    .description("Check the audit chain: intact, or the first broken entry and why")
+    .description("check the audit chain: intact, or the first broken entry and why")
     .option("--anchor <seq:hash>", "also check against a head recorded earlier (catches a rewritten or truncated log)")
     .option("--deep", "also compare every timeline event and journal entry with the audit entry that recorded it")
     .option("--json", "print JSON: { intact, entries, head, firstBroken?, records? }")
@@ -52,7 +52,7 @@ export function register(program: Command): void {
 
   cmd
     .command("log")
-    .description("Print audit entries, oldest first")
+    .description("print audit entries, oldest first")
     .option("--case <id>", "only this case's entries")
     .option("--after <seq>", "entries after this sequence number", "0")
     .option("--limit <n>", "how many", "100")

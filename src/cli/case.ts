@@ -45,11 +45,11 @@ function deadlineCell(c: Case, now: Date, timeLeft: (at: string, now: Date) => s
 }
 
 export function register(program: Command): void {
-  const cmd = program.command("case").description("List, show and update cases (the store: DATABASE_URL, else SQLite in $ABUSE_DESK_HOME or ~/.abuse-desk)");
+  const cmd = program.command("case").description("list, show and update cases (the store: DATABASE_URL, else SQLite in $ABUSE_DESK_HOME or ~/.abuse-desk)");
 
   cmd
     .command("list")
-    .description("Open cases, deadline first (filters combine)")
+    .description("open cases, deadline first (filters combine)")
     .option("--status <list>", `only these statuses, comma-separated (${STATUSES.join(", ")})`)
     .option("--all", "every status, resolved and closed included")
     .option("--deadline-before <time>", "deadline before this time (ISO 8601)")
@@ -119,7 +119,7 @@ export function register(program: Command): void {
 
   cmd
     .command("show")
-    .description("A case: facts, verdict, deadline and time left, notices, plans, evidence, timeline")
+    .description("a case: facts, verdict, deadline and time left, notices, plans, evidence, timeline")
     .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
     .option("--json", "print JSON: { case, notices, plans, evidence, timeline }")
     .action(async (ref: string, o: { json?: boolean }) => {
@@ -169,7 +169,7 @@ export function register(program: Command): void {
 
   cmd
     .command("assign")
-    .description("Assign a case to someone (or --unassign)")
+    .description("assign a case to someone (or --unassign)")
     .argument("<case>", "case id")
     .argument("[assignee]", "who takes it")
     .option("--unassign", "nobody")
@@ -183,7 +183,7 @@ export function register(program: Command): void {
 
   cmd
     .command("note")
-    .description("Add a note to a case's timeline")
+    .description("add a note to a case's timeline")
     .argument("<case>", "case id")
     .argument("<text...>", "the note")
     .option("--json", "print the timeline event as JSON")
@@ -195,7 +195,7 @@ export function register(program: Command): void {
 
   cmd
     .command("status")
-    .description("Move a case forward (new -> triaged -> contained -> replied; resolved or closed)")
+    .description("move a case forward (new -> triaged -> contained -> replied; resolved or closed)")
     .argument("<case>", "case id")
     .addArgument(new Argument("<status>", "the new status").choices(STATUSES))
     .option("--reason <text>", "why (kept in the timeline)")
@@ -207,7 +207,7 @@ export function register(program: Command): void {
 
   cmd
     .command("link")
-    .description("Move the notices of a case flagged 'needs linking' into the case they belong to")
+    .description("move the notices of a case flagged 'needs linking' into the case they belong to")
     .argument("<from>", "the case to empty (it is closed as linked)")
     .argument("<into>", "the case the notices belong to")
     .option("--json", "print the receiving case as JSON")
@@ -218,7 +218,7 @@ export function register(program: Command): void {
 
   cmd
     .command("close")
-    .description("Close a case (reopen brings it back to where it was)")
+    .description("close a case (reopen brings it back to where it was)")
     .argument("<case>", "case id")
     .option("--reason <text>", "why (kept in the timeline)")
     .option("--json", "print the case as JSON")
@@ -229,7 +229,7 @@ export function register(program: Command): void {
 
   cmd
     .command("reopen")
-    .description("Reopen a resolved or closed case, back to the status it had")
+    .description("reopen a resolved or closed case, back to the status it had")
     .argument("<case>", "case id")
     .option("--reason <text>", "why (kept in the timeline)")
     .option("--json", "print the case as JSON")

@@ -7,18 +7,25 @@ import { UserError } from "../errors.ts";
  * Command files import their stages lazily (inside the action), so starting the CLI for one
  * command never loads the AWS SDK, the database driver or the mail stack of another.
  */
-const COMMANDS = ["drill", "parse", "verify", "triage", "intake", "case", "audit", "reply", "report", "notify", "resolve", "plan", "apply", "rollback", "sim"] as const;
+const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "plan", "apply", "rollback", "reply", "report", "case", "audit", "notify", "sim"] as const;
 
-export async function main(argv: string[]): Promise<number> {
+/** The whole command tree (docs/commands.md is generated from it by scripts/gen-command-docs.ts). */
+export async function buildProgram(opts: { helpWidth?: number } = {}): Promise<Command> {
   const program = new Command("abuse-desk")
     .description("Respond to AWS abuse notices: verify, extract, resolve, contain, reply, track.")
     .version("0.1.0")
     .showHelpAfterError()
     .exitOverride();
+  if (opts.helpWidth) program.configureHelp({ helpWidth: opts.helpWidth });
   for (const name of COMMANDS) {
     const mod = (await import(`./${name}.ts`)) as { register(p: Command): void };
     mod.register(program);
   }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = await buildProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

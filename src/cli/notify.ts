@@ -28,11 +28,11 @@ function printOutcomes(outcomes: DeliveryOutcome[]): void {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command("notify").description("Notifications (Slack, e-mail, signed webhook): test the channels, list and send what is due");
+  const cmd = program.command("notify").description("notifications (Slack, e-mail, signed webhook): test the channels, list and send what is due");
 
   cmd
     .command("test")
-    .description("Send a test notification to every configured channel (or one) and wait for the answers")
+    .description("send a test notification to every configured channel (or one) and wait for the answers")
     .option("--channel <name>", "only this channel (slack, email, webhook:NAME)")
     .option("--json", "print the outcomes as JSON")
     .action(async (o: { channel?: string; json?: boolean }) => {
@@ -62,7 +62,7 @@ export function register(program: Command): void {
 
   cmd
     .command("due")
-    .description("List the notifications due now (new cases, alarming verdicts, deadlines, plans waiting, failed steps, replies sent); sends nothing")
+    .description("list the notifications due now (new cases, alarming verdicts, deadlines, plans waiting, failed steps, replies sent); sends nothing")
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print the events as JSON")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {
@@ -90,7 +90,7 @@ export function register(program: Command): void {
 
   cmd
     .command("run")
-    .description("Send what is due and record each outcome on the case's timeline (for cron / a systemd timer)")
+    .description("send what is due and record each outcome on the case's timeline (for cron / a systemd timer)")
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print { event, outcomes } for each event sent")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {

@@ -73,8 +73,16 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
   if (r.resolution) {
     out.push("");
     out.push(c.bold("Resources"));
+    const shown = new Set<string>();
     for (const f of r.resolution.findings) {
       const mark = f.status === "found" ? c.green("✓") : f.status === "moved" ? c.yellow("~") : f.status === "error" ? c.red("✗") : c.yellow("?");
+      const ids = f.resources.map((x) => `${x.accountId}/${x.region}/${x.id}`);
+      // An IP that resolves to the instance already listed: say so instead of describing it twice.
+      if (f.status === "found" && ids.length && ids.every((id) => shown.has(id))) {
+        out.push(`  ${mark} ${f.ref.id}: ${c.dim(`held by ${f.resources.map((x) => x.id).join(", ")} (above)`)}`);
+        continue;
+      }
+      ids.forEach((id) => shown.add(id));
       out.push(`  ${mark} ${f.summary}`);
       if (f.ipHistory) out.push(`      ${c.dim(f.ipHistory.summary)}`);
     }

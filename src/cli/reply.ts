@@ -31,7 +31,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function register(program: Command): void {
   program
     .command("reply")
-    .description("Draft the reply to AWS for a case (dry run); --send sends it in the notice's thread")
+    .description("draft the reply to AWS for a case (dry run); --send sends it in the notice's thread")
     .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
     .addOption(new Option("--send <via>", "send it: by SMTP, by Amazon SES, or as a .eml file").choices(["smtp", "ses", "file"]))
     .option("--out <file>", "write the message as a .eml file (with --send file: where; otherwise a copy)")

@@ -10,7 +10,7 @@ import { printJson } from "./io.ts";
 export function register(program: Command): void {
   program
     .command("report")
-    .description("The case report in Markdown or PDF: facts, verdict, resources, actions, evidence, timeline, reply")
+    .description("the case report in Markdown or PDF: facts, verdict, resources, actions, evidence, timeline, reply")
     .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
     .addOption(new Option("--format <format>", "md or pdf (default: from --out's extension, else md)").choices(["md", "pdf"]))
     .option("--out <file>", "write it here (a PDF needs a file unless standard output is piped)")

@@ -70,7 +70,7 @@ export function register(program: Command): void {
       const { renderTriage } = await import("./render-triage.ts");
       reports.forEach((r, k) => process.stdout.write((k ? "\n" : "") + renderTriage(r, { many: reports.length > 1 })));
       for (const f of parsed.failures) process.stdout.write(`message ${f.index + 1}: could not be read: ${f.error}\n`);
-      if (!dns.online && reports.some((r) => r.notice.format === "email")) {
+      if (!dns.verifyOptions.resolver && reports.some((r) => r.notice.format === "email")) {
         process.stdout.write("(offline: signatures were not checked against DNS; drop --offline to check them)\n");
       }
     }

@@ -54,7 +54,7 @@ const rfc2822 = (d: Date) => d.toUTCString().replace("GMT", "+0000");
 const awsTime = (d: Date) => d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 
 /** The drill's notice, as AWS would send it at `now`: times filled in, DKIM-signed as amazon.com. */
-export async function composeDrillNotice(now: Date): Promise<Buffer> {
+export async function composeDrillNotice(now: Date, opts: { messageId?: string } = {}): Promise<Buffer> {
   const { dkimSign } = await import("mailauth/lib/dkim/sign.js");
   const template = readFileSync(join(DRILL_DIR, "notice.eml.template"), "utf8");
   const received = new Date(now.getTime() - 5 * 60_000);
@@ -62,7 +62,7 @@ export async function composeDrillNotice(now: Date): Promise<Buffer> {
   const begin = new Date(end.getTime() - 31 * 60_000);
   const values: Record<string, string> = {
     date: rfc2822(received),
-    messageId: `drill-${received.getTime().toString(36)}-${randomBytes(4).toString("hex")}`,
+    messageId: opts.messageId ?? `drill-${received.getTime().toString(36)}-${randomBytes(4).toString("hex")}`,
     begin: awsTime(begin),
     end: awsTime(end),
   };
