@@ -162,14 +162,5 @@ export class Chain {
   }
 }
 
-/** A small seeded generator (mulberry32): random kill points that are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator: random kill points that are the same on every run. */
+export { rng as seeded } from "../../src/cloud/sim/generate.ts";
