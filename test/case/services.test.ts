@@ -3,7 +3,9 @@
  * and when PostgreSQL cannot be had says why and fails (the PostgreSQL tests then fail too).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
@@ -31,9 +33,19 @@ describe("scripts/services.sh", () => {
   }, 60_000);
 
   it("fails with the reason when PostgreSQL is missing and cannot be installed", () => {
-    // As root the script would install PostgreSQL; run it as an unprivileged user instead.
-    const asUser = process.getuid?.() === 0 ? ["/usr/sbin/runuser", "-u", "nobody", "--", "bash"] : ["bash"];
-    const r = spawnSync(asUser[0]!, [...asUser.slice(1), script, "start"], {
+    // As root the script would install PostgreSQL; run it as an unprivileged user instead, from a
+    // copy that user can read (a checkout under a private temporary directory is not readable).
+    const asRoot = process.getuid?.() === 0;
+    const asUser = asRoot ? ["/usr/sbin/runuser", "-u", "nobody", "--", "bash"] : ["bash"];
+    let readable = script;
+    if (asRoot) {
+      const dir = mkdtempSync(join(tmpdir(), "services-sh-"));
+      chmodSync(dir, 0o755);
+      readable = join(dir, "services.sh");
+      copyFileSync(script, readable);
+      chmodSync(readable, 0o755);
+    }
+    const r = spawnSync(asUser[0]!, [...asUser.slice(1), readable, "start"], {
       encoding: "utf8",
       env: { PATH: "/usr/bin:/bin", ABUSE_DESK_PG_LIB: "/nonexistent", TMPDIR: "/tmp" },
     });
