@@ -94,7 +94,8 @@ function composeFormTime(form: FormTime, reference: Date | null): { iso: string 
 function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: GroupCtx, ctx: Ctx, env: { lastRegion: string | undefined; form: FormTime }): void {
   const { b } = ctx;
   const reporter = f.zone === "reporter";
-  const pri = f.fromTable ? P.table : reporter ? P.reporterLabel : P.label;
+  // AWS's labels, then AWS's tables, then anything the reporter wrote (a reporter's log table included)
+  const pri = reporter ? P.reporterLabel : f.fromTable ? P.table : P.label;
   const region = g.region ?? (f.fromTable ? env.lastRegion : undefined);
   const ref = refMaker(src, g.account, region, g.iamUser);
   switch (key) {

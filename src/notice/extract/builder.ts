@@ -3,6 +3,7 @@
  * is the one place that de-duplicates, keeps list order, merges what several lines say about one
  * resource, and keeps redacted values out of the identifier lists.
  */
+import { isIP } from "./ids.ts";
 import type { ActivityType, Deadline, Field, InputFormat, Mitigation, Notice, NoticeKind, RemotePorts, ResourceRef, ResourceType, Source } from "../types.ts";
 
 export type ListField = "accountIds" | "regions" | "instanceIds" | "publicIps" | "accessKeyIds" | "networkInterfaceIds" | "remoteIps" | "destinationUrls";
@@ -97,7 +98,8 @@ export class NoticeBuilder {
     // the IAM user a key belongs to is a resource of its own (the one to disable, or to check for others' keys)
     if (ref.type === "access-key" && ref.iamUser) this.resource({ type: "iam-user", id: ref.iamUser, source: ref.source, ...(ref.accountId ? { accountId: ref.accountId } : {}) });
     const list = RESOURCE_LIST[ref.type];
-    if (list) this.add(list, ref.id, ref.source);
+    // an Elastic IP named by its allocation id (eipalloc-...) is a resource, not an address
+    if (list && (ref.type !== "elastic-ip" || isIP(ref.id))) this.add(list, ref.id, ref.source);
     if (ref.publicIp) this.add("publicIps", ref.publicIp, ref.source);
     if (ref.accountId) this.add("accountIds", ref.accountId, ref.source);
     if (ref.region) this.add("regions", ref.region, ref.source);

@@ -63,6 +63,8 @@ const ALIASES: Record<FieldKey, string[]> = {
 const XARF_ALIASES: Record<string, FieldKey> = {
   source: "sourceIp", destination: "remoteIp", destinationport: "remotePort", sourceport: "sourcePort",
   date: "abuseTime", reporttype: "activity", category: "activity", port: "remotePort", reportclass: "activity",
+  // v4 (JSON, snake_case): source_identifier, destination_ip, destination_port, ports_scanned, type, timestamp
+  sourceidentifier: "sourceIp", type: "activity", class: "activity", portsscanned: "remotePort", destinationports: "remotePort",
 };
 
 const KEY_OF = new Map<string, FieldKey>();
@@ -116,7 +118,8 @@ const INLINE_LABELS = String.raw`AWS ID|AWS Account ID|AWS Account|Account ID|Re
 const INLINE_SPLIT = new RegExp(String.raw`(?:^|(?<=[\s.!?|;:,\]>)*]))(?:${INLINE_LABELS})\s*:`, "gi");
 /** HTML-to-text can glue a label to the id before it (`i-0a1b...b8IP Address: ...`): capitalised labels after a lower-case letter or digit. */
 const GLUED_SPLIT = /(?<=[a-z0-9])(?:IP Address|Instance Id|AWS ID|Region|Abuse Time|Case number|Remote IP|Protocol|Public IP|Network Interface Id)\s*:/g;
-const BULLET = /^\s*(?:[*•·+>]\s*|-\s+|\d{1,2}[.)]\s*)/;
+// a bullet, a list number, or only indentation (a code block or an indented quote in a published copy)
+const BULLET = /^\s*(?:[*•·+>]\s*|-\s+|\d{1,2}[.)]\s*)?/;
 const LABEL = /^"?([A-Za-z](?:[\w /,'.&#+*-]|\([^()\n]{0,40}\)){0,58}?)"?\s*:(?!\/\/)[ \t]?(.*)$/;
 const SEPARATOR = /^\s*(?:[-=_*~#]{3,}.*|.*[-=]{5,}\s*)$/;
 
@@ -156,7 +159,7 @@ export function readFields(doc: TextDoc): RawField[] {
   const { lines } = doc;
   let group = 0;
   const head = doc.text.slice(0, 200_000);
-  const xarf = /report|x-arf|source-type/i.test(head) && /(?:^|\n)[ \t]*"?(?:Reported-From|Report-Type|X-ARF|Source-Type|ReportClass|ReportType)"?[ \t]*:/i.test(head);
+  const xarf = /report|x-arf|xarf|source-type/i.test(head) && /(?:^|\n)[ \t]*"?(?:Reported-From|Report-Type|X-ARF|Source-Type|ReportClass|ReportType|xarf_version)"?[ \t]*:/i.test(head);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length === 0 || line.indexOf(":") < 0) {
@@ -165,6 +168,16 @@ export function readFields(doc: TextDoc): RawField[] {
       continue;
     }
     const g = ++group;
+    if (line.charCodeAt(0) === 0x22 || /^\s+"/.test(line)) {
+      const json = jsonMember(line);
+      if (json) {
+        const at = i;
+        if (json.value === "[") i = readJsonArray(lines, i, json);
+        // an object opens here: its members follow on their own lines
+        if (json.value !== "{") out.push({ label: json.label, key: keyOfLabel(json.label, xarf), value: json.value, line: at, zone: doc.zones[at]!, group: g });
+        continue;
+      }
+    }
     const segments = splitInline(line);
     if (segments.length === 0) continue;
     for (let s = 0; s < segments.length; s++) {
@@ -182,6 +195,63 @@ export function readFields(doc: TextDoc): RawField[] {
     }
   }
   return out;
+}
+
+/**
+ * A member of a JSON object on its own line (`  "destination_ip": "203.0.113.7",`), as reporters
+ * paste X-ARF v4 and other JSON reports: the key is the label, the value is unquoted. An object or
+ * array opening on the line has the value `{` or `[` (an array's items are read by readJsonArray).
+ */
+const JSON_MEMBER = /^\s*"([A-Za-z][\w .@-]{0,59})"\s*:\s*(.*?)\s*,?\s*$/;
+
+export function jsonMember(line: string): LabelHit | null {
+  if (line.length > 4000) return null;
+  const m = JSON_MEMBER.exec(line);
+  if (!m) return null;
+  const raw = m[2]!;
+  if (raw === "{" || raw === "[") return { label: m[1]!, value: raw };
+  if (raw.startsWith("[")) return { label: m[1]!, value: jsonItems(raw.replace(/^\[|\]$/g, "")) };
+  if (raw.startsWith('"')) return { label: m[1]!, value: jsonString(raw) };
+  if (/^(?:-?\d[\d.eE+-]*|true|false)$/.test(raw)) return { label: m[1]!, value: raw };
+  if (raw === "null") return { label: m[1]!, value: "" };
+  return null;
+}
+
+function jsonString(raw: string): string {
+  const q = /^"((?:[^"\\]|\\.)*)"?/.exec(raw);
+  if (!q) return raw;
+  try {
+    return JSON.parse(`"${q[1]}"`) as string;
+  } catch {
+    return q[1]!;
+  }
+}
+
+/** `"a", "b", 3` -> `a, b, 3`. */
+function jsonItems(inner: string): string {
+  return inner
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "" && x !== "[" && x !== "]")
+    .map((x) => (x.startsWith('"') ? jsonString(x) : x))
+    .join(", ");
+}
+
+/** An array opened at line `i`: its scalar items, one or several to a line, up to the closing `]`. */
+function readJsonArray(lines: string[], i: number, hit: { value: string }): number {
+  const items: string[] = [];
+  let k = i + 1;
+  for (; k < lines.length && k < i + 500; k++) {
+    const l = lines[k]!;
+    const close = l.indexOf("]");
+    const part = close >= 0 ? l.slice(0, close) : l;
+    if (/[{}:]/.test(part)) break; // objects in the array: not a list of values
+    const v = jsonItems(part);
+    if (v) items.push(v);
+    if (close >= 0) break;
+  }
+  hit.value = items.join(", ");
+  return Math.min(k, lines.length - 1);
 }
 
 /** Splits `AWS ID: 1    Region: eu-west-1    EC2 Instance Id: i-...` into its labelled segments. */
@@ -269,8 +339,30 @@ function readValueBelow(doc: TextDoc, i: number, field: RawField): number {
   if (next === "" || SEPARATOR.test(next) || parseLabel(next) || matchTableHeader(next) || next.startsWith(">>>")) return i;
   if (field.key === null && /[.!?]$/.test(next) && next.split(/\s+/).length > 8) return i; // prose after a heading
   field.value = next;
-  return j;
+  // a list label ("Infringing URLs:", "Remote IP:") may have one value a line: take the lines of the same shape
+  const shape = field.key ? LIST_LINE[field.key] : undefined;
+  if (!shape || !shape.test(next)) return j;
+  const values = [next];
+  let k = j + 1;
+  for (; k < lines.length && values.length < 200; k++) {
+    const t = lines[k]!.trim();
+    if (!shape.test(t)) break;
+    values.push(t);
+  }
+  field.value = values.join("\n");
+  return k - 1;
 }
+
+/** What one line of a listed value looks like, for the labels whose value may be a list below them. */
+const LIST_LINE: Partial<Record<FieldKey, RegExp>> = {
+  url: /^(?:[a-z][a-z0-9+.-]{1,9}:\/\/|www\.)\S+$/i,
+  remoteIp: /^[\d.:a-fx*[\]]{3,45}(?:\s*[,;]?\s*(?::?\d{1,5}|\/(?:tcp|udp)))?$/i,
+  publicIp: /^[\d.:a-fx*[\]]{3,45}$/i,
+  sourceIp: /^[\d.:a-fx*[\]]{3,45}$/i,
+  instance: /^i-[0-9a-fx*■]{4,17}(?:\s*[[(][^\])]{3,45}[\])])?$/i,
+  accessKey: /^(?:AKIA|ASIA)[A-Z0-9*x■]{4,16}$/,
+  remotePort: /^\d{1,5}(?:\s*\/\s*(?:tcp|udp))?$/i,
+};
 
 /** `Logs (4KB max)*: <first line>` continues until the next form label. */
 function readLogContinuation(doc: TextDoc, i: number, field: RawField, xarf: boolean): number {
@@ -294,9 +386,17 @@ function readLogContinuation(doc: TextDoc, i: number, field: RawField, xarf: boo
 interface TableHeader {
   keys: (FieldKey | null)[];
   names: string[];
+  /** Cells split on this character (markdown, CSV, TSV); otherwise on runs of spaces. */
+  delim?: Delimiter;
 }
 
 const COLUMNS: [RegExp, FieldKey | null][] = [
+  // a reporter's log columns (CSV headers: src_ip, dst_ip, dst_port, proto)
+  [/^(?:dst|dest|destination|target)(?:[ -]?(?:ip|addr(?:ess)?|host))?$/i, "remoteIp"],
+  [/^(?:dst|dest|destination|target)[ -]?port$|^dpt$/i, "remotePort"],
+  [/^(?:src|source)[ -]?port$|^spt$/i, "sourcePort"],
+  [/^(?:src|source)(?:[ -]?(?:ip|addr(?:ess)?|host))?$|^attacker(?:'s)?[ -]?ip/i, "sourceIp"],
+  [/^proto$/i, "protocol"],
   [/^(?:ec2 )?instance[ -]?id/i, "instance"],
   [/^remote[ -]?ip/i, "remoteIp"],
   [/^destination[ -]?ip/i, "remoteIp"],
@@ -318,6 +418,8 @@ const COLUMN_WORDS = /(?:EC2 )?Instance[ -]?Id|Remote[ -]?IP|Destination[ -]?IP|
 function matchTableHeader(line: string): TableHeader | null {
   const t = line.trim();
   if (t.length < 8 || t.includes(":")) return null;
+  const delim = delimiterOf(t);
+  if (delim) return delimitedHeader(t, delim);
   const names: string[] = [];
   let pos = 0;
   while (pos < t.length) {
@@ -336,6 +438,44 @@ function matchTableHeader(line: string): TableHeader | null {
   const keys = names.map((n) => COLUMNS.find(([re]) => re.test(n))?.[1] ?? null);
   if (keys.filter((k) => k !== null).length < 2) return null;
   return { keys, names };
+}
+
+/**
+ * Tables whose cells are delimited: a markdown copy (`| Instance Id | Remote IP | ... |`), a
+ * reporter's CSV or TSV log with a header row (`timestamp,src_ip,src_port,dst_ip,dst_port,proto`).
+ */
+type Delimiter = "|" | "\t" | "," | ";";
+
+function delimiterOf(t: string): Delimiter | null {
+  if (t.startsWith("|") || t.split("|").length >= 3) return "|";
+  if (t.includes("\t")) return "\t";
+  if (t.includes(",")) return ",";
+  if (t.includes(";")) return ";";
+  return null;
+}
+
+function cellsOf(t: string, delim: Delimiter): string[] {
+  const cells = t.split(delim).map((c) => c.trim());
+  if (delim === "|") {
+    if (cells[0] === "") cells.shift();
+    if (cells.at(-1) === "") cells.pop();
+  }
+  return cells;
+}
+
+const COLUMN_NAME = /^[A-Za-z][\w .'()/#-]{0,40}$/;
+/** Columns that make a table worth reading: who, and the other party. */
+const TELLING = new Set<FieldKey | null>(["instance", "remoteIp", "remotePort", "publicIp", "sourceIp", "accessKey", "url", "eni"]);
+
+function delimitedHeader(t: string, delim: Delimiter): TableHeader | null {
+  const names = cellsOf(t, delim);
+  if (names.length < 2 || names.length > 40 || !names.every((n) => COLUMN_NAME.test(n))) return null;
+  const keys = names.map((n) => {
+    const c = n.replace(/[_*]+/g, " ").trim();
+    return COLUMNS.find(([re]) => re.test(c))?.[1] ?? null;
+  });
+  if (keys.filter((k) => k !== null).length < 2 || !keys.some((k) => TELLING.has(k))) return null;
+  return { keys, names, delim };
 }
 
 const CELL_OK: Partial<Record<FieldKey, RegExp>> = {
@@ -364,9 +504,13 @@ function readTable(doc: TextDoc, at: number, header: TableHeader, out: RawField[
       if (rows === 0) continue;
       break;
     }
-    if (/^[-=_+|\s]+$/.test(t)) continue; // rule line under the header
-    let cells = t.split(/\s{2,}|\t/);
-    if (cells.length < header.keys.length) cells = t.split(/\s+/);
+    if (/^[-=_+|:\s]+$/.test(t)) continue; // rule line under the header (`|---|:---:|` in markdown)
+    let cells: string[];
+    if (header.delim) cells = cellsOf(t, header.delim);
+    else {
+      cells = t.split(/\s{2,}|\t/);
+      if (cells.length < header.keys.length) cells = t.split(/\s+/);
+    }
     if (cells.length < header.keys.length) break;
     if (cells.length > header.keys.length) {
       const last = cells.slice(header.keys.length - 1).join(" ");

@@ -88,13 +88,12 @@ export function resourcesIn(value: string, key: FieldKey, ref: RefMaker, ctx: Ct
     b.resource(ref("access-key", m[0], user ? { iamUser: user[1]! } : {}));
   }
   if (has("arn:")) for (const m of value.matchAll(ARN)) found = addArn(m[0], ctx, src) || found;
+  // an Elastic IP is written as its address, its allocation id, or both ("198.51.100.4 (eipalloc-...)")
+  if (key === "eip") for (const { ip } of findIPs(value)) { found = true; b.resource(ref("elastic-ip", ip)); }
   if (found) return true;
   const v = value.trim().replace(/^["']|["']$/g, "");
   if (isRedactedId(v) || isRedactedText(v)) return false;
   switch (key) {
-    case "eip":
-      for (const { ip } of findIPs(v)) { found = true; b.resource(ref("elastic-ip", ip)); }
-      return found;
     case "lb":
       if (/^[\w.-]{1,255}$/.test(v)) return b.resource(ref("load-balancer", v)), true;
       return false;

@@ -26,8 +26,15 @@ export const ACCOUNT_ID = /(?<![\d-])\d{4}-?\d{4}-?\d{4}(?![\d-])/g;
 export function isInstanceId(s: string): boolean {
   return /^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(s);
 }
+/**
+ * An access key id by its shape. A publisher's stand-in written as a key (AWS's documentation key
+ * AKIAIOSFODNN7EXAMPLE in a blog copy) is reported as written, like any other key: readers record
+ * it, and the key to act on is whatever the notice names. Only masks are redactions: `AKIA****`
+ * never has this shape, and a run of X's (`AKIAXXXXXXXXXXXXXXXX`, `AKIA2XXXXXXXXXXXWBAA`) is a mask,
+ * not a key (real ids are random; four X's in a row is a publisher's pen).
+ */
 export function isAccessKeyId(s: string): boolean {
-  return /^(?:AKIA|ASIA)[A-Z0-9]{16}$/.test(s) && !s.includes("EXAMPLE");
+  return /^(?:AKIA|ASIA)[A-Z0-9]{16}$/.test(s) && !/XXXX/.test(s);
 }
 export function isAccountId(s: string): boolean {
   return /^\d{12}$/.test(s);
@@ -39,10 +46,11 @@ export function normalizeAccountId(s: string): string | null {
   return /^\d{4}-?\d{4}-?\d{4}$/.test(s) ? s.replace(/-/g, "") : null;
 }
 
+const IPV4_WHOLE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Whole-string test. (Not the global IPV4 pattern: exec would leave its lastIndex behind, and matchAll copies it.) */
 export function isIPv4(s: string): boolean {
-  IPV4.lastIndex = 0;
-  const m = IPV4.exec(s);
-  return m !== null && m[0] === s;
+  return IPV4_WHOLE.test(s);
 }
 
 export function isIP(s: string): boolean {

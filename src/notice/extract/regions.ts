@@ -77,10 +77,11 @@ export function regionCode(text: string): string | null {
   return NAME_TO_CODE.get(key(t)) ?? null;
 }
 
+const REGION_CODE_WHOLE = new RegExp(`^(?:${REGION_CODE.source})$`);
+
+/** Whole-string test. (Not the global REGION_CODE: exec would leave its lastIndex behind for the next matchAll.) */
 export function isRegionCode(s: string): boolean {
-  REGION_CODE.lastIndex = 0;
-  const m = REGION_CODE.exec(s);
-  return m !== null && m[0] === s;
+  return REGION_CODE_WHOLE.test(s);
 }
 
 /** Every region (code or name) written in `s`, as codes, with their offsets. */

@@ -52,6 +52,16 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
       }
       continue;
     }
+    // a flow written with an arrow ("src:port -> dst:port", tcpdump's "IP src.port > dst.port:"):
+    // the destination is the remote party even when the publisher masked the source
+    const flow = hasDestination ? null : flowOf(line);
+    if (flow) {
+      if (isPublicIP(flow.ip) && !ours.has(flow.ip)) {
+        b.add("remoteIps", flow.ip, src);
+        if (flow.port !== null) b.addPort(flow.port, src);
+      }
+      continue;
+    }
     const ips = findIPs(line);
     if (ips.length >= 2 && !hasDestination) {
       const idxOurs = ips.findIndex((x) => ours.has(x.ip));
@@ -85,6 +95,29 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
     const text = doc.lines.filter((_, i) => doc.zones[i] === "reporter").join("\n").trim();
     if (text) b.logExtract = text.slice(0, 64 * 1024);
   }
+}
+
+const TCPDUMP = /\bIP6?\s+\S+\s+>\s+(\S+?):\s/;
+const ARROW = /\s?(?:->|=>|\u2192)\s?|\s>\s/;
+
+/** The destination of a flow line, and its port, or null when the line has no arrow to a real address. */
+function flowOf(line: string): { ip: string; port: number | null } | null {
+  const td = line.includes(" > ") ? TCPDUMP.exec(line) : null;
+  if (td) {
+    // tcpdump joins address and port with a dot: 203.0.113.52.3389, 2001:db8::1.443
+    const m = /^(.+)\.(\d{1,5})$/.exec(td[1]!);
+    const ip = m ? findIPs(m[1]!)[0]?.ip : findIPs(td[1]!)[0]?.ip;
+    if (ip && (!m || findIPs(m[1]!)[0]!.ip === m[1])) return { ip, port: m && Number(m[2]) <= 65535 ? Number(m[2]) : null };
+    return null;
+  }
+  const a = ARROW.exec(line);
+  if (!a) return null;
+  const after = line.slice(a.index + a[0].length);
+  const dst = findIPs(after)[0];
+  // the address right after the arrow, not one further along the line
+  if (!dst || after.slice(0, dst.index).trim().replace(/^\[/, "") !== "") return null;
+  const port = /^\]?(?::|\s+port\s+)(\d{1,5})\b/.exec(after.slice(dst.index + dst.ip.length));
+  return { ip: dst.ip, port: port && Number(port[1]) <= 65535 ? Number(port[1]) : null };
 }
 
 function firstNonSpace(s: string): number {

@@ -7,7 +7,8 @@ import type { TextDoc } from "./text.ts";
 import type { RawField } from "./fields.ts";
 
 const FORWARD_START = [
-  /^[\s*>-]*beginning\s+of\s+forwarded\s+report/i,
+  // at a line's start, or glued to the end of AWS's last sentence by HTML-to-text ("...for your review.---Beginning of...")
+  /(?:^|[.!?:"')])[\s*>-]*beginning\s+of\s+forwarded\s+report/i,
   /provided\s+by\s+(?:the\s+)?original\s+(?:abuse\s+)?reporter/i,
   /^[\s-]*(?:original|forwarded)\s+(?:abuse\s+)?report(?:\(s\))?\s*(?:follows|below)?\s*:?\s*-*\s*$/i,
   /^\s*-{2,}\s*(?:start|begin)\s+of\s+(?:the\s+)?(?:original\s+)?(?:abuse\s+)?report/i,

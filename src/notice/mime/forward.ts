@@ -16,6 +16,8 @@ export interface Unwrapped {
 }
 
 const MARKERS = /^[ \t>]*(?:-{2,}[ \t]*(?:Forwarded message|Original Message|Forwarded Message|Weitergeleitete Nachricht|Message transféré)[ \t]*-{2,}|Begin forwarded message:|_{10,})[ \t]*$/im;
+/** AWS's separator before the reporter's text, or a log block: the notice is above, the reporter's material below. */
+const REPORT_STARTED = /beginning\s+of\s+forwarded\s+report|provided\s+by\s+(?:the\s+)?original\s+(?:abuse\s+)?reporter|^[ \t]*<<<|^[ \t*]*Log Extract:/im;
 const HEADER_LINE = /^[ \t>]*\*?(From|Sent|Date|To|Cc|Subject|Reply-To)\*?[ \t]*:[ \t]*(.*)$/i;
 
 /** Finds the innermost inline-forwarded message in `text`. */
@@ -26,6 +28,9 @@ export function unwrapInlineForward(text: string): Unwrapped {
     if (!/forward|original message|_{10}/i.test(current.text.slice(0, 4 * 1024 * 1024))) break;
     const m = MARKERS.exec(current.text.length > 4 * 1024 * 1024 ? current.text.slice(0, 4 * 1024 * 1024) : current.text);
     if (!m) break;
+    // a forward inside the third party's report (a spam sample the reporter forwarded to AWS) is
+    // part of the notice, not a wrapper around it: the notice has already begun above it
+    if (REPORT_STARTED.test(current.text.slice(Math.max(0, m.index - 64 * 1024), m.index))) break;
     const after = current.text.slice(m.index + m[0].length).replace(/^\r?\n/, "");
     // the header block is at the top: read at most 40 lines of it, not the whole text
     const lines = after.slice(0, 8192).split("\n", 40);
