@@ -8,6 +8,7 @@
  *   planCase     the case's notice -> resolution -> plan, kept with the case
  *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
  */
+import { canonicalJson } from "../case/audit.ts";
 import type { Case, CaseStore, IntakeResult, StoredNotice } from "../case/types.ts";
 import type { CloudPort, CloudReader } from "../cloud/port.ts";
 import type { EvidenceSink } from "../execute/evidence.ts";
@@ -29,6 +30,9 @@ export interface IntakeOutcome {
 
 /** Records what resolution found on the case's timeline (the reply and the report read it there). */
 export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<void> {
+  // The same answer as last time (plan right after intake) is not news.
+  const last = (await store.timeline(caseId)).filter((e) => e.type === "resources-found").at(-1);
+  if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return;
   const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
   const summary =
     `Resources: ${found} of ${resolution.findings.length} found` +

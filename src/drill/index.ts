@@ -135,7 +135,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
 
     // 7. The reply to AWS, drafted (not sent), and the case report.
     const replyFile = join(opts.home, "reply.eml");
-    const reply = await replyForCase(store, intake.intake.case.id, { eml: replyFile, actor: "drill", now });
+    const reply = await replyForCase(store, intake.intake.case.id, { eml: replyFile, actor: "drill" });
     stage("reply", `${reply.draft.subject} (${replyFile})`);
     const reportFile = join(opts.home, "report.md");
     writeFileSync(reportFile, renderMarkdown(await reportForCase(store, intake.intake.case.id, now)));

@@ -57,7 +57,10 @@ describe("abuse-desk drill", () => {
     process.env.ABUSE_DESK_HOME = home;
     try {
       const shown = await runCli("case", "show", "AD-2026-0001", "--json");
-      expect(JSON.parse(shown.out).case.status).toBe("contained");
+      const shownCase = JSON.parse(shown.out) as { case: { status: string }; timeline: { type: string }[] };
+      expect(shownCase.case.status).toBe("contained");
+      // found at intake, found the same when planning: recorded once
+      expect(shownCase.timeline.filter((e) => e.type === "resources-found")).toHaveLength(1);
       const rolled = await runCli("rollback", "AD-2026-0001", "--account", "sim", "--yes", "--json");
       expect(rolled.code).toBe(0);
       const sim = await runCli("sim", "status", "--json");
