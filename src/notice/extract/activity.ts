@@ -6,6 +6,13 @@
  */
 import type { ActivityType } from "../types.ts";
 
+/**
+ * "Your AWS account [111122223333] may (still / have been / could be / appears to have been) compromised" and its
+ * kin: the one phrase rule for a compromised account, used by the vocabulary below and by the
+ * letter-family signal (./sentences.ts). A bounded run of modal words, so "is not compromised" does not match.
+ */
+export const ACCOUNT_COMPROMISED = /\baccount[\s_-]+(?:\(?[\d*x■#-]{4,20}\)?\s+)?(?:(?:may|might|could|can|is|was|has|have|had|been|be|being|still|likely|possibly|potentially|probably|appears?|seems?|to|now|already)\s+){0,5}compromised|\bcompromised[\s_-]+(?:aws[\s_-]+)?account\b|\bunauthori[sz]ed\s+(?:usage|use|activity|access)\s+(?:on|in|of|to)\s+your\s+(?:aws\s+)?account/i;
+
 interface Rule {
   type: ActivityType;
   re: RegExp;
@@ -18,7 +25,7 @@ interface Rule {
  */
 const RULES: Rule[] = [
   { type: "credentials_exposed", re: /credentials?[\s_-]*expos|expos\w*[\s_-]+(?:credential|access[\s_-]*key|secret|key)|(?:access[\s_-]*keys?|secret[\s_-]*keys?|credentials?)\b[^.]{0,80}\b(?:publicly available|exposed|leaked|published|found online)|exposure[\s_-]*suspected|iam[\s_-]*quarantine|leaked[\s_-]*(?:key|credential)/i },
-  { type: "account_compromise", re: /account[\s_-]+(?:may\s+(?:still\s+)?be\s+|is\s+|was\s+|has\s+been\s+|appears\s+to\s+be\s+)?compromised|compromised[\s_-]+(?:aws[\s_-]+)?account|compromise[\s_-]*suspected|risk[\s_-]*compromised|unauthori[sz]ed (?:usage|use|activity|access) (?:on|in|of) your (?:aws )?account/i },
+  { type: "account_compromise", re: new RegExp(`${ACCOUNT_COMPROMISED.source}|compromise[\\s_-]*suspected|risk[\\s_-]*compromised`, "i") },
   { type: "open_proxy", re: /open[\s_-]*(?:http[\s_-]*)?(?:proxy|proxies|relay|resolver)|proxy[\s_-]*abuse|operating (?:as )?a proxy/i },
   { type: "crypto_mining", re: /crypto[\s_-]*(?:currency[\s_-]*)?min(?:ing|er)|coin[\s_-]*min(?:ing|er)|mining[\s_-]*pool|\bxmrig\b|\bmonero\b|cryptojack/i },
   { type: "port_scan", re: /port[\s_-]*scan|\bportscan|scann?ing (?:of )?(?:remote )?(?:hosts|ports|networks?|ip)|scan(?:ning|s)? remote hosts|network[\s_-]*scan|prob(?:e|es|ing) (?:\w+ ){0,3}(?:for )?(?:\w+ )?(?:open )?ports|(?:tcp|udp|syn) (?:port )?scans?|ports? sweep|\bscanning\b|\bscanner\b|^scan$/i },

@@ -86,6 +86,9 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
   // URLs in the reporter's prose: facts when the report is about content (decided by the classifier)
   for (const { url, index } of findUrls(rep)) {
     if (isAwsHelpLink(url)) continue;
+    // the claimant's own work or the brand's real site, named to compare with the copy: not the incident's
+    const before = rep.slice(Math.max(0, index - 100), index);
+    if (LEGITIMATE.test(before.slice(before.lastIndexOf("\n") + 1))) continue;
     signals.reporterUrls.push({ url, source: ctx.srcAt(index) });
     if (signals.reporterUrls.length > 50) break;
   }
@@ -97,6 +100,7 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
   }
 }
 
+const LEGITIMATE = /\b(?:original|legitimate|genuine|official|authentic|real)\s+(?:\w+\s+){0,2}(?:work|site|website|page|url|domain|content|copy)\b[^.]{0,40}$|\b(?:my|our)\s+(?:own\s+)?(?:copyrighted\s+)?(?:work|site|website|page|book|content)\b[^.]{0,40}$|\bowner\s+of\s+the\s+(?:work|content|copyright)\b[^.]{0,40}$/i;
 const TCPDUMP = /\bIP6?\s+\S+\s+>\s+(\S+?):\s/;
 const ARROW = /\s?(?:->|=>|\u2192)\s?|\s>\s/;
 

@@ -12,6 +12,9 @@ const FORWARD_START = [
   /provided\s+by\s+(?:the\s+)?original\s+(?:abuse\s+)?reporter/i,
   /^[\s-]*(?:original|forwarded)\s+(?:abuse\s+)?report(?:\(s\))?\s*(?:follows|below)?\s*:?\s*-*\s*$/i,
   /^\s*-{2,}\s*(?:start|begin)\s+of\s+(?:the\s+)?(?:original\s+)?(?:abuse\s+)?report/i,
+  // an introduction on a line of its own: "The complaint reads:", "We received the following report:"
+  /^\s*(?:the\s+)?(?:original\s+|third[- ]party\s+|abuse\s+)?(?:complaint|report|notice)(?:\(s\))?\s+(?:reads|follows|states|is\s+(?:included\s+|copied\s+|quoted\s+)?below|is\s+as\s+follows)\s*:?\s*$/i,
+  /\b(?:the\s+following|below\s+is\s+the)\s+(?:original\s+|third[- ]party\s+)?(?:complaint|abuse\s+report|report|notice)(?:\(s\))?\s*:\s*$/i,
 ];
 
 /** Marks the reporter's lines. Returns the first reporter line, or null. */
@@ -22,8 +25,8 @@ export function assignZones(doc: TextDoc): number | null {
   let inBlock = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
-    // every separator mentions a report: test the patterns only on such lines
-    if (!reporter && l.length < 400 && l.includes("eport") && FORWARD_START.some((re) => re.test(l))) {
+    // every separator mentions a report, a complaint or a notice: test the patterns only on such lines
+    if (!reporter && l.length < 400 && (l.includes("eport") || l.includes("omplaint") || l.includes("otice")) && FORWARD_START.some((re) => re.test(l))) {
       reporter = true;
       // the reporter's fields glued to the separator line (HTML turned to text) are the reporter's too
       const glued = /reporter(?:\(s\)|s)?\s*:\s*\S/i.test(l);

@@ -5,7 +5,7 @@
  * named in prose, where a key was published, deadlines, mitigations, "between X and Y".
  */
 import type { ActivityType, Source } from "../types.ts";
-import { classifyPhrase } from "./activity.ts";
+import { ACCOUNT_COMPROMISED, classifyHealthCode, classifyPhrase } from "./activity.ts";
 import { P } from "./builder.ts";
 import { findStatedDeadlines } from "./deadline.ts";
 import { findMitigations } from "./mitigations.ts";
@@ -15,6 +15,10 @@ import { findUrls, isAwsHelpLink } from "./urls.ts";
 import { anyOf, type Ctx, type TextSignals } from "./context.ts";
 import { addAccount } from "./identifiers.ts";
 
+// each word starts with a letter: an event ARN's suffix (`..._REPORT_3223324344`) is not part of the code
+const HEALTH_CODE = /\bAWS_(?:ABUSE|RISK)(?:_[A-Z][A-Z0-9]{0,30}){1,8}/g;
+/** The Health console's event name on a line of its own: "Abuse port scanning report". */
+const EVENT_TITLE = /^[ \t]*(?:AWS[ \t]+)?Abuse[ \t]+([A-Za-z][\w /&-]{2,50}?)[ \t]+report[ \t]*$/gim;
 const SUBJECT_CASE = /\[\s*(\d{8,14}(?:-\d{1,3})?)\s*\]|Abuse Report\s+#?(\d{8,14}(?:-\d{1,3})?)\b/i;
 const DMCA_CASE = /\bAWS-DMCA-\d{1,10}\b/i;
 
@@ -41,7 +45,7 @@ const ACTIVITY_SENTENCES: { gate: string[]; re: RegExp; weak?: boolean }[] = [
   { gate: ["resembl"], re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
   { gate: ["implicated"], re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
   { gate: ["been"], re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
-  { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
+  { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?|account|IP(?:\s+address)?|servers?|hosts?|website|bucket|distribution)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
   { gate: ["observed"], re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
   { gate: ["involved", "participating", "engaged"], re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
   { gate: ["report"], re: /\breport(?:s|ed|\(s\))?\s+(?:of\s+|for\s+|about\s+|regarding\s+|concerning\s+)?([a-z][\w /-]{2,40}?)\s+(?:activity\s+)?(?:originating\s+from|coming\s+from|from\s+(?:your\s+)?(?:instance|resource|account|ip|host))\b/gi },
@@ -64,7 +68,7 @@ function kindSignals(text: string, lower: string, signals: TextSignals): void {
 }
 
 const CREDENTIALS = /(?:access\s+keys?|credentials?|secret\s+(?:access\s+)?keys?)\b[^.]{0,200}?\b(?:publicly\s+available|exposed|found\s+online|posted\s+publicly|published|leaked)|\bexpos(?:ed|ure\s+of)\s+(?:your\s+)?(?:aws\s+)?(?:iam\s+)?(?:credentials|access\s+keys?)/i;
-const COMPROMISE = /\baccount\s+(?:may\s+(?:still\s+)?be|is|has\s+been|was|appears\s+to\s+(?:be|have\s+been)|might\s+be)\s+compromised|\bcompromised\s+(?:aws\s+)?account\b|\bunauthori[sz]ed\s+(?:usage|activity|access)\s+(?:on|in|of|to)\s+your\s+(?:aws\s+)?account/i;
+const COMPROMISE = ACCOUNT_COMPROMISED;
 const COPYRIGHT = /\bDMCA\b|\bDigital Millennium Copyright Act\b|\bcopyright(?:ed)?\s+(?:infringement|material|content|holder|owner|notice)|\binfring\w*\s+(?:the\s+|on\s+)?(?:copyright|intellectual\s+property)/i;
 const SES = /\b(?:Amazon\s+)?SES\b|\bSimple\s+Email\s+Service\b/;
 const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s+)?paus|pause\s+(?:your\s+)?(?:the\s+)?(?:ability|sending)|enforcement|shut\s*down|bounce\s+rate|complaint\s+rate|vulnerable\s+site\s+review|under\s+review|sending\s+(?:quota|privileges)/i;
@@ -110,6 +114,17 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   }
   kindSignals(aws, ctx.awsLower, signals);
   familySignals(aws, ctx.awsLower, ctx, (i) => ctx.srcAt(i), signals);
+
+  // an AWS Health event code written in the text (a copied event, an EventBridge rule's e-mail)
+  // names the activity as surely as a labelled field; so does the console's title "Abuse port scanning report"
+  if (aws.includes("AWS_")) for (const m of aws.matchAll(HEALTH_CODE)) {
+    const type = classifyHealthCode(m[0]);
+    if (type) b.offer("activity", { type, text: m[0] }, P.label, ctx.srcAt(m.index));
+  }
+  if (ctx.awsLower.includes("report")) for (const m of aws.matchAll(EVENT_TITLE)) {
+    const type = classifyPhrase(m[1]!);
+    if (type) b.offer("activity", { type, text: m[0].trim() }, P.sentence, ctx.srcAt(m.index));
+  }
 
   // case numbers written in sentences
   if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));

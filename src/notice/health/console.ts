@@ -26,12 +26,23 @@ function labelOf(line: string): string | null {
   return LABELS.get(line.trim().toLowerCase().replace(/\s+/g, " ").replace(/:$/, "")) ?? null;
 }
 
+/** A label alone on its line, or a label and its value on one line separated by a tab (a copied table row). */
+function consoleLine(line: string): { key: string; value?: string } | null {
+  const key = labelOf(line);
+  if (key) return { key };
+  const tab = line.indexOf("\t");
+  if (tab < 2 || tab > 40) return null;
+  const k = labelOf(line.slice(0, tab));
+  const value = line.slice(tab + 1).trim();
+  return k ? (value ? { key: k, value } : { key: k }) : null;
+}
+
 /** True when the text reads like a copy of the Health console's event details. */
 export function looksLikeHealthConsole(text: string): boolean {
   const head = text.slice(0, 20_000).split(/\r?\n/, 400);
   const found = new Set<string>();
   for (const l of head) {
-    const k = labelOf(l);
+    const k = consoleLine(l)?.key;
     if (k) found.add(k);
   }
   return found.size >= 3 && (found.has("start") || found.has("resources")) && (found.has("event") || found.has("status") || found.has("description"));
@@ -45,22 +56,27 @@ export function healthConsoleToNotice(text: string, opts: { receivedAt?: string 
   let description: { text: string; line: number } | null = null;
   let title: { value: string; line: number } | null = null;
   for (let i = 0; i < lines.length; i++) {
-    const key = labelOf(lines[i]!);
-    if (!key) {
+    const cl = consoleLine(lines[i]!);
+    if (!cl) {
       if (!title && /^\s*(?:Abuse|Risk)\b.{2,80}$|^\s*AWS_(?:ABUSE|RISK)_[A-Z0-9_]+\s*$/.test(lines[i]!)) title = { value: lines[i]!.trim(), line: i };
       continue;
     }
+    const key = cl.key;
     if (key === "description") {
-      description = { text: lines.slice(i + 1).join("\n"), line: i + 1 };
+      description = { text: (cl.value !== undefined ? [cl.value, ...lines.slice(i + 1)] : lines.slice(i + 1)).join("\n"), line: cl.value !== undefined ? i : i + 1 };
       break;
     }
     let j = i + 1;
-    while (j < lines.length && lines[j]!.trim() === "") j++;
-    if (j >= lines.length || labelOf(lines[j]!)) continue;
-    const value = lines[j]!.trim();
+    if (cl.value !== undefined) j = i; // "Start time<TAB>March 3, 2024 ..."
+    else {
+      while (j < lines.length && lines[j]!.trim() === "") j++;
+      if (j >= lines.length || consoleLine(lines[j]!)) continue;
+    }
+    const value = cl.value ?? lines[j]!.trim();
+    const label = cl.value !== undefined ? lines[i]!.slice(0, lines[i]!.indexOf("\t")).trim() : lines[i]!.trim();
     if (key === "resources" && !/^\d+$/.test(value)) {
       // the tab copies as a table (resource, status, last update): the first cell is the resource
-      for (; j < lines.length && lines[j]!.trim() !== "" && !labelOf(lines[j]!); j++) {
+      for (; j < lines.length && lines[j]!.trim() !== "" && (j === i || !consoleLine(lines[j]!)); j++) {
         const cell = lines[j]!.trim().split(/\t| {2,}/)[0]!;
         if (!/^(?:resource|entity|status|last updated?)/i.test(cell)) resources.push({ value: cell, line: j });
       }
@@ -68,7 +84,7 @@ export function healthConsoleToNotice(text: string, opts: { receivedAt?: string 
       continue;
     }
     if (!values.has(key)) values.set(key, { value, line: j });
-    b.field({ label: lines[i]!.trim(), value, source: { part: "event", line: j + 1, label: lines[i]!.trim(), excerpt: excerpt(value) } });
+    b.field({ label, value, source: { part: "event", line: j + 1, label, excerpt: excerpt(value) } });
     if (key === "event" || key === "eventType") title ??= { value, line: j };
     i = j;
   }

@@ -113,6 +113,8 @@ function walk(v: unknown, out: HealthEvent[], depth: number, budget: { n: number
     const d = isObj(v.eventDescription) ? str(v.eventDescription.latestDescription) : str(v.eventDescription);
     if (d) e.description = d;
     if (Array.isArray(v.affectedEntities) || Array.isArray(v.entities)) addEntities(e, (v.affectedEntities ?? v.entities) as unknown[], "affectedEntities");
+    const acct = str(v.awsAccountId);
+    if (acct) e.accountIds.push(acct);
     e.original = v;
     out.push(e);
     return;

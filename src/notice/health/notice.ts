@@ -10,7 +10,7 @@ import { ACCESS_KEY, INSTANCE_ID, findIPs, isAccessKeyId, normalizeAccountId, pa
 import { isRedactedId, isRedactedText } from "../extract/redaction.ts";
 import { regionCode } from "../extract/regions.ts";
 import { excerpt } from "../extract/text.ts";
-import { findTime } from "../extract/times.ts";
+import { findTime, isoUTC } from "../extract/times.ts";
 import { decide } from "../classify.ts";
 import type { HealthEvent } from "./event.ts";
 
@@ -24,7 +24,7 @@ export function healthEventToNotice(e: HealthEvent, opts: { receivedAt?: string 
   const p = e.path;
 
   // receipt: the envelope time, else the event's last update, else its start
-  const when = [e.time, e.lastUpdatedTime, e.startTime].map((t) => (t ? findTime(t) : null)).find((t) => t !== null) ?? null;
+  const when = [e.time, e.lastUpdatedTime, e.startTime].map((t) => (t ? eventTime(t) : null)).find((t) => t !== null) ?? null;
   const receivedAt = opts.receivedAt ?? when?.iso ?? null;
   const reference = receivedAt ? new Date(receivedAt) : null;
 
@@ -37,9 +37,9 @@ export function healthEventToNotice(e: HealthEvent, opts: { receivedAt?: string 
   else if (!codeType) b.warn(`unknown AWS Health event code ${e.code}: kept as "other"`);
   if (e.source && e.source !== "aws.health") b.warn(`the event's source is "${e.source}", not aws.health`);
 
-  const t0 = e.startTime ? findTime(e.startTime) : null;
+  const t0 = e.startTime ? eventTime(e.startTime) : null;
   if (t0) b.offer("begin", t0.iso, P.event, src(`${p}.startTime`, e.startTime!));
-  const t1 = e.endTime ? findTime(e.endTime) : null;
+  const t1 = e.endTime ? eventTime(e.endTime) : null;
   if (t1) b.offer("end", t1.iso, P.event, src(`${p}.endTime`, e.endTime!));
 
   const regionOf = (r: string | undefined, label: string) => {
@@ -87,6 +87,17 @@ export function healthEventToNotice(e: HealthEvent, opts: { receivedAt?: string 
     deadline: d.deadline,
     health,
   });
+}
+
+/**
+ * A time field of an event: text in any format the time parser reads, or seconds since the epoch
+ * (`1709528712.0`, as the AWS CLI v1 and some SDK dumps print timestamps). Only event fields are read
+ * as epoch numbers: in prose a ten-digit number is a case or an account.
+ */
+function eventTime(t: string): { iso: string } | null {
+  const epoch = /^(\d{9,10})(?:\.(\d{1,6}))?$/.exec(t.trim());
+  if (epoch) return { iso: isoUTC(Number(epoch[1]) * 1000 + (epoch[2] ? Math.floor(Number(`0.${epoch[2]}`) * 1000) : 0)) };
+  return findTime(t);
 }
 
 /** An affected entity: an ARN, an instance id, an access key, an IP, or a placeholder. */

@@ -1,0 +1,92 @@
+/**
+ * Rules added so the parser reads formats rather than files: each is checked here on its own,
+ * beside the scored fixtures (./expected.test.ts) that exercise them inside whole notices.
+ */
+import { describe, expect, it } from "vitest";
+import { ACCOUNT_COMPROMISED, classifyPhrase } from "../../src/notice/extract/activity.ts";
+import { jsonMember } from "../../src/notice/extract/fields.ts";
+import { findIPs, isAccessKeyId, isIPv4 } from "../../src/notice/extract/ids.ts";
+import { findRegions, isRegionCode } from "../../src/notice/extract/regions.ts";
+import { unwrapInlineForward } from "../../src/notice/mime/forward.ts";
+import { parseOne, text } from "./helpers/load.ts";
+
+describe("shape tests leave no state behind", () => {
+  it("an IP test does not make the next search skip an address", () => {
+    expect(isIPv4("198.51.100.4")).toBe(true);
+    expect(findIPs("198.51.100.9").map((x) => x.ip)).toEqual(["198.51.100.9"]);
+  });
+  it("a region test does not make the next search skip a region", () => {
+    expect(isRegionCode("eu-west-1")).toBe(true);
+    expect(findRegions("us-east-2").map((x) => x.code)).toEqual(["us-east-2"]);
+  });
+});
+
+describe("access keys", () => {
+  it("a publisher's placeholder written as a key is a key; a run of X's is a mask", () => {
+    expect(isAccessKeyId("AKIAIOSFODNN7EXAMPLE")).toBe(true);
+    expect(isAccessKeyId("AKIAXXXXXXXXXXXXXXXX")).toBe(false);
+    expect(isAccessKeyId("AKIA2XXXXXXXXXXXWBAA")).toBe(false);
+  });
+  it("a masked key is listed as a redaction, never as an id", async () => {
+    const n = await parseOne(text("We have become aware that the AWS Access Key AKIAXXXXXXXXXXXXXXXX is publicly available online at https://github.com/example/x\n"));
+    expect(n.accessKeyIds).toEqual([]);
+    expect(n.redactions.some((r) => r.field === "accessKeyIds" && r.text === "AKIAXXXXXXXXXXXXXXXX")).toBe(true);
+  });
+});
+
+describe("JSON members on their own lines", () => {
+  it("strings, numbers, inline arrays; an object opener has no value", () => {
+    expect(jsonMember('  "destination_ip": "203.0.113.7",')).toEqual({ label: "destination_ip", value: "203.0.113.7" });
+    expect(jsonMember('"destination_port": 22')).toEqual({ label: "destination_port", value: "22" });
+    expect(jsonMember('  "ports_scanned": [21, 22, "23"],')).toEqual({ label: "ports_scanned", value: "21, 22, 23" });
+    expect(jsonMember('  "reporter": {')).toEqual({ label: "reporter", value: "{" });
+    expect(jsonMember("Remote IP: 203.0.113.7")).toBeNull();
+  });
+  it("an X-ARF v4 array of ports spread over lines is one list", async () => {
+    const n = await parseOne(text('---Beginning of forwarded report(s)---\n{\n  "xarf_version": "4.0.0",\n  "type": "port_scan",\n  "destination_ip": "203.0.113.50",\n  "ports_scanned": [\n    21,\n    22,\n    23\n  ],\n  "protocol": "tcp"\n}\n'));
+    expect(n.activityType).toBe("port_scan");
+    expect(n.remoteIps).toEqual(["203.0.113.50"]);
+    expect(n.remotePorts).toEqual([21, 22, 23]);
+  });
+});
+
+describe("compromise sentences", () => {
+  it.each([
+    ["your AWS account may have been compromised", true],
+    ["Your AWS account 111122223333 could be compromised", true],
+    ["your account appears to have been compromised", true],
+    ["We believe your account is not compromised", false],
+  ])("%s", (s, yes) => {
+    expect(ACCOUNT_COMPROMISED.test(s)).toBe(yes);
+    expect(classifyPhrase(s)).toBe(yes ? "account_compromise" : null);
+  });
+});
+
+describe("forwards", () => {
+  it("a forward marker inside the reporter's report does not replace AWS's notice", () => {
+    const t = "We've received a report(s) that your AWS resource(s)\n\n---Beginning of forwarded report(s)---\n\n---------- Forwarded message ---------\nFrom: spam@example.net\nSubject: win\n\nbody\n";
+    expect(unwrapInlineForward(t).forwarded).toBe(false);
+  });
+  it("a forward around the notice is still unwrapped", () => {
+    const t = "FYI\n\n---------- Forwarded message ---------\nFrom: AWS <ec2-abuse@amazon.com>\nSubject: Your AWS Abuse Report [12345678901]\n\nWe've received a report(s)\n---Beginning of forwarded report(s)---\nx\n";
+    const u = unwrapInlineForward(t);
+    expect(u.forwarded).toBe(true);
+    expect(u.subject).toBe("Your AWS Abuse Report [12345678901]");
+  });
+});
+
+describe("the reporter's URLs", () => {
+  it("the claimant's original and the brand's legitimate site are not the incident's", async () => {
+    const n = await parseOne(text("has been implicated in hosting a phishing website.\n---Beginning of forwarded report(s)---\nThe page imitates the legitimate site https://bank.example/login and is hosted at\nhttps://198.51.100.8/bank/login.php\n"));
+    expect(n.activityType).toBe("phishing");
+    expect(n.destinationUrls).toEqual(["https://198.51.100.8/bank/login.php"]);
+  });
+});
+
+describe("Elastic IPs", () => {
+  it("an allocation id is a resource, not a public IP; the address beside it is both", async () => {
+    const n = await parseOne(text("Elastic IP: 198.51.100.4 (eipalloc-0123456789abcdef0)\n"));
+    expect(n.publicIps).toEqual(["198.51.100.4"]);
+    expect(n.resources.map((r) => `${r.type} ${r.id}`).sort()).toEqual(["elastic-ip 198.51.100.4", "elastic-ip eipalloc-0123456789abcdef0"]);
+  });
+});
