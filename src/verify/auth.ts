@@ -6,10 +6,14 @@
  * its parts (`dkimVerify`, `spf`, `arc`, `dmarc`) wired exactly as `authenticate()` wires them,
  * because `authenticate()` always evaluates SPF (with no known client IP it evaluates a guess and
  * spends DNS lookups on it), cannot be given the time to check signature expiry at, and runs BIMI.
- * The verification code is mailauth's; only what is run, and when, is chosen here.
+ * The verification code is mailauth's; only what is run, and when, is chosen here, with one
+ * exception: DKIM signatures of the common shape go through dkim-fast.ts, which reuses mailauth's
+ * canonicalizers and key reading but not its per-message stream, and hands anything unusual (and
+ * every message with ARC headers) to mailauth's `dkimVerify`.
  */
 import { arc as arcVerify, dkimVerify, dmarc as dmarcVerify, spf as spfVerify } from "mailauth";
-import type { ARCResult, DKIMResult, DMARCResult, DNSResolver, SPFResult } from "mailauth";
+import type { ARCResult, DMARCResult, DNSResolver, SPFResult } from "mailauth";
+import { dkimVerifyFast, type DkimOutcome, type DkimSignatureResult } from "./dkim-fast.ts";
 import { NEGATIVE_CODES, OFFLINE, offlineResolver } from "./dns.ts";
 import { isAwsSendingDomain, isSesDomain, orgDomain } from "./hosts.ts";
 import { headerValue, type HeaderLines } from "./headers.ts";
@@ -22,6 +26,8 @@ export interface MailAuthOptions {
   now: Date;
   trustedAuthServIds: readonly string[];
   trustedArcSealers: readonly string[];
+  /** "mailauth": every DKIM signature through mailauth's dkimVerify (the reference); default "fast" (dkim-fast.ts where it applies). */
+  dkim?: "fast" | "mailauth";
 }
 
 export interface MailAuthOutcome {
@@ -31,7 +37,7 @@ export interface MailAuthOutcome {
 
 type SigState = "pass" | "body" | "signature" | "no-key" | "expired" | "weak" | "dns" | "offline" | "invalid";
 
-function sigState(r: DKIMResult): SigState {
+function sigState(r: DkimSignatureResult): SigState {
   const c = r.status.comment ?? "";
   switch (r.status.result) {
     case "pass":
@@ -134,8 +140,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
   }
 
   try {
-    const { message, skipped } = onlyDecisiveSignatures(raw, headers);
-    const dk = await dkimVerify(message, { resolver, curTime: opts.now, minBitLength: 1024 });
+    const { dk, skipped } = await verifyDkim(raw, headers, hasArc, resolver, opts);
     const sigs = (dk.results ?? []).filter((r) => r.signingDomain);
 
     // SPF: as your trusted server recorded it, or evaluated here from the IP it saw.
@@ -346,22 +351,65 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
   }
 }
 
+type DkimRun = DkimOutcome & { arc?: unknown };
+
+/**
+ * DKIM of every signature that matters: through dkim-fast.ts when it takes the message, else
+ * mailauth's dkimVerify on the message without the signatures that do not matter.
+ */
+async function verifyDkim(raw: Buffer, headers: HeaderLines, hasArc: boolean, resolver: DNSResolver, opts: MailAuthOptions): Promise<{ dk: DkimRun; skipped: string[] }> {
+  const skip = irrelevantSignature(headers);
+  if (opts.dkim !== "mailauth" && !hasArc) {
+    const skipped: string[] = [];
+    // a failure of the fast path is a bug in it: mailauth, the reference, answers instead
+    const fast = await dkimVerifyFast(raw, {
+      resolver: resolver as DnsResolver,
+      now: opts.now,
+      minBitLength: 1024,
+      ...(skip
+        ? {
+            skip: (value: string) => {
+              const d = skip(value);
+              if (d !== null) skipped.push(d);
+              return d !== null;
+            },
+          }
+        : {}),
+    }).catch((err: unknown) => ({ declined: `failed: ${(err as Error)?.message ?? String(err)}` }));
+    if ("outcome" in fast) return { dk: fast.outcome, skipped };
+  }
+  const { message, skipped } = skip ? withoutSignatures(raw, skip) : { message: raw, skipped: [] };
+  const r = await dkimVerify(message, { resolver, curTime: opts.now, minBitLength: 1024 });
+  return { dk: { headerFrom: r.headerFrom, envelopeFrom: r.envelopeFrom as string | false, results: (r.results ?? []) as unknown as DkimSignatureResult[], arc: r.arc }, skipped };
+}
+
+const signingDomainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? "";
+
 /**
  * Real AWS mail carries two signatures, AWS's and Amazon SES's, and checking a signature costs a
  * public-key parse and an RSA verification. When a message is signed by an AWS sending domain,
  * the other signatures cannot change the verdict (SES's only says SES carried it), so they are
- * left out of the copy handed to mailauth and reported as `skipped`. Never when an ARC set is
- * present or a kept signature covers DKIM-Signature headers: removing a header would break those.
+ * not checked and are reported as `skipped`. Never when an ARC set is present or a kept signature
+ * covers DKIM-Signature headers: removing a header would break those.
+ *
+ * Returns null when every signature matters; else a test of one DKIM-Signature field's value (as
+ * written, possibly folded) giving the signing domain of a signature to leave out, or null to keep it.
  */
-function onlyDecisiveSignatures(raw: Buffer, headers: HeaderLines): { message: Buffer; skipped: string[] } {
-  const none = { message: raw, skipped: [] as string[] };
+function irrelevantSignature(headers: HeaderLines): ((fieldValue: string) => string | null) | null {
   const sigs = headers.filter(([n]) => n === "dkim-signature").map(([, v]) => v);
-  if (sigs.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return none;
-  const domainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? "";
-  const keep = sigs.filter((v) => isAwsSendingDomain(domainOf(v)));
-  if (!keep.length || keep.length === sigs.length) return none;
-  if (keep.some((v) => /(?:^|;)\s*h\s*=[^;]*\bdkim-signature\b/i.test(v))) return none;
+  if (sigs.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return null;
+  const keep = sigs.filter((v) => isAwsSendingDomain(signingDomainOf(v)));
+  if (!keep.length || keep.length === sigs.length) return null;
+  if (keep.some((v) => /(?:^|;)\s*h\s*=[^;]*\bdkim-signature\b/i.test(v))) return null;
+  return (fieldValue) => {
+    const d = signingDomainOf(fieldValue.replace(/\r?\n[ \t]+/g, " "));
+    return isAwsSendingDomain(d) ? null : d;
+  };
+}
 
+/** `raw` without the DKIM-Signature fields `skip` names (for mailauth), and their domains. */
+function withoutSignatures(raw: Buffer, skip: (fieldValue: string) => string | null): { message: Buffer; skipped: string[] } {
+  const none = { message: raw, skipped: [] as string[] };
   // the header block, field by field (a field is a line plus its folded continuation lines)
   let end = raw.indexOf("\r\n\r\n");
   let sep = 4;
@@ -373,8 +421,8 @@ function onlyDecisiveSignatures(raw: Buffer, headers: HeaderLines): { message: B
   const skipped: string[] = [];
   const kept = fields.filter((f) => {
     if (!/^dkim-signature\s*:/i.test(f)) return true;
-    const d = domainOf(f.slice(f.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " "));
-    if (isAwsSendingDomain(d)) return true;
+    const d = skip(f.slice(f.indexOf(":") + 1));
+    if (d === null) return true;
     skipped.push(d);
     return false;
   });

@@ -106,7 +106,7 @@ export class DnsCache {
       return answerOf(entry, name, rrtype);
     }
     this.stats.misses++;
-    if (!this.upstream) return entry ? answerOf(entry, name, rrtype) : Promise.reject(new DnsError(this.missCode, name, rrtype));
+    if (!this.upstream) return entry ? answerOf(entry, name, rrtype) : Promise.reject(answerError(this.missCode, name, rrtype));
     const pending = this.inflight.get(key);
     if (pending) return pending.then((a) => a.slice());
     const query = this.ask(this.upstream, key, name, rrtype, entry);
@@ -161,7 +161,21 @@ function normaliseKey(k: string): string {
   return sp < 0 ? k : keyOf(k.slice(sp + 1), k.slice(0, sp));
 }
 
+/**
+ * A stored "no such record" answer as the error node:dns would give. It is data, not a fault: no
+ * stack trace is captured (in an async call chain that costs more than the rest of the lookup).
+ */
+function answerError(code: string, name: string, rrtype: string): DnsError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new DnsError(code, name, rrtype);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function answerOf(entry: Entry, name: string, rrtype: string): Promise<unknown[]> {
-  if ("error" in entry) return Promise.reject(new DnsError(entry.error, name, rrtype));
+  if ("error" in entry) return Promise.reject(answerError(entry.error, name, rrtype));
   return Promise.resolve(entry.answer.slice());
 }

@@ -173,20 +173,30 @@ function classify(rawHost: string): HostInfo {
   return { kind: "other", ...base };
 }
 
+const registrableCache = new Map<string, string>();
+
+/** getDomain(d) ?? d for a lower-case name, remembered (a few sending and signing domains recur in every message). */
+function registrable(d: string): string {
+  let org = registrableCache.get(d);
+  if (org === undefined) {
+    org = getDomain(d) ?? d;
+    if (registrableCache.size >= CACHE_LIMIT) registrableCache.clear();
+    registrableCache.set(d, org);
+  }
+  return org;
+}
+
 /** True when the host's registrable domain is one AWS sends abuse mail from (amazon.com, amazonaws.com, aws.com). */
 export function isAwsSendingDomain(domain: string): boolean {
-  const org = getDomain(domain.toLowerCase()) ?? domain.toLowerCase();
-  return SENDING.has(org);
+  return SENDING.has(registrable(domain.toLowerCase()));
 }
 
 /** True for Amazon SES's own domain (the transport). */
 export function isSesDomain(domain: string): boolean {
-  const org = getDomain(domain.toLowerCase()) ?? domain.toLowerCase();
-  return SES.has(org);
+  return SES.has(registrable(domain.toLowerCase()));
 }
 
 /** The organisational (registrable) domain, lower-case. */
 export function orgDomain(domain: string): string {
-  const d = domain.toLowerCase().replace(/\.$/, "");
-  return getDomain(d) ?? d;
+  return registrable(domain.toLowerCase().replace(/\.$/, ""));
 }

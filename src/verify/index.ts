@@ -108,6 +108,7 @@ async function verifyMail(raw: Buffer, mail: MailView, notice: Notice, opts: Ver
     now: opts.now ?? new Date(),
     trustedAuthServIds: opts.trustedAuthServIds ?? [],
     trustedArcSealers: opts.trustedArcSealers ?? [],
+    ...(opts.dkim ? { dkim: opts.dkim } : {}),
   };
   const outerFromAws = mail.from ? isAwsSendingDomain(domainOf(mail.from.address)) : false;
 
@@ -153,8 +154,7 @@ function domainOf(address: string): string {
  * a MailView.
  */
 async function readView(raw: Buffer): Promise<{ view: MailView; embedded: Buffer[] }> {
-  const { readMail } = await import("../notice/mime/mail.ts");
-  const { htmlLinks, textLinks } = await import("../notice/mime/links.ts");
+  const { readMail, htmlLinks, textLinks } = await (mimeReader ??= loadMimeReader());
   const m = await readMail(raw);
   return {
     view: {
@@ -170,6 +170,16 @@ async function readView(raw: Buffer): Promise<{ view: MailView; embedded: Buffer
     },
     embedded: m.embedded,
   };
+}
+
+/**
+ * The MIME reader, loaded on first use and kept: an `import()` per message costs a module-loader
+ * round trip (a worker message under tsx), more than reading a small message.
+ */
+let mimeReader: ReturnType<typeof loadMimeReader> | undefined;
+async function loadMimeReader() {
+  const [{ readMail }, { htmlLinks, textLinks }] = await Promise.all([import("../notice/mime/mail.ts"), import("../notice/mime/links.ts")]);
+  return { readMail, htmlLinks, textLinks };
 }
 
 /** The messages attached (message/rfc822) to `raw`, exact bytes and view. */

@@ -47,4 +47,10 @@ export interface VerifyOptions {
   trustedAuthServIds?: string[];
   /** ARC sealers (domains, `google.com`) whose record of earlier authentication is believed. */
   trustedArcSealers?: string[];
+  /**
+   * Which DKIM verifier: "fast" (default; src/verify/dkim-fast.ts for the signatures it fully
+   * understands, mailauth's dkimVerify for the rest) or "mailauth" (mailauth's for every signature,
+   * the reference the fast path is tested against).
+   */
+  dkim?: "fast" | "mailauth";
 }

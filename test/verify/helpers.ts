@@ -122,6 +122,8 @@ export interface SignOptions {
   maxBodyLength?: number;
   expires?: Date;
   headerList?: string[];
+  /** `header/body` canonicalization; mailauth's default is relaxed/relaxed, SES signs relaxed/simple. */
+  canonicalization?: string;
 }
 
 /** Prepends DKIM-Signature headers (in the order given: the first is outermost). */
@@ -136,6 +138,7 @@ export async function sign(raw: string, sigs: SignOptions[]): Promise<string> {
       ...(s.algorithm ? { algorithm: s.algorithm } : {}),
       ...(s.maxBodyLength !== undefined ? { maxBodyLength: s.maxBodyLength } : {}),
       ...(s.headerList ? { headerList: s.headerList } : {}),
+      ...(s.canonicalization ? { canonicalization: s.canonicalization } : {}),
     })),
   } as never);
   if (r.errors?.length) throw new Error(`signing failed: ${JSON.stringify(r.errors)}`);
