@@ -51,7 +51,7 @@ export interface InstanceQuery {
 
 export interface NetworkInterfaceQuery {
   networkInterfaceIds?: string[];
-  /** `association.public-ip`: finds ENIs of NAT gateways, load balancers, Lambda and other managed ENIs too. */
+  /** `addresses.association.public-ip`: a public IP on any private address of the ENI; finds ENIs of NAT gateways, load balancers, Lambda and other managed ENIs too. */
   publicIps?: string[];
   instanceIds?: string[];
 }

@@ -80,6 +80,9 @@ export const C = {
   distribution: "E1CONTRACT0001",
   snapshot: "snap-0c000000000000001",
   useast1Instance: "i-0c0000000000000e5",
+  useast1Eni: "eni-0c0000000000000e5",
+  secondaryEip: "203.0.113.40",
+  secondaryAlloc: "eipalloc-0c0000000000000e5",
   stagingInstance: "i-0c0000000000000f6",
 };
 
@@ -243,6 +246,15 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         const [clb] = await p.describeNetworkInterfaces(C.eu, { publicIps: [C.clbIp] });
         expect(clb?.description).toBe("ELB contract-clb");
         expect(await p.describeNetworkInterfaces(C.eu, { publicIps: ["192.0.2.250"] })).toEqual([]);
+      });
+      it("finds the ENI of an Elastic IP on a secondary private address; the instance's own public IP stays the primary's", async () => {
+        const p = await port();
+        const [eni] = await p.describeNetworkInterfaces(C.use1, { publicIps: [C.secondaryEip] });
+        expect(eni).toMatchObject({ networkInterfaceId: C.useast1Eni, attachment: { instanceId: C.useast1Instance } });
+        expect(eni?.associations).toContainEqual(expect.objectContaining({ publicIp: C.secondaryEip, privateIp: "172.31.0.6", allocationId: C.secondaryAlloc }));
+        // `ip-address` is the instance's PublicIpAddress: the primary private address's public IP only
+        expect(await p.describeInstances(C.use1, { publicIps: [C.secondaryEip] })).toEqual([]);
+        expect((await p.describeAddresses(C.use1, { publicIps: [C.secondaryEip] }))[0]).toMatchObject({ networkInterfaceId: C.useast1Eni, privateIpAddress: "172.31.0.6" });
       });
       it("lists every ENI of an instance, and describes a Lambda ENI as managed", async () => {
         const p = await port();

@@ -120,7 +120,7 @@ type Tagged = { Tags?: { Key?: string; Value?: string }[] | undefined };
 
 /**
  * One EC2 Describe* call (all its pages), with what each of its filters looks at. AWS applies the
- * filters; an API emulator may not know one (moto has no `association.public-ip` on ENIs), and then
+ * filters; an API emulator may not know one (moto has no `addresses.association.public-ip` on ENIs), and then
  * the same call is made without filters and they are applied here, from `fields`. Real AWS never
  * needs this; against an emulator it keeps every query answerable.
  */
@@ -347,13 +347,15 @@ export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
 }
 
 export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: NetworkInterfaceQuery): Promise<NetworkInterface[]> {
-  const extra = filters({ "association.public-ip": q.publicIps, "attachment.instance-id": q.instanceIds });
+  // `addresses.association.public-ip` looks at every private address of the ENI; `association.public-ip`
+  // only at the primary one, so it misses an Elastic IP on a secondary private IP.
+  const extra = filters({ "addresses.association.public-ip": q.publicIps, "attachment.instance-id": q.instanceIds });
   if (extra === null || q.networkInterfaceIds?.length === 0) return [];
   const reader: Reader<SdkNetworkInterface> = {
     op: "ec2.DescribeNetworkInterfaces",
     fields: {
       "network-interface-id": (n) => [n.NetworkInterfaceId],
-      "association.public-ip": (n) => [n.Association?.PublicIp, ...(n.PrivateIpAddresses ?? []).map((a) => a.Association?.PublicIp)],
+      "addresses.association.public-ip": (n) => [n.Association?.PublicIp, ...(n.PrivateIpAddresses ?? []).map((a) => a.Association?.PublicIp)],
       "attachment.instance-id": (n) => [n.Attachment?.InstanceId],
     },
     send: (NetworkInterfaceIds, Filters) =>

@@ -1,7 +1,7 @@
 /**
  * The simulator's state: an estate normalised the way AWS keeps it, with the indices AWS's own
  * filters stand on (by id, by public IP, by target), so a lookup in a 10,000-instance estate is
- * O(1) like `DescribeNetworkInterfaces --filters association.public-ip=...`.
+ * O(1) like `DescribeNetworkInterfaces --filters addresses.association.public-ip=...`.
  *
  * `buildState` turns a validated Estate (./schema.ts) into this state and checks every
  * cross-reference (a subnet's VPC, an ENI's groups, an EIP's ENI, a target's instance...), naming

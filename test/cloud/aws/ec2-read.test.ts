@@ -260,7 +260,7 @@ describe("describeAddresses", () => {
 });
 
 describe("describeNetworkInterfaces", () => {
-  it("finds managed ENIs by association.public-ip and reads every association", async () => {
+  it("finds managed ENIs by addresses.association.public-ip (any private address, not only the primary) and reads every association", async () => {
     aws.ec2.on(DescribeNetworkInterfacesCommand).resolves({
       NetworkInterfaces: [
         {
@@ -287,7 +287,7 @@ describe("describeNetworkInterfaces", () => {
       ],
     });
     const found = await testPort().describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.30"] });
-    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([{ Filters: [{ Name: "association.public-ip", Values: ["203.0.113.30"] }] }]);
+    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([{ Filters: [{ Name: "addresses.association.public-ip", Values: ["203.0.113.30"] }] }]);
     expect(found).toEqual([
       {
         networkInterfaceId: "eni-nat",
@@ -551,13 +551,13 @@ describe("API emulators that lack a filter", () => {
 
   it("behind an endpoint override, a filter the emulator fails on is applied here instead, and remembered", async () => {
     aws.ec2.on(DescribeNetworkInterfacesCommand).callsFake(async (input: { Filters?: unknown[] }) => {
-      if (input.Filters) throw awsError("InternalError", "The filter 'association.public-ip' for DescribeNetworkInterfaces has not been implemented", 500, "server");
+      if (input.Filters) throw awsError("InternalError", "The filter 'addresses.association.public-ip' for DescribeNetworkInterfaces has not been implemented", 500, "server");
       return enis;
     });
     const port = testPort({ endpoints: { ec2: "http://127.0.0.1:4566" } });
     expect((await port.describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.31"] })).map((n) => n.networkInterfaceId)).toEqual(["eni-b"]);
     expect((await port.describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.30"] })).map((n) => n.networkInterfaceId)).toEqual(["eni-a"]);
-    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([{ Filters: [{ Name: "association.public-ip", Values: ["203.0.113.31"] }] }, {}, {}]);
+    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([{ Filters: [{ Name: "addresses.association.public-ip", Values: ["203.0.113.31"] }] }, {}, {}]);
   });
 
   it("against AWS itself a server error is reported, never answered by listing everything", async () => {
