@@ -4,7 +4,8 @@
  * record it on the timeline. This is what `abuse-desk reply` and the drill call.
  */
 import { createHash } from "node:crypto";
-import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
+import { canMoveCase } from "../case/rules.ts";
+import type { Case, CaseStore, StoredNotice, TimelineEvent } from "../case/types.ts";
 import type { JournalEntry } from "../execute/types.ts";
 import { UserError } from "../errors.ts";
 import type { VerdictLevel } from "../verify/types.ts";
@@ -25,17 +26,34 @@ export interface CaseData {
   case: Case;
   input: Omit<ReplyInput, "options" | "templates">;
   timeline: TimelineEvent[];
+  /** Notices of the case judged suspicious or phishing that the reply leaves out (see `replyNotices`). */
+  leftOut: StoredNotice[];
+}
+
+/**
+ * The notices a reply answers and takes its facts from. A forgery quoting a real case number joins
+ * that case (so the team sees it), but the reply must never thread under it, write to its sender,
+ * keep its subject or repeat what it claims: when the case has notices that may move it (authentic
+ * or unverified), only those count. A case made only of doubtful notices keeps them all, and its
+ * verdict then stops the reply from being sent.
+ */
+export function replyNotices(notices: readonly StoredNotice[]): { used: StoredNotice[]; leftOut: StoredNotice[] } {
+  const trusted = notices.filter((n) => canMoveCase(n.verdict));
+  if (trusted.length === 0) return { used: [...notices], leftOut: [] };
+  return { used: trusted, leftOut: notices.filter((n) => !canMoveCase(n.verdict)) };
 }
 
 export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseData> {
   const c = await store.requireCase(ref);
   const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
   const journal: JournalEntry[] = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
+  const { used, leftOut } = replyNotices(notices);
   return {
     case: c,
     timeline,
+    leftOut,
     input: {
-      notices: notices.map((n) => n.notice),
+      notices: used.map((n) => n.notice),
       case: c,
       verdict: c.verdict as VerdictLevel,
       findings: findingsFromTimeline(timeline),
@@ -87,6 +105,13 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
     if (err instanceof ReplyInputError) throw new UserError(err.message, { exitCode: 64 });
     if (err instanceof TemplateError) throw new UserError(err.message, { exitCode: 78, hint: "fix the template (docs/reply.md lists the names a template can use)" });
     throw err;
+  }
+  if (data.leftOut.length > 0) {
+    const levels = [...new Set(data.leftOut.map((n) => n.verdict))].join(" or ");
+    const n = data.leftOut.length;
+    draft.warnings.push(
+      `${n} notice${n === 1 ? "" : "s"} of this case ${n === 1 ? "was" : "were"} judged ${levels} (someone may be impersonating AWS about this case): left out of the reply, which answers the case's genuine notices only.`,
+    );
   }
   const send = opts.send ?? null;
   const actor = opts.actor ? { actor: opts.actor } : {};
