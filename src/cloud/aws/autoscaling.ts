@@ -29,9 +29,12 @@ const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region
 /** Per-call id limits of the Auto Scaling API. */
 export const STANDBY_BATCH = 20;
 export const PROTECTION_BATCH = 50;
-/** DescribeAutoScalingInstances takes at most 50 ids; DescribeAutoScalingGroups as many names as MaxRecords (100). */
+/**
+ * DescribeAutoScalingInstances takes at most 50 ids; DescribeAutoScalingGroups at most MaxRecords
+ * names, 50 unless MaxRecords is raised (emulators do not all know MaxRecords: the default is kept).
+ */
 const DESCRIBE_INSTANCES_BATCH = 50;
-const DESCRIBE_GROUPS_BATCH = 100;
+const DESCRIBE_GROUPS_BATCH = 50;
 
 export function toAutoScalingGroup(g: SdkGroup): AutoScalingGroup {
   return definedOnly({

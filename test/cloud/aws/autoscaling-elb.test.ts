@@ -97,6 +97,17 @@ describe("Auto Scaling reads", () => {
     await testPort().describeAutoScalingGroups(SCOPE, ["a", "b"]);
     expect(sent(aws.autoscaling, DescribeAutoScalingGroupsCommand)).toEqual([{ AutoScalingGroupNames: ["a", "b"] }, { AutoScalingGroupNames: ["a", "b"], NextToken: "n2" }]);
   });
+
+  it("asks for at most 50 group names per call (AWS's limit unless MaxRecords raises it)", async () => {
+    aws.autoscaling.on(DescribeAutoScalingGroupsCommand).callsFake(async (input: { AutoScalingGroupNames?: string[]; MaxRecords?: number }) => {
+      if ((input.AutoScalingGroupNames?.length ?? 0) > (input.MaxRecords ?? 50)) throw awsError("ValidationError", "too many names");
+      return { AutoScalingGroups: (input.AutoScalingGroupNames ?? []).map((n) => ({ AutoScalingGroupName: n, MinSize: 0, MaxSize: 1, DesiredCapacity: 0 })) };
+    });
+    const names = Array.from({ length: 120 }, (_, i) => `asg-${i}`);
+    const found = await testPort().describeAutoScalingGroups(SCOPE, names);
+    expect(found.map((g) => g.name)).toEqual(names);
+    expect((sent(aws.autoscaling, DescribeAutoScalingGroupsCommand) as { AutoScalingGroupNames: string[] }[]).map((i) => i.AutoScalingGroupNames.length)).toEqual([50, 50, 20]);
+  });
 });
 
 describe("Auto Scaling writes: batches of 20, protection in batches of 50", () => {

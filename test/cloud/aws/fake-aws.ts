@@ -632,6 +632,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
   });
   on(m.autoscaling, DescribeAutoScalingGroupsCommand, "autoscaling.DescribeAutoScalingGroups", ({ scope, input }) => {
     const rs = regionState(scope, "autoscaling:DescribeAutoScalingGroups");
+    if ((input.AutoScalingGroupNames ?? []).length > (input.MaxRecords ?? 50)) throw sdkError("ValidationError", "at most MaxRecords (default 50) group names");
     const groups = input.AutoScalingGroupNames ? api.describeAutoScalingGroups(scope, input.AutoScalingGroupNames) : [...rs.asgs.values()].map((g) => asgView(rs, g));
     const p = page(groups, input.NextToken, 1);
     return { AutoScalingGroups: p.items.map(sdkAsg), NextToken: p.next };
