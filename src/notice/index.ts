@@ -18,7 +18,7 @@ import { findHealthEvents } from "./health/event.ts";
 import { parseJsonLenient } from "./health/json.ts";
 import { healthConsoleToNotice } from "./health/console.ts";
 import { healthEventToNotice } from "./health/notice.ts";
-import { unwrapInlineForward } from "./mime/forward.ts";
+import { readHeaderBlock, unwrapInlineForward } from "./mime/forward.ts";
 import { htmlLinks, textLinks } from "./mime/links.ts";
 import { readMail, type MailData } from "./mime/mail.ts";
 import { splitMbox } from "./mime/mbox.ts";
@@ -133,16 +133,25 @@ export function parseText(text: string, opts: ParseOptions = {}): Notice {
   const fw = unwrapInlineForward(text);
   let body = fw.text;
   let subject = fw.subject;
+  let from = fw.from;
+  let date = fw.date;
+  // header lines copied along with the text (Subject:, From:, Date: ... with no blank line after them)
+  const copied = readHeaderBlock(body);
+  if (copied && Object.keys(copied.headers).length >= 2 && (copied.subject || copied.date)) {
+    subject ??= copied.subject;
+    from ??= copied.headers.from ?? null;
+    date ??= copied.date;
+    body = copied.body;
+  }
   const firstLine = /^[^\n]{0,300}/.exec(body.replace(/^\s+/, ""))?.[0] ?? "";
   const sm = SUBJECT_LINE.exec(firstLine);
   if (!subject && sm && !/[.!?]\s*$/.test(firstLine)) {
     subject = sm[1]!.trim();
     body = body.replace(/^\s*[^\n]*\n?/, "");
   }
-  const date = fw.date;
   const received = opts.receivedAt ?? (date ? isoUTC(date.getTime()) : null);
   const reference = date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
-  return textNotice({ text: body, subject, from: fw.from, messageId: null, receivedAt: received, reference, format: "text", forwarded: fw.forwarded });
+  return textNotice({ text: body, subject, from, messageId: null, receivedAt: received, reference, format: "text", forwarded: fw.forwarded });
 }
 
 function textNotice(a: { text: string; subject: string | null; from: string | null; messageId: string | null; receivedAt: string | null; reference: Date | null; format: "text" | "email"; forwarded: boolean; warnings?: string[] }): Notice {

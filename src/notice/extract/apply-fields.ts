@@ -76,7 +76,7 @@ function collectForm(fields: RawField[]): FormTime {
   const out: FormTime = {};
   for (const f of fields) {
     if (f.key === "abuseDate" && !out.date && f.value) out.date = { field: f, value: f.value };
-    if (f.key === "abuseTime" && !out.time && /^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?$/.test(f.value.trim())) out.time = { field: f, value: f.value.trim() };
+    if (f.key === "abuseTime" && !out.time && /^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:\(?(?:UTC|GMT|Z|[+-]\d{2}:?\d{2})\)?)?$/i.test(f.value.trim())) out.time = { field: f, value: f.value.trim() };
     if (f.key === "timeZone" && !out.zone && f.value) out.zone = { field: f, value: f.value.trim() };
   }
   return out;

@@ -36,7 +36,7 @@ const ALIASES: Record<FieldKey, string[]> = {
   sesIdentity: ["sesidentity", "identity", "sendingidentity", "verifiedidentity", "sendingdomain", "identities"],
   implicated: ["implicatedresource", "implicatedresources", "affectedresource", "affectedresources", "resource", "resources", "resourceid", "resourcearn", "affectedentity", "affectedentities", "resourcename"],
   activity: ["reportedactivity", "abusetype", "activity", "typeofabuse", "abusecategory", "reporttype", "activitytype", "violationtype", "complainttype", "typeofactivity", "incidenttype"],
-  abuseTime: ["abusetime", "timeofabuse", "incidenttime", "activitytime", "timestamp", "eventtime", "dateandtime", "datetime", "timeofincident", "abusedatetime"],
+  abuseTime: ["abusetime", "timeofabuse", "incidenttime", "activitytime", "timestamp", "eventtime", "dateandtime", "datetime", "timeofincident", "abusedatetime", "timeofattack", "attacktime", "dateofattack", "attackdate", "detectiontime", "timedetected", "detectedat", "observedat", "timeofevent", "timeoflastattack", "lastattack", "reportedtime"],
   abuseDate: ["abusedate", "dateofabuse", "incidentdate"],
   timeZone: ["timezone", "tz"],
   begin: ["reportbegintime", "begintime", "starttime", "firstseen", "activitystart", "startdate", "reportstarttime", "begin"],
@@ -91,10 +91,21 @@ function canonicalUncached(label: string): string {
     .replace(/[^a-z0-9]/g, "");
 }
 
-export function keyOfLabel(label: string, xarf = false): FieldKey | null {
+/**
+ * Short labels a reporter writes in its own report ("Date:", "Target:", "Start:"). In AWS's text
+ * these words mean something else or nothing (a copied mail's "Date:" is when it was sent), so they
+ * count only in the reporter's zone.
+ */
+const REPORTER_ALIASES: Record<string, FieldKey> = {
+  date: "abuseDate", time: "abuseTime", start: "begin", end: "end", from: "sourceIp",
+  target: "remoteIp", victim: "remoteIp", victimip: "remoteIp", destination: "remoteIp", dst: "remoteIp", dport: "remotePort", dstport: "remotePort",
+  source: "sourceIp", src: "sourceIp", attacker: "sourceIp", sport: "sourcePort", service: "portsProtocols",
+};
+
+export function keyOfLabel(label: string, xarf = false, reporter = false): FieldKey | null {
   const c = canonicalLabel(label);
   if (xarf && XARF_ALIASES[c]) return XARF_ALIASES[c]!;
-  return KEY_OF.get(c) ?? null;
+  return KEY_OF.get(c) ?? (reporter ? REPORTER_ALIASES[c] ?? null : null);
 }
 
 export interface RawField {
@@ -174,7 +185,7 @@ export function readFields(doc: TextDoc): RawField[] {
         const at = i;
         if (json.value === "[") i = readJsonArray(lines, i, json);
         // an object opens here: its members follow on their own lines
-        if (json.value !== "{") out.push({ label: json.label, key: keyOfLabel(json.label, xarf), value: json.value, line: at, zone: doc.zones[at]!, group: g });
+        if (json.value !== "{") out.push({ label: json.label, key: keyOfLabel(json.label, xarf, doc.zones[at] === "reporter"), value: json.value, line: at, zone: doc.zones[at]!, group: g });
         continue;
       }
     }
@@ -182,7 +193,7 @@ export function readFields(doc: TextDoc): RawField[] {
     if (segments.length === 0) continue;
     for (let s = 0; s < segments.length; s++) {
       const seg = segments[s]!;
-      const key = keyOfLabel(seg.label, xarf);
+      const key = keyOfLabel(seg.label, xarf, doc.zones[i] === "reporter");
       const field: RawField = { label: seg.label.replace(/\s*\*\s*$/, "").trim(), key, value: seg.value, line: i, zone: doc.zones[i]!, group: g };
       if (/\*\s*$/.test(seg.label)) field.starred = true;
       const last = s === segments.length - 1;

@@ -32,33 +32,51 @@ export function unwrapInlineForward(text: string): Unwrapped {
     // part of the notice, not a wrapper around it: the notice has already begun above it
     if (REPORT_STARTED.test(current.text.slice(Math.max(0, m.index - 64 * 1024), m.index))) break;
     const after = current.text.slice(m.index + m[0].length).replace(/^\r?\n/, "");
-    // the header block is at the top: read at most 40 lines of it, not the whole text
-    const lines = after.slice(0, 8192).split("\n", 40);
-    let i = 0;
-    while (i < lines.length && lines[i]!.trim() === "") i++;
-    const hdr: Record<string, string> = {};
-    let n = 0;
-    for (; i < lines.length && n < 12; i++) {
-      const l = lines[i]!.replace(/\r$/, "");
-      const h = HEADER_LINE.exec(l);
-      if (h) {
-        hdr[h[1]!.toLowerCase()] = h[2]!.trim();
-        n++;
-        continue;
-      }
-      if (l.trim() === "") break;
-      if (n > 0 && /^[ \t]/.test(l)) continue; // a folded header value
-      break;
-    }
-    if (!hdr.from && !hdr.subject) break;
-    let offset = 0;
-    for (let k = 0; k < i; k++) offset += lines[k]!.length + 1;
-    const body = after.slice(Math.min(offset, after.length)).replace(/^[ \t]*\n/, "");
-    const dateText = hdr.date ?? hdr.sent;
-    const date = dateText ? parseLooseDate(dateText) : null;
-    current = { text: body, subject: hdr.subject ? decodeWords(hdr.subject) : current.subject, from: hdr.from ?? current.from, date: date ?? current.date, forwarded: true };
+    const block = readHeaderBlock(after);
+    if (!block || (!block.headers.from && !block.headers.subject)) break;
+    current = { text: block.body, subject: block.subject ?? current.subject, from: block.headers.from ?? current.from, date: block.date ?? current.date, forwarded: true };
   }
   return current;
+}
+
+export interface HeaderBlock {
+  /** Lower-cased names: from, sent, date, to, cc, subject, reply-to. */
+  headers: Record<string, string>;
+  subject: string | null;
+  date: Date | null;
+  /** The text after the block. */
+  body: string;
+}
+
+/**
+ * The header lines a mail client writes above a forwarded or copied message (From:, Sent:/Date:,
+ * To:, Subject:), at the top of `text`; the block ends at a blank line or at the first line that is
+ * not a header. Read from at most 40 lines, never the whole text.
+ */
+export function readHeaderBlock(text: string): HeaderBlock | null {
+  const lines = text.slice(0, 8192).split("\n", 40);
+  let i = 0;
+  while (i < lines.length && lines[i]!.trim() === "") i++;
+  const hdr: Record<string, string> = {};
+  let n = 0;
+  for (; i < lines.length && n < 12; i++) {
+    const l = lines[i]!.replace(/\r$/, "");
+    const h = HEADER_LINE.exec(l);
+    if (h) {
+      hdr[h[1]!.toLowerCase()] = h[2]!.trim();
+      n++;
+      continue;
+    }
+    if (l.trim() === "") break;
+    if (n > 0 && /^[ \t]/.test(l)) continue; // a folded header value
+    break;
+  }
+  if (n === 0) return null;
+  let offset = 0;
+  for (let k = 0; k < i; k++) offset += lines[k]!.length + 1;
+  const body = text.slice(Math.min(offset, text.length)).replace(/^[ \t]*\n/, "");
+  const dateText = hdr.date ?? hdr.sent;
+  return { headers: hdr, subject: hdr.subject ? decodeWords(hdr.subject) : null, date: dateText ? parseLooseDate(dateText) : null, body };
 }
 
 /**
