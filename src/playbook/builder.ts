@@ -102,7 +102,7 @@ export class PlanBuilder {
         action: p.spec.action,
         target: p.spec.target,
         params: params as Record<string, unknown>,
-        calls: callsFor(p.spec.action, params, { stepId: id, vpcHasIpv6: p.spec.vpcHasIpv6 }),
+        calls: callsFor(p.spec.action, params, { stepId: id, accountId: p.spec.target.accountId, vpcHasIpv6: p.spec.vpcHasIpv6 }),
         reason: p.spec.reason,
         changes: p.spec.changes,
         reversible: p.spec.reversible,

@@ -25,12 +25,15 @@ export function awsTags(tags: Tags): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** A security group rule as EC2's IpPermissions item. */
-export function ipPermission(rule: RuleSpec): Record<string, unknown> {
+/**
+ * A security group rule as EC2's IpPermissions item. A revoke names the rule by what it allows, so
+ * it carries no description (AWS matches rules without it, and the adapter sends none).
+ */
+export function ipPermission(rule: RuleSpec, withDescription = true): Record<string, unknown> {
   const perm: Record<string, unknown> = { IpProtocol: rule.protocol };
   if (rule.fromPort !== undefined) perm.FromPort = rule.fromPort;
   if (rule.toPort !== undefined) perm.ToPort = rule.toPort;
-  const desc = rule.description === undefined ? {} : { Description: rule.description };
+  const desc = rule.description === undefined || !withDescription ? {} : { Description: rule.description };
   if (rule.cidrIpv4 !== undefined) perm.IpRanges = [{ CidrIp: rule.cidrIpv4, ...desc }];
   if (rule.cidrIpv6 !== undefined) perm.Ipv6Ranges = [{ CidrIpv6: rule.cidrIpv6, ...desc }];
   if (rule.groupId !== undefined) perm.UserIdGroupPairs = [{ GroupId: rule.groupId, ...desc }];
@@ -42,8 +45,9 @@ function ruleCalls(groupId: string, rules: RuleSpec[], verb: "Authorize" | "Revo
   const out: ApiCall[] = [];
   const ingress = rules.filter((r) => r.direction === "ingress");
   const egress = rules.filter((r) => r.direction === "egress");
-  if (ingress.length) out.push({ api: `ec2:${verb}SecurityGroupIngress`, params: { GroupId: groupId, IpPermissions: ingress.map(ipPermission) } });
-  if (egress.length) out.push({ api: `ec2:${verb}SecurityGroupEgress`, params: { GroupId: groupId, IpPermissions: egress.map(ipPermission) } });
+  const perm = (r: RuleSpec) => ipPermission(r, verb === "Authorize");
+  if (ingress.length) out.push({ api: `ec2:${verb}SecurityGroupIngress`, params: { GroupId: groupId, IpPermissions: ingress.map(perm) } });
+  if (egress.length) out.push({ api: `ec2:${verb}SecurityGroupEgress`, params: { GroupId: groupId, IpPermissions: egress.map(perm) } });
   return out;
 }
 
@@ -75,6 +79,8 @@ function groupCreateCalls(p: ActionParams["create-isolation-group"], selfRef: st
 export interface CallContext {
   /** The step's own id, for `${STEP.groupId}` references to what it creates. */
   stepId: string;
+  /** The account the step acts in: S3 calls name it as the bucket's expected owner. */
+  accountId: string;
   /** The VPC has IPv6: a new group also gets a default `::/0` egress rule. */
   vpcHasIpv6?: boolean;
 }
@@ -198,10 +204,11 @@ export function callsFor<A extends ActionName>(action: A, params: ActionParams[A
     }
     case "capture-bucket": {
       const b = p as ActionParams["capture-bucket"];
+      const bucket = { Bucket: b.bucketName, ExpectedBucketOwner: ctx.accountId };
       return [
-        { api: "s3:GetBucketLocation", params: { Bucket: b.bucketName } },
-        { api: "s3:GetBucketPublicAccessBlock", params: { Bucket: b.bucketName } },
-        { api: "s3:GetBucketTagging", params: { Bucket: b.bucketName } },
+        { api: "s3:GetBucketLocation", params: bucket },
+        { api: "s3:GetBucketPublicAccessBlock", params: bucket },
+        { api: "s3:GetBucketTagging", params: bucket },
       ];
     }
     case "block-bucket-public-access": {
@@ -209,8 +216,10 @@ export function callsFor<A extends ActionName>(action: A, params: ActionParams[A
       return [
         {
           api: "s3:PutBucketPublicAccessBlock",
+          // A bucket of the same name in another account (deleted and re-created) is refused, not changed.
           params: {
             Bucket: b.bucketName,
+            ExpectedBucketOwner: ctx.accountId,
             PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
           },
         },

@@ -145,8 +145,8 @@ describe("compromised-host playbook", () => {
 
   it("batches Auto Scaling calls by 20 and protection by 50; unbatched writes one step per instance", async () => {
     const ids = Array.from({ length: 45 }, (_, i) => `i-${String(i).padStart(17, "0")}`);
-    expect(callsFor("asg-standby", { groupName: "g", instanceIds: ids }, { stepId: "s" }).map((c) => (c.params.InstanceIds as string[]).length)).toEqual([20, 20, 5]);
-    expect(callsFor("asg-protect-scale-in", { groupName: "g", instanceIds: [...ids, ...ids, ...ids] }, { stepId: "s" }).map((c) => (c.params.InstanceIds as string[]).length)).toEqual([50, 50, 35]);
+    expect(callsFor("asg-standby", { groupName: "g", instanceIds: ids }, { stepId: "s", accountId: X.acct }).map((c) => (c.params.InstanceIds as string[]).length)).toEqual([20, 20, 5]);
+    expect(callsFor("asg-protect-scale-in", { groupName: "g", instanceIds: [...ids, ...ids, ...ids] }, { stepId: "s", accountId: X.acct }).map((c) => (c.params.InstanceIds as string[]).length)).toEqual([50, 50, 35]);
     const p = plan(await hosts(X.web1, X.web2), {}, { options: { batch: false } });
     expect(stepsOf(p, "asg-standby").map((s) => s.params.instanceIds)).toEqual([[X.web1], [X.web2]]);
     expect(stepsOf(p, "asg-protect-scale-in")).toHaveLength(2);
@@ -264,7 +264,8 @@ describe("playbooks that keep the service up", () => {
     const s = one(p, "revoke-open-ingress", X.sgProxy);
     expect(s.params.revoke).toEqual([{ direction: "ingress", protocol: "tcp", fromPort: 3128, toPort: 3128, cidrIpv4: "0.0.0.0/0", description: "squid" }]);
     expect(s.params.add).toEqual([]);
-    expect(s.calls).toEqual([{ api: "ec2:RevokeSecurityGroupIngress", params: { GroupId: X.sgProxy, IpPermissions: [{ IpProtocol: "tcp", FromPort: 3128, ToPort: 3128, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "squid" }] }] } }]);
+    // A revoke names the rule by what it allows: no description (the adapter sends none).
+    expect(s.calls).toEqual([{ api: "ec2:RevokeSecurityGroupIngress", params: { GroupId: X.sgProxy, IpPermissions: [{ IpProtocol: "tcp", FromPort: 3128, ToPort: 3128, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] } }]);
     expect(p.steps.map((x) => x.action)).toEqual(["capture-metadata", "revoke-open-ingress", "tag-resources"]);
     const web = plan(await hosts(X.proxy), { activityType: "spam_web", logExtract: "POST through 198.51.100.30:80" });
     expect(web.warnings.join()).toMatch(/proxy answers on the web port\(s\) 80.*ProxyRequests Off/);
