@@ -25,6 +25,8 @@ export interface DueOptions {
 }
 
 export const DEFAULT_DEADLINE_WARNING_HOURS = 4;
+/** How long after its arrival a doubtful notice in a closed case is still worth an alarm. */
+const FRESH_MS = 24 * 3_600_000;
 
 /** The keys the timeline says were already notified. */
 export function sentKeys(timeline: readonly TimelineEvent[]): Set<string> {
@@ -99,6 +101,30 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
         [{ label: "Verdict", value: c.verdict }],
       ),
     );
+  }
+
+  // A doubtful notice that joined a case whose verdict is better (a forgery quoting a real case
+  // number): the case-level alarm above cannot see it, yet it is the most dangerous kind, since it
+  // knows the case. Announced while the case is open, or within a day of its arrival (it does not
+  // reopen a closed case, so a person would never look).
+  if (c.verdict === "authentic" || c.verdict === "unverified") {
+    for (const e of timeline) {
+      const level = e.data.verdict;
+      if (e.type !== "verdict" || (level !== "suspicious" && level !== "phishing")) continue;
+      if (!open && now.getTime() - Date.parse(e.at) > FRESH_MS) continue;
+      push(
+        base(
+          "verdict-alarm",
+          `verdict:${c.id}:notice:${String(e.data.noticeId ?? e.id)}`,
+          e.at,
+          "critical",
+          `A notice judged ${level} joined ${ref}`,
+          `${e.summary}. It quotes this case, so whoever sent it knows about the incident. Do not follow its links or reply to its sender; the reply to AWS answers the case's genuine notices only. Nothing it says changes the case.`,
+          [{ label: "Verdict", value: level }],
+          { noticeId: e.data.noticeId ?? null, noticeVerdict: level },
+        ),
+      );
+    }
   }
 
   if (open && c.status !== "replied" && c.deadline.at) {

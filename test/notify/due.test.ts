@@ -32,6 +32,22 @@ describe("dueNotifications", () => {
     expect(dueNotifications({ case: makeCase({ verdict: "phishing", status: "closed" }) }, NOW, { sent })).toEqual([]);
   });
 
+  it("raises the alarm for a doubtful notice that joined a genuine case (someone impersonating AWS about it)", () => {
+    const sent = new Set(["case-new:AD-2026-0007"]);
+    const forged = ev("verdict", { noticeId: 2, verdict: "phishing", reasons: [{ code: "link.lookalike", severity: "fail" }] }, "Verdict: phishing (a link points to a look-alike)");
+    const timeline = [ev("verdict", { noticeId: 1, verdict: "authentic", reasons: [] }), forged];
+    const [e, ...rest] = dueNotifications({ case: makeCase({ verdict: "authentic" }), timeline }, NOW, { sent });
+    expect(rest).toEqual([]);
+    expect(e).toMatchObject({ kind: "verdict-alarm", key: "verdict:AD-2026-0007:notice:2", severity: "critical" });
+    expect(e!.title).toBe("A notice judged phishing joined AD-2026-0007 (AWS case 17654321098)");
+    expect(e!.text).toMatch(/Do not follow its links or reply to its sender/);
+    expect(dueNotifications({ case: makeCase(), timeline }, NOW, { sent: new Set([...sent, e!.key]) })).toEqual([]);
+    // A closed case hears of a fresh one too (it is not reopened by it), but not of old ones.
+    const closed = makeCase({ status: "closed" });
+    expect(kinds(dueNotifications({ case: closed, timeline: [{ ...forged, at: "2026-05-01T11:00:00.000Z" }] }, NOW, { sent }))).toEqual(["verdict-alarm"]);
+    expect(dueNotifications({ case: closed, timeline: [{ ...forged, at: "2026-04-20T11:00:00.000Z" }] }, NOW, { sent })).toEqual([]);
+  });
+
   it("warns when the deadline is within 4 hours, again when it is shortened, not after the reply", () => {
     const sent = new Set(["case-new:AD-2026-0007"]);
     const at = (iso: string) => makeCase({ deadline: { at: iso, basis: "default", text: null } });
