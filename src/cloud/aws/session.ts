@@ -201,7 +201,10 @@ export class AwsSession {
         });
       }
       const client = await this.client(service, target);
-      return await this.limiter(target.accountId, target.region).run(() => fn(client));
+      // The calls that reach accounts (GetCallerIdentity, AssumeRole, ListAccounts) have their own
+      // cap: a role's credentials are refreshed from *inside* a call to the account as the SDK signs
+      // it, and that refresh must never queue behind the very calls that wait for it.
+      return await this.limiter(target.base ? "base" : target.accountId, target.region).run(() => fn(client));
     } catch (err) {
       const enabledRegions = this.reach?.knownRegions(target.accountId);
       throw translateError(err, { ...site, ...(enabledRegions ? { enabledRegions } : {}) });

@@ -127,6 +127,38 @@ describe("retries and errors from the wire", () => {
   });
 });
 
+describe("assumed-role credentials", () => {
+  /** AssumeRole's answer, with credentials that expire `minutes` from now. */
+  const assumeRoleOk = (minutes: number) => ({
+    status: 200,
+    body:
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+      `<AccessKeyId>ASIAEXAMPLEROLE00001</AccessKeyId><SecretAccessKey>role-secret</SecretAccessKey><SessionToken>role-token</SessionToken>` +
+      `<Expiration>${new Date(Date.now() + minutes * 60_000).toISOString()}</Expiration></Credentials>` +
+      `<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:abuse-desk</AssumedRoleId><Arn>arn:aws:sts::${CALLER}:assumed-role/Read/abuse-desk</Arn></AssumedRoleUser>` +
+      `</AssumeRoleResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+  });
+
+  it("a refresh of role credentials due inside a call does not wait for that call's own concurrency slot", async () => {
+    // A role in the caller's own account, credentials close to expiry (so the SDK refreshes them as it
+    // signs), one call at a time: the refresh (AssumeRole) must not queue behind the call it is for.
+    handler = (req) => (req.action === "AssumeRole" ? assumeRoleOk(2) : describeVpcsOk());
+    const port = createAwsPort({
+      region: "eu-west-1",
+      credentials: staticCredentials,
+      endpoints: { ec2: server.url, sts: server.url },
+      maxAttempts: 1,
+      maxConcurrency: 1,
+      accounts: [{ id: CALLER, roleArn: `arn:aws:iam::${CALLER}:role/Read` }],
+    });
+    const answer = port.describeVpcs(SCOPE, ["vpc-0loopback00000001"]);
+    const stuck = new Promise((resolve) => setTimeout(() => resolve("stuck"), 3000));
+    expect(await Promise.race([answer.then((v) => v.map((x) => x.vpcId)), stuck])).toEqual(["vpc-0loopback00000001"]);
+    // signed with the role's credentials, not the caller's own
+    expect(ops().find((r) => r.action === "DescribeVpcs")!.authorization).toContain("Credential=ASIAEXAMPLEROLE00001/");
+  });
+});
+
 describe("no credentials", () => {
   it("when the chain finds nothing, the message says how to configure credentials", async () => {
     const empty = mkdtempSync(join(tmpdir(), "abuse-desk-nocreds-"));
