@@ -255,6 +255,18 @@ describe("compromised host on the simulated account", () => {
     expect(failed.error).toMatch(/changed by someone since/);
     expect((await s.sim.describeNetworkInterfaces(X.eu, { networkInterfaceIds: ["eni-0e0000000000000a3"] }))[0]!.groupIds).toEqual([X.sgApp]);
   });
+
+  it("does not undo someone else's later change to an Auto Scaling group's minimum size", async () => {
+    const s = await setup(instancesOf(X.web1, X.web2));
+    await s.run();
+    expect((await s.sim.describeAutoScalingGroups(X.eu, [X.asg]))[0]!.minSize).toBe(1);
+    // The owner lowers the minimum further while the case is open.
+    await s.sim.updateAutoScalingGroup(X.eu, X.asg, { minSize: 0 });
+    const rb = await rollback("P-1", { port: s.sim, journal: s.journal, retry: noSleep });
+    expect(rb.status).toBe("failed");
+    expect(rb.steps.find((x) => x.action === "asg-lower-min")).toMatchObject({ status: "failed", error: expect.stringMatching(/MinSize of web-asg is now 0, not the 1 this plan set: changed by someone since/) });
+    expect((await s.sim.describeAutoScalingGroups(X.eu, [X.asg]))[0]!.minSize).toBe(0);
+  });
 });
 
 describe("the other playbooks on the simulated account", () => {
@@ -325,6 +337,16 @@ describe("the other playbooks on the simulated account", () => {
     await rollback("P-1", { port: s.sim, journal: s.journal });
     expect((await s.sim.getBucket(X.acct, X.bucket))!.publicAccessBlock).toBeUndefined();
     expect(withoutKept(s.sim.snapshot(), s.before)).toEqual(withoutKept(s.before, s.before));
+  });
+
+  it("content: a public access block someone changed after apply is left as they set it", async () => {
+    const s = await setup(async (sim) => resolutionOf([await resolveBucket(sim, X.acct, X.bucket)]), { activityType: "phishing" });
+    await s.run();
+    const theirs = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false };
+    await s.sim.putPublicAccessBlock(X.acct, X.bucket, theirs);
+    const rb = await rollback("P-1", { port: s.sim, journal: s.journal, retry: noSleep });
+    expect(rb.steps.find((x) => x.action === "block-bucket-public-access")).toMatchObject({ status: "failed", error: expect.stringMatching(/changed by someone since/) });
+    expect((await s.sim.getBucket(X.acct, X.bucket))!.publicAccessBlock).toEqual(theirs);
   });
 
   it("credentials: the key is Inactive after apply, Active after rollback; its last use is evidence", async () => {

@@ -56,6 +56,12 @@ export const blockBucket: Handler<ActionParams["block-bucket-public-access"], { 
   async undo(ctx, before) {
     const now = await this.observe(ctx);
     if (samePab(now.publicAccessBlock, before.publicAccessBlock)) return { outcome: "nothing" };
+    if (!allBlocked(now.publicAccessBlock)) {
+      // Someone changed the block since the step set it: restoring the old one would undo their change too.
+      throw new StepError(
+        `the public access block of ${ctx.params.bucketName} is now ${JSON.stringify(now.publicAccessBlock)}, not the full block this plan set: changed by someone since; restore ${JSON.stringify(before.publicAccessBlock)} by hand if that is still right`,
+      );
+    }
     if (before.publicAccessBlock === null) await ctx.port.deletePublicAccessBlock(ctx.scope.accountId, ctx.params.bucketName);
     else await ctx.port.putPublicAccessBlock(ctx.scope.accountId, ctx.params.bucketName, before.publicAccessBlock);
     return { outcome: "rolled-back" };

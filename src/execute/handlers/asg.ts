@@ -72,9 +72,14 @@ export const asgLowerMin: Handler<ActionParams["asg-lower-min"], { minSize: numb
     await ctx.port.updateAutoScalingGroup(ctx.scope, ctx.params.groupName, { minSize: ctx.params.minSize });
     return { outcome: "done", after: { minSize: ctx.params.minSize } };
   },
-  async undo(ctx, before) {
+  async undo(ctx, before, after) {
     const now = await this.observe(ctx);
     if (now.minSize === before.minSize) return { outcome: "nothing" };
+    const ours = after?.minSize ?? ctx.params.minSize;
+    if (now.minSize !== ours) {
+      // Someone resized the group since: restoring the old minimum would undo their change too.
+      throw new StepError(`MinSize of ${ctx.params.groupName} is now ${now.minSize}, not the ${ours} this plan set: changed by someone since; set it back to ${before.minSize} by hand if that is still right`);
+    }
     await ctx.port.updateAutoScalingGroup(ctx.scope, ctx.params.groupName, { minSize: before.minSize });
     return { outcome: "rolled-back", detail: { minSize: before.minSize } };
   },
