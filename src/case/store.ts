@@ -598,6 +598,7 @@ export class SqlCaseStore implements CaseStore {
     };
     const events: PendingEvent[] = [];
     if (canMoveCase(verdict)) {
+      const reply = before.status === "replied" ? await this.replyBefore(w.trx, caseId, received) : null;
       if (notice.kind === "resolved") {
         if (c.status !== "resolved") {
           c.statusBeforeClose = isOpen(before.status) ? before.status : before.statusBeforeClose;
@@ -613,6 +614,12 @@ export class SqlCaseStore implements CaseStore {
         c.resolution = null;
         c.deadline = noticeDeadline(notice, now);
         events.push(["status", `Status ${before.status} -> ${c.status}: reopened by a new ${kindWords(notice.kind).toLowerCase()}`, { from: before.status, to: c.status, reason: "notice" }]);
+      } else if (reply) {
+        // AWS writing again after our reply ("we still see the activity") wants another answer:
+        // the case goes back to where it was before the reply, with the new notice's deadline.
+        c.status = reply.from;
+        c.deadline = noticeDeadline(notice, now);
+        events.push(["status", `Status replied -> ${c.status}: AWS wrote again after our reply (${kindWords(notice.kind).toLowerCase()})`, { from: "replied", to: c.status, reason: "notice-after-reply" }]);
       } else {
         c.deadline = joinedDeadline(before.deadline, notice, now);
       }
@@ -628,6 +635,20 @@ export class SqlCaseStore implements CaseStore {
     await this.updateCase(w.trx, c);
     w.audit("case.joined", caseId, { reason, before: caseAuditView(before), after: caseAuditView(c) });
     return { case: c, events };
+  }
+
+  /**
+   * When the case's latest status change marked it replied before `received` (so a notice received
+   * then was written after our reply, not a reminder that crossed it): the open status it had
+   * before the reply (`triaged` when that was not an open status, as after a reopen).
+   */
+  private async replyBefore(trx: Trx, caseId: string, received: string): Promise<{ from: CaseStatus } | null> {
+    const last = await trx.selectFrom("timeline").select(["at", "data"]).where("case_id", "=", caseId).where("type", "=", "status").orderBy("id", "desc").limit(1).executeTakeFirst();
+    if (!last || !(received > last.at)) return null;
+    const d = JSON.parse(last.data) as { from?: unknown; to?: unknown };
+    if (d.to !== "replied") return null;
+    const from = d.from as CaseStatus;
+    return { from: isOpen(from) && from !== "replied" ? from : "triaged" };
   }
 
   private async insertRefs(trx: Trx, caseId: string, notice: Notice): Promise<void> {

@@ -271,6 +271,25 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(again.case.deadline.at).toBe(at(72).toISOString());
       });
 
+      it("AWS writing again after our reply wants another one: back to work, with the new notice's deadline", async () => {
+        const first = await intake(makeNotice({ caseNumber: "44444444444" }));
+        await store.setStatus(first.case.id, "contained", { now: at(1) });
+        await store.setStatus(first.case.id, "replied", { now: at(5), reason: "reply sent by smtp" });
+        // A reminder written before our reply, processed late, changes nothing.
+        const crossed = await intake(makeNotice({ kind: "follow_up", caseNumber: "44444444444", receivedAt: at(4).toISOString() }), "authentic", at(6));
+        expect(crossed.case).toMatchObject({ status: "replied", deadline: first.case.deadline });
+        // One written after it: "we still see the activity".
+        const again = await intake(makeNotice({ kind: "follow_up", caseNumber: "44444444444", receivedAt: at(30).toISOString() }), "authentic", at(30));
+        expect(again.case.status).toBe("contained");
+        expect(again.case.deadline).toEqual({ at: at(54).toISOString(), basis: "default", text: null });
+        const status = (await store.timeline(first.case.id)).filter((e) => e.type === "status").at(-1)!;
+        expect(status.summary).toBe("Status replied -> contained: AWS wrote again after our reply (follow-up)");
+        // A doubtful one moves nothing, as ever.
+        await store.setStatus(first.case.id, "replied", { now: at(31) });
+        const forged = await intake(makeNotice({ kind: "follow_up", caseNumber: "44444444444", receivedAt: at(40).toISOString() }), "phishing", at(40));
+        expect(forged.case.status).toBe("replied");
+      });
+
       it("a possibly forged notice is recorded in the case but moves nothing", async () => {
         const first = await intake(makeNotice({ caseNumber: "66666666666" }));
         const forged = await intake(
