@@ -2,12 +2,16 @@
  * CloudTrail LookupEvents: management events of the last 90 days, newest first. LookupEvents takes
  * one lookup attribute per call, so a query by resource name filters event names on our side, and a
  * query by several event names is one call per name, merged.
+ *
+ * Its quota is 2 requests per second per account and region, far below the other APIs': every
+ * page request waits its turn on the session's pacer (outside the concurrency slots, so waiting
+ * for CloudTrail never holds up EC2 in the same region) instead of being throttled and retried.
  */
-import { paginateLookupEvents, type Event as SdkEvent, type LookupAttribute } from "@aws-sdk/client-cloudtrail";
+import { LookupEventsCommand, type Event as SdkEvent, type LookupAttribute } from "@aws-sdk/client-cloudtrail";
 import type { Scope, TrailEvent } from "../model.ts";
 import type { TrailQuery } from "../port.ts";
 import { definedOnly, iso } from "./convert.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import type { AwsSession, Purpose } from "./session.ts";
 
 type Ctx = { session: AwsSession; purpose: Purpose };
 
@@ -42,21 +46,20 @@ export async function lookupEvents(ctx: Ctx, scope: Scope, q: TrailQuery): Promi
   const limit = q.limit ?? Infinity;
   const names = q.eventNames ? new Set(q.eventNames) : undefined;
   if (names?.size === 0) return [];
-  const lookup = async (attribute: LookupAttribute | undefined, keep: (e: SdkEvent) => boolean) =>
-    ctx.session.run("cloudtrail.LookupEvents", { ...scope, purpose: ctx.purpose }, async (ct) => {
-      const kept: SdkEvent[] = [];
-      await allPages(
-        paginateLookupEvents,
-        ct,
-        definedOnly({ StartTime: new Date(q.start), EndTime: new Date(q.end), LookupAttributes: attribute ? [attribute] : undefined }),
-        (pages) => {
-          const last = pages[pages.length - 1];
-          for (const e of last?.Events ?? []) if (keep(e)) kept.push(e);
-          return kept.length >= limit;
-        },
+  const input = (attribute: LookupAttribute | undefined) => definedOnly({ StartTime: new Date(q.start), EndTime: new Date(q.end), LookupAttributes: attribute ? [attribute] : undefined });
+  const lookup = async (attribute: LookupAttribute | undefined, keep: (e: SdkEvent) => boolean) => {
+    const kept: SdkEvent[] = [];
+    let token: string | undefined;
+    do {
+      await ctx.session.trailPacer.wait(`${scope.accountId}/${scope.region}`);
+      const page = await ctx.session.run("cloudtrail.LookupEvents", { ...scope, purpose: ctx.purpose }, (ct) =>
+        ct.send(new LookupEventsCommand({ ...input(attribute), ...(token ? { NextToken: token } : {}) })),
       );
-      return kept;
-    });
+      for (const e of page.Events ?? []) if (keep(e)) kept.push(e);
+      token = page.NextToken;
+    } while (token && kept.length < limit);
+    return kept;
+  };
 
   let events: SdkEvent[];
   if (q.resourceName !== undefined) {

@@ -24,6 +24,37 @@ export class Limiter {
   }
 }
 
+/** Where a Pacer reads the time and waits (the real clock; tests pass a virtual one). */
+export interface PaceClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: PaceClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
+/**
+ * A request-rate cap per key: calls start at least `intervalMs` apart, in arrival order. For the
+ * APIs whose quota is a rate rather than a number in flight (CloudTrail LookupEvents: 2 per second
+ * per account and region), so they are not throttled and retried into failure.
+ */
+export class Pacer {
+  private readonly nextStart = new Map<string, number>();
+  constructor(
+    readonly intervalMs: number,
+    private readonly clock: PaceClock = realClock,
+  ) {
+    if (!(intervalMs >= 0)) throw new RangeError(`interval must be a number of milliseconds, got ${intervalMs}`);
+  }
+
+  /** Resolves when the next call under `key` may start. */
+  async wait(key: string): Promise<void> {
+    const now = this.clock.now();
+    const at = Math.max(now, this.nextStart.get(key) ?? now);
+    this.nextStart.set(key, at + this.intervalMs);
+    if (at > now) await this.clock.sleep(at - now);
+  }
+}
+
 /** Runs `fn` over `items` with at most `limit` at once; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);

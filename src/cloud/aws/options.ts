@@ -48,6 +48,8 @@ export interface AwsPortOptions {
   maxConcurrency?: number;
   /** Attempts per call, retries included (adaptive retry mode). */
   maxAttempts?: number;
+  /** CloudTrail LookupEvents calls per second per account and region: AWS's quota is 2, which is the default. */
+  lookupEventsPerSecond?: number;
   /** Endpoint per service, over AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (which the SDK reads itself). */
   endpoints?: Partial<Record<ServiceKey, string>>;
   /** Path-style S3 addressing; on by default whenever an S3 endpoint override is in force (emulators). */
@@ -59,6 +61,7 @@ export interface AwsPortOptions {
 export const DEFAULTS = {
   maxConcurrency: 8,
   maxAttempts: 5,
+  lookupEventsPerSecond: 2,
   sessionName: "abuse-desk",
   durationSeconds: 3600,
   /** Used for the home region when neither options, environment nor profile name one. */

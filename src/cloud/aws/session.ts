@@ -18,7 +18,7 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { CloudError } from "../errors.ts";
 import type { Operation, ServiceKey } from "./actions.ts";
 import { translateError } from "./errors.ts";
-import { Limiter } from "./limiter.ts";
+import { Limiter, Pacer } from "./limiter.ts";
 import { DEFAULTS, endpointFor, type AwsPortOptions, type CredentialProvider } from "./options.ts";
 
 export interface ClientMap {
@@ -89,10 +89,13 @@ export class AwsSession {
   /** `operation|filter names` an emulator refused: asked without filters from then on (ec2.ts). */
   readonly unsupportedFilters = new Set<string>();
   private readonly limiters = new Map<string, Limiter>();
+  /** LookupEvents' quota is a rate (2 per second per account and region): its calls are spaced, keyed `account/region`. */
+  readonly trailPacer: Pacer;
 
   constructor(options: AwsPortOptions) {
     this.options = options;
     this.maxConcurrency = options.maxConcurrency ?? DEFAULTS.maxConcurrency;
+    this.trailPacer = new Pacer(1000 / (options.lookupEventsPerSecond ?? DEFAULTS.lookupEventsPerSecond));
     // One chain for the whole session: the SDK memoizes it, so SSO/profile files are read once.
     this.baseCredentials = options.credentials ?? fromNodeProviderChain(options.profile ? { profile: options.profile } : {});
   }

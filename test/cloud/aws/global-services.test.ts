@@ -12,7 +12,7 @@ import {
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { GetAccessKeyInfoCommand } from "@aws-sdk/client-sts";
 import "aws-sdk-client-mock-vitest/extend";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { awsError, CALLER, mockAws, OTHER, REGION, SCOPE, sent, testPort } from "./helpers.ts";
 
 const aws = mockAws();
@@ -302,6 +302,31 @@ describe("Systems Manager and CloudTrail", () => {
     const got = await testPort().lookupEvents(SCOPE, { start: "2026-01-01T00:00:00Z", end: "2026-01-04T00:00:00Z", eventNames: ["AllocateAddress", "ReleaseAddress"] });
     expect(aws.cloudtrail).toHaveReceivedCommandTimes(LookupEventsCommand, 2);
     expect(got.map((e) => e.eventId)).toEqual(["e2", "e1"]);
+  });
+
+  it("lookupEvents keeps to CloudTrail's 2 requests per second per account and region, pages included", async () => {
+    vi.useFakeTimers({ now: new Date("2026-01-05T00:00:00Z") });
+    try {
+      const startedAt: number[] = [];
+      aws.cloudtrail.on(LookupEventsCommand).callsFake(async (input: { NextToken?: string }) => {
+        startedAt.push(Date.now());
+        return { Events: [], ...(input.NextToken ? {} : { NextToken: "t2" }) };
+      });
+      const port = testPort({ lookupEventsPerSecond: 2 });
+      const window = { start: "2026-01-01T00:00:00Z", end: "2026-01-04T00:00:00Z" };
+      const both = Promise.all([
+        port.lookupEvents(SCOPE, { ...window, eventNames: ["AllocateAddress", "ReleaseAddress"] }),
+        // another region has its own quota: not held back by this one
+        port.lookupEvents({ ...SCOPE, region: "us-east-1" }, { ...window, eventNames: ["AllocateAddress"] }),
+      ]);
+      await vi.advanceTimersByTimeAsync(5_000);
+      await both;
+      const t0 = Date.parse("2026-01-05T00:00:00Z");
+      // two names x two pages in eu-west-1, 500 ms apart; us-east-1's two pages beside them
+      expect(startedAt.map((t) => t - t0).sort((a, b) => a - b)).toEqual([0, 0, 500, 500, 1000, 1500]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("lookupEvents stops reading pages at the limit", async () => {

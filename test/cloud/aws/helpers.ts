@@ -58,8 +58,9 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
 
 export const staticCredentials = async () => ({ accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "example-secret", accountId: CALLER });
 
+/** A port over the mocks; LookupEvents is not paced unless a test asks (`lookupEventsPerSecond`). */
 export function testPort(opts: AwsPortOptions = {}): AwsPort {
-  return createAwsPort({ region: REGION, credentials: staticCredentials, maxAttempts: 1, ...opts });
+  return createAwsPort({ region: REGION, credentials: staticCredentials, maxAttempts: 1, lookupEventsPerSecond: 1000, ...opts });
 }
 
 /** The inputs of every call of one command, in order: what the adapter actually sent. */
