@@ -252,6 +252,12 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
     const viaGroup = moved.has(key(scopeOf(h), h.id)) ? h.autoScalingGroup : undefined;
     for (const tg of h.targetGroups) {
       if (viaGroup?.targetGroupArns.includes(tg.targetGroupArn)) continue;
+      // Target groups carry no tags here: the policy protects them by ARN or name.
+      const guarded = protectedBy(policy, tg.targetGroupArn, {}) ?? protectedBy(policy, tg.name, {});
+      if (guarded) {
+        b.warn(`${h.id} stays registered with target group ${tg.name}: ${guarded}.`);
+        continue;
+      }
       const mine = tg.targets.filter((t) => (tg.targetType === "instance" ? t.id === h.id : tg.targetType === "ip" ? ips.has(t.id) : false));
       if (!mine.length) continue;
       const k = key(scopeOf(h), tg.targetGroupArn);
@@ -486,8 +492,19 @@ function planAcls(ctx: PlanContext, hosts: ResolvedInstance[]): void {
 }
 
 /** Plans the compromised-host playbook for these instances and stand-alone interfaces. */
-export function planHosts(ctx: PlanContext, hosts: ResolvedInstance[], enis: ResolvedEni[]): void {
+export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: ResolvedEni[]): void {
   const { b, policy } = ctx;
+  // Isolating a host changes the groups of every one of its ENIs: a protected ENI protects its host.
+  const hosts = all.filter((h) => {
+    for (const e of h.interfaces) {
+      const why = protectedBy(policy, e.networkInterfaceId, e.tags);
+      if (why) {
+        b.refuse(h.id, `its network interface ${e.networkInterfaceId} is ${why}: isolating the host would change that interface's groups, and leaving it out would leave the host connected`);
+        return false;
+      }
+    }
+    return true;
+  });
   // Urgent: the ACL denies come first and wait for nothing.
   if (ctx.options.urgent) planAcls(ctx, hosts);
   const pre = planPreserve(ctx, hosts, { protect: true });

@@ -28,6 +28,14 @@ export function protectedBy(policy: Policy, id: string, tags: Tags): string | nu
 
 const GONE = new Set(["terminated", "shutting-down"]);
 
+/** Why the policy forbids touching an instance, if it does: the instance or its Auto Scaling group is protected. */
+function refusal(policy: Policy, i: ResolvedInstance): string | null {
+  const own = protectedBy(policy, i.id, i.instance.tags);
+  if (own) return own;
+  const why = i.autoScalingGroup ? protectedBy(policy, i.autoScalingGroup.name, i.autoScalingGroup.tags) : null;
+  return why && `its Auto Scaling group ${i.autoScalingGroup!.name} is ${why}: isolating the instance without taking it out of the group would let the group terminate it`;
+}
+
 export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBuilder): Targets {
   const t: Targets = { instances: [], interfaces: [], buckets: [], distributions: [], keys: [] };
   const seen = new Set<string>();
@@ -89,9 +97,9 @@ export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBui
   });
 
   t.instances = t.instances.filter((i) => {
-    const why = protectedBy(policy, i.id, i.instance.tags) ?? (i.autoScalingGroup ? protectedBy(policy, i.autoScalingGroup.name, i.autoScalingGroup.tags) : null);
+    const why = refusal(policy, i);
     if (why) {
-      b.refuse(i.id, i.autoScalingGroup && !protectedBy(policy, i.id, i.instance.tags) ? `its Auto Scaling group ${i.autoScalingGroup.name} is ${why}: isolating the instance without taking it out of the group would let the group terminate it` : why);
+      b.refuse(i.id, why);
       return false;
     }
     if (GONE.has(i.instance.state)) {
@@ -123,11 +131,15 @@ export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBui
     return !why;
   });
 
-  const count = t.instances.length;
+  // A stand-alone interface is a host too (the secondary ENI of an instance not in the plan, an
+  // unattached one): isolating it cuts traffic like isolating an instance, so it counts.
+  const count = t.instances.length + t.interfaces.length;
   if (count > policy.blastRadius.maxInstances) {
-    for (const i of t.instances) b.refuse(i.id, `the plan would touch ${count} instances, more than the policy's blast radius (${policy.blastRadius.maxInstances})`);
-    b.warn(`Blast radius: ${count} instances exceed the limit of ${policy.blastRadius.maxInstances}; none is planned. Raise blastRadius.maxInstances in the policy deliberately if this is right.`);
+    const what = t.interfaces.length ? `${count} hosts (${t.instances.length} instances, ${t.interfaces.length} stand-alone network interfaces)` : `${count} instances`;
+    for (const r of [...t.instances, ...t.interfaces]) b.refuse(r.id, `the plan would touch ${what}, more than the policy's blast radius (${policy.blastRadius.maxInstances})`);
+    b.warn(`Blast radius: ${what} exceed the limit of ${policy.blastRadius.maxInstances}; none is planned. Raise blastRadius.maxInstances in the policy deliberately if this is right.`);
     t.instances = [];
+    t.interfaces = [];
   }
   const order = (a: { accountId: string; region: string; id: string }, z: { accountId: string; region: string; id: string }) =>
     a.accountId.localeCompare(z.accountId) || a.region.localeCompare(z.region) || a.id.localeCompare(z.id);

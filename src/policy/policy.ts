@@ -68,7 +68,7 @@ export const PolicySchema = z.strictObject({
     .prefault({}),
   blastRadius: z
     .strictObject({
-      /** More instances than this in one plan: none is planned, all are refused (raise it deliberately). */
+      /** More hosts (instances and stand-alone ENIs) than this in one plan: none is planned, all are refused (raise it deliberately). */
       maxInstances: z.int().min(1).default(10),
     })
     .prefault({}),

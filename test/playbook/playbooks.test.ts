@@ -218,6 +218,38 @@ describe("what the policy refuses", () => {
     expect(plan(r).refused[0]!.reason).toMatch(/Auto Scaling group web-asg is tagged abuse-desk:protected=true.*terminate it/);
   });
 
+  it("refuses a host one of whose interfaces is protected: isolating it would change that interface", async () => {
+    const r = await hosts(X.web1, X.web3);
+    const res = r.findings[0]!.resources[0]!;
+    if (res.type === "ec2-instance") res.interfaces.find((e) => e.networkInterfaceId === X.web1Eni2)!.tags = { "abuse-desk:protected": "true" };
+    const p = plan(r);
+    expect(p.refused).toEqual([{ target: X.web1, reason: expect.stringMatching(/network interface eni-0e0000000000000a9 is tagged abuse-desk:protected=true.*leave the host connected/) }]);
+    expect(p.steps.some((s) => JSON.stringify(s.params).includes(X.web1))).toBe(false);
+    expect(stepsOf(p, "isolate-eni").map((s) => s.target.id)).toEqual(["eni-0e0000000000000a3"]);
+  });
+
+  it("leaves a protected target group alone, and says the host stays registered", async () => {
+    const p = plan(await hosts(X.legacy), {}, { policy: parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\nprotected: { ids: [legacy-tg] }") });
+    expect(stepsOf(p, "deregister-targets")).toEqual([]);
+    expect(p.warnings.join()).toMatch(/i-0e0000000000000c1 stays registered with target group legacy-tg: legacy-tg is listed in the policy's protected ids/);
+    expect(stepsOf(p, "deregister-classic")).toHaveLength(1);
+  });
+
+  it("counts stand-alone interfaces against the blast radius too", async () => {
+    const sim = newSim();
+    const r = await resolveAll(sim, [{ scope: X.eu, ids: [X.web1, X.web2] }]);
+    for (const id of ["eni-0e0000000000000a3", "eni-0e0000000000000c1"]) {
+      const [eni] = await sim.describeNetworkInterfaces(X.eu, { networkInterfaceIds: [id] });
+      const networkInterface = { ...eni!, securityGroups: await sim.describeSecurityGroups(X.eu, eni!.groupIds) };
+      r.findings.push(...resolutionOf([{ ...X.eu, type: "network-interface", id, networkInterface, ownership: {}, tags: eni!.tags }]).findings);
+    }
+    expect(stepsOf(plan(r, {}, { policy: parsePolicy("blastRadius: { maxInstances: 4 }") }), "isolate-eni")).toHaveLength(5);
+    const p = plan(r, {}, { policy: parsePolicy("blastRadius: { maxInstances: 3 }") });
+    expect(p.steps).toEqual([]);
+    expect(p.refused.map((x) => x.target)).toEqual([X.web1, X.web2, "eni-0e0000000000000a3", "eni-0e0000000000000c1"]);
+    expect(p.warnings.join()).toMatch(/4 hosts \(2 instances, 2 stand-alone network interfaces\) exceed the limit of 3/);
+  });
+
   it("refuses every instance beyond the blast radius, planning none of them", async () => {
     const p = plan(await hosts(X.web1, X.web2, X.web3), {}, { policy: parsePolicy("blastRadius: { maxInstances: 2 }") });
     expect(p.steps).toEqual([]);
