@@ -129,8 +129,8 @@ const INLINE_LABELS = String.raw`AWS ID|AWS Account ID|AWS Account|Account ID|Re
 const INLINE_SPLIT = new RegExp(String.raw`(?:^|(?<=[\s.!?|;:,\]>)*]))(?:${INLINE_LABELS})\s*:`, "gi");
 /** HTML-to-text can glue a label to the id before it (`i-0a1b...b8IP Address: ...`): capitalised labels after a lower-case letter or digit. */
 const GLUED_SPLIT = /(?<=[a-z0-9])(?:IP Address|Instance Id|AWS ID|Region|Abuse Time|Case number|Remote IP|Protocol|Public IP|Network Interface Id)\s*:/g;
-// a bullet, a list number, or only indentation (a code block or an indented quote in a published copy)
-const BULLET = /^\s*(?:[*•·+>]\s*|-\s+|\d{1,2}[.)]\s*)?/;
+// a bullet (the glyphs blogs use too: ■ ● ・ ※), a list number, or only indentation (a code block or an indented quote in a published copy)
+const BULLET = /^\s*(?:[*•·+>■□●○◆◇▶►▸・※→]\s*|-\s+|\d{1,2}[.)]\s*)?/;
 const LABEL = /^"?([A-Za-z](?:[\w /,'.&#+*-]|\([^()\n]{0,40}\)){0,58}?)"?\s*:(?!\/\/)[ \t]?(.*)$/;
 const SEPARATOR = /^\s*(?:[-=_*~#]{3,}.*|.*[-=]{5,}\s*)$/;
 
@@ -466,7 +466,8 @@ function delimiterOf(t: string): Delimiter | null {
 }
 
 function cellsOf(t: string, delim: Delimiter): string[] {
-  const cells = t.split(delim).map((c) => c.trim());
+  // CSV cells may be quoted ("dst_ip","dst_port")
+  const cells = t.split(delim).map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
   if (delim === "|") {
     if (cells[0] === "") cells.shift();
     if (cells.at(-1) === "") cells.pop();

@@ -63,11 +63,13 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
       continue;
     }
     const ips = findIPs(line);
-    if (ips.length >= 2 && !hasDestination) {
+    // a row whose source the publisher masked ("54.xx.xx.xx 203.0.113.4 22"): the one real address is the other party
+    const maskedFirst = ips.length === 1 && line.includes("x") && [...line.slice(0, ips[0]!.index).matchAll(IPV4_MASKED)].some((m) => isRedactedId(m[0]));
+    if ((ips.length >= 2 || maskedFirst) && !hasDestination) {
       const idxOurs = ips.findIndex((x) => ours.has(x.ip));
       const arrow = /->|=>|>\s|\bto\b/.test(line);
       if (idxOurs >= 0 || header || arrow) {
-        const srcIdx = idxOurs >= 0 ? idxOurs : 0;
+        const srcIdx = idxOurs >= 0 ? idxOurs : maskedFirst ? -1 : 0;
         for (let k = 0; k < ips.length; k++) {
           if (k === srcIdx) continue;
           const ip = ips[k]!;
@@ -77,10 +79,11 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
           const port = /^(?::|\s+(?:port\s+)?)(\d{1,5})\b/.exec(after);
           if (port && Number(port[1]) <= 65535) b.addPort(Number(port[1]), src);
         }
-        if (idxOurs < 0 && header && isPublicIP(ips[0]!.ip)) b.resource({ type: "public-ip", id: ips[0]!.ip, source: src });
+        if (idxOurs < 0 && srcIdx === 0 && header && isPublicIP(ips[0]!.ip)) b.resource({ type: "public-ip", id: ips[0]!.ip, source: src });
       }
     }
-    for (const m of line.matchAll(IPV4_MASKED)) if (isRedactedId(m[0])) b.redact("remoteIps", m[0], src);
+    // a masked address ahead of the other party in a log row is the source: ours, as published
+    for (const m of line.matchAll(IPV4_MASKED)) if (isRedactedId(m[0])) b.redact(maskedFirst && m.index < ips[0]!.index ? "publicIps" : "remoteIps", m[0], src);
   }
 
   // URLs in the reporter's prose: facts when the report is about content (decided by the classifier)

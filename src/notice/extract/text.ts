@@ -11,7 +11,7 @@ export const MAX_EXTRACT_CHARS = 2 * 1024 * 1024;
 
 const LINE_ENDS = /\r\n?/g;
 // exotic spaces, invisible characters, typographic quotes and dashes, in one class for one pass
-const EXOTIC = /[\u00a0\u2000-\u200d\u2010-\u2015\u2018-\u201f\u202f\u2032\u2033\u205f\u2060\u2212\u3000\ufeff\u00ad]/g;
+const EXOTIC = /[\u00a0\u2000-\u200d\u2010-\u2015\u2018-\u201f\u202f\u2032\u2033\u205f\u2060\u2212\u3000\ufeff\u00ad\uff1a]/g;
 const QUOTE_PREFIX = /^> ?/gm;
 
 function plain(c: string): string {
@@ -20,6 +20,7 @@ function plain(c: string): string {
   if ((code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff || code === 0xad) return "";
   if ((code >= 0x2018 && code <= 0x201b) || code === 0x2032) return "'";
   if ((code >= 0x201c && code <= 0x201f) || code === 0x2033) return '"';
+  if (code === 0xff1a) return ":"; // a full-width colon after a label retyped in a CJK blog
   return "-"; // U+2010-2015 dashes, U+2212 minus
 }
 
