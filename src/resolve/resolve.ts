@@ -779,7 +779,11 @@ function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: st
     const holders = f.resources.filter((r) => r.type !== "elastic-ip");
     const eip = f.resources.find((r) => r.type === "elastic-ip");
     const desc = holders.map((r) => (r.type === "ec2-instance" ? instanceSummary(r) : r.type === "nat-gateway" ? `NAT gateway ${r.id} in ${r.accountId}/${r.region}${describeOwnership(r.ownership) ? `, ${describeOwnership(r.ownership)}` : ""}` : r.type === "load-balancer" ? `${r.loadBalancer.type} load balancer ${r.loadBalancer.name} in ${r.accountId}/${r.region}` : `ENI ${r.id} in ${r.accountId}/${r.region}${r.type === "network-interface" ? ` (${r.networkInterface.description || r.networkInterface.interfaceType})` : ""}`));
-    if (desc.length === 0 && eip) return `${ref.id} is Elastic IP ${(eip as Extract<Resolved, { type: "elastic-ip" }>).address.allocationId} in ${eip.accountId}/${eip.region}, not associated with anything now${history}`;
+    if (desc.length === 0 && eip) {
+      const a = (eip as Extract<Resolved, { type: "elastic-ip" }>).address;
+      const on = a.instanceId ?? a.networkInterfaceId;
+      return `${ref.id} is Elastic IP ${a.allocationId} in ${eip.accountId}/${eip.region}, ${on ? `associated with ${on} (which could not be read)` : "not associated with anything now"}${history}`;
+    }
     return `${ref.id} is held by ${desc.join("; ")}${eip ? ` (Elastic IP ${(eip as Extract<Resolved, { type: "elastic-ip" }>).address.allocationId})` : ""}${history}`;
   }
   if (!first) return `${ref.id}: found`;
@@ -814,7 +818,8 @@ async function resolveIpHolder(run: Run, hits: ScopeHits, ref: Ref, f: Finding, 
   const eip = hits.eipByIp.get(ref.id);
   const eni = hits.eniByIp.get(ref.id);
   const inst = hits.instanceByIp.get(ref.id);
-  const instanceId = inst?.instanceId ?? eni?.attachment?.instanceId;
+  // The Elastic IP's own association names the instance too: it is what is left when the ENI could not be read.
+  const instanceId = inst?.instanceId ?? eni?.attachment?.instanceId ?? eip?.instanceId;
   const jobs: Promise<void>[] = [];
   if (eip) f.resources.push({ type: "elastic-ip", id: eip.allocationId, accountId: scope.accountId, region: scope.region, address: eip, ownership: ownershipOf(eip.tags), tags: eip.tags });
   if (instanceId) {

@@ -269,6 +269,18 @@ describe("resolve: failures become gaps, never a crash", () => {
     expect(res.findings[0]?.resources[0]?.id).toBe(DEMO);
   });
 
+  it("without DescribeNetworkInterfaces, an Elastic IP's own association still names its instance (never 'not associated')", async () => {
+    // 203.0.113.40 is an Elastic IP on a secondary private address of i-0c0000000000000e5 (contract estate):
+    // the instance's own public IP is another one, so only the ENI or the address itself can tie them.
+    const port = sim("contract", { faults: [{ call: "ec2:DescribeNetworkInterfaces", accessDenied: true }] });
+    const res = await resolveNotice(notice({ accountIds: ["111122223333"], regions: ["us-east-1"], publicIps: ["203.0.113.40"] }), port);
+    expect(res.gaps).toContainEqual(expect.objectContaining({ region: "us-east-1", reason: expect.stringContaining("ec2:DescribeNetworkInterfaces") }));
+    const [f] = res.findings;
+    expect(f?.resources.map((r) => r.id)).toEqual(["i-0c0000000000000e5", "eipalloc-0c0000000000000e5"]);
+    expect(f?.summary).not.toContain("not associated");
+    expect(f?.summary).toMatch(/^203\.0\.113\.40 is held by i-0c0000000000000e5 in 111122223333\/us-east-1/);
+  });
+
   it("a region that is not enabled is a gap; the resource is still found where it is", async () => {
     const res = await resolveNotice(notice({ accountIds: [PROD], regions: ["ap-east-1"], instanceIds: [DEMO] }), sim("sample"));
     expect(res.gaps).toContainEqual({ accountId: PROD, region: "ap-east-1", reason: "region ap-east-1 is not enabled for the account" });
