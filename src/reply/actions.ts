@@ -5,7 +5,7 @@
  * beside it, so the reply can say "isolated at T1, restored at T2" instead of claiming a change
  * that is no longer in place.
  */
-import type { ActionName } from "../execute/params.ts";
+import { ACTION_ALIASES, type ActionName } from "../execute/params.ts";
 import type { JournalEntry, Plan, Step } from "../execute/types.ts";
 
 export type StepStatus = "done" | "failed" | "skipped" | "in-progress" | "not-started";
@@ -109,6 +109,28 @@ export function stepOutcomes(plans: readonly Plan[], journal: readonly JournalEn
     }
   }
   return { outcomes: order.map((k) => byKey.get(k)!), overrides };
+}
+
+/**
+ * Actions that keep evidence or prepare containment without stopping the reported activity by
+ * themselves: a snapshot, a tag, termination protection, the isolation group before any interface
+ * is moved into it, Auto Scaling held still. Every other action (and a custom one this table does
+ * not know) is taken to act against the activity.
+ */
+const PREPARES_ONLY: ReadonlySet<string> = new Set<string>([
+  ...ACTION_ALIASES.preserve!,
+  "asg-suspend-processes",
+  "asg-protect-scale-in",
+  "asg-lower-min",
+  "asg-standby",
+  "asg-detach",
+  "create-all-traffic-group",
+  "create-isolation-group",
+]);
+
+/** True when a done step of this action acts against the activity (rather than only keeping evidence or preparing). */
+export function stopsActivity(action: string): boolean {
+  return !PREPARES_ONLY.has(action);
 }
 
 function blank(planId: string, stepId: string, step: Step | null): StepOutcome {

@@ -14,7 +14,7 @@
 import type { NoticeKind } from "../notice/types.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
-import { describeStep, stepOutcomes } from "./actions.ts";
+import { describeStep, stepOutcomes, stopsActivity } from "./actions.ts";
 import { evidenceFromJournal, mergeEvidence } from "./evidence.ts";
 import { ACTIVITY_LABELS, activityFamily } from "./family.ts";
 import { fmtHours, fmtTime } from "./format.ts";
@@ -87,7 +87,15 @@ export function draftReply(input: ReplyInput): ReplyDraft {
   const claimed: ClaimedAction[] = [];
   for (const o of outcomes) {
     if (o.status === "done" && o.doneAt) {
-      claimed.push({ planId: o.planId, stepId: o.stepId, at: o.doneAt, text: describeStep(o), seq: o.doneSeq, rolledBackAt: o.rollback?.status === "rolled-back" ? o.rollback.at : null });
+      claimed.push({
+        planId: o.planId,
+        stepId: o.stepId,
+        at: o.doneAt,
+        text: describeStep(o),
+        seq: o.doneSeq,
+        rolledBackAt: o.rollback?.status === "rolled-back" ? o.rollback.at : null,
+        stops: o.step ? stopsActivity(o.step.action) : true,
+      });
       if (o.rollback?.status === "in-progress") warnings.push(`Step ${o.stepId} is being rolled back: the reply says it is in place; check before sending.`);
       if (o.rollback?.status === "failed") warnings.push(`Rolling back step ${o.stepId} failed (${o.rollback.error}): the change is still in place, as the reply says.`);
     } else if (o.status === "failed") {
@@ -99,12 +107,17 @@ export function draftReply(input: ReplyInput): ReplyDraft {
     }
   }
   for (const m of input.manualActions ?? []) {
-    claimed.push({ planId: null, stepId: null, at: m.at, text: m.text.trim().replace(/\.$/, ""), seq: null, rolledBackAt: null });
+    // A person recorded it as done: they said what they did, so it counts as acting.
+    claimed.push({ planId: null, stepId: null, at: m.at, text: m.text.trim().replace(/\.$/, ""), seq: null, rolledBackAt: null, stops: true });
   }
   claimed.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const legitimate = opts.legitimate ? opts.legitimate.useCase.trim() : null;
   if (opts.legitimate && !legitimate) throw new ReplyInputError("the use case of a legitimate activity cannot be empty");
+  // Whether anything still in place acts against the activity: a reply listing only snapshots and
+  // tags (or a change since rolled back) must not tell AWS "we acted".
+  const stopped = claimed.some((a) => a.stops && a.rolledBackAt === null);
   if (claimed.length === 0 && !legitimate) warnings.push("The journal shows no completed action: the reply states none. Contain first (abuse-desk apply), or say what was done by hand.");
+  else if (!stopped && !legitimate) warnings.push("No completed step stops the activity (evidence was kept, or the change was rolled back): the reply says so. Contain first (abuse-desk apply), or say what was done by hand.");
 
   // --- extension ------------------------------------------------------------------------------
   let extension: { hours: number; why: string; until: string | null; duration: string } | null = null;
@@ -140,6 +153,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
       line: `${fmtTime(a.at)}: ${a.text}.${a.rolledBackAt ? ` This change was rolled back at ${fmtTime(a.rolledBackAt)}.` : ""}`,
     })),
     hasActions: claimed.length > 0,
+    stopped,
     evidence: evidence.map((e) => ({
       label: e.label,
       sha256: e.sha256,

@@ -78,6 +78,8 @@ export interface ClaimedAction {
   seq: number | null;
   /** Set when the change was later undone. */
   rolledBackAt: string | null;
+  /** False for a step that only kept evidence or prepared containment (a snapshot, a tag): it did not act against the activity. */
+  stops: boolean;
 }
 
 export interface ReplyDraft {

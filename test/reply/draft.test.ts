@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { JournalEntry, JournalPhase, Plan, Step } from "../../src/execute/types.ts";
 import { ACTIVITY_TYPES, type ActivityType, type NoticeKind } from "../../src/notice/types.ts";
 import { ACTIVITY_LABELS, activityFamily } from "../../src/reply/family.ts";
-import { describeStep, stepOutcomes } from "../../src/reply/actions.ts";
+import { describeStep, stepOutcomes, stopsActivity } from "../../src/reply/actions.ts";
 import { draftReply, ReplyInputError } from "../../src/reply/draft.ts";
 import { fmtTime } from "../../src/reply/format.ts";
 import type { ActivityFamily, ReplyDraft } from "../../src/reply/types.ts";
@@ -174,9 +174,14 @@ describe("draftReply, for each activity family against its journal", () => {
       }
       for (const m of s.manual ?? []) expect(d.text).toContain(`${fmtTime(m.at)}: ${m.text}.`);
       const anyDone = outcomes.some((o) => o.status === "done") || (s.manual ?? []).length > 0;
-      if (anyDone) {
+      // "Acted" only while a done step that acts against the activity is still in place.
+      const inPlace = outcomes.some((o) => o.status === "done" && o.rollback?.status !== "rolled-back" && (!o.step || stopsActivity(o.step.action))) || (s.manual ?? []).length > 0;
+      if (inPlace) {
         expect(d.text).toContain("We have investigated it and acted");
         expect(d.text).not.toContain("No containment action has been completed yet");
+      } else if (anyDone) {
+        expect(d.text).toContain("preserved evidence; no action that stops the activity is in place yet");
+        expect(d.text).not.toContain("We have investigated it and acted");
       } else {
         expect(d.text).toContain("No containment action has been completed yet");
         expect(d.text).not.toContain("We have investigated it and acted");
@@ -223,6 +228,28 @@ describe("draftReply, for each activity family against its journal", () => {
     expect(d.claimed[0]!.at).toBe(at(9));
     expect(d.claimed[0]!.rolledBackAt).toBeNull();
     expect(d.text).not.toContain("rolled back");
+  });
+
+  it("does not say the activity was acted on when only evidence was kept, or the stopping change was undone", () => {
+    const p = plan("p", [
+      step("s1", "snapshot-volumes", "ec2-instance", "i-0aaa1111bbbb2222c", { instanceId: "i-0aaa1111bbbb2222c", volumeIds: ["vol-0aaa"] }),
+      step("s2", "create-isolation-group", "security-group", "vpc-0aaa", { groupName: "isolation", vpcId: "vpc-0aaa" }),
+      step("s3", "isolate-eni", "network-interface", "eni-0aaa1111bbbb2222c", { networkInterfaceId: "eni-0aaa1111bbbb2222c" }),
+    ]);
+    const preserved = journal("p", [["s1", "started", 1], ["s1", "done", 2], ["s2", "started", 3], ["s2", "done", 4], ["s3", "started", 5], ["s3", "failed", 6, { error: "UnauthorizedOperation" }]]);
+    const notStopped = "We have investigated it and preserved evidence; no action that stops the activity is in place yet. Each step we took is listed below with its time.";
+    for (const j of [preserved, [...preserved, ...journal("p", [["s3", "started", 7], ["s3", "done", 8], ["s3", "rollback-started", 9], ["s3", "rolled-back", 10]])]]) {
+      const d = draftReply({ notices: [makeNotice()], plans: [p], journal: j });
+      expect(d.text).toContain(notStopped);
+      expect(d.text).not.toContain("acted");
+      expect(d.warnings.join("\n")).toMatch(/No completed step stops the activity/);
+    }
+    const stopped = draftReply({ notices: [makeNotice()], plans: [p], journal: [...preserved, ...journal("p", [["s3", "started", 7], ["s3", "done", 8]])] });
+    expect(stopped.text).toContain("We have investigated it and acted; each action is listed below with its time.");
+    expect(stopped.warnings.join("\n")).not.toMatch(/No completed step stops the activity/);
+    // What a person recorded as done by hand counts as acting (they said what they did).
+    const byHand = draftReply({ notices: [makeNotice()], plans: [p], journal: preserved, manualActions: [{ at: at(20), text: "Shut the scanner down from its console" }] });
+    expect(byHand.text).toContain("We have investigated it and acted");
   });
 
   it("uses the plan's own words for an action it has no sentence for", () => {
