@@ -21,6 +21,7 @@ import { healthEventToNotice } from "./health/notice.ts";
 import { readHeaderBlock, unwrapInlineForward } from "./mime/forward.ts";
 import { htmlLinks, textLinks } from "./mime/links.ts";
 import { readMail, type MailData } from "./mime/mail.ts";
+import { referencesOf } from "./mime/headers.ts";
 import { splitMbox } from "./mime/mbox.ts";
 import { isoUTC } from "./extract/times.ts";
 import { decodeBytes } from "./mime/decode.ts";
@@ -202,6 +203,8 @@ async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promi
   let date: Date | null;
   let forwarded: boolean;
   let messageId = mail.messageId;
+  // the thread of the message whose Message-ID we report (an inline forward's own thread is the forwarder's, not AWS's)
+  let references = referencesOf(mail.headers);
   if (inner) {
     const fw = unwrapInlineForward(inner.text);
     text = fw.text;
@@ -209,6 +212,7 @@ async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promi
     from = fw.from ?? addressText(inner.from);
     date = fw.date ?? inner.date ?? mail.date;
     messageId = inner.messageId ?? messageId;
+    references = inner.messageId ? referencesOf(inner.headers) : references;
     forwarded = true;
   } else {
     const fw = unwrapInlineForward(mail.text);
@@ -217,11 +221,13 @@ async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promi
     subject = fw.forwarded ? fw.subject ?? mail.subject : mail.subject;
     from = fw.forwarded ? fw.from ?? addressText(mail.from) : addressText(mail.from);
     date = fw.forwarded ? fw.date ?? mail.date : mail.date;
+    if (fw.forwarded) references = [];
   }
   // a forwarded notice was received when AWS sent it to the original recipient, not when it was forwarded
   const receivedAt = opts.receivedAt ?? (date ? isoUTC(date.getTime()) : mail.date ? isoUTC(mail.date.getTime()) : null);
   const reference = date ?? mail.date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
   const notice = textNotice({ text, subject, from, messageId, receivedAt, reference, format: "email", forwarded, warnings: mail.warnings });
+  if (references.length > 0) notice.references = references;
   const view: MailView = {
     headers: mail.headers,
     from: mail.from,

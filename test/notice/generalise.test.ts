@@ -90,3 +90,31 @@ describe("Elastic IPs", () => {
     expect(n.resources.map((r) => `${r.type} ${r.id}`).sort()).toEqual(["elastic-ip 198.51.100.4", "elastic-ip eipalloc-0123456789abcdef0"]);
   });
 });
+
+describe("the e-mail thread (References)", () => {
+  const mail = (extra: string) =>
+    text(`From: AWS <ec2-abuse@amazon.com>\nSubject: Re: Your AWS Abuse Report [12345678901]\nDate: Mon, 4 Jan 2016 09:15:00 +0000\nMessage-ID: <n2@aws.example>\n${extra}\nHello,\n\nWe have not heard back from you regarding this case.\n`);
+
+  it("References, oldest first, each once", async () => {
+    const n = await parseOne(mail("References: <n0@aws.example>\n <r1@customer.example> <n0@aws.example>\nIn-Reply-To: <r1@customer.example>\n"));
+    expect(n.messageId).toBe("<n2@aws.example>");
+    expect(n.references).toEqual(["<n0@aws.example>", "<r1@customer.example>"]);
+  });
+
+  it("In-Reply-To when there is no References; absent when neither", async () => {
+    expect((await parseOne(mail("In-Reply-To: <r1@customer.example>\n"))).references).toEqual(["<r1@customer.example>"]);
+    expect((await parseOne(mail(""))).references).toBeUndefined();
+  });
+
+  it("a notice forwarded inline: the forwarder's thread is not AWS's", async () => {
+    const fwd = text("From: me@example.com\nSubject: Fwd: notice\nMessage-ID: <f1@example.com>\nReferences: <x@example.com>\n\n---------- Forwarded message ---------\nFrom: AWS <ec2-abuse@amazon.com>\nSubject: Your AWS Abuse Report [12345678901]\n\nHello,\n");
+    expect((await parseOne(fwd)).references).toBeUndefined();
+  });
+
+  it("a notice attached as message/rfc822: its own thread", async () => {
+    const rfc = text('From: me@example.com\nSubject: Fwd: notice\nMessage-ID: <f1@example.com>\nReferences: <x@example.com>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: message/rfc822\n\nFrom: AWS <ec2-abuse@amazon.com>\nSubject: Your AWS Abuse Report [12345678901]\nMessage-ID: <n9@aws.example>\nReferences: <n8@aws.example>\n\nHello,\n--b--\n');
+    const n = await parseOne(rfc);
+    expect(n.messageId).toBe("<n9@aws.example>");
+    expect(n.references).toEqual(["<n8@aws.example>"]);
+  });
+});

@@ -44,6 +44,22 @@ export function header(h: HeaderList, name: string): string | null {
   return null;
 }
 
+/**
+ * The Message-IDs of a References or In-Reply-To value, with their angle brackets, oldest first,
+ * each once. Bounded: a thread longer than 100 messages keeps its root and latest ids.
+ */
+export function messageIds(value: string): string[] {
+  const ids: string[] = [];
+  for (const m of value.slice(0, 64 * 1024).matchAll(/<[^<>\s]{1,998}>/g)) if (!ids.includes(m[0])) ids.push(m[0]);
+  return ids.length > 100 ? [ids[0]!, ...ids.slice(-99)] : ids;
+}
+
+/** The message's thread: its References header, else its In-Reply-To. */
+export function referencesOf(h: HeaderList): string[] {
+  const v = header(h, "references") ?? header(h, "in-reply-to");
+  return v ? messageIds(v) : [];
+}
+
 const ENCODED_WORD = /=\?([^?\s]{1,40})\?([bBqQ])\?([^?\s]{0,2000})\?=/g;
 
 /** `=?UTF-8?B?...?=` and `=?iso-8859-1?Q?...?=` words decoded; whitespace between adjacent words dropped. */
