@@ -641,6 +641,25 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect((await store.auditVerify()).intact).toBe(true); // a cut tail looks whole on its own...
         v = await store.auditVerify({ anchor: v0.head }); // ...but not against a head recorded earlier
         expect(v).toMatchObject({ intact: false, firstBroken: { seq: v0.head.seq } });
+        // ...and, deep, not beside the timeline and journal rows the cut entries vouched for.
+        v = await store.auditVerify({ deep: true });
+        expect(v.intact).toBe(false);
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/has no audit entry/);
+      });
+
+      it("shows two entries swapped (reordered), even with their seq numbers swapped back", async () => {
+        await activity();
+        await h.allowTampering("audit_log");
+        const [a, b] = await h.exec(`select * from audit_log where seq in (3, 4) order by seq`);
+        const set = (seq: number, r: Record<string, unknown>) =>
+          h.exec(
+            `update audit_log set at = '${String(r.at)}', actor = '${String(r.actor)}', action = '${String(r.action)}', case_id = ${r.case_id === null ? "null" : `'${String(r.case_id)}'`}, data = '${String(r.data).replace(/'/g, "''")}', prev_hash = '${String(r.prev_hash)}', hash = '${String(r.hash)}' where seq = ${seq}`,
+          );
+        await set(3, b!);
+        await set(4, a!);
+        const v = await store.auditVerify();
+        expect(v).toMatchObject({ intact: false, firstBroken: { seq: 3 } });
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/previous-hash .* is not the hash of entry 2/);
       });
     });
   });
