@@ -18,7 +18,7 @@ export function planContent(ctx: PlanContext, hosts: ResolvedInstance[], buckets
   let flagged = false;
 
   if (hosts.length) {
-    const pre = planPreserve(ctx, hosts, { protect: true });
+    const pre = planPreserve(ctx, hosts, { autoScaling: false });
     const deps = new Map<string, StepRef | undefined>();
     for (const h of hosts) {
       const k = `${h.accountId}|${h.region}|${h.id}`;

@@ -33,14 +33,23 @@ export interface HostSteps {
 const key = (s: Scope, id: string) => `${s.accountId}|${s.region}|${id}`;
 const subjectOf = (i: ResolvedInstance): Subject => ({ accountId: i.accountId, tags: i.instance.tags });
 
-/** Capture and snapshot: the preservation both the host and the content playbooks start with. */
-export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: { protect: boolean }): HostSteps {
+/**
+ * Capture, protections and snapshots: the preservation both the host and the content playbooks
+ * start with. `autoScaling`: the playbook also takes the hosts out of their Auto Scaling groups
+ * (the only thing that stops a group terminating them); otherwise the plan warns about members.
+ */
+export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: { autoScaling: boolean }): HostSteps {
   const { b } = ctx;
   const out: HostSteps = { capture: new Map(), snapshot: new Map() };
   for (const h of hosts) {
     const scope = scopeOf(h);
     const target = { ...scope, type: "ec2-instance", id: h.id };
     const subjects = [subjectOf(h)];
+    if (h.autoScalingGroup && !opts.autoScaling) {
+      b.warn(
+        `${h.id} is in Auto Scaling group ${h.autoScalingGroup.name}, which this playbook leaves as it is: if the group's health checks fail (a load balancer checking through a rule this plan closes), the group terminates the instance, termination protection or not. The snapshots and DeleteOnTermination off keep its disks; to keep the instance itself, put it in standby first or re-plan with --playbook compromised-host.`,
+      );
+    }
     const cap = b.add({
       action: "capture-metadata",
       slug: h.id,
@@ -54,56 +63,54 @@ export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: 
     });
     out.capture.set(key(scope, h.id), cap);
     const deps = [cap];
-    if (opts.protect) {
-      if (h.instance.disableApiTermination !== true) {
-        deps.push(
-          b.add({
-            action: "protect-termination",
-            slug: h.id,
-            target,
-            params: { instanceId: h.id },
-            reason: "Nobody terminates the evidence by mistake (Auto Scaling still could: handled below).",
-            changes: `sets DisableApiTermination on ${h.id} (was off)`,
-            reversible: true,
-            risk: "low",
-            dependsOn: [cap],
-            subjects,
-          }),
-        );
-      } else ctx.already.push(`termination protection on ${h.id}`);
-      if (h.instance.instanceInitiatedShutdownBehavior !== "stop") {
-        deps.push(
-          b.add({
-            action: "shutdown-stop",
-            slug: h.id,
-            target,
-            params: { instanceId: h.id },
-            reason: "A shutdown from inside the host (an intruder covering tracks) stops the instance instead of terminating it.",
-            changes: `sets InstanceInitiatedShutdownBehavior=stop on ${h.id} (was ${h.instance.instanceInitiatedShutdownBehavior ?? "unknown"})`,
-            reversible: true,
-            risk: "low",
-            dependsOn: [cap],
-            subjects,
-          }),
-        );
-      } else ctx.already.push(`shutdown behaviour stop on ${h.id}`);
-      const devices = h.instance.blockDevices.filter((d) => d.deleteOnTermination).map((d) => d.deviceName);
-      if (devices.length) {
-        deps.push(
-          b.add({
-            action: "keep-volumes",
-            slug: h.id,
-            target,
-            params: { instanceId: h.id, deviceNames: devices },
-            reason: "The volumes outlive the instance if it is terminated anyway.",
-            changes: `sets DeleteOnTermination=false for ${devices.join(", ")} of ${h.id}`,
-            reversible: true,
-            risk: "low",
-            dependsOn: [cap],
-            subjects,
-          }),
-        );
-      }
+    if (h.instance.disableApiTermination !== true) {
+      deps.push(
+        b.add({
+          action: "protect-termination",
+          slug: h.id,
+          target,
+          params: { instanceId: h.id },
+          reason: `Nobody terminates the evidence by mistake (Auto Scaling still could: ${opts.autoScaling ? "handled below" : "see the warnings"}).`,
+          changes: `sets DisableApiTermination on ${h.id} (was off)`,
+          reversible: true,
+          risk: "low",
+          dependsOn: [cap],
+          subjects,
+        }),
+      );
+    } else ctx.already.push(`termination protection on ${h.id}`);
+    if (h.instance.instanceInitiatedShutdownBehavior !== "stop") {
+      deps.push(
+        b.add({
+          action: "shutdown-stop",
+          slug: h.id,
+          target,
+          params: { instanceId: h.id },
+          reason: "A shutdown from inside the host (an intruder covering tracks) stops the instance instead of terminating it.",
+          changes: `sets InstanceInitiatedShutdownBehavior=stop on ${h.id} (was ${h.instance.instanceInitiatedShutdownBehavior ?? "unknown"})`,
+          reversible: true,
+          risk: "low",
+          dependsOn: [cap],
+          subjects,
+        }),
+      );
+    } else ctx.already.push(`shutdown behaviour stop on ${h.id}`);
+    const devices = h.instance.blockDevices.filter((d) => d.deleteOnTermination).map((d) => d.deviceName);
+    if (devices.length) {
+      deps.push(
+        b.add({
+          action: "keep-volumes",
+          slug: h.id,
+          target,
+          params: { instanceId: h.id, deviceNames: devices },
+          reason: "The volumes outlive the instance if it is terminated anyway.",
+          changes: `sets DeleteOnTermination=false for ${devices.join(", ")} of ${h.id}`,
+          reversible: true,
+          risk: "low",
+          dependsOn: [cap],
+          subjects,
+        }),
+      );
     }
     const volumes = h.instance.blockDevices.map((d) => d.volumeId);
     if (volumes.length) {
@@ -507,7 +514,7 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
   });
   // Urgent: the ACL denies come first and wait for nothing.
   if (ctx.options.urgent) planAcls(ctx, hosts);
-  const pre = planPreserve(ctx, hosts, { protect: true });
+  const pre = planPreserve(ctx, hosts, { autoScaling: true });
   const moved = planAutoScaling(ctx, hosts, pre);
   const lbs = planLoadBalancers(ctx, hosts, pre, moved);
 

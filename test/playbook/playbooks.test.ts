@@ -373,6 +373,15 @@ describe("content, credentials, case-only", () => {
     expect(p.warnings.join()).toMatch(/Owner review: flagged for the owner's review/);
   });
 
+  it("content on an Auto Scaling member: says the group may still terminate it, and does not claim otherwise", async () => {
+    const p = plan(await hosts(X.web1), { activityType: "phishing" });
+    expect(p.playbook).toBe("content");
+    expect(stepsOf(p, "asg-standby")).toEqual([]);
+    expect(p.warnings.join()).toMatch(/i-0e0000000000000a1 is in Auto Scaling group web-asg, which this playbook leaves as it is: .*the group terminates the instance/);
+    expect(one(p, "protect-termination").reason).not.toMatch(/handled below/);
+    expect(one(plan(await hosts(X.web1)), "protect-termination").reason).toMatch(/handled below/);
+  });
+
   it("credentials: captures the last use, then deactivates (never deletes)", async () => {
     const r = resolutionOf([await resolveKey(newSim(), X.acct, X.key)]);
     const p = plan(r, { activityType: "credentials_exposed", kind: "credentials_exposed" });
