@@ -22,15 +22,20 @@ const EVENT_TITLE = /^[ \t]*(?:AWS[ \t]+)?Abuse[ \t]+([A-Za-z][\w /&-]{2,50}?)[ 
 const SUBJECT_CASE = /\[\s*(\d{8,14}(?:-\d{1,3})?)\s*\]|Abuse Report\s+#?(\d{8,14}(?:-\d{1,3})?)\b/i;
 const DMCA_CASE = /\bAWS-DMCA-\d{1,10}\b/i;
 
-export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): void {
-  const s = subject.replace(/\s+/g, " ").trim();
-  const src: Source = { part: "subject", excerpt: excerpt(s) };
+/** The case and account a subject line carries: `Your AWS Abuse Report [12345678901] [AWS ID 111122223333]`. */
+function subjectIds(s: string, ctx: Ctx, src: Source): void {
   const m = SUBJECT_CASE.exec(s.replace(/\[\s*AWS ID[^\]]*\]/gi, ""));
   if (m) ctx.b.offer("caseNumber", m[1] ?? m[2]!, P.subject, src);
   const d = DMCA_CASE.exec(s);
   if (d) ctx.b.offer("caseNumber", d[0].toUpperCase(), P.subject, src);
   const acct = /\bAWS\s*(?:ID|Account(?:\s*ID)?)\s*:?\s*([\d*x■-]{4,20})/i.exec(s);
   if (acct) addAccount(ctx, acct[1]!, src);
+}
+
+export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): void {
+  const s = subject.replace(/\s+/g, " ").trim();
+  const src: Source = { part: "subject", excerpt: excerpt(s) };
+  subjectIds(s, ctx, src);
   const phrase = /\bhave\s+been\s+([^.;[\]]{3,120})/i.exec(s) ?? /\bAbuse Report\s*[-:]\s*([A-Za-z][^[\]]{2,60})/i.exec(s);
   const type = phrase ? classifyPhrase(phrase[1]!) : null;
   if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
@@ -124,6 +129,12 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   if (ctx.awsLower.includes("report")) for (const m of aws.matchAll(EVENT_TITLE)) {
     const type = classifyPhrase(m[1]!);
     if (type) b.offer("activity", { type, text: m[0].trim() }, P.sentence, ctx.srcAt(m.index));
+  }
+
+  // the subject line copied into the body under a mail client's own label ("件名:", "Betreff:", a blog's heading)
+  if (ctx.awsLower.includes("abuse report")) for (let i = 0; i < ctx.doc.lines.length; i++) {
+    const line = ctx.doc.lines[i]!;
+    if (line.length < 300 && ctx.doc.zones[i] === "aws" && /Abuse Report\b[^\n]{0,40}\[/i.test(line)) subjectIds(line, ctx, ctx.src(i));
   }
 
   // case numbers written in sentences
