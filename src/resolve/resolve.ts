@@ -131,7 +131,6 @@ class Run {
     this.gaps.push({ accountId, ...(region ? { region } : {}), reason });
   }
 
-  /** One port call under the limiter; a failure becomes a gap and `undefined`. */
   /**
    * One port call under the limiter; a failure becomes a gap and `{ ok: false }`. The failure of a
    * speculative call (a default region searched before DescribeRegions answered) is held until the
@@ -740,7 +739,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
         })
         .join("; ");
     } else {
-      f.summary = summarise(ref, f, window, nowHolders.get(f));
+      f.summary = summarise(ref, f, nowHolders.get(f));
     }
     for (const r of f.resources) {
       if (r.type === "ec2-instance") for (const o of openRules(r.interfaces.flatMap((e) => e.securityGroups))) note(f, o);
@@ -761,7 +760,7 @@ function dedupeResources(f: Finding): void {
   });
 }
 
-function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: string | null }, now: Resolved[] = []): string {
+function summarise(ref: Ref, f: Finding, now: Resolved[] = []): string {
   const first = f.resources[0];
   const history = f.ipHistory ? ` (${f.ipHistory.summary})` : "";
   if (ref.type === "public-ip") {
@@ -769,10 +768,8 @@ function summarise(ref: Ref, f: Finding, window: { begin: string | null; end: st
       const current = now.find((r) => r.type === "ec2-instance");
       const nowText = current && current.type === "ec2-instance" ? instanceSummary(current) : now[0] ? `${now[0].id} in ${now[0].accountId}/${now[0].region}` : undefined;
       if (!f.ipHistory) return `${ref.id} is held now by ${nowText ?? "another resource"}, but only since after the activity: who held it then is not recorded (automatically assigned addresses leave no CloudTrail trace)`;
-      const begin = window.begin ? Date.parse(window.begin) : -Infinity;
-      const end = window.end ? Date.parse(window.end) : window.begin ? Date.parse(window.begin) : Infinity;
-      const during = f.ipHistory.holders.filter((h) => (h.from === null || Date.parse(h.from) <= end) && (h.to === null || Date.parse(h.to) >= begin));
-      const then = f.resources.filter((r) => during.some((h) => h.resourceId === r.id));
+      // A moved finding's resources are already only what held the address during the activity.
+      const then = f.resources;
       const who = then.length ? ` It belonged to ${then.map((r) => (r.type === "ec2-instance" ? instanceSummary(r) : `${r.id} in ${r.accountId}/${r.region}`)).join("; ")}.` : "";
       return `${ref.id} is not where it was during the activity: ${f.ipHistory.summary}.${who}${nowText ? ` It is now held by ${nowText}, which had nothing to do with it.` : ""}`;
     }

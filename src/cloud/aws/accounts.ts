@@ -12,7 +12,6 @@ import type { AccountInfo } from "../model.ts";
 import { allPages, CALLER, GLOBAL, type AwsSession, type Purpose, type Reach } from "./session.ts";
 import { DEFAULTS, type AwsAccountEntry, type AwsPortOptions, type CredentialProvider } from "./options.ts";
 
-
 export interface Caller {
   accountId: string;
   arn: string;

@@ -205,11 +205,6 @@ type Missing = Exclude<Exclude<keyof CloudPort, "label">, PortMethod>;
 const _everyMethodListed: [Missing] extends [never] ? true : Missing = true;
 void _everyMethodListed;
 
-/** The IAM actions an operation needs. */
-export function actionsOf(op: Operation): readonly string[] {
-  return OPERATIONS[op];
-}
-
 /** The action to name in an access-denied message for this operation. */
 export function primaryAction(op: Operation): string {
   const [service, name] = op.split(".") as [string, string];

@@ -55,20 +55,6 @@ export class Pacer {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Splits a list into chunks of at most `size` (AWS's per-call id limits). */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
