@@ -36,7 +36,7 @@ export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): vo
   const s = subject.replace(/\s+/g, " ").trim();
   const src: Source = { part: "subject", excerpt: excerpt(s) };
   subjectIds(s, ctx, src);
-  const phrase = /\bhave\s+been\s+([^.;[\]]{3,120})/i.exec(s) ?? /\bAbuse Report\s*[-:]\s*([A-Za-z][^[\]]{2,60})/i.exec(s);
+  const phrase = /\b(?:has|have)\s+been\s+(?:involved\s+in\s+|used\s+(?:to|for)\s+)?([^.;[\]]{3,120})/i.exec(s) ?? /\bAbuse Report\s*[-:]\s*([A-Za-z][^[\]]{2,60})/i.exec(s);
   const type = phrase ? classifyPhrase(phrase[1]!) : null;
   if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
   const lower = s.toLowerCase();
