@@ -68,6 +68,7 @@ import type { Operation } from "./actions.ts";
 import { allPages, type AwsSession, type Purpose } from "./session.ts";
 
 type Ctx = { session: AwsSession; purpose: Purpose };
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
 
 /** Drops filters whose value list is undefined; returns null when a given list is empty (nothing can match). */
@@ -271,6 +272,9 @@ export async function describeAddresses(
 ): Promise<ElasticIp[]> {
   // The address list itself goes in the id parameter (PublicIps, else AllocationIds); everything else is a filter.
   const byIp = q.publicIps !== undefined;
+  // Elastic IPs are IPv4: an IPv6 address (or anything else) in PublicIps can match nothing, and EC2
+  // refuses the whole call for it.
+  if (byIp) q = { ...q, publicIps: q.publicIps!.filter((ip) => IPV4.test(ip)) };
   const extra = filters({
     ...(byIp ? { "allocation-id": q.allocationIds } : {}),
     "instance-id": q.instanceIds,

@@ -242,6 +242,18 @@ describe("describeAddresses", () => {
     expect(found.map((a) => a.allocationId)).toEqual(["eipalloc-02"]);
   });
 
+  it("only IPv4 addresses are asked for: an Elastic IP is never IPv6, and one bad value would fail the whole call", async () => {
+    aws.ec2.on(DescribeAddressesCommand).callsFake(async (input: { PublicIps?: string[] }) => {
+      const bad = (input.PublicIps ?? []).find((ip) => !/^\d+\.\d+\.\d+\.\d+$/.test(ip));
+      if (bad) throw awsError("InvalidParameterValue", `Invalid value '${bad}' for PublicIp`);
+      return { Addresses: [{ PublicIp: "203.0.113.20", AllocationId: "eipalloc-01", Domain: "vpc" }] };
+    });
+    const port = testPort();
+    expect((await port.describeAddresses(SCOPE, { publicIps: ["2001:db8::1", "203.0.113.20"] })).map((a) => a.allocationId)).toEqual(["eipalloc-01"]);
+    expect(await port.describeAddresses(SCOPE, { publicIps: ["2001:db8::1"] })).toEqual([]);
+    expect(sent(aws.ec2, DescribeAddressesCommand)).toEqual([{ PublicIps: ["203.0.113.20"] }]);
+  });
+
   it("allocation ids go in AllocationIds; instance and ENI ids are filters", async () => {
     aws.ec2.on(DescribeAddressesCommand).resolves({ Addresses: [] });
     const port = testPort();
