@@ -450,7 +450,12 @@ export function planAclEntries(acl: NetworkAcl, peers: string[], quota: number):
   return { entries, problem: null };
 }
 
-function planAcls(ctx: PlanContext, hosts: ResolvedInstance[]): void {
+/**
+ * Network ACL denies for the reported peers. Urgent: written first and waiting for nothing.
+ * Otherwise after the evidence of every host of the ACL, like the isolation: a C2 server that stops
+ * answering may tell the intruder to wipe the disk.
+ */
+function planAcls(ctx: PlanContext, hosts: ResolvedInstance[], pre?: HostSteps): void {
   const { b, policy } = ctx;
   const mode = ctx.options.urgent ? "always" : policy.networkAcl.use;
   if (mode === "never") return;
@@ -483,18 +488,19 @@ function planAcls(ctx: PlanContext, hosts: ResolvedInstance[]): void {
       continue;
     }
     b.add({
-        action: "nacl-deny",
-        slug: a.acl.networkAclId,
-        target: { ...a.scope, type: "network-acl", id: a.acl.networkAclId },
-        params: { networkAclId: a.acl.networkAclId, subnetIds: a.acl.subnetIds, entries },
-        reason: ctx.options.urgent
-          ? "Traffic must stop now: a network ACL is stateless, so a deny cuts the reported flows at once, established or not, without waiting for the evidence steps."
-          : `${a.hosts.length} reported hosts share this ACL's subnets: deny the reported peers there at once, stateless, for all of them.`,
-        changes: `adds ${entries.length} deny entries (rules ${entries.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`).join(", ")}) for ${peers.join(", ")} to ${a.acl.networkAclId}, affecting every host of subnets ${a.acl.subnetIds.join(", ")} (removed on rollback)`,
-        reversible: true,
-        risk: "medium",
-        subjects: a.hosts.map(subjectOf),
-      });
+      action: "nacl-deny",
+      slug: a.acl.networkAclId,
+      target: { ...a.scope, type: "network-acl", id: a.acl.networkAclId },
+      params: { networkAclId: a.acl.networkAclId, subnetIds: a.acl.subnetIds, entries },
+      reason: ctx.options.urgent
+        ? "Traffic must stop now: a network ACL is stateless, so a deny cuts the reported flows at once, established or not, without waiting for the evidence steps."
+        : `${a.hosts.length} reported hosts share this ACL's subnets: once their evidence is kept, deny the reported peers there, statelessly (established flows included), for every host of those subnets.`,
+      changes: `adds ${entries.length} deny entries (rules ${entries.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`).join(", ")}) for ${peers.join(", ")} to ${a.acl.networkAclId}, affecting every host of subnets ${a.acl.subnetIds.join(", ")} (removed on rollback)`,
+      reversible: true,
+      risk: "medium",
+      dependsOn: pre ? a.hosts.flatMap((h) => [pre.capture.get(key(a.scope, h.id)), pre.snapshot.get(key(a.scope, h.id))]) : [],
+      subjects: a.hosts.map(subjectOf),
+    });
   }
 }
 
@@ -512,7 +518,6 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
     }
     return true;
   });
-  // Urgent: the ACL denies come first and wait for nothing.
   if (ctx.options.urgent) planAcls(ctx, hosts);
   const pre = planPreserve(ctx, hosts, { autoScaling: true });
   const moved = planAutoScaling(ctx, hosts, pre);
@@ -588,7 +593,7 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
     if (hk) isolated.set(hk, [...(isolated.get(hk) ?? []), ref]);
   }
 
-  if (!ctx.options.urgent) planAcls(ctx, hosts);
+  if (!ctx.options.urgent) planAcls(ctx, hosts, pre);
 
   const stop = ctx.options.stop ?? policy.host.stop;
   if (stop) {

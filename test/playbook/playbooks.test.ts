@@ -172,11 +172,13 @@ describe("compromised-host playbook", () => {
       { ruleNumber: 1, egress: true, protocol: "-1", ruleAction: "deny", cidrBlock: "192.0.2.44/32" },
       { ruleNumber: 2, egress: true, protocol: "-1", ruleAction: "deny", ipv6CidrBlock: "2001:db8:9::7/128" },
     ]);
-    expect(nacl.dependsOn).toEqual([]);
-    // One host per subnet: the default policy ("multi-host") plans no ACL; "traffic must stop now" does, first.
+    // Evidence first, as for the isolation: the ACL waits for each host's capture and snapshots.
+    expect(nacl.dependsOn).toEqual([X.web1, X.web2].flatMap((h) => [one(p, "capture-metadata", h).id, one(p, "snapshot-volumes", h).id]));
+    // One host per subnet: the default policy ("multi-host") plans no ACL; "traffic must stop now" does, first, waiting for nothing.
     expect(stepsOf(plan(await hosts(X.web1), { remoteIps: X.peers }), "nacl-deny")).toEqual([]);
     const urgent = plan(await hosts(X.web1), { remoteIps: X.peers }, { options: { urgent: true } });
     expect(urgent.steps[0]!.action).toBe("nacl-deny");
+    expect(urgent.steps[0]!.dependsOn).toEqual([]);
     expect(stepsOf(plan(await hosts(X.web1, X.web2), { remoteIps: X.peers }, { policy: parsePolicy("networkAcl: { use: never }") }), "nacl-deny")).toEqual([]);
     const none = plan(await hosts(X.web1, X.web2), { remoteIps: [] });
     expect(stepsOf(none, "nacl-deny")).toEqual([]);
