@@ -673,7 +673,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     const f = findingOf(ref);
     const during = holdersDuring(tl, window);
     f.ipHistory = { ip: ref.id, summary: describeTimeline(tl, window), holders: tl.holders.map(({ region: _r, accountId: _a, endedBy: _e, ...h }) => h), eventIds: tl.eventIds };
-    const currentIds = new Set(f.resources.map((r) => r.id));
+    const currentIds = new Set(f.resources.flatMap(holderIdsOf));
     const holding = tl.holders.find((h) => h.to === null);
     const end = window.end ?? window.begin;
     const cameAfter = holding !== undefined && holding.from !== null && end !== null && Date.parse(holding.from) > Date.parse(end);
@@ -685,17 +685,31 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     const moved = tl.released !== undefined || cameAfter || (window.begin !== null && during.length > 0 && during.every((h) => !currentIds.has(h.resourceId)));
     if (moved) {
       run.moved.add(f);
-      for (const h of during)
-        if (h.kind === "instance" && !currentIds.has(h.resourceId)) {
-          const scope = { accountId: h.accountId, region: h.region };
+      for (const h of during) {
+        if (currentIds.has(h.resourceId)) continue;
+        const scope = { accountId: h.accountId, region: h.region };
+        const gone = () => note(f, `${h.resourceId}, which held ${ref.id} during the activity, no longer exists in ${scope.accountId}/${scope.region}`);
+        if (h.kind === "instance")
           later.push(
             run.enrichInstances(scope, [h.resourceId], new Map()).then((m) => {
               const r = m.get(h.resourceId);
               if (r) f.resources.push(r);
-              else note(f, `${h.resourceId}, which held ${ref.id} during the activity, no longer exists in ${scope.accountId}/${scope.region}`);
+              else gone();
             }),
           );
-        }
+        else if (h.kind === "network-interface")
+          // Associated through the ENI's id: the instance it is attached to (if any) is the holder to contain.
+          later.push(
+            (async () => {
+              const r = await run.call(scope, () => run.port.describeNetworkInterfaces(scope, { networkInterfaceIds: [h.resourceId] }));
+              const eni = r.ok ? r.value[0] : undefined;
+              if (!eni) return r.ok ? gone() : undefined;
+              const instanceId = eni.attachment?.instanceId;
+              const inst = instanceId ? (await run.enrichInstances(scope, [instanceId], new Map())).get(instanceId) : undefined;
+              f.resources.push(inst ?? eniResolved(scope, eni, await run.enrichEnis(scope, [eni])));
+            })(),
+          );
+      }
     }
   }
   await Promise.all(later);
@@ -706,8 +720,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   for (const f of run.moved) {
     const tl = [...histories.entries()].find(([r]) => findings.get(r) === f)?.[1];
     const then = new Set(tl ? holdersDuring(tl, window).map((h) => h.resourceId) : []);
-    nowHolders.set(f, f.resources.filter((r) => !then.has(r.id)));
-    f.resources = f.resources.filter((r) => then.has(r.id));
+    const heldThen = (r: Resolved) => holderIdsOf(r).some((id) => then.has(id));
+    nowHolders.set(f, f.resources.filter((r) => !heldThen(r)));
+    f.resources = f.resources.filter(heldThen);
   }
 
   // ---- findings in words -----------------------------------------------------------------------
@@ -765,8 +780,10 @@ function summarise(ref: Ref, f: Finding, now: Resolved[] = []): string {
   const history = f.ipHistory ? ` (${f.ipHistory.summary})` : "";
   if (ref.type === "public-ip") {
     if (f.status === "moved") {
-      const current = now.find((r) => r.type === "ec2-instance");
-      const nowText = current && current.type === "ec2-instance" ? instanceSummary(current) : now[0] ? `${now[0].id} in ${now[0].accountId}/${now[0].region}` : undefined;
+      // The Elastic IP allocation is the address itself, not something holding it.
+      const holdersNow = now.filter((r) => r.type !== "elastic-ip");
+      const current = holdersNow.find((r) => r.type === "ec2-instance");
+      const nowText = current && current.type === "ec2-instance" ? instanceSummary(current) : holdersNow[0] ? `${holdersNow[0].id} in ${holdersNow[0].accountId}/${holdersNow[0].region}` : undefined;
       if (!f.ipHistory) return `${ref.id} is held now by ${nowText ?? "another resource"}, but only since after the activity: who held it then is not recorded (automatically assigned addresses leave no CloudTrail trace)`;
       // A moved finding's resources are already only what held the address during the activity.
       const then = f.resources;
@@ -809,6 +826,28 @@ function summarise(ref: Ref, f: Finding, now: Resolved[] = []): string {
   }
 }
 
+/** The ids CloudTrail may name a resource's holding by: an instance's own and its ENIs' (AssociateAddress takes either). */
+function holderIdsOf(r: Resolved): string[] {
+  return r.type === "ec2-instance" ? [r.id, ...r.instance.networkInterfaceIds] : [r.id];
+}
+
+/** A standalone ENI as a resource, from what Run.enrichEnis read for it. */
+function eniResolved(scope: Scope, eni: NetworkInterface, read: Awaited<ReturnType<Run["enrichEnis"]>>): Extract<Resolved, { type: "network-interface" }> {
+  const subnet = read.subnets.get(eni.subnetId);
+  const acl = read.acls.get(eni.subnetId);
+  return {
+    type: "network-interface",
+    id: eni.networkInterfaceId,
+    accountId: scope.accountId,
+    region: scope.region,
+    networkInterface: read.interfaces.get(eni.networkInterfaceId)!,
+    ...(subnet ? { subnet } : {}),
+    ...(acl ? { networkAcl: acl } : {}),
+    ownership: ownershipOf(eni.tags),
+    tags: eni.tags,
+  };
+}
+
 /** What holds a public IP in one region: the instance (enriched), or a service's ENI (NAT gateway, load balancer, Lambda). */
 async function resolveIpHolder(run: Run, hits: ScopeHits, ref: Ref, f: Finding, window: { begin: string | null; end: string | null }): Promise<void> {
   const scope = hits.scope;
@@ -839,9 +878,8 @@ async function resolveIpHolder(run: Run, hits: ScopeHits, ref: Ref, f: Finding, 
     const owner = managedOwner(eni);
     jobs.push(
       (async () => {
-        const { interfaces, subnets, acls } = await run.enrichEnis(scope, [eni]);
-        const enriched = interfaces.get(eni.networkInterfaceId)!;
-        const subnet = subnets.get(eni.subnetId);
+        const read = await run.enrichEnis(scope, [eni]);
+        const subnet = read.subnets.get(eni.subnetId);
         if (owner.kind === "nat-gateway") {
           const r = await run.call(scope, () => run.port.describeNatGateways(scope, owner.name ? { natGatewayIds: [owner.name] } : { vpcIds: [eni.vpcId] }));
           const nat = r.ok ? r.value.find((n) => n.addresses.some((a) => a.networkInterfaceId === eni.networkInterfaceId)) : undefined;
@@ -861,8 +899,7 @@ async function resolveIpHolder(run: Run, hits: ScopeHits, ref: Ref, f: Finding, 
           }
         }
         if (owner.kind === "lambda") f.notes = [...(f.notes ?? []), `${ref.id} is held by a Lambda function's ENI${owner.name ? ` (function ${owner.name})` : ""}`];
-        const acl = acls.get(eni.subnetId);
-        f.resources.push({ type: "network-interface", id: eni.networkInterfaceId, accountId: scope.accountId, region: scope.region, networkInterface: enriched, ...(subnet ? { subnet } : {}), ...(acl ? { networkAcl: acl } : {}), ownership: ownershipOf(eni.tags), tags: eni.tags });
+        f.resources.push(eniResolved(scope, eni, read));
       })(),
     );
   }
@@ -874,10 +911,7 @@ async function resolveOther(run: Run, hits: ScopeHits, ref: Ref, f: Finding): Pr
   const scope = hits.scope;
   if (ref.type === "network-interface") {
     const eni = hits.eniById.get(ref.id)!;
-    const { interfaces, subnets, acls } = await run.enrichEnis(scope, [eni]);
-    const subnet = subnets.get(eni.subnetId);
-    const acl = acls.get(eni.subnetId);
-    f.resources.push({ type: "network-interface", id: eni.networkInterfaceId, accountId: scope.accountId, region: scope.region, networkInterface: interfaces.get(eni.networkInterfaceId)!, ...(subnet ? { subnet } : {}), ...(acl ? { networkAcl: acl } : {}), ownership: ownershipOf(eni.tags), tags: eni.tags });
+    f.resources.push(eniResolved(scope, eni, await run.enrichEnis(scope, [eni])));
     if (eni.attachment?.instanceId) {
       const m = await run.enrichInstances(scope, [eni.attachment.instanceId], hits.instances);
       const r = m.get(eni.attachment.instanceId);

@@ -410,6 +410,46 @@ describe("resolve: AWS behaviour on small estates", () => {
     expect(f?.notes).toContain("198.51.100.9 is held by a Lambda function's ENI (function resizer)");
   });
 
+  describe("an Elastic IP associated through its ENI id (as Terraform's aws_eip with network_interface does)", () => {
+    const estate = (events: { eventName: string; eventTime: string; requestParameters?: Record<string, unknown>; responseElements?: Record<string, unknown> }[], associated: boolean) =>
+      SimAccount.fromEstate(
+        base({
+          "eu-west-1": {
+            ...net,
+            instances: [
+              {
+                instanceId: "i-000000000000000e1",
+                imageId: "ami-00000000000000001",
+                launchTime: "2026-01-01T00:00:00Z",
+                networkInterfaces: [{ networkInterfaceId: "eni-000000000000000e1", subnetId: "subnet-00000000000000a1", privateIpAddress: "10.0.1.7", groupIds: ["sg-00000000000000a1"] }],
+              },
+            ],
+            addresses: [{ publicIp: "203.0.113.77", allocationId: "eipalloc-000000000000000e1", ...(associated ? { networkInterfaceId: "eni-000000000000000e1" } : {}) }],
+            cloudTrail: events,
+          },
+        }),
+      );
+    const allocate = { eventName: "AllocateAddress", eventTime: "2026-02-01T00:00:00Z", responseElements: { publicIp: "203.0.113.77", allocationId: "eipalloc-000000000000000e1" } };
+    const associate = { eventName: "AssociateAddress", eventTime: "2026-02-01T00:01:00Z", requestParameters: { allocationId: "eipalloc-000000000000000e1", networkInterfaceId: "eni-000000000000000e1" }, responseElements: { associationId: "eipassoc-000000000000000e1" } };
+    const window = { begin: "2026-03-01T00:00:00Z", end: "2026-03-01T01:00:00Z" };
+
+    it("still held: the instance behind the ENI is the holder, found, not 'moved'", async () => {
+      const [f] = (await resolveNotice(notice({ publicIps: ["203.0.113.77"], window }), estate([allocate, associate], true))).findings;
+      expect(f?.status).toBe("found");
+      expect(f?.resources.map((r) => r.id)).toEqual(["i-000000000000000e1", "eipalloc-000000000000000e1"]);
+      expect(f?.summary).not.toContain("nothing to do with it");
+    });
+
+    it("disassociated since: the ENI that held it is read, and the instance it is attached to is the resource", async () => {
+      const disassociate = { eventName: "DisassociateAddress", eventTime: "2026-03-10T00:00:00Z", requestParameters: { associationId: "eipassoc-000000000000000e1" } };
+      const [f] = (await resolveNotice(notice({ publicIps: ["203.0.113.77"], window }), estate([allocate, associate, disassociate], false))).findings;
+      expect(f?.status).toBe("moved");
+      expect(f?.ipHistory?.holders).toEqual([expect.objectContaining({ resourceId: "eni-000000000000000e1", kind: "network-interface", to: "2026-03-10T00:00:00Z" })]);
+      expect(f?.resources.map((r) => r.id)).toEqual(["i-000000000000000e1"]);
+      expect(f?.summary).toContain("It belonged to i-000000000000000e1 in 111122223333/eu-west-1");
+    });
+  });
+
   it("an Elastic IP whose holder was terminated: CloudTrail closes the holding at the termination", async () => {
     const port = SimAccount.fromEstate(
       base({
