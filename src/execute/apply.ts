@@ -133,8 +133,11 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
   let o = opts;
   const actor = o.actor ?? (o.approve === "policy" ? "policy" : (process.env.USER ?? "person"));
   // The gate comes first: a refused plan leaves no trace but the refusal.
-  if (o.approve === "policy" && o.verdict !== "authentic") {
-    throw new ApplyRefused("automatic-not-authentic", `automatic apply runs only for notices verified authentic; this one is ${o.verdict}: a person must review and apply it`);
+  // Both judgements must say authentic: the one the plan was written under and the one given now
+  // (a plan file edited to mark its steps automatic still carries the verdict it was made with).
+  const doubt = [o.verdict, plan.verdict].find((v) => v !== "authentic");
+  if (o.approve === "policy" && doubt) {
+    throw new ApplyRefused("automatic-not-authentic", `automatic apply runs only for notices verified authentic; this one is ${doubt}: a person must review and apply it`);
   }
   const risky = o.verdict === "phishing" || o.verdict === "suspicious";
   const reason = o.override?.reason?.trim();

@@ -394,6 +394,9 @@ describe("who may apply", () => {
     const s = await setup(instancesOf(X.legacy));
     for (const verdict of ["unverified", "suspicious", "phishing"] as const) {
       await expect(s.run({ verdict, approve: "policy", override: { reason: "please" } })).rejects.toMatchObject({ code: "automatic-not-authentic" });
+      // A plan written for a doubtful notice, whatever verdict the caller passes now, and even with its steps marked automatic.
+      const doubtful = { ...s.plan, id: `P-${verdict}`, verdict, steps: s.plan.steps.map((x) => ({ ...x, autoApprovable: true })) };
+      await expect(apply(doubtful, { port: s.sim, journal: s.journal, verdict: "authentic", approve: "policy" })).rejects.toMatchObject({ code: "automatic-not-authentic" });
     }
     expect(s.sim.calls).toEqual([]);
   });
