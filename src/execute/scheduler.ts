@@ -2,7 +2,9 @@
  * Runs a dependency graph of jobs with concurrency caps: at most `total` at once and at most
  * `perLane` in one lane (an account and region: the unit AWS rate-limits). Jobs start in list
  * order as soon as their dependencies succeeded. After a failure nothing new starts; jobs in
- * flight finish; everything else is reported as not run, with the reason.
+ * flight finish; everything else is reported as not run, with the reason. A job that throws
+ * (not a failed step: the journal itself failed) stops the run the same way, and the promise
+ * rejects only once the jobs in flight have finished, so nothing still calls the cloud after it.
  */
 export interface Job {
   id: string;
@@ -32,6 +34,7 @@ export function runJobs(jobs: readonly Job[], caps: Caps, s: Schedule): Promise<
   const lanes = new Map<string, number>();
   let inFlight = 0;
   let failedId: string | null = null;
+  let crash: { error: unknown } | null = null;
 
   return new Promise((resolve, reject) => {
     const pump = () => {
@@ -51,7 +54,7 @@ export function runJobs(jobs: readonly Job[], caps: Caps, s: Schedule): Promise<
               changed = true;
               continue;
             }
-            if (failedId !== null) continue;
+            if (failedId !== null || crash) continue;
             if (!job.deps.every((d) => result.get(d)?.status === "ok" || !jobs.some((j) => j.id === d))) continue;
             const held = s.hold?.(job);
             if (held) {
@@ -66,16 +69,25 @@ export function runJobs(jobs: readonly Job[], caps: Caps, s: Schedule): Promise<
             inFlight++;
             lanes.set(job.lane, lane + 1);
             s.run(job)
-              .then((r) => {
-                result.set(job.id, { status: r });
-                if (r === "failed" && failedId === null) failedId = job.id;
-              }, reject)
+              .then(
+                (r) => {
+                  result.set(job.id, { status: r });
+                  if (r === "failed" && failedId === null) failedId = job.id;
+                },
+                (error: unknown) => {
+                  crash ??= { error };
+                },
+              )
               .finally(() => {
                 inFlight--;
                 lanes.set(job.lane, (lanes.get(job.lane) ?? 1) - 1);
                 pump();
               });
           }
+        }
+        if (inFlight === 0 && crash) {
+          reject(crash.error);
+          return;
         }
         if (inFlight === 0) {
           for (const job of pending) result.set(job.id, { status: "not-run", reason: failedId ? `not started: ${failedId} failed and the run stopped` : "its dependencies did not complete" });

@@ -92,4 +92,27 @@ describe("the step scheduler", () => {
     expect(out.get("person")).toEqual({ status: "not-run", reason: "needs a person" });
     expect(out.get("after-person")).toEqual({ status: "not-run", reason: "needs person, which did not complete" });
   });
+  it("when a job throws (the journal failed), starts nothing more and rejects only once the jobs in flight have finished", async () => {
+    const started: string[] = [];
+    let slowDone = false;
+    const jobs: Job[] = [
+      { id: "slow", deps: [], lane: "x" },
+      { id: "broken", deps: [], lane: "y" },
+      { id: "later", deps: ["broken"], lane: "y" },
+      { id: "other", deps: [], lane: "z" },
+    ];
+    const run = runJobs(jobs, { total: 2, perLane: 2 }, {
+      run: async (job) => {
+        started.push(job.id);
+        if (job.id === "broken") throw new Error("journal: disk full");
+        for (let i = 0; i < 5; i++) await tick();
+        if (job.id === "slow") slowDone = true;
+        return "ok";
+      },
+    });
+    await expect(run).rejects.toThrow("journal: disk full");
+    // The caller sees the error only when no job is still calling the cloud, and nothing new started.
+    expect(slowDone).toBe(true);
+    expect(started).toEqual(["slow", "broken"]);
+  });
 });
