@@ -50,7 +50,7 @@ export async function deliverWithRetry(channel: Channel, event: NotifyEvent, ret
     }
     if (r.ok) return { channel: channel.name, ok: true, attempts: n, ...(r.status ? { status: r.status } : {}), elapsedMs: now() - t0 };
     if (!r.retryable || n >= attempts) {
-      return { channel: channel.name, ok: false, attempts: n, error: r.error, ...(r.status ? { status: r.status } : {}), elapsedMs: now() - t0 };
+      return { channel: channel.name, ok: false, attempts: n, error: r.error, ...(r.status ? { status: r.status } : {}), retryable: r.retryable, elapsedMs: now() - t0 };
     }
     await sleep(backoff(n, retry, random, r.retryAfterMs));
   }

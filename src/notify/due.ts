@@ -8,7 +8,7 @@ import type { JournalEntry, Plan } from "../execute/types.ts";
 import { describeStep, stepOutcomes } from "../reply/actions.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtTime } from "../reply/format.ts";
-import type { NotifyEvent } from "./types.ts";
+import type { DeliveryOutcome, NotifyEvent } from "./types.ts";
 
 export interface CaseState {
   case: Case;
@@ -28,13 +28,32 @@ export const DEFAULT_DEADLINE_WARNING_HOURS = 4;
 /** How long after its arrival a doubtful notice in a closed case is still worth an alarm. */
 const FRESH_MS = 24 * 3_600_000;
 
-/** The keys the timeline says were already notified. */
+/** Runs of the scheduler that may try an event no channel could deliver, before it is given up. */
+export const MAX_NOTIFY_RUNS = 3;
+
+/**
+ * The keys the timeline says are settled: delivered on at least one channel (the team heard it;
+ * the others are not sent a copy), refused for good by every channel that tried (a revoked
+ * webhook), or tried on MAX_NOTIFY_RUNS runs. A run that could deliver it nowhere (Slack down
+ * for a minute) leaves it due, so a deadline warning is not lost to a passing outage.
+ */
 export function sentKeys(timeline: readonly TimelineEvent[]): Set<string> {
+  const runs = new Map<string, number>();
   const keys = new Set<string>();
   for (const e of timeline) {
     if (e.type !== "notification") continue;
     const k = e.data.key;
-    if (typeof k === "string") keys.add(k);
+    if (typeof k !== "string") continue;
+    const outcomes = e.data.outcomes;
+    // A record without outcomes (written before they were kept) counts as sent.
+    if (!Array.isArray(outcomes) || outcomes.length === 0) {
+      keys.add(k);
+      continue;
+    }
+    const list = outcomes as Partial<DeliveryOutcome>[];
+    const n = (runs.get(k) ?? 0) + 1;
+    runs.set(k, n);
+    if (list.some((o) => o.ok === true) || list.every((o) => o.retryable === false) || n >= MAX_NOTIFY_RUNS) keys.add(k);
   }
   return keys;
 }

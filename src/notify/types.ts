@@ -49,6 +49,8 @@ export interface DeliveryOutcome {
   attempts: number;
   status?: number;
   error?: string;
+  /** On failure: whether a later try might succeed (false for a refusal that will not change, such as HTTP 404 or an SMTP 5xx). */
+  retryable?: boolean;
   /** From the first attempt to the last answer, in ms. */
   elapsedMs: number;
 }

@@ -225,7 +225,7 @@ describe("dispatch and the notifier", () => {
 
   it("never throws, even when a channel does", async () => {
     const thrower: Channel = { name: "t", kind: "slack", events: "all", deliver: () => Promise.reject(new Error("bug")) };
-    await expect(dispatch(makeEvent(), [thrower], FAST, noSleep)).resolves.toEqual([{ channel: "t", ok: false, attempts: 3, error: "bug", elapsedMs: expect.any(Number) }]);
+    await expect(dispatch(makeEvent(), [thrower], FAST, noSleep)).resolves.toEqual([{ channel: "t", ok: false, attempts: 3, error: "bug", retryable: true, elapsedMs: expect.any(Number) }]);
   });
 
   it("emit returns at once and records the outcome when delivery ends", async () => {

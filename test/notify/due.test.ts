@@ -111,6 +111,22 @@ describe("dueNotifications", () => {
     expect([...sentKeys([ev("notification", { key: "a" }), ev("note", { key: "b" }), ev("notification", {})])]).toEqual(["a"]);
   });
 
+  it("sends again, on a later run, what no channel could deliver (a few times at most)", () => {
+    const failed = (key: string, retryable = true) => ev("notification", { key, outcomes: [{ channel: "slack", ok: false, attempts: 4, error: "HTTP 503", status: 503, retryable, elapsedMs: 9000 }] });
+    const delivered = (key: string) => ev("notification", { key, outcomes: [{ channel: "slack", ok: false, attempts: 4, error: "HTTP 503", retryable: true, elapsedMs: 9000 }, { channel: "email", ok: true, attempts: 1, elapsedMs: 20 }] });
+    const key = "deadline-near:AD-2026-0007:2026-05-01T15:00:00.000Z";
+    // Slack was down for the run that found it: the warning is due again on the next run.
+    const c = makeCase({ deadline: { at: "2026-05-01T15:00:00.000Z", basis: "default", text: null } });
+    const timeline = [ev("notification", { key: "case-new:AD-2026-0007" }), failed(key)];
+    expect(kinds(dueNotifications({ case: c, timeline }, NOW))).toEqual(["deadline-near"]);
+    // Delivered on one channel: the team heard it; the others are not sent a copy.
+    expect(sentKeys([delivered(key)]).has(key)).toBe(true);
+    // A refusal that will not change (a revoked webhook) is not tried again, nor is anything after three failed runs.
+    expect(sentKeys([failed(key, false)]).has(key)).toBe(true);
+    expect(sentKeys([failed(key), failed(key)]).has(key)).toBe(false);
+    expect(sentKeys([failed(key), failed(key), failed(key)]).has(key)).toBe(true);
+  });
+
   it("writes durations a person reads at a glance", () => {
     expect([0, 59_000, 45 * 60_000, 3 * 3_600_000, 200 * 60_000, 50 * 3_600_000, 72 * 3_600_000].map(duration)).toEqual(["0 min", "1 min", "45 min", "3 h", "3 h 20 min", "2 d 2 h", "3 d"]);
   });
