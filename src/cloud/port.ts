@@ -51,7 +51,11 @@ export interface InstanceQuery {
 
 export interface NetworkInterfaceQuery {
   networkInterfaceIds?: string[];
-  /** `addresses.association.public-ip`: a public IP on any private address of the ENI; finds ENIs of NAT gateways, load balancers, Lambda and other managed ENIs too. */
+  /**
+   * Public IPv4 addresses on any private address of the ENI (`addresses.association.public-ip`), and
+   * IPv6 addresses of the ENI (`ipv6-addresses.ipv6-address`: every AWS IPv6 address is public). Finds
+   * ENIs of NAT gateways, load balancers, Lambda and other managed ENIs too.
+   */
   publicIps?: string[];
   instanceIds?: string[];
 }

@@ -207,7 +207,7 @@ class Run {
           done();
           for (const e of r.value) {
             hits.eniById.set(e.networkInterfaceId, e);
-            for (const a of e.associations) if (want.ips.has(a.publicIp)) hits.eniByIp.set(a.publicIp, e);
+            for (const ip of [...e.associations.map((a) => a.publicIp), ...e.ipv6Addresses]) if (want.ips.has(ip)) hits.eniByIp.set(ip, e);
           }
         }),
         this.call(scope, () => p.describeAddresses(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
@@ -645,7 +645,8 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   }
 
   // IP history from CloudTrail: where the address is an Elastic IP, or where nothing holds it now.
-  const ipRefs = regional.filter((r) => r.type === "public-ip");
+  // Elastic IPs, whose history CloudTrail keeps, are IPv4: an IPv6 address has none to read.
+  const ipRefs = regional.filter((r) => r.type === "public-ip" && !r.id.includes(":"));
   const histories = new Map<Ref, IpTimeline>();
   // CloudTrail is read back from the activity (or the notice's arrival), not from today: a drill on an old notice still finds its history.
   const sinceIso = window.begin ?? notice.receivedAt;
@@ -745,7 +746,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       f.summary = `${ref.id}: could not be looked for (${f.error})`;
     } else if (f.status === "not-found") {
       f.summary = `${ref.id} was not found in ${where(f.searched)}${gapsHere.length ? `; ${gapsHere.length} place(s) could not be searched (see gaps)` : ""}`;
-      if (ref.type === "public-ip") f.summary += "; CloudTrail (90 days) has no record of it as an Elastic IP either";
+      if (ref.type === "public-ip" && !ref.id.includes(":")) f.summary += "; CloudTrail (90 days) has no record of it as an Elastic IP either";
     } else if (foundUsers.length) {
       f.summary = foundUsers
         .map(({ accountId, user }) => {

@@ -83,6 +83,7 @@ export const C = {
   useast1Eni: "eni-0c0000000000000e5",
   secondaryEip: "203.0.113.40",
   secondaryAlloc: "eipalloc-0c0000000000000e5",
+  useast1Ipv6: "2001:db8:c0::e5",
   stagingInstance: "i-0c0000000000000f6",
 };
 
@@ -255,6 +256,15 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         // `ip-address` is the instance's PublicIpAddress: the primary private address's public IP only
         expect(await p.describeInstances(C.use1, { publicIps: [C.secondaryEip] })).toEqual([]);
         expect((await p.describeAddresses(C.use1, { publicIps: [C.secondaryEip] }))[0]).toMatchObject({ networkInterfaceId: C.useast1Eni, privateIpAddress: "172.31.0.6" });
+      });
+      it("finds the ENI holding an IPv6 address (every AWS IPv6 address is public); no Elastic IP is ever IPv6", async () => {
+        const p = await port();
+        const [eni] = await p.describeNetworkInterfaces(C.use1, { publicIps: [C.useast1Ipv6] });
+        expect(eni).toMatchObject({ networkInterfaceId: C.useast1Eni, ipv6Addresses: [C.useast1Ipv6], attachment: { instanceId: C.useast1Instance } });
+        const both = await p.describeNetworkInterfaces(C.use1, { publicIps: [C.useast1Ipv6, "198.51.100.50"] });
+        expect(both.map((e) => e.networkInterfaceId)).toEqual([C.useast1Eni]);
+        expect(await p.describeNetworkInterfaces(C.use1, { publicIps: ["2001:db8:c0::ff"] })).toEqual([]);
+        expect(await p.describeAddresses(C.use1, { publicIps: [C.useast1Ipv6] })).toEqual([]);
       });
       it("lists every ENI of an instance, and describes a Lambda ENI as managed", async () => {
         const p = await port();

@@ -197,6 +197,22 @@ describe("resolve: public IPs", () => {
     expect(f?.resources).toEqual([]);
   });
 
+  it("an IPv6 address resolves to the instance whose ENI holds it", async () => {
+    const res = await resolveNotice(notice({ accountIds: ["111122223333"], publicIps: ["2001:db8:c0::e5"] }), sim("contract"));
+    const [f] = res.findings;
+    expect(f?.status).toBe("found");
+    expect(f?.resources.map((r) => r.id)).toEqual(["i-0c0000000000000e5"]);
+    expect(f?.summary).toMatch(/^2001:db8:c0::e5 is held by i-0c0000000000000e5 in 111122223333\/us-east-1/);
+  });
+
+  it("an IPv6 address found nowhere: said plainly, and no CloudTrail read for it (Elastic IPs are IPv4)", async () => {
+    const port = sim("contract");
+    const [f] = (await resolveNotice(notice({ accountIds: ["111122223333"], publicIps: ["2001:db8:c0::ff"] }), port)).findings;
+    expect(f?.status).toBe("not-found");
+    expect(f?.summary).toBe("2001:db8:c0::ff was not found in account 111122223333, 2 regions");
+    expect(port.callsOf("lookupEvents")).toEqual([]);
+  });
+
   it("an address that is nowhere and was never an Elastic IP here", async () => {
     const [f] = (await resolveNotice(notice({ accountIds: [PROD], publicIps: ["192.0.2.99"] }), sim("sample"))).findings;
     expect(f?.status).toBe("not-found");

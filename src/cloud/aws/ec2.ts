@@ -351,15 +351,21 @@ export function toNetworkInterface(n: SdkNetworkInterface): NetworkInterface {
 }
 
 export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: NetworkInterfaceQuery): Promise<NetworkInterface[]> {
-  // `addresses.association.public-ip` looks at every private address of the ENI; `association.public-ip`
-  // only at the primary one, so it misses an Elastic IP on a secondary private IP.
-  const extra = filters({ "addresses.association.public-ip": q.publicIps, "attachment.instance-id": q.instanceIds });
-  if (extra === null || q.networkInterfaceIds?.length === 0) return [];
+  if (q.networkInterfaceIds?.length === 0) return [];
+  // By address: `addresses.association.public-ip` looks at every private address of the ENI
+  // (`association.public-ip` only at the primary one, so it misses an Elastic IP on a secondary
+  // private IP); IPv6 addresses, all public in AWS, are the ENI's own. Filters AND, so IPv4 and IPv6
+  // are one query each.
+  const v4 = q.publicIps?.filter((ip) => IPV4.test(ip));
+  const v6 = q.publicIps?.filter((ip) => ip.includes(":"));
+  const byAddress: Record<string, string[] | undefined>[] =
+    q.publicIps === undefined ? [{}] : [...(v4!.length ? [{ "addresses.association.public-ip": v4 }] : []), ...(v6!.length ? [{ "ipv6-addresses.ipv6-address": v6 }] : [])];
   const reader: Reader<SdkNetworkInterface> = {
     op: "ec2.DescribeNetworkInterfaces",
     fields: {
       "network-interface-id": (n) => [n.NetworkInterfaceId],
       "addresses.association.public-ip": (n) => [n.Association?.PublicIp, ...(n.PrivateIpAddresses ?? []).map((a) => a.Association?.PublicIp)],
+      "ipv6-addresses.ipv6-address": (n) => (n.Ipv6Addresses ?? []).map((a) => a.Ipv6Address),
       "attachment.instance-id": (n) => [n.Attachment?.InstanceId],
     },
     send: (NetworkInterfaceIds, Filters) =>
@@ -368,7 +374,11 @@ export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: Netwo
         return pages.flatMap((p) => p.NetworkInterfaces ?? []);
       }),
   };
-  const found = await read(ctx, reader, q.networkInterfaceIds, "network-interface-id", extra);
+  const found: SdkNetworkInterface[] = [];
+  for (const address of byAddress) {
+    const extra = filters({ ...address, "attachment.instance-id": q.instanceIds });
+    if (extra !== null) found.push(...(await read(ctx, reader, q.networkInterfaceIds, "network-interface-id", extra)));
+  }
   return uniqueBy(found.map(toNetworkInterface), (n) => n.networkInterfaceId);
 }
 

@@ -220,11 +220,12 @@ export class SimApi {
       if (q.publicIps) for (const x of rs.eips.values()) if (x.networkInterfaceId && q.publicIps.includes(x.publicIp)) eipHolders.add(x.networkInterfaceId);
       candidates = [...rs.enis.values()]
         .filter((e) => allows(q.networkInterfaceIds, e.networkInterfaceId) && allows(q.instanceIds, e.attachment?.instanceId))
-        .filter((e) => !q.publicIps || q.publicIps.includes(e.publicIp ?? "") || eipHolders.has(e.networkInterfaceId))
+        .filter((e) => !q.publicIps || q.publicIps.includes(e.publicIp ?? "") || eipHolders.has(e.networkInterfaceId) || e.ipv6Addresses.some((ip) => q.publicIps!.includes(ip)))
         .map((e) => e.networkInterfaceId);
     }
     else if (q.networkInterfaceIds) candidates = q.networkInterfaceIds;
-    else if (q.publicIps) candidates = q.publicIps.map((ip) => rs.byPublicIp.get(ip)?.eniId ?? "");
+    // IPv6 addresses are rare in a notice and not indexed: those are a scan of the region's ENIs.
+    else if (q.publicIps) candidates = q.publicIps.flatMap((ip) => (ip.includes(":") ? [...rs.enis.values()].filter((e) => e.ipv6Addresses.includes(ip)).map((e) => e.networkInterfaceId) : [rs.byPublicIp.get(ip)?.eniId ?? ""]));
     else if (q.instanceIds) candidates = q.instanceIds.flatMap((id) => rs.instances.get(id)?.eniIds ?? []);
     else candidates = rs.enis.keys();
     const out: NetworkInterface[] = [];
@@ -236,7 +237,7 @@ export class SimApi {
       if (!rec) continue;
       const view = eniView(rs, rec);
       if (!allows(q.networkInterfaceIds, view.networkInterfaceId)) continue;
-      if (q.publicIps && !view.associations.some((a) => q.publicIps!.includes(a.publicIp))) continue;
+      if (q.publicIps && !view.associations.some((a) => q.publicIps!.includes(a.publicIp)) && !view.ipv6Addresses.some((ip) => q.publicIps!.includes(ip))) continue;
       if (!allows(q.instanceIds, view.attachment?.instanceId)) continue;
       out.push(view);
     }

@@ -553,6 +553,30 @@ it("reuses one EC2 client per (account, region)", async () => {
   expect(await Promise.all(unique.map((c) => c.config.region()))).toEqual([REGION, "us-west-2"]);
 });
 
+describe("describeNetworkInterfaces by IPv6 address", () => {
+  it("an IPv6 address is looked for among the ENIs' IPv6 addresses (every AWS IPv6 address is public), IPv4 ones by association", async () => {
+    aws.ec2.on(DescribeNetworkInterfacesCommand).callsFake(async (input: { Filters?: { Name: string; Values: string[] }[] }) => {
+      const f = input.Filters?.[0];
+      if (f?.Name === "ipv6-addresses.ipv6-address") return { NetworkInterfaces: [{ NetworkInterfaceId: "eni-v6", Ipv6Addresses: [{ Ipv6Address: "2001:db8:1::10" }] }] };
+      return { NetworkInterfaces: [{ NetworkInterfaceId: "eni-v4", PrivateIpAddresses: [{ PrivateIpAddress: "10.0.0.5", Association: { PublicIp: "203.0.113.30" } }] }] };
+    });
+    const found = await testPort().describeNetworkInterfaces(SCOPE, { publicIps: ["203.0.113.30", "2001:db8:1::10"] });
+    expect(found.map((n) => n.networkInterfaceId).sort()).toEqual(["eni-v4", "eni-v6"]);
+    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([
+      { Filters: [{ Name: "addresses.association.public-ip", Values: ["203.0.113.30"] }] },
+      { Filters: [{ Name: "ipv6-addresses.ipv6-address", Values: ["2001:db8:1::10"] }] },
+    ]);
+  });
+
+  it("only IPv6 addresses: one call, by IPv6 address", async () => {
+    aws.ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
+    await testPort().describeNetworkInterfaces(SCOPE, { publicIps: ["2001:db8:1::10"], instanceIds: ["i-0aaaaaaaaaaaaaaa1"] });
+    expect(sent(aws.ec2, DescribeNetworkInterfacesCommand)).toEqual([
+      { Filters: [{ Name: "ipv6-addresses.ipv6-address", Values: ["2001:db8:1::10"] }, { Name: "attachment.instance-id", Values: ["i-0aaaaaaaaaaaaaaa1"] }] },
+    ]);
+  });
+});
+
 describe("API emulators that lack a filter", () => {
   const enis = {
     NetworkInterfaces: [

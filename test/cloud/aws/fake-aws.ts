@@ -386,13 +386,13 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
 
   on(m.ec2, DescribeNetworkInterfacesCommand, "ec2.DescribeNetworkInterfaces", ({ scope, input }) => {
     const rs = regionState(scope, "ec2:DescribeNetworkInterfaces");
-    const f = ec2Filters(input.Filters, ["network-interface-id", "association.public-ip", "addresses.association.public-ip", "attachment.instance-id"]);
+    const f = ec2Filters(input.Filters, ["network-interface-id", "association.public-ip", "addresses.association.public-ip", "ipv6-addresses.ipv6-address", "attachment.instance-id"]);
     const ids = and(idParam(input.NetworkInterfaceIds, (id) => rs.enis.has(id), "InvalidNetworkInterfaceID.NotFound", "network interface IDs"), f.get("network-interface-id"));
     // As AWS: `addresses.association.public-ip` matches the public IP of any private address of the
     // ENI, `association.public-ip` only the primary private address's.
     const primaryOnly = f.get("association.public-ip");
     const found = api
-      .describeNetworkInterfaces(scope, { networkInterfaceIds: ids, publicIps: and(f.get("addresses.association.public-ip"), primaryOnly), instanceIds: f.get("attachment.instance-id") })
+      .describeNetworkInterfaces(scope, { networkInterfaceIds: ids, publicIps: and(and(f.get("addresses.association.public-ip"), primaryOnly), f.get("ipv6-addresses.ipv6-address")), instanceIds: f.get("attachment.instance-id") })
       .filter((n) => !primaryOnly || n.associations.some((a) => a.privateIp === n.privateIpAddress && primaryOnly.includes(a.publicIp)));
     const p = page(found, input.NextToken);
     return { NetworkInterfaces: p.items.map((n) => sdkEni(n, rs)), NextToken: p.next };
