@@ -8,7 +8,7 @@ import type { StepRef } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
 import { WEB_PORTS, hostPortsInNotice, planRuleSurgery } from "./exposure.ts";
 import { planPreserve, planTags } from "./host.ts";
-import { scopeOf, type ResolvedBucket, type ResolvedDistribution, type ResolvedInstance } from "./types.ts";
+import { hostKey, scopeOf, subjectOf, type ResolvedBucket, type ResolvedDistribution, type ResolvedInstance } from "./types.ts";
 
 const OWNER_REVIEW = "flagged for the owner's review: the content is offline, not deleted; the owner decides to delete it, dispute the report, or roll back.";
 
@@ -20,10 +20,7 @@ export function planContent(ctx: PlanContext, hosts: ResolvedInstance[], buckets
   if (hosts.length) {
     const pre = planPreserve(ctx, hosts, { autoScaling: false });
     const deps = new Map<string, StepRef | undefined>();
-    for (const h of hosts) {
-      const k = `${h.accountId}|${h.region}|${h.id}`;
-      deps.set(k, pre.snapshot.get(k) ?? pre.capture.get(k));
-    }
+    for (const h of hosts) deps.set(hostKey(h), pre.snapshot.get(hostKey(h)) ?? pre.capture.get(hostKey(h)));
     const named = hostPortsInNotice(ctx.notice, hosts.flatMap((h) => h.publicIps));
     const ports = { tcp: [...new Set([...WEB_PORTS.tcp, ...named, ...(ctx.options.ports?.tcp ?? [])])].sort((x, y) => x - y), udp: [] };
     const n = planRuleSurgery(ctx, hosts, {
@@ -35,7 +32,7 @@ export function planContent(ctx: PlanContext, hosts: ResolvedInstance[], buckets
       deps,
     });
     if (!n) b.warn("The reported hosts take no web traffic straight from the internet (a load balancer or CDN in front?): take the content offline in the application or at the load balancer.");
-    planTags(ctx, hosts.map((h) => ({ scope: scopeOf(h), ids: [h.id, ...h.instance.blockDevices.map((d) => d.volumeId)], subject: { accountId: h.accountId, tags: h.instance.tags }, dep: pre.capture.get(`${h.accountId}|${h.region}|${h.id}`) })));
+    planTags(ctx, hosts.map((h) => ({ scope: scopeOf(h), ids: [h.id, ...h.instance.blockDevices.map((d) => d.volumeId)], subject: subjectOf(h), dep: pre.capture.get(hostKey(h)) })));
     flagged = true;
   }
 

@@ -8,11 +8,12 @@
 import type { Scope, SecurityGroup } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
 import type { ActionName } from "../execute/params.ts";
-import type { StepRef, Subject } from "./builder.ts";
+import type { StepRef } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
 import { coveredPorts, describePorts, isEmpty, isWorldOpen, sameRule, splitRule, toSpec, type PortSet } from "./rules.ts";
 import { protectedBy } from "./targets.ts";
-import { scopeOf, type NoticeFacts, type ResolvedInstance } from "./types.ts";
+import { planCapture, planTags } from "./host.ts";
+import { hostKey, scopeOf, scopedKey, subjectOf, type NoticeFacts, type ResolvedInstance } from "./types.ts";
 
 export const REFLECTION_SERVICES: Record<string, { label: string; ports: PortSet; words: RegExp }> = {
   dns: { label: "DNS (open resolver)", ports: { tcp: [53], udp: [53] }, words: /\b(dns|resolver|recursi(ve|on)|domain name)\b/i },
@@ -82,7 +83,7 @@ export function planRuleSurgery(
   for (const h of hosts) {
     for (const eni of h.interfaces) {
       for (const sg of eni.securityGroups) {
-        const k = `${h.accountId}|${h.region}|${sg.groupId}`;
+        const k = scopedKey(h, sg.groupId);
         const e = groups.get(k) ?? { scope: scopeOf(h), sg, hosts: [] };
         if (!e.hosts.includes(h)) e.hosts.push(h);
         groups.set(k, e);
@@ -126,33 +127,17 @@ export function planRuleSurgery(
         `; affects every interface using the group (the reported: ${users.map((h) => h.id).join(", ")}); restored on rollback`,
       reversible: true,
       risk: "medium",
-      dependsOn: users.map((h) => o.deps.get(`${h.accountId}|${h.region}|${h.id}`)),
-      subjects: users.map((h): Subject => ({ accountId: h.accountId, tags: h.instance.tags })),
+      dependsOn: users.map((h) => o.deps.get(hostKey(h))),
+      subjects: users.map(subjectOf),
     });
     steps++;
   }
   return steps;
 }
 
+/** Each host's capture, by host key: what the rule changes wait for. */
 function captures(ctx: PlanContext, hosts: ResolvedInstance[]): Map<string, StepRef | undefined> {
-  const out = new Map<string, StepRef | undefined>();
-  for (const h of hosts) {
-    out.set(
-      `${h.accountId}|${h.region}|${h.id}`,
-      ctx.b.add({
-        action: "capture-metadata",
-        slug: h.id,
-        target: { ...scopeOf(h), type: "ec2-instance", id: h.id },
-        params: { instanceId: h.id },
-        reason: "Evidence for the reply and the investigation, before the rules change.",
-        changes: "nothing (reads only); the captures are kept as evidence with their SHA-256",
-        reversible: true,
-        risk: "low",
-        subjects: [{ accountId: h.accountId, tags: h.instance.tags }],
-      }),
-    );
-  }
-  return out;
+  return new Map(hosts.map((h) => [hostKey(h), planCapture(ctx, h, "Evidence for the reply and the investigation, before the rules change.")]));
 }
 
 const hostIps = (hosts: ResolvedInstance[]) => hosts.flatMap((h) => [...h.publicIps, ...(h.instance.publicIpAddress ? [h.instance.publicIpAddress] : [])]);
@@ -214,28 +199,5 @@ export function planEmailSpam(ctx: PlanContext, hosts: ResolvedInstance[]): void
 }
 
 function tagHosts(ctx: PlanContext, hosts: ResolvedInstance[], deps: Map<string, StepRef | undefined>): void {
-  if (!hosts.length) return;
-  const byScope = new Map<string, { scope: Scope; ids: string[]; subjects: Subject[]; deps: (StepRef | undefined)[] }>();
-  for (const h of hosts) {
-    const k = `${h.accountId}|${h.region}`;
-    const e = byScope.get(k) ?? { scope: scopeOf(h), ids: [], subjects: [], deps: [] };
-    e.ids.push(h.id);
-    e.subjects.push({ accountId: h.accountId, tags: h.instance.tags });
-    e.deps.push(deps.get(`${k}|${h.id}`));
-    byScope.set(k, e);
-  }
-  for (const e of byScope.values()) {
-    ctx.b.add({
-      action: "tag-resources",
-      slug: `${e.scope.accountId}-${e.scope.region}`,
-      target: { ...e.scope, type: "resources", id: `${e.scope.accountId}/${e.scope.region}` },
-      params: { resourceIds: e.ids, tags: ctx.caseTags },
-      reason: "Anyone looking at these instances sees they belong to an open abuse case.",
-      changes: `tags ${e.ids.join(", ")} with the case (kept on rollback as a record)`,
-      reversible: true,
-      risk: "low",
-      dependsOn: e.deps,
-      subjects: e.subjects,
-    });
-  }
+  planTags(ctx, hosts.map((h) => ({ scope: scopeOf(h), ids: [h.id], subject: subjectOf(h), dep: deps.get(hostKey(h)) })));
 }

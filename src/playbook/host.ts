@@ -23,15 +23,28 @@ import type { EnrichedInterface } from "../resolve/types.ts";
 import type { StepRef, Subject } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
 import { protectedBy } from "./targets.ts";
-import { scopeOf, type ResolvedEni, type ResolvedInstance } from "./types.ts";
+import { hostKey, scopeOf, scopedKey, subjectOf, type ResolvedEni, type ResolvedInstance } from "./types.ts";
 
 export interface HostSteps {
   capture: Map<string, StepRef>;
   snapshot: Map<string, StepRef>;
 }
 
-const key = (s: Scope, id: string) => `${s.accountId}|${s.region}|${id}`;
-const subjectOf = (i: ResolvedInstance): Subject => ({ accountId: i.accountId, tags: i.instance.tags });
+
+/** The read-only capture every playbook that touches an instance starts with. */
+export function planCapture(ctx: PlanContext, h: ResolvedInstance, reason: string): StepRef {
+  return ctx.b.add({
+    action: "capture-metadata",
+    slug: h.id,
+    target: { ...scopeOf(h), type: "ec2-instance", id: h.id },
+    params: { instanceId: h.id },
+    reason,
+    changes: "nothing (reads only); the captures are kept as evidence with their SHA-256",
+    reversible: true,
+    risk: "low",
+    subjects: [subjectOf(h)],
+  });
+}
 
 /**
  * Capture, protections and snapshots: the preservation both the host and the content playbooks
@@ -50,18 +63,8 @@ export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: 
         `${h.id} is in Auto Scaling group ${h.autoScalingGroup.name}, which this playbook leaves as it is: if the group's health checks fail (a load balancer checking through a rule this plan closes), the group terminates the instance, termination protection or not. The snapshots and DeleteOnTermination off keep its disks; to keep the instance itself, put it in standby first or re-plan with --playbook compromised-host.`,
       );
     }
-    const cap = b.add({
-      action: "capture-metadata",
-      slug: h.id,
-      target,
-      params: { instanceId: h.id },
-      reason: "Evidence first: the instance's description, user data, console output and screenshot, as they are before anything changes.",
-      changes: "nothing (reads only); the captures are kept as evidence with their SHA-256",
-      reversible: true,
-      risk: "low",
-      subjects,
-    });
-    out.capture.set(key(scope, h.id), cap);
+    const cap = planCapture(ctx, h, "Evidence first: the instance's description, user data, console output and screenshot, as they are before anything changes.");
+    out.capture.set(hostKey(h), cap);
     const deps = [cap];
     if (h.instance.disableApiTermination !== true) {
       deps.push(
@@ -115,7 +118,7 @@ export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: 
     const volumes = h.instance.blockDevices.map((d) => d.volumeId);
     if (volumes.length) {
       out.snapshot.set(
-        key(scope, h.id),
+        hostKey(h),
         b.add({
           action: "snapshot-volumes",
           slug: h.id,
@@ -146,7 +149,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
   const groups = new Map<string, GroupWork>();
   for (const h of hosts) {
     if (!h.autoScalingGroup) continue;
-    const k = key(scopeOf(h), h.autoScalingGroup.name);
+    const k = scopedKey(h, h.autoScalingGroup.name);
     const g = groups.get(k) ?? { scope: scopeOf(h), asg: h.autoScalingGroup, hosts: [] };
     g.hosts.push(h);
     groups.set(k, g);
@@ -154,7 +157,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
   for (const { scope, asg, hosts: members } of groups.values()) {
     const target = { ...scope, type: "autoscaling-group", id: asg.name };
     const subjects = members.map(subjectOf);
-    const caps = members.map((h) => pre.capture.get(key(scope, h.id)));
+    const caps = members.map((h) => pre.capture.get(hostKey(h)));
     const state = (id: string) => asg.instances.find((i) => i.instanceId === id);
     const movable = members.filter((h) => state(h.id)?.lifecycleState === "InService");
     const standing = members.filter((h) => state(h.id)?.lifecycleState === "Standby");
@@ -239,7 +242,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
         dependsOn: [last, ...protects, lower, ...caps],
         subjects: batch.map(subjectOf),
       });
-      for (const h of batch) out.set(key(scope, h.id), ref);
+      for (const h of batch) out.set(hostKey(h), ref);
     }
   }
   return out;
@@ -248,7 +251,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
 function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostSteps, moved: Map<string, StepRef>): Map<string, StepRef[]> {
   const { b, policy } = ctx;
   const out = new Map<string, StepRef[]>();
-  const note = (h: ResolvedInstance, ref: StepRef) => out.set(key(scopeOf(h), h.id), [...(out.get(key(scopeOf(h), h.id)) ?? []), ref]);
+  const note = (h: ResolvedInstance, ref: StepRef) => out.set(hostKey(h), [...(out.get(hostKey(h)) ?? []), ref]);
   const tgs = new Map<string, { scope: Scope; arn: string; name: string; items: { h: ResolvedInstance; targets: { id: string; port?: number }[] }[] }>();
   const clbs = new Map<string, { scope: Scope; name: string; tags: Tags; hosts: ResolvedInstance[] }>();
   for (const h of hosts) {
@@ -256,7 +259,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
     if (h.instance.privateIpAddress) ips.add(h.instance.privateIpAddress);
     // Standby and detach deregister the instance from the group's own target groups and classic
     // load balancers: AWS does those, so the plan does not.
-    const viaGroup = moved.has(key(scopeOf(h), h.id)) ? h.autoScalingGroup : undefined;
+    const viaGroup = moved.has(hostKey(h)) ? h.autoScalingGroup : undefined;
     for (const tg of h.targetGroups) {
       if (viaGroup?.targetGroupArns.includes(tg.targetGroupArn)) continue;
       // Target groups carry no tags here: the policy protects them by ARN or name.
@@ -267,7 +270,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
       }
       const mine = tg.targets.filter((t) => (tg.targetType === "instance" ? t.id === h.id : tg.targetType === "ip" ? ips.has(t.id) : false));
       if (!mine.length) continue;
-      const k = key(scopeOf(h), tg.targetGroupArn);
+      const k = scopedKey(h, tg.targetGroupArn);
       const e = tgs.get(k) ?? { scope: scopeOf(h), arn: tg.targetGroupArn, name: tg.name, items: [] };
       e.items.push({ h, targets: mine.map((t) => (t.port === undefined ? { id: t.id } : { id: t.id, port: t.port })) });
       tgs.set(k, e);
@@ -279,7 +282,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
         b.warn(`${h.id} stays registered with classic load balancer ${lb.name}: ${why}.`);
         continue;
       }
-      const k = key(scopeOf(h), lb.name);
+      const k = scopedKey(h, lb.name);
       const e = clbs.get(k) ?? { scope: scopeOf(h), name: lb.name, tags: lb.tags, hosts: [] };
       e.hosts.push(h);
       clbs.set(k, e);
@@ -297,7 +300,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
         changes: `deregisters ${batch.flatMap((i) => i.targets.map((t) => t.id + (t.port ? `:${t.port}` : ""))).join(", ")} from ${tg.name} (unless standby already did)`,
         reversible: true,
         risk: "medium",
-        dependsOn: batch.flatMap((i) => [pre.capture.get(key(tg.scope, i.h.id)), moved.get(key(tg.scope, i.h.id))]),
+        dependsOn: batch.flatMap((i) => [pre.capture.get(hostKey(i.h)), moved.get(hostKey(i.h))]),
         subjects: batch.map((i) => subjectOf(i.h)),
       });
       for (const i of batch) note(i.h, ref);
@@ -315,7 +318,7 @@ function planLoadBalancers(ctx: PlanContext, hosts: ResolvedInstance[], pre: Hos
         changes: `deregisters ${batch.map((h) => h.id).join(", ")} from classic load balancer ${lb.name} (unless standby already did)`,
         reversible: true,
         risk: "medium",
-        dependsOn: batch.flatMap((h) => [pre.capture.get(key(lb.scope, h.id)), moved.get(key(lb.scope, h.id))]),
+        dependsOn: batch.flatMap((h) => [pre.capture.get(hostKey(h)), moved.get(hostKey(h))]),
         subjects: batch.map(subjectOf),
       });
       for (const h of batch) note(h, ref);
@@ -462,7 +465,7 @@ function planAcls(ctx: PlanContext, hosts: ResolvedInstance[], pre?: HostSteps):
   const acls = new Map<string, { scope: Scope; acl: NetworkAcl; hosts: ResolvedInstance[] }>();
   for (const h of hosts) {
     if (!h.networkAcl) continue;
-    const k = key(scopeOf(h), h.networkAcl.networkAclId);
+    const k = scopedKey(h, h.networkAcl.networkAclId);
     const e = acls.get(k) ?? { scope: scopeOf(h), acl: h.networkAcl, hosts: [] };
     e.hosts.push(h);
     acls.set(k, e);
@@ -498,7 +501,7 @@ function planAcls(ctx: PlanContext, hosts: ResolvedInstance[], pre?: HostSteps):
       changes: `adds ${entries.length} deny entries (rules ${entries.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`).join(", ")}) for ${peers.join(", ")} to ${a.acl.networkAclId}, affecting every host of subnets ${a.acl.subnetIds.join(", ")} (removed on rollback)`,
       reversible: true,
       risk: "medium",
-      dependsOn: pre ? a.hosts.flatMap((h) => [pre.capture.get(key(a.scope, h.id)), pre.snapshot.get(key(a.scope, h.id))]) : [],
+      dependsOn: pre ? a.hosts.flatMap((h) => [pre.capture.get(hostKey(h)), pre.snapshot.get(hostKey(h))]) : [],
       subjects: a.hosts.map(subjectOf),
     });
   }
@@ -556,7 +559,7 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
   }
   const vpcs = new Map<string, { scope: Scope; vpcId: string; cidr?: string; ipv6: boolean; subjects: Subject[] }>();
   for (const w of work) {
-    const k = key(w.scope, w.eni.vpcId);
+    const k = scopedKey(w.scope, w.eni.vpcId);
     const v = vpcs.get(k) ?? { scope: w.scope, vpcId: w.eni.vpcId, cidr: w.vpcCidr, ipv6: false, subjects: [] };
     v.ipv6 ||= w.vpcIpv6;
     v.cidr ??= w.vpcCidr;
@@ -566,8 +569,8 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
   const groups = planVpcGroups(ctx, vpcs);
   const isolated = new Map<string, StepRef[]>();
   for (const w of work) {
-    const g = groups.get(key(w.scope, w.eni.vpcId))!;
-    const hk = w.host ? key(w.scope, w.host.id) : undefined;
+    const g = groups.get(scopedKey(w.scope, w.eni.vpcId))!;
+    const hk = w.host ? hostKey(w.host) : undefined;
     const current = "groupIds" in w.eni ? w.eni.groupIds : undefined;
     const ref = b.add({
       action: "isolate-eni",
@@ -599,7 +602,7 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
   if (stop) {
     for (const h of hosts) {
       if (h.instance.state !== "running") continue;
-      const hk = key(scopeOf(h), h.id);
+      const hk = hostKey(h);
       b.add({
         action: "stop-instance",
         slug: h.id,
@@ -621,7 +624,7 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
       scope: scopeOf(h),
       ids: [h.id, ...h.instance.blockDevices.map((d) => d.volumeId), ...h.instance.networkInterfaceIds],
       subject: subjectOf(h),
-      dep: pre.capture.get(key(scopeOf(h), h.id)),
+      dep: pre.capture.get(hostKey(h)),
     })),
   );
   for (const e of enis) planTags(ctx, [{ scope: scopeOf(e), ids: [e.id], subject: { accountId: e.accountId, tags: e.networkInterface.tags } }]);

@@ -7,7 +7,7 @@ import type { Tags } from "../cloud/model.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { Resolution } from "../resolve/types.ts";
 import type { PlanBuilder } from "./builder.ts";
-import type { ResolvedBucket, ResolvedDistribution, ResolvedEni, ResolvedInstance, ResolvedKey } from "./types.ts";
+import { hostKey, scopedKey, type ResolvedBucket, type ResolvedDistribution, type ResolvedEni, type ResolvedInstance, type ResolvedKey } from "./types.ts";
 
 export interface Targets {
   instances: ResolvedInstance[];
@@ -90,10 +90,10 @@ export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBui
   }
 
   // Interfaces of planned instances are contained with their instance.
-  const planned = new Set(t.instances.map((i) => `${i.accountId}|${i.region}|${i.id}`));
+  const planned = new Set(t.instances.map(hostKey));
   t.interfaces = t.interfaces.filter((e) => {
     const owner = e.networkInterface.attachment?.instanceId;
-    return !(owner && planned.has(`${e.accountId}|${e.region}|${owner}`));
+    return !(owner && planned.has(scopedKey(e, owner)));
   });
 
   t.instances = t.instances.filter((i) => {

@@ -3,6 +3,7 @@ import type { Notice } from "../notice/types.ts";
 import type { Resolution, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { Subject } from "./builder.ts";
 
 export const PLAYBOOKS = ["compromised-host", "open-proxy", "reflection", "email-spam", "content", "credentials", "case-only"] as const;
 export type PlaybookName = (typeof PLAYBOOKS)[number];
@@ -50,3 +51,10 @@ export type ResolvedKey = Extract<Resolved, { type: "access-key" }>;
 export function scopeOf(r: { accountId: string; region: string }): Scope {
   return { accountId: r.accountId, region: r.region };
 }
+
+/** One key for a thing in an account and region (ids are unique only there). */
+export const scopedKey = (s: { accountId: string; region: string }, id: string) => `${s.accountId}|${s.region}|${id}`;
+export const hostKey = (h: ResolvedInstance) => scopedKey(h, h.id);
+
+/** What an automatic policy rule sees of a host: its account and tags. */
+export const subjectOf = (h: ResolvedInstance): Subject => ({ accountId: h.accountId, tags: h.instance.tags });
