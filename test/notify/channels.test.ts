@@ -55,6 +55,19 @@ describe("Slack incoming webhook", () => {
     expect(p.blocks[2]!.fields).toHaveLength(10);
   });
 
+  it("cuts long text without breaking an escape or a character, and sends no empty field list", () => {
+    // ":information_source: " and 2976 characters, then an ampersand escaped to "&amp;" right across the 3000-character limit.
+    const text = `${"y".repeat(2976)}&tail`;
+    const p = slackPayload(makeEvent({ severity: "info", text, fields: [] })) as { blocks: { type: string; text?: { text: string }; fields?: unknown[] }[] };
+    const section = p.blocks[1]!.text!.text;
+    expect(section.length).toBeLessThanOrEqual(3000);
+    expect(section).toMatch(/y…$/);
+    expect(p.blocks.map((b) => b.type)).toEqual(["header", "section", "context"]);
+    const emoji = slackPayload(makeEvent({ title: `${"z".repeat(148)}\u{1F6A8}\u{1F6A8}` })) as { blocks: { text: { text: string } }[] };
+    expect(emoji.blocks[0]!.text.text).toBe(`${"z".repeat(148)}…`);
+    expect(JSON.stringify(emoji)).not.toMatch(/\\ud83d(?!\\ud)/i);
+  });
+
   it("retries on 500, then gives up without throwing", async () => {
     http.fallback = { status: 500, body: "internal" };
     const sleeps: number[] = [];
