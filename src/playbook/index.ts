@@ -71,10 +71,14 @@ function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick
   const hosts = new Set(plan.steps.filter((s) => s.action === "capture-metadata").map((s) => s.target.id));
   if (hosts.size) parts.push(`${hosts.size} instance(s)`);
   if (count("snapshot-volumes")) parts.push(`snapshot the volumes of ${count("snapshot-volumes")}`);
-  const asg = count("asg-standby") + count("asg-detach");
-  if (asg) parts.push(`take them out of ${asg} Auto Scaling step(s) (${ctx.policy.host.autoScaling})`);
+  const moves = plan.steps.filter((s) => s.action === "asg-standby" || s.action === "asg-detach");
+  if (moves.length) {
+    const moved = moves.reduce((n, s) => n + (s.params.instanceIds as string[]).length, 0);
+    const groups = new Set(moves.map((s) => `${s.target.accountId}/${s.target.region}/${s.target.id}`)).size;
+    parts.push(`${ctx.policy.host.autoScaling === "standby" ? "put" : "detach"} ${moved} of them ${ctx.policy.host.autoScaling === "standby" ? "in standby in" : "from"} ${groups} Auto Scaling group(s)`);
+  }
   const lb = count("deregister-targets") + count("deregister-classic");
-  if (lb) parts.push(`deregister from ${lb} load balancer target(s)`);
+  if (lb) parts.push(`deregister from ${lb} target group(s) or classic load balancer(s)`);
   if (count("isolate-eni")) parts.push(`isolate ${count("isolate-eni")} network interface(s)` + (ctx.policy.examiners.cidrs.length ? ` (examiners ${ctx.policy.examiners.cidrs.join(", ")} on tcp/${ctx.policy.examiners.ports.join(",")})` : " (no examiner access)"));
   if (count("nacl-deny")) parts.push(`deny the reported peers in ${count("nacl-deny")} network ACL(s)`);
   const rules = count("revoke-open-ingress") + count("close-web-ingress") + count("block-smtp-egress");

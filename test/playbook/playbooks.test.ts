@@ -68,6 +68,7 @@ describe("compromised-host playbook", () => {
     expect(one(p, "keep-volumes", X.web1).params).toEqual({ instanceId: X.web1, deviceNames: ["/dev/xvda"] });
     expect(p.summary).toContain("Already in place: shutdown behaviour stop on i-0e0000000000000a2; termination protection on i-0e0000000000000c1");
     expect(p.summary).toContain("Not stopped: memory is evidence");
+    expect(p.summary).toContain("put 2 of them in standby in 1 Auto Scaling group(s), deregister from 2 target group(s) or classic load balancer(s)");
     expect(stepsOf(p, "stop-instance")).toEqual([]);
   });
 
