@@ -1,7 +1,10 @@
 /**
  * Which IAM actions each cloud-port method needs when it runs against AWS. The simulator uses the
  * map to answer fault rules written either way (`describeAddresses` or `ec2:DescribeAddresses`)
- * and to name the missing action when it denies a call, as AWS does.
+ * and to name the missing action when it denies a call, as AWS does. The first action is the one
+ * named for a rule that matches the method as a whole. test/cloud/aws/policy.test.ts keeps this
+ * table in step with the AWS adapter's (src/cloud/aws/actions.ts): a denial that fails a method
+ * against AWS fails it here too.
  */
 import type { CloudPort } from "../port.ts";
 
@@ -15,7 +18,8 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   describeNetworkInterfaces: ["ec2:DescribeNetworkInterfaces"],
   describeNatGateways: ["ec2:DescribeNatGateways"],
   describeSecurityGroups: ["ec2:DescribeSecurityGroups"],
-  describeSubnets: ["ec2:DescribeSubnets"],
+  // A subnet's network ACL is read from the ACLs' associations.
+  describeSubnets: ["ec2:DescribeSubnets", "ec2:DescribeNetworkAcls"],
   describeVpcs: ["ec2:DescribeVpcs"],
   describeNetworkAcls: ["ec2:DescribeNetworkAcls"],
   describeSnapshots: ["ec2:DescribeSnapshots"],
@@ -23,16 +27,18 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   autoScalingGroupsOf: ["autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeAutoScalingGroups"],
   describeAutoScalingGroups: ["autoscaling:DescribeAutoScalingGroups"],
   targetGroupsOf: ["elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"],
-  describeLoadBalancers: ["elasticloadbalancing:DescribeLoadBalancers"],
+  describeLoadBalancers: ["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags"],
   findAccessKey: ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"],
   getIamUser: ["iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"],
   ssmManagedInstances: ["ssm:DescribeInstanceInformation"],
   lookupEvents: ["cloudtrail:LookupEvents"],
-  getBucket: ["s3:GetBucketLocation", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],
+  // ListBuckets (s3:ListAllMyBuckets) tells "ours" from "someone else's" before anything is read.
+  getBucket: ["s3:GetBucketLocation", "s3:ListAllMyBuckets", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],
   getDistribution: ["cloudfront:GetDistribution", "cloudfront:ListTagsForResource"],
 
   modifyInstanceAttribute: ["ec2:ModifyInstanceAttribute"],
-  createSnapshots: ["ec2:CreateSnapshots"],
+  // Tag-on-create needs ec2:CreateTags too.
+  createSnapshots: ["ec2:CreateSnapshots", "ec2:CreateTags"],
   getConsoleOutput: ["ec2:GetConsoleOutput"],
   getConsoleScreenshot: ["ec2:GetConsoleScreenshot"],
   getUserData: ["ec2:DescribeInstanceAttribute"],
@@ -58,8 +64,8 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   deregisterFromClassicLoadBalancer: ["elasticloadbalancing:DeregisterInstancesFromLoadBalancer"],
   registerWithClassicLoadBalancer: ["elasticloadbalancing:RegisterInstancesWithLoadBalancer"],
   // DeleteBucketPublicAccessBlock is authorised by s3:PutBucketPublicAccessBlock.
-  putPublicAccessBlock: ["s3:PutBucketPublicAccessBlock"],
-  deletePublicAccessBlock: ["s3:PutBucketPublicAccessBlock"],
+  putPublicAccessBlock: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketLocation"],
+  deletePublicAccessBlock: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketLocation"],
   setDistributionEnabled: ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"],
   setAccessKeyStatus: ["iam:UpdateAccessKey"],
 };

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { actionsForSide, METHODS, OPERATIONS, REACH, type Operation, type PortMethod } from "../../../src/cloud/aws/actions.ts";
+import { PORT_ACTIONS } from "../../../src/cloud/sim/actions.ts";
 import { createAwsPort } from "../../../src/cloud/aws/index.ts";
 import type { CloudPort } from "../../../src/cloud/port.ts";
 import { parseEstate, SimAccount } from "../../../src/cloud/sim/index.ts";
@@ -171,6 +172,17 @@ describe("IAM least privilege", async () => {
       expect([...actions].sort()).toEqual(actionsForSide(side));
     });
   }
+
+  it("the simulator's fault rules can name every IAM action a method fails without against AWS, and no other", () => {
+    // Denials the adapter tolerates: the protections stay unknown; IAM is asked without the owner lookup.
+    const tolerated: Partial<Record<PortMethod, string[]>> = { describeInstances: ["ec2:DescribeInstanceAttribute"], findAccessKey: ["sts:GetAccessKeyInfo"] };
+    const reach = REACH.flatMap((op) => [...OPERATIONS[op]]);
+    for (const method of Object.keys(METHODS) as PortMethod[]) {
+      const needed = METHODS[method].ops.flatMap((op) => [...OPERATIONS[op]]).filter((a) => !tolerated[method]?.includes(a));
+      const sim = PORT_ACTIONS[method];
+      expect([...new Set(sim)].filter((a) => !reach.includes(a)).sort(), method).toEqual([...new Set(needed)].sort());
+    }
+  });
 
   it("the containment policy denies destroying evidence outright (whatever else the role is given)", () => {
     const { denied } = policyActions("containment-policy.json");
