@@ -176,9 +176,9 @@ describe("IAM least privilege", async () => {
   it("the simulator's fault rules can name every IAM action a method fails without against AWS, and no other", () => {
     // Denials the adapter tolerates: the protections stay unknown; IAM is asked without the owner lookup.
     const tolerated: Partial<Record<PortMethod, string[]>> = { describeInstances: ["ec2:DescribeInstanceAttribute"], findAccessKey: ["sts:GetAccessKeyInfo"] };
-    const reach = REACH.flatMap((op) => [...OPERATIONS[op]]);
+    const reach: string[] = REACH.flatMap((op) => [...OPERATIONS[op]]);
     for (const method of Object.keys(METHODS) as PortMethod[]) {
-      const needed = METHODS[method].ops.flatMap((op) => [...OPERATIONS[op]]).filter((a) => !tolerated[method]?.includes(a));
+      const needed: string[] = METHODS[method].ops.flatMap((op) => [...OPERATIONS[op]]).filter((a) => !tolerated[method]?.includes(a));
       const sim = PORT_ACTIONS[method];
       expect([...new Set(sim)].filter((a) => !reach.includes(a)).sort(), method).toEqual([...new Set(needed)].sort());
     }
