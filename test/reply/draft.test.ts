@@ -258,6 +258,14 @@ describe("draftReply, for each activity family against its journal", () => {
     expect(d.text).toContain("2026-05-01 09:41:15 UTC: Isolated network interface eni-0f1e2d3c4b5a69788 of instance i-0a1b2c3d4e5f60718: its security groups were replaced by the isolation group (111122223333/eu-west-1).");
   });
 
+  it("promises to address an identified cause only when one was identified", () => {
+    const unknown = draftReply({ notices: [makeNotice({ activityType: "other" })], case: makeCase({ activityType: "other" }) });
+    expect(unknown.text).toContain("Our investigation of the root cause is ongoing");
+    expect(unknown.text).not.toContain("the cause we identified");
+    const known = draftReply({ notices: [makeNotice({ activityType: "other" })], case: makeCase({ activityType: "other" }), options: { rootCause: "a test script left running on the host" } });
+    expect(known.text).toContain("the cause we identified");
+  });
+
   it("names the resources with their owners and the root cause", () => {
     const d = draftReply({ notices: [makeNotice()], findings: makeFindings(), options: { rootCause: "password logins were allowed on SSH from anywhere" } });
     expect(d.text).toContain('- EC2 instance i-0a1b2c3d4e5f60718 "web-1" (203.0.113.10), running, account 111122223333, eu-west-1, owned by alice, team payments');
