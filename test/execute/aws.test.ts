@@ -79,7 +79,7 @@ describe("containment through the AWS adapter", () => {
 });
 
 describe("every playbook through the AWS adapter", () => {
-  const cases: { name: string; build: (sim: SimAccount) => Promise<Resolution>; n: Parameters<typeof notice>[0] }[] = [
+  const cases: { name: string; build: (sim: SimAccount) => Promise<Resolution>; n: Parameters<typeof notice>[0]; policy?: string }[] = [
     { name: "open proxy", build: (sim) => resolveAll(sim, [{ scope: X.eu, ids: [X.proxy] }]), n: { activityType: "open_proxy", logExtract: "via 198.51.100.30:3128" } },
     { name: "reflection", build: (sim) => resolveAll(sim, [{ scope: X.eu, ids: [X.dns] }]), n: { activityType: "dos", activityText: "open resolver amplification" } },
     { name: "e-mail spam", build: (sim) => resolveAll(sim, [{ scope: X.eu, ids: [X.mail] }]), n: { activityType: "spam_email" } },
@@ -90,6 +90,12 @@ describe("every playbook through the AWS adapter", () => {
     },
     { name: "credentials", build: async (sim) => resolutionOf([await resolveKey(sim, X.acct, X.key)]), n: { activityType: "credentials_exposed", kind: "credentials_exposed" } },
     { name: "stopped host in another region", build: (sim) => resolveAll(sim, [{ scope: X.use1, ids: [X.miner] }]), n: { activityType: "crypto_mining" } },
+    {
+      name: "hosts detached from their group, peers denied at once",
+      build: (sim) => resolveAll(sim, [{ scope: X.eu, ids: [X.web1, X.web2] }]),
+      n: { remoteIps: X.peers },
+      policy: "examiners: { cidrs: [203.0.113.16/28] }\nhost: { autoScaling: detach, suspendProcesses: [ReplaceUnhealthy, AZRebalance, HealthCheck] }\nnetworkAcl: { use: always }\n",
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: the calls of the dry run, then back to the state before`, async () => {
@@ -101,7 +107,7 @@ describe("every playbook through the AWS adapter", () => {
         notice: notice(c.n),
         verdict: "authentic",
         resolution: await c.build(sim),
-        policy: parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\nhost: { stop: true }\n"),
+        policy: parsePolicy(c.policy ?? "examiners: { cidrs: [203.0.113.16/28] }\nhost: { stop: true }\n"),
       });
       expect(plan.steps.length).toBeGreaterThan(1);
       const before = sim.snapshot();
