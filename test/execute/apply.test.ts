@@ -452,6 +452,32 @@ describe("a step that fails", () => {
     expect(s.sim.callsOf("enterStandby").filter((c) => c.outcome === "ok")).toHaveLength(1);
   });
 
+  it("reuses a group a killed run created even when the name lookup does not show it yet", async () => {
+    const s = await setup(instancesOf(X.web3));
+    const iso = s.plan.steps.find((x) => x.action === "create-isolation-group")!;
+    const p = iso.params as { vpcId: string; groupName: string; description: string; tags: Record<string, string> };
+    // A run killed right after CreateSecurityGroup; AWS's name lookup lags behind the creation.
+    const made = await s.sim.createSecurityGroup(X.eu, { vpcId: p.vpcId, groupName: p.groupName, description: p.description, tags: p.tags });
+    let lagging = true;
+    const port = new Proxy(s.sim, {
+      get(target, prop, recv) {
+        if (prop !== "findSecurityGroups") return Reflect.get(target, prop, recv);
+        return async (...a: Parameters<CloudPort["findSecurityGroups"]>) => {
+          const found = await target.findSecurityGroups(...a);
+          if (lagging && found.some((g) => g.groupId === made)) {
+            lagging = false;
+            return [];
+          }
+          return found;
+        };
+      },
+    }) as CloudPort;
+    const r = await s.run({ port });
+    expect(r.status).toBe("complete");
+    expect(r.steps.find((x) => x.stepId === iso.id)!.after).toMatchObject({ groupId: made, created: false });
+    expect((await s.sim.findSecurityGroups(X.eu, { vpcId: p.vpcId, groupNames: [p.groupName] })).map((g) => g.groupId)).toEqual([made]);
+  });
+
   it("never leaves an interface in the all-traffic group: a failed second move is undone", async () => {
     const s = await setup(instancesOf(X.web3));
     let n = 0;

@@ -2,6 +2,7 @@
 import type { NetworkAclEntry, SecurityGroup, SgRule } from "../../cloud/model.ts";
 import type { RuleSpec } from "../../cloud/port.ts";
 import { sameRule, toSpec } from "../../playbook/rules.ts";
+import { CloudError } from "../../cloud/errors.ts";
 import { StepError } from "../errors.ts";
 import type { ActionParams } from "../params.ts";
 import type { Handler, StepContext } from "./types.ts";
@@ -31,9 +32,18 @@ export const createGroup: Handler<GroupParams, { groupId: string | null }, { gro
   },
   async run(ctx, now) {
     let groupId = now.groupId;
-    const created = groupId === null;
+    let created = false;
     if (groupId === null) {
-      groupId = await ctx.port.createSecurityGroup(ctx.scope, { vpcId: ctx.params.vpcId, groupName: ctx.params.groupName, description: ctx.params.description, tags: ctx.params.tags });
+      try {
+        groupId = await ctx.port.createSecurityGroup(ctx.scope, { vpcId: ctx.params.vpcId, groupName: ctx.params.groupName, description: ctx.params.description, tags: ctx.params.tags });
+        created = true;
+      } catch (err) {
+        // A killed run created it and the name lookup (eventually consistent) did not show it yet:
+        // the name is the plan's own, so the group is ours; use it rather than fail.
+        const existing = err instanceof CloudError && err.code === "InvalidGroup.Duplicate" ? await findGroup(ctx) : null;
+        if (!existing) throw err;
+        groupId = existing.groupId;
+      }
     }
     const [g] = await ctx.port.describeSecurityGroups(ctx.scope, [groupId]);
     if (!g) throw new StepError(`security group ${groupId} vanished right after it was created`);
