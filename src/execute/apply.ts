@@ -38,6 +38,8 @@ export interface StepResult {
   error?: string;
   /** Why it did not run, or what compensation did after a failure. */
   reason?: string;
+  /** After a failure: the state the step changes, read again (what it had done before it failed). */
+  observed?: unknown;
   attempts?: number;
 }
 
@@ -250,9 +252,13 @@ async function runStep(
           compensated = `compensation failed too (${errorText(cerr)}): roll back or re-run this plan`;
         }
       }
-      await append({ phase: "failed", error: errorText(err), detail: { ...errorDetail(err), attempts: attempt, ...(compensated ? { compensated } : {}) } });
+      // A step of several calls may have made some: what it changes, read again, says which.
+      let observed: unknown;
+      if (started) observed = await h.observe(ctx).catch(() => undefined);
+      const seen = observed === undefined ? {} : { observed };
+      await append({ phase: "failed", error: errorText(err), detail: { ...errorDetail(err), attempts: attempt, ...(compensated ? { compensated } : {}), ...seen } });
       progress(step, "failed", errorText(err));
-      return { ...base, status: "failed", error: errorText(err), attempts: attempt, ...(compensated ? { reason: compensated } : {}) };
+      return { ...base, status: "failed", error: errorText(err), attempts: attempt, ...(compensated ? { reason: compensated } : {}), ...seen };
     }
   }
 }

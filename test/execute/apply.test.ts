@@ -478,6 +478,27 @@ describe("a step that fails", () => {
     expect((await s.sim.findSecurityGroups(X.eu, { vpcId: p.vpcId, groupNames: [p.groupName] })).map((g) => g.groupId)).toEqual([made]);
   });
 
+  it("a step that fails part-way records what it had done: the state it changes, read again", async () => {
+    const s = await setup(instancesOf(X.web1, X.web2), { remoteIps: X.peers });
+    let n = 0;
+    const port = new Proxy(s.sim, {
+      get(target, prop, recv) {
+        if (prop !== "createNetworkAclEntry") return Reflect.get(target, prop, recv);
+        return async (...a: Parameters<CloudPort["createNetworkAclEntry"]>) => {
+          if (++n === 3) throw new (await import("../../src/cloud/errors.ts")).CloudError("access-denied", "not allowed", { action: "ec2:CreateNetworkAclEntry" });
+          return target.createNetworkAclEntry(...a);
+        };
+      },
+    }) as CloudPort;
+    const r = await s.run({ port });
+    const step = r.steps.find((x) => x.action === "nacl-deny")!;
+    expect(step.status).toBe("failed");
+    const denies = (o: unknown) => (o as { entries: { ruleAction: string; ruleNumber: number; egress: boolean }[] }).entries.filter((e) => e.ruleAction === "deny" && e.ruleNumber < 10).map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`);
+    expect(denies(step.observed)).toEqual(["in #1", "in #2"]);
+    const failed = (await s.journal.entries("P-1")).find((e) => e.stepId === step.stepId && e.phase === "failed")!;
+    expect(denies(failed.detail!.observed)).toEqual(["in #1", "in #2"]);
+  });
+
   it("never leaves an interface in the all-traffic group: a failed second move is undone", async () => {
     const s = await setup(instancesOf(X.web3));
     let n = 0;
