@@ -3,7 +3,7 @@
  * settings as replies. A 4xx SMTP answer or a network error is tried again; a 5xx answer (unknown
  * recipient, relay denied) is not.
  */
-import type { SmtpSettings } from "../reply/config.ts";
+import { smtpTransportOptions, type SmtpSettings } from "../reply/config.ts";
 import type { AttemptResult, Channel, NotifyEvent, NotifyEventKind } from "./types.ts";
 
 export function emailText(event: NotifyEvent): string {
@@ -18,18 +18,7 @@ export function emailChannel(opts: { smtp: SmtpSettings; from: string; to: strin
     events: opts.events,
     async deliver(event): Promise<AttemptResult> {
       const { createTransport } = await import("nodemailer");
-      const s = opts.smtp;
-      const transport = createTransport({
-        host: s.host,
-        port: s.port,
-        secure: s.secure,
-        requireTLS: s.requireTLS,
-        auth: s.auth ?? undefined,
-        tls: { rejectUnauthorized: s.rejectUnauthorized },
-        connectionTimeout: s.timeoutMs,
-        greetingTimeout: s.timeoutMs,
-        socketTimeout: s.timeoutMs,
-      });
+      const transport = createTransport(smtpTransportOptions(opts.smtp));
       try {
         const info = await transport.sendMail({
           from: opts.from,

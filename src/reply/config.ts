@@ -81,6 +81,22 @@ export function smtpSettings(doc: ConfigDocument, env: Env = process.env): SmtpS
   };
 }
 
+/** nodemailer's transport options for these settings: the one place both replies and e-mail notifications take them from. */
+export function smtpTransportOptions(s: SmtpSettings) {
+  return {
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    requireTLS: s.requireTLS,
+    ignoreTLS: false,
+    auth: s.auth ?? undefined,
+    tls: { rejectUnauthorized: s.rejectUnauthorized },
+    connectionTimeout: s.timeoutMs,
+    greetingTimeout: s.timeoutMs,
+    socketTimeout: s.timeoutMs,
+  };
+}
+
 // --- reply -----------------------------------------------------------------------------------
 
 const ReplySchema = z

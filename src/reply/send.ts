@@ -13,7 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import { UserError } from "../errors.ts";
-import type { SmtpSettings } from "./config.ts";
+import { smtpTransportOptions, type SmtpSettings } from "./config.ts";
 import { bareAddress, isAwsAbuseAddress } from "./thread.ts";
 import type { ReplyDraft } from "./types.ts";
 
@@ -107,18 +107,7 @@ export function smtpSender(settings: SmtpSettings): ReplySender {
     via: "smtp",
     async send(msg) {
       const { createTransport } = await import("nodemailer");
-      const transport = createTransport({
-        host: settings.host,
-        port: settings.port,
-        secure: settings.secure,
-        requireTLS: settings.requireTLS,
-        ignoreTLS: false,
-        auth: settings.auth ?? undefined,
-        tls: { rejectUnauthorized: settings.rejectUnauthorized },
-        connectionTimeout: settings.timeoutMs,
-        greetingTimeout: settings.timeoutMs,
-        socketTimeout: settings.timeoutMs,
-      });
+      const transport = createTransport(smtpTransportOptions(settings));
       try {
         const from = msg.from ? bareAddress(msg.from) : null;
         if (!from) throw new UserError("no From address for the reply", { exitCode: 78 });
