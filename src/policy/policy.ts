@@ -10,6 +10,7 @@ import { z } from "zod";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { UserError } from "../errors.ts";
 import { expandActions } from "../execute/params.ts";
+import { PLAYBOOKS } from "../playbook/types.ts";
 
 /** Auto Scaling processes (SuspendProcesses' vocabulary). */
 export const ASG_PROCESSES = [
@@ -32,8 +33,15 @@ const prefixList = z.string().regex(/^pl-[0-9a-f]+$/, "expected a prefix list id
 const automaticRule = z.strictObject({
   /** A name for the journal ("isolate dev hosts"). */
   name: z.string().min(1).optional(),
-  /** Playbooks the rule covers; `*` for any. */
-  playbooks: z.array(z.string().min(1)).min(1).default(["*"]),
+  /** Playbooks the rule covers; `*` for any. A misspelt name would never match: it is refused. */
+  playbooks: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(["*"])
+    .superRefine((names, ctx) => {
+      const unknown = names.filter((n) => n !== "*" && !(PLAYBOOKS as readonly string[]).includes(n));
+      if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown playbook(s): ${unknown.join(", ")} (known: *, ${PLAYBOOKS.join(", ")})` });
+    }),
   /** Actions or aliases (`preserve`, `isolate`, `restrict-ports`, `take-content-offline`, `deactivate-keys`). */
   actions: z
     .array(z.string().min(1))

@@ -51,4 +51,10 @@ describe("policy file", () => {
     expect(p.hostTriage.egress).toEqual({ cidrs: ["10.0.5.0/28"], prefixListIds: ["pl-0abc123"] });
     expect(() => parsePolicy("hostTriage: { egress: { prefixListIds: [sg-1] } }")).toThrow(/prefix list id/);
   });
+  it("refuses an automatic rule naming a playbook that does not exist (it would silently never match)", () => {
+    expect(() => parsePolicy("automatic: [{ playbooks: [compromised_host], actions: [isolate] }]", "p.yaml")).toThrow(
+      /automatic\.0\.playbooks: unknown playbook\(s\): compromised_host \(known: \*, compromised-host, open-proxy/,
+    );
+    expect(parsePolicy("automatic: [{ playbooks: [compromised-host, content], actions: [preserve] }]").automatic[0]!.playbooks).toEqual(["compromised-host", "content"]);
+  });
 });
