@@ -120,7 +120,7 @@ export interface FastDkimOptions {
   now: Date;
   /** RSA keys shorter than this are refused (policy), as mailauth's minBitLength. */
   minBitLength?: number;
-  /** DKIM-Signature fields (their value, unfolded as written) not to verify at all: absent from the results. */
+  /** DKIM-Signature fields (given their value as written, folding included) not to verify at all: absent from the results. */
   skip?: (value: string) => boolean;
 }
 
@@ -338,7 +338,8 @@ function canonicalHeader(sig: Signature, signed: HeaderRow[]): Buffer {
 // ---- keys: mailauth's reading of the DNS record, once per distinct record
 
 type KeyOutcome = { key: KeyObject; type: string } | { error: { code?: string; message: string } };
-const keyCache = new Map<string, KeyOutcome>();
+/** By minimum key length, then by record text. */
+const keyCache = new Map<number, Map<string, KeyOutcome>>();
 const KEY_CACHE_MAX = 512;
 
 /** Forgets every parsed key (benchmarks start each pass cold; tests start clean). */
@@ -350,8 +351,9 @@ async function keyFor(list: unknown, name: string, minBitLength: number): Promis
   // the record text as mailauth's getPublicKey reads it: the first TXT record's strings joined
   const joined = list ? ([] as unknown[]).concat((list as unknown[])[0] || []).join("") : "";
   const rr = /\s/.test(joined) ? joined.replace(/\s+/g, "") : joined;
-  const cacheKey = `${minBitLength} ${rr}`;
-  const hit = keyCache.get(cacheKey);
+  let cache = keyCache.get(minBitLength);
+  if (!cache) keyCache.set(minBitLength, (cache = new Map()));
+  const hit = cache.get(rr);
   if (hit) return hit;
   let outcome: KeyOutcome;
   try {
@@ -362,8 +364,8 @@ async function keyFor(list: unknown, name: string, minBitLength: number): Promis
     const e = err as { code?: string; message?: string };
     outcome = { error: { ...(e?.code ? { code: e.code } : {}), message: e?.message ?? String(err) } };
   }
-  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-  keyCache.set(cacheKey, outcome);
+  if (cache.size >= KEY_CACHE_MAX) cache.clear();
+  cache.set(rr, outcome);
   return outcome;
 }
 
@@ -405,24 +407,25 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
   const split = pieces(raw);
   if (!split) return { declined: "no end of header" };
   const rows = headerRows(split.head);
-  if (rows.some((r) => r.key !== null && ARC_HEADERS.has(r.key))) return { declined: "ARC headers" };
-
   const sigs: Signature[] = [];
+  const headerFrom: string[] = [];
+  let rp: HeaderRow | undefined;
   for (const r of rows) {
-    if (r.key !== "dkim-signature") continue;
-    if (opts.skip?.(r.line.slice(r.line.indexOf(":") + 1).replace(/\r\n/g, ""))) continue;
-    const s = parseSignature(r.line);
-    if (typeof s === "string") return { declined: s };
-    sigs.push(s);
+    if (r.key === null) continue;
+    if (ARC_HEADERS.has(r.key)) return { declined: "ARC headers" };
+    if (r.key === "dkim-signature") {
+      if (opts.skip?.(r.line.slice(r.line.indexOf(":") + 1))) continue;
+      const s = parseSignature(r.line);
+      if (typeof s === "string") return { declined: s };
+      sigs.push(s);
+    } else if (r.key === "from") {
+      headerFrom.push(...addressesIn(valueAsUtf8(r.line)));
+    } else if (r.key === "return-path") {
+      rp = r;
+    }
   }
 
-  const headerFrom: string[] = [];
-  for (const r of rows) {
-    if (r.key !== "from") continue;
-    headerFrom.push(...addressesIn(valueAsUtf8(r.line)));
-  }
   let envelopeFrom: string | false = false;
-  const rp = rows.filter((r) => r.key === "return-path").pop();
   if (rp) {
     // mailauth takes the first entry's address, if it has one (a group has none)
     const first = mailauth.addressparser(valueAsUtf8(rp.line))[0];
@@ -443,6 +446,7 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
   const results: DkimSignatureResult[] = [];
   for (const s of sigs) {
     const status: DkimStatus = { result: "neutral" };
+    const signature = Buffer.from(s.b, "base64");
     if (headerFrom.length) status.aligned = alignment(`${headerFrom[0]!.split("@").pop()!}\n${s.domain}`);
     const body = digests.get(keyOf(s))!;
     if (s.bodyHash !== body.hash) {
@@ -461,7 +465,7 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
         const data = canonicalHeader(s, mailauth.getSigningHeaderLines(rows, s.fieldNames, true).headers);
         try {
           const rsa = s.algorithm === "rsa-sha256";
-          const ok = verifySignature(rsa ? s.algorithm : null, rsa ? data : createHash("sha256").update(data).digest(), key.key, Buffer.from(s.b, "base64"));
+          const ok = verifySignature(rsa ? s.algorithm : null, rsa ? data : createHash("sha256").update(data).digest(), key.key, signature);
           status.result = ok ? "pass" : "fail";
           if (!ok) status.comment = "bad signature";
           if (ok) {
@@ -482,7 +486,7 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
     }
     if (typeof s.maxBodyLength === "number" && body.total > body.hashed) status.underSized = body.total - body.hashed;
     results.push({
-      id: createHash("sha256").update(Buffer.from(s.b, "base64")).digest("hex"),
+      id: createHash("sha256").update(signature).digest("hex"),
       signingDomain: s.domain,
       selector: s.selector,
       status,
