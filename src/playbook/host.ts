@@ -402,7 +402,7 @@ function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId
       },
       reason: "The group the hosts end in: no traffic at all but the examiners' way in" + (ctx.policy.hostTriage.enabled ? " and HTTPS to the Systems Manager endpoints for host triage." : "."),
       changes:
-        `creates security group abuse-desk-isolation-${ctx.planId} in ${v.vpcId}, revokes its default egress (IPv4${v.ipv6 ? " and IPv6" : ""}), ` +
+        `creates security group abuse-desk-isolation-${ctx.planId} in ${v.vpcId}, revokes its default egress (IPv4${v.ipv6 ? " and IPv6" : v.cidr ? "" : "; IPv6 too if the VPC has an IPv6 block, which this plan could not read, so the dry run shows only the IPv4 revoke"}), ` +
         (rules.ingress.length ? `allows ${ctx.policy.examiners.cidrs.join(", ")} in on tcp/${ctx.policy.examiners.ports.join(",")}` : "allows nothing in (no examiner CIDRs in the policy)") +
         (rules.egress.length ? `, allows tcp/443 out to ${rules.egress.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId).join(", ")}` : "") +
         "; kept on rollback, never deleted by abuse-desk",

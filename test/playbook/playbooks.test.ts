@@ -247,6 +247,9 @@ describe("what the policy refuses", () => {
       r.findings.push(...resolutionOf([{ ...X.eu, type: "network-interface", id, networkInterface, ownership: {}, tags: eni!.tags }]).findings);
     }
     expect(stepsOf(plan(r, {}, { policy: parsePolicy("blastRadius: { maxInstances: 4 }") }), "isolate-eni")).toHaveLength(5);
+    // Interfaces alone do not say whether their VPC has IPv6: the step says what that means for the dry run.
+    const enisOnly = plan(resolutionOf(r.findings.slice(2).flatMap((f) => f.resources)));
+    expect(one(enisOnly, "create-isolation-group").changes).toMatch(/IPv6 too if the VPC has an IPv6 block, which this plan could not read/);
     const p = plan(r, {}, { policy: parsePolicy("blastRadius: { maxInstances: 3 }") });
     expect(p.steps).toEqual([]);
     expect(p.refused.map((x) => x.target)).toEqual([X.web1, X.web2, "eni-0e0000000000000a3", "eni-0e0000000000000c1"]);
