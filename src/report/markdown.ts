@@ -1,4 +1,5 @@
 /** The case report in Markdown (GitHub-flavoured tables), for a ticket, a wiki or a pull request. */
+import { fmtTime } from "../reply/format.ts";
 import { actionGroups, type Report } from "./model.ts";
 
 /** A table cell: pipes escaped, line breaks kept as <br>, never empty (some renderers collapse it). */
@@ -57,7 +58,7 @@ export function renderMarkdown(r: Report): string {
   out.push("## Reply to AWS", "");
   if (r.reply) {
     const rp = r.reply;
-    out.push(`${rp.status === "sent" ? `Sent ${rp.at.slice(0, 19).replace("T", " ")} UTC${rp.via ? ` by ${rp.via}` : ""}${rp.to ? ` to ${rp.to}` : ""}` : `Drafted ${rp.at.slice(0, 19).replace("T", " ")} UTC, not sent`}.  `);
+    out.push(`${rp.status === "sent" ? `Sent ${fmtTime(rp.at)}${rp.via ? ` by ${rp.via}` : ""}${rp.to ? ` to ${rp.to}` : ""}` : `Drafted ${fmtTime(rp.at)}, not sent`}.  `);
     out.push(`Subject: ${rp.subject}`, "", fenced(rp.text));
   } else out.push("_No reply drafted yet._", "");
 

@@ -60,6 +60,10 @@ const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 }
 
 export function buildReport(input: ReportInput): Report {
   const c = input.case;
+  // The case's verdict is its most trusted notice's; the Verdict section shows the worst notice's
+  // (its reasons are what a reader must see), so the fact says when the two differ.
+  const worst = [...input.notices].sort((a, b) => VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict])[0];
+  const worse = worst ? input.notices.filter((n) => n.verdict === worst.verdict && VERDICT_RANK[n.verdict] > VERDICT_RANK[c.verdict]).length : 0;
   const facts: Report["facts"] = [
     { label: "Case", value: c.id },
     { label: "AWS case", value: c.awsCaseNumber ?? "none given" },
@@ -67,7 +71,7 @@ export function buildReport(input: ReportInput): Report {
     { label: "Activity", value: `${ACTIVITY_LABELS[c.activityType]} (${c.activityType})` },
     { label: "Status", value: c.closedAt ? `${c.status} at ${fmtTime(c.closedAt)}${c.resolution ? `: ${c.resolution}` : ""}` : c.status },
     { label: "Severity", value: `${c.severity}${c.severitySource === "manual" ? " (set by hand)" : ""}` },
-    { label: "Verdict", value: c.verdict },
+    { label: "Verdict", value: worse ? `${c.verdict} (${worse} of ${input.notices.length} notices judged ${worst!.verdict}: see Verdict)` : c.verdict },
     { label: "Accounts", value: c.accountIds.join(", ") || "unknown" },
     { label: "Regions", value: c.regions.join(", ") || "unknown" },
     { label: "Deadline", value: `${fmtTime(c.deadline.at)} (${c.deadline.basis}${c.deadline.text ? `: ${c.deadline.text}` : ""})` },
@@ -76,8 +80,6 @@ export function buildReport(input: ReportInput): Report {
     { label: "Assignee", value: c.assignee ?? "nobody" },
   ].filter((f) => f.value !== "");
 
-  // The verdict shown is that of the worst notice (the case's own verdict), with its reasons.
-  const worst = [...input.notices].sort((a, b) => VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict])[0];
   const verdict = worst ? { level: worst.verdict, reasons: worst.verdictDetail.reasons.map((r) => ({ severity: r.severity, code: r.code, message: r.message })) } : null;
 
   const notices = input.notices.map((n) => ({

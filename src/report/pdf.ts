@@ -4,6 +4,7 @@
  * the reply as sent, and "Page X of Y" on every page. Only the PDF standard fonts are used, so the
  * file embeds nothing and opens anywhere; characters those fonts cannot show become "?".
  */
+import { fmtTime } from "../reply/format.ts";
 import { actionGroups, type Report } from "./model.ts";
 
 type Doc = PDFKit.PDFDocument;
@@ -189,7 +190,7 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
   heading("Reply to AWS");
   if (r.reply) {
     const rp = r.reply;
-    const when = rp.at.slice(0, 19).replace("T", " ") + " UTC";
+    const when = fmtTime(rp.at);
     para(rp.status === "sent" ? `Sent ${when}${rp.via ? ` by ${rp.via}` : ""}${rp.to ? ` to ${rp.to}` : ""}.` : `Drafted ${when}, not sent.`, { size: 9, color: GREY });
     para(`Subject: ${rp.subject}`, { font: "Helvetica-Bold", size: 9.5 });
     for (const line of rp.text.replace(/\n$/, "").split("\n")) para(line === "" ? " " : line, { font: "Courier", size: 8.5, gap: 0 });

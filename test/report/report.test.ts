@@ -4,7 +4,7 @@ import { buildReport, replyFromTimeline } from "../../src/report/model.ts";
 import { pdfSafe, renderPdf } from "../../src/report/pdf.ts";
 import { makeEvidence, makePlan, SUBJECT } from "../reply/fixtures.ts";
 import { checkPdf, pdfText } from "./pdf-text.ts";
-import { NOTICE_SHA, reportInput, timeline } from "./fixtures.ts";
+import { NOTICE_SHA, reportInput, storedNotice, timeline } from "./fixtures.ts";
 
 describe("the report's content", () => {
   const r = buildReport(reportInput());
@@ -15,6 +15,14 @@ describe("the report's content", () => {
     expect(r.verdict).toEqual({ level: "authentic", reasons: [expect.objectContaining({ code: "dkim.pass", severity: "pass" }), expect.objectContaining({ code: "sender.known" })] });
     expect(r.notices[0]).toMatchObject({ kind: "initial_report", sha256: NOTICE_SHA });
     expect(r.awsMitigations).toEqual(["Blocked OUTBOUND TCP traffic on port 22"]);
+  });
+
+  it("says when a notice of a genuine case was judged worse than the case (a forgery that joined it)", () => {
+    const forged = { ...storedNotice(), id: 2, verdict: "phishing" as const, verdictDetail: { verdict: "phishing" as const, reasons: [{ code: "link.lookalike", severity: "fail" as const, message: "A link points to a look-alike domain." }], auth: null } };
+    const mixed = buildReport(reportInput({ notices: [storedNotice(), forged] }));
+    expect(mixed.facts).toContainEqual({ label: "Verdict", value: "authentic (1 of 2 notices judged phishing: see Verdict)" });
+    expect(mixed.verdict!.level).toBe("phishing");
+    expect(r.facts).toContainEqual({ label: "Verdict", value: "authentic" });
   });
 
   it("lists the resources from resolution, with owners, and nothing twice", () => {
