@@ -11,7 +11,7 @@ import type { SimAccount } from "../../src/cloud/sim/index.ts";
 import { apply } from "../../src/execute/apply.ts";
 import { resolveRefs } from "../../src/execute/refs.ts";
 import { rollback } from "../../src/execute/rollback.ts";
-import type { ApiCall, Plan } from "../../src/execute/types.ts";
+import type { ApiCall, JournalEntry, Plan } from "../../src/execute/types.ts";
 import { planContainment } from "../../src/playbook/index.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import { installFakeAws } from "../cloud/aws/fake-aws.ts";
@@ -29,6 +29,12 @@ const READ = /:(Describe|Get|List)/;
 function adapterOver(sim: SimAccount) {
   installFakeAws(sim, aws);
   return createAwsPort({ region: "eu-west-1", credentials: async () => ({ accessKeyId: "AKIAINCIDENTCALLER01", secretAccessKey: "x", accountId: X.acct }), maxAttempts: 3 });
+}
+
+/** The dry run's mutating calls, with the ids earlier steps produced (from the journal) filled in. */
+function plannedWrites(plan: Plan, entries: JournalEntry[]): ApiCall[] {
+  const afterOf = (id: string) => entries.find((e) => e.stepId === id && e.phase === "done")?.after;
+  return plan.steps.flatMap((s) => resolveRefs(s.calls, afterOf)).filter((c) => !READ.test(c.api));
 }
 
 /** What the adapter sent, as IAM action and request, mutating calls only. */
@@ -55,7 +61,7 @@ describe("containment through the AWS adapter", () => {
       expect(r.steps.filter((s) => s.status !== "done")).toEqual([]);
       const entries = await t.store.entries(plan.id);
       const afterOf = (id: string) => entries.find((e) => e.stepId === id && e.phase === "done")?.after;
-      const planned: ApiCall[] = plan.steps.flatMap((s) => resolveRefs(s.calls, afterOf)).filter((c) => !READ.test(c.api));
+      const planned = plannedWrites(plan, entries);
       const sent = sentWrites(sim);
       expect(sent.map(requestKey).sort()).toEqual(planned.map(requestKey).sort());
 
@@ -117,9 +123,7 @@ describe("every playbook through the AWS adapter", () => {
       try {
         const r = await apply(plan, { port, journal: t.store, verdict: "authentic", approve: "person", retry: { sleep: async () => {} } });
         expect(r.status).toBe("complete");
-        const entries = await t.store.entries(plan.id);
-        const afterOf = (id: string) => entries.find((e) => e.stepId === id && e.phase === "done")?.after;
-        const planned = plan.steps.flatMap((s) => resolveRefs(s.calls, afterOf)).filter((x) => !READ.test(x.api));
+        const planned = plannedWrites(plan, await t.store.entries(plan.id));
         // UpdateDistribution sends back the whole configuration GetDistributionConfig returned, with
         // its ETag: the dry run can only show the one field it changes, so that field is compared.
         const comparable = (x: ApiCall): ApiCall =>
