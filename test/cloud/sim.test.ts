@@ -204,12 +204,29 @@ describe("faults, latency and the call log", () => {
     const sim = contract({ clock, retry: { maxAttempts: 4, baseDelayMs: 100 }, faults: [{ call: "describeInstances", throttle: 3 }] });
     expect(await sim.describeInstances(C.eu, { instanceIds: [C.web] })).toHaveLength(1);
     expect(sim.calls.map((c) => [c.attempt, c.outcome, c.code])).toEqual([
-      [1, "throttled", "Throttling"],
-      [2, "throttled", "Throttling"],
-      [3, "throttled", "Throttling"],
+      [1, "throttled", "RequestLimitExceeded"],
+      [2, "throttled", "RequestLimitExceeded"],
+      [3, "throttled", "RequestLimitExceeded"],
       [4, "ok", undefined],
     ]);
     expect(clock.now()).toBe(100 + 200 + 400);
+  });
+
+  it("faults carry the error code each service really answers with", async () => {
+    const sim = contract({
+      retry: { maxAttempts: 1 },
+      faults: [
+        { call: "lookupEvents", throttle: "always" },
+        { call: "describeVpcs", accessDenied: true },
+        { call: "ssmManagedInstances", accessDenied: true },
+        { call: "getIamUser", throttle: "always" },
+      ],
+    });
+    const window = { start: "2025-05-01T00:00:00Z", end: "2025-06-01T00:00:00Z" };
+    await expectCloudError(sim.lookupEvents(C.eu, window), "throttled", { code: "ThrottlingException" });
+    await expectCloudError(sim.describeVpcs(C.eu, [C.vpc]), "access-denied", { code: "UnauthorizedOperation", action: "ec2:DescribeVpcs" });
+    await expectCloudError(sim.ssmManagedInstances(C.eu, [C.web]), "access-denied", { code: "AccessDeniedException" });
+    await expectCloudError(sim.getIamUser(C.prod, "ci-contract"), "throttled", { code: "Throttling" });
   });
 
   it("N counts per account and region", async () => {
@@ -221,7 +238,7 @@ describe("faults, latency and the call log", () => {
 
   it("throttling that never stops surfaces as throttled after the attempts; 5xx as unavailable", async () => {
     const sim = contract({ faults: [{ call: "ec2:*", region: "us-east-1", throttle: "always" }, { call: "iam:GetUser", serverError: "always" }] });
-    const e = await expectCloudError(sim.describeInstances(C.use1, {}), "throttled", { code: "Throttling", action: "ec2:DescribeInstances" });
+    const e = await expectCloudError(sim.describeInstances(C.use1, {}), "throttled", { code: "RequestLimitExceeded", action: "ec2:DescribeInstances" });
     expect(e.message).toMatch(/still failing after 3 attempts/);
     expect(await sim.describeInstances(C.eu, { instanceIds: [C.web] })).toHaveLength(1);
     await expectCloudError(sim.getIamUser(C.prod, "ci-contract"), "unavailable", { code: "InternalError" });
@@ -248,7 +265,7 @@ describe("faults, latency and the call log", () => {
   it("simulate() is one attempt of one SDK call, for mocks: latency, fault, log, no retry", async () => {
     const clock = new VirtualClock();
     const sim = contract({ clock, latencyMs: 25, faults: [{ call: "ec2:DescribeRegions", throttle: 1 }] });
-    await expect(sim.simulate("ec2:DescribeRegions", { accountId: C.prod })).rejects.toMatchObject({ kind: "throttled", code: "Throttling" });
+    await expect(sim.simulate("ec2:DescribeRegions", { accountId: C.prod })).rejects.toMatchObject({ kind: "throttled", code: "RequestLimitExceeded" });
     await sim.simulate("ec2:DescribeRegions", { accountId: C.prod });
     expect(sim.calls.map((c) => [c.action, c.outcome, c.startedAt])).toEqual([
       ["ec2:DescribeRegions", "throttled", 0],

@@ -25,6 +25,27 @@ export interface FaultRule {
   serverError?: number | "always";
 }
 
+/**
+ * The error codes each service really answers with: EC2 says UnauthorizedOperation and
+ * RequestLimitExceeded, the JSON-protocol services AccessDeniedException and ThrottlingException,
+ * Organizations TooManyRequestsException, S3 SlowDown, the rest AccessDenied and Throttling.
+ */
+function codesOf(action: string): { denied: string; throttled: string } {
+  switch (action.slice(0, action.indexOf(":"))) {
+    case "ec2":
+      return { denied: "UnauthorizedOperation", throttled: "RequestLimitExceeded" };
+    case "cloudtrail":
+    case "ssm":
+      return { denied: "AccessDeniedException", throttled: "ThrottlingException" };
+    case "organizations":
+      return { denied: "AccessDeniedException", throttled: "TooManyRequestsException" };
+    case "s3":
+      return { denied: "AccessDenied", throttled: "SlowDown" };
+    default:
+      return { denied: "AccessDenied", throttled: "Throttling" };
+  }
+}
+
 export interface Attempt {
   method: string;
   actions: readonly string[];
@@ -69,7 +90,7 @@ export class Faults {
       if (rule.accessDenied) {
         error = new CloudError("access-denied", `access denied: the caller is not authorized to perform ${action} in ${place}`, {
           ...where,
-          code: "AccessDenied",
+          code: codesOf(action).denied,
         });
         return;
       }
@@ -77,7 +98,7 @@ export class Faults {
       const n = (this.counts.get(key) ?? 0) + 1;
       if (rule.throttle !== undefined || rule.serverError !== undefined) this.counts.set(key, n);
       if (rule.throttle !== undefined && (rule.throttle === "always" || n <= rule.throttle)) {
-        error = new CloudError("throttled", `throttled: ${action} in ${place} (Rate exceeded)`, { ...where, code: "Throttling" });
+        error = new CloudError("throttled", `throttled: ${action} in ${place} (Rate exceeded)`, { ...where, code: codesOf(action).throttled });
         return;
       }
       if (rule.serverError !== undefined && (rule.serverError === "always" || n <= rule.serverError)) {
