@@ -18,7 +18,8 @@ import { UserError } from "../errors.ts";
 import { EX_CONFIG, fromEnvReference, parseSection, readConfigFile, type ConfigDocument, type Env } from "./file.ts";
 
 const accountId = z.string().regex(/^\d{12}$/, "an AWS account id is 12 digits (quote it in YAML: \"012345678901\")");
-const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, "not a region code (eu-west-1, us-east-1...)");
+// Every partition's shape: us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1.
+const region = z.string().regex(/^[a-z]{2,4}(-[a-z]+){1,3}-\d+$/, "not a region code (eu-west-1, us-east-1...)");
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, "an endpoint is an http:// or https:// URL");
 const roleName = z.string().regex(/^[\w+=,.@/-]{1,512}$/, "not an IAM role name (a path is allowed: security/AbuseDesk)");
 

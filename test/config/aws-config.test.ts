@@ -106,6 +106,10 @@ describe("the aws section", () => {
     expect(fromFlags).toMatchObject({ profile: "flag", region: "ap-southeast-2", accounts: ["333344445555"], regions: ["eu-west-2"], maxConcurrency: 12 });
   });
 
+  it.each(["us-east-1", "ap-southeast-5", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "eu-isoe-west-1", "eusc-de-east-1"])("accepts the region code %s (every AWS partition)", (code) => {
+    expect(loadAwsOptions({ region: code, regions: [code] }, home().env)).toMatchObject({ region: code, regions: [code] });
+  });
+
   it("AWS_DEFAULT_REGION counts when AWS_REGION is unset", () => {
     expect(loadAwsOptions({}, { ...home().env, AWS_DEFAULT_REGION: "eu-north-1" }).region).toBe("eu-north-1");
   });
@@ -136,6 +140,8 @@ describe("the aws section", () => {
     expect(() => loadAwsOptions({}, { ...home().env, ABUSE_DESK_AWS_ACCOUNTS: "prod" })).toThrow(/ABUSE_DESK_AWS_ACCOUNTS: an AWS account id is 12 digits/);
     expect(() => loadAwsOptions({}, { ...home().env, ABUSE_DESK_AWS_ORGANIZATIONS: "maybe" })).toThrow(/expected true or false/);
     expect(() => loadAwsOptions({ region: "moon-1" }, home().env)).toThrow(/--region: not a region code/);
+    expect(() => loadAwsOptions({ region: "eu-west" }, home().env)).toThrow(/--region: not a region code/);
+    expect(() => loadAwsOptions({ region: "EU-WEST-1" }, home().env)).toThrow(/--region: not a region code/);
   });
 
   it("an external id naming an unset variable is an error, not an empty id", () => {
