@@ -134,6 +134,13 @@ const BULLET = /^\s*(?:[*•·+>■□●○◆◇▶►▸・※→]\s*|-\s+|\d
 const LABEL = /^"?([A-Za-z](?:[\w /,'.&#+*-]|\([^()\n]{0,40}\)){0,58}?)"?\s*:(?!\/\/)[ \t]?(.*)$/;
 const SEPARATOR = /^\s*(?:[-=_*~#]{3,}.*|.*[-=]{5,}\s*)$/;
 
+/** The line without its bullet or indentation; the line itself (no copy) when it has neither, as most lines. */
+function stripBullet(line: string): string {
+  const c = line.charCodeAt(0);
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return line;
+  return line.replace(BULLET, "");
+}
+
 interface LabelHit {
   label: string;
   value: string;
@@ -142,7 +149,7 @@ interface LabelHit {
 /** The label of a line, or null when the line is prose, a URL, a time or a log line. */
 export function parseLabel(line: string): LabelHit | null {
   if (line.length > 4000 && line.indexOf(":") > 80) return null;
-  const body = line.replace(BULLET, "");
+  const body = stripBullet(line);
   const m = LABEL.exec(body.length > 4000 ? body.slice(0, 4000) : body);
   if (!m) return null;
   const label = m[1]!.trim();
@@ -303,7 +310,7 @@ function splitInlineUncached(line: string): LabelHit[] {
     hits.sort((a, b) => a.index - b.index);
   }
   if (hits.length === 0) return head ? [head] : [];
-  const bodyStart = line.length - line.replace(BULLET, "").length;
+  const bodyStart = line.length - stripBullet(line).length;
   const segs: LabelHit[] = [];
   const colon = line.indexOf(":");
   if (head && hits[0]!.index > bodyStart && colon < hits[0]!.index) {

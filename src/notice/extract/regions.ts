@@ -48,8 +48,10 @@ const REGIONS: Record<string, string[]> = {
 const REGION_CORE = String.raw`(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov|-iso[a-z]?)?-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d{1,2}`;
 export const REGION_CODE = new RegExp(String.raw`(?<![\w-])${REGION_CORE}(?![\w-])`, "g");
 
-/** An Availability Zone (`us-east-1a`, `euw1-az2` is not written in notices): its region is the code without the letter. */
+/** An Availability Zone (`us-east-1a`): its region is the code without the letter. */
 const AZ_CODE = new RegExp(String.raw`(?<![\w-])(${REGION_CORE})[a-z](?![\w-])`, "g");
+/** A digit and a letter after a dash: the only texts worth a pass for zones (a literal-led pattern, cheap to scan). */
+const AZ_HINT = /-\d{1,2}[a-z](?![\w-])/;
 
 const NAME_TO_CODE = new Map<string, string>();
 for (const [code, names] of Object.entries(REGIONS)) for (const n of names) NAME_TO_CODE.set(key(n), code);
@@ -94,7 +96,7 @@ export function isRegionCode(s: string): boolean {
 export function findRegions(s: string): { code: string; index: number; text: string }[] {
   const out: { code: string; index: number; text: string }[] = [];
   for (const m of s.matchAll(REGION_CODE)) out.push({ code: m[0], index: m.index, text: m[0] });
-  if (s.includes("-")) for (const m of s.matchAll(AZ_CODE)) out.push({ code: m[1]!, index: m.index, text: m[0] });
+  if (AZ_HINT.test(s)) for (const m of s.matchAll(AZ_CODE)) out.push({ code: m[1]!, index: m.index, text: m[0] });
   // find "(Place)" first (a literal the regex engine scans for quickly), then look at the area before it
   for (const m of s.matchAll(PAREN)) {
     const from = Math.max(0, m.index - 24);

@@ -9,6 +9,7 @@ import { P } from "./builder.ts";
 import type { RawField } from "./fields.ts";
 import { IPV4_MASKED, findIPs, isPublicIP } from "./ids.ts";
 import { isRedactedId } from "./redaction.ts";
+import { findTime } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
 import type { Ctx, TextSignals } from "./context.ts";
 
@@ -94,6 +95,26 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
     if (LEGITIMATE.test(before.slice(before.lastIndexOf("\n") + 1))) continue;
     signals.reporterUrls.push({ url, source: ctx.srcAt(index) });
     if (signals.reporterUrls.length > 50) break;
+  }
+
+  // when nothing labelled says when, the reporter's own timestamps do: the earliest and the latest
+  // (a date and a time of day, on the first 500 lines of the report; a weak offer any label outranks)
+  if (!b.best("begin")) {
+    let first: { iso: string; ms: number; line: number } | null = null;
+    let last: { iso: string; ms: number; line: number } | null = null;
+    let seen = 0;
+    for (let i = 0; i < doc.lines.length && seen < 500; i++) {
+      if (doc.zones[i] !== "reporter") continue;
+      seen++;
+      const line = doc.lines[i]!;
+      if (line.length > 2000 || !/\d:\d\d/.test(line)) continue;
+      const t = findTime(line, { reference: ctx.reference });
+      if (!t || t.dateOnly) continue;
+      if (!first || t.ms < first.ms) first = { iso: t.iso, ms: t.ms, line: i };
+      if (!last || t.ms > last.ms) last = { iso: t.iso, ms: t.ms, line: i };
+    }
+    if (first) b.offer("begin", first.iso, P.weak, ctx.src(first.line));
+    if (last && first && last.ms > first.ms) b.offer("end", last.iso, P.weak, ctx.src(last.line));
   }
 
   // the reporter's log, when no labelled log extract exists: the forwarded report itself

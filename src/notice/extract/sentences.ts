@@ -9,7 +9,7 @@ import { ACCOUNT_COMPROMISED, classifyHealthCode, classifyPhrase } from "./activ
 import { P } from "./builder.ts";
 import { findStatedDeadlines } from "./deadline.ts";
 import { findMitigations } from "./mitigations.ts";
-import { excerpt } from "./text.ts";
+import { excerpt, lineAt } from "./text.ts";
 import { isoUTC, parseTime } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
 import { anyOf, type Ctx, type TextSignals } from "./context.ts";
@@ -18,7 +18,7 @@ import { addAccount } from "./identifiers.ts";
 // each word starts with a letter: an event ARN's suffix (`..._REPORT_3223324344`) is not part of the code
 const HEALTH_CODE = /\bAWS_(?:ABUSE|RISK)(?:_[A-Z][A-Z0-9]{0,30}){1,8}/g;
 /** The Health console's event name on a line of its own: "Abuse port scanning report". */
-const EVENT_TITLE = /^[ \t]*(?:AWS[ \t]+)?Abuse[ \t]+([A-Za-z][\w /&-]{2,50}?)[ \t]+report[ \t]*$/gim;
+const EVENT_TITLE = /^[ \t]*(?:AWS[ \t]+)?Abuse[ \t]+([A-Za-z][\w /&-]{2,50}?)[ \t]+report[ \t]*$/i;
 const SUBJECT_CASE = /\[\s*(\d{8,14}(?:-\d{1,3})?)\s*\]|Abuse Report\s+#?(\d{8,14}(?:-\d{1,3})?)\b/i;
 const DMCA_CASE = /\bAWS-DMCA-\d{1,10}\b/i;
 
@@ -126,15 +126,21 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
     const type = classifyHealthCode(m[0]);
     if (type) b.offer("activity", { type, text: m[0] }, P.label, ctx.srcAt(m.index));
   }
-  if (ctx.awsLower.includes("report")) for (const m of aws.matchAll(EVENT_TITLE)) {
-    const type = classifyPhrase(m[1]!);
-    if (type) b.offer("activity", { type, text: m[0].trim() }, P.sentence, ctx.srcAt(m.index));
+  // only the lines that start with "Abuse" are tried (found with indexOf, not a pass of the pattern over the text)
+  for (let at = ctx.awsLower.indexOf("abuse "); at >= 0; at = ctx.awsLower.indexOf("abuse ", at + 6)) {
+    const line = lineAt(ctx.doc, at);
+    const text = ctx.doc.lines[line]!;
+    if (text.length > 80 || !/report\s*$/i.test(text)) continue;
+    const m = EVENT_TITLE.exec(text);
+    const type = m ? classifyPhrase(m[1]!) : null;
+    if (type) b.offer("activity", { type, text: text.trim() }, P.sentence, ctx.src(line));
   }
 
   // the subject line copied into the body under a mail client's own label ("件名:", "Betreff:", a blog's heading)
-  if (ctx.awsLower.includes("abuse report")) for (let i = 0; i < ctx.doc.lines.length; i++) {
+  for (let at = ctx.awsLower.indexOf("abuse report"); at >= 0; at = ctx.awsLower.indexOf("abuse report", at + 12)) {
+    const i = lineAt(ctx.doc, at);
     const line = ctx.doc.lines[i]!;
-    if (line.length < 300 && ctx.doc.zones[i] === "aws" && /Abuse Report\b[^\n]{0,40}\[/i.test(line)) subjectIds(line, ctx, ctx.src(i));
+    if (line.length < 300 && /Abuse Report\b[^\n]{0,40}\[/i.test(line)) subjectIds(line, ctx, ctx.src(i));
   }
 
   // case numbers written in sentences
