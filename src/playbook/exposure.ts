@@ -110,8 +110,13 @@ export function planRuleSurgery(
         if (!present && !add.some((x) => sameRule(x, spec))) add.push(spec);
       }
     }
-    const count = sg.rules.filter((r) => r.direction === o.direction).length - offending.length + add.length;
-    if (count > 60) b.warn(`${sg.groupId} would hold ${count} ${o.direction} rules, above the default quota of 60: the step will fail unless the quota was raised.`);
+    // AWS counts 60 rules per direction for IPv4 and, apart, 60 for IPv6; a rule naming a group or a
+    // prefix list is counted in both here (a prefix list really weighs its maximum size).
+    const after = [...sg.rules.filter((r) => r.direction === o.direction && !offending.includes(r)), ...add];
+    const perFamily = { IPv4: after.filter((r) => r.cidrIpv6 === undefined).length, IPv6: after.filter((r) => r.cidrIpv4 === undefined).length };
+    for (const [family, n] of Object.entries(perFamily)) {
+      if (n > 60) b.warn(`${sg.groupId} would hold ${n} ${family} ${o.direction} rules, above the default quota of 60 per address family: the step will fail unless the quota was raised.`);
+    }
     if (lost.size) b.warn(`${sg.groupId}: replacing an all-protocol world-open ${o.direction} rule allows only TCP, UDP and ICMP afterwards: ${[...lost].join("; ")} no longer pass.`);
     const covered = mergePorts(...offending.map((r) => coveredPorts(r, o.ports)));
     b.add({

@@ -351,6 +351,25 @@ describe("playbooks that keep the service up", () => {
   });
 });
 
+describe("security group rule quota", () => {
+  // The quota is 60 rules per direction for IPv4 and, separately, 60 for IPv6.
+  const withEgress = async (v4: number, v6: number) => {
+    const r = await hosts(X.mail);
+    const res = r.findings[0]!.resources[0]!;
+    if (res.type !== "ec2-instance") throw new Error("not an instance");
+    const sg = res.interfaces[0]!.securityGroups[0]!;
+    for (let i = 0; i < v4; i++) sg.rules.push({ ruleId: `sgr-4${i}`, direction: "egress", protocol: "tcp", fromPort: 8000 + i, toPort: 8000 + i, cidrIpv4: `10.1.${i}.0/24` });
+    for (let i = 0; i < v6; i++) sg.rules.push({ ruleId: `sgr-6${i}`, direction: "egress", protocol: "tcp", fromPort: 8000 + i, toPort: 8000 + i, cidrIpv6: `2001:db8:${i}::/48` });
+    return plan(r, { activityType: "spam_email" }).warnings.join("\n");
+  };
+
+  it("counts IPv4 and IPv6 rules separately, as AWS does", async () => {
+    // 6 IPv4 and 6 IPv6 rules replace the two world-open ones: 36 and 34, under 60 each (70 together).
+    expect(await withEgress(30, 28)).not.toMatch(/quota/);
+    expect(await withEgress(56, 0)).toMatch(/sg-0e0000000000000b3 would hold 62 IPv4 egress rules, above the default quota of 60 per address family/);
+  });
+});
+
 describe("content, credentials, case-only", () => {
   it("content: preserves, then takes it offline where it is served, flagged for the owner", async () => {
     const sim = newSim();
