@@ -37,6 +37,8 @@ const uniq = <T>(xs: Iterable<T>) => [...new Set(xs)];
 /** What one region answered for the references located there. */
 interface ScopeHits {
   scope: Scope;
+  /** Asked before DescribeRegions answered (a default region): kept only if the account's regions include it. */
+  speculative: boolean;
   /** Which kinds of lookup succeeded (a failed one makes the region a gap for that kind, not a "not found"). */
   ok: Set<"instances" | "ips" | "enis" | "nats" | "allocs" | "lbs">;
   instances: Map<string, Instance>;
@@ -167,6 +169,7 @@ class Run {
   async locate(scope: Scope, want: Want, speculative = false): Promise<ScopeHits> {
     const hits: ScopeHits = {
       scope,
+      speculative,
       ok: new Set(),
       instances: new Map(),
       instanceByIp: new Map(),
@@ -542,8 +545,23 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       ),
     ]);
   };
+  /**
+   * The default regions were searched before the accounts' regions were known; what they found
+   * counts only where the port's regions include them (another partition, or a port narrowed to
+   * some regions by configuration, has not).
+   */
+  const dropUnlisted = async () => {
+    for (const h of [...located]) {
+      if (!h.speculative) continue;
+      const listed = await run.regionsOf(h.scope.accountId);
+      if (!listed || listed.includes(h.scope.region)) continue;
+      located.splice(located.indexOf(h), 1);
+      for (const ref of regional.filter(unplaced)) searched.get(ref)?.get(h.scope.accountId)?.delete(h.scope.region);
+    }
+  };
   await firstPass();
   await run.releaseHeld();
+  await dropUnlisted();
   // When the notice named accounts this port can't reach at all, search the ones it can.
   const nothingFound = regional.every((r) => foundIn(r).length === 0);
   const unreachable = async () => (await Promise.all(accounts.map((a) => run.regionsOf(a)))).every((r) => r === null) && run.gaps.some((g) => /not reachable/.test(g.reason));
@@ -554,6 +572,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       fellBack = true;
       await firstPass();
       await run.releaseHeld();
+      await dropUnlisted();
     }
   }
   // Pass 2: not in the region the notice named: every other enabled region.
@@ -729,7 +748,7 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   // ---- findings in words -----------------------------------------------------------------------
   for (const ref of refs) {
     const f = findingOf(ref);
-    f.searched = [...(searched.get(ref) ?? new Map<string, Set<string>>()).entries()].map(([accountId, regions]) => ({ accountId, regions: [...regions].sort() }));
+    f.searched = [...(searched.get(ref) ?? new Map<string, Set<string>>()).entries()].filter(([, regions]) => regions.size > 0).map(([accountId, regions]) => ({ accountId, regions: [...regions].sort() }));
     if (ref.type === "unsupported") {
       f.status = "error";
       f.error = `${ref.noticeType} is not looked up by the cloud port`;

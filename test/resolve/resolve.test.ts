@@ -315,6 +315,18 @@ describe("resolve: failures become gaps, never a crash", () => {
     expect(f?.summary).toMatch(/16 regions; 1 place\(s\) could not be searched/);
   });
 
+  it("a port restricted to some regions (aws.regions) is answered from those only, though the default regions were asked before it said so", async () => {
+    // The AWS adapter's regions() is the enabled regions narrowed to aws.regions; the simulator stands in for it here.
+    const port = sim("contract");
+    const regions = port.regions.bind(port);
+    port.regions = async (accountId) => (await regions(accountId)).filter((r) => r === "eu-west-1");
+    const [f] = (await resolveNotice(notice({ accountIds: ["111122223333"], instanceIds: ["i-0c0000000000000e5"] }), port)).findings;
+    // i-0c0000000000000e5 is in us-east-1, outside the restriction
+    expect(f?.status).toBe("not-found");
+    expect(f?.resources).toEqual([]);
+    expect(f?.searched).toEqual([{ accountId: "111122223333", regions: ["eu-west-1"] }]);
+  });
+
   it("the default regions searched before DescribeRegions answers: failures there count only where the account has the region", async () => {
     // staging enables 4 regions; a failure in a default region it has not enabled (another partition would look like this) is no gap.
     const port = sim("sample", { faults: [{ call: "ec2:DescribeInstances", accountId: STAGING, region: "ap-south-1", accessDenied: true }, { call: "ec2:DescribeInstances", accountId: STAGING, region: "us-east-2", accessDenied: true }] });
