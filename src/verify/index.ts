@@ -185,7 +185,8 @@ async function loadMimeReader() {
 /** The messages attached (message/rfc822) to `raw`, exact bytes and view. */
 async function attachedOriginals(raw: Buffer): Promise<{ raw: Buffer; view: MailView }[]> {
   try {
-    const { embedded } = await readView(raw);
+    // only the attached messages are wanted from the outer one, not its own view
+    const { embedded } = await (await (mimeReader ??= loadMimeReader())).readMail(raw);
     const out: { raw: Buffer; view: MailView }[] = [];
     for (const e of embedded.slice(0, 8)) {
       try {
