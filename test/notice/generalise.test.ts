@@ -118,3 +118,23 @@ describe("the e-mail thread (References)", () => {
     expect(n.references).toEqual(["<n8@aws.example>"]);
   });
 });
+
+describe("the reporter's own timestamps", () => {
+  const notice = (report: string) => text(`has been implicated in activity which resembles scanning remote hosts.\n---Beginning of forwarded report(s)---\n${report}`);
+
+  it("are the window when nothing labelled gives one: earliest to latest, in the zone the report states", async () => {
+    const n = await parseOne(notice("Connection attempts (all times are CET):\n2024-02-20 11:00:05 192.0.2.1 -> 203.0.113.9:22\n2024-02-20 11:07:40 192.0.2.1 -> 203.0.113.9:23\n"));
+    expect(n.window).toEqual({ begin: "2024-02-20T10:00:05Z", end: "2024-02-20T10:07:40Z" });
+  });
+
+  it("a year-less log time takes its year from a dated time in the same text when there is no message date", async () => {
+    const n = await parseOne(notice("May  3 04:12:01 host sshd[1]: Failed password for root from 192.0.2.61 port 40622 ssh2\n2024-05-03 04:12:10 fail2ban.actions: Ban 192.0.2.61\n"));
+    expect(n.window.begin).toBe("2024-05-03T04:12:01Z");
+  });
+
+  it("never outrank a labelled time", async () => {
+    const n = await parseOne(text("Abuse Time: 2024-02-19 08:00:00 UTC\n---Beginning of forwarded report(s)---\n2024-02-20 11:00:05 192.0.2.1 -> 203.0.113.9:22\n"));
+    expect(n.window.begin).toBe("2024-02-19T08:00:00Z");
+    expect(n.window.end).toBeNull();
+  });
+});

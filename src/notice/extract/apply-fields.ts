@@ -198,7 +198,7 @@ function applyField(key: FieldKey, f: RawField, value: string, src: Source, g: G
       if (key === "abuseTime" && env.form.time && env.form.time.field === f) return; // part of a split date/time
       const t = findTime(value, { reference: ctx.reference });
       if (t) {
-        if (t.yearInferred) b.warn(`"${value.slice(0, 60)}" has no year; took ${new Date(t.ms).getUTCFullYear()} from the message date`);
+        if (t.yearInferred) b.warn(`"${value.slice(0, 60)}" has no year; took ${new Date(t.ms).getUTCFullYear()} from ${ctx.input.reference ? "the message date" : "a dated time in the notice"}`);
         b.offer(key === "end" ? "end" : "begin", t.iso, key === "abuseTime" ? pri + 0.5 : pri, src);
       } else if (!/^\d{1,2}:\d{2}/.test(value) && ctx.reference === null && /^(?:[A-Z][a-z]{2}\s+){1,2}\d/.test(value)) {
         b.warn(`"${value.slice(0, 60)}" has no year and the message date is unknown; the time was not used`);

@@ -5,6 +5,7 @@
 import type { Source } from "../types.ts";
 import type { NoticeBuilder } from "./builder.ts";
 import { excerpt, lineAt, type TextDoc, type Zone } from "./text.ts";
+import { findTime } from "./times.ts";
 
 export interface TextInput {
   text: string;
@@ -59,9 +60,29 @@ export class Ctx {
   srcAt(offset: number, label?: string): Source {
     return this.src(lineAt(this.doc, offset), label);
   }
+  private textReference: Date | null | undefined;
+  /**
+   * The date year-less times take their year from: the message date; for a text without one, the
+   * latest time in the text written with its year (a log line "2024-05-03 04:12:10" dates the
+   * "May  3 04:12:01" beside it). Found once, when a year-less time first needs it.
+   */
   get reference(): Date | null {
-    return this.input.reference;
+    if (this.input.reference) return this.input.reference;
+    if (this.textReference === undefined) this.textReference = latestDatedTime(this.doc);
+    return this.textReference;
   }
+}
+
+function latestDatedTime(doc: TextDoc): Date | null {
+  let best: number | null = null;
+  let tried = 0;
+  for (const line of doc.lines) {
+    if (line.length > 2000 || !/(?:19|20)\d\d/.test(line)) continue;
+    if (++tried > 300) break;
+    const t = findTime(line);
+    if (t && !t.yearInferred && (best === null || t.ms > best)) best = t.ms;
+  }
+  return best === null ? null : new Date(best);
 }
 
 function maskZone(doc: TextDoc, blank: Zone): string {

@@ -9,7 +9,7 @@ import { P } from "./builder.ts";
 import type { RawField } from "./fields.ts";
 import { IPV4_MASKED, findIPs, isPublicIP } from "./ids.ts";
 import { isRedactedId } from "./redaction.ts";
-import { findTime } from "./times.ts";
+import { findTime, zoneOffset } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
 import type { Ctx, TextSignals } from "./context.ts";
 
@@ -100,6 +100,10 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
   // when nothing labelled says when, the reporter's own timestamps do: the earliest and the latest
   // (a date and a time of day, on the first 500 lines of the report; a weak offer any label outranks)
   if (!b.best("begin")) {
+    // "(time zone is UTC)", "all times are CET": the zone of the report's times that do not write one
+    const stated = STATED_ZONE.exec(rep.slice(0, 64 * 1024));
+    const off = stated ? zoneOffset(stated[1]!) : null;
+    const tctx = { reference: ctx.reference, ...(off !== null ? { defaultOffsetMinutes: off } : {}) };
     let first: { iso: string; ms: number; line: number } | null = null;
     let last: { iso: string; ms: number; line: number } | null = null;
     let seen = 0;
@@ -108,7 +112,7 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
       seen++;
       const line = doc.lines[i]!;
       if (line.length > 2000 || !/\d:\d\d/.test(line)) continue;
-      const t = findTime(line, { reference: ctx.reference });
+      const t = findTime(line, tctx);
       if (!t || t.dateOnly) continue;
       if (!first || t.ms < first.ms) first = { iso: t.iso, ms: t.ms, line: i };
       if (!last || t.ms > last.ms) last = { iso: t.iso, ms: t.ms, line: i };
@@ -124,6 +128,7 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
   }
 }
 
+const STATED_ZONE = /\b(?:time\s*zone\s*(?:is|:|=)?\s*|(?:all\s+)?(?:times|timestamps)\s+(?:are\s+)?(?:shown\s+|given\s+)?(?:in\s+)?)\(?((?:UTC|GMT)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?|[A-Z]{3,5}(?![a-z])|[A-Z][a-z]+\/[A-Za-z_]+)/;
 const LEGITIMATE = /\b(?:original|legitimate|genuine|official|authentic|real)\s+(?:\w+\s+){0,2}(?:work|site|website|page|url|domain|content|copy)\b[^.]{0,40}$|\b(?:my|our)\s+(?:own\s+)?(?:copyrighted\s+)?(?:work|site|website|page|book|content)\b[^.]{0,40}$|\bowner\s+of\s+the\s+(?:work|content|copyright)\b[^.]{0,40}$/i;
 const TCPDUMP = /\bIP6?\s+\S+\s+>\s+(\S+?):\s/;
 const ARROW = /\s?(?:->|=>|\u2192)\s?|\s>\s/;
