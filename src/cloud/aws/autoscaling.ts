@@ -21,10 +21,8 @@ import {
 import type { AutoScalingGroup, Scope } from "../model.ts";
 import { definedOnly, tagsOf } from "./convert.ts";
 import { chunk } from "./limiter.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, target, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
-const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
 
 /** Per-call id limits of the Auto Scaling API. */
 export const STANDBY_BATCH = 20;

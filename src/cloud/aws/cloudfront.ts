@@ -14,10 +14,8 @@ import { CloudError } from "../errors.ts";
 import type { Distribution } from "../model.ts";
 import { tagsOf } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
-import { GLOBAL, type AwsSession, type Purpose } from "./session.ts";
+import { global, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
-const global = (ctx: Ctx, accountId: string) => ({ accountId, region: GLOBAL, purpose: ctx.purpose });
 
 /** Read-modify-write attempts when the configuration changes under us. */
 const ETAG_ATTEMPTS = 3;

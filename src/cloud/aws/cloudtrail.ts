@@ -11,9 +11,8 @@ import { LookupEventsCommand, type Event as SdkEvent, type LookupAttribute } fro
 import type { Scope, TrailEvent } from "../model.ts";
 import type { TrailQuery } from "../port.ts";
 import { definedOnly, iso } from "./convert.ts";
-import type { AwsSession, Purpose } from "./session.ts";
+import { target, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
 
 function parseDetail(raw: string | undefined): Record<string, unknown> {
   if (!raw) return {};
@@ -52,7 +51,7 @@ export async function lookupEvents(ctx: Ctx, scope: Scope, q: TrailQuery): Promi
     let token: string | undefined;
     do {
       await ctx.session.trailPacer.wait(`${scope.accountId}/${scope.region}`);
-      const page = await ctx.session.run("cloudtrail.LookupEvents", { ...scope, purpose: ctx.purpose }, (ct) =>
+      const page = await ctx.session.run("cloudtrail.LookupEvents", target(ctx, scope), (ct) =>
         ct.send(new LookupEventsCommand({ ...input(attribute), ...(token ? { NextToken: token } : {}) })),
       );
       for (const e of page.Events ?? []) if (keep(e)) kept.push(e);

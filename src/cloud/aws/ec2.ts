@@ -65,11 +65,9 @@ import { definedOnly, fromBase64, iso, splitFilters, tagFilters, tagList, tagsOf
 import { isNotFound } from "./errors.ts";
 import { chunk } from "./limiter.ts";
 import type { Operation } from "./actions.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, target, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
 
 /** Drops filters whose value list is undefined; returns null when a given list is empty (nothing can match). */
 function filters(spec: Record<string, readonly string[] | undefined>): Filter[] | null {

@@ -25,10 +25,8 @@ import type { LoadBalancer, Scope, Tags, TargetGroup } from "../model.ts";
 import { definedOnly, tagsOf } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
 import { chunk } from "./limiter.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, target, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
-const target = (ctx: Ctx, scope: Scope) => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
 
 /** DescribeLoadBalancers (both APIs) and DescribeTags take at most 20 names or ARNs per call. */
 const ELB_BATCH = 20;

@@ -16,10 +16,8 @@ import { CloudError } from "../errors.ts";
 import type { AccessKey, IamUser } from "../model.ts";
 import { definedOnly, iso, tagsOf } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
-import { allPages, CALLER, GLOBAL, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, CALLER, global, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
-const global = (ctx: Ctx, accountId: string) => ({ accountId, region: GLOBAL, purpose: ctx.purpose });
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{16}$/;
 

@@ -20,7 +20,7 @@ import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import type { AwsPortOptions } from "./options.ts";
 import * as s3 from "./s3.ts";
-import { AwsSession, type Purpose } from "./session.ts";
+import { AwsSession, type Ctx, type Purpose } from "./session.ts";
 import * as ssm from "./ssm.ts";
 import * as trail from "./cloudtrail.ts";
 
@@ -38,7 +38,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
   const session = new AwsSession(options);
   const directory = new AccountDirectory(session, options);
   session.attach(directory);
-  const contexts: Record<Purpose, { session: AwsSession; purpose: Purpose }> = {
+  const contexts: Record<Purpose, Ctx> = {
     read: { session, purpose: "read" },
     write: { session, purpose: "write" },
   };

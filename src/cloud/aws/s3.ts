@@ -15,9 +15,8 @@ import { CloudError } from "../errors.ts";
 import type { Bucket, Tags } from "../model.ts";
 import { tagsOf } from "./convert.ts";
 import { errorCode } from "./errors.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
 
 /** Bucket name -> region, per account, learnt once. */
 export type BucketRegions = Map<string, string>;

@@ -16,6 +16,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { CloudError } from "../errors.ts";
+import type { Scope } from "../model.ts";
 import type { Operation, ServiceKey } from "./actions.ts";
 import { translateError } from "./errors.ts";
 import { Limiter, Pacer } from "./limiter.ts";
@@ -59,6 +60,9 @@ type ServiceOf<O extends Operation> = O extends `${infer S}.${string}` ? (S exte
 
 export type Purpose = "read" | "write";
 
+/** What the service files' functions run in: the session, and the side (role) of the port method calling. */
+export type Ctx = { session: AwsSession; purpose: Purpose };
+
 export interface Target {
   accountId: string;
   /** A region, or GLOBAL for global services. */
@@ -70,6 +74,11 @@ export interface Target {
    */
   base?: boolean;
 }
+
+/** Where a regional call goes. */
+export const target = (ctx: Ctx, scope: Scope): Target => ({ accountId: scope.accountId, region: scope.region, purpose: ctx.purpose });
+/** Where a call to a global service (IAM, CloudFront) goes. */
+export const global = (ctx: Ctx, accountId: string): Target => ({ accountId, region: GLOBAL, purpose: ctx.purpose });
 
 /** What the session needs from the account directory (accounts.ts): how to reach an account. */
 export interface Reach {

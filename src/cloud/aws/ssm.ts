@@ -3,9 +3,8 @@ import { paginateDescribeInstanceInformation } from "@aws-sdk/client-ssm";
 import type { Scope, SsmManagedInstance } from "../model.ts";
 import { definedOnly, iso } from "./convert.ts";
 import { chunk } from "./limiter.ts";
-import { allPages, type AwsSession, type Purpose } from "./session.ts";
+import { allPages, target, type Ctx } from "./session.ts";
 
-type Ctx = { session: AwsSession; purpose: Purpose };
 
 /** The InstanceIds filter takes at most 50 values per call. */
 const SSM_BATCH = 50;
@@ -15,7 +14,7 @@ export async function ssmManagedInstances(ctx: Ctx, scope: Scope, instanceIds: s
   const out: SsmManagedInstance[] = [];
   for (const ids of chunk(unique, SSM_BATCH)) {
     // Ids SSM does not manage are simply absent from the answer.
-    const pages = await ctx.session.run("ssm.DescribeInstanceInformation", { ...scope, purpose: ctx.purpose }, (ssm) =>
+    const pages = await ctx.session.run("ssm.DescribeInstanceInformation", target(ctx, scope), (ssm) =>
       allPages(paginateDescribeInstanceInformation, ssm, { Filters: [{ Key: "InstanceIds", Values: ids }] }),
     );
     for (const p of pages) {
