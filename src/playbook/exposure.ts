@@ -133,7 +133,8 @@ export function planRuleSurgery(
       reversible: true,
       risk: "medium",
       dependsOn: users.map((h) => o.deps.get(hostKey(h))),
-      subjects: users.map(subjectOf),
+      // The group serves every interface using it, not only the reported ones: a rule must cover it too.
+      subjects: [...users.map(subjectOf), { accountId: scope.accountId, tags: sg.tags }],
     });
     steps++;
   }

@@ -157,6 +157,9 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
   for (const { scope, asg, hosts: members } of groups.values()) {
     const target = { ...scope, type: "autoscaling-group", id: asg.name };
     const subjects = members.map(subjectOf);
+    // Suspending processes and lowering the minimum change the whole group, its other members too:
+    // an automatic rule must cover the group as well as the reported hosts.
+    const groupWide = [...subjects, { accountId: scope.accountId, tags: asg.tags }];
     const caps = members.map((h) => pre.capture.get(hostKey(h)));
     const state = (id: string) => asg.instances.find((i) => i.instanceId === id);
     const movable = members.filter((h) => state(h.id)?.lifecycleState === "InService");
@@ -180,7 +183,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
         reversible: true,
         risk: "medium",
         dependsOn: caps,
-        subjects,
+        subjects: groupWide,
       });
     }
     const unprotected = [...movable, ...standing].filter((h) => !state(h.id)?.protectedFromScaleIn);
@@ -217,7 +220,7 @@ function planAutoScaling(ctx: PlanContext, hosts: ResolvedInstance[], pre: HostS
         reversible: true,
         risk: "medium",
         dependsOn: [last, ...protects, ...caps],
-        subjects,
+        subjects: groupWide,
       });
     }
     const mode = policy.host.autoScaling;
@@ -502,7 +505,8 @@ function planAcls(ctx: PlanContext, hosts: ResolvedInstance[], pre?: HostSteps):
       reversible: true,
       risk: "medium",
       dependsOn: pre ? a.hosts.flatMap((h) => [pre.capture.get(hostKey(h)), pre.snapshot.get(hostKey(h))]) : [],
-      subjects: a.hosts.map(subjectOf),
+      // The ACL is every subnet host's: an automatic rule must cover the ACL too, not only the reported hosts.
+      subjects: [...a.hosts.map(subjectOf), { accountId: a.scope.accountId, tags: a.acl.tags }],
     });
   }
 }

@@ -289,6 +289,36 @@ describe("what the policy refuses", () => {
     expect(plan(await hosts(X.legacy), {}, { policy: other }).steps.some((s) => s.autoApprovable)).toBe(false);
   });
 
+  it("makes a step that changes a shared resource automatic only if the rule covers that resource too", async () => {
+    const policy = parsePolicy(`examiners: { cidrs: [203.0.113.16/28] }\nautomatic:\n  - { actions: [isolate, restrict-ports], tags: { env: dev } }\n`);
+    const dev = async (...ids: string[]) => {
+      const r = await hosts(...ids);
+      for (const res of r.findings.flatMap((f) => f.resources)) if (res.type === "ec2-instance") res.instance.tags = { ...res.instance.tags, env: "dev" };
+      return r;
+    };
+    const resource = <T>(r: Resolution, get: (i: Extract<Resolution["findings"][number]["resources"][number], { type: "ec2-instance" }>) => T): T[] =>
+      r.findings.flatMap((f) => f.resources).flatMap((x) => (x.type === "ec2-instance" ? [get(x)] : []));
+
+    // Two dev hosts share a subnet: the ACL deny reaches every host of it, so the ACL must be dev too.
+    const r = await dev(X.web1, X.web2);
+    const p = plan(r, { remoteIps: X.peers }, { policy });
+    expect(one(p, "nacl-deny").autoApprovable).toBe(false);
+    expect(one(p, "asg-suspend-processes").autoApprovable).toBe(false);
+    expect(one(p, "asg-lower-min").autoApprovable).toBe(false);
+    expect(one(p, "asg-standby").autoApprovable).toBe(true);
+    for (const acl of resource(r, (i) => i.networkAcl!)) acl.tags = { ...acl.tags, env: "dev" };
+    for (const asg of resource(r, (i) => i.autoScalingGroup!)) asg.tags = { ...asg.tags, env: "dev" };
+    const covered = plan(r, { remoteIps: X.peers }, { policy });
+    expect(["nacl-deny", "asg-suspend-processes", "asg-lower-min"].map((a) => one(covered, a).autoApprovable)).toEqual([true, true, true]);
+
+    // A security group change reaches every interface using the group.
+    const proxy = await dev(X.proxy);
+    const n = { activityType: "open_proxy" as const, logExtract: "via 198.51.100.30:3128" };
+    expect(one(plan(proxy, n, { policy }), "revoke-open-ingress").autoApprovable).toBe(false);
+    for (const sg of resource(proxy, (i) => i.interfaces[0]!.securityGroups[0]!)) sg.tags = { ...sg.tags, env: "dev" };
+    expect(one(plan(proxy, n, { policy }), "revoke-open-ingress").autoApprovable).toBe(true);
+  });
+
   it("warns on a phishing or unverified verdict", async () => {
     expect(plan(await hosts(X.web3), {}, { verdict: "phishing" }).warnings.join()).toMatch(/judged phishing: applying this plan is refused unless a person overrides/);
     expect(plan(await hosts(X.web3), {}, { verdict: "unverified" }).warnings.join()).toMatch(/only a person can apply/);
