@@ -210,7 +210,7 @@ async function measure(label: string, store: SqlCaseStore, log: (l: string) => v
   const v = await store.auditVerify();
   const verifyMs = performance.now() - t0;
   if (!v.intact) throw new Error(`bench: the audit chain is broken after appending: ${JSON.stringify(v)}`);
-  log(`${label}: audit chain intact after ${v.entries.toLocaleString("en")} appends; verified in ${verifyMs.toFixed(0)} ms (${Math.round(v.entries / (verifyMs / 1000)).toLocaleString("en")} entries/s)`);
+  log(`${label}: audit chain of ${v.entries.toLocaleString("en")} entries intact; verified in ${verifyMs.toFixed(0)} ms (${Math.round(v.entries / (verifyMs / 1000)).toLocaleString("en")} entries/s)`);
   return figures;
 }
 

@@ -6,6 +6,7 @@
 import type { Kysely } from "kysely";
 import type { JournalEntry } from "../execute/types.ts";
 import { canonicalJson, CHAIN_START, verifyChain, type ChainCursor } from "./audit.ts";
+import { AUDIT_BASELINE } from "./db/migrations.ts";
 import type { Database } from "./db/schema.ts";
 import { sha256Hex } from "./rules.ts";
 import { num, rowToAudit, rowToEntry } from "./rows.ts";
@@ -24,10 +25,17 @@ export interface AuditVerifyOptions {
 
 export async function verifyAuditLog(db: Kysely<Database>, opts: AuditVerifyOptions = {}): Promise<AuditVerification> {
   const batch = opts.batch ?? 5000;
+  // Where the log and the tables end before anything else is read (the log first): each row was
+  // committed with its audit entries, so the scan below sees those. What commits during the
+  // verification (rows past `newest`, entries past `lastSeq`) is not judged.
+  const lastSeq = num((await db.selectFrom("audit_log").select((eb) => eb.fn.max("seq").as("m")).executeTakeFirst())?.m as number | string | null | undefined);
+  const newest = { timeline: await newestId(db, "timeline"), journal: await newestId(db, "journal") };
   let cursor: ChainCursor = CHAIN_START;
   let count = 0;
   let anchorSeen = false;
-  // With `deep`: what the chain says each timeline event and journal entry was (a digest, by id).
+  let baseline: Baseline | null = null;
+  // The newest row of each table an entry records, and with `deep` what each one was (a digest, by id).
+  const recorded = { timeline: 0, journal: 0 };
   const vouched = { timeline: new Map<number, { seq: number; digest: string }>(), journal: new Map<number, { seq: number; digest: string }>() };
   for (;;) {
     const rows = await db
@@ -51,14 +59,16 @@ export async function verifyAuditLog(db: Kysely<Database>, opts: AuditVerifyOpti
         }
       }
     }
-    if (opts.deep) {
-      for (const e of entries) {
-        if (e.action.startsWith("timeline.") && typeof e.data.eventId === "number") {
-          vouched.timeline.set(e.data.eventId, { seq: e.seq, digest: timelineDigest(e.caseId, e.at, e.actor, e.action.slice("timeline.".length), e.data.summary, e.data.data) });
-        } else if (e.action === "journal.append" && e.data.entry && typeof (e.data.entry as JournalEntry).seq === "number") {
-          const j = e.data.entry as JournalEntry;
-          vouched.journal.set(j.seq, { seq: e.seq, digest: sha256Hex(canonicalJson(j)) });
-        }
+    for (const e of entries) {
+      if (e.action === AUDIT_BASELINE && baseline === null) {
+        baseline = { seq: e.seq, timeline: num(e.data.timeline as number), journal: num(e.data.journal as number) };
+      } else if (e.action.startsWith("timeline.") && typeof e.data.eventId === "number") {
+        recorded.timeline = Math.max(recorded.timeline, e.data.eventId);
+        if (opts.deep) vouched.timeline.set(e.data.eventId, { seq: e.seq, digest: timelineDigest(e.caseId, e.at, e.actor, e.action.slice("timeline.".length), e.data.summary, e.data.data) });
+      } else if (e.action === "journal.append" && e.data.entry && typeof (e.data.entry as JournalEntry).seq === "number") {
+        const j = e.data.entry as JournalEntry;
+        recorded.journal = Math.max(recorded.journal, j.seq);
+        if (opts.deep) vouched.journal.set(j.seq, { seq: e.seq, digest: sha256Hex(canonicalJson(j)) });
       }
     }
     cursor = r.cursor;
@@ -68,34 +78,71 @@ export async function verifyAuditLog(db: Kysely<Database>, opts: AuditVerifyOpti
   if (opts.anchor && !anchorSeen) {
     return { intact: false, entries: count, firstBroken: { seq: opts.anchor.seq, reason: `the anchored entry ${opts.anchor.seq} is gone: the log was cut short (it ends at ${head?.seq ?? 0})` }, head };
   }
+  // Every database the store opens has the baseline (migration 0004 writes it): without it the
+  // log was emptied, or cut short before it.
+  if (baseline === null) {
+    return { intact: false, entries: count, firstBroken: { seq: (head?.seq ?? 0) + 1, reason: `the audit log has no baseline entry (${count ? `it ends at entry ${head!.seq}` : "it is empty"}): it was emptied or cut short` }, head };
+  }
+  // A row newer than anything the log records (and than the baseline) outlived its audit entries.
+  // (`deep` names each such row below, with the rest of what it compares.)
+  for (const table of opts.deep ? [] : (["timeline", "journal"] as const)) {
+    const covered = Math.max(recorded[table], baseline[table]);
+    if (newest[table] > covered) {
+      return {
+        intact: false,
+        entries: count,
+        firstBroken: { seq: (head?.seq ?? 0) + 1, reason: `${table} record ${newest[table]} is newer than anything the audit log records (it ends at entry ${head?.seq ?? 0}): the log was cut short, or the record was added behind the store's back`, record: { table, id: newest[table] } },
+        head,
+      };
+    }
+  }
   if (!opts.deep) return { intact: true, entries: count, head };
   const records: RecordCheck = { checked: 0, unaudited: 0 };
   for (const table of ["timeline", "journal"] as const) {
-    const broken = await checkRecords(db, table, vouched[table], records, batch);
+    const broken = await checkRecords(db, table, vouched[table], { upTo: newest[table], before: baseline[table], lastSeq }, records, batch);
     if (broken) return { intact: false, entries: count, firstBroken: broken, head, records };
   }
   return { intact: true, entries: count, head, records };
 }
 
-/** Compares a table's rows with the digests the chain vouches for: changed, added behind its back, or deleted. */
+interface Baseline {
+  seq: number;
+  /** Rows up to these ids were written before the audit log existed. */
+  timeline: number;
+  journal: number;
+}
+
+async function newestId(db: Kysely<Database>, table: "timeline" | "journal"): Promise<number> {
+  const row =
+    table === "timeline"
+      ? await db.selectFrom("timeline").select((eb) => eb.fn.max("id").as("m")).executeTakeFirst()
+      : await db.selectFrom("journal").select((eb) => eb.fn.max("seq").as("m")).executeTakeFirst();
+  return num(row?.m as number | string | null | undefined);
+}
+
+/**
+ * Compares a table's rows, up to `range.upTo`, with the digests the chain vouches for: changed,
+ * added behind its back, or deleted (recorded by an entry up to `range.lastSeq`, and gone). A row
+ * the chain does not mention is older than the log (counted as not covered) only up to the
+ * baseline, `range.before`.
+ */
 async function checkRecords(
   db: Kysely<Database>,
   table: "timeline" | "journal",
   vouched: Map<number, { seq: number; digest: string }>,
+  range: { upTo: number; before: number; lastSeq: number },
   records: RecordCheck,
   batch: number,
 ): Promise<BrokenAt | null> {
-  // Rows older than the first one the chain mentions predate the audit log (an upgraded database).
-  const firstVouched = vouched.size ? Math.min(...vouched.keys()) : Infinity;
   let after = 0;
-  for (;;) {
+  while (after < range.upTo) {
     const rows =
       table === "timeline"
-        ? (await db.selectFrom("timeline").selectAll().where("id", ">", after).orderBy("id", "asc").limit(batch).execute()).map((r) => ({
+        ? (await db.selectFrom("timeline").selectAll().where("id", ">", after).where("id", "<=", range.upTo).orderBy("id", "asc").limit(batch).execute()).map((r) => ({
             id: num(r.id),
             digest: timelineDigest(r.case_id, r.at, r.actor, r.type, r.summary, JSON.parse(r.data)),
           }))
-        : (await db.selectFrom("journal").selectAll().where("seq", ">", after).orderBy("seq", "asc").limit(batch).execute()).map((r) => {
+        : (await db.selectFrom("journal").selectAll().where("seq", ">", after).where("seq", "<=", range.upTo).orderBy("seq", "asc").limit(batch).execute()).map((r) => {
             const e = rowToEntry(r);
             return { id: e.seq, digest: sha256Hex(canonicalJson(e)) };
           });
@@ -103,7 +150,7 @@ async function checkRecords(
     for (const row of rows) {
       const v = vouched.get(row.id);
       if (!v) {
-        if (row.id < firstVouched) {
+        if (row.id <= range.before) {
           records.unaudited++;
           continue;
         }
@@ -115,10 +162,11 @@ async function checkRecords(
     }
     after = rows[rows.length - 1]!.id;
   }
-  for (const [id, v] of vouched) return { seq: v.seq, reason: `${table} record ${id}, recorded by audit entry ${v.seq}, is gone`, record: { table, id } };
+  // Entries past `lastSeq` recorded writes that committed during the verification.
+  for (const [id, v] of vouched) if (v.seq <= range.lastSeq) return { seq: v.seq, reason: `${table} record ${id}, recorded by audit entry ${v.seq}, is gone`, record: { table, id } };
   return null;
 }
 
 function timelineDigest(caseId: string | null, at: string, actor: string, type: string, summary: unknown, data: unknown): string {
-return sha256Hex(canonicalJson({ caseId, at, actor, type, summary, data: data ?? {} }));
+  return sha256Hex(canonicalJson({ caseId, at, actor, type, summary, data: data ?? {} }));
 }

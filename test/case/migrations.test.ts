@@ -9,7 +9,8 @@ import { sql, type Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import { connect, migrate, type Connection, type OpenOptions } from "../../src/case/db/connect.ts";
-import { migrationNames } from "../../src/case/db/migrations.ts";
+import { canonicalJson, chainEntry, GENESIS } from "../../src/case/audit.ts";
+import { AUDIT_BASELINE, migrationNames } from "../../src/case/db/migrations.ts";
 import { makeNotice, makeVerdict, raw } from "./fixtures.ts";
 import { freshSchema } from "./pg.ts";
 
@@ -61,6 +62,15 @@ const seeds: Record<string, (db: Kysely<any>) => Promise<void>> = {
       .execute();
     await db.insertInto("journal").values({ plan_id: "plan-old", step_id: null, phase: "started", at: t, actor: "executor", before_json: '{"x":1}', after_json: null, error: null, detail_json: null }).execute();
   },
+  // A version with the audit log: a note written the way the store wrote it then, timeline row
+  // and audit entry together (a later migration must continue this chain, not start another).
+  "0002-audit-log": async (db) => {
+    const t = "2026-03-01T11:00:00.000Z";
+    const data = { text: "checked the old case" };
+    const row = await db.insertInto("timeline").values({ case_id: "AD-2026-0001", at: t, actor: "alice", type: "note", summary: data.text, data: JSON.stringify(data) }).returning("id").executeTakeFirstOrThrow();
+    const e = chainEntry(GENESIS, { seq: 1, at: t, actor: "alice", action: "timeline.note", caseId: "AD-2026-0001", data: { eventId: Number(row.id), summary: data.text, data } });
+    await db.insertInto("audit_log").values({ seq: 1, at: e.at, actor: e.actor, action: e.action, case_id: e.caseId, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash }).execute();
+  },
 };
 
 interface Target {
@@ -93,6 +103,7 @@ function suite(name: string, target: Target) {
       const r = await store.intake({ notice: makeNotice(), verdict: makeVerdict(), raw: Buffer.from("x") });
       expect(r.case.id).toMatch(/^AD-\d{4}-0001$/);
       expect((await store.auditVerify()).intact).toBe(true);
+      expect((await store.auditEntries())[0]).toMatchObject({ seq: 1, action: AUDIT_BASELINE, data: { timeline: 0, journal: 0 } });
       // Opening again is a no-op.
       const again = await openStore(opts);
       await again.destroy();
@@ -127,6 +138,11 @@ function suite(name: string, target: Target) {
         // counted as older than the audit log, not flagged; everything since is vouched for.
         const deep = await store.auditVerify({ deep: true });
         expect(deep).toMatchObject({ intact: true, records: { unaudited: 2 } });
+        // The log says where it begins: the baseline covers the rows older than it, after any
+        // entries the database already had.
+        const baseline = (await store.auditEntries()).find((e) => e.action === AUDIT_BASELINE)!;
+        const hadLog = names.indexOf("0002-audit-log") <= i;
+        expect(baseline).toMatchObject({ seq: hadLog ? 2 : 1, data: { timeline: hadLog ? 2 : 1, journal: 1 } });
       });
     }
 

@@ -638,13 +638,45 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(v).toMatchObject({ intact: false, firstBroken: { seq: 5 } });
         if (!v.intact) expect(v.firstBroken.reason).toMatch(/entry 5 is missing/);
         await h.exec(`delete from audit_log where seq >= 5`);
-        expect((await store.auditVerify()).intact).toBe(true); // a cut tail looks whole on its own...
-        v = await store.auditVerify({ anchor: v0.head }); // ...but not against a head recorded earlier
-        expect(v).toMatchObject({ intact: false, firstBroken: { seq: v0.head.seq } });
-        // ...and, deep, not beside the timeline and journal rows the cut entries vouched for.
+        // A cut tail shows beside the timeline and journal rows that outlive the entries...
+        v = await store.auditVerify();
+        expect(v.intact).toBe(false);
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/newer than anything the audit log records/);
         v = await store.auditVerify({ deep: true });
         expect(v.intact).toBe(false);
         if (!v.intact) expect(v.firstBroken.reason).toMatch(/has no audit entry/);
+        // ...and, rows cut with it, against a head recorded earlier.
+        await h.allowTampering("timeline");
+        await h.allowTampering("journal");
+        await h.exec(`delete from timeline`);
+        await h.exec(`delete from journal`);
+        v = await store.auditVerify({ anchor: v0.head });
+        expect(v).toMatchObject({ intact: false, firstBroken: { seq: v0.head.seq } });
+      });
+
+      it("an emptied audit log is not an intact one", async () => {
+        await activity();
+        await h.allowTampering("audit_log");
+        await h.exec(`delete from audit_log`);
+        for (const deep of [false, true]) {
+          const v = await store.auditVerify({ deep });
+          expect(v.intact, `deep: ${deep}`).toBe(false);
+          if (!v.intact) expect(v.firstBroken.reason).toMatch(/no baseline entry/);
+        }
+      });
+
+      it("verifies deep while other writes commit, without calling their rows forged", async () => {
+        const c = await activity();
+        // A writer that keeps committing, one note after another, for as long as the verification runs.
+        let verifying = true;
+        const writer = (async () => {
+          for (let i = 0; verifying; i++) await store.addNote(c.id, `during verify ${i}`);
+        })();
+        const v = await store.auditVerify({ deep: true, batch: 1 });
+        verifying = false;
+        await writer;
+        expect(v.intact ? "intact" : v.firstBroken.reason).toBe("intact");
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
       });
 
       it("shows two entries swapped (reordered), even with their seq numbers swapped back", async () => {

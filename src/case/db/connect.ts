@@ -10,7 +10,7 @@ import type { Database as BetterDb } from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
 import { dataHome } from "../../home.ts";
-import { migrationProvider, type Dialect } from "./migrations.ts";
+import { migrationProvider, PG_WRITE_LOCK, type Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
 export interface OpenOptions {
@@ -32,9 +32,6 @@ export interface Connection {
   /** Runs `fn` in a write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL a transaction that takes `lock` first). */
   writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
 }
-
-/** Advisory lock key serialising the store's writers on PostgreSQL (the audit chain head, intake). */
-export const PG_WRITE_LOCK = 0x61626465; // "abde"
 
 export const DB_FILE = "abuse-desk.db";
 

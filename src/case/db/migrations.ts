@@ -6,8 +6,15 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
+import { canonicalJson, chainEntry, GENESIS } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
+
+/** Advisory lock key serialising the store's writers on PostgreSQL (the audit chain head, intake). */
+export const PG_WRITE_LOCK = 0x61626465; // "abde"
+
+/** The audit entry that says where the log begins: rows up to these ids predate it. */
+export const AUDIT_BASELINE = "audit.baseline";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema as it was then, not the current types */
 type Db = Kysely<any>;
@@ -197,6 +204,23 @@ function all(dialect: Dialect): Record<string, Migration> {
         // Counts by status read a narrow index (PostgreSQL scans it index-only, grouped in
         // order) instead of the whole table or the wide (status, deadline_at, id) index.
         await db.schema.createIndex("cases_status").on("cases").column("status").execute();
+      },
+    },
+    "0004-audit-baseline": {
+      async up(db: Db) {
+        // One entry on the chain saying which timeline and journal rows it does not cover (those
+        // written before the log existed, in a database upgraded from then). Verification then
+        // tells an emptied or cut log (no baseline, or rows newer than anything it records) from
+        // an old database, instead of taking every unrecorded row for an old one.
+        if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(db); // the writers' lock: the head cannot move
+        const max = async (table: string, col: string) => Number((await sql<{ m: unknown }>`select max(${sql.ref(col)}) as m from ${sql.table(table)}`.execute(db)).rows[0]?.m ?? 0);
+        const data = { timeline: await max("timeline", "id"), journal: await max("journal", "seq") };
+        const head = (await sql<{ seq: unknown; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(db)).rows[0];
+        const e = chainEntry(head?.hash ?? GENESIS, { seq: head ? Number(head.seq) + 1 : 1, at: new Date().toISOString(), actor: "abuse-desk (migration)", action: AUDIT_BASELINE, caseId: null, data });
+        await db
+          .insertInto("audit_log")
+          .values({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, case_id: null, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash })
+          .execute();
       },
     },
   };
