@@ -8,7 +8,10 @@
 import type { TrailEvent } from "../cloud/model.ts";
 import type { IpHistory } from "./types.ts";
 
-export const ADDRESS_EVENTS = ["AllocateAddress", "AssociateAddress", "DisassociateAddress", "ReleaseAddress", "RunInstances", "TerminateInstances"];
+/** The events that move an address: read for a whole region (they are few). */
+export const ADDRESS_EVENTS = ["AllocateAddress", "AssociateAddress", "DisassociateAddress", "ReleaseAddress"];
+/** The events that start and end an instance's holding: read per holder (ResourceName), never for a whole region. */
+export const INSTANCE_EVENTS = ["RunInstances", "TerminateInstances"];
 
 export type Holder = IpHistory["holders"][number] & { region: string; accountId: string; endedBy?: "disassociated" | "reassociated" | "released" | "terminated" | "replaced" };
 

@@ -2,6 +2,6 @@
 export { resolveNotice } from "./resolve.ts";
 export { collectRefs, type Ref } from "./refs.ts";
 export { ownershipOf, describeOwnership } from "./ownership.ts";
-export { ipTimeline, describeTimeline, holdersDuring, ADDRESS_EVENTS } from "./history.ts";
+export { ipTimeline, describeTimeline, holdersDuring, ADDRESS_EVENTS, INSTANCE_EVENTS } from "./history.ts";
 export { Limiter } from "./limiter.ts";
 export type * from "./types.ts";

@@ -18,7 +18,7 @@ import { CloudError } from "../cloud/errors.ts";
 import { DEFAULT_REGIONS, type ElasticIp, type IamUser, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
-import { ADDRESS_EVENTS, describeTimeline, holdersDuring, ipTimeline, t, type IpTimeline } from "./history.ts";
+import { ADDRESS_EVENTS, describeTimeline, holdersDuring, INSTANCE_EVENTS, ipTimeline, t, type IpTimeline } from "./history.ts";
 import { Limiter } from "./limiter.ts";
 import { describeOwnership, ownershipOf } from "./ownership.ts";
 import { collectRefs, type Ref } from "./refs.ts";
@@ -378,12 +378,16 @@ class Run {
     return { interfaces, subnets: new Map(subnets.map((s) => [s.subnetId, s])), acls: aclBySubnet };
   }
 
-  /** CloudTrail address events of one region, from 90 days before the activity (or now) to now. */
-  async addressEvents(scope: Scope, since: Date): Promise<(TrailEvent & { accountId: string })[] | null> {
+  /**
+   * CloudTrail events of one region, from 90 days before the activity (or now) to now: the address
+   * events of the whole region, or, given an instance id, that instance's launch and termination.
+   */
+  async trailEvents(scope: Scope, since: Date, instanceId?: string): Promise<(TrailEvent & { accountId: string })[]> {
     const start = new Date(Math.max(since.getTime() - TRAIL_DAYS * DAY, 0)).toISOString();
     const end = new Date(Math.max(this.now.getTime(), since.getTime())).toISOString();
-    const r = await this.call(scope, () => this.port.lookupEvents(scope, { start, end, eventNames: ADDRESS_EVENTS }), "cloudtrail");
-    return r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : null;
+    const query = instanceId ? { start, end, resourceName: instanceId, eventNames: INSTANCE_EVENTS } : { start, end, eventNames: ADDRESS_EVENTS };
+    const r = await this.call(scope, () => this.port.lookupEvents(scope, query), "cloudtrail");
+    return r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : [];
   }
 }
 
@@ -678,9 +682,12 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
         const scopes = hits.length > 0 ? eipScopes.map((h) => h.scope) : [...(searched.get(ref) ?? new Map<string, Set<string>>()).entries()].flatMap(([accountId, regions]) => [...regions].map((region) => ({ accountId, region })));
         if (scopes.length === 0) return;
         run.progress("history", `reading CloudTrail for ${ref.id} in ${scopes.length} region(s)`);
-        const events = (await Promise.all(scopes.map((s) => run.addressEvents(s, since)))).flatMap((e) => e ?? []);
+        const events = (await Promise.all(scopes.map((s) => run.trailEvents(s, since)))).flatMap((e) => e);
         const known = hits.flatMap((h) => (h.eipByIp.get(ref.id) ? [h.eipByIp.get(ref.id)!.allocationId] : []));
-        const tl = ipTimeline(ref.id, events, known);
+        // Then, for the instances that held it, their launch (who, when) and termination (which ends a holding).
+        const holders = uniq(ipTimeline(ref.id, events, known).holders.filter((h) => h.kind === "instance").map((h) => `${h.accountId}|${h.region}|${h.resourceId}`));
+        const launches = await Promise.all(holders.map((k) => k.split("|") as [string, string, string]).map(([accountId, region, id]) => run.trailEvents({ accountId, region }, since, id)));
+        const tl = ipTimeline(ref.id, [...events, ...launches.flat()], known);
         if (tl.holders.length || tl.released || tl.allocated) histories.set(ref, tl);
       })(),
     );

@@ -165,6 +165,21 @@ describe("resolve: public IPs", () => {
     expect(f?.summary).toMatch(/^203\.0\.113\.45 is not where it was during the activity: released at 2026-04-24T16:05:00Z; held by i-0f9e8d7c6b5a43210 from .* It belonged to i-0f9e8d7c6b5a43210 in 111122223333\/eu-west-1/);
   });
 
+  it("CloudTrail is read for the address events, then for the launches and terminations of the holders only", async () => {
+    // LookupEvents answers 2 requests a second: every RunInstances of 90 days in a busy region would be pages and pages.
+    const port = sim("sample");
+    const n = notice({ accountIds: [PROD], regions: ["eu-west-1"], publicIps: ["203.0.113.45"], window: { begin: "2026-04-20T03:00:00Z", end: "2026-04-20T04:00:00Z" } });
+    const [f] = (await resolveNotice(n, port)).findings;
+    expect(f?.status).toBe("moved");
+    const asked = port.callsOf("lookupEvents").map((c) => ({ region: c.region, ...(c.args[0] as { eventNames?: string[]; resourceName?: string }) }));
+    // the address is nowhere now: every region searched is asked for its address events...
+    const regionWide = asked.filter((q) => q.resourceName === undefined);
+    expect(regionWide.length).toBe(17);
+    for (const q of regionWide) expect(q.eventNames).toEqual(["AllocateAddress", "AssociateAddress", "DisassociateAddress", "ReleaseAddress"]);
+    // ...and the one instance that held it, for its launch and termination, where it held it
+    expect(asked.filter((q) => q.resourceName !== undefined)).toEqual([expect.objectContaining({ region: "eu-west-1", resourceName: "i-0f9e8d7c6b5a43210", eventNames: ["RunInstances", "TerminateInstances"] })]);
+  });
+
   it("an Elastic IP that moved to another instance after the activity", async () => {
     const n = notice({ accountIds: [PROD], publicIps: ["203.0.113.60"], window: { begin: "2026-04-26T10:00:00Z", end: "2026-04-26T11:00:00Z" } });
     const res = await resolveNotice(n, sim("sample"));

@@ -40,6 +40,18 @@ export interface TrailSpec {
   errorMessage?: string;
 }
 
+const INSTANCE_EVENT = /^(RunInstances|TerminateInstances|StartInstances|StopInstances|RebootInstances)$/;
+
+/** The instance ids an instance event names (instancesSet of the request or, for RunInstances, the response). */
+function instancesOf(spec: TrailSpec): string[] {
+  const ids: string[] = [];
+  for (const part of [spec.requestParameters, spec.responseElements]) {
+    const items = (part?.instancesSet as { items?: unknown } | undefined)?.items;
+    if (Array.isArray(items)) for (const i of items) if (typeof (i as { instanceId?: unknown })?.instanceId === "string" && !ids.includes((i as { instanceId: string }).instanceId)) ids.push((i as { instanceId: string }).instanceId);
+  }
+  return ids;
+}
+
 /** Builds the event as LookupEvents returns it, with the full CloudTrailEvent record in `detail`. */
 export function buildTrailEvent(spec: TrailSpec, accountId: string, region: string, seed: string): TrailEvent {
   const eventSource = spec.eventSource ?? eventSourceOf(spec.eventName) ?? "ec2.amazonaws.com";
@@ -72,7 +84,9 @@ export function buildTrailEvent(spec: TrailSpec, accountId: string, region: stri
   };
   if (spec.errorCode) detail.errorCode = spec.errorCode;
   if (spec.errorMessage) detail.errorMessage = spec.errorMessage;
-  const event: TrailEvent = { eventId, eventName: spec.eventName, eventSource, eventTime, awsRegion: region, resources: spec.resources.map((r) => ({ ...r })), detail };
+  // CloudTrail lists the instances an instance event acts on as its resources (what LookupEvents' ResourceName finds).
+  const resources = spec.resources.length > 0 || !INSTANCE_EVENT.test(spec.eventName) ? spec.resources.map((r) => ({ ...r })) : instancesOf(spec).map((name) => ({ type: "AWS::EC2::Instance", name }));
+  const event: TrailEvent = { eventId, eventName: spec.eventName, eventSource, eventTime, awsRegion: region, resources, detail };
   if (spec.username) event.username = spec.username.split("/").pop()!;
   if (spec.accessKeyId) event.accessKeyId = spec.accessKeyId;
   if (spec.sourceIpAddress) event.sourceIpAddress = spec.sourceIpAddress;
