@@ -4,12 +4,6 @@
  */
 const REF = /\$\{([^.}]+)\.([^}]+)\}/g;
 
-export function refsIn(value: unknown): { stepId: string; key: string }[] {
-  const out: { stepId: string; key: string }[] = [];
-  for (const m of JSON.stringify(value ?? null).matchAll(REF)) out.push({ stepId: m[1]!, key: m[2]! });
-  return out;
-}
-
 export function resolveRefs<T>(value: T, afterOf: (stepId: string) => unknown): T {
   const text = JSON.stringify(value ?? null).replace(REF, (_whole, stepId: string, key: string) => {
     const after = afterOf(stepId) as Record<string, unknown> | undefined;

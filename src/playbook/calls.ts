@@ -59,9 +59,11 @@ export function aclEntryRequest(networkAclId: string, e: NetworkAclEntry): Recor
   return req;
 }
 
-/** The rule a new security group gets by default, which the isolation group revokes. */
-export const DEFAULT_EGRESS_V4: RuleSpec = { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" };
-export const DEFAULT_EGRESS_V6: RuleSpec = { direction: "egress", protocol: "-1", cidrIpv6: "::/0" };
+/** The egress rules a new security group gets: all IPv4 out, and all IPv6 out when its VPC has IPv6. */
+const defaultEgress = (vpcHasIpv6: boolean | undefined): RuleSpec[] => [
+  { direction: "egress", protocol: "-1", cidrIpv4: "0.0.0.0/0" },
+  ...(vpcHasIpv6 ? [{ direction: "egress" as const, protocol: "-1", cidrIpv6: "::/0" }] : []),
+];
 
 /** What a new group's create step calls; `selfRef` stands for the id CreateSecurityGroup returns. */
 function groupCreateCalls(p: ActionParams["create-isolation-group"], selfRef: string, revokeDefault: RuleSpec[]): ApiCall[] {
@@ -170,13 +172,13 @@ export function callsFor<A extends ActionName>(action: A, params: ActionParams[A
     case "create-all-traffic-group": {
       const g = p as ActionParams["create-all-traffic-group"];
       // A new group already allows all IPv4 out (and IPv6 out when the VPC has IPv6): only the missing rules are added.
-      const defaults = ctx.vpcHasIpv6 ? [DEFAULT_EGRESS_V4, DEFAULT_EGRESS_V6] : [DEFAULT_EGRESS_V4];
+      const defaults = defaultEgress(ctx.vpcHasIpv6);
       const egress = g.egress.filter((r) => !defaults.some((d) => d.cidrIpv4 === r.cidrIpv4 && d.cidrIpv6 === r.cidrIpv6 && d.protocol === r.protocol));
       return groupCreateCalls({ ...g, egress }, `\${${ctx.stepId}.groupId}`, []);
     }
     case "create-isolation-group": {
       const g = p as ActionParams["create-isolation-group"];
-      return groupCreateCalls(g, `\${${ctx.stepId}.groupId}`, ctx.vpcHasIpv6 ? [DEFAULT_EGRESS_V4, DEFAULT_EGRESS_V6] : [DEFAULT_EGRESS_V4]);
+      return groupCreateCalls(g, `\${${ctx.stepId}.groupId}`, defaultEgress(ctx.vpcHasIpv6));
     }
     case "isolate-eni": {
       const e = p as ActionParams["isolate-eni"];

@@ -19,6 +19,7 @@
 import ipaddr from "ipaddr.js";
 import type { AutoScalingGroup, NetworkAcl, NetworkAclEntry, Scope, Tags } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
+import { TAG_ROLE } from "../execute/params.ts";
 import type { EnrichedInterface } from "../resolve/types.ts";
 import type { StepRef, Subject } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
@@ -379,7 +380,7 @@ function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId
         vpcId: v.vpcId,
         groupName: `abuse-desk-all-traffic-${ctx.planId}`,
         description: `abuse-desk ${ctx.caseKey}: all traffic, untracked; transit group before isolation`,
-        tags: { ...ctx.caseTags, "abuse-desk:role": "all-traffic" },
+        tags: { ...ctx.caseTags, [TAG_ROLE]: "all-traffic" },
         ingress: world,
         egress: worldOut,
       },
@@ -400,7 +401,7 @@ function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId
         vpcId: v.vpcId,
         groupName: `abuse-desk-isolation-${ctx.planId}`,
         description: `abuse-desk ${ctx.caseKey}: isolation, examiners only`,
-        tags: { ...ctx.caseTags, "abuse-desk:role": "isolation" },
+        tags: { ...ctx.caseTags, [TAG_ROLE]: "isolation" },
         ...rules,
       },
       reason: "The group the hosts end in: no traffic at all but the examiners' way in" + (ctx.policy.hostTriage.enabled ? " and HTTPS to the Systems Manager endpoints for host triage." : "."),
