@@ -49,6 +49,8 @@ export function decide(b: NoticeBuilder, signals: TextSignals, opts: { health: b
   const kind = decideKind(signals, opts.health);
   // URLs in a reporter's prose are the incident's only when the incident is about content
   if (CONTENT_TYPES.has(activity.type) && activity.type !== "other") for (const u of signals.reporterUrls) b.add("destinationUrls", u.url, u.source);
+  // an exposed-credentials letter names no site of its own but where the key was found
+  if (activity.type === "credentials_exposed") for (const u of signals.awsUrls ?? []) b.add("destinationUrls", u.url, u.source);
   fillResourceContext(b);
   let deadline: Deadline;
   if (kind === "resolved") deadline = { at: null, basis: "unknown", text: "the case is resolved; no reply is required" };

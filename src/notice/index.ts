@@ -14,7 +14,7 @@ import type { MailView, Notice, ParsedItem, ParseFailure } from "./types.ts";
 import { decide } from "./classify.ts";
 import { detect } from "./detect.ts";
 import { NoticeBuilder, extractText } from "./extract/index.ts";
-import { findHealthEvents } from "./health/event.ts";
+import { findHealthEvents, type HealthEvent } from "./health/event.ts";
 import { parseJsonLenient } from "./health/json.ts";
 import { healthConsoleToNotice } from "./health/console.ts";
 import { healthEventToNotice } from "./health/notice.ts";
@@ -24,6 +24,7 @@ import { readMail, type MailData } from "./mime/mail.ts";
 import { referencesOf } from "./mime/headers.ts";
 import { splitMbox } from "./mime/mbox.ts";
 import { isoUTC } from "./extract/times.ts";
+import { normalizeText } from "./extract/text.ts";
 import { decodeBytes } from "./mime/decode.ts";
 
 export interface ParseOptions {
@@ -55,8 +56,31 @@ export async function parseInput(bytes: Buffer, opts: ParseOptions = {}): Promis
       const notice = healthConsoleToNotice(decodeText(bytes), opts);
       return { items: [{ index: 0, format: "health-console", raw: bytes, notice, mail: null }], failures: [] };
     }
-    case "text":
-      return { items: [{ index: 0, format: "text", raw: bytes, notice: parseText(decodeText(bytes), opts), mail: null }], failures: [] };
+    case "text": {
+      const text = decodeText(bytes);
+      // a Health event pasted with words around it: a markdown fence, a "> " quote, a sentence before it
+      const events = embeddedHealthEvents(text);
+      if (events) return healthItems(events, bytes, opts);
+      return { items: [{ index: 0, format: "text", raw: bytes, notice: parseText(text, opts), mail: null }], failures: [] };
+    }
+  }
+}
+
+const HEALTH_KEY = /"(?:eventTypeCode|detail-type|DetailType|eventArn)"\s*:/;
+
+/** The Health event(s) in a text that holds one among other lines, or null. */
+function embeddedHealthEvents(raw: string): HealthEvent[] | null {
+  if (!HEALTH_KEY.test(raw.slice(0, 256 * 1024))) return null;
+  const lines = normalizeText(raw.slice(0, 2 * 1024 * 1024)).text.split("\n");
+  const from = lines.findIndex((l) => /^\s*[{["]/.test(l));
+  let to = lines.length - 1;
+  while (to > from && !/[}\]],?\s*$/.test(lines[to]!)) to--;
+  if (from < 0 || to <= from) return null;
+  try {
+    const events = findHealthEvents(parseJsonLenient(lines.slice(from, to + 1).join("\n")));
+    return events.length > 0 ? events : null;
+  } catch {
+    return null;
   }
 }
 
@@ -102,6 +126,10 @@ function parseJson(bytes: Buffer, opts: ParseOptions): ParseResult {
       hint: "expected an EventBridge event (detail-type, detail.eventTypeCode), a PutEvents entry (DetailType, Detail) or a Health API event (eventTypeCode, arn)",
     });
   }
+  return healthItems(events, bytes, opts);
+}
+
+function healthItems(events: HealthEvent[], bytes: Buffer, opts: ParseOptions): ParseResult {
   const items: ParsedItem[] = [];
   const failures: ParseFailure[] = [];
   events.forEach((e, index) => {

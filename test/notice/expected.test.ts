@@ -51,6 +51,38 @@ describe("scored fixtures: the facts a careful reader finds", () => {
   }
 });
 
+/**
+ * What publishing does to a notice: a blog quotes it, indents it as code, fences it in markdown,
+ * drops its blank lines, turns its spaces into non-breaking ones, adds a sentence before and after,
+ * or a Windows editor changes its line ends. None of that changes the facts. (Raw MIME messages are
+ * left out: transforming their bytes makes them something no one would publish.)
+ */
+const PUBLISHED: Record<string, (t: string) => string> = {
+  "CRLF line ends": (t) => t.replace(/\n/g, "\r\n"),
+  "a '> ' blockquote": (t) => t.split("\n").map((l) => `> ${l}`).join("\n"),
+  "a code block indented by four spaces": (t) => t.split("\n").map((l) => `    ${l}`).join("\n"),
+  "no blank lines": (t) => t.replace(/\n\s*\n/g, "\n"),
+  "trailing spaces": (t) => t.replace(/\n/g, "  \n"),
+  "non-breaking spaces": (t) => t.replace(/ {2,}/g, (m) => "\u00a0".repeat(m.length)),
+  "a markdown fence": (t) => "```\n" + t + "\n```\n",
+  "the publisher's words around it": (t) => "This is the notice we received last week.\n\n" + t + "\n\nWe fixed it the same day.\n",
+};
+
+describe("published copies keep the facts", () => {
+  const plain = names.filter((n) => !/^MIME-Version:/im.test(readFileSync(join(DIR, `${n}.txt`), "utf8").split(/\r?\n\r?\n/)[0]!));
+  for (const [how, transform] of Object.entries(PUBLISHED)) {
+    it(how, async () => {
+      const failed: string[] = [];
+      for (const name of plain) {
+        const r = await parseInput(Buffer.from(transform(readFileSync(join(DIR, `${name}.txt`), "utf8"))));
+        const c = r.items.length === 1 ? compareFacts(expectedOf(name), noticeToJson(r.items[0]!.notice)) : { diffs: [`${r.items.length} items`] };
+        if (c.diffs.length) failed.push(`${name}: ${c.diffs.join("; ")}`);
+      }
+      expect(failed).toEqual([]);
+    });
+  }
+});
+
 describe("the comparison itself", () => {
   const expected = { activity_type: "dos", case_number: null, instance_ids: ["i-0123456789abcdef0", "i-0c29xxxxxxxx7"], public_ips: ["[2001:DB8::1]"], access_key_ids: [], account_ids: ["111122223333"], protocol: "UDP", remote_ips: [], remote_ports: { count: 12 }, destination_urls: ["https://example.com/a/"], begin_time: "2024-07-10 02:21:07 UTC", end_time: null, regions: ["Europe (Frankfurt)"] };
   const right = { activityType: "dos", instanceIds: ["i-0123456789abcdef0"], publicIps: ["2001:db8::1"], accountIds: ["111122223333"], protocol: "udp", remotePorts: { count: 12 }, destinationUrls: ["https://example.com/a"], window: { begin: "2024-07-10T02:21:07Z", end: null }, regions: ["eu-central-1"] };

@@ -24,6 +24,8 @@ export interface TextSignals {
   hasReporterReport: boolean;
   /** URLs in the reporter's prose, kept only when the activity is about content. */
   reporterUrls: { url: string; source: Source }[];
+  /** URLs in AWS's own text that are not AWS's help links: where a key was published, in an exposed-credentials letter. */
+  awsUrls?: { url: string; source: Source }[];
 }
 
 /** Shared state of one extraction. */

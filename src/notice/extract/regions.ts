@@ -71,9 +71,10 @@ function key(name: string): string {
  * Region names as a pattern: "<Area> (<Place>)" with the areas AWS uses. Matching the general
  * shape and then looking the name up keeps the pattern small and the table the single authority.
  */
-export const REGION_NAME = /\b(?:US (?:East|West)|Europe|EU|Asia Pacific|South America|Canada(?: West)?|Middle East|Africa|Israel|Mexico|China|AWS GovCloud)\s*\([^()\n]{2,30}\)/gi;
+// a name may be broken across two lines by a hard-wrapped copy ("US East (N.\nVirginia)")
+export const REGION_NAME = /\b(?:US\s+(?:East|West)|Europe|EU|Asia\s+Pacific|South\s+America|Canada(?:\s+West)?|Middle\s+East|Africa|Israel|Mexico|China|AWS\s+GovCloud)\s*\([^()]{2,30}\)/gi;
 
-const PAREN = /\([A-Z][^()\n]{1,29}\)/g;
+const PAREN = /\([A-Z][^()]{1,29}\)/g;
 
 /** `US East (N. Virginia)` -> `us-east-1`; a code is returned as itself; unknown -> null. */
 export function regionCode(text: string): string | null {

@@ -91,8 +91,8 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
   for (const { url, index } of findUrls(rep)) {
     if (isAwsHelpLink(url)) continue;
     // the claimant's own work or the brand's real site, named to compare with the copy: not the incident's
-    const before = rep.slice(Math.max(0, index - 100), index);
-    if (LEGITIMATE.test(before.slice(before.lastIndexOf("\n") + 1))) continue;
+    // the sentence before it, across a line break (a hard-wrapped copy puts the URL on the next line)
+    if (LEGITIMATE.test(rep.slice(Math.max(0, index - 100), index).replace(/\s+/g, " "))) continue;
     signals.reporterUrls.push({ url, source: ctx.srcAt(index) });
     if (signals.reporterUrls.length > 50) break;
   }

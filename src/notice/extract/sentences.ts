@@ -144,7 +144,7 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   }
 
   // case numbers written in sentences
-  if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case\s+(?:number|#|no\.?|id)?\s*:?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)\b/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
+  if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case(?:\s+(?:number|no\.?|id))?\s*[:#]?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)(?![\w-])/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
   if (ctx.awsLower.includes("aws-dmca")) for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
   // a bare "<11 digits>-<n>" is a case number only when nothing better names one
   if (!b.best("caseNumber")) for (const m of aws.matchAll(/(?<![\w-])(\d{11}-\d{1,3})(?![\w-])/g)) b.offer("caseNumber", m[1]!, P.weak, ctx.srcAt(m.index));
@@ -153,6 +153,13 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   if (ctx.awsLower.includes("account")) for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
     const v = m[1]!;
     if (/\d{12}|[*x■#]/i.test(v) || /^\d{4}-\d{4}-\d{4}$/.test(v) || /^\d{6,16}$/.test(v)) addAccount(ctx, v, ctx.srcAt(m.index));
+  }
+
+  // URLs in AWS's words that are not its own help links (kept by the classifier for an exposed-credentials letter,
+  // whose 'Access Key / Web Site' table a narrow copy may have broken into lines)
+  if (ctx.awsLower.includes("://")) {
+    const urls = (signals.awsUrls ??= []);
+    for (const { url, index } of findUrls(aws)) if (!isAwsHelpLink(url) && urls.length < 50) urls.push({ url, source: ctx.srcAt(index) });
   }
 
   // URLs where a key or content was published

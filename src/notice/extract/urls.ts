@@ -27,12 +27,15 @@ export function urlHost(url: string): string | null {
   return m ? m[1]!.toLowerCase().replace(/\[\.\]/g, ".") : null;
 }
 
+/** AWS's own open-source organisations (git-secrets, sample code) that its letters recommend. */
+const AWS_REPOS = /^[a-z]+:\/\/(?:www\.)?github\.com\/(?:aws|awslabs|aws-samples|amazon-archives|aws-solutions)\//i;
+
 /** AWS's own documentation, policy and console links. */
 export function isAwsHelpLink(url: string): boolean {
   const host = urlHost(url);
   if (!host) return false;
   if (CUSTOMER_HOSTS.test(host)) return false;
-  return AWS_HELP_HOSTS.test(host);
+  return AWS_HELP_HOSTS.test(host) || AWS_REPOS.test(url);
 }
 
 export function findUrls(text: string): { url: string; index: number }[] {

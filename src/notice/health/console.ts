@@ -7,7 +7,7 @@ import type { Notice } from "../types.ts";
 import { classifyHealthCode, classifyPhrase } from "../extract/activity.ts";
 import { NoticeBuilder, P, extractText } from "../extract/index.ts";
 import { regionCode } from "../extract/regions.ts";
-import { excerpt } from "../extract/text.ts";
+import { excerpt, normalizeText } from "../extract/text.ts";
 import { findTime } from "../extract/times.ts";
 import { decide } from "../classify.ts";
 import { entity } from "./notice.ts";
@@ -39,7 +39,7 @@ function consoleLine(line: string): { key: string; value?: string } | null {
 
 /** True when the text reads like a copy of the Health console's event details. */
 export function looksLikeHealthConsole(text: string): boolean {
-  const head = text.slice(0, 20_000).split(/\r?\n/, 400);
+  const head = normalizeText(text.slice(0, 20_000)).text.split("\n", 400);
   const found = new Set<string>();
   for (const l of head) {
     const k = consoleLine(l)?.key;
@@ -50,7 +50,8 @@ export function looksLikeHealthConsole(text: string): boolean {
 
 export function healthConsoleToNotice(text: string, opts: { receivedAt?: string | undefined } = {}): Notice {
   const b = new NoticeBuilder();
-  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  // one spelling (a "> " quoted copy unquoted, exotic spaces plain) before the label lines are read
+  const lines = normalizeText(text).text.split("\n");
   const values = new Map<string, { value: string; line: number }>();
   const resources: { value: string; line: number }[] = [];
   let description: { text: string; line: number } | null = null;

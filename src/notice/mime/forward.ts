@@ -59,16 +59,19 @@ export function readHeaderBlock(text: string): HeaderBlock | null {
   while (i < lines.length && lines[i]!.trim() === "") i++;
   const hdr: Record<string, string> = {};
   let n = 0;
+  // a folded value is indented deeper than the header lines (which a quoted or indented copy indents too)
+  let indent = 0;
   for (; i < lines.length && n < 12; i++) {
     const l = lines[i]!.replace(/\r$/, "");
     const h = HEADER_LINE.exec(l);
     if (h) {
+      if (n === 0) indent = /^[ \t>]*/.exec(l)![0].length;
       hdr[h[1]!.toLowerCase()] = h[2]!.trim();
       n++;
       continue;
     }
     if (l.trim() === "") break;
-    if (n > 0 && /^[ \t]/.test(l)) continue; // a folded header value
+    if (n > 0 && /^[ \t>]*/.exec(l)![0].length > indent && /^[ \t]/.test(l.slice(indent))) continue; // a folded header value
     break;
   }
   if (n === 0) return null;
