@@ -1,6 +1,6 @@
 /**
- * Words for people: time left before a deadline, durations typed on the command line. Pure, so
- * the CLI, the report and the notifications say it the same way.
+ * Words for people at the command line: time left before a deadline (`3h 12m left`), durations
+ * typed as flags. (Notifications write durations for a sentence instead: notify/due.ts.)
  */
 import { UserError } from "../errors.ts";
 

@@ -17,8 +17,6 @@ export const DEFAULT_REPLY_MS = 24 * 3600_000;
 /** Kinds that continue an earlier case rather than open one. */
 export const FOLLOW_UP_KINDS: readonly NoticeKind[] = ["follow_up", "final_notification", "resolved"];
 
-export const CASE_ID_PATTERN = /^AD-(\d{4})-(\d{4,})$/;
-
 export function formatCaseId(year: number, n: number): string {
   return `AD-${year}-${String(n).padStart(4, "0")}`;
 }

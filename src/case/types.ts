@@ -36,7 +36,7 @@ export interface Case {
   /** Resource ids every notice named (instance ids, IPs, access keys...), in order of first mention. */
   resources: string[];
   regions: string[];
-  /** The worst verdict of its notices (phishing > suspicious > unverified > authentic). */
+  /** Its most trusted notice's verdict (authentic > unverified > suspicious > phishing): one genuine notice makes the incident genuine. A doubtful notice that joined is on the timeline (`verdict` events). */
   verdict: VerdictLevel;
   subject: string | null;
   assignee: string | null;

@@ -27,11 +27,6 @@ export function normalizeMessageId(id: string): string | null {
   return m ? `<${m[1]}>` : null;
 }
 
-/** Every Message-ID of a References (or In-Reply-To) header value, in order. */
-export function parseReferences(value: string): string[] {
-  return [...value.matchAll(/<([^<>\s]+)>/g)].map((m) => `<${m[1]}>`);
-}
-
 /** Most references kept: the first (the thread's root) and the latest ones, as RFC 5322 suggests when trimming. */
 const MAX_REFERENCES = 20;
 

@@ -99,7 +99,7 @@ export interface ReplyDraft {
   /** The template used (`intrusion`, `legitimate`...) and the activity family. */
   template: string;
   family: ActivityFamily;
-  /** The worst verdict of the notices (a reply to phishing must never be sent). */
+  /** The worst of the verdicts given (the input's and the case's): a reply to phishing is never sent. */
   verdict: VerdictLevel | null;
   claimed: ClaimedAction[];
   /** What a person should know before sending: failed steps not mentioned, a missing subject... */
