@@ -79,7 +79,7 @@ export function formatApplyResult(result: ApplyResult, p: Paint): string {
     result.status === "complete"
       ? p.green(p.bold("Contained: every step is done."))
       : result.status === "failed"
-        ? p.red(p.bold("Stopped: a step failed. Nothing after it was started; the account is in a consistent state."))
+        ? p.red(p.bold("Stopped: a step failed. No step started after it (those already running finished); each step below is done, failed (as said) or not run."))
         : p.yellow(p.bold("Partly applied: some steps wait for a person."));
   out.push(head);
   if (result.override) out.push(p.yellow(`Applied despite the verdict; reason journalled: ${result.override}`));

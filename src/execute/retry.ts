@@ -19,7 +19,8 @@ export function backoffMs(attempt: number, o: RetryOptions): number {
   const base = o.baseMs ?? 500;
   const max = o.maxMs ?? 8000;
   const exp = Math.min(max, base * 2 ** (attempt - 1));
-  // Full jitter halves the chance that parallel steps retry in lockstep against the same bucket.
+  // "Equal jitter": half the backoff fixed, half random, so steps throttled together do not retry
+  // in lockstep against the same token bucket, and each still waits at least half the backoff.
   return Math.round(exp / 2 + (o.random ?? Math.random)() * (exp / 2));
 }
 
