@@ -168,9 +168,17 @@ export function sha256Hex(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** What makes two arrivals one notice: the Message-ID when there is one, else the exact bytes. */
-export function dedupeKey(messageId: string | null, rawSha256: string): string {
-  return messageId ? `mid:${messageId}` : `sha256:${rawSha256}`;
+/**
+ * What makes two arrivals one notice: the Message-ID when there is one; for an AWS Health event,
+ * its ARN, accounts and status (the same event reaches the desk from the Health API and from
+ * EventBridge in different JSON; an update to its status is news, and an organisation's event
+ * names each account separately); else the exact bytes.
+ */
+export function dedupeKey(messageId: string | null, rawSha256: string, notice?: Pick<Notice, "accountIds" | "health">): string {
+  if (messageId) return `mid:${messageId}`;
+  const arn = notice?.health?.arn?.trim();
+  if (arn) return `health:${arn}:${[...new Set(notice!.accountIds)].sort().join(",")}:${notice!.health!.statusCode ?? ""}`;
+  return `sha256:${rawSha256}`;
 }
 
 /** Resource ids a notice names (lower-cased for matching), in order, without repeats. */

@@ -129,7 +129,7 @@ export class SqlCaseStore implements CaseStore {
     else if (/^[0-9a-f]{64}$/i.test(input.raw.sha256)) rawSha256 = input.raw.sha256.toLowerCase();
     else throw new UserError("intake: raw.sha256 must be a SHA-256 in hex", { exitCode: 65 });
     const messageId = normalizeMessageId(notice.messageId);
-    const key = dedupeKey(messageId, rawSha256);
+    const key = dedupeKey(messageId, rawSha256, notice);
     const now = input.now ?? new Date();
     // Writers are serialised (BEGIN IMMEDIATE / advisory lock), so the duplicate check inside the
     // transaction is exact; the unique index on dedupe_key is the guarantee behind it. Should an

@@ -62,7 +62,7 @@ export interface StoredNotice {
   messageId: string | null;
   /** SHA-256 of the raw bytes, hex. */
   rawSha256: string;
-  /** `mid:<message-id>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
+  /** `mid:<message-id>`, `health:<event ARN>:<accounts>:<status>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
   dedupeKey: string;
   receivedAt: string;
   storedAt: string;

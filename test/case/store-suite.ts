@@ -147,6 +147,21 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(await store.notices(a.case.id)).toHaveLength(2);
       });
 
+      it("dedupes an AWS Health event on its ARN, account and status, however it was serialised", async () => {
+        const arn = "arn:aws:health:global::event/ABUSE/AWS_ABUSE_DOS_REPORT/AWS_ABUSE_DOS_REPORT_a1b2c3d4";
+        const event = (over: Partial<Notice> = {}, status = "open") =>
+          makeNotice({ format: "health-event", kind: "health_event", messageId: null, subject: null, from: null, instanceIds: [], publicIps: [], health: { eventTypeCode: "AWS_ABUSE_DOS_REPORT", arn, statusCode: status }, ...over });
+        // The same event from the Health API and from EventBridge: other bytes, one notice, one case.
+        const a = await intake(event(), "authentic", T0, Buffer.from(`{"eventArn":"${arn}","statusCode":"open"}`));
+        const b = await intake(event(), "authentic", at(1), Buffer.from(`{ "detail": { "eventArn": "${arn}", "statusCode": "open" } }`));
+        expect(a.notice.dedupeKey).toBe(`health:${arn}:111122223333:open`);
+        expect(b).toMatchObject({ duplicate: true, created: false, case: { id: a.case.id } });
+        expect(await store.listCases({ all: true })).toMatchObject({ items: [{ id: a.case.id, noticeCount: 1 }] });
+        // Its update (closed) is news; the same event for another account of an organisation is another notice.
+        expect((await intake(event({}, "closed"), "authentic", at(2), Buffer.from("closed"))).duplicate).toBe(false);
+        expect((await intake(event({ accountIds: ["444455556666"] }), "authentic", at(3), Buffer.from("other account"))).duplicate).toBe(false);
+      });
+
       it("accepts a precomputed hash and rejects one that is not SHA-256 hex", async () => {
         const n = makeNotice({ messageId: null });
         const r = await store.intake({ notice: n, verdict: makeVerdict(), raw: { sha256: "AB".repeat(32) }, now: T0 });
