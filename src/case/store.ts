@@ -322,6 +322,7 @@ export class SqlCaseStore implements CaseStore {
         c.regions = union(c.regions, n.notice.regions);
         c.verdict = mostTrusted(c.verdict, n.verdict);
         c.awsCaseNumber = c.awsCaseNumber ?? n.caseNumber;
+        if (c.activityType === "other") c.activityType = n.notice.activityType;
         if (n.receivedAt > c.lastNoticeAt) c.lastNoticeAt = n.receivedAt;
         if (canMoveCase(n.verdict) && isOpen(c.status)) c.deadline = joinedDeadline(c.deadline, n.notice, now);
       }

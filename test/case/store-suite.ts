@@ -252,6 +252,16 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect((await store.auditVerify()).intact).toBe(true);
       });
 
+      it("linking learns the activity, as joining does, when the receiving case had none", async () => {
+        const vague = await intake(makeNotice({ activityType: "other", caseNumber: "22222222222" }));
+        await intake(makeNotice({ instanceIds: ["i-0second"], publicIps: [] }));
+        const f = await intake(makeNotice({ kind: "follow_up", activityType: "dos", instanceIds: [], publicIps: [], accountIds: ["555566667777"] }), "authentic", at(2));
+        expect(f.case.needsLinking).toBe(true);
+        const into = await store.linkCase(f.case.id, vague.case.id);
+        expect(into.activityType).toBe("dos");
+        expect(into.severity).toBe("high");
+      });
+
       it("a final notification shortens the deadline and never lengthens it; a plain reminder leaves it", async () => {
         const first = await intake(makeNotice({ caseNumber: "12345678901" }));
         expect(first.case.deadline.at).toBe("2026-05-05T09:00:00.000Z");
