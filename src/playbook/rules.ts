@@ -95,6 +95,25 @@ export function sameRule(a: SgRule | RuleSpec, b: SgRule | RuleSpec): boolean {
   return norm(a.fromPort) === norm(b.fromPort) && norm(a.toPort) === norm(b.toPort);
 }
 
+/** `inner` allows nothing `outer` does not: same direction and peer, protocol and ports inside outer's. */
+export function within(inner: SgRule | RuleSpec, outer: SgRule | RuleSpec): boolean {
+  if (inner.direction !== outer.direction) return false;
+  if ((inner.cidrIpv4 ?? "") !== (outer.cidrIpv4 ?? "") || (inner.cidrIpv6 ?? "") !== (outer.cidrIpv6 ?? "")) return false;
+  if ((inner.groupId ?? "") !== (outer.groupId ?? "") || (inner.prefixListId ?? "") !== (outer.prefixListId ?? "")) return false;
+  const po = normProtocol(outer.protocol);
+  if (po === "-1") return true;
+  const pi = normProtocol(inner.protocol);
+  if (pi !== po) return false;
+  if (pi === "tcp" || pi === "udp") {
+    const [of, ot] = portRange(outer);
+    const [inf, int] = portRange(inner);
+    return inf >= of && int <= ot;
+  }
+  // ICMP: "ports" are type and code; -1 (or none) is all of them.
+  const all = (v: number | undefined) => v === undefined || v === -1;
+  return (all(outer.fromPort) || outer.fromPort === inner.fromPort) && (all(outer.toPort) || outer.toPort === inner.toPort);
+}
+
 /** The AWS-allowed character set for rule descriptions, and its length limit. */
 export function ruleDescription(text: string): string {
   return text.replace(/[^a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]/g, " ").slice(0, 255);

@@ -303,6 +303,16 @@ describe("the other playbooks on the simulated account", () => {
     expect(withoutKept(s.sim.snapshot(), s.before)).toEqual(withoutKept(s.before, s.before));
   });
 
+  it("a world-open rule someone removed before apply is not brought back in pieces", async () => {
+    const s = await setup(instancesOf(X.dns), { activityType: "dos", activityText: "open resolver amplification", protocol: "UDP" });
+    // Between plan and apply the owner closes the world-open UDP rule themselves.
+    await s.sim.revokeRules(X.eu, X.sgDns, [{ direction: "ingress", protocol: "udp", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0" }]);
+    const r = await s.run();
+    expect(r.status).toBe("complete");
+    // The rest of what that rule allowed (udp 0-52, 54-65535) must not be opened: only tcp/53 is revoked.
+    expect(await rulesOf(s.sim, X.sgDns)).toEqual(["egress -1 - 0.0.0.0/0", "ingress tcp 22-22 203.0.113.0/28"]);
+  });
+
   it("e-mail spam: no SMTP out, everything else out still allowed", async () => {
     const s = await setup(instancesOf(X.mail), { activityType: "spam_email" });
     await s.run();

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coversPort, isWorldOpen, sameRule, splitRule, subtractPorts } from "../../src/playbook/rules.ts";
+import { coversPort, isWorldOpen, sameRule, splitRule, subtractPorts, within } from "../../src/playbook/rules.ts";
 import type { RuleSpec } from "../../src/cloud/port.ts";
 
 describe("security group rule arithmetic", () => {
@@ -65,5 +65,23 @@ describe("security group rule arithmetic", () => {
     expect(sameRule({ direction: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { direction: "ingress", protocol: "6", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "x" })).toBe(true);
     expect(sameRule({ direction: "ingress", protocol: "tcp", cidrIpv4: "0.0.0.0/0" }, { direction: "ingress", protocol: "tcp", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0" })).toBe(true);
     expect(sameRule({ direction: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }, { direction: "egress", protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" })).toBe(false);
+  });
+  it("within: a rule allows nothing another does not", () => {
+    const broad = { direction: "ingress" as const, protocol: "udp", fromPort: 0, toPort: 65535, cidrIpv4: "0.0.0.0/0" };
+    expect(within({ ...broad, fromPort: 54, toPort: 65535 }, broad)).toBe(true);
+    expect(within({ ...broad, protocol: "tcp", fromPort: 54, toPort: 60 }, broad)).toBe(false);
+    expect(within({ ...broad, fromPort: 54, toPort: 60, cidrIpv4: "10.0.0.0/8" }, broad)).toBe(false);
+    const all = { direction: "egress" as const, protocol: "-1", cidrIpv6: "::/0" };
+    expect(within({ direction: "egress", protocol: "icmpv6", fromPort: -1, toPort: -1, cidrIpv6: "::/0" }, all)).toBe(true);
+    expect(within({ direction: "ingress", protocol: "tcp", fromPort: 1, toPort: 2, cidrIpv6: "::/0" }, all)).toBe(false);
+    expect(within({ direction: "ingress", protocol: "icmp", fromPort: 8, toPort: 0, cidrIpv4: "0.0.0.0/0" }, { direction: "ingress", protocol: "icmp", fromPort: 3, toPort: -1, cidrIpv4: "0.0.0.0/0" })).toBe(false);
+    // What the playbooks add in place of a broad rule is always within it (apply relies on it).
+    const ports = fc.uniqueArray(fc.integer({ min: 0, max: 65535 }), { maxLength: 6 });
+    fc.assert(
+      fc.property(fc.constantFrom("tcp", "udp", "-1"), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), ports, ports, (protocol, a, b, tcp, udp) => {
+        const rule: RuleSpec = { direction: "ingress", protocol, cidrIpv4: "0.0.0.0/0", ...(protocol === "-1" ? {} : { fromPort: Math.min(a, b), toPort: Math.max(a, b) }) };
+        return splitRule(rule, { tcp, udp }, "x").add.every((r) => within(r, rule));
+      }),
+    );
   });
 });

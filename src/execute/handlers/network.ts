@@ -1,7 +1,7 @@
 /** Security groups, interfaces and network ACLs. */
 import type { NetworkAclEntry, SecurityGroup, SgRule } from "../../cloud/model.ts";
 import type { RuleSpec } from "../../cloud/port.ts";
-import { sameRule, toSpec } from "../../playbook/rules.ts";
+import { sameRule, toSpec, within } from "../../playbook/rules.ts";
 import { CloudError } from "../../cloud/errors.ts";
 import { StepError } from "../errors.ts";
 import type { ActionParams } from "../params.ts";
@@ -154,8 +154,10 @@ export const replaceRules: Handler<Surgery, { rules: RuleSpec[] }, { added: Rule
   },
   async run(ctx, now) {
     const has = (r: RuleSpec) => now.rules.some((x) => sameRule(x, r));
-    const added = ctx.params.add.filter((r) => !has(r));
     const revoked = ctx.params.revoke.filter(has);
+    // Only what a broad rule still there allows: one removed since the plan was made (by its owner,
+    // or by this step before a kill) is not brought back in pieces.
+    const added = ctx.params.add.filter((r) => !has(r) && revoked.some((broad) => within(r, broad)));
     await byDirection(added, (rules) => ctx.port.authorizeRules(ctx.scope, ctx.params.groupId, rules));
     await byDirection(revoked, (rules) => ctx.port.revokeRules(ctx.scope, ctx.params.groupId, rules));
     return { outcome: added.length || revoked.length ? "done" : "skipped", after: { added, revoked } };
