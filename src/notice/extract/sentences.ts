@@ -127,20 +127,22 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
     if (type) b.offer("activity", { type, text: m[0] }, P.label, ctx.srcAt(m.index));
   }
   // only the lines that start with "Abuse" are tried (found with indexOf, not a pass of the pattern over the text)
+  // one search for "abuse " serves two rules on the lines it finds:
+  // the console's title ("Abuse port scanning report") and the subject line copied into the body
+  // under a mail client's own label ("件名: Your AWS Abuse Report [...]")
+  let lastLine = -1;
   for (let at = ctx.awsLower.indexOf("abuse "); at >= 0; at = ctx.awsLower.indexOf("abuse ", at + 6)) {
-    const line = lineAt(ctx.doc, at);
-    const text = ctx.doc.lines[line]!;
-    if (text.length > 80 || !/report\s*$/i.test(text)) continue;
-    const m = EVENT_TITLE.exec(text);
-    const type = m ? classifyPhrase(m[1]!) : null;
-    if (type) b.offer("activity", { type, text: text.trim() }, P.sentence, ctx.src(line));
-  }
-
-  // the subject line copied into the body under a mail client's own label ("件名:", "Betreff:", a blog's heading)
-  for (let at = ctx.awsLower.indexOf("abuse report"); at >= 0; at = ctx.awsLower.indexOf("abuse report", at + 12)) {
     const i = lineAt(ctx.doc, at);
+    if (i === lastLine) continue;
+    lastLine = i;
     const line = ctx.doc.lines[i]!;
-    if (line.length < 300 && /Abuse Report\b[^\n]{0,40}\[/i.test(line)) subjectIds(line, ctx, ctx.src(i));
+    if (line.length > 300) continue;
+    if (line.length <= 80 && /report\s*$/i.test(line)) {
+      const m = EVENT_TITLE.exec(line);
+      const type = m ? classifyPhrase(m[1]!) : null;
+      if (type) b.offer("activity", { type, text: line.trim() }, P.sentence, ctx.src(i));
+    }
+    if (line.includes("[") && /Abuse Report\b[^\n]{0,40}\[/i.test(line)) subjectIds(line, ctx, ctx.src(i));
   }
 
   // case numbers written in sentences
@@ -157,13 +159,14 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
 
   // URLs in AWS's words that are not its own help links (kept by the classifier for an exposed-credentials letter,
   // whose 'Access Key / Web Site' table a narrow copy may have broken into lines)
-  if (ctx.awsLower.includes("://")) {
+  const hasUrls = ctx.awsLower.includes("://");
+  if (hasUrls) {
     const urls = (signals.awsUrls ??= []);
     for (const { url, index } of findUrls(aws)) if (!isAwsHelpLink(url) && urls.length < 50) urls.push({ url, source: ctx.srcAt(index) });
   }
 
   // URLs where a key or content was published
-  if (ctx.awsLower.includes("://")) for (const m of aws.matchAll(/\b(?:publicly\s+available\s+online\s+at|available\s+(?:online\s+)?at|found\s+at|posted\s+(?:publicly\s+)?(?:at|on)|located\s+at)\s*:?\s*((?:https?|hxxps?):\/\/\S+)/gi)) {
+  if (hasUrls) for (const m of aws.matchAll(/\b(?:publicly\s+available\s+online\s+at|available\s+(?:online\s+)?at|found\s+at|posted\s+(?:publicly\s+)?(?:at|on)|located\s+at)\s*:?\s*((?:https?|hxxps?):\/\/\S+)/gi)) {
     const u = findUrls(m[1]!)[0]?.url;
     if (u && !isAwsHelpLink(u)) b.add("destinationUrls", u, ctx.srcAt(m.index));
   }
