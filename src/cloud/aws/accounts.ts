@@ -168,7 +168,7 @@ export class AccountDirectory implements Reach {
           ec2.send(new DescribeRegionsCommand({ AllRegions: false })),
         );
         const enabled = (out.Regions ?? [])
-          .filter((r) => r.RegionName && (r.OptInStatus === undefined || r.OptInStatus !== "not-opted-in"))
+          .filter((r) => r.RegionName && r.OptInStatus !== "not-opted-in")
           .map((r) => r.RegionName!)
           .sort();
         this.regionsKnown.set(accountId, enabled);
