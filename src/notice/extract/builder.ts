@@ -188,7 +188,8 @@ export class NoticeBuilder {
     const begin = this.extreme("begin", (a, b) => a < b);
     const end = this.extreme("end", (a, b) => a > b);
     let remotePorts: RemotePorts = this.ports;
-    if (this.portCount && this.ports.length === 0) {
+    // AWS's "multiple ports (N ports in total)" is the whole; ports a table or a log names beside it are a sample
+    if (this.portCount && (this.ports.length === 0 || this.portCount.priority <= P.label)) {
       remotePorts = { count: this.portCount.value };
       this.provenance.remotePorts = [this.portCount.source];
     }
