@@ -34,13 +34,15 @@ const TRAIL_DAYS = 90;
 const key = (s: Scope) => `${s.accountId}/${s.region}`;
 const uniq = <T>(xs: Iterable<T>) => [...new Set(xs)];
 
+type LookupKind = "instances" | "ips" | "enis" | "nats" | "allocs" | "lbs";
+
 /** What one region answered for the references located there. */
 interface ScopeHits {
   scope: Scope;
   /** Asked before DescribeRegions answered (a default region): kept only if the account's regions include it. */
   speculative: boolean;
   /** Which kinds of lookup succeeded (a failed one makes the region a gap for that kind, not a "not found"). */
-  ok: Set<"instances" | "ips" | "enis" | "nats" | "allocs" | "lbs">;
+  ok: Set<LookupKind>;
   instances: Map<string, Instance>;
   /** Public IP -> the instance whose primary public IP it is. */
   instanceByIp: Map<string, Instance>;
@@ -181,87 +183,74 @@ class Run {
       lbById: new Map(),
     };
     const p = this.port;
-    const jobs: Promise<void>[] = [];
-    const ips = [...want.ips];
-    if (want.instanceIds.size > 0)
-      jobs.push(
-        this.call(scope, () => p.describeInstances(scope, { instanceIds: [...want.instanceIds] }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          hits.ok.add("instances");
-          for (const i of r.value) hits.instances.set(i.instanceId, i);
+    const searches: Promise<void>[] = [];
+    /** One lookup: records what it found; says whether it succeeded (a failure is already a gap, or held). */
+    const ask = <T>(fn: () => Promise<T[]>, record: (item: T) => void, service = "ec2"): Promise<boolean> =>
+      this.call(scope, fn, service, speculative).then((r) => {
+        if (r.ok) for (const item of r.value) record(item);
+        return r.ok;
+      });
+    /** A kind of reference counts as searched here when every one of its lookups succeeded. */
+    const search = (kind: LookupKind, ...lookups: Promise<boolean>[]) =>
+      searches.push(
+        Promise.all(lookups).then((ok) => {
+          if (ok.every(Boolean)) hits.ok.add(kind);
         }),
       );
-    if (ips.length > 0) {
-      let okCount = 0;
-      const done = () => {
-        if (++okCount === 3) hits.ok.add("ips");
-      };
-      jobs.push(
-        this.call(scope, () => p.describeInstances(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          done();
-          for (const i of r.value) {
+
+    if (want.instanceIds.size > 0) search("instances", ask(() => p.describeInstances(scope, { instanceIds: [...want.instanceIds] }), (i) => hits.instances.set(i.instanceId, i)));
+    const ips = [...want.ips];
+    if (ips.length > 0)
+      search(
+        "ips",
+        ask(
+          () => p.describeInstances(scope, { publicIps: ips }),
+          (i) => {
             hits.instances.set(i.instanceId, i);
             if (i.publicIpAddress) hits.instanceByIp.set(i.publicIpAddress, i);
-          }
-        }),
-        this.call(scope, () => p.describeNetworkInterfaces(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          done();
-          for (const e of r.value) {
+          },
+        ),
+        ask(
+          () => p.describeNetworkInterfaces(scope, { publicIps: ips }),
+          (e) => {
             hits.eniById.set(e.networkInterfaceId, e);
             for (const ip of [...e.associations.map((a) => a.publicIp), ...e.ipv6Addresses]) if (want.ips.has(ip)) hits.eniByIp.set(ip, e);
-          }
-        }),
-        this.call(scope, () => p.describeAddresses(scope, { publicIps: ips }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          done();
-          for (const a of r.value) {
+          },
+        ),
+        ask(
+          () => p.describeAddresses(scope, { publicIps: ips }),
+          (a) => {
             hits.eipByIp.set(a.publicIp, a);
             hits.eipByAlloc.set(a.allocationId, a);
-          }
-        }),
+          },
+        ),
       );
-    }
-    if (want.eniIds.size > 0)
-      jobs.push(
-        this.call(scope, () => p.describeNetworkInterfaces(scope, { networkInterfaceIds: [...want.eniIds] }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          hits.ok.add("enis");
-          for (const e of r.value) hits.eniById.set(e.networkInterfaceId, e);
-        }),
-      );
-    if (want.natIds.size > 0)
-      jobs.push(
-        this.call(scope, () => p.describeNatGateways(scope, { natGatewayIds: [...want.natIds] }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          hits.ok.add("nats");
-          for (const n of r.value) hits.natById.set(n.natGatewayId, n);
-        }),
-      );
+    if (want.eniIds.size > 0) search("enis", ask(() => p.describeNetworkInterfaces(scope, { networkInterfaceIds: [...want.eniIds] }), (e) => hits.eniById.set(e.networkInterfaceId, e)));
+    if (want.natIds.size > 0) search("nats", ask(() => p.describeNatGateways(scope, { natGatewayIds: [...want.natIds] }), (n) => hits.natById.set(n.natGatewayId, n)));
     if (want.allocIds.size > 0)
-      jobs.push(
-        this.call(scope, () => p.describeAddresses(scope, { allocationIds: [...want.allocIds] }), "ec2", speculative).then((r) => {
-          if (!r.ok) return;
-          hits.ok.add("allocs");
-          for (const a of r.value) {
+      search(
+        "allocs",
+        ask(
+          () => p.describeAddresses(scope, { allocationIds: [...want.allocIds] }),
+          (a) => {
             hits.eipByAlloc.set(a.allocationId, a);
             hits.eipByIp.set(a.publicIp, a);
-          }
-        }),
+          },
+        ),
       );
     if (want.lbIds.size > 0)
-      jobs.push(
-        this.call(scope, () => p.describeLoadBalancers(scope, { ids: [...want.lbIds] }), "elasticloadbalancing", speculative).then((r) => {
-          if (!r.ok) return;
-          hits.ok.add("lbs");
-          for (const lb of r.value) {
+      search(
+        "lbs",
+        ask(
+          () => p.describeLoadBalancers(scope, { ids: [...want.lbIds] }),
+          (lb) => {
             hits.lbById.set(lb.id, lb);
             hits.lbById.set(lb.name, lb);
-          }
-        }),
+          },
+          "elasticloadbalancing",
+        ),
       );
-    await Promise.all(jobs);
+    await Promise.all(searches);
     return hits;
   }
 
