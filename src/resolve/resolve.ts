@@ -371,12 +371,12 @@ class Run {
    * CloudTrail events of one region, from 90 days before the activity (or now) to now: the address
    * events of the whole region, or, given an instance id, that instance's launch and termination.
    */
-  async trailEvents(scope: Scope, since: Date, instanceId?: string): Promise<(TrailEvent & { accountId: string })[]> {
+  async trailEvents(scope: Scope, since: Date, instanceId?: string): Promise<(TrailEvent & { accountId: string })[] | null> {
     const start = new Date(Math.max(since.getTime() - TRAIL_DAYS * DAY, 0)).toISOString();
     const end = new Date(Math.max(this.now.getTime(), since.getTime())).toISOString();
     const query = instanceId ? { start, end, resourceName: instanceId, eventNames: INSTANCE_EVENTS } : { start, end, eventNames: ADDRESS_EVENTS };
     const r = await this.call(scope, () => this.port.lookupEvents(scope, query), "cloudtrail");
-    return r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : [];
+    return r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : null;
   }
 }
 
@@ -660,6 +660,8 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
   // Elastic IPs, whose history CloudTrail keeps, are IPv4: an IPv6 address has none to read.
   const ipRefs = regional.filter((r) => r.type === "public-ip" && !r.id.includes(":"));
   const histories = new Map<Ref, IpTimeline>();
+  /** Regions whose CloudTrail could not be read, per reference: its silence there proves nothing. */
+  const trailUnread = new Map<Ref, number>();
   // CloudTrail is read back from the activity (or the notice's arrival), not from today: a drill on an old notice still finds its history.
   const sinceIso = window.begin ?? notice.receivedAt;
   const since = sinceIso && !Number.isNaN(Date.parse(sinceIso)) ? new Date(sinceIso) : run.now;
@@ -671,12 +673,15 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
         const scopes = hits.length > 0 ? eipScopes.map((h) => h.scope) : [...(searched.get(ref) ?? new Map<string, Set<string>>()).entries()].flatMap(([accountId, regions]) => [...regions].map((region) => ({ accountId, region })));
         if (scopes.length === 0) return;
         run.progress("history", `reading CloudTrail for ${ref.id} in ${scopes.length} region(s)`);
-        const events = (await Promise.all(scopes.map((s) => run.trailEvents(s, since)))).flatMap((e) => e);
+        const read = await Promise.all(scopes.map((s) => run.trailEvents(s, since)));
+        const unread = read.filter((e) => e === null).length;
+        if (unread > 0) trailUnread.set(ref, unread);
+        const events = read.flatMap((e) => e ?? []);
         const known = hits.flatMap((h) => (h.eipByIp.get(ref.id) ? [h.eipByIp.get(ref.id)!.allocationId] : []));
         // Then, for the instances that held it, their launch (who, when) and termination (which ends a holding).
         const holders = uniq(ipTimeline(ref.id, events, known).holders.filter((h) => h.kind === "instance").map((h) => `${h.accountId}|${h.region}|${h.resourceId}`));
         const launches = await Promise.all(holders.map((k) => k.split("|") as [string, string, string]).map(([accountId, region, id]) => run.trailEvents({ accountId, region }, since, id)));
-        const tl = ipTimeline(ref.id, [...events, ...launches.flat()], known);
+        const tl = ipTimeline(ref.id, [...events, ...launches.flatMap((e) => e ?? [])], known);
         if (tl.holders.length || tl.released || tl.allocated) histories.set(ref, tl);
       })(),
     );
@@ -761,7 +766,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       f.summary = `${ref.id}: could not be looked for (${f.error})`;
     } else if (f.status === "not-found") {
       f.summary = `${ref.id} was not found in ${where(f.searched)}${gapsHere.length ? `; ${gapsHere.length} place(s) could not be searched (see gaps)` : ""}`;
-      if (ref.type === "public-ip" && !ref.id.includes(":")) f.summary += "; CloudTrail (90 days) has no record of it as an Elastic IP either";
+      const unread = trailUnread.get(ref);
+      if (ref.type === "public-ip" && !ref.id.includes(":"))
+        f.summary += unread ? `; CloudTrail could not be read in ${unread} region${unread === 1 ? "" : "s"} (see gaps), so whether it was an Elastic IP there is not known` : "; CloudTrail (90 days) has no record of it as an Elastic IP either";
     } else if (foundUsers.length) {
       f.summary = foundUsers
         .map(({ accountId, user }) => {

@@ -228,6 +228,16 @@ describe("resolve: public IPs", () => {
     expect(port.callsOf("lookupEvents")).toEqual([]);
   });
 
+  it("an address that is nowhere, with CloudTrail unreadable: never 'CloudTrail has no record'", async () => {
+    const port = sim("sample", { faults: [{ call: "cloudtrail:LookupEvents", region: "eu-west-1", accessDenied: true }] });
+    const res = await resolveNotice(notice({ accountIds: [PROD], publicIps: ["192.0.2.99"] }), port);
+    const [f] = res.findings;
+    expect(f?.status).toBe("not-found");
+    expect(f?.summary).not.toContain("has no record");
+    expect(f?.summary).toContain("CloudTrail could not be read in 1 region (see gaps)");
+    expect(res.gaps).toContainEqual(expect.objectContaining({ region: "eu-west-1", reason: expect.stringContaining("cloudtrail:LookupEvents") }));
+  });
+
   it("an address that is nowhere and was never an Elastic IP here", async () => {
     const [f] = (await resolveNotice(notice({ accountIds: [PROD], publicIps: ["192.0.2.99"] }), sim("sample"))).findings;
     expect(f?.status).toBe("not-found");
