@@ -758,6 +758,9 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     }
     dedupeResources(f);
     const foundUsers = users.get(f) ?? [];
+    const unreadTrail = trailUnread.get(ref);
+    if (unreadTrail && f.resources.length > 0 && !run.moved.has(f))
+      note(f, `CloudTrail could not be read in ${unreadTrail} region${unreadTrail === 1 ? "" : "s"} (see gaps): that ${ref.id} was with this holder during the activity is not confirmed`);
     if (run.moved.has(f)) f.status = "moved";
     else f.status = f.resources.length > 0 || foundUsers.length > 0 ? "found" : f.searched.length > 0 ? "not-found" : "error";
     const gapsHere = run.gaps.filter((g) => accountsOf(ref).includes(g.accountId) || g.accountId === "*");
@@ -766,9 +769,8 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
       f.summary = `${ref.id}: could not be looked for (${f.error})`;
     } else if (f.status === "not-found") {
       f.summary = `${ref.id} was not found in ${where(f.searched)}${gapsHere.length ? `; ${gapsHere.length} place(s) could not be searched (see gaps)` : ""}`;
-      const unread = trailUnread.get(ref);
       if (ref.type === "public-ip" && !ref.id.includes(":"))
-        f.summary += unread ? `; CloudTrail could not be read in ${unread} region${unread === 1 ? "" : "s"} (see gaps), so whether it was an Elastic IP there is not known` : "; CloudTrail (90 days) has no record of it as an Elastic IP either";
+        f.summary += unreadTrail ? `; CloudTrail could not be read in ${unreadTrail} region${unreadTrail === 1 ? "" : "s"} (see gaps), so whether it was an Elastic IP there is not known` : "; CloudTrail (90 days) has no record of it as an Elastic IP either";
     } else if (foundUsers.length) {
       f.summary = foundUsers
         .map(({ accountId, user }) => {

@@ -196,6 +196,14 @@ describe("resolve: public IPs", () => {
     expect(f?.summary).toMatch(/which had nothing to do with it\.$/);
   });
 
+  it("an Elastic IP whose history can't be read: its holder now is found, and said to be unconfirmed for the time of the activity", async () => {
+    const port = sim("sample", { faults: [{ call: "cloudtrail:LookupEvents", accessDenied: true }] });
+    const n = notice({ accountIds: [PROD], publicIps: ["203.0.113.60"], window: { begin: "2026-04-26T10:00:00Z", end: "2026-04-26T11:00:00Z" } });
+    const [f] = (await resolveNotice(n, port)).findings;
+    expect(f?.status).toBe("found");
+    expect(f?.notes).toContain("CloudTrail could not be read in 1 region (see gaps): that 203.0.113.60 was with this holder during the activity is not confirmed");
+  });
+
   it("the same Elastic IP with an activity after the move belongs to the new holder", async () => {
     const n = notice({ accountIds: [PROD], publicIps: ["203.0.113.60"], window: { begin: "2026-04-29T10:00:00Z", end: "2026-04-29T11:00:00Z" } });
     const [f] = (await resolveNotice(n, sim("sample"))).findings;
