@@ -84,6 +84,7 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
+/** Journal phases that also go on the case's timeline, and how the event reads. */
 const JOURNAL_EVENTS: Partial<Record<JournalPhase, { type: EventType; verb: string }>> = {
   done: { type: "step-applied", verb: "applied" },
   failed: { type: "step-failed", verb: "failed" },
