@@ -93,7 +93,7 @@ export function register(program: Command): void {
           `  report    ${result.reportFile}`,
           "",
           c.bold("Look around"),
-          `  export ABUSE_DESK_HOME=${result.home}`,
+          `  export ABUSE_DESK_HOME=${result.home}${process.env.DATABASE_URL ? "; unset DATABASE_URL   # the drill's store is its own SQLite file" : ""}`,
           `  abuse-desk case show ${id}`,
           `  abuse-desk reply ${id}`,
           `  abuse-desk rollback ${id} --account ${opts.account ?? "sim"} --yes`,

@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option("--templates <dir>", "a directory of templates overriding the shipped ones")
     .option("--json", "print JSON: { case, draft, sent, eml }")
     .action(async (ref: string, o: Opts) => {
-      const [{ openStore, dataHome }, { readConfigFile }, { replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, replyForCase }, send] = await Promise.all([
+      const [{ openStore, dataHome }, { readConfigFile }, { replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, refuseDrillSend, replyForCase }, send] = await Promise.all([
         import("../case/index.ts"),
         import("../config/file.ts"),
         import("../reply/config.ts"),
@@ -77,6 +77,7 @@ export function register(program: Command): void {
       const store = await openStore();
       try {
         const c = await store.requireCase(ref);
+        if (o.send) refuseDrillSend(c.id, await store.timeline(c.id), o.send);
         let sender: ReplySender | null = null;
         if (o.send === "smtp") {
           const smtp = smtpSettings(doc);

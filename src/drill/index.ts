@@ -81,7 +81,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const account = opts.account ?? "sim";
   mkdirSync(opts.home, { recursive: true });
 
-  const [{ parseInput }, { verify }, { DnsCache }, { openStore }, { openCloud }, { loadPolicy }, desk, { replyForCase }, { reportForCase }, { renderMarkdown }] =
+  const [{ parseInput }, { verify }, { DnsCache }, { openStore, DB_FILE }, { openCloud }, { loadPolicy }, desk, { replyForCase }, { reportForCase }, { renderMarkdown }, { DRILL_CASE }] =
     await Promise.all([
       import("../notice/index.ts"),
       import("../verify/index.ts"),
@@ -93,6 +93,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       import("../reply/case.ts"),
       import("../report/model.ts"),
       import("../report/markdown.ts"),
+      import("../reply/timeline.ts"),
     ]);
 
   // 1. The notice arrives.
@@ -107,12 +108,14 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const dns = DnsCache.parse(readFileSync(join(DRILL_DIR, "dns.json"), "utf8"), { missCode: "ENOTFOUND" });
   const verifyOpts = { resolver: dns.resolve, now };
 
-  const store = await openStore({ home: opts.home });
+  // The drill's own SQLite file, whatever DATABASE_URL says: a drill never writes into a team's store.
+  const store = await openStore({ home: opts.home, url: join(opts.home, DB_FILE) });
   const port = await openCloud(account, { home: opts.home });
   try {
     // 3. The case, and 4. its resources.
     const intake = await desk.intakeItem(item, { store, verify: (i) => verify(i, verifyOpts), port, now, actor: "drill" });
     stage("verdict", `${intake.verdict.verdict}: ${intake.verdict.reasons.filter((r) => r.severity === "pass").map((r) => r.message)[0] ?? intake.verdict.reasons[0]?.message ?? ""}`);
+    await store.recordEvent(intake.intake.case.id, "note", "This case is a drill: its notice and its account are simulated; its reply is never sent.", { [DRILL_CASE]: true }, { actor: "drill", now });
     stage("case", `${intake.intake.case.id} ${intake.intake.created ? "opened" : "joined"}, deadline ${awsTime(new Date(intake.intake.case.deadline.at))}`);
     if (intake.resolution) {
       for (const f of intake.resolution.findings) stage("resources", f.summary);

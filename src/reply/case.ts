@@ -13,7 +13,7 @@ import { draftReply, ReplyInputError } from "./draft.ts";
 import { checkSendable, composeReply, fileSender, type OutgoingMessage, type ReplySender, type SendResult } from "./send.ts";
 import { TemplateError } from "./template.ts";
 import type { TemplateSet } from "./templates.ts";
-import { findingsFromTimeline, MANUAL_ACTION, manualActions } from "./timeline.ts";
+import { findingsFromTimeline, isDrillCase, MANUAL_ACTION, manualActions } from "./timeline.ts";
 import type { ReplyDraft, ReplyInput, ReplyOptions } from "./types.ts";
 
 export async function recordManualAction(store: CaseStore, caseId: string, text: string, opts: { actor?: string; now?: Date } = {}): Promise<TimelineEvent> {
@@ -96,6 +96,15 @@ export interface CaseReplyResult {
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
+/** A drill's reply goes to a file at most: its notice and its account are simulated. */
+export function refuseDrillSend(caseId: string, timeline: readonly TimelineEvent[], via: string): void {
+  if (via === "file" || !isDrillCase(timeline)) return;
+  throw new UserError(`case ${caseId} is a drill: its notice and account are simulated, so its reply is not sent to anyone`, {
+    exitCode: 77,
+    hint: "write it to a file instead: --send file --out reply.eml",
+  });
+}
+
 export async function replyForCase(store: CaseStore, ref: string, opts: CaseReplyOptions = {}): Promise<CaseReplyResult> {
   const data = await loadCaseData(store, ref);
   let draft: ReplyDraft;
@@ -114,6 +123,7 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
     );
   }
   const send = opts.send ?? null;
+  if (send) refuseDrillSend(data.case.id, data.timeline, send.sender.via);
   const actor = opts.actor ? { actor: opts.actor } : {};
   const now = opts.now ? { now: opts.now } : {};
 

@@ -10,6 +10,16 @@ import type { ManualAction } from "./types.ts";
 /** A note recorded with this marker is an action a person did by hand; the reply states it. */
 export const MANUAL_ACTION = "manualAction";
 
+/**
+ * A note recorded with this marker says the case is a drill (`abuse-desk drill`): its notice and
+ * its account are simulated, so a reply is never sent anywhere but to a file.
+ */
+export const DRILL_CASE = "drill";
+
+export function isDrillCase(timeline: readonly TimelineEvent[]): boolean {
+  return timeline.some((e) => e.type === "note" && e.data[DRILL_CASE] === true);
+}
+
 /** The latest resolution results on the timeline, or none. */
 export function findingsFromTimeline(timeline: readonly TimelineEvent[]): Finding[] {
   const e = [...timeline].reverse().find((x) => x.type === "resources-found" && Array.isArray(x.data.findings));

@@ -68,13 +68,25 @@ describe("abuse-desk drill", () => {
       // What rollback keeps on purpose: the snapshots, the groups it created, the case tags.
       expect(changes.every((c) => /snapshots\.|securityGroups\.sg-|tags\.abuse-desk:|volumeTags\./.test(c))).toBe(true);
       expect((await runCli("audit", "verify")).code).toBe(0);
+      // A drill's reply never leaves the machine: its notice and account are simulated.
+      const send = await runCli("reply", "AD-2026-0001", "--send", "smtp");
+      expect(send.code).toBe(77);
+      expect(send.err).toMatch(/is a drill/);
     } finally {
       delete process.env.ABUSE_DESK_HOME;
     }
   });
 
-  it("prints each stage and where things are, without --json", async () => {
-    const r = await runCli("drill", "--home", join(fresh(), "d"));
+  it("prints each stage and where things are, without --json; keeps to its own store whatever DATABASE_URL says", async () => {
+    process.env.DATABASE_URL = "postgres://nobody@127.0.0.1:1/not-a-database";
+    const home = join(fresh(), "d");
+    let r;
+    try {
+      r = await runCli("drill", "--home", home);
+    } finally {
+      delete process.env.DATABASE_URL;
+    }
+    expect(r.out).toContain(join(home, "abuse-desk.db"));
     expect(r.code).toBe(0);
     for (const label of ["notice", "verdict", "case", "resources", "plan", "reply", "report", "Where everything is", "abuse-desk rollback"]) expect(r.out).toContain(label);
   });
