@@ -23,6 +23,7 @@ interface Opts {
   done?: string[];
   template?: string;
   templates?: string;
+  includeOwners?: boolean;
   json?: boolean;
 }
 
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option("--root-cause <text>", "what caused it, when known")
     .option("--prevention <text>", "a measure against recurrence, beyond the template's (repeatable)", collect)
     .option("--done <text>", "record an action done by hand (now), stated in the reply (repeatable)", collect)
+    .option("--include-owners", "name the resources' owners and teams (from their tags) in the reply (default: reply.includeOwners in config.yaml, else no)")
     .option("--template <name>", "use this template instead of the activity's (intrusion, dos, other, ...)")
     .option("--templates <dir>", "a directory of templates overriding the shipped ones")
     .option("--json", "print JSON: { case, draft, sent, eml }")
@@ -102,6 +104,7 @@ export function register(program: Command): void {
             ...(o.template ? { template: o.template } : {}),
             awsAddresses: settings.awsAddresses,
             signature: settings.signature,
+            includeOwners: o.includeOwners === true || settings.includeOwners,
           },
           templates,
           send: sender ? { sender, from, cc, allowNonAws: o.allowNonAwsRecipient === true, awsAddresses: settings.awsAddresses } : null,

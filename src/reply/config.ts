@@ -105,6 +105,7 @@ const ReplySchema = z
     cc: z.array(z.string()).optional(),
     awsAddresses: z.array(z.string()).optional(),
     templates: z.string().optional(),
+    includeOwners: z.boolean().optional(),
     signature: z.object({ name: z.string().optional(), team: z.string().optional(), organisation: z.string().optional() }).strict().optional(),
     ses: z.object({ region: z.string().optional(), configurationSet: z.string().optional() }).strict().optional(),
   })
@@ -120,6 +121,8 @@ export interface ReplySettings {
   templateDirs: string[];
   signature: { name?: string; team?: string; organisation?: string };
   ses: { region?: string; configurationSet?: string };
+  /** Name the resources' owners (from their tags) in replies to AWS. */
+  includeOwners: boolean;
 }
 
 export function replySettings(doc: ConfigDocument, env: Env = process.env, home?: string): ReplySettings {
@@ -134,6 +137,7 @@ export function replySettings(doc: ConfigDocument, env: Env = process.env, home?
     awsAddresses: r.awsAddresses ?? [],
     templateDirs: dirs,
     signature: r.signature ?? {},
+    includeOwners: r.includeOwners ?? false,
     ses: { region: env.ABUSE_DESK_SES_REGION || r.ses?.region, configurationSet: r.ses?.configurationSet },
   };
 }

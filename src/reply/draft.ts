@@ -144,7 +144,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
       text: thread?.activityText ?? null,
       window: window.begin ? (window.end ? `between ${fmtTime(window.begin)} and ${fmtTime(window.end)}` : `from ${fmtTime(window.begin)}`) : null,
     },
-    resources: resourceLines(input.findings ?? [], notices, kase?.resources ?? []),
+    resources: resourceLines(input.findings ?? [], notices, kase?.resources ?? [], opts.includeOwners === true),
     rootCause: opts.rootCause?.trim() ? sentence(opts.rootCause) : null,
     actions: claimed.map((a) => ({
       at: fmtTime(a.at),
@@ -232,7 +232,7 @@ interface ResourceLine {
 }
 
 /** What was found, one line per resource: from resolution when it ran, else as the notices name them. */
-function resourceLines(findings: readonly Finding[], notices: readonly ReplyNotice[], caseResources: readonly string[]): ResourceLine[] {
+function resourceLines(findings: readonly Finding[], notices: readonly ReplyNotice[], caseResources: readonly string[], includeOwners: boolean): ResourceLine[] {
   const out: ResourceLine[] = [];
   const seen = new Set<string>();
   for (const f of findings) {
@@ -240,7 +240,7 @@ function resourceLines(findings: readonly Finding[], notices: readonly ReplyNoti
       for (const r of f.resources) {
         if (seen.has(r.id)) continue;
         seen.add(r.id);
-        const owner = ownerText(r);
+        const owner = includeOwners ? ownerText(r) : null;
         out.push({ id: r.id, type: r.type, owner, line: `${describeResolved(r)}, account ${r.accountId}, ${r.region}${owner ? `, owned by ${owner}` : ""}` });
       }
     } else if (f.status === "not-found") {

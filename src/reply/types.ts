@@ -49,6 +49,12 @@ export interface ReplyOptions {
   signature?: { name?: string; team?: string; organisation?: string };
   /** The template to use instead of the one for the activity (`other`, a custom one). */
   template?: string;
+  /**
+   * Name the resources' owners and teams (from their tags) in the reply. Off by default: AWS needs
+   * to know what was found and done, not who in the organisation runs it (configuration
+   * `reply.includeOwners`).
+   */
+  includeOwners?: boolean;
 }
 
 export interface ReplyInput {

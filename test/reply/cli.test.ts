@@ -75,7 +75,7 @@ describe("abuse-desk reply / report / notify", () => {
   });
 
   it("drafts without sending, records the draft once, and says how to send", async () => {
-    const r = await run("reply", caseId);
+    const r = await run("reply", caseId, "--include-owners");
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Re: ${SUBJECT}`);
     expect(r.out).toContain("trustandsafety@support.aws.com");
@@ -86,7 +86,7 @@ describe("abuse-desk reply / report / notify", () => {
     expect(r.err).toContain("warning: Step 03-detach-asg failed (AccessDenied): not mentioned in the reply.");
     expect(r.err).toContain("Dry run: nothing sent.");
     expect(smtp.received).toHaveLength(0);
-    await run("reply", caseId);
+    await run("reply", caseId, "--include-owners");
     const tl = await withStore((s) => s.timeline(caseId));
     expect(tl.filter((e) => e.type === "reply-drafted")).toHaveLength(1);
     expect((await withStore((s) => s.getCase(caseId)))!.status).toBe("new");

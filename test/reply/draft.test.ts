@@ -266,8 +266,11 @@ describe("draftReply, for each activity family against its journal", () => {
     expect(known.text).toContain("the cause we identified");
   });
 
-  it("names the resources with their owners and the root cause", () => {
-    const d = draftReply({ notices: [makeNotice()], findings: makeFindings(), options: { rootCause: "password logins were allowed on SSH from anywhere" } });
+  it("names the resources, their owners only when asked, and the root cause", () => {
+    const plain = draftReply({ notices: [makeNotice()], findings: makeFindings() });
+    expect(plain.text).toContain('- EC2 instance i-0a1b2c3d4e5f60718 "web-1" (203.0.113.10), running, account 111122223333, eu-west-1\n');
+    expect(plain.text).not.toContain("alice");
+    const d = draftReply({ notices: [makeNotice()], findings: makeFindings(), options: { rootCause: "password logins were allowed on SSH from anywhere", includeOwners: true } });
     expect(d.text).toContain('- EC2 instance i-0a1b2c3d4e5f60718 "web-1" (203.0.113.10), running, account 111122223333, eu-west-1, owned by alice, team payments');
     expect(d.text).toContain("Root cause: password logins were allowed on SSH from anywhere.");
     expect(d.text).toContain("between 2026-05-01 07:12:00 UTC and 2026-05-01 07:20:30 UTC");
