@@ -62,6 +62,22 @@ export class Ctx {
   srcAt(offset: number, label?: string): Source {
     return this.src(lineAt(this.doc, offset), label);
   }
+  private gatesFound: Set<string> | null = null;
+  /** True when AWS's text contains one of `words` (lower case): registered gate words from one pass, others by search. */
+  anyAws(words: readonly string[]): boolean {
+    if (!this.gatesFound) {
+      const found = (this.gatesFound = new Set<string>());
+      const re = compiledGates();
+      for (const m of this.awsLower.matchAll(re)) {
+        if (found.has(m[1]!)) continue;
+        found.add(m[1]!);
+        for (const p of gatePrefixes.get(m[1]!)!) found.add(p);
+      }
+    }
+    for (const w of words) if (GATES.has(w) ? this.gatesFound.has(w) : this.awsLower.includes(w)) return true;
+    return false;
+  }
+
   private textReference: Date | null | undefined;
   /**
    * The date year-less times take their year from: the message date; for a text without one, the
@@ -96,4 +112,35 @@ function maskZone(doc: TextDoc, blank: Zone): string {
 export function anyOf(lower: string, words: readonly string[]): boolean {
   for (const w of words) if (lower.includes(w)) return true;
   return false;
+}
+
+/**
+ * Gate words: the cheap tests the extractors run on AWS's text before a pattern ("resembl" before
+ * the "resembles ..." sentence). Some fifty of them, each a scan of the whole text, cost more than
+ * the patterns they guard; registered here (by the modules that use them, at load), they are all
+ * found in one pass per text (Ctx.anyAws).
+ */
+const GATES = new Set<string>();
+let gatePattern: RegExp | null = null;
+/** For each gate word, the gate words that are its prefixes: found at the same place, hidden by it. */
+let gatePrefixes = new Map<string, string[]>();
+
+export function gates<T extends readonly string[]>(words: T): T {
+  for (const w of words) {
+    if (w !== w.toLowerCase()) throw new Error(`gate words are lower case: ${w}`);
+    if (!GATES.has(w)) {
+      GATES.add(w);
+      gatePattern = null;
+    }
+  }
+  return words;
+}
+
+function compiledGates(): RegExp {
+  if (gatePattern) return gatePattern;
+  const words = [...GATES].sort((a, b) => b.length - a.length);
+  gatePrefixes = new Map(words.map((w) => [w, words.filter((p) => p !== w && w.startsWith(p))]));
+  // a look-ahead finds a word at every place it starts, overlapping ones included
+  gatePattern = new RegExp(`(?=(${words.map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|")}))`, "g");
+  return gatePattern;
 }

@@ -12,7 +12,7 @@ import { findMitigations } from "./mitigations.ts";
 import { excerpt, lineAt } from "./text.ts";
 import { isoUTC, parseTime } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
-import { anyOf, type Ctx, type TextSignals } from "./context.ts";
+import { anyOf, gates, type Ctx, type TextSignals } from "./context.ts";
 import { addAccount } from "./identifiers.ts";
 
 // each word starts with a letter: an event ARN's suffix (`..._REPORT_3223324344`) is not part of the code
@@ -40,36 +40,40 @@ export function readSubject(subject: string, ctx: Ctx, signals: TextSignals): vo
   const type = phrase ? classifyPhrase(phrase[1]!) : null;
   if (type) ctx.b.offer("activity", { type, text: phrase![1]!.trim() }, P.subject, src);
   const lower = s.toLowerCase();
-  kindSignals(s, lower, signals);
-  familySignals(s, lower, ctx, () => src, signals);
+  const has: Has = (words) => anyOf(lower, words);
+  kindSignals(s, has, signals);
+  familySignals(s, has, ctx, () => src, signals);
   if (/^\s*(?:re|aw|sv|antw)\s*:/i.test(s)) signals.kinds.add("follow_up");
 }
 
 /** Each sentence pattern with a word that must occur for it to match (a cheap test first). */
-const ACTIVITY_SENTENCES: { gate: string[]; re: RegExp; weak?: boolean }[] = [
-  { gate: ["resembl"], re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
-  { gate: ["implicated"], re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
-  { gate: ["been"], re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
-  { gate: ["been"], re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?|account|IP(?:\s+address)?|servers?|hosts?|website|bucket|distribution)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
-  { gate: ["observed"], re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
-  { gate: ["involved", "participating", "engaged"], re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
-  { gate: ["report"], re: /\breport(?:s|ed|\(s\))?\s+(?:of\s+|for\s+|about\s+|regarding\s+|concerning\s+)?([a-z][\w /-]{2,40}?)\s+(?:activity\s+)?(?:originating\s+from|coming\s+from|from\s+(?:your\s+)?(?:instance|resource|account|ip|host))\b/gi },
-  { gate: ["infected"], re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
+const ACTIVITY_SENTENCES: { gate: readonly string[]; re: RegExp; weak?: boolean }[] = [
+  { gate: gates(["resembl"]), re: /\b(?:resembles?|resembling)\s+([^.;\n]{3,200}(?:\n[^.;\n]{1,200})?)/gi },
+  { gate: gates(["implicated"]), re: /\bimplicated\s+in\s+(?!activity\s+(?:which|that))([^.;]{3,200})/gi },
+  { gate: gates(["been"]), re: /(?:^|\n)[ \t]*(?:has|have)\s+been\s+(?!implicated)([^.;\n]{3,200})/gi },
+  { gate: gates(["been"]), re: /\byour\s+(?:AWS\s+)?(?:EC2\s+)?(?:instances?|resources?|account|IP(?:\s+address)?|servers?|hosts?|website|bucket|distribution)(?:\(s\))?\s+(?:has|have)\s+been\s+(?!implicated)([^.;]{3,200})/gi },
+  { gate: gates(["observed"]), re: /\bobserved\s+([A-Za-z][\w /&-]{2,60}?)\s+activity\b/gi },
+  { gate: gates(["involved", "participating", "engaged"]), re: /\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:involved|participating|engaged)\s+in\s+([^.;]{3,160})/gi },
+  { gate: gates(["report"]), re: /\breport(?:s|ed|\(s\))?\s+(?:of\s+|for\s+|about\s+|regarding\s+|concerning\s+)?([a-z][\w /-]{2,40}?)\s+(?:activity\s+)?(?:originating\s+from|coming\s+from|from\s+(?:your\s+)?(?:instance|resource|account|ip|host))\b/gi },
+  { gate: gates(["infected"]), re: /\bmay\s+be\s+(infected\s+with\s+malware)/gi, weak: true },
 ];
 
-const KIND_PATTERNS: [string[], RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
-  [["resolved", "closed"], /\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
-  [["final"], /\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
-  [["follow"], /\bfollow(?:ing)?[\s-]*up\s+(?:on|with)\b/i, "follow_up"],
-  [["remind"], /\breminder\b/i, "follow_up"],
-  [["have not", "haven't", "not heard"], /\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b/i, "follow_up"],
-  [["no response"], /\bno\s+response\s+(?:from\s+you|has\s+been)/i, "follow_up"],
-  [["outstanding", "previous", "recently sent", "additional abuse report"], /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious(?:ly)?\s+(?:notice|notification|e-?mail|report|correspondence|sent|notified|reported|informed)\b|\bwe\s+recently\s+sent\b|\b(?:received|another|an)\s+additional\s+abuse\s+report/i, "follow_up"],
-  [["still", "thank you for your", "in reviewing", "without confirmation"], /\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
+const KIND_PATTERNS: [readonly string[], RegExp, TextSignals["kinds"] extends Set<infer K> ? K : never][] = [
+  [gates(["resolved", "closed"]), /\b(?:has|have)\s+been\s+investigated\s+and\s+resolved\b|\b(?:this|the|your)\s+(?:abuse\s+)?(?:case|report|issue)\s+(?:has\s+been|is\s+now|is)\s+(?:resolved|closed)\b|\bwe\s+(?:have\s+)?(?:resolved|closed)\s+(?:this|the|your)\s+(?:case|report)\b/i, "resolved"],
+  [gates(["final"]), /\bFINAL\s+(?:NOTIFICATION|NOTICE|WARNING)\b/i, "final_notification"],
+  [gates(["follow"]), /\bfollow(?:ing)?[\s-]*up\s+(?:on|with)\b/i, "follow_up"],
+  [gates(["remind"]), /\breminder\b/i, "follow_up"],
+  [gates(["have not", "haven't", "not heard"]), /\bhave\s+not\s+(?:yet\s+)?(?:received|heard)|\bhaven'?t\s+(?:yet\s+)?(?:received|heard)|\bnot\s+heard\s+back\b/i, "follow_up"],
+  [gates(["no response"]), /\bno\s+response\s+(?:from\s+you|has\s+been)/i, "follow_up"],
+  [gates(["outstanding", "previous", "recently sent", "additional abuse report"]), /\boutstanding\s+(?:ec2\s+)?abuse\s+reports?\b|\bprevious(?:ly)?\s+(?:notice|notification|e-?mail|report|correspondence|sent|notified|reported|informed)\b|\bwe\s+recently\s+sent\b|\b(?:received|another|an)\s+additional\s+abuse\s+report/i, "follow_up"],
+  [gates(["still", "thank you for your", "in reviewing", "without confirmation"]), /\bwe\s+are\s+still\s+(?:seeing|receiving|observing)\b|\bthank\s+you\s+for\s+your\s+(?:reply|response)\b|\bin\s+reviewing\s+your\b|\bwithout\s+confirmation\s+that\s+the\s+matter\b/i, "follow_up"],
 ];
 
-function kindSignals(text: string, lower: string, signals: TextSignals): void {
-  for (const [words, re, kind] of KIND_PATTERNS) if (anyOf(lower, words) && re.test(text)) signals.kinds.add(kind);
+/** Whether the text holds one of the words: one pass for AWS's text (Ctx.anyAws), a search for a subject. */
+type Has = (words: readonly string[]) => boolean;
+
+function kindSignals(text: string, has: Has, signals: TextSignals): void {
+  for (const [words, re, kind] of KIND_PATTERNS) if (has(words) && re.test(text)) signals.kinds.add(kind);
 }
 
 const CREDENTIALS = /(?:access\s+keys?|credentials?|secret\s+(?:access\s+)?keys?)\b[^.]{0,200}?\b(?:publicly\s+available|exposed|found\s+online|posted\s+publicly|published|leaked)|\bexpos(?:ed|ure\s+of)\s+(?:your\s+)?(?:aws\s+)?(?:iam\s+)?(?:credentials|access\s+keys?)/i;
@@ -81,20 +85,33 @@ const SES_ACTION = /\bprobation|suspen(?:d|sion)|sending\s+(?:has\s+been\s+|is\s
 /** Where a match at `index` was read (the subject has no lines: one source for all of it). */
 type At = (index: number) => Source;
 
-function familySignals(text: string, lower: string, ctx: Ctx, at: At, signals: TextSignals): void {
-  const cred = anyOf(lower, ["key", "credential"]) ? CREDENTIALS.exec(text) : null;
+const G_CRED = gates(["key", "credential"]);
+const G_COMPROMISE = gates(["compromis", "unauthori"]);
+const G_COPYRIGHT = gates(["dmca", "copyright", "infring"]);
+const G_SES = gates(["ses", "simple email"]);
+const G_DEADLINE = gates(["within", "by", "before", "later than", "until"]);
+const G_MITIGATION = gates(["block", "limit", "quarantin", "paus", "suspend", "disabl", "denied"]);
+const G_ABUSE = gates(["abuse "]);
+const G_CASE = gates(["case"]);
+const G_DMCA = gates(["aws-dmca"]);
+const G_ACCOUNT = gates(["account"]);
+const G_URL = gates(["://"]);
+const G_CODE = gates(["aws_"]);
+
+function familySignals(text: string, has: Has, ctx: Ctx, at: At, signals: TextSignals): void {
+  const cred = has(G_CRED) ? CREDENTIALS.exec(text) : null;
   if (cred) {
     signals.kinds.add("credentials_exposed");
     ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: cred[0].replace(/\s+/g, " ") }, P.family, at(cred.index));
   }
-  const c = anyOf(lower, ["compromis", "unauthori"]) ? COMPROMISE.exec(text) : null;
+  const c = has(G_COMPROMISE) ? COMPROMISE.exec(text) : null;
   if (c) {
     signals.kinds.add("account_compromise");
     ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, at(c.index));
   }
-  const cr = anyOf(lower, ["dmca", "copyright", "infring"]) ? COPYRIGHT.exec(text) : null;
+  const cr = has(G_COPYRIGHT) ? COPYRIGHT.exec(text) : null;
   if (cr) ctx.b.offer("activity", { type: "copyright" as ActivityType, text: cr[0] }, P.family + 0.8, at(cr.index));
-  const ses = anyOf(lower, ["ses", "simple email"]) ? SES.exec(text) : null;
+  const ses = has(G_SES) ? SES.exec(text) : null;
   if (ses && SES_ACTION.test(text)) {
     signals.kinds.add("ses_enforcement");
     // what the letter blames: unwanted or unsolicited mail, bounces, complaints, an abused web form
@@ -108,7 +125,7 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   const { b } = ctx;
   const aws = ctx.awsText;
   for (const { gate, re, weak } of ACTIVITY_SENTENCES) {
-    if (!anyOf(ctx.awsLower, gate)) continue;
+    if (!ctx.anyAws(gate)) continue;
     for (const m of aws.matchAll(re)) {
       const phrase = m[1]!.replace(/\s+/g, " ").trim();
       const type = classifyPhrase(phrase);
@@ -117,12 +134,13 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
       else if (/^(?:hosting|operating|activity|content|a website)/i.test(phrase)) b.offer("activity", { type: "other" as ActivityType, text: phrase }, P.weak + 0.5, src);
     }
   }
-  kindSignals(aws, ctx.awsLower, signals);
-  familySignals(aws, ctx.awsLower, ctx, (i) => ctx.srcAt(i), signals);
+  const has: Has = (words) => ctx.anyAws(words);
+  kindSignals(aws, has, signals);
+  familySignals(aws, has, ctx, (i) => ctx.srcAt(i), signals);
 
   // an AWS Health event code written in the text (a copied event, an EventBridge rule's e-mail)
   // names the activity as surely as a labelled field; so does the console's title "Abuse port scanning report"
-  if (aws.includes("AWS_")) for (const m of aws.matchAll(HEALTH_CODE)) {
+  if (ctx.anyAws(G_CODE)) for (const m of aws.matchAll(HEALTH_CODE)) {
     const type = classifyHealthCode(m[0]);
     if (type) b.offer("activity", { type, text: m[0] }, P.label, ctx.srcAt(m.index));
   }
@@ -131,7 +149,7 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   // the console's title ("Abuse port scanning report") and the subject line copied into the body
   // under a mail client's own label ("件名: Your AWS Abuse Report [...]")
   let lastLine = -1;
-  for (let at = ctx.awsLower.indexOf("abuse "); at >= 0; at = ctx.awsLower.indexOf("abuse ", at + 6)) {
+  if (ctx.anyAws(G_ABUSE)) for (let at = ctx.awsLower.indexOf("abuse "); at >= 0; at = ctx.awsLower.indexOf("abuse ", at + 6)) {
     const i = lineAt(ctx.doc, at);
     if (i === lastLine) continue;
     lastLine = i;
@@ -146,20 +164,20 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   }
 
   // case numbers written in sentences
-  if (ctx.awsLower.includes("case")) for (const m of aws.matchAll(/\b(?:opened\s+case|case(?:\s+(?:number|no\.?|id))?\s*[:#]?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)(?![\w-])/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
-  if (ctx.awsLower.includes("aws-dmca")) for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
+  if (ctx.anyAws(G_CASE)) for (const m of aws.matchAll(/\b(?:opened\s+case|case(?:\s+(?:number|no\.?|id))?\s*[:#]?\s*#?)\s*(\d{6,14}(?:-\d{1,3})?)(?![\w-])/gi)) b.offer("caseNumber", m[1]!, P.sentence, ctx.srcAt(m.index));
+  if (ctx.anyAws(G_DMCA)) for (const m of aws.matchAll(/\bAWS-DMCA-\d{1,10}\b/gi)) b.offer("caseNumber", m[0].toUpperCase(), P.sentence, ctx.srcAt(m.index));
   // a bare "<11 digits>-<n>" is a case number only when nothing better names one
   if (!b.best("caseNumber")) for (const m of aws.matchAll(/(?<![\w-])(\d{11}-\d{1,3})(?![\w-])/g)) b.offer("caseNumber", m[1]!, P.weak, ctx.srcAt(m.index));
 
   // accounts written in sentences: "from account xxxx370", "account (****-****-6006)", "AWS account 1234..."
-  if (ctx.awsLower.includes("account")) for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
+  if (ctx.anyAws(G_ACCOUNT)) for (const m of aws.matchAll(/\b(?:aws\s+)?account\s+(?:id\s+|number\s+)?(?:is\s+)?\(?([\d*x■#-]{4,20})\)?(?![\w*■#-])/gi)) {
     const v = m[1]!;
     if (/\d{12}|[*x■#]/i.test(v) || /^\d{4}-\d{4}-\d{4}$/.test(v) || /^\d{6,16}$/.test(v)) addAccount(ctx, v, ctx.srcAt(m.index));
   }
 
   // URLs in AWS's words that are not its own help links (kept by the classifier for an exposed-credentials letter,
   // whose 'Access Key / Web Site' table a narrow copy may have broken into lines)
-  const hasUrls = ctx.awsLower.includes("://");
+  const hasUrls = ctx.anyAws(G_URL);
   if (hasUrls) {
     const urls = (signals.awsUrls ??= []);
     for (const { url, index } of findUrls(aws)) if (!isAwsHelpLink(url) && urls.length < 50) urls.push({ url, source: ctx.srcAt(index) });
@@ -172,11 +190,11 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   }
 
   // deadlines
-  const stated = anyOf(ctx.awsLower, ["within", "by", "before", "later than", "until"]) ? findStatedDeadlines(aws, ctx.reference) : [];
+  const stated = ctx.anyAws(G_DEADLINE) ? findStatedDeadlines(aws, ctx.reference) : [];
   for (const d of stated) b.offer("deadline", d, P.sentence, ctx.srcAt(d.index));
 
   // mitigations: AWS's lines only
-  if (anyOf(ctx.awsLower, ["block", "limit", "quarantin", "paus", "suspend", "disabl", "denied"])) for (let i = 0; i < ctx.doc.lines.length; i++) {
+  if (ctx.anyAws(G_MITIGATION)) for (let i = 0; i < ctx.doc.lines.length; i++) {
     if (ctx.doc.zones[i] !== "aws") continue;
     const line = ctx.doc.lines[i]!;
     if (line.length > 2000) continue;
