@@ -4,18 +4,8 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../errors.ts";
-import { colors, printJson } from "./io.ts";
-import type { CaseStore } from "../case/types.ts";
+import { colors, printJson, withStore } from "./io.ts";
 
-async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const { openStore } = await import("../case/index.ts");
-  const store = await openStore();
-  try {
-    return await fn(store);
-  } finally {
-    await store.destroy();
-  }
-}
 
 function parseAnchor(text: string): { seq: number; hash: string } {
   const m = /^(\d+):([0-9a-f]{64})$/i.exec(text.trim());

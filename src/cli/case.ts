@@ -4,21 +4,12 @@
  */
 import { Argument, type Command, Option } from "commander";
 import { UserError } from "../errors.ts";
-import { colors, printJson } from "./io.ts";
-import type { Case, CaseFilter, CaseStatus, CaseStore, Severity, TimelineEvent } from "../case/types.ts";
+import { colors, printJson, withStore } from "./io.ts";
+import type { Case, CaseFilter, CaseStatus, Severity, TimelineEvent } from "../case/types.ts";
 
 const STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"];
 const SEVERITIES = ["low", "medium", "high", "critical"];
 
-async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const { openStore } = await import("../case/index.ts");
-  const store = await openStore();
-  try {
-    return await fn(store);
-  } finally {
-    await store.destroy();
-  }
-}
 
 function list(value: string, allowed: string[], what: string): string[] {
   const items = value

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import pc from "picocolors";
+import type { CaseStore } from "../case/types.ts";
 import { UserError } from "../errors.ts";
 
 /** Largest input accepted from a file or stdin (an mbox of many notices fits; a disk image does not). */
@@ -38,3 +39,14 @@ export function printJson(value: unknown): void {
 
 /** Colours only when stdout is a terminal and NO_COLOR is not set (picocolors checks both). */
 export const colors = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+
+/** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */
+export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
+  const { openStore } = await import("../case/index.ts");
+  const store = await openStore();
+  try {
+    return await fn(store);
+  } finally {
+    await store.destroy();
+  }
+}

@@ -18,6 +18,7 @@ import type { Plan } from "../execute/types.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookName, PlaybookOptions } from "../playbook/types.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
+import { withStore } from "./io.ts";
 
 interface Options extends DnsFlags {
   json?: boolean;
@@ -51,15 +52,8 @@ export async function readPlanFile(path: string): Promise<Plan | null> {
   }
 }
 
-export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const { openStore } = await import("../case/index.ts");
-  const store = await openStore();
-  try {
-    return await fn(store);
-  } finally {
-    await store.destroy();
-  }
-}
+/** Shared with apply and rollback. */
+export { withStore };
 
 /**
  * A plan named on the command line: a plan file, a plan id in the store, or a case (its latest
