@@ -138,3 +138,18 @@ describe("the reporter's own timestamps", () => {
     expect(n.window.end).toBeNull();
   });
 });
+
+describe("gate words, found in one pass", () => {
+  it("a word is found where a longer registered word starting at the same place hides it, and inside others", async () => {
+    const { Ctx, gates } = await import("../../src/notice/extract/context.ts");
+    const { NoticeBuilder } = await import("../../src/notice/extract/builder.ts");
+    const { makeDoc } = await import("../../src/notice/extract/text.ts");
+    gates(["zqx", "zqxwv", "wvu"]);
+    const ctx = new Ctx(makeDoc("aa ZQXWVU bb"), { text: "", part: "body", reference: null }, new NoticeBuilder());
+    expect(ctx.anyAws(["zqx"])).toBe(true); // hidden by "zqxwv" at the same place
+    expect(ctx.anyAws(["zqxwv"])).toBe(true);
+    expect(ctx.anyAws(["wvu"])).toBe(true); // overlapping the longer word
+    expect(ctx.anyAws(["not-registered-bb"])).toBe(false);
+    expect(ctx.anyAws(["bb"])).toBe(true); // not registered: searched
+  });
+});
