@@ -108,7 +108,9 @@ describe("activity vocabulary", () => {
     expect(classifyHealthCode("AWS_ABUSE_BOTNET_REPORT")).toBe("botnet_c2");
     expect(classifyHealthCode("AWS_RISK_CREDENTIALS_EXPOSED")).toBe("credentials_exposed");
     expect(classifyHealthCode("AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED")).toBe("credentials_exposed");
-    expect(classifyHealthCode("AWS_RISK_CREDENTIALS_COMPROMISED")).toBe("account_compromise");
+    expect(classifyHealthCode("AWS_RISK_CREDENTIALS_COMPROMISED")).toBe("credentials_exposed");
+    expect(classifyHealthCode("AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED")).toBe("credentials_exposed");
+    expect(classifyHealthCode("AWS_RISK_ACCOUNT_COMPROMISED")).toBe("account_compromise");
     expect(classifyHealthCode("AWS_RISK_IAM_QUARANTINE")).toBe("credentials_exposed");
     expect(classifyHealthCode("AWS_ABUSE_WEBCRAWL_REPORT")).toBe("crawling");
     expect(classifyHealthCode("AWS_ABUSE_EXTREMIST_VIOLENT_CONTENT")).toBe("illegal_content");

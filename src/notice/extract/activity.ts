@@ -65,8 +65,11 @@ export function classifyHealthCode(code: string): ActivityType | null {
     .replace(/_/g, " ")
     .toLowerCase();
   if (c.startsWith("AWS_RISK_")) {
+    // A risk about credentials (exposed, suspected, compromised, quarantined) is about a key:
+    // the response is the key's (deactivate, rotate, audit its use), as readers of real notices
+    // classify it. Only a risk about the account itself is an account compromise.
+    if (/credential|quarantine|leak|key|expos/.test(words)) return "credentials_exposed";
     if (/compromis/.test(words)) return "account_compromise";
-    if (/expos|credential|quarantine|leak|key/.test(words)) return "credentials_exposed";
   }
   const special: Record<string, ActivityType> = {
     "cc fraud": "other",
