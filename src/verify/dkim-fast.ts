@@ -135,57 +135,62 @@ const CRLF = Buffer.from("\r\n");
 /** mailauth's writeToStream chunk size. */
 const WRITE_CHUNK = 64 * 1024;
 
+/** mailauth's MessageParser in header state: looks for the end of the header across the pieces it is given. */
+class HeaderCut {
+  readonly head: Buffer[] = [];
+  readonly body: Buffer[] = [];
+  inHeader = true;
+  /** The last two header bytes seen (-1: none yet). */
+  private p1 = -1;
+  private p2 = -1;
+
+  take(piece: Buffer): void {
+    if (!piece.length) return;
+    if (!this.inHeader) {
+      this.body.push(piece);
+      return;
+    }
+    for (let i = piece.indexOf(LF); i >= 0; i = piece.indexOf(LF, i + 1)) {
+      const b1 = i >= 1 ? piece[i - 1]! : this.p1;
+      const b2 = i >= 2 ? piece[i - 2]! : i === 1 ? this.p1 : this.p2;
+      if (b1 === LF || (b1 === CR && b2 === LF)) {
+        this.inHeader = false;
+        this.head.push(piece.subarray(0, i + 1));
+        if (i < piece.length - 1) this.body.push(piece.subarray(i + 1));
+        return;
+      }
+    }
+    this.head.push(piece);
+    if (piece.length >= 2) [this.p1, this.p2] = [piece[piece.length - 1]!, piece[piece.length - 2]!];
+    else [this.p1, this.p2] = [piece[0]!, this.p1];
+  }
+}
+
 /**
  * The header block and the body pieces exactly as mailauth's MessageParser produces them: the input
  * written in 64 KiB chunks, each cut after every bare LF (which becomes CRLF; "bare" means the last
  * byte before it that was not LF is not CR), the header ending at the first LF preceded by LF or by
- * CR LF. Null when the header never ends (mailauth then finds no signatures).
+ * CR LF. Null when the header never ends (mailauth then finds no signatures). (Exported for the
+ * differential tests.)
  */
-/** (Exported for the differential tests.) */
 export function pieces(raw: Buffer): { head: string; body: Buffer[] } | null {
+  const cut = new HeaderCut();
   let lastByte = -1;
-  let p1 = -1;
-  let p2 = -1;
-  const head: Buffer[] = [];
-  const body: Buffer[] = [];
-  let inHeader = true;
-
-  const take = (piece: Buffer): void => {
-    if (!piece.length) return;
-    if (!inHeader) {
-      body.push(piece);
-      return;
-    }
-    for (let i = piece.indexOf(LF); i >= 0; i = piece.indexOf(LF, i + 1)) {
-      const b1 = i >= 1 ? piece[i - 1]! : p1;
-      const b2 = i >= 2 ? piece[i - 2]! : i === 1 ? p1 : p2;
-      if (b1 === LF || (b1 === CR && b2 === LF)) {
-        inHeader = false;
-        head.push(piece.subarray(0, i + 1));
-        if (i < piece.length - 1) body.push(piece.subarray(i + 1));
-        return;
-      }
-    }
-    head.push(piece);
-    if (piece.length >= 2) [p1, p2] = [piece[piece.length - 1]!, piece[piece.length - 2]!];
-    else [p1, p2] = [piece[0]!, p1];
-  };
-
   for (let at = 0; at < raw.length; at += WRITE_CHUNK) {
     const input = raw.subarray(at, Math.min(raw.length, at + WRITE_CHUNK));
     let pos = 0;
     for (let i = input.indexOf(LF); i >= 0; i = input.indexOf(LF, i + 1)) {
       if (i >= 1 && input[i - 1] !== LF) lastByte = input[i - 1]!;
       if (lastByte !== CR) {
-        take(pos === i ? CRLF : Buffer.concat([input.subarray(pos, i), CRLF]));
+        cut.take(pos === i ? CRLF : Buffer.concat([input.subarray(pos, i), CRLF]));
         pos = i + 1;
       }
     }
     if (input.length && input[input.length - 1] !== LF) lastByte = input[input.length - 1]!;
-    take(pos === 0 ? input : input.subarray(pos));
+    cut.take(pos === 0 ? input : input.subarray(pos));
   }
-  if (inHeader) return null;
-  return { head: (head.length === 1 ? head[0]! : Buffer.concat(head)).toString("latin1"), body };
+  if (cut.inHeader) return null;
+  return { head: (cut.head.length === 1 ? cut.head[0]! : Buffer.concat(cut.head)).toString("latin1"), body: cut.body };
 }
 
 /** JavaScript's \s, as mailauth's /^\s/ tests the first character of a line (the text is latin1). */
@@ -202,25 +207,27 @@ export function headerRows(block: string): HeaderRow[] {
   while (end > 0 && (block.charCodeAt(end - 1) === LF || block.charCodeAt(end - 1) === CR)) end--;
   const rows: HeaderRow[] = [];
   let row = "";
-  const close = () => {
-    const colon = row.indexOf(":");
-    const casedKey = row.length === 0 || colon === 0 ? undefined : (colon < 0 ? row : row.slice(0, colon)).trim();
-    rows.push({ key: casedKey === undefined ? null : casedKey.toLowerCase(), casedKey, line: row });
-  };
   for (let start = 0, first = true; ; first = false) {
     const nl = block.indexOf("\n", start);
     const stop = nl < 0 || nl >= end ? end : nl;
     const line = block.slice(start, stop > start && block.charCodeAt(stop - 1) === CR && stop < end ? stop - 1 : stop);
     if (!first && line.length && isSpace(line.charCodeAt(0))) row += "\r\n" + line;
     else {
-      if (!first) close();
+      if (!first) rows.push(headerRow(row));
       row = line;
     }
     if (stop >= end) break;
     start = stop + 1;
   }
-  close();
+  rows.push(headerRow(row));
   return rows;
+}
+
+/** A folded header line and its name (mailauth: the text before the first colon, none when there is none before it). */
+function headerRow(line: string): HeaderRow {
+  const colon = line.indexOf(":");
+  const casedKey = line.length === 0 || colon === 0 ? undefined : (colon < 0 ? line : line.slice(0, colon)).trim();
+  return { key: casedKey === undefined ? null : casedKey.toLowerCase(), casedKey, line };
 }
 
 /** A header line's text as mailauth reads it (`Buffer#toString()`: UTF-8), after the name. */
@@ -403,6 +410,9 @@ function keyFailure(status: DkimStatus, err: { code?: string; message?: string }
 
 const ARC_HEADERS = new Set(["arc-seal", "arc-message-signature", "arc-authentication-results"]);
 
+/** Signatures with the same body canonicalization and length limit share one body hash (as in mailauth). */
+const bodyKey = (s: Signature) => `${s.bodyCanon}:${s.maxBodyLength}`;
+
 export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promise<FastDkimResult> {
   const split = pieces(raw);
   if (!split) return { declined: "no end of header" };
@@ -434,8 +444,7 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
 
   // one body hash per (canonicalization, length limit), fed the pieces mailauth's stream would feed
   const hashers = new Map<string, BodyHasher>();
-  const keyOf = (s: Signature) => `${s.bodyCanon}:${s.maxBodyLength}`;
-  for (const s of sigs) if (!hashers.has(keyOf(s))) hashers.set(keyOf(s), mailauth.dkimBody(s.bodyCanon, "sha256", s.maxBodyLength));
+  for (const s of sigs) if (!hashers.has(bodyKey(s))) hashers.set(bodyKey(s), mailauth.dkimBody(s.bodyCanon, "sha256", s.maxBodyLength));
   const digests = new Map<string, { hash: string; hashed: number; total: number }>();
   for (const [k, h] of hashers) {
     for (const p of split.body) h.update(p);
@@ -448,7 +457,7 @@ export async function dkimVerifyFast(raw: Buffer, opts: FastDkimOptions): Promis
     const status: DkimStatus = { result: "neutral" };
     const signature = Buffer.from(s.b, "base64");
     if (headerFrom.length) status.aligned = alignment(`${headerFrom[0]!.split("@").pop()!}\n${s.domain}`);
-    const body = digests.get(keyOf(s))!;
+    const body = digests.get(bodyKey(s))!;
     if (s.bodyHash !== body.hash) {
       status.comment = "body hash did not verify";
     } else {
