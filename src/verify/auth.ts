@@ -140,7 +140,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
   }
 
   try {
-    const { dk, skipped } = await verifyDkim(raw, headers, hasArc, resolver, opts);
+    const { dk, skipped } = await verifyDkim(raw, headers, sigDomains, hasArc, resolver, opts);
     const sigs = (dk.results ?? []).filter((r) => r.signingDomain);
 
     // SPF: as your trusted server recorded it, or evaluated here from the IP it saw.
@@ -357,8 +357,8 @@ type DkimRun = DkimOutcome & { arc?: unknown };
  * DKIM of every signature that matters: through dkim-fast.ts when it takes the message, else
  * mailauth's dkimVerify on the message without the signatures that do not matter.
  */
-async function verifyDkim(raw: Buffer, headers: HeaderLines, hasArc: boolean, resolver: DNSResolver, opts: MailAuthOptions): Promise<{ dk: DkimRun; skipped: string[] }> {
-  const skip = irrelevantSignature(headers);
+async function verifyDkim(raw: Buffer, headers: HeaderLines, sigDomains: string[], hasArc: boolean, resolver: DNSResolver, opts: MailAuthOptions): Promise<{ dk: DkimRun; skipped: string[] }> {
+  const skip = irrelevantSignature(headers, sigDomains);
   if (opts.dkim !== "mailauth" && !hasArc) {
     const skipped: string[] = [];
     // a failure of the fast path is a bug in it: mailauth, the reference, answers instead
@@ -395,10 +395,10 @@ const signingDomainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[
  * Returns null when every signature matters; else a test of one DKIM-Signature field's value (as
  * written, possibly folded) giving the signing domain of a signature to leave out, or null to keep it.
  */
-function irrelevantSignature(headers: HeaderLines): ((fieldValue: string) => string | null) | null {
+function irrelevantSignature(headers: HeaderLines, sigDomains: string[]): ((fieldValue: string) => string | null) | null {
+  if (sigDomains.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return null;
   const sigs = headers.filter(([n]) => n === "dkim-signature").map(([, v]) => v);
-  if (sigs.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return null;
-  const keep = sigs.filter((v) => isAwsSendingDomain(signingDomainOf(v)));
+  const keep = sigs.filter((_v, k) => isAwsSendingDomain(sigDomains[k]!));
   if (!keep.length || keep.length === sigs.length) return null;
   if (keep.some((v) => /(?:^|;)\s*h\s*=[^;]*\bdkim-signature\b/i.test(v))) return null;
   return (fieldValue) => {
