@@ -12,6 +12,7 @@ import type { CaseStore } from "./types.ts";
 export type { OpenOptions } from "./db/connect.ts";
 export { dataHome, describeTarget, DB_FILE } from "./db/connect.ts";
 export * from "./types.ts";
+export { DEFAULT_LEASE_MS, EX_TEMPFAIL, PlanLockedError, PlanLockLostError, processInstance, selfIdentity } from "./locks.ts";
 
 export async function openStore(opts: OpenOptions = {}): Promise<CaseStore> {
   return new SqlCaseStore(await connect(opts));

@@ -6,20 +6,22 @@
  * Where things are: this class (the `CaseStore` API, a section per concern), intake.ts (a notice:
  * dedupe, which case it joins, what it changes), writes.ts (group commit and the audit chain
  * append), rows.ts (rows to plain data), audit-verify.ts (checking the log), rules.ts (the rules
- * as pure functions), db/ (connection and migrations).
+ * as pure functions), locks.ts (one apply or rollback of a plan at a time), db/ (connection and
+ * migrations).
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import { UserError } from "../errors.ts";
-import type { JournalEntry, JournalPhase, Plan } from "../execute/types.ts";
+import type { JournalEntry, JournalPhase, JournalStore, Plan } from "../execute/types.ts";
 import type { NoticeKind } from "../notice/types.ts";
 import { canonicalJson } from "./audit.ts";
 import { verifyAuditLog, type AuditVerifyOptions } from "./audit-verify.ts";
 import type { Connection } from "./db/connect.ts";
 import type { Database } from "./db/schema.ts";
 import { intakeTx } from "./intake.ts";
+import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
   canMoveCase,
   caseNumberKey,
@@ -68,9 +70,13 @@ import {
   type EventType,
   type Evidence,
   type EvidenceInput,
+  type HeldPlanLock,
   type IntakeInput,
   type IntakeResult,
   type Page,
+  type PlanLock,
+  type PlanLockOptions,
+  type ProcessIdentity,
   type Severity,
   type StoredNotice,
   type TimelineEvent,
@@ -92,7 +98,55 @@ const JOURNAL_EVENTS: Partial<Record<JournalPhase, { type: EventType; verb: stri
   "rolled-back": { type: "step-rolled-back", verb: "rolled back" },
   "rollback-failed": { type: "step-failed", verb: "failed to roll back" },
   override: { type: "plan", verb: "applied despite the verdict" },
+  "lock-taken-over": { type: "plan", verb: "lock taken over" },
 };
+
+/** What a plan-level entry adds to its timeline line. */
+function planEntryReason(entry: Omit<JournalEntry, "seq" | "at">): string {
+  if (entry.phase === "override") return `: ${String(entry.detail?.reason ?? "no reason given")}`;
+  if (entry.phase === "lock-taken-over") {
+    const from = entry.detail?.from as { holder?: string } | undefined;
+    return ` by ${String(entry.detail?.holder)} from ${String(from?.holder)}: ${String(entry.detail?.reason)}`;
+  }
+  return entry.error ? `: ${entry.error}` : "";
+}
+
+/** A journal entry, with its audit entry and (for a case's plan) its timeline event, in the caller's transaction. */
+async function appendTx(w: Write, entry: Omit<JournalEntry, "seq" | "at"> & { at?: string }): Promise<JournalEntry> {
+  const plan = await w.trx.selectFrom("plans").select(["case_id", "plan_json"]).where("id", "=", entry.planId).executeTakeFirst();
+  if (!plan) throw new UserError(`journal: no plan ${entry.planId} in the store (save the plan before journalling its steps)`, { exitCode: 65 });
+  const at = entry.at ? iso(entry.at) : w.at;
+  const row = await w.trx
+    .insertInto("journal")
+    .values({
+      plan_id: entry.planId,
+      step_id: entry.stepId ?? null,
+      phase: entry.phase,
+      at,
+      actor: entry.actor,
+      before_json: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after_json: entry.after === undefined ? null : JSON.stringify(entry.after),
+      error: entry.error ?? null,
+      detail_json: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const stored = rowToEntry(row);
+  w.audit("journal.append", plan.case_id, { entry: stored });
+  const ev = JOURNAL_EVENTS[entry.phase];
+  if (ev && plan.case_id && (await caseIn(w.trx, plan.case_id))) {
+    const step = entry.stepId ? (JSON.parse(plan.plan_json) as Plan).steps?.find((s) => s.id === entry.stepId) : undefined;
+    const what = step ? `${step.action} on ${step.target.id}` : (entry.stepId ?? `plan ${entry.planId}`);
+    const reason = planEntryReason(entry);
+    await w.event(plan.case_id, ev.type, `${entry.stepId ? `Step ${entry.stepId} (${what})` : `Plan ${entry.planId}`} ${ev.verb}${reason}`, {
+      planId: entry.planId,
+      stepId: entry.stepId,
+      journalSeq: stored.seq,
+      phase: entry.phase,
+    });
+  }
+  return stored;
+}
 
 export class SqlCaseStore implements CaseStore {
   private readonly writes: WriteQueue;
@@ -497,46 +551,57 @@ export class SqlCaseStore implements CaseStore {
   }
 
   async append(entry: Omit<JournalEntry, "seq" | "at"> & { at?: string }): Promise<JournalEntry> {
-    return this.write({ actor: entry.actor }, async (w) => {
-      const plan = await w.trx.selectFrom("plans").select(["case_id", "plan_json"]).where("id", "=", entry.planId).executeTakeFirst();
-      if (!plan) throw new UserError(`journal: no plan ${entry.planId} in the store (save the plan before journalling its steps)`, { exitCode: 65 });
-      const at = entry.at ? iso(entry.at) : w.at;
-      const row = await w.trx
-        .insertInto("journal")
-        .values({
-          plan_id: entry.planId,
-          step_id: entry.stepId ?? null,
-          phase: entry.phase,
-          at,
-          actor: entry.actor,
-          before_json: entry.before === undefined ? null : JSON.stringify(entry.before),
-          after_json: entry.after === undefined ? null : JSON.stringify(entry.after),
-          error: entry.error ?? null,
-          detail_json: entry.detail === undefined ? null : JSON.stringify(entry.detail),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const stored = rowToEntry(row);
-      w.audit("journal.append", plan.case_id, { entry: stored });
-      const ev = JOURNAL_EVENTS[entry.phase];
-      if (ev && plan.case_id && (await caseIn(w.trx, plan.case_id))) {
-        const step = entry.stepId ? (JSON.parse(plan.plan_json) as Plan).steps?.find((s) => s.id === entry.stepId) : undefined;
-        const what = step ? `${step.action} on ${step.target.id}` : (entry.stepId ?? `plan ${entry.planId}`);
-        const reason = entry.phase === "override" ? `: ${String(entry.detail?.reason ?? "no reason given")}` : entry.error ? `: ${entry.error}` : "";
-        await w.event(plan.case_id, ev.type, `${entry.stepId ? `Step ${entry.stepId} (${what})` : `Plan ${entry.planId}`} ${ev.verb}${reason}`, {
-          planId: entry.planId,
-          stepId: entry.stepId,
-          journalSeq: stored.seq,
-          phase: entry.phase,
-        });
-      }
-      return stored;
-    });
+    return this.write({ actor: entry.actor }, (w) => appendTx(w, entry));
   }
 
   async entries(planId: string): Promise<JournalEntry[]> {
     const rows = await this.conn.db.selectFrom("journal").selectAll().where("plan_id", "=", planId).orderBy("seq", "asc").execute();
     return rows.map(rowToEntry);
+  }
+
+  // ---------------------------------------------------------------- plan locks (locks.ts)
+
+  async acquirePlanLock(planId: string, opts: PlanLockOptions): Promise<HeldPlanLock> {
+    if (!planId) throw new UserError("a plan lock needs a plan id", { exitCode: 64 });
+    // The refusal is returned, not thrown, so it does not roll back the writes committed with it.
+    const r = await this.write(opts, (w) => acquireTx(w, this.conn.dialect, planId, opts, appendTx));
+    if ("refused" in r) throw new PlanLockedError(r.refused, r.now);
+    return r.held;
+  }
+
+  async renewPlanLock(lock: HeldPlanLock): Promise<boolean> {
+    return this.write(undefined, (w) => renewTx(w, this.conn.dialect, lock));
+  }
+
+  async releasePlanLock(lock: HeldPlanLock): Promise<void> {
+    await this.write({ actor: lock.actor }, (w) => releaseTx(w, this.conn.dialect, lock));
+  }
+
+  async planLock(planId: string, opts: { process?: ProcessIdentity } = {}): Promise<{ lock: PlanLock; takeover: string | null; now: string } | null> {
+    const row = await this.conn.db.selectFrom("plan_locks").selectAll().where("plan_id", "=", planId).executeTakeFirst();
+    if (!row) return null;
+    const now = await dbNow(this.conn.db, this.conn.dialect);
+    return { lock: rowToLock(row), takeover: takeoverReason(row, now, opts.process ?? selfIdentity()), now };
+  }
+
+  heldJournal(lock: HeldPlanLock): JournalStore {
+    return {
+      savePlan: (p) => this.savePlan(p),
+      getPlan: (id) => this.getPlan(id),
+      plansForCase: (id) => this.plansForCase(id),
+      entries: (id) => this.entries(id),
+      append: async (entry) => {
+        if (entry.planId !== lock.planId) throw new Error(`the journal held for plan ${lock.planId} cannot take an entry of plan ${entry.planId}`);
+        return this.write({ actor: entry.actor }, async (w) => {
+          await assertHeldTx(w.trx, lock);
+          return appendTx(w, entry);
+        });
+      },
+    };
+  }
+
+  withPlanLock<T>(planId: string, opts: PlanLockOptions, fn: (held: { lock: HeldPlanLock; journal: JournalStore }) => Promise<T>): Promise<T> {
+    return withPlanLock(this, planId, opts, fn);
   }
 
   // ---------------------------------------------------------------- audit

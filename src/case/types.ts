@@ -224,6 +224,52 @@ export interface ActorOpt {
   now?: Date;
 }
 
+export type PlanOperation = "apply" | "rollback";
+
+/** A process, as a plan lock names its holder. */
+export interface ProcessIdentity {
+  /** The OS user. */
+  user: string;
+  host: string;
+  pid: number;
+  /** Linux: `<boot id>/<pid namespace>/<start time>`, which tells a live holder from a dead one whose pid was reused; null elsewhere. */
+  instance: string | null;
+}
+
+/** Who is applying or rolling back a plan (docs/case.md, "Plan locks"). */
+export interface PlanLock {
+  planId: string;
+  operation: PlanOperation;
+  /** `alice@ops-1 pid 4242`: the OS user, the host and the process. */
+  holder: string;
+  /** Who acts, as the journal names them (`--actor`, else the OS user). */
+  actor: string;
+  host: string;
+  pid: number;
+  /** How long the holder may go without renewing before the lock may be taken over. */
+  leaseMs: number;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+/** A plan lock this process holds. */
+export interface HeldPlanLock extends PlanLock {
+  /** Drawn for this acquisition: renewing, releasing and journalling under the lock check it. */
+  token: string;
+  /** The holder this lock was taken from (it had died, or stopped renewing), and why it could be. */
+  tookOver: { from: PlanLock; reason: string } | null;
+}
+
+export interface PlanLockOptions extends ActorOpt {
+  operation: PlanOperation;
+  /** Default 2 minutes. */
+  leaseMs?: number;
+  /** How often `withPlanLock` renews the lock (default: a sixth of the lease, 20 s). */
+  renewEveryMs?: number;
+  /** The holder (default: this process). Tests and tools name another. */
+  process?: ProcessIdentity;
+}
+
 export interface CaseStore extends JournalStore {
   readonly dialect: "sqlite" | "postgres";
   /** Where it is (a file path, or the PostgreSQL URL without its password). */
@@ -264,6 +310,24 @@ export interface CaseStore extends JournalStore {
   /** Appends entries of its own to the chain (the store's writes add theirs automatically). */
   auditAppend(entries: { action: string; caseId?: string | null; data: Record<string, unknown> }[], opts?: ActorOpt): Promise<void>;
   auditEntries(opts?: { caseId?: string; afterSeq?: number; limit?: number }): Promise<AuditEntry[]>;
+
+  /**
+   * Takes the lock of a plan for an apply or a rollback: one holder at a time, across processes
+   * and machines sharing the store. A holder that stopped renewing for its lease, or whose process
+   * on this host is gone, is taken over (and the plan's journal says so). Otherwise throws
+   * `PlanLockedError` (a UserError, exit 75) naming who holds it and since when.
+   */
+  acquirePlanLock(planId: string, opts: PlanLockOptions): Promise<HeldPlanLock>;
+  /** Renews the heartbeat; false when the lock is no longer this holder's (it was taken over). */
+  renewPlanLock(lock: HeldPlanLock): Promise<boolean>;
+  /** Releases it (nothing happens when it was taken over meanwhile). */
+  releasePlanLock(lock: HeldPlanLock): Promise<void>;
+  /** Who holds the plan's lock now (null: nobody), why it could be taken over (null: it could not), and the time the store judged it at. */
+  planLock(planId: string, opts?: { process?: ProcessIdentity }): Promise<{ lock: PlanLock; takeover: string | null; now: string } | null>;
+  /** The journal as the holder of a lock writes it: every append checks, in its transaction, that the lock is still this holder's. */
+  heldJournal(lock: HeldPlanLock): JournalStore;
+  /** Acquires, renews while `fn` runs, and releases in any case; `fn` journals through the held journal. */
+  withPlanLock<T>(planId: string, opts: PlanLockOptions, fn: (held: { lock: HeldPlanLock; journal: JournalStore }) => Promise<T>): Promise<T>;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

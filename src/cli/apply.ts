@@ -8,8 +8,12 @@
  * latest plan). `--auto` applies only the steps the policy lets run without a person, and only
  * for a notice verified authentic.
  *
+ * One apply or rollback of a plan runs at a time: while another holds the plan (another terminal,
+ * another machine on the same PostgreSQL store), this one refuses, naming who and since when.
+ *
  * Exit status: 0 every step done (or, with --auto, every allowed step), 1 a step failed (the run
- * stopped in a consistent state), 77 refused (verdict), 64 no confirmation.
+ * stopped in a consistent state), 77 refused (verdict), 64 no confirmation, 75 the plan is being
+ * applied or rolled back by someone else (try again later).
  */
 import type { Command } from "commander";
 
@@ -44,7 +48,7 @@ export function register(program: Command): void {
       const { colors, printJson } = await import("./io.ts");
       const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
       const { ApplyRefused } = await import("../execute/index.ts");
-      const { applyPlan } = await import("../desk/index.ts");
+      const { applyPlan, refuseIfLocked } = await import("../desk/index.ts");
       const { formatPlan, formatApplyResult } = await import("../execute/format.ts");
       const { openCloud } = await import("../cloud/open.ts");
 
@@ -57,6 +61,7 @@ export function register(program: Command): void {
 
       await withStore(async (store) => {
         const plan = await findPlan(ref, store);
+        await refuseIfLocked(store, plan.id);
         // Nobody to ask: refuse before printing anything a script would have to read past.
         if (!opts.auto && !opts.yes && (!process.stdin.isTTY || !process.stdout.isTTY)) await confirmOrRefuse("", false, "change an account");
         if (!opts.auto) {

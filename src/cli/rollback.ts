@@ -3,7 +3,10 @@
  * from the journal (security groups per interface, ACL entries, Auto Scaling membership, capacity
  * and processes, load balancer registration, protections, public access blocks, distributions,
  * key status). Evidence, the case tags and the groups abuse-desk created are kept.
- * Exit status: 0 restored, 1 a step could not be restored (it says why), 64 no confirmation.
+ * Like apply, it holds the plan's lock while it runs: refused (exit 75) while someone else applies
+ * or rolls back the same plan.
+ * Exit status: 0 restored, 1 a step could not be restored (it says why), 64 no confirmation, 75 the
+ * plan is being applied or rolled back by someone else.
  */
 import type { Command } from "commander";
 
@@ -33,12 +36,14 @@ export function register(program: Command): void {
       const { UserError } = await import("../errors.ts");
       const { colors, printJson } = await import("./io.ts");
       const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
-      const { rollback, ApplyRefused } = await import("../execute/index.ts");
+      const { ApplyRefused } = await import("../execute/index.ts");
+      const { refuseIfLocked, rollbackPlan } = await import("../desk/index.ts");
       const { formatRollbackResult } = await import("../execute/format.ts");
       const { openCloud } = await import("../cloud/open.ts");
 
       await withStore(async (store) => {
         const plan = await findPlan(ref, store, { forRollback: true });
+        await refuseIfLocked(store, plan.id);
         if (!opts.yes && (!process.stdin.isTTY || !process.stdout.isTTY)) await confirmOrRefuse("", false, "roll back");
         const entries = await store.entries(plan.id);
         const touched = new Set(entries.filter((e) => e.phase === "started").map((e) => e.stepId));
@@ -49,9 +54,8 @@ export function register(program: Command): void {
         await confirmOrRefuse(`Roll back plan ${plan.id}?`, opts.yes, "roll back");
         const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
         try {
-          const result = await rollback(plan.id, {
+          const result = await rollbackPlan(store, plan.id, {
             port,
-            journal: store,
             ...(opts.reason ? { reason: opts.reason } : {}),
             ...(opts.actor ? { actor: opts.actor } : {}),
             onProgress: (e) => {

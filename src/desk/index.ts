@@ -7,12 +7,15 @@
  *   intakeItem   notice -> verdict -> case (new or joined) -> resources found (when an account is given)
  *   planCase     the case's notice -> resolution -> plan, kept with the case
  *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
+ *   rollbackPlan plan -> journalled rollback
+ *   (both under the plan's lock in the store: one apply or rollback of a plan at a time)
  */
 import { canonicalJson } from "../case/audit.ts";
-import type { Case, CaseStore, IntakeResult, StoredNotice } from "../case/types.ts";
+import type { Case, CaseStore, IntakeResult, PlanLockOptions, StoredNotice } from "../case/types.ts";
 import type { CloudPort, CloudReader } from "../cloud/port.ts";
 import type { EvidenceSink } from "../execute/evidence.ts";
 import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
+import type { RollbackOptions, RollbackResult } from "../execute/rollback.ts";
 import type { Plan } from "../execute/types.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
@@ -119,27 +122,55 @@ export function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
 
 /**
  * Applies a plan with the case store as its journal and evidence locker; when every step is done,
- * the case moves on to `contained` (if it was not already further).
+ * the case moves on to `contained` (if it was not already further). Under the plan's lock: a
+ * second apply or a rollback of the same plan, from another terminal or machine, is refused
+ * (`PlanLockedError`, exit 75) while this one runs.
  */
 export async function applyPlan(
   store: CaseStore,
   plan: Plan,
-  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"] },
+  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"]; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<ApplyResult> {
   const { apply } = await import("../execute/index.ts");
-  const result = await apply(plan, {
-    ...opts,
-    verdict: opts.verdict ?? plan.verdict,
-    journal: store,
-    ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
-  });
-  if (result.status === "complete" && plan.caseId && plan.steps.length) {
-    const c = await store.getCase(plan.caseId);
-    if (c && (c.status === "new" || c.status === "triaged")) {
-      await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
+  const { lock, ...rest } = opts;
+  return store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
+    const result = await apply(plan, {
+      ...rest,
+      verdict: opts.verdict ?? plan.verdict,
+      journal,
+      ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
+    });
+    if (result.status === "complete" && plan.caseId && plan.steps.length) {
+      const c = await store.getCase(plan.caseId);
+      if (c && (c.status === "new" || c.status === "triaged")) {
+        await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
+      }
     }
-  }
-  return result;
+    return result;
+  });
+}
+
+/**
+ * Refuses at once when someone else is applying or rolling back the plan, so a person is not asked
+ * to review and confirm what would then be refused. Only a courtesy: `applyPlan` and
+ * `rollbackPlan` take the lock atomically whatever this said.
+ */
+export async function refuseIfLocked(store: CaseStore, planId: string): Promise<void> {
+  const held = await store.planLock(planId);
+  if (!held || held.takeover) return;
+  const { PlanLockedError } = await import("../case/locks.ts");
+  throw new PlanLockedError(held.lock, held.now);
+}
+
+/** Rolls a plan back from the case store's journal, under the plan's lock like `applyPlan`. */
+export async function rollbackPlan(
+  store: CaseStore,
+  planId: string,
+  opts: Omit<RollbackOptions, "journal"> & { port: CloudPort; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
+): Promise<RollbackResult> {
+  const { rollback } = await import("../execute/index.ts");
+  const { lock, ...rest } = opts;
+  return store.withPlanLock(planId, { ...lock, operation: "rollback", ...(opts.actor ? { actor: opts.actor } : {}) }, ({ journal }) => rollback(planId, { ...rest, journal }));
 }
 
 /**

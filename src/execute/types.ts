@@ -60,7 +60,8 @@ export type JournalPhase =
   | "rollback-started"
   | "rolled-back"
   | "rollback-failed"
-  | "override"; // a person applied a plan despite the verdict: `detail.reason` says why
+  | "override" // a person applied a plan despite the verdict: `detail.reason` says why
+  | "lock-taken-over"; // (plan-level) an apply or rollback took the plan's lock from a holder that had died or stopped renewing: `detail` names it
 
 export interface JournalEntry {
   /** Monotonic within the store. */

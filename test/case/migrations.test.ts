@@ -71,6 +71,14 @@ const seeds: Record<string, (db: Kysely<any>) => Promise<void>> = {
     const e = chainEntry(GENESIS, { seq: 1, at: t, actor: "alice", action: "timeline.note", caseId: "AD-2026-0001", data: { eventId: Number(row.id), summary: data.text, data } });
     await db.insertInto("audit_log").values({ seq: 1, at: e.at, actor: e.actor, action: e.action, case_id: e.caseId, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash }).execute();
   },
+  // A lock its holder never released (it was killed on another machine, long ago).
+  "0005-plan-locks": async (db) => {
+    const t = "2026-03-01T12:30:00.000Z";
+    await db
+      .insertInto("plan_locks")
+      .values({ plan_id: "plan-old", token: "t-old", operation: "apply", holder: "bob@gone pid 7", actor: "bob", host: "gone", pid: 7, instance: null, lease_ms: 120000, acquired_at: t, heartbeat_at: t })
+      .execute();
+  },
 };
 
 interface Target {
@@ -116,9 +124,13 @@ function suite(name: string, target: Target) {
         const opts = await fresh();
         const conn = await connect({ ...opts, migrate: false });
         cleanups.push(() => conn.db.destroy());
-        await migrate(conn, (m) => m.migrateTo(version));
+        // The database lived through every version up to this one, gathering each one's data as
+        // it went (a migration such as the audit baseline looks at what is already there).
+        for (const v of names.slice(0, i + 1)) {
+          await migrate(conn, (m) => m.migrateTo(v));
+          await seeds[v]?.(conn.db);
+        }
         expect(await executed(conn)).toEqual(names.slice(0, i + 1));
-        for (const v of names.slice(0, i + 1)) await seeds[v]?.(conn.db);
 
         const store = await openStore(opts);
         cleanups.push(() => store.destroy());
@@ -143,6 +155,11 @@ function suite(name: string, target: Target) {
         const baseline = (await store.auditEntries()).find((e) => e.action === AUDIT_BASELINE)!;
         const hadLog = names.indexOf("0002-audit-log") <= i;
         expect(baseline).toMatchObject({ seq: hadLog ? 2 : 1, data: { timeline: hadLog ? 2 : 1, journal: 1 } });
+        // Applying an old plan takes its lock like a new one (a lock an earlier version left is taken over).
+        const lock = await store.acquirePlanLock("plan-old", { operation: "apply", actor: "alice" });
+        expect(lock).toMatchObject({ planId: "plan-old", operation: "apply", actor: "alice" });
+        await store.releasePlanLock(lock);
+        expect(await store.planLock("plan-old")).toBeNull();
       });
     }
 

@@ -3,17 +3,22 @@
  * harness throws, and every test fails with the reason.
  */
 import { openStore } from "../../src/case/index.ts";
+import { lockSuite } from "./lock-suite.ts";
 import { freshSchema } from "./pg.ts";
 import { harnessFor, storeSuite } from "./store-suite.ts";
 
-storeSuite("PostgreSQL", async () => {
+async function make() {
   const schema = await freshSchema();
   const store = await openStore({ url: schema.url });
   return {
     ...harnessFor(store),
+    second: () => openStore({ url: schema.url }),
     async close() {
       await store.destroy();
       await schema.drop();
     },
   };
-});
+}
+
+storeSuite("PostgreSQL", make);
+lockSuite("PostgreSQL", make);

@@ -2,16 +2,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/case/index.ts";
+import { lockSuite } from "./lock-suite.ts";
 import { harnessFor, storeSuite } from "./store-suite.ts";
 
-storeSuite("SQLite", async () => {
+async function make() {
   const home = mkdtempSync(join(tmpdir(), "abuse-desk-store-"));
   const store = await openStore({ home, url: undefined });
   return {
     ...harnessFor(store),
+    second: () => openStore({ home, url: undefined }),
     async close() {
       await store.destroy();
       rmSync(home, { recursive: true, force: true });
     },
   };
-});
+}
+
+storeSuite("SQLite", make);
+lockSuite("SQLite", make);

@@ -223,6 +223,27 @@ function all(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0005-plan-locks": {
+      async up(db: Db) {
+        // Who is applying or rolling back a plan right now: one row per plan (the primary key is
+        // what makes two holders impossible), deleted on release. Not append-only: it is state,
+        // not history; acquisitions, takeovers and releases go to the audit log.
+        await db.schema
+          .createTable("plan_locks")
+          .addColumn("plan_id", "text", (c) => c.primaryKey())
+          .addColumn("token", "text", (c) => c.notNull())
+          .addColumn("operation", "text", (c) => c.notNull())
+          .addColumn("holder", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("host", "text", (c) => c.notNull())
+          .addColumn("pid", "integer", (c) => c.notNull())
+          .addColumn("instance", "text")
+          .addColumn("lease_ms", "integer", (c) => c.notNull())
+          .addColumn("acquired_at", "text", (c) => c.notNull())
+          .addColumn("heartbeat_at", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

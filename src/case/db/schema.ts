@@ -125,6 +125,25 @@ export interface AuditTable {
   hash: string;
 }
 
+/** A plan being applied or rolled back, and by whom (locks.ts). */
+export interface PlanLocksTable {
+  plan_id: string;
+  /** Random, per acquisition: only the holder that drew it renews, releases or journals under it. */
+  token: string;
+  operation: string;
+  /** `alice@ops-1 pid 4242`. */
+  holder: string;
+  actor: string;
+  host: string;
+  pid: number;
+  /** Linux: boot id, pid namespace and the process's start time, to tell a live holder from a dead one (or its reused pid). */
+  instance: string | null;
+  /** How long the holder may go without renewing before others may take the lock over. */
+  lease_ms: number;
+  acquired_at: string;
+  heartbeat_at: string;
+}
+
 export interface Database {
   cases: CasesTable;
   case_refs: CaseRefsTable;
@@ -135,4 +154,5 @@ export interface Database {
   plans: PlansTable;
   journal: JournalTable;
   audit_log: AuditTable;
+  plan_locks: PlanLocksTable;
 }
