@@ -38,12 +38,11 @@ export function register(program: Command): void {
     .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures }");
   dnsOptions.add(cmd);
   cmd.action(async (files: string[], opts: Options) => {
-    const { readInput, printJson, colors: c } = await import("./io.ts");
+    const { readInput, printJson, colors: c, withStore } = await import("./io.ts");
     const { UserError } = await import("../errors.ts");
     const { parseInput } = await import("../notice/index.ts");
     const { verify } = await import("../verify/index.ts");
     const { intakeItem, notifyAfterChange } = await import("../desk/index.ts");
-    const { withStore } = await import("./plan.ts");
 
     const dns = await dnsOptions.open(opts);
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);

@@ -53,7 +53,6 @@ export async function readPlanFile(path: string): Promise<Plan | null> {
 }
 
 /** Shared with apply and rollback. */
-export { withStore };
 
 /**
  * A plan named on the command line: a plan file, a plan id in the store, or a case (its latest

@@ -34,8 +34,8 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(async (ref: string, opts: Options) => {
       const { UserError } = await import("../errors.ts");
-      const { colors, printJson } = await import("./io.ts");
-      const { findPlan, withStore, confirmOrRefuse } = await import("./plan.ts");
+      const { colors, printJson, withStore } = await import("./io.ts");
+      const { findPlan, confirmOrRefuse } = await import("./plan.ts");
       const { ApplyRefused } = await import("../execute/index.ts");
       const { refuseIfLocked, rollbackPlan } = await import("../desk/index.ts");
       const { formatRollbackResult } = await import("../execute/format.ts");

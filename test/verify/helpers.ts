@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { dkimSign, sealMessage } from "mailauth";
 import addressparser from "nodemailer/lib/addressparser";
 import type { MailView, Notice, ParsedItem } from "../../src/notice/types.ts";
+import { blankNotice } from "../../src/notice/blank.ts";
 import { DnsCache } from "../../src/verify/dns.ts";
 import { parseHeaders, splitHead } from "../../src/notice/mime/headers.ts";
 import { headerValue } from "../../src/verify/headers.ts";
@@ -167,39 +168,16 @@ export async function arcSeal(raw: string, authResults: string, signingDomain = 
 }
 
 export function notice(overrides: Partial<Notice> = {}): Notice {
-  return {
+  return blankNotice({
     format: "email",
-    kind: "initial_report",
     activityType: "port_scan",
-    activityText: null,
     caseNumber: "12345678901",
-    subject: null,
-    from: null,
-    messageId: null,
-    receivedAt: null,
     accountIds: ["111122223333"],
     regions: ["eu-west-1"],
     instanceIds: ["i-0abc1234def567890"],
     publicIps: ["192.0.2.10"],
-    accessKeyIds: [],
-    networkInterfaceIds: [],
-    remoteIps: [],
-    remotePorts: [],
-    protocol: null,
-    destinationUrls: [],
-    window: { begin: null, end: null },
-    deadline: { at: null, basis: "unknown" },
-    resources: [],
-    mitigations: [],
-    logExtract: null,
-    reporterFields: {},
-    fields: [],
-    provenance: {},
-    redactions: [],
-    health: null,
-    warnings: [],
     ...overrides,
-  };
+  });
 }
 
 const first = (v: string | undefined) => (v ? addressparser(v, { flatten: true }).find((a) => a.address) : undefined);

@@ -8,6 +8,7 @@
  * Exported for reuse: bench/parse.bench.ts and the full triage bench use `generateMbox`.
  */
 import type { ActivityType } from "../../../src/notice/types.ts";
+import { rng } from "../../../src/cloud/sim/generate.ts";
 
 export interface GeneratedNotice {
   /** The RFC 822 message. */
@@ -15,16 +16,7 @@ export interface GeneratedNotice {
   expected: { activityType: ActivityType; caseNumber: string | null; instanceIds: string[]; accountIds: string[] };
 }
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const HEX = "0123456789abcdef";
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "ap-southeast-2", "sa-east-1"];
