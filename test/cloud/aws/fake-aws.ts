@@ -177,7 +177,7 @@ function and(a: string[] | undefined, b: string[] | undefined): string[] | undef
   return a.filter((x) => b.includes(x));
 }
 
-// ---- model -> SDK shapes ---------------------------------------------------------------------
+// ---- model -> SDK shapes
 
 function sdkRule(r: SgRule): IpPermission {
   const p: IpPermission = { IpProtocol: r.protocol };
@@ -277,7 +277,7 @@ function rulesFromPermissions(perms: IpPermission[] | undefined, direction: "ing
   return out;
 }
 
-// ---- installation ------------------------------------------------------------------------------
+// ---- installation
 
 export interface FakeAws {
   /** Every operation answered, in order, with its account and region: for assertions on what the adapter sent. */
@@ -325,7 +325,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     });
   }
 
-  // ---- STS, Organizations ------------------------------------------------------------------
+  // ---- STS, Organizations
   const m = mocks;
   on(m.sts, GetCallerIdentityCommand, "sts.GetCallerIdentity", () => ({
     Account: state.callerAccountId,
@@ -349,7 +349,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return { Accounts: p.items, NextToken: p.next };
   });
 
-  // ---- EC2 reads ---------------------------------------------------------------------------
+  // ---- EC2 reads
   on(m.ec2, DescribeRegionsCommand, "ec2.DescribeRegions", ({ accountId }) => ({
     Regions: api.regions(accountId).map((RegionName) => ({ RegionName, Endpoint: `ec2.${RegionName}.amazonaws.com`, OptInStatus: "opt-in-not-required" })),
   }));
@@ -502,7 +502,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     };
   });
 
-  // ---- EC2 writes and evidence ---------------------------------------------------------------
+  // ---- EC2 writes and evidence
   const mustExist = (scope: Scope, id: string) => {
     if (!regionState(scope, "ec2:DescribeInstances").instances.has(id)) throw sdkError("InvalidInstanceID.NotFound", `The instance ID '${id}' does not exist`);
   };
@@ -604,7 +604,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return {};
   });
 
-  // ---- Auto Scaling ----------------------------------------------------------------------------
+  // ---- Auto Scaling
   const sdkAsg = (g: ReturnType<typeof asgView>) => ({
     AutoScalingGroupName: g.name,
     AutoScalingGroupARN: g.arn,
@@ -653,7 +653,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     }),
   );
 
-  // ---- Elastic Load Balancing ------------------------------------------------------------------
+  // ---- Elastic Load Balancing
   on(m.elbv2, DescribeTargetGroupsCommand, "elbv2.DescribeTargetGroups", ({ scope, input }) => {
     const rs = regionState(scope, "elasticloadbalancing:DescribeTargetGroups");
     const p = page([...rs.tgs.values()], input.Marker);
@@ -745,7 +745,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return { Instances: [] };
   });
 
-  // ---- IAM -------------------------------------------------------------------------------------
+  // ---- IAM
   const user = (accountId: string, name: string) => {
     const u = state.accounts.get(accountId)?.users.get(name);
     if (!u) throw sdkError("NoSuchEntity", `The user with name ${name} cannot be found.`, 404);
@@ -782,7 +782,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return {};
   });
 
-  // ---- SSM, CloudTrail ---------------------------------------------------------------------------
+  // ---- SSM, CloudTrail
   on(m.ssm, DescribeInstanceInformationCommand, "ssm.DescribeInstanceInformation", ({ scope, input }) => {
     const filter = (input.Filters ?? []).find((f: In) => f.Key === "InstanceIds");
     if (!filter) throw sdkError("InvalidFilterKey", "the fake expects the InstanceIds filter");
@@ -818,7 +818,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     };
   });
 
-  // ---- S3 --------------------------------------------------------------------------------------
+  // ---- S3
   const bucket = (accountId: string, region: string, input: In, anyRegion = false) => {
     if (input.ExpectedBucketOwner !== accountId) throw sdkError("AccessDenied", `ExpectedBucketOwner ${input.ExpectedBucketOwner} is not ${accountId}`, 403);
     const b = state.accounts.get(accountId)?.buckets.get(input.Bucket);
@@ -859,7 +859,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return {};
   });
 
-  // ---- CloudFront ------------------------------------------------------------------------------
+  // ---- CloudFront
   const distribution = (accountId: string, id: string) => {
     const d = api.getDistribution(accountId, id);
     if (!d) throw sdkError("NoSuchDistribution", "The specified distribution does not exist.", 404);
