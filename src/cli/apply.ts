@@ -69,7 +69,7 @@ export function register(program: Command): void {
           const n = plan.steps.length;
           await confirmOrRefuse(`Apply ${n} step${n === 1 ? "" : "s"} of plan ${plan.id} to the account?`, opts.yes, "change an account");
         }
-        const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+        const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
         const progressLines = !opts.json || process.stderr.isTTY === true;
         let finished = 0;
         try {
@@ -104,7 +104,7 @@ export function register(program: Command): void {
           }
           throw err;
         } finally {
-          (port as { close?: () => void }).close?.();
+          port.close?.();
         }
       });
     });

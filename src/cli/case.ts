@@ -5,13 +5,10 @@
 import { Argument, type Command, Option } from "commander";
 import { UserError } from "../errors.ts";
 import { colors, printJson, withStore } from "./io.ts";
-import type { Case, CaseFilter, CaseStatus, Severity, TimelineEvent } from "../case/types.ts";
-
-const STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"];
-const SEVERITIES = ["low", "medium", "high", "critical"];
+import { CASE_STATUSES, OPEN_STATUSES, SEVERITIES, type Case, type CaseFilter, type CaseStatus, type Severity, type TimelineEvent } from "../case/types.ts";
 
 
-function list(value: string, allowed: string[], what: string): string[] {
+function list(value: string, allowed: readonly string[], what: string): string[] {
   const items = value
     .split(",")
     .map((s) => s.trim().toLowerCase())
@@ -41,7 +38,7 @@ export function register(program: Command): void {
   cmd
     .command("list")
     .description("open cases, deadline first (filters combine)")
-    .option("--status <list>", `only these statuses, comma-separated (${STATUSES.join(", ")})`)
+    .option("--status <list>", `only these statuses, comma-separated (${CASE_STATUSES.join(", ")})`)
     .option("--all", "every status, resolved and closed included")
     .option("--deadline-before <time>", "deadline before this time (ISO 8601)")
     .option("--deadline-within <duration>", "deadline within this long from now (90m, 4h, 2d), overdue included")
@@ -58,7 +55,7 @@ export function register(program: Command): void {
       const { parseDuration, timeLeft } = await import("../case/format.ts");
       const { ACTIVITY_TYPES } = await import("../notice/types.ts");
       const filter: CaseFilter = {};
-      if (typeof o.status === "string") filter.status = list(o.status, STATUSES, "status") as CaseStatus[];
+      if (typeof o.status === "string") filter.status = list(o.status, CASE_STATUSES, "status") as CaseStatus[];
       if (o.all) filter.all = true;
       const now = new Date();
       const before: string[] = [];
@@ -134,7 +131,7 @@ export function register(program: Command): void {
       row("regions", c.regions.join(", ") || "-");
       const verdictPaint = c.verdict === "authentic" ? colors.green : c.verdict === "unverified" ? colors.yellow : colors.red;
       row("verdict", verdictPaint(c.verdict));
-      const open = c.status !== "resolved" && c.status !== "closed";
+      const open = OPEN_STATUSES.includes(c.status);
       row("deadline", `${c.deadline.at} (${c.deadline.basis}${c.deadline.text ? `: ${c.deadline.text}` : ""})${open ? `, ${timeLeft(c.deadline.at, now)}` : ""}`);
       row("assignee", c.assignee ?? "-");
       row("received", `${c.receivedAt}${c.noticeCount > 1 ? `, ${c.noticeCount} notices, last ${c.lastNoticeAt}` : ""}`);
@@ -188,7 +185,7 @@ export function register(program: Command): void {
     .command("status")
     .description("move a case forward (new -> triaged -> contained -> replied; resolved or closed)")
     .argument("<case>", "case id")
-    .addArgument(new Argument("<status>", "the new status").choices(STATUSES))
+    .addArgument(new Argument("<status>", "the new status").choices(CASE_STATUSES))
     .option("--reason <text>", "why (kept in the timeline)")
     .option("--json", "print the case as JSON")
     .action(async (ref: string, status: CaseStatus, o: { reason?: string; json?: boolean }) => {

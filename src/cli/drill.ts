@@ -38,18 +38,13 @@ export function register(program: Command): void {
       const { join, resolve } = await import("node:path");
       const { UserError } = await import("../errors.ts");
       const { dataHome } = await import("../home.ts");
-      const { printJson, colors: c } = await import("./io.ts");
+      const { printJson, timeOption, colors: c } = await import("./io.ts");
       const { runDrill } = await import("../drill/index.ts");
 
       if (opts.account && !opts.account.startsWith("sim")) {
         throw new UserError(`--account ${opts.account}: a drill runs on a simulated account only (sim or sim:PATH)`, { exitCode: 64 });
       }
-      let now = new Date();
-      if (opts.now) {
-        const t = Date.parse(opts.now);
-        if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
-        now = new Date(t);
-      }
+      const now = opts.now ? timeOption("--now", opts.now) : new Date();
       const home = resolve(opts.home ?? join(dataHome(), "drills", now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")));
       if (existsSync(home) && readdirSync(home).length > 0) {
         throw new UserError(`${home}: not empty; a drill starts in a directory of its own`, { exitCode: 73, hint: "give --home a new directory" });

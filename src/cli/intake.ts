@@ -49,7 +49,7 @@ export function register(program: Command): void {
     let port = null;
     if (spec) {
       const { openCloud } = await import("../cloud/open.ts");
-      port = await openCloud(spec, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+      port = await openCloud(spec, { profile: opts.profile, region: opts.region });
     }
     const results: (IntakeOutcome & { file: string })[] = [];
     const failures: { file: string; index?: number; error: string }[] = [];
@@ -78,7 +78,7 @@ export function register(program: Command): void {
         }
       });
     } finally {
-      (port as { close?: () => void } | null)?.close?.();
+      port?.close?.();
       await dns.save();
     }
 
@@ -98,7 +98,7 @@ export function register(program: Command): void {
         warnings,
       });
     } else {
-      const paint = { authentic: c.green, unverified: c.yellow, suspicious: c.magenta, phishing: c.red } as const;
+      const { PAINT: paint } = await import("./render-verdict.ts");
       for (const r of results) {
         const k = r.intake.case;
         const what = r.intake.duplicate ? c.dim("already stored: nothing changed") : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import pc from "picocolors";
 import type { CaseStore } from "../case/types.ts";
 import { UserError } from "../errors.ts";
+import type { ParseOptions, ParseResult } from "../notice/index.ts";
 
 /** Largest input accepted from a file or stdin (an mbox of many notices fits; a disk image does not). */
 export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
@@ -30,6 +31,24 @@ export async function readInput(file: string | undefined): Promise<{ bytes: Buff
     if (code === "EACCES") throw new UserError(`${file}: permission denied`, { exitCode: 66 });
     throw new UserError(`${file}: cannot read (${code ?? String(err)})`, { exitCode: 66, cause: err });
   }
+}
+
+/** Parses the notice(s) read from `name`; an input that holds none is an error naming it. */
+export async function parseNotices(bytes: Buffer, name: string, opts: ParseOptions = {}): Promise<ParseResult> {
+  const { parseInput } = await import("../notice/index.ts");
+  try {
+    return await parseInput(bytes, opts);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
+    throw e;
+  }
+}
+
+/** A time given on the command line (--now, --at): whatever Date.parse reads, else a usage error. */
+export function timeOption(flag: string, value: string): Date {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UserError(`${flag}: "${value}" is not a date`, { exitCode: 64 });
+  return new Date(t);
 }
 
 /** Prints one JSON document on stdout. */

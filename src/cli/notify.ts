@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { UserError } from "../errors.ts";
-import { colors, printJson } from "./io.ts";
+import { colors, printJson, withStore } from "./io.ts";
 import type { Case, CaseStore } from "../case/types.ts";
 import type { DeliveryOutcome, NotifyEvent } from "../notify/types.ts";
 
@@ -66,22 +66,18 @@ export function register(program: Command): void {
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print the events as JSON")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {
-      const [{ openStore }, { readConfigFile }, { notifySettings }, { caseState }, { dueNotifications }] = await Promise.all([
-        import("../case/index.ts"),
+      const [{ readConfigFile }, { notifySettings }, { caseState }, { dueNotifications }] = await Promise.all([
         import("../config/file.ts"),
         import("../notify/config.ts"),
         import("../notify/index.ts"),
         import("../notify/due.ts"),
       ]);
       const settings = notifySettings(readConfigFile());
-      const store = await openStore();
       const events: NotifyEvent[] = [];
-      try {
+      await withStore(async (store) => {
         const now = new Date();
         for (const c of await openCases(store, ref)) events.push(...dueNotifications(await caseState(store, c.id), now, { deadlineWarningHours: settings.deadlineWarningHours }));
-      } finally {
-        await store.destroy();
-      }
+      });
       if (o.json) return printJson(events);
       if (events.length === 0) return void process.stdout.write("nothing due\n");
       for (const e of events) process.stdout.write(`${e.caseId}  ${e.kind.padEnd(22)} ${e.title}\n`);
@@ -94,8 +90,7 @@ export function register(program: Command): void {
     .argument("[case]", "one case (default: every open case)")
     .option("--json", "print { event, outcomes } for each event sent")
     .action(async (ref: string | undefined, o: { json?: boolean }) => {
-      const [{ openStore }, { readConfigFile }, { notifySettings }, { caseState, storeNotifier }, { dueNotifications }] = await Promise.all([
-        import("../case/index.ts"),
+      const [{ readConfigFile }, { notifySettings }, { caseState, storeNotifier }, { dueNotifications }] = await Promise.all([
         import("../config/file.ts"),
         import("../notify/config.ts"),
         import("../notify/index.ts"),
@@ -103,9 +98,8 @@ export function register(program: Command): void {
       ]);
       const settings = notifySettings(readConfigFile());
       if (settings.channels.length === 0) throw new UserError("no notification channel is configured", { exitCode: 78, hint: "see docs/notify.md" });
-      const store = await openStore();
       const sent: { event: NotifyEvent; outcomes: DeliveryOutcome[] }[] = [];
-      try {
+      await withStore(async (store) => {
         const notifier = storeNotifier(store, settings, (err) => process.stderr.write(`abuse-desk: notification not recorded: ${(err as Error).message}\n`));
         const now = new Date();
         for (const c of await openCases(store, ref)) {
@@ -113,9 +107,7 @@ export function register(program: Command): void {
             sent.push({ event, outcomes: await notifier.send(event) });
           }
         }
-      } finally {
-        await store.destroy();
-      }
+      });
       if (o.json) printJson(sent);
       else if (sent.length === 0) process.stdout.write("nothing due\n");
       else

@@ -15,9 +15,8 @@ export function register(program: Command): void {
     .option("--json", "print the Notice as JSON")
     .option("--received-at <iso>", "when the notice was received (for the default 24-hour deadline of pasted text)")
     .action(async (file: string | undefined, opts: { json?: boolean; receivedAt?: string }) => {
-      const { readInput, printJson, colors } = await import("./io.ts");
+      const { readInput, parseNotices, printJson, colors } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
-      const { parseInput } = await import("../notice/index.ts");
       const { noticeToJson } = await import("../notice/json.ts");
       const { bytes, name } = await readInput(file);
       let receivedAt: string | undefined;
@@ -28,14 +27,7 @@ export function register(program: Command): void {
         if (!t) throw new UserError(`--received-at: "${opts.receivedAt}" is not a date and time`, { exitCode: 64, hint: "for example 2024-07-10T02:21:07Z" });
         receivedAt = t.iso;
       }
-      let result;
-      try {
-        result = await parseInput(bytes, receivedAt ? { receivedAt } : {});
-      } catch (e) {
-        if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
-        throw e;
-      }
-      const { items, failures } = result;
+      const { items, failures } = await parseNotices(bytes, name, receivedAt ? { receivedAt } : {});
       if (opts.json) {
         if (items.length === 1 && failures.length === 0) printJson(noticeToJson(items[0]!.notice));
         else printJson({ items: items.map((i) => noticeToJson(i.notice, { index: i.index })), failures });

@@ -126,17 +126,12 @@ export function register(program: Command): void {
   dnsOptions.add(cmd);
   cmd.action(async (ref: string, opts: Options) => {
     const { UserError } = await import("../errors.ts");
-    const { printJson, colors, readInput } = await import("./io.ts");
+    const { printJson, colors, readInput, parseNotices, timeOption } = await import("./io.ts");
     const { formatPlan } = await import("../execute/format.ts");
     const { PLAYBOOKS, planContainment } = await import("../playbook/index.ts");
     const { loadPolicy } = await import("../policy/load.ts");
 
-    let now = new Date();
-    if (opts.now) {
-      const t = Date.parse(opts.now);
-      if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
-      now = new Date(t);
-    }
+    const now = opts.now ? timeOption("--now", opts.now) : new Date();
     if (opts.playbook && !(PLAYBOOKS as readonly string[]).includes(opts.playbook)) {
       throw new UserError(`--playbook: "${opts.playbook}" is not a playbook; one of ${PLAYBOOKS.join(", ")}`, { exitCode: 64 });
     }
@@ -165,18 +160,14 @@ export function register(program: Command): void {
       ...(ports ? { ports } : {}),
     };
     const { openCloud } = await import("../cloud/open.ts");
-    const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+    const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
     const { resolveNotice } = await import("../resolve/index.ts");
 
     try {
       if (existsSync(ref)) {
-        const { parseInput } = await import("../notice/index.ts");
         const { verify } = await import("../verify/index.ts");
         const { bytes, name } = await readInput(ref);
-        const parsed = await parseInput(bytes).catch((e: unknown) => {
-          if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
-          throw e;
-        });
+        const parsed = await parseNotices(bytes, name);
         const items: ParsedItem[] = parsed.items;
         if (items.length !== 1) {
           throw new UserError(`${name}: ${items.length} notices; a plan is for one notice`, { exitCode: 65, hint: "open cases with abuse-desk intake, then plan each case" });
@@ -205,7 +196,7 @@ export function register(program: Command): void {
         if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
       });
     } finally {
-      (port as { close?: () => void }).close?.();
+      port.close?.();
     }
   });
 }

@@ -9,7 +9,8 @@ export const VERDICT_SUMMARY: Record<VerdictLevel, string> = {
   phishing: "evidence of forgery: do not follow its links, reply, or act on it.",
 };
 
-const PAINT = { authentic: c.green, unverified: c.yellow, suspicious: c.magenta, phishing: c.red } as const;
+/** The colour of each verdict, wherever one is printed. */
+export const PAINT = { authentic: c.green, unverified: c.yellow, suspicious: c.magenta, phishing: c.red } as const;
 const MARK = { fail: c.red("✗"), warn: c.yellow("!"), pass: c.green("✓"), info: c.dim("·") } as const;
 
 /** The verdict line, then one line per reason. */

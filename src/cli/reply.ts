@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { UserError } from "../errors.ts";
 import type { ReplySender } from "../reply/send.ts";
-import { colors, printJson } from "./io.ts";
+import { colors, printJson, withStore } from "./io.ts";
 
 interface Opts {
   send?: "smtp" | "ses" | "file";
@@ -51,8 +51,8 @@ export function register(program: Command): void {
     .option("--templates <dir>", "a directory of templates overriding the shipped ones")
     .option("--json", "print JSON: { case, draft, sent, eml }")
     .action(async (ref: string, o: Opts) => {
-      const [{ openStore, dataHome }, { readConfigFile }, { replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, refuseDrillSend, replyForCase }, send] = await Promise.all([
-        import("../case/index.ts"),
+      const [{ dataHome }, { readConfigFile }, { replySettings, smtpSettings }, { loadTemplates }, { recordManualAction, refuseDrillSend, replyForCase }, send] = await Promise.all([
+        import("../home.ts"),
         import("../config/file.ts"),
         import("../reply/config.ts"),
         import("../reply/templates.ts"),
@@ -76,8 +76,7 @@ export function register(program: Command): void {
       const from = o.from ?? settings.from;
       const cc = [...settings.cc, ...(o.cc ?? [])];
 
-      const store = await openStore();
-      try {
+      await withStore(async (store) => {
         const c = await store.requireCase(ref);
         if (o.send) refuseDrillSend(c.id, await store.timeline(c.id), o.send);
         let sender: ReplySender | null = null;
@@ -146,8 +145,6 @@ export function register(program: Command): void {
         } else {
           process.stderr.write(colors.dim(`Dry run: nothing sent. Send it with: abuse-desk reply ${c.id} --send smtp (or ses, or file --out reply.eml)\n`));
         }
-      } finally {
-        await store.destroy();
-      }
+      });
     });
 }

@@ -5,7 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { UserError } from "../errors.ts";
-import { printJson } from "./io.ts";
+import { printJson, withStore } from "./io.ts";
 
 export function register(program: Command): void {
   program
@@ -20,14 +20,8 @@ export function register(program: Command): void {
       if (format === "pdf" && !o.out && !o.json && process.stdout.isTTY) {
         throw new UserError("a PDF is not for a terminal: give --out FILE.pdf (or pipe the output)", { exitCode: 64 });
       }
-      const [{ openStore }, { reportForCase }] = await Promise.all([import("../case/index.ts"), import("../report/model.ts")]);
-      const store = await openStore();
-      let report;
-      try {
-        report = await reportForCase(store, ref);
-      } finally {
-        await store.destroy();
-      }
+      const { reportForCase } = await import("../report/model.ts");
+      const report = await withStore((store) => reportForCase(store, ref));
       if (o.json) return printJson(report);
 
       let bytes: Buffer;

@@ -54,7 +54,7 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "cloud calls in flight per account, region and service (default 8)")
     .option("--now <iso>", "the current time (default: now)")
     .action(async (file: string | undefined, opts: Options) => {
-      const { readInput, printJson, colors } = await import("./io.ts");
+      const { readInput, parseNotices, timeOption, printJson, colors } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
       const { openCloud } = await import("../cloud/open.ts");
       const { resolveNotice } = await import("../resolve/index.ts");
@@ -65,30 +65,21 @@ export function register(program: Command): void {
         concurrency = Number(opts.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency: "${opts.concurrency}" is not a whole number >= 1`, { exitCode: 64 });
       }
-      let now: Date | undefined;
-      if (opts.now) {
-        const t = Date.parse(opts.now);
-        if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
-        now = new Date(t);
-      }
+      const now = opts.now ? timeOption("--now", opts.now) : undefined;
       const accounts = list(opts.accounts);
       for (const a of accounts ?? []) if (!/^\d{12}$/.test(a)) throw new UserError(`--accounts: "${a}" is not a 12-digit account id`, { exitCode: 64 });
       const regions = list(opts.regions);
       for (const r of regions ?? []) if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(r)) throw new UserError(`--regions: "${r}" is not a region code (eu-west-1, us-east-1...)`, { exitCode: 64 });
 
       // Open the account first: a bad --account should not wait for the notice to be read.
-      const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
       const { bytes, name } = await readInput(file);
       let notices: { index: number; notice: Notice }[];
       let failures: { index: number; error: string }[] = [];
       const fromJson = noticesFromJson(bytes);
       if (fromJson) notices = fromJson.map((notice, index) => ({ index, notice }));
       else {
-        const { parseInput } = await import("../notice/index.ts");
-        const parsed = await parseInput(bytes).catch((e: unknown) => {
-          if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
-          throw e;
-        });
+        const parsed = await parseNotices(bytes, name);
         notices = parsed.items.map((i) => ({ index: i.index, notice: i.notice }));
         failures = parsed.failures;
       }
@@ -113,7 +104,7 @@ export function register(program: Command): void {
         }
       } finally {
         if (tty) process.stderr.write("\r\x1b[2K");
-        (port as { close?: () => void }).close?.();
+        port.close?.();
       }
 
       if (opts.json) {

@@ -52,7 +52,7 @@ export function register(program: Command): void {
           for (const s of plan.steps.filter((x) => touched.has(x.id)).reverse()) process.stdout.write(colors.dim(`  undo ${s.id}: ${s.changes}\n`));
         }
         await confirmOrRefuse(`Roll back plan ${plan.id}?`, opts.yes, "roll back");
-        const port = await openCloud(opts.account, { ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
+        const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
         try {
           const result = await rollbackPlan(store, plan.id, {
             port,
@@ -69,7 +69,7 @@ export function register(program: Command): void {
           if (err instanceof ApplyRefused) throw new UserError(err.message, { exitCode: 65 });
           throw err;
         } finally {
-          (port as { close?: () => void }).close?.();
+          port.close?.();
         }
       });
     });

@@ -4,6 +4,7 @@
  * an account is configured) and the next steps.
  */
 import type { Command } from "commander";
+import type { CloudPort } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import type { TriageReport } from "../triage/index.ts";
@@ -30,36 +31,32 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExit status: 0 authentic or unverified, 2 suspicious, 3 phishing (the worst of several notices), as `verify`.");
   dnsOptions.add(cmd);
   cmd.action(async (file: string | undefined, opts: Options) => {
-    const { readInput, printJson } = await import("./io.ts");
-    const { UserError } = await import("../errors.ts");
-    const { parseInput } = await import("../notice/index.ts");
+    const { readInput, parseNotices, timeOption, printJson } = await import("./io.ts");
     const { verify } = await import("../verify/index.ts");
     const { triageItem } = await import("../triage/index.ts");
 
-    let now = new Date();
-    if (opts.now) {
-      const t = Date.parse(opts.now);
-      if (Number.isNaN(t)) throw new UserError(`--now: "${opts.now}" is not a date`, { exitCode: 64 });
-      now = new Date(t);
-    }
+    const now = opts.now ? timeOption("--now", opts.now) : new Date();
     const dns = await dnsOptions.open(opts);
     const { bytes, name } = await readInput(file);
-    const parsed = await parseInput(bytes).catch((e: unknown) => {
-      if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
-      throw e;
-    });
+    const parsed = await parseNotices(bytes, name);
 
     let resolve: ((n: Notice) => Promise<Resolution>) | undefined;
+    let port: CloudPort | undefined;
     if (opts.account) {
       const { openCloud } = await import("../cloud/open.ts");
       const { resolveNotice } = await import("../resolve/index.ts");
-      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
-      resolve = (n) => resolveNotice(n, port, { now });
+      const account = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      port = account;
+      resolve = (n) => resolveNotice(n, account, { now });
     }
 
     const reports: TriageReport[] = [];
-    for (const item of parsed.items) {
-      reports.push(await triageItem(item, { verify: (i) => verify(i, dns.verifyOptions), resolve, now }));
+    try {
+      for (const item of parsed.items) {
+        reports.push(await triageItem(item, { verify: (i) => verify(i, dns.verifyOptions), resolve, now }));
+      }
+    } finally {
+      port?.close?.();
     }
     await dns.save();
 
@@ -75,9 +72,7 @@ export function register(program: Command): void {
       }
     }
     // The same exit status as `verify`, so a script can stop on a forged notice.
-    const { EXIT } = await import("./verify.ts");
-    if (reports.length === 0) process.exitCode = 65;
-    else if (reports.some((r) => r.verdict.verdict === "phishing")) process.exitCode = EXIT.phishing;
-    else if (reports.some((r) => r.verdict.verdict === "suspicious")) process.exitCode = EXIT.suspicious;
+    const { verdictExit } = await import("./verify.ts");
+    process.exitCode = verdictExit(reports.map((r) => r.verdict.verdict));
   });
 }

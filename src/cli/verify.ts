@@ -13,9 +13,15 @@
  */
 import type { Command } from "commander";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
-import type { Verdict } from "../verify/types.ts";
+import type { Verdict, VerdictLevel } from "../verify/types.ts";
 
 export const EXIT = { ok: 0, suspicious: 2, phishing: 3 } as const;
+
+/** The exit status of `verify` and `triage`: the worst verdict's, or 65 when no notice was read. */
+export function verdictExit(levels: VerdictLevel[]): number {
+  if (levels.length === 0) return 65;
+  return levels.includes("phishing") ? EXIT.phishing : levels.includes("suspicious") ? EXIT.suspicious : EXIT.ok;
+}
 
 interface Options extends DnsFlags {
   json?: boolean;
@@ -36,27 +42,14 @@ export function register(program: Command): void {
       "\nExit status: 0 authentic or unverified, 2 suspicious, 3 phishing (the worst of several notices).\nSee docs/verify.md for every reason code and how the verdict is decided.",
     )
     .action(async (file: string | undefined, opts: Options) => {
-      const { readInput, printJson, colors } = await import("./io.ts");
-      const { UserError } = await import("../errors.ts");
-      const { parseInput } = await import("../notice/index.ts");
+      const { readInput, parseNotices, timeOption, printJson, colors } = await import("./io.ts");
       const { verify } = await import("../verify/index.ts");
       const { renderVerdict } = await import("./render-verdict.ts");
 
-      let now: Date | undefined;
-      if (opts.at) {
-        const t = Date.parse(opts.at);
-        if (Number.isNaN(t)) throw new UserError(`--at: "${opts.at}" is not a date`, { exitCode: 64 });
-        now = new Date(t);
-      }
+      const now = opts.at ? timeOption("--at", opts.at) : undefined;
       const dns = await dnsOptions.open(opts, now);
       const { bytes, name } = await readInput(file);
-      let parsed;
-      try {
-        parsed = await parseInput(bytes);
-      } catch (e) {
-        if (e instanceof UserError) throw new UserError(`${name}: ${e.message}`, { exitCode: e.exitCode, ...(e.hint ? { hint: e.hint } : {}) });
-        throw e;
-      }
+      const parsed = await parseNotices(bytes, name);
       const verdicts: (Verdict & { index: number; subject: string | null; caseNumber: string | null })[] = [];
       for (const item of parsed.items) {
         const v = await verify(item, dns.verifyOptions);
@@ -81,10 +74,6 @@ export function register(program: Command): void {
         if (!dns.online && !opts.dnsCache && verdicts.length) process.stdout.write(c.dim("offline: no DNS lookups were made; drop --offline to check signatures\n"));
       }
 
-      if (verdicts.length === 0) {
-        process.exitCode = 65;
-        return;
-      }
-      process.exitCode = verdicts.some((v) => v.verdict === "phishing") ? EXIT.phishing : verdicts.some((v) => v.verdict === "suspicious") ? EXIT.suspicious : EXIT.ok;
+      process.exitCode = verdictExit(verdicts.map((v) => v.verdict));
     });
 }

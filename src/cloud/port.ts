@@ -185,4 +185,10 @@ export interface CloudWriter {
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void>;
 }
 
-export interface CloudPort extends CloudReader, CloudWriter {}
+export interface CloudPort extends CloudReader, CloudWriter {
+  /** Releases what the implementation holds open (the AWS adapter's sockets); the port is not used afterwards. */
+  close?(): void;
+}
+
+/** The port's calls to the cloud: every method but the label and close(). */
+export type PortCall = Exclude<keyof CloudPort, "label" | "close">;

@@ -159,7 +159,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
       databaseLocation: store.location,
     };
   } finally {
-    (port as { close?: () => void }).close?.();
+    port.close?.();
     await store.destroy();
   }
 }

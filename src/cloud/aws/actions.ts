@@ -9,7 +9,7 @@
  *   records what was sent and compares);
  * - people reading the code: what does `targetGroupsOf` cost me in permissions? Look here.
  */
-import type { CloudPort } from "../port.ts";
+import type { PortCall } from "../port.ts";
 
 /** The SDK clients the adapter uses; the key is also the prefix of OPERATIONS keys. */
 export type ServiceKey =
@@ -200,8 +200,8 @@ export const METHODS = {
 
 export type PortMethod = keyof typeof METHODS;
 
-// Every port method must be in the table: a method added to CloudPort without its row fails to compile.
-type Missing = Exclude<Exclude<keyof CloudPort, "label">, PortMethod>;
+// Every port method must be in the table: a method added to CloudPort without its row (PortCall) fails to compile.
+type Missing = Exclude<PortCall, PortMethod>;
 const _everyMethodListed: [Missing] extends [never] ? true : Missing = true;
 void _everyMethodListed;
 

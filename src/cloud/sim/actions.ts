@@ -6,9 +6,9 @@
  * table in step with the AWS adapter's (src/cloud/aws/actions.ts): a denial that fails a method
  * against AWS fails it here too.
  */
-import type { CloudPort } from "../port.ts";
+import type { PortCall } from "../port.ts";
 
-export type PortMethod = Exclude<keyof CloudPort, "label">;
+export type PortMethod = PortCall;
 
 export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   accounts: ["organizations:ListAccounts"],
