@@ -38,6 +38,13 @@ export interface SgRule {
   ruleId?: string;
 }
 
+/** AWS writes protocols as names for tcp/udp/icmp/icmpv6 and `-1` for all; numbers 6/17/1/58 mean the same. */
+export function normaliseProtocol(p: string): string {
+  const s = p.trim().toLowerCase();
+  const byNumber: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
+  return byNumber[s] ?? s;
+}
+
 export interface SecurityGroup {
   groupId: string;
   groupName: string;

@@ -19,12 +19,8 @@ export interface OpenCloudOptions {
   profile?: string;
   /** AWS home region (`aws` only). */
   region?: string;
-  /** Overrides of the AWS adapter's options (tests); the configuration file supplies the rest. */
-  aws?: Record<string, unknown>;
   /** The data directory a simulated account's state is kept in (default: src/home.ts). */
   home?: string;
-  /** False: a simulated account starts from its estate and forgets its changes at exit. Default true. */
-  persist?: boolean;
 }
 
 /** `sim` -> the bundled estate's path; `sim:PATH` -> PATH; anything else -> null. */
@@ -43,9 +39,8 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
   if (!s) throw new UserError("no cloud account to search", { exitCode: 64, hint: USAGE });
   const estate = simEstatePath(s);
   if (estate) {
-    const { loadEstateFile, SimAccount } = await import("./sim/index.ts");
+    const { SimAccount } = await import("./sim/index.ts");
     const label = s === "sim" ? "sim (bundled sample estate)" : s;
-    if (opts.persist === false) return new SimAccount(loadEstateFile(estate).state, { label });
     const { openPersistentSim } = await import("./sim/persist.ts");
     const p = openPersistentSim(estate, dataHome(opts.home));
     return new SimAccount(p.state, { label, onChange: (state) => p.save(state) });
@@ -59,7 +54,7 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
     }
     const { loadAwsOptions } = await import("../config/aws.ts");
     const configured = loadAwsOptions({ ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
-    return mod.createAwsPort({ ...configured, ...opts.aws });
+    return mod.createAwsPort(configured);
   }
   throw new UserError(`--account ${s}: not an account specification`, { exitCode: 64, hint: USAGE });
 }

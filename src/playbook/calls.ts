@@ -3,23 +3,14 @@
  * shows as the dry run, what the IAM policy must allow, and what the tests compare against the
  * calls the executor really makes. API names are IAM action names (`ec2:CreateSnapshots`).
  */
+import { ASG_BATCH, chunk, PROTECTION_BATCH } from "../cloud/limits.ts";
 import type { NetworkAclEntry, Tags } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
 import type { ApiCall } from "../execute/types.ts";
 import type { ActionName, ActionParams } from "../execute/params.ts";
 
-/** Auto Scaling takes at most 20 instance ids per EnterStandby/DetachInstances/ExitStandby/AttachInstances. */
-export const ASG_BATCH = 20;
-/** SetInstanceProtection takes at most 50. */
-export const PROTECTION_BATCH = 50;
 /** CreateTags: resources per call kept well inside the API's request size. */
 export const TAG_BATCH = 500;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export function awsTags(tags: Tags): { Key: string; Value: string }[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

@@ -3,7 +3,7 @@
  * how to replace a rule by rules that cover everything it did except some ports (security groups
  * have no deny, so "block port 25" is written as "allow everything else").
  */
-import type { SgRule } from "../cloud/model.ts";
+import { normaliseProtocol, type SgRule } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
 
 export type Proto = "tcp" | "udp";
@@ -12,13 +12,6 @@ export type Proto = "tcp" | "udp";
 export interface PortSet {
   tcp: number[];
   udp: number[];
-}
-
-const PROTO_NAMES: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
-
-export function normProtocol(p: string): string {
-  const lower = p.toLowerCase();
-  return PROTO_NAMES[lower] ?? lower;
 }
 
 export function isWorldOpen(rule: Pick<SgRule, "cidrIpv4" | "cidrIpv6">): boolean {
@@ -33,7 +26,7 @@ export function portRange(rule: Pick<SgRule, "fromPort" | "toPort">): [number, n
 }
 
 export function coversPort(rule: SgRule | RuleSpec, proto: Proto, port: number): boolean {
-  const p = normProtocol(rule.protocol);
+  const p = normaliseProtocol(rule.protocol);
   if (p === "-1") return true;
   if (p !== proto) return false;
   const [from, to] = portRange(rule);
@@ -80,8 +73,8 @@ export function toSpec(rule: SgRule | RuleSpec): RuleSpec {
 
 /** Two rules grant the same thing (descriptions and rule ids aside). */
 export function sameRule(a: SgRule | RuleSpec, b: SgRule | RuleSpec): boolean {
-  const pa = normProtocol(a.protocol);
-  const pb = normProtocol(b.protocol);
+  const pa = normaliseProtocol(a.protocol);
+  const pb = normaliseProtocol(b.protocol);
   if (pa !== pb || a.direction !== b.direction) return false;
   if ((a.cidrIpv4 ?? "") !== (b.cidrIpv4 ?? "") || (a.cidrIpv6 ?? "") !== (b.cidrIpv6 ?? "")) return false;
   if ((a.groupId ?? "") !== (b.groupId ?? "") || (a.prefixListId ?? "") !== (b.prefixListId ?? "")) return false;
@@ -100,9 +93,9 @@ export function within(inner: SgRule | RuleSpec, outer: SgRule | RuleSpec): bool
   if (inner.direction !== outer.direction) return false;
   if ((inner.cidrIpv4 ?? "") !== (outer.cidrIpv4 ?? "") || (inner.cidrIpv6 ?? "") !== (outer.cidrIpv6 ?? "")) return false;
   if ((inner.groupId ?? "") !== (outer.groupId ?? "") || (inner.prefixListId ?? "") !== (outer.prefixListId ?? "")) return false;
-  const po = normProtocol(outer.protocol);
+  const po = normaliseProtocol(outer.protocol);
   if (po === "-1") return true;
-  const pi = normProtocol(inner.protocol);
+  const pi = normaliseProtocol(inner.protocol);
   if (pi !== po) return false;
   if (pi === "tcp" || pi === "udp") {
     const [of, ot] = portRange(outer);
@@ -135,7 +128,7 @@ export function splitRule(rule: SgRule | RuleSpec, blocked: PortSet, note: strin
   const desc = ruleDescription(note + (rule.description ? ` (was: ${rule.description})` : ""));
   const ranges = (proto: Proto, from: number, to: number): RuleSpec[] =>
     subtractPorts(from, to, blocked[proto]).map(([f, t]) => ({ ...base, protocol: proto, fromPort: f, toPort: t, description: desc }));
-  const p = normProtocol(rule.protocol);
+  const p = normaliseProtocol(rule.protocol);
   if (p === "tcp" || p === "udp") {
     const [from, to] = portRange(rule);
     return { add: ranges(p, from, to), lost: null };

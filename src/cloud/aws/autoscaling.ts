@@ -18,15 +18,11 @@ import {
   UpdateAutoScalingGroupCommand,
   type AutoScalingGroup as SdkGroup,
 } from "@aws-sdk/client-auto-scaling";
+import { ASG_BATCH, chunk, PROTECTION_BATCH } from "../limits.ts";
 import type { AutoScalingGroup, Scope } from "../model.ts";
 import { definedOnly, tagsOf } from "./convert.ts";
-import { chunk } from "./limiter.ts";
 import { allPages, target, type Ctx } from "./session.ts";
 
-
-/** Per-call id limits of the Auto Scaling API. */
-export const STANDBY_BATCH = 20;
-export const PROTECTION_BATCH = 50;
 /**
  * DescribeAutoScalingInstances takes at most 50 ids; DescribeAutoScalingGroups at most MaxRecords
  * names, 50 unless MaxRecords is raised (emulators do not all know MaxRecords: the default is kept).
@@ -88,7 +84,7 @@ export async function autoScalingGroupsOf(ctx: Ctx, scope: Scope, instanceIds: s
 }
 
 export async function enterStandby(ctx: Ctx, scope: Scope, groupName: string, instanceIds: string[], decrement: boolean): Promise<void> {
-  for (const InstanceIds of chunk(instanceIds, STANDBY_BATCH)) {
+  for (const InstanceIds of chunk(instanceIds, ASG_BATCH)) {
     await ctx.session.run("autoscaling.EnterStandby", target(ctx, scope), (asg) =>
       asg.send(new EnterStandbyCommand({ AutoScalingGroupName: groupName, InstanceIds, ShouldDecrementDesiredCapacity: decrement })),
     );
@@ -96,13 +92,13 @@ export async function enterStandby(ctx: Ctx, scope: Scope, groupName: string, in
 }
 
 export async function exitStandby(ctx: Ctx, scope: Scope, groupName: string, instanceIds: string[]): Promise<void> {
-  for (const InstanceIds of chunk(instanceIds, STANDBY_BATCH)) {
+  for (const InstanceIds of chunk(instanceIds, ASG_BATCH)) {
     await ctx.session.run("autoscaling.ExitStandby", target(ctx, scope), (asg) => asg.send(new ExitStandbyCommand({ AutoScalingGroupName: groupName, InstanceIds })));
   }
 }
 
 export async function detachInstances(ctx: Ctx, scope: Scope, groupName: string, instanceIds: string[], decrement: boolean): Promise<void> {
-  for (const InstanceIds of chunk(instanceIds, STANDBY_BATCH)) {
+  for (const InstanceIds of chunk(instanceIds, ASG_BATCH)) {
     await ctx.session.run("autoscaling.DetachInstances", target(ctx, scope), (asg) =>
       asg.send(new DetachInstancesCommand({ AutoScalingGroupName: groupName, InstanceIds, ShouldDecrementDesiredCapacity: decrement })),
     );
@@ -110,7 +106,7 @@ export async function detachInstances(ctx: Ctx, scope: Scope, groupName: string,
 }
 
 export async function attachInstances(ctx: Ctx, scope: Scope, groupName: string, instanceIds: string[]): Promise<void> {
-  for (const InstanceIds of chunk(instanceIds, STANDBY_BATCH)) {
+  for (const InstanceIds of chunk(instanceIds, ASG_BATCH)) {
     await ctx.session.run("autoscaling.AttachInstances", target(ctx, scope), (asg) => asg.send(new AttachInstancesCommand({ AutoScalingGroupName: groupName, InstanceIds })));
   }
 }

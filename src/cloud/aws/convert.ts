@@ -1,6 +1,6 @@
 /** Small translations shared by the service files: tags, times, base64, filters. */
 import type { Tags } from "../model.ts";
-import { chunk } from "./limiter.ts";
+import { chunk } from "../limits.ts";
 
 /** AWS tag lists (`[{Key, Value}]`) -> a plain record. */
 export function tagsOf(list: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Tags {

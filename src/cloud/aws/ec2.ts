@@ -60,14 +60,13 @@ import type {
   Tags,
   Vpc,
 } from "../model.ts";
+import { chunk } from "../limits.ts";
+import { isIPv4 } from "../../notice/extract/ids.ts";
 import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec } from "../port.ts";
 import { definedOnly, fromBase64, iso, splitFilters, tagFilters, tagList, tagsOf, type Filter } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
-import { chunk } from "./limiter.ts";
 import type { Operation } from "./actions.ts";
 import { allPages, target, type Ctx } from "./session.ts";
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** Drops filters whose value list is undefined; returns null when a given list is empty (nothing can match). */
 function filters(spec: Record<string, readonly string[] | undefined>): Filter[] | null {
@@ -272,7 +271,7 @@ export async function describeAddresses(
   const byIp = q.publicIps !== undefined;
   // Elastic IPs are IPv4: an IPv6 address (or anything else) in PublicIps can match nothing, and EC2
   // refuses the whole call for it.
-  if (byIp) q = { ...q, publicIps: q.publicIps!.filter((ip) => IPV4.test(ip)) };
+  if (byIp) q = { ...q, publicIps: q.publicIps!.filter((ip) => isIPv4(ip)) };
   const extra = filters({
     ...(byIp ? { "allocation-id": q.allocationIds } : {}),
     "instance-id": q.instanceIds,
@@ -354,7 +353,7 @@ export async function describeNetworkInterfaces(ctx: Ctx, scope: Scope, q: Netwo
   // (`association.public-ip` only at the primary one, so it misses an Elastic IP on a secondary
   // private IP); IPv6 addresses, all public in AWS, are the ENI's own. Filters AND, so IPv4 and IPv6
   // are one query each.
-  const v4 = q.publicIps?.filter((ip) => IPV4.test(ip));
+  const v4 = q.publicIps?.filter((ip) => isIPv4(ip));
   const v6 = q.publicIps?.filter((ip) => ip.includes(":"));
   const byAddress: Record<string, string[] | undefined>[] =
     q.publicIps === undefined ? [{}] : [...(v4!.length ? [{ "addresses.association.public-ip": v4 }] : []), ...(v6!.length ? [{ "ipv6-addresses.ipv6-address": v6 }] : [])];

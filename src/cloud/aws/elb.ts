@@ -24,7 +24,7 @@ import {
 import type { LoadBalancer, Scope, Tags, TargetGroup } from "../model.ts";
 import { definedOnly, tagsOf } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
-import { chunk } from "./limiter.ts";
+import { chunk } from "../limits.ts";
 import { allPages, target, type Ctx } from "./session.ts";
 
 

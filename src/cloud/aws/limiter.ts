@@ -24,14 +24,6 @@ export class Limiter {
   }
 }
 
-/** Where a Pacer reads the time and waits (the real clock; tests pass a virtual one). */
-export interface PaceClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-const realClock: PaceClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
-
 /**
  * A request-rate cap per key: calls start at least `intervalMs` apart, in arrival order. For the
  * APIs whose quota is a rate rather than a number in flight (CloudTrail LookupEvents: 2 per second
@@ -39,25 +31,15 @@ const realClock: PaceClock = { now: () => Date.now(), sleep: (ms) => new Promise
  */
 export class Pacer {
   private readonly nextStart = new Map<string, number>();
-  constructor(
-    readonly intervalMs: number,
-    private readonly clock: PaceClock = realClock,
-  ) {
+  constructor(readonly intervalMs: number) {
     if (!(intervalMs >= 0)) throw new RangeError(`interval must be a number of milliseconds, got ${intervalMs}`);
   }
 
   /** Resolves when the next call under `key` may start. */
   async wait(key: string): Promise<void> {
-    const now = this.clock.now();
+    const now = Date.now();
     const at = Math.max(now, this.nextStart.get(key) ?? now);
     this.nextStart.set(key, at + this.intervalMs);
-    if (at > now) await this.clock.sleep(at - now);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
-}
-
-/** Splits a list into chunks of at most `size` (AWS's per-call id limits). */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

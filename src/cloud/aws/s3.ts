@@ -14,7 +14,6 @@ import {
 import { CloudError } from "../errors.ts";
 import type { Bucket, Tags } from "../model.ts";
 import { tagsOf } from "./convert.ts";
-import { errorCode } from "./errors.ts";
 import { allPages, type Ctx } from "./session.ts";
 
 
@@ -50,7 +49,6 @@ async function unlessMissing<T>(codes: string[], fallback: T, fn: () => Promise<
     return await fn();
   } catch (err) {
     if (err instanceof CloudError && err.code !== undefined && codes.includes(err.code)) return fallback;
-    if (codes.includes(errorCode(err) ?? "")) return fallback;
     throw err;
   }
 }

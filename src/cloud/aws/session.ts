@@ -196,13 +196,6 @@ export class AwsSession {
    */
   async run<O extends Operation, T>(op: O, target: Target, fn: (client: ClientMap[ServiceOf<O>]) => Promise<T>): Promise<T> {
     const service = op.slice(0, op.indexOf(".")) as ServiceOf<O>;
-    const site = {
-      op,
-      ...(target.accountId === CALLER ? {} : { accountId: target.accountId }),
-      region: target.region,
-      profile: this.options.profile ?? process.env.AWS_PROFILE,
-      endpoint: endpointFor(this.options, service),
-    };
     try {
       const known = target.region === GLOBAL ? undefined : this.reach?.knownRegions(target.accountId);
       if (known && !known.includes(target.region) && !target.base) {
@@ -219,7 +212,14 @@ export class AwsSession {
       return await this.limiter(target.base ? "base" : target.accountId, target.region).run(() => fn(client));
     } catch (err) {
       const enabledRegions = this.reach?.knownRegions(target.accountId);
-      throw translateError(err, { ...site, ...(enabledRegions ? { enabledRegions } : {}) });
+      throw translateError(err, {
+        op,
+        ...(target.accountId === CALLER ? {} : { accountId: target.accountId }),
+        region: target.region,
+        profile: this.options.profile ?? process.env.AWS_PROFILE,
+        endpoint: endpointFor(this.options, service),
+        ...(enabledRegions ? { enabledRegions } : {}),
+      });
     }
   }
 }

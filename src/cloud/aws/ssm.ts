@@ -2,7 +2,7 @@
 import { paginateDescribeInstanceInformation } from "@aws-sdk/client-ssm";
 import type { Scope, SsmManagedInstance } from "../model.ts";
 import { definedOnly, iso } from "./convert.ts";
-import { chunk } from "./limiter.ts";
+import { chunk } from "../limits.ts";
 import { allPages, target, type Ctx } from "./session.ts";
 
 

@@ -24,7 +24,6 @@ import type {
   NetworkInterface,
   Scope,
   SecurityGroup,
-  SgRule,
   Snapshot,
   SsmManagedInstance,
   Subnet,
@@ -33,10 +32,11 @@ import type {
   TrailEvent,
   Vpc,
 } from "../model.ts";
+import { normaliseProtocol } from "../model.ts";
 import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import { hexOf } from "./ids.ts";
-import { addTargetIndex, defaultEgress, normaliseProtocol, reindexIps, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
-import { buildTrailEvent } from "./trail.ts";
+import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
+import { buildTrailEvent, type TrailSpec } from "./trail.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
 /** AWS's default quotas and per-call limits, adjustable per simulator (some are adjustable in AWS too). */
@@ -413,12 +413,20 @@ export class SimApi {
     return rec;
   }
 
-  private log(rs: RegionState | { accountId: string; region: string }, eventName: string, requestParameters: Record<string, unknown>, responseElements: Record<string, unknown> | null = null, resources: { type?: string; name?: string }[] = []): void {
+  /** Logs one of the simulator's writes in CloudTrail, as the simulator's caller unless `caller` says otherwise (an AWS service acting on its own). */
+  private log(
+    rs: RegionState | { accountId: string; region: string },
+    eventName: string,
+    requestParameters: Record<string, unknown>,
+    responseElements: Record<string, unknown> | null = null,
+    resources: { type?: string; name?: string }[] = [],
+    caller: Pick<TrailSpec, "username" | "userAgent" | "sourceIpAddress"> = { username: SIM_CALLER, userAgent: "abuse-desk", sourceIpAddress: "AWS Internal" },
+  ): void {
     const acc = this.state.accounts.get(rs.accountId);
     const target = acc?.regions.get(rs.region);
     if (!target) return;
     const ev = buildTrailEvent(
-      { eventName, eventTime: this.nowIso(), username: SIM_CALLER, userAgent: "abuse-desk", sourceIpAddress: "AWS Internal", resources, requestParameters, responseElements },
+      { eventName, eventTime: this.nowIso(), ...caller, resources, requestParameters, responseElements },
       rs.accountId,
       rs.region,
       `w${++this.state.idCounter}`,
@@ -502,7 +510,7 @@ export class SimApi {
         }
       }
     }
-    this.log(rs, "StopInstances", { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } }, null, instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })));
+    this.log(rs, "StopInstances", { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } });
     // An Auto Scaling group's EC2 health check counts a stopped instance as unhealthy, and the
     // ReplaceUnhealthy process terminates it: stopping an InService member is how evidence gets
     // destroyed, unless HealthCheck or ReplaceUnhealthy is suspended or the member is in Standby.
@@ -523,7 +531,7 @@ export class SimApi {
    */
   private terminateForGroup(rs: RegionState, instanceId: string, g: AsgRec): void {
     const rec = rs.instances.get(instanceId)!;
-    this.leaveLoadBalancers(rs, g, instanceId);
+    // A terminated instance leaves every target group and classic load balancer, not only its group's.
     for (const tg of rs.tgs.values()) tg.targets = tg.targets.filter((t) => t.id !== instanceId);
     rs.tgsByTarget.delete(instanceId);
     for (const lb of rs.lbs.values()) lb.instanceIds = lb.instanceIds.filter((x) => x !== instanceId);
@@ -551,13 +559,7 @@ export class SimApi {
     const ssm = rs.ssm.get(instanceId);
     if (ssm) ssm.pingStatus = "ConnectionLost";
     reindexIps(rs);
-    const ev = buildTrailEvent(
-      { eventName: "TerminateInstances", eventTime: this.nowIso(), userAgent: "autoscaling.amazonaws.com", sourceIpAddress: "autoscaling.amazonaws.com", resources: [{ type: "AWS::EC2::Instance", name: instanceId }], requestParameters: { instancesSet: { items: [{ instanceId }] } }, responseElements: null },
-      rs.accountId,
-      rs.region,
-      `w${++this.state.idCounter}`,
-    );
-    rs.trail.unshift(ev);
+    this.log(rs, "TerminateInstances", { instancesSet: { items: [{ instanceId }] } }, null, [], { userAgent: "autoscaling.amazonaws.com", sourceIpAddress: "autoscaling.amazonaws.com" });
   }
 
   startInstances(scope: Scope, instanceIds: string[]): void {
@@ -579,7 +581,7 @@ export class SimApi {
         rs.byPublicIp.set(eni.publicIp, { eniId: id });
       }
     }
-    this.log(rs, "StartInstances", { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } }, null, instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })));
+    this.log(rs, "StartInstances", { instancesSet: { items: instanceIds.map((instanceId) => ({ instanceId })) } });
   }
 
   /** Addresses handed out on start come from 198.18.0.0/15 (RFC 2544), never from the estate's documentation ranges. */
@@ -633,7 +635,7 @@ export class SimApi {
       if (n > this.limits.rulesPerSecurityGroup)
         throw invalid("RulesPerSecurityGroupLimitExceeded", `the maximum number of ${dir} rules (${this.limits.rulesPerSecurityGroup}) for ${groupId} has been reached`, action, scope);
     }
-    for (const r of rules) g.rules.push(cleanRule(r, this.newId("sgr")));
+    for (const r of rules) g.rules.push(toRule(r.direction, { ...r, ruleId: this.newId("sgr") }));
     this.log(rs, action.endsWith("Ingress") ? "AuthorizeSecurityGroupIngress" : "AuthorizeSecurityGroupEgress", { groupId, ipPermissions: rules.map(describeRule) }, { _return: true }, [{ type: "AWS::EC2::SecurityGroup", name: groupId }]);
   }
 
@@ -1042,27 +1044,10 @@ export class SimApi {
     k.status = status;
     this.log(this.globalTrail(accountId), "UpdateAccessKey", { userName, accessKeyId, status }, null, [{ type: "AWS::IAM::AccessKey", name: accessKeyId }]);
   }
-
-  /** After a bulk change of addresses (tests, generators): rebuild the IP indices of every region. */
-  reindex(): void {
-    for (const acc of this.state.accounts.values()) for (const rs of acc.regions.values()) reindexIps(rs);
-  }
 }
 
 function tagsMatch(have: Tags, want: Tags | undefined): boolean {
   return want === undefined || Object.entries(want).every(([k, v]) => have[k] === v);
-}
-
-function cleanRule(r: RuleSpec, ruleId: string): SgRule {
-  const protocol = normaliseProtocol(r.protocol);
-  const out: SgRule = { direction: r.direction, protocol };
-  if (protocol !== "-1" && r.fromPort !== undefined && r.fromPort !== -1) {
-    out.fromPort = r.fromPort;
-    out.toPort = r.toPort ?? r.fromPort;
-  }
-  for (const k of ["cidrIpv4", "cidrIpv6", "groupId", "prefixListId", "description"] as const) if (r[k] !== undefined) out[k] = r[k];
-  out.ruleId = ruleId;
-  return out;
 }
 
 export function describeRule(r: RuleSpec): string {

@@ -18,8 +18,6 @@ type Region = NonNullable<Acc["regions"]>[string];
 type InstanceIn = NonNullable<Region["instances"]>[number];
 type TrailIn = NonNullable<Region["cloudTrail"]>[number];
 
-export { DEFAULT_REGIONS };
-
 /** mulberry32: small, fast, good enough to pick instance types and tags deterministically. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

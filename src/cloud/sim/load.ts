@@ -76,15 +76,18 @@ export function parseEstate(text: string, name: string): { estate: Estate; state
   return checkEstate(data, name, locate);
 }
 
-export function loadEstateFile(path: string): { estate: Estate; state: SimState } {
-  let text: string;
+/** An estate file's text, or a UserError (exit 66) saying why it can't be read. */
+export function readEstateText(path: string): string {
   try {
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === "ENOENT" ? `${path}: no such estate file` : `${path}: cannot read (${code ?? String(err)})`, { exitCode: 66, cause: err });
   }
-  return parseEstate(text, path);
+}
+
+export function loadEstateFile(path: string): { estate: Estate; state: SimState } {
+  return parseEstate(readEstateText(path), path);
 }
 
 /** Maps an estate path to `file:line:col` of the value (or of the nearest enclosing node that exists). */

@@ -11,8 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { UserError } from "../../errors.ts";
-import { parseEstate } from "./load.ts";
+import { parseEstate, readEstateText } from "./load.ts";
 import type { SimState } from "./state.ts";
 
 interface Saved {
@@ -42,13 +41,7 @@ export function stateFileFor(estatePath: string, home: string): string {
 
 /** Opens an estate with its saved state, or fresh from the file when there is none (or the estate changed). */
 export function openPersistentSim(estatePath: string, home: string): PersistentSim {
-  let text: string;
-  try {
-    text = readFileSync(estatePath, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? `${estatePath}: no such estate file` : `${estatePath}: cannot read (${code ?? String(err)})`, { exitCode: 66, cause: err });
-  }
+  const text = readEstateText(estatePath);
   const digest = createHash("sha256").update(text).digest("hex");
   const stateFile = stateFileFor(estatePath, home);
   const saved = readSaved(stateFile);

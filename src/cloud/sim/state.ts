@@ -8,7 +8,7 @@
  * the estate path of each bad value, so a hand-written estate can't describe an impossible account.
  */
 import ipaddr from "ipaddr.js";
-import type { AccessKey, BlockDevice, Bucket, Distribution, IamUser, NetworkAclEntry, SecurityGroup, SgRule, SsmManagedInstance, Subnet, Tags, TrailEvent, Vpc } from "../model.ts";
+import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type Distribution, type IamUser, type NetworkAclEntry, type SecurityGroup, type SgRule, type SsmManagedInstance, type Subnet, type Tags, type TrailEvent, type Vpc } from "../model.ts";
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
 import { buildTrailEvent, byNewestFirst, eventSourceOf } from "./trail.ts";
@@ -237,13 +237,6 @@ export function toRule(direction: "ingress" | "egress", r: SgRuleInput): SgRule 
   if (r.description !== undefined) rule.description = r.description;
   if (r.ruleId !== undefined) rule.ruleId = r.ruleId;
   return rule;
-}
-
-/** AWS writes protocols as names for tcp/udp/icmp/icmpv6 and `-1` for all; numbers 6/17/1/58 mean the same. */
-export function normaliseProtocol(p: string): string {
-  const s = p.trim().toLowerCase();
-  const byNumber: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
-  return byNumber[s] ?? s;
 }
 
 export function lbArn(accountId: string, region: string, type: string, name: string): string {

@@ -4,7 +4,8 @@ import { StepError } from "../errors.ts";
 import { keepEvidence, type EvidenceRecord } from "../evidence.ts";
 import { CloudError } from "../../cloud/errors.ts";
 import { TAG_PLAN, TAG_STEP, type ActionParams } from "../params.ts";
-import { chunk, TAG_BATCH } from "../../playbook/calls.ts";
+import { chunk } from "../../cloud/limits.ts";
+import { TAG_BATCH } from "../../playbook/calls.ts";
 import type { Handler, StepContext } from "./types.ts";
 
 export async function describeOne(ctx: StepContext<{ instanceId: string }>): Promise<Instance> {
