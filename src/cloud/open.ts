@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.ts";
 import { dataHome } from "../home.ts";
 import type { CloudPort } from "./port.ts";
+import type { AwsPortOptions } from "./aws/options.ts";
 
 export const SAMPLE_ESTATE = fileURLToPath(new URL("../../fixtures/estates/sample.yaml", import.meta.url));
 
@@ -46,7 +47,7 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
     return new SimAccount(p.state, { label, onChange: (state) => p.save(state) });
   }
   if (s === "aws") {
-    let mod: { createAwsPort(options: Record<string, unknown>): CloudPort };
+    let mod: { createAwsPort(options: AwsPortOptions): CloudPort };
     try {
       mod = (await import("./aws/index.ts")) as unknown as typeof mod;
     } catch (err) {
