@@ -22,7 +22,7 @@ import type { Handler, StepContext } from "./handlers/types.ts";
 import { coalescing, isComplete, rollbackBegun, stepStates, type StepState } from "./journal.ts";
 import type { ActionName } from "./params.ts";
 import { resolveRefs } from "./refs.ts";
-import { backoffMs, defaultSleep, isTransient, type RetryOptions } from "./retry.ts";
+import { withRetry, type RetryOptions } from "./retry.ts";
 import { runJobs, type Caps, type Job } from "./scheduler.ts";
 import type { JournalEntry, JournalStore, Plan, Step } from "./types.ts";
 
@@ -67,7 +67,7 @@ export interface ExecOptions {
   actor?: string;
   onProgress?: (e: ProgressEvent) => void;
   /** At most `total` steps at once, at most `perScope` per account and region (default 16 and 8). */
-  concurrency?: Partial<Caps> & { perScope?: number };
+  concurrency?: { total?: number; perScope?: number };
   retry?: RetryOptions;
   evidence?: EvidenceSink;
   now?: () => Date;
@@ -82,10 +82,10 @@ export interface ApplyOptions extends ExecOptions {
   approve: "person" | "policy";
 }
 
-export const DEFAULT_CAPS: Caps = { total: 16, perLane: 8 };
+const DEFAULT_CAPS: Caps = { total: 16, perLane: 8 };
 
 export function capsOf(o: ExecOptions["concurrency"]): Caps {
-  return { total: o?.total ?? DEFAULT_CAPS.total, perLane: o?.perScope ?? o?.perLane ?? DEFAULT_CAPS.perLane };
+  return { total: o?.total ?? DEFAULT_CAPS.total, perLane: o?.perScope ?? DEFAULT_CAPS.perLane };
 }
 
 export const targetLabel = (s: Step) => `${s.target.type} ${s.target.id} (${s.target.accountId}/${s.target.region})`;
@@ -104,7 +104,7 @@ function errorDetail(err: unknown): Record<string, unknown> {
 }
 
 /** Stores the plan, or checks the stored one is the same plan: an id never names two plans. */
-export async function ensurePlan(journal: JournalStore, plan: Plan): Promise<void> {
+async function ensurePlan(journal: JournalStore, plan: Plan): Promise<void> {
   const stored = await journal.getPlan(plan.id);
   if (!stored) {
     await journal.savePlan(plan);
@@ -207,8 +207,6 @@ async function runStep(
   const base = { stepId: step.id, action: step.action, target: targetLabel(step) };
   const prior = states.get(step.id);
   const append = (e: Omit<JournalEntry, "seq" | "at" | "planId" | "stepId" | "actor">) => o.journal.append({ planId: plan.id, stepId: step.id, actor, ...e });
-  const maxAttempts = Math.max(1, o.retry?.attempts ?? 3);
-  const sleep = o.retry?.sleep ?? defaultSleep;
 
   let ctx: StepContext<unknown>;
   try {
@@ -221,8 +219,8 @@ async function runStep(
 
   let before: unknown = prior?.firstStarted?.before;
   let started = false;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  const r = await withRetry(
+    async (attempt) => {
       const now = await h.observe(ctx);
       if (!started) {
         const resumed = prior?.firstStarted !== undefined;
@@ -232,33 +230,30 @@ async function runStep(
         progress(step, "started", resumed ? `resuming after ${prior?.last?.phase}` : undefined);
         started = true;
       }
-      const r = await h.run(ctx, now, before);
-      await append({ phase: r.outcome, after: r.after, detail: { attempts: attempt } });
-      states.set(step.id, { ...(states.get(step.id) ?? { stepId: step.id }), after: r.after });
-      progress(step, r.outcome);
-      return { ...base, status: r.outcome, after: r.after, attempts: attempt };
-    } catch (err) {
-      if (isTransient(err) && attempt < maxAttempts) {
-        const wait = backoffMs(attempt, o.retry ?? {});
-        progress(step, "retrying", `${errorText(err)}; attempt ${attempt + 1} of ${maxAttempts} in ${wait} ms`);
-        await sleep(wait);
-        continue;
-      }
-      let compensated: string | null = null;
-      if (started && h.compensate) {
-        try {
-          compensated = await h.compensate(ctx, before);
-        } catch (cerr) {
-          compensated = `compensation failed too (${errorText(cerr)}): roll back or re-run this plan`;
-        }
-      }
-      // A step of several calls may have made some: what it changes, read again, says which.
-      let observed: unknown;
-      if (started) observed = await h.observe(ctx).catch(() => undefined);
-      const seen = observed === undefined ? {} : { observed };
-      await append({ phase: "failed", error: errorText(err), detail: { ...errorDetail(err), attempts: attempt, ...(compensated ? { compensated } : {}), ...seen } });
-      progress(step, "failed", errorText(err));
-      return { ...base, status: "failed", error: errorText(err), attempts: attempt, ...(compensated ? { reason: compensated } : {}), ...seen };
+      const out = await h.run(ctx, now, before);
+      await append({ phase: out.outcome, after: out.after, detail: { attempts: attempt } });
+      states.set(step.id, { ...(states.get(step.id) ?? { stepId: step.id }), after: out.after });
+      progress(step, out.outcome);
+      return out;
+    },
+    o.retry,
+    (err, next, maxAttempts, wait) => progress(step, "retrying", `${errorText(err)}; attempt ${next} of ${maxAttempts} in ${wait} ms`),
+  );
+  if (r.ok) return { ...base, status: r.value.outcome, after: r.value.after, attempts: r.attempts };
+  const { error: err, attempts } = r;
+  let compensated: string | null = null;
+  if (started && h.compensate) {
+    try {
+      compensated = await h.compensate(ctx, before);
+    } catch (cerr) {
+      compensated = `compensation failed too (${errorText(cerr)}): roll back or re-run this plan`;
     }
   }
+  // A step of several calls may have made some: what it changes, read again, says which.
+  let observed: unknown;
+  if (started) observed = await h.observe(ctx).catch(() => undefined);
+  const seen = observed === undefined ? {} : { observed };
+  await append({ phase: "failed", error: errorText(err), detail: { ...errorDetail(err), attempts, ...(compensated ? { compensated } : {}), ...seen } });
+  progress(step, "failed", errorText(err));
+  return { ...base, status: "failed", error: errorText(err), attempts, ...(compensated ? { reason: compensated } : {}), ...seen };
 }

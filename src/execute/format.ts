@@ -7,7 +7,7 @@ import type { ApplyResult, StepResult } from "./apply.ts";
 import type { RollbackResult } from "./rollback.ts";
 import type { Plan, Step } from "./types.ts";
 
-export interface Paint {
+interface Paint {
   bold(s: string): string;
   dim(s: string): string;
   red(s: string): string;
@@ -49,7 +49,7 @@ export function formatPlan(plan: Plan, p: Paint, opts: { calls?: boolean } = {})
 }
 
 /** The few words that say what a step produced (snapshot ids, the new group). */
-export function describeAfter(after: unknown): string {
+function describeAfter(after: unknown): string {
   if (!after || typeof after !== "object") return "";
   const a = after as Record<string, unknown>;
   const parts: string[] = [];

@@ -9,11 +9,11 @@ import { ApplyRefused } from "./errors.ts";
 import { capsOf, errorText, handlerOf, laneOf, stepContext, targetLabel, type ExecOptions, type ProgressEvent } from "./apply.ts";
 import { coalescing, stepStates } from "./journal.ts";
 import { READ_ONLY_ACTIONS } from "./params.ts";
-import { backoffMs, defaultSleep, isTransient } from "./retry.ts";
+import { withRetry } from "./retry.ts";
 import { runJobs, type Job } from "./scheduler.ts";
 import type { JournalEntry, Plan, Step } from "./types.ts";
 
-export type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "failed" | "not-run";
+type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "failed" | "not-run";
 
 export interface UndoStepResult {
   stepId: string;
@@ -68,8 +68,6 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
   }
   const jobs: Job[] = order.map((s) => ({ id: s.id, deps: dependants.get(s.id) ?? [], lane: laneOf(s) }));
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
-  const maxAttempts = Math.max(1, o.retry?.attempts ?? 3);
-  const sleep = o.retry?.sleep ?? defaultSleep;
 
   const statuses = await runJobs(jobs, capsOf(o.concurrency), {
     done,
@@ -79,30 +77,23 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
       const append = (e: Omit<JournalEntry, "seq" | "at" | "planId" | "stepId" | "actor">) => o.journal.append({ planId, stepId: step.id, actor, ...e });
       const h = handlerOf(step);
       let first = true;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const ctx = stepContext(plan, step, states, o);
-          if (first) {
-            await append({ phase: "rollback-started", before: st.firstStarted!.before, detail: { reason: o.reason ?? "rollback requested" } });
-            progress(step, "started");
-            first = false;
-          }
-          const r = await h.undo(ctx, st.firstStarted!.before, st.after);
-          await append({ phase: "rolled-back", after: r.detail ?? null, detail: { outcome: r.outcome } });
-          results.set(step.id, { ...base(step), status: r.outcome, ...(r.detail ? { detail: r.detail } : {}) });
-          progress(step, r.outcome);
-          return "ok";
-        } catch (err) {
-          if (isTransient(err) && attempt < maxAttempts) {
-            await sleep(backoffMs(attempt, o.retry ?? {}));
-            continue;
-          }
-          await append({ phase: "rollback-failed", error: errorText(err) });
-          results.set(step.id, { ...base(step), status: "failed", error: errorText(err) });
-          progress(step, "failed", errorText(err));
-          return "failed";
+      const r = await withRetry(async () => {
+        const ctx = stepContext(plan, step, states, o);
+        if (first) {
+          await append({ phase: "rollback-started", before: st.firstStarted!.before, detail: { reason: o.reason ?? "rollback requested" } });
+          progress(step, "started");
+          first = false;
         }
-      }
+        const undone = await h.undo(ctx, st.firstStarted!.before, st.after);
+        await append({ phase: "rolled-back", after: undone.detail ?? null, detail: { outcome: undone.outcome } });
+        results.set(step.id, { ...base(step), status: undone.outcome, ...(undone.detail ? { detail: undone.detail } : {}) });
+        progress(step, undone.outcome);
+      }, o.retry);
+      if (r.ok) return "ok";
+      await append({ phase: "rollback-failed", error: errorText(r.error) });
+      results.set(step.id, { ...base(step), status: "failed", error: errorText(r.error) });
+      progress(step, "failed", errorText(r.error));
+      return "failed";
     },
   });
 

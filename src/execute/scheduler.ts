@@ -17,9 +17,9 @@ export interface Caps {
   perLane: number;
 }
 
-export type JobStatus = { status: "ok" } | { status: "failed" } | { status: "not-run"; reason: string };
+type JobStatus = { status: "ok" } | { status: "failed" } | { status: "not-run"; reason: string };
 
-export interface Schedule {
+interface Schedule {
   /** Already complete before this run (done in an earlier run, or nothing to do). */
   done?: ReadonlySet<string>;
   /** Returns a reason when a job must not run now (it needs a person); its dependants wait too. */

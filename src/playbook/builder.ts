@@ -15,7 +15,7 @@ export interface Subject {
   tags: Tags;
 }
 
-export interface StepSpec<A extends ActionName> {
+interface StepSpec<A extends ActionName> {
   action: A;
   /** Makes the id readable and unique: the target's id, usually. */
   slug: string;

@@ -15,7 +15,7 @@ import { protectedBy } from "./targets.ts";
 import { planCapture, planTags } from "./host.ts";
 import { hostKey, scopeOf, scopedKey, subjectOf, type NoticeFacts, type ResolvedInstance } from "./types.ts";
 
-export const REFLECTION_SERVICES: Record<string, { label: string; ports: PortSet; words: RegExp }> = {
+const REFLECTION_SERVICES: Record<string, { label: string; ports: PortSet; words: RegExp }> = {
   dns: { label: "DNS (open resolver)", ports: { tcp: [53], udp: [53] }, words: /\b(dns|resolver|recursi(ve|on)|domain name)\b/i },
   ntp: { label: "NTP", ports: { tcp: [], udp: [123] }, words: /\b(ntp|monlist|network time)\b/i },
   memcached: { label: "memcached", ports: { tcp: [11211], udp: [11211] }, words: /memcache/i },
@@ -23,9 +23,9 @@ export const REFLECTION_SERVICES: Record<string, { label: string; ports: PortSet
 };
 
 /** Where open proxies usually listen when the notice does not say (SOCKS, Squid, Privoxy, the 8080s). */
-export const PROXY_PORTS: PortSet = { tcp: [1080, 3128, 8080, 8118, 8888], udp: [] };
+const PROXY_PORTS: PortSet = { tcp: [1080, 3128, 8080, 8118, 8888], udp: [] };
 export const WEB_PORTS: PortSet = { tcp: [80, 443], udp: [] };
-export const SMTP_PORTS: PortSet = { tcp: [25, 465, 587], udp: [] };
+const SMTP_PORTS: PortSet = { tcp: [25, 465, 587], udp: [] };
 
 function noticeText(n: NoticeFacts): string {
   return [n.activityText ?? "", n.logExtract ?? "", ...n.fields.map((f) => `${f.label}: ${f.value}`)].join("\n");
@@ -39,7 +39,7 @@ export function isReflection(n: NoticeFacts): boolean {
 }
 
 /** The reflection services a notice names (all of them when it names none). */
-export function reflectionServices(n: NoticeFacts): string[] {
+function reflectionServices(n: NoticeFacts): string[] {
   const text = noticeText(n);
   const ports = Array.isArray(n.remotePorts) ? n.remotePorts : [];
   const named = Object.entries(REFLECTION_SERVICES)
@@ -62,7 +62,8 @@ export function hostPortsInNotice(n: NoticeFacts, hostIps: string[]): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-function mergePorts(...sets: PortSet[]): PortSet {
+/** The union of port sets, each protocol's ports sorted and without repeats. */
+export function mergePorts(...sets: PortSet[]): PortSet {
   const uniq = (xs: number[]) => [...new Set(xs)].sort((a, b) => a - b);
   return { tcp: uniq(sets.flatMap((s) => s.tcp)), udp: uniq(sets.flatMap((s) => s.udp)) };
 }
@@ -146,10 +147,8 @@ function captures(ctx: PlanContext, hosts: ResolvedInstance[]): Map<string, Step
   return new Map(hosts.map((h) => [hostKey(h), planCapture(ctx, h, "Evidence for the reply and the investigation, before the rules change.")]));
 }
 
-const hostIps = (hosts: ResolvedInstance[]) => hosts.flatMap((h) => [...h.publicIps, ...(h.instance.publicIpAddress ? [h.instance.publicIpAddress] : [])]);
-
 export function planOpenProxy(ctx: PlanContext, hosts: ResolvedInstance[]): void {
-  const named = hostPortsInNotice(ctx.notice, hostIps(hosts));
+  const named = hostPortsInNotice(ctx.notice, hosts.flatMap((h) => h.publicIps));
   const extra = ctx.options.ports;
   const ports = mergePorts(PROXY_PORTS, { tcp: named, udp: [] }, { tcp: extra?.tcp ?? [], udp: extra?.udp ?? [] });
   const web = ports.tcp.filter((p) => WEB_PORTS.tcp.includes(p));

@@ -26,7 +26,7 @@ import type { PlanContext } from "./context.ts";
 import { protectedBy } from "./targets.ts";
 import { hostKey, scopeOf, scopedKey, subjectOf, type ResolvedEni, type ResolvedInstance } from "./types.ts";
 
-export interface HostSteps {
+interface HostSteps {
   capture: Map<string, StepRef>;
   snapshot: Map<string, StepRef>;
 }

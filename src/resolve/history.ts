@@ -13,7 +13,7 @@ export const ADDRESS_EVENTS = ["AllocateAddress", "AssociateAddress", "Disassoci
 /** The events that start and end an instance's holding: read per holder (ResourceName), never for a whole region. */
 export const INSTANCE_EVENTS = ["RunInstances", "TerminateInstances"];
 
-export type Holder = IpHistory["holders"][number] & { region: string; accountId: string; endedBy?: "disassociated" | "reassociated" | "released" | "terminated" | "replaced" };
+type Holder = IpHistory["holders"][number] & { region: string; accountId: string; endedBy?: "disassociated" | "reassociated" | "released" | "terminated" | "replaced" };
 
 export interface IpTimeline {
   ip: string;

@@ -5,7 +5,7 @@
  */
 import type { Notice, ResourceType } from "../notice/types.ts";
 
-export type RefType = "ec2-instance" | "public-ip" | "elastic-ip" | "network-interface" | "nat-gateway" | "load-balancer" | "access-key" | "iam-user" | "s3-bucket" | "cloudfront-distribution" | "unsupported";
+type RefType = "ec2-instance" | "public-ip" | "elastic-ip" | "network-interface" | "nat-gateway" | "load-balancer" | "access-key" | "iam-user" | "s3-bucket" | "cloudfront-distribution" | "unsupported";
 
 export interface Ref {
   type: RefType;

@@ -112,6 +112,8 @@ class Run {
   private callsStarted = 0;
   private callsDone = 0;
   private readonly regionCache = new Map<string, Promise<string[] | null>>();
+  /** CloudTrail reads, by region and query: every IP reference of a region asks the same question. */
+  private readonly trailCache = new Map<string, Promise<(TrailEvent & { accountId: string })[] | null>>();
   private readonly enriched = new Map<string, Promise<InstanceResolved | null>>();
   private readonly pending = new Map<string, { ids: Set<string>; known: Map<string, Instance>; result: Promise<Map<string, InstanceResolved>> }>();
   readonly now: Date;
@@ -370,13 +372,20 @@ class Run {
   /**
    * CloudTrail events of one region, from 90 days before the activity (or now) to now: the address
    * events of the whole region, or, given an instance id, that instance's launch and termination.
+   * Memoised per run: the region-wide read names no address, and LookupEvents answers 2 requests a
+   * second per region, so each question is asked once however many references need the answer.
    */
-  async trailEvents(scope: Scope, since: Date, instanceId?: string): Promise<(TrailEvent & { accountId: string })[] | null> {
+  trailEvents(scope: Scope, since: Date, instanceId?: string): Promise<(TrailEvent & { accountId: string })[] | null> {
     const start = new Date(Math.max(since.getTime() - TRAIL_DAYS * DAY, 0)).toISOString();
     const end = new Date(Math.max(this.now.getTime(), since.getTime())).toISOString();
-    const query = instanceId ? { start, end, resourceName: instanceId, eventNames: INSTANCE_EVENTS } : { start, end, eventNames: ADDRESS_EVENTS };
-    const r = await this.call(scope, () => this.port.lookupEvents(scope, query), "cloudtrail");
-    return r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : null;
+    const k = `${key(scope)}|${start}|${end}|${instanceId ?? ""}`;
+    let p = this.trailCache.get(k);
+    if (!p) {
+      const query = instanceId ? { start, end, resourceName: instanceId, eventNames: INSTANCE_EVENTS } : { start, end, eventNames: ADDRESS_EVENTS };
+      p = this.call(scope, () => this.port.lookupEvents(scope, query), "cloudtrail").then((r) => (r.ok ? r.value.map((e) => ({ ...e, accountId: scope.accountId })) : null));
+      this.trailCache.set(k, p);
+    }
+    return p;
   }
 }
 

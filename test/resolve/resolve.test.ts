@@ -180,6 +180,17 @@ describe("resolve: public IPs", () => {
     expect(asked.filter((q) => q.resourceName !== undefined)).toEqual([expect.objectContaining({ region: "eu-west-1", resourceName: "i-0f9e8d7c6b5a43210", eventNames: ["RunInstances", "TerminateInstances"] })]);
   });
 
+  it("CloudTrail is asked each question once per region, however many addresses need the answer", async () => {
+    // The region-wide read names no address: three addresses found nowhere share one read per region (LookupEvents answers 2 requests a second).
+    const port = sim("sample");
+    const ips = ["192.0.2.97", "192.0.2.98", "192.0.2.99"];
+    const res = await resolveNotice(notice({ accountIds: [PROD], publicIps: ips }), port);
+    expect(res.findings.map((f) => f.status)).toEqual(["not-found", "not-found", "not-found"]);
+    const asked = port.callsOf("lookupEvents").map((c) => JSON.stringify([c.region, c.args]));
+    expect(new Set(asked).size).toBe(17);
+    expect(asked).toHaveLength(17);
+  });
+
   it("an Elastic IP that moved to another instance after the activity", async () => {
     const n = notice({ accountIds: [PROD], publicIps: ["203.0.113.60"], window: { begin: "2026-04-26T10:00:00Z", end: "2026-04-26T11:00:00Z" } });
     const res = await resolveNotice(n, sim("sample"));

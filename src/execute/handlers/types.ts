@@ -15,13 +15,13 @@ export interface StepContext<P> {
   now: () => Date;
 }
 
-export interface RunResult<A> {
+interface RunResult<A> {
   /** `skipped`: the wanted state already held, no call was made. */
   outcome: "done" | "skipped";
   after: A;
 }
 
-export interface UndoResult {
+interface UndoResult {
   /** `nothing`: the state already equals `before`; `kept`: evidence or a group deliberately left. */
   outcome: "rolled-back" | "nothing" | "kept";
   detail?: Record<string, unknown>;
