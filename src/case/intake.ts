@@ -23,7 +23,7 @@ import {
   sha256Hex,
   union,
 } from "./rules.ts";
-import { caseAuditView, caseIn, caseToRow, insertRefs, num, rowToCase, rowToNotice, updateCase, type Trx } from "./rows.ts";
+import { caseAuditView, caseIn, caseSeverity, caseToRow, insertRefs, num, rowToCase, rowToNotice, updateCase, type Trx } from "./rows.ts";
 import type { Case, CaseStatus, EventType, IntakeResult, JoinReason } from "./types.ts";
 import type { Write } from "./writes.ts";
 
@@ -260,8 +260,7 @@ async function joinCase(
       events.push(["deadline", `Deadline ${c.deadline.at < before.deadline.at ? "shortened" : "set"} to ${c.deadline.at} by a ${kindWords(notice.kind).toLowerCase()}`, { from: before.deadline, to: c.deadline }]);
     }
     if (c.severitySource === "derived") {
-      const kinds = (await w.trx.selectFrom("notices").select("kind").distinct().where("case_id", "=", caseId).execute()).map((r) => r.kind as NoticeKind);
-      c.severity = deriveSeverity(c.activityType, c.verdict, [...kinds, notice.kind]);
+      c.severity = await caseSeverity(w.trx, c, [caseId], [notice.kind]);
       if (c.severity !== before.severity) events.push(["severity", `Severity ${before.severity} -> ${c.severity}`, { from: before.severity, to: c.severity, reason: "derived" }]);
     }
   }

@@ -16,9 +16,10 @@ import { readFileSync, readlinkSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { sql } from "kysely";
 import { UserError } from "../errors.ts";
-import type { JournalEntry, JournalStore } from "../execute/types.ts";
+import type { JournalStore } from "../execute/types.ts";
 import type { Dialect } from "./db/migrations.ts";
 import type { PlanLocksTable } from "./db/schema.ts";
+import { appendTx } from "./journal.ts";
 import { num, type Trx } from "./rows.ts";
 import type { CaseStore, HeldPlanLock, PlanLock, PlanLockOptions, PlanOperation, ProcessIdentity } from "./types.ts";
 import type { Write } from "./writes.ts";
@@ -179,15 +180,12 @@ const auditView = (l: PlanLock) => ({ planId: l.planId, operation: l.operation, 
 
 export type AcquireOutcome = { held: HeldPlanLock } | { refused: PlanLock; now: string };
 
-/** Appends a journal entry in the caller's transaction (the store's own append). */
-export type AppendTx = (w: Write, entry: Omit<JournalEntry, "seq" | "at">) => Promise<JournalEntry>;
-
 /**
  * Takes the lock, or takes it over, or says who holds it. The insert is conditional on the
  * primary key and the takeover on the old holder's token, so even a writer outside the store's
  * write lock could not make two holders.
  */
-export async function acquireTx(w: Write, dialect: Dialect, planId: string, opts: PlanLockOptions, appendTx: AppendTx): Promise<AcquireOutcome> {
+export async function acquireTx(w: Write, dialect: Dialect, planId: string, opts: PlanLockOptions): Promise<AcquireOutcome> {
   const self = opts.process ?? selfIdentity();
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   if (!Number.isInteger(leaseMs) || leaseMs < 1) throw new UserError(`a plan lock's lease must be a whole number of ms >= 1, not ${leaseMs}`, { exitCode: 64 });

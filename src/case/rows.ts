@@ -9,7 +9,7 @@ import type { JournalEntry, JournalPhase } from "../execute/types.ts";
 import type { Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { AuditTable, CasesTable, Database, EvidenceTable, JournalTable, NoticesTable, TimelineTable } from "./db/schema.ts";
-import { caseRefs, isOpen, parseCaseId } from "./rules.ts";
+import { caseRefs, deriveSeverity, isOpen, parseCaseId } from "./rules.ts";
 import type { AuditEntry, Case, CaseStatus, EventType, Evidence, JoinReason, Severity, StoredNotice, TimelineEvent } from "./types.ts";
 
 export type Trx = Kysely<Database>;
@@ -183,6 +183,15 @@ export async function caseForWrite(trx: Trx, id: string): Promise<Case> {
   const c = await caseIn(trx, canonical);
   if (!c) throw unknownCase(id);
   return c;
+}
+
+/**
+ * The severity derived for a case from the distinct kinds of the notices stored under `caseIds`
+ * (and `extraKinds`, a notice not stored yet), its activity and its verdict.
+ */
+export async function caseSeverity(trx: Trx, c: Pick<Case, "activityType" | "verdict">, caseIds: readonly string[], extraKinds: readonly NoticeKind[] = []): Promise<Severity> {
+  const kinds = (await trx.selectFrom("notices").select("kind").distinct().where("case_id", "in", caseIds).execute()).map((r) => r.kind as NoticeKind);
+  return deriveSeverity(c.activityType, c.verdict, [...kinds, ...extraKinds]);
 }
 
 /** What an audit entry records of a case: the facts its handling turns on. */

@@ -6,28 +6,27 @@
  * Where things are: this class (the `CaseStore` API, a section per concern), intake.ts (a notice:
  * dedupe, which case it joins, what it changes), writes.ts (group commit and the audit chain
  * append), rows.ts (rows to plain data), audit-verify.ts (checking the log), rules.ts (the rules
- * as pure functions), locks.ts (one apply or rollback of a plan at a time), db/ (connection and
- * migrations).
+ * as pure functions), locks.ts (one apply or rollback of a plan at a time), journal.ts (a journal
+ * entry's append), read.ts (a case with all its records), db/ (connection and migrations).
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import { UserError } from "../errors.ts";
-import type { JournalEntry, JournalPhase, JournalStore, Plan } from "../execute/types.ts";
-import type { NoticeKind } from "../notice/types.ts";
+import type { JournalEntry, JournalStore, Plan } from "../execute/types.ts";
 import { canonicalJson } from "./audit.ts";
 import { verifyAuditLog, type AuditVerifyOptions } from "./audit-verify.ts";
 import type { Connection } from "./db/connect.ts";
 import type { Database } from "./db/schema.ts";
 import { intakeTx } from "./intake.ts";
+import { appendTx } from "./journal.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
   canMoveCase,
   caseNumberKey,
   checkTransition,
   dedupeKey,
-  deriveSeverity,
   iso,
   isOpen,
   joinedDeadline,
@@ -43,6 +42,7 @@ import {
   caseAuditView,
   caseForWrite,
   caseIn,
+  caseSeverity,
   decodeCursor,
   encodeCursor,
   insertRefs,
@@ -83,69 +83,9 @@ import {
 } from "./types.ts";
 import { WriteQueue, type Write } from "./writes.ts";
 
-export { defaultActor } from "./writes.ts";
-
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
-
-/** Journal phases that also go on the case's timeline, and how the event reads. */
-const JOURNAL_EVENTS: Partial<Record<JournalPhase, { type: EventType; verb: string }>> = {
-  done: { type: "step-applied", verb: "applied" },
-  failed: { type: "step-failed", verb: "failed" },
-  skipped: { type: "step-skipped", verb: "skipped (already in the wanted state)" },
-  "rolled-back": { type: "step-rolled-back", verb: "rolled back" },
-  "rollback-failed": { type: "step-failed", verb: "failed to roll back" },
-  override: { type: "plan", verb: "applied despite the verdict" },
-  "lock-taken-over": { type: "plan", verb: "lock taken over" },
-};
-
-/** What a plan-level entry adds to its timeline line. */
-function planEntryReason(entry: Omit<JournalEntry, "seq" | "at">): string {
-  if (entry.phase === "override") return `: ${String(entry.detail?.reason ?? "no reason given")}`;
-  if (entry.phase === "lock-taken-over") {
-    const from = entry.detail?.from as { holder?: string } | undefined;
-    return ` by ${String(entry.detail?.holder)} from ${String(from?.holder)}: ${String(entry.detail?.reason)}`;
-  }
-  return entry.error ? `: ${entry.error}` : "";
-}
-
-/** A journal entry, with its audit entry and (for a case's plan) its timeline event, in the caller's transaction. */
-async function appendTx(w: Write, entry: Omit<JournalEntry, "seq" | "at"> & { at?: string }): Promise<JournalEntry> {
-  const plan = await w.trx.selectFrom("plans").select(["case_id", "plan_json"]).where("id", "=", entry.planId).executeTakeFirst();
-  if (!plan) throw new UserError(`journal: no plan ${entry.planId} in the store (save the plan before journalling its steps)`, { exitCode: 65 });
-  const at = entry.at ? iso(entry.at) : w.at;
-  const row = await w.trx
-    .insertInto("journal")
-    .values({
-      plan_id: entry.planId,
-      step_id: entry.stepId ?? null,
-      phase: entry.phase,
-      at,
-      actor: entry.actor,
-      before_json: entry.before === undefined ? null : JSON.stringify(entry.before),
-      after_json: entry.after === undefined ? null : JSON.stringify(entry.after),
-      error: entry.error ?? null,
-      detail_json: entry.detail === undefined ? null : JSON.stringify(entry.detail),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  const stored = rowToEntry(row);
-  w.audit("journal.append", plan.case_id, { entry: stored });
-  const ev = JOURNAL_EVENTS[entry.phase];
-  if (ev && plan.case_id && (await caseIn(w.trx, plan.case_id))) {
-    const step = entry.stepId ? (JSON.parse(plan.plan_json) as Plan).steps?.find((s) => s.id === entry.stepId) : undefined;
-    const what = step ? `${step.action} on ${step.target.id}` : (entry.stepId ?? `plan ${entry.planId}`);
-    const reason = planEntryReason(entry);
-    await w.event(plan.case_id, ev.type, `${entry.stepId ? `Step ${entry.stepId} (${what})` : `Plan ${entry.planId}`} ${ev.verb}${reason}`, {
-      planId: entry.planId,
-      stepId: entry.stepId,
-      journalSeq: stored.seq,
-      phase: entry.phase,
-    });
-  }
-  return stored;
 }
 
 export class SqlCaseStore implements CaseStore {
@@ -314,11 +254,7 @@ export class SqlCaseStore implements CaseStore {
   async addNote(id: string, text: string, opts: ActorOpt = {}): Promise<TimelineEvent> {
     const body = text.trim();
     if (body === "") throw new UserError("a note needs some text", { exitCode: 64 });
-    return this.write(opts, async (w) => {
-      const c = await caseForWrite(w.trx, id);
-      await w.trx.updateTable("cases").set({ updated_at: w.at }).where("id", "=", c.id).execute();
-      return w.event(c.id, "note", body, { text: body });
-    });
+    return this.recordEvent(id, "note", body, { text: body }, opts);
   }
 
   async setSeverity(id: string, severity: Severity | "derived", opts: ActorOpt & { reason?: string } = {}): Promise<Case> {
@@ -329,8 +265,7 @@ export class SqlCaseStore implements CaseStore {
       const before = await caseForWrite(w.trx, id);
       const c: Case = { ...before, updatedAt: w.at };
       if (severity === "derived") {
-        const kinds = (await w.trx.selectFrom("notices").select("kind").distinct().where("case_id", "=", c.id).execute()).map((r) => r.kind as NoticeKind);
-        c.severity = deriveSeverity(c.activityType, c.verdict, kinds);
+        c.severity = await caseSeverity(w.trx, c, [c.id]);
         c.severitySource = "derived";
       } else {
         c.severity = severity;
@@ -383,8 +318,7 @@ export class SqlCaseStore implements CaseStore {
       }
       c.noticeCount = into.noticeCount + moved.length;
       if (c.severitySource === "derived") {
-        const kinds = (await w.trx.selectFrom("notices").select("kind").distinct().where("case_id", "in", [from.id, into.id]).execute()).map((r) => r.kind as NoticeKind);
-        c.severity = deriveSeverity(c.activityType, c.verdict, kinds);
+        c.severity = await caseSeverity(w.trx, c, [from.id, into.id]);
       }
       await w.trx.updateTable("notices").set({ case_id: into.id, joined_by: "manual" }).where("case_id", "=", from.id).execute();
       for (const n of moved) await insertRefs(w.trx, into.id, n.notice);
@@ -564,7 +498,7 @@ export class SqlCaseStore implements CaseStore {
   async acquirePlanLock(planId: string, opts: PlanLockOptions): Promise<HeldPlanLock> {
     if (!planId) throw new UserError("a plan lock needs a plan id", { exitCode: 64 });
     // The refusal is returned, not thrown, so it does not roll back the writes committed with it.
-    const r = await this.write(opts, (w) => acquireTx(w, this.conn.dialect, planId, opts, appendTx));
+    const r = await this.write(opts, (w) => acquireTx(w, this.conn.dialect, planId, opts));
     if ("refused" in r) throw new PlanLockedError(r.refused, r.now);
     return r.held;
   }

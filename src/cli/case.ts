@@ -112,10 +112,10 @@ export function register(program: Command): void {
     .option("--json", "print JSON: { case, notices, plans, evidence, timeline }")
     .action(async (ref: string, o: { json?: boolean }) => {
       const { timeLeft } = await import("../case/format.ts");
+      const { readCase } = await import("../case/read.ts");
       const data = await withStore(async (s) => {
-        const c = await s.requireCase(ref);
-        const [notices, plans, evidence, timeline] = await Promise.all([s.notices(c.id), s.plansForCase(c.id), s.evidence(c.id), s.timeline(c.id)]);
-        return { case: c, notices, plans, evidence, timeline };
+        const { journal: _journal, ...rest } = await readCase(s, ref);
+        return rest;
       });
       if (o.json) return printJson(data);
       const c = data.case;

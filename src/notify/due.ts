@@ -3,7 +3,8 @@
  * the drill and every command that changes a case call it, send what it returns, and record each
  * sent key on the timeline so the next call does not send it again.
  */
-import { OPEN_STATUSES, type Case, type TimelineEvent } from "../case/types.ts";
+import { canMoveCase, isOpen } from "../case/rules.ts";
+import type { Case, TimelineEvent } from "../case/types.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import { describeStep, stepOutcomes } from "../reply/actions.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
@@ -63,7 +64,7 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
   const timeline = state.timeline ?? [];
   const sent = opts.sent ?? sentKeys(timeline);
   const warnMs = (opts.deadlineWarningHours ?? DEFAULT_DEADLINE_WARNING_HOURS) * 3_600_000;
-  const open = OPEN_STATUSES.includes(c.status);
+  const open = isOpen(c.status);
   const out: NotifyEvent[] = [];
   const ref = `${c.id}${c.awsCaseNumber ? ` (AWS case ${c.awsCaseNumber})` : ""}`;
   const activity = ACTIVITY_LABELS[c.activityType];
@@ -126,7 +127,7 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
   // number): the case-level alarm above cannot see it, yet it is the most dangerous kind, since it
   // knows the case. Announced while the case is open, or within a day of its arrival (it does not
   // reopen a closed case, so a person would never look).
-  if (c.verdict === "authentic" || c.verdict === "unverified") {
+  if (canMoveCase(c.verdict)) {
     for (const e of timeline) {
       const level = e.data.verdict;
       if (e.type !== "verdict" || (level !== "suspicious" && level !== "phishing")) continue;

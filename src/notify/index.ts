@@ -5,8 +5,8 @@
  * Any command that changes a case can call `notifyCase(store, id, settings)` after its write; a
  * scheduler (`abuse-desk notify run`, from cron or a systemd timer) catches deadlines.
  */
+import { plansJournal } from "../case/read.ts";
 import type { CaseStore } from "../case/types.ts";
-import type { JournalEntry } from "../execute/types.ts";
 import { dueNotifications, type CaseState } from "./due.ts";
 import { Notifier, outcomeSummary, type RecordOutcome } from "./dispatch.ts";
 import type { NotifySettings } from "./config.ts";
@@ -21,7 +21,7 @@ export { notifySettings } from "./config.ts";
 export async function caseState(store: CaseStore, caseId: string): Promise<CaseState> {
   const c = await store.requireCase(caseId);
   const [timeline, plans] = await Promise.all([store.timeline(c.id), store.plansForCase(c.id)]);
-  const journal: JournalEntry[] = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
+  const journal = await plansJournal(store, plans);
   return { case: c, timeline, plans, journal };
 }
 

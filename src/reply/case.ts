@@ -4,9 +4,9 @@
  * record it on the timeline. This is what `abuse-desk reply` and the drill call.
  */
 import { createHash } from "node:crypto";
+import { readCase } from "../case/read.ts";
 import { canMoveCase } from "../case/rules.ts";
 import type { Case, CaseStore, StoredNotice, TimelineEvent } from "../case/types.ts";
-import type { JournalEntry } from "../execute/types.ts";
 import { UserError } from "../errors.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { draftReply, ReplyInputError } from "./draft.ts";
@@ -44,9 +44,7 @@ export function replyNotices(notices: readonly StoredNotice[]): { used: StoredNo
 }
 
 export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseData> {
-  const c = await store.requireCase(ref);
-  const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
-  const journal: JournalEntry[] = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
+  const { case: c, notices, plans, journal, evidence, timeline } = await readCase(store, ref);
   const { used, leftOut } = replyNotices(notices);
   return {
     case: c,

@@ -4,6 +4,7 @@
  * timeline and the reply. The Markdown and PDF renderers only lay this out; what the report says
  * is decided here, once.
  */
+import { readCase } from "../case/read.ts";
 import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "../case/types.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Finding } from "../resolve/types.ts";
@@ -197,8 +198,5 @@ function resourceRows(findings: readonly Finding[], c: Case): Report["resources"
 
 /** The report of a case in the store: everything it shows, read in one place. */
 export async function reportForCase(store: CaseStore, ref: string, generatedAt: Date = new Date()): Promise<Report> {
-  const c = await store.requireCase(ref);
-  const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
-  const journal = (await Promise.all(plans.map((p) => store.entries(p.id)))).flat();
-  return buildReport({ case: c, notices, plans, journal, evidence, timeline, generatedAt });
+  return buildReport({ ...(await readCase(store, ref)), generatedAt });
 }
