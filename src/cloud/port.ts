@@ -41,6 +41,12 @@ import type {
   Vpc,
 } from "./model.ts";
 
+/** One attribute a ModifyInstanceAttribute call changes. */
+export type InstanceAttributeChange =
+  | { disableApiTermination: boolean }
+  | { instanceInitiatedShutdownBehavior: "stop" | "terminate" }
+  | { blockDeviceDeleteOnTermination: { deviceName: string; deleteOnTermination: boolean }[] };
+
 export interface InstanceQuery {
   instanceIds?: string[];
   /** Matches the instance's public IPv4 (`ip-address` filter). */
@@ -135,10 +141,7 @@ export interface CloudWriter {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,
-    change:
-      | { disableApiTermination: boolean }
-      | { instanceInitiatedShutdownBehavior: "stop" | "terminate" }
-      | { blockDeviceDeleteOnTermination: { deviceName: string; deleteOnTermination: boolean }[] },
+    change: InstanceAttributeChange,
   ): Promise<void>;
   /** Crash-consistent snapshots of every EBS volume of an instance (CreateSnapshots). */
   createSnapshots(scope: Scope, instanceId: string, opts: { description: string; tags: Tags }): Promise<{ snapshotId: string; volumeId: string }[]>;

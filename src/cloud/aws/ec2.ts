@@ -62,7 +62,7 @@ import type {
 } from "../model.ts";
 import { chunk } from "../limits.ts";
 import { isIPv4 } from "../../notice/extract/ids.ts";
-import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec } from "../port.ts";
+import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec } from "../port.ts";
 import { definedOnly, fromBase64, iso, splitFilters, tagFilters, tagList, tagsOf, type Filter } from "./convert.ts";
 import { isNotFound } from "./errors.ts";
 import type { Operation } from "./actions.ts";
@@ -598,11 +598,6 @@ export async function describeSnapshots(ctx: Ctx, scope: Scope, q: { snapshotIds
 
 // ---------------------------------------------------------------------------------------------
 // Writes and evidence capture: each is one call (or one batch of one call)
-
-export type InstanceAttributeChange =
-  | { disableApiTermination: boolean }
-  | { instanceInitiatedShutdownBehavior: "stop" | "terminate" }
-  | { blockDeviceDeleteOnTermination: { deviceName: string; deleteOnTermination: boolean }[] };
 
 export async function modifyInstanceAttribute(ctx: Ctx, scope: Scope, instanceId: string, change: InstanceAttributeChange): Promise<void> {
   // ModifyInstanceAttribute changes one attribute per call.

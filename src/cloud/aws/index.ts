@@ -9,8 +9,7 @@
  * Reads go through the read role and writes through the containment role when one is configured
  * (actions.ts says which side each method is on). See docs/aws.md.
  */
-import type { Bucket, NetworkAclEntry, Scope, Tags } from "../model.ts";
-import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
+import type { CloudPort } from "../port.ts";
 import { AccountDirectory } from "./accounts.ts";
 import { METHODS, type PortMethod } from "./actions.ts";
 import * as asg from "./autoscaling.ts";
@@ -54,69 +53,69 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     close: () => session.close(),
 
     accounts: () => directory.accounts(),
-    regions: (accountId: string) => directory.regions(accountId),
+    regions: (accountId) => directory.regions(accountId),
 
-    describeInstances: (scope: Scope, q: InstanceQuery) => ec2.describeInstances(as("describeInstances"), scope, q),
-    describeAddresses: (scope: Scope, q: { publicIps?: string[]; allocationIds?: string[]; instanceIds?: string[]; networkInterfaceIds?: string[] }) => ec2.describeAddresses(as("describeAddresses"), scope, q),
-    describeNetworkInterfaces: (scope: Scope, q: NetworkInterfaceQuery) => ec2.describeNetworkInterfaces(as("describeNetworkInterfaces"), scope, q),
-    describeNatGateways: (scope: Scope, q: { natGatewayIds?: string[]; vpcIds?: string[] }) => ec2.describeNatGateways(as("describeNatGateways"), scope, q),
-    describeSecurityGroups: (scope: Scope, ids: string[]) => ec2.describeSecurityGroups(as("describeSecurityGroups"), scope, ids),
-    describeSubnets: (scope: Scope, ids: string[]) => ec2.describeSubnets(as("describeSubnets"), scope, ids),
-    describeVpcs: (scope: Scope, ids: string[]) => ec2.describeVpcs(as("describeVpcs"), scope, ids),
-    describeNetworkAcls: (scope: Scope, q: { subnetIds?: string[]; networkAclIds?: string[] }) => ec2.describeNetworkAcls(as("describeNetworkAcls"), scope, q),
-    describeSnapshots: (scope: Scope, q: { snapshotIds?: string[]; tags?: Tags }) => ec2.describeSnapshots(as("describeSnapshots"), scope, q),
-    findSecurityGroups: (scope: Scope, q: { vpcId: string; groupNames?: string[]; tags?: Tags }) => ec2.findSecurityGroups(as("findSecurityGroups"), scope, q),
+    describeInstances: (scope, q) => ec2.describeInstances(as("describeInstances"), scope, q),
+    describeAddresses: (scope, q) => ec2.describeAddresses(as("describeAddresses"), scope, q),
+    describeNetworkInterfaces: (scope, q) => ec2.describeNetworkInterfaces(as("describeNetworkInterfaces"), scope, q),
+    describeNatGateways: (scope, q) => ec2.describeNatGateways(as("describeNatGateways"), scope, q),
+    describeSecurityGroups: (scope, ids) => ec2.describeSecurityGroups(as("describeSecurityGroups"), scope, ids),
+    describeSubnets: (scope, ids) => ec2.describeSubnets(as("describeSubnets"), scope, ids),
+    describeVpcs: (scope, ids) => ec2.describeVpcs(as("describeVpcs"), scope, ids),
+    describeNetworkAcls: (scope, q) => ec2.describeNetworkAcls(as("describeNetworkAcls"), scope, q),
+    describeSnapshots: (scope, q) => ec2.describeSnapshots(as("describeSnapshots"), scope, q),
+    findSecurityGroups: (scope, q) => ec2.findSecurityGroups(as("findSecurityGroups"), scope, q),
 
-    autoScalingGroupsOf: (scope: Scope, ids: string[]) => asg.autoScalingGroupsOf(as("autoScalingGroupsOf"), scope, ids),
-    describeAutoScalingGroups: (scope: Scope, names: string[]) => asg.describeAutoScalingGroups(as("describeAutoScalingGroups"), scope, names),
-    targetGroupsOf: (scope: Scope, ids: string[]) => elb.targetGroupsOf(as("targetGroupsOf"), scope, ids),
-    describeLoadBalancers: (scope: Scope, q: { ids?: string[]; instanceIds?: string[] }) => elb.describeLoadBalancers(as("describeLoadBalancers"), scope, q),
+    autoScalingGroupsOf: (scope, ids) => asg.autoScalingGroupsOf(as("autoScalingGroupsOf"), scope, ids),
+    describeAutoScalingGroups: (scope, names) => asg.describeAutoScalingGroups(as("describeAutoScalingGroups"), scope, names),
+    targetGroupsOf: (scope, ids) => elb.targetGroupsOf(as("targetGroupsOf"), scope, ids),
+    describeLoadBalancers: (scope, q) => elb.describeLoadBalancers(as("describeLoadBalancers"), scope, q),
 
-    findAccessKey: (accountId: string, keyId: string) => iam.findAccessKey(as("findAccessKey"), accountId, keyId, keyOwners),
-    getIamUser: (accountId: string, userName: string) => iam.getIamUser(as("getIamUser"), accountId, userName),
-    ssmManagedInstances: (scope: Scope, ids: string[]) => ssm.ssmManagedInstances(as("ssmManagedInstances"), scope, ids),
-    lookupEvents: (scope: Scope, q: TrailQuery) => trail.lookupEvents(as("lookupEvents"), scope, q),
-    getBucket: (accountId: string, name: string) => s3.getBucket(as("getBucket"), accountId, name, bucketRegions),
-    getDistribution: (accountId: string, id: string) => cf.getDistribution(as("getDistribution"), accountId, id),
+    findAccessKey: (accountId, keyId) => iam.findAccessKey(as("findAccessKey"), accountId, keyId, keyOwners),
+    getIamUser: (accountId, userName) => iam.getIamUser(as("getIamUser"), accountId, userName),
+    ssmManagedInstances: (scope, ids) => ssm.ssmManagedInstances(as("ssmManagedInstances"), scope, ids),
+    lookupEvents: (scope, q) => trail.lookupEvents(as("lookupEvents"), scope, q),
+    getBucket: (accountId, name) => s3.getBucket(as("getBucket"), accountId, name, bucketRegions),
+    getDistribution: (accountId, id) => cf.getDistribution(as("getDistribution"), accountId, id),
 
-    modifyInstanceAttribute: (scope: Scope, id: string, change: ec2.InstanceAttributeChange) => ec2.modifyInstanceAttribute(as("modifyInstanceAttribute"), scope, id, change),
-    createSnapshots: (scope: Scope, id: string, opts: { description: string; tags: Tags }) => ec2.createSnapshots(as("createSnapshots"), scope, id, opts),
-    getConsoleOutput: (scope: Scope, id: string) => ec2.getConsoleOutput(as("getConsoleOutput"), scope, id),
-    getConsoleScreenshot: (scope: Scope, id: string) => ec2.getConsoleScreenshot(as("getConsoleScreenshot"), scope, id),
-    getUserData: (scope: Scope, id: string) => ec2.getUserData(as("getUserData"), scope, id),
-    stopInstances: (scope: Scope, ids: string[]) => ec2.stopInstances(as("stopInstances"), scope, ids),
-    startInstances: (scope: Scope, ids: string[]) => ec2.startInstances(as("startInstances"), scope, ids),
-    createSecurityGroup: (scope: Scope, spec: { vpcId: string; groupName: string; description: string; tags: Tags }) =>
+    modifyInstanceAttribute: (scope, id, change) => ec2.modifyInstanceAttribute(as("modifyInstanceAttribute"), scope, id, change),
+    createSnapshots: (scope, id, opts) => ec2.createSnapshots(as("createSnapshots"), scope, id, opts),
+    getConsoleOutput: (scope, id) => ec2.getConsoleOutput(as("getConsoleOutput"), scope, id),
+    getConsoleScreenshot: (scope, id) => ec2.getConsoleScreenshot(as("getConsoleScreenshot"), scope, id),
+    getUserData: (scope, id) => ec2.getUserData(as("getUserData"), scope, id),
+    stopInstances: (scope, ids) => ec2.stopInstances(as("stopInstances"), scope, ids),
+    startInstances: (scope, ids) => ec2.startInstances(as("startInstances"), scope, ids),
+    createSecurityGroup: (scope, spec) =>
       ec2.createSecurityGroup(as("createSecurityGroup"), scope, spec),
-    authorizeRules: (scope: Scope, groupId: string, rules: RuleSpec[]) => ec2.authorizeRules(as("authorizeRules"), scope, groupId, rules),
-    revokeRules: (scope: Scope, groupId: string, rules: RuleSpec[]) => ec2.revokeRules(as("revokeRules"), scope, groupId, rules),
-    setNetworkInterfaceGroups: (scope: Scope, eni: string, groupIds: string[]) => ec2.setNetworkInterfaceGroups(as("setNetworkInterfaceGroups"), scope, eni, groupIds),
-    createTags: (scope: Scope, ids: string[], tags: Tags) => ec2.createTags(as("createTags"), scope, ids, tags),
-    createNetworkAclEntry: (scope: Scope, aclId: string, entry: NetworkAclEntry) => ec2.createNetworkAclEntry(as("createNetworkAclEntry"), scope, aclId, entry),
-    deleteNetworkAclEntry: (scope: Scope, aclId: string, entry: { ruleNumber: number; egress: boolean }) =>
+    authorizeRules: (scope, groupId, rules) => ec2.authorizeRules(as("authorizeRules"), scope, groupId, rules),
+    revokeRules: (scope, groupId, rules) => ec2.revokeRules(as("revokeRules"), scope, groupId, rules),
+    setNetworkInterfaceGroups: (scope, eni, groupIds) => ec2.setNetworkInterfaceGroups(as("setNetworkInterfaceGroups"), scope, eni, groupIds),
+    createTags: (scope, ids, tags) => ec2.createTags(as("createTags"), scope, ids, tags),
+    createNetworkAclEntry: (scope, aclId, entry) => ec2.createNetworkAclEntry(as("createNetworkAclEntry"), scope, aclId, entry),
+    deleteNetworkAclEntry: (scope, aclId, entry) =>
       ec2.deleteNetworkAclEntry(as("deleteNetworkAclEntry"), scope, aclId, entry),
 
-    enterStandby: (scope: Scope, group: string, ids: string[], decrement: boolean) => asg.enterStandby(as("enterStandby"), scope, group, ids, decrement),
-    exitStandby: (scope: Scope, group: string, ids: string[]) => asg.exitStandby(as("exitStandby"), scope, group, ids),
-    detachInstances: (scope: Scope, group: string, ids: string[], decrement: boolean) => asg.detachInstances(as("detachInstances"), scope, group, ids, decrement),
-    attachInstances: (scope: Scope, group: string, ids: string[]) => asg.attachInstances(as("attachInstances"), scope, group, ids),
-    suspendProcesses: (scope: Scope, group: string, processes: string[]) => asg.suspendProcesses(as("suspendProcesses"), scope, group, processes),
-    resumeProcesses: (scope: Scope, group: string, processes: string[]) => asg.resumeProcesses(as("resumeProcesses"), scope, group, processes),
-    setInstanceProtection: (scope: Scope, group: string, ids: string[], on: boolean) => asg.setInstanceProtection(as("setInstanceProtection"), scope, group, ids, on),
-    updateAutoScalingGroup: (scope: Scope, group: string, change: { minSize?: number; maxSize?: number; desiredCapacity?: number }) =>
+    enterStandby: (scope, group, ids, decrement) => asg.enterStandby(as("enterStandby"), scope, group, ids, decrement),
+    exitStandby: (scope, group, ids) => asg.exitStandby(as("exitStandby"), scope, group, ids),
+    detachInstances: (scope, group, ids, decrement) => asg.detachInstances(as("detachInstances"), scope, group, ids, decrement),
+    attachInstances: (scope, group, ids) => asg.attachInstances(as("attachInstances"), scope, group, ids),
+    suspendProcesses: (scope, group, processes) => asg.suspendProcesses(as("suspendProcesses"), scope, group, processes),
+    resumeProcesses: (scope, group, processes) => asg.resumeProcesses(as("resumeProcesses"), scope, group, processes),
+    setInstanceProtection: (scope, group, ids, on) => asg.setInstanceProtection(as("setInstanceProtection"), scope, group, ids, on),
+    updateAutoScalingGroup: (scope, group, change) =>
       asg.updateAutoScalingGroup(as("updateAutoScalingGroup"), scope, group, change),
 
-    deregisterTargets: (scope: Scope, arn: string, targets: { id: string; port?: number }[]) => elb.deregisterTargets(as("deregisterTargets"), scope, arn, targets),
-    registerTargets: (scope: Scope, arn: string, targets: { id: string; port?: number }[]) => elb.registerTargets(as("registerTargets"), scope, arn, targets),
-    deregisterFromClassicLoadBalancer: (scope: Scope, name: string, ids: string[]) =>
+    deregisterTargets: (scope, arn, targets) => elb.deregisterTargets(as("deregisterTargets"), scope, arn, targets),
+    registerTargets: (scope, arn, targets) => elb.registerTargets(as("registerTargets"), scope, arn, targets),
+    deregisterFromClassicLoadBalancer: (scope, name, ids) =>
       elb.deregisterFromClassicLoadBalancer(as("deregisterFromClassicLoadBalancer"), scope, name, ids),
-    registerWithClassicLoadBalancer: (scope: Scope, name: string, ids: string[]) => elb.registerWithClassicLoadBalancer(as("registerWithClassicLoadBalancer"), scope, name, ids),
+    registerWithClassicLoadBalancer: (scope, name, ids) => elb.registerWithClassicLoadBalancer(as("registerWithClassicLoadBalancer"), scope, name, ids),
 
-    putPublicAccessBlock: (accountId: string, bucket: string, block: NonNullable<Bucket["publicAccessBlock"]>) =>
+    putPublicAccessBlock: (accountId, bucket, block) =>
       s3.putPublicAccessBlock(as("putPublicAccessBlock"), accountId, bucket, block, bucketRegions),
-    deletePublicAccessBlock: (accountId: string, bucket: string) => s3.deletePublicAccessBlock(as("deletePublicAccessBlock"), accountId, bucket, bucketRegions),
-    setDistributionEnabled: (accountId: string, id: string, enabled: boolean) => cf.setDistributionEnabled(as("setDistributionEnabled"), accountId, id, enabled),
-    setAccessKeyStatus: (accountId: string, userName: string, keyId: string, status: "Active" | "Inactive") =>
+    deletePublicAccessBlock: (accountId, bucket) => s3.deletePublicAccessBlock(as("deletePublicAccessBlock"), accountId, bucket, bucketRegions),
+    setDistributionEnabled: (accountId, id, enabled) => cf.setDistributionEnabled(as("setDistributionEnabled"), accountId, id, enabled),
+    setAccessKeyStatus: (accountId, userName, keyId, status) =>
       iam.setAccessKeyStatus(as("setAccessKeyStatus"), accountId, userName, keyId, status),
   };
 }

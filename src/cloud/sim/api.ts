@@ -33,7 +33,7 @@ import type {
   Vpc,
 } from "../model.ts";
 import { normaliseProtocol } from "../model.ts";
-import type { InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
+import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import { hexOf } from "./ids.ts";
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
@@ -437,7 +437,7 @@ export class SimApi {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,
-    change: { disableApiTermination: boolean } | { instanceInitiatedShutdownBehavior: "stop" | "terminate" } | { blockDeviceDeleteOnTermination: { deviceName: string; deleteOnTermination: boolean }[] },
+    change: InstanceAttributeChange,
   ): void {
     const action = "ec2:ModifyInstanceAttribute";
     const rs = this.region(scope, action);
