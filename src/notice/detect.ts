@@ -11,19 +11,24 @@ export function detect(buf: Buffer): Detected {
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
   while (start < buf.length && (buf[start] === 0x20 || buf[start] === 0x0a || buf[start] === 0x0d || buf[start] === 0x09)) start++;
   if (start >= buf.length) return "empty";
-  if (isBinary(buf)) return "binary";
+  // the first 64 KiB after the leading whitespace, decoded once for the tests that read text
+  const text = buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024));
+  if (isBinary(buf, start === 0 ? text : null)) return "binary";
   if (isMbox(buf.subarray(start))) return "mbox";
   const head = buf.toString("utf8", start, Math.min(buf.length, start + 4096));
   // "{" or "[" followed by what JSON can hold; "[AWS] Your abuse report" is text
   if (/^[{[]\s*(?:["{[\]}\d-]|true|false|null|$)/.test(head)) return "json";
   if (/^"[\w-]{1,64}"\s*:\s*[{["\d tfn]/.test(head)) return "json";
-  if (looksLikeEmail(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "email";
-  if (looksLikeHealthConsole(buf.toString("utf8", start, Math.min(buf.length, start + 64 * 1024)))) return "health-console";
+  if (looksLikeEmail(text)) return "email";
+  if (looksLikeHealthConsole(text)) return "health-console";
   return "text";
 }
 
-/** NUL bytes or mostly control characters in the first 64 KiB: not a notice. UTF-16 text is handled by the caller. */
-function isBinary(buf: Buffer): boolean {
+/**
+ * NUL bytes or mostly control characters in the first 64 KiB: not a notice. UTF-16 text is handled by the caller.
+ * `decoded` is those 64 KiB already decoded as UTF-8, when the caller has them.
+ */
+function isBinary(buf: Buffer, decoded: string | null): boolean {
   const n = Math.min(buf.length, 64 * 1024);
   if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return false;
   let ctrl = 0;
@@ -34,8 +39,7 @@ function isBinary(buf: Buffer): boolean {
   }
   if (ctrl > n * 0.02 + 4) return true;
   // invalid UTF-8 is common in old mail (latin-1); random bytes are invalid almost everywhere
-  const sample = buf.subarray(0, n);
-  const text = sample.toString("utf8");
+  const text = decoded ?? buf.toString("utf8", 0, n);
   let bad = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0xfffd) bad++;
   return bad > text.length * 0.3 && bad > 16;

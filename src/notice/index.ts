@@ -10,7 +10,7 @@
  * nothing readable at all.
  */
 import { UserError } from "../errors.ts";
-import type { MailView, Notice, ParsedItem, ParseFailure } from "./types.ts";
+import type { Notice, ParsedItem, ParseFailure } from "./types.ts";
 import { decide } from "./classify.ts";
 import { detect } from "./detect.ts";
 import { NoticeBuilder, extractText } from "./extract/index.ts";
@@ -19,8 +19,7 @@ import { parseJsonLenient } from "./health/json.ts";
 import { healthConsoleToNotice } from "./health/console.ts";
 import { healthEventToNotice } from "./health/notice.ts";
 import { readHeaderBlock, unwrapInlineForward } from "./mime/forward.ts";
-import { htmlLinks, textLinks } from "./mime/links.ts";
-import { readMail, type MailData } from "./mime/mail.ts";
+import { readMail, toMailView, type MailData } from "./mime/mail.ts";
 import { referencesOf } from "./mime/headers.ts";
 import { splitMbox } from "./mime/mbox.ts";
 import { isoUTC } from "./extract/times.ts";
@@ -256,18 +255,7 @@ async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promi
   const reference = date ?? mail.date ?? (opts.receivedAt ? new Date(opts.receivedAt) : null) ?? opts.now ?? null;
   const notice = textNotice({ text, subject, from, messageId, receivedAt, reference, format: "email", forwarded, warnings: mail.warnings });
   if (references.length > 0) notice.references = references;
-  const view: MailView = {
-    headers: mail.headers,
-    from: mail.from,
-    replyTo: mail.replyTo,
-    returnPath: mail.returnPath,
-    subject: mail.subject,
-    links: [...(mail.html ? htmlLinks(mail.html) : []), ...textLinks(mail.text)],
-    attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
-    text: mail.text,
-    forwarded,
-  };
-  return { index, format: "email", raw, notice, mail: view };
+  return { index, format: "email", raw, notice, mail: toMailView(mail, forwarded) };
 }
 
 export type { Notice, ParsedItem, ParseFailure, MailView } from "./types.ts";

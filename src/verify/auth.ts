@@ -16,7 +16,7 @@ import type { ARCResult, DMARCResult, DNSResolver, SPFResult } from "mailauth";
 import { dkimVerifyFast, type DkimOutcome, type DkimSignatureResult } from "./dkim-fast.ts";
 import { NEGATIVE_CODES, OFFLINE, offlineResolver } from "./dns.ts";
 import { isAwsSendingDomain, isSesDomain, orgDomain } from "./hosts.ts";
-import { headerValue, type HeaderLines } from "./headers.ts";
+import { header, type HeaderList } from "../notice/mime/headers.ts";
 import { trustZone } from "./received.ts";
 import { reason } from "./reasons.ts";
 import type { AuthResults, DnsResolver, Reason } from "./types.ts";
@@ -60,14 +60,22 @@ function sigState(r: DkimSignatureResult): SigState {
 }
 
 /** `d=` of every DKIM-Signature header, including ones mailauth skips as unusable. */
-function signatureDomains(headers: HeaderLines): string[] {
+function signatureDomains(headers: HeaderList): string[] {
   const out: string[] = [];
   for (const [name, value] of headers) {
-    if (name !== "dkim-signature") continue;
-    const m = /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(value);
-    out.push(m ? m[1]!.toLowerCase() : "");
+    if (name === "dkim-signature") out.push(signingDomainOf(value));
   }
   return out;
+}
+
+/** The `d=` of one DKIM-Signature value, lower-cased; "" when it has none. */
+function signingDomainOf(v: string): string {
+  return /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? "";
+}
+
+/** `d` is an AWS sending domain and aligned with the From domain (same organisational domain). */
+function isAlignedAws(d: string, fromDomain: string | null): boolean {
+  return Boolean(d && fromDomain && isAwsSendingDomain(d) && orgDomain(d) === orgDomain(fromDomain));
 }
 
 function fromDomainOf(address: string | null): string | null {
@@ -79,7 +87,7 @@ function fromDomainOf(address: string | null): string | null {
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** Authenticates `raw` (whose header lines are `headers`, whose From address is `fromAddress`). Never throws. */
-export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAddress: string | null, opts: MailAuthOptions): Promise<MailAuthOutcome> {
+export async function authenticateMail(raw: Buffer, headers: HeaderList, fromAddress: string | null, opts: MailAuthOptions): Promise<MailAuthOutcome> {
   const reasons: Reason[] = [];
   const auth: AuthResults = { dkim: [], spf: null, dmarc: null, arc: null };
   const offline = !opts.resolver;
@@ -107,7 +115,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
     for (const m of ar.methods) {
       if (m.method === "dkim" && m.result === "pass") {
         const d = (m.props["header.d"] ?? m.props["header.i"] ?? "").replace(/^.*@/, "").toLowerCase();
-        if (d && fromDomain && isAwsSendingDomain(d) && orgDomain(d) === orgDomain(fromDomain)) {
+        if (isAlignedAws(d, fromDomain)) {
           serverProof = true;
           reasons.push(reason("authres.trusted_pass", `Your mail server ${ar.authservId} recorded a passing DKIM signature by ${d} when the message arrived.`));
         }
@@ -163,7 +171,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
         ),
       );
     } else {
-      const sender = (dk.envelopeFrom || headerValue(headers, "return-path")?.replace(/[<>\s]/g, "") || "") as string;
+      const sender = (dk.envelopeFrom || header(headers, "return-path")?.replace(/[<>\s]/g, "") || "") as string;
       spfResult = await spfVerify({
         ip: zone.entry.ip,
         ...(sender ? { sender } : {}),
@@ -198,7 +206,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderLines, fromAd
     if (!sigs.length && !skipped.length) auth.dkim.push({ result: "none" });
 
     const aws = states.filter((s) => isAwsSendingDomain(s.d));
-    const awsAligned = aws.filter((s) => s.state === "pass" && fromDomain && orgDomain(s.d) === orgDomain(fromDomain));
+    const awsAligned = aws.filter((s) => s.state === "pass" && isAlignedAws(s.d, fromDomain));
     auth.arc = arcResult ? { result: arcResult.status.result } : null;
     const arcProof = interpretArc(arcResult, fromDomain, opts.trustedArcSealers, reasons);
     let proven = serverProof || arcProof;
@@ -357,7 +365,7 @@ type DkimRun = DkimOutcome & { arc?: unknown };
  * DKIM of every signature that matters: through dkim-fast.ts when it takes the message, else
  * mailauth's dkimVerify on the message without the signatures that do not matter.
  */
-async function verifyDkim(raw: Buffer, headers: HeaderLines, sigDomains: string[], hasArc: boolean, resolver: DNSResolver, opts: MailAuthOptions): Promise<{ dk: DkimRun; skipped: string[] }> {
+async function verifyDkim(raw: Buffer, headers: HeaderList, sigDomains: string[], hasArc: boolean, resolver: DNSResolver, opts: MailAuthOptions): Promise<{ dk: DkimRun; skipped: string[] }> {
   const skip = irrelevantSignature(headers, sigDomains);
   if (opts.dkim !== "mailauth" && !hasArc) {
     const skipped: string[] = [];
@@ -383,8 +391,6 @@ async function verifyDkim(raw: Buffer, headers: HeaderLines, sigDomains: string[
   return { dk: { headerFrom: r.headerFrom, envelopeFrom: r.envelopeFrom as string | false, results: (r.results ?? []) as unknown as DkimSignatureResult[], arc: r.arc }, skipped };
 }
 
-const signingDomainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[1]?.toLowerCase() ?? "";
-
 /**
  * Real AWS mail carries two signatures, AWS's and Amazon SES's, and checking a signature costs a
  * public-key parse and an RSA verification. When a message is signed by an AWS sending domain,
@@ -395,7 +401,7 @@ const signingDomainOf = (v: string) => /(?:^|;)\s*d\s*=\s*([^;\s]+)/i.exec(v)?.[
  * Returns null when every signature matters; else a test of one DKIM-Signature field's value (as
  * written, possibly folded) giving the signing domain of a signature to leave out, or null to keep it.
  */
-function irrelevantSignature(headers: HeaderLines, sigDomains: string[]): ((fieldValue: string) => string | null) | null {
+function irrelevantSignature(headers: HeaderList, sigDomains: string[]): ((fieldValue: string) => string | null) | null {
   if (sigDomains.length < 2 || headers.some(([n]) => n.startsWith("arc-"))) return null;
   const sigs = headers.filter(([n]) => n === "dkim-signature").map(([, v]) => v);
   const keep = sigs.filter((_v, k) => isAwsSendingDomain(sigDomains[k]!));
@@ -443,7 +449,7 @@ function interpretArc(result: ARCResult | null, fromDomain: string | null, trust
   const aar = (result.authenticationResults ?? {}) as { dkim?: { result?: string; header?: { i?: string; d?: string } }[]; dmarc?: { result?: string; header?: { from?: string } } };
   const awsDkim = (aar.dkim ?? []).find((e) => {
     const d = (e.header?.d ?? e.header?.i ?? "").replace(/^.*@/, "").toLowerCase();
-    return e.result === "pass" && d && isAwsSendingDomain(d) && fromDomain && orgDomain(d) === orgDomain(fromDomain);
+    return e.result === "pass" && isAlignedAws(d, fromDomain);
   });
   const awsDmarc = aar.dmarc?.result === "pass" && fromDomain && isAwsSendingDomain(fromDomain);
   const recorded = awsDkim || awsDmarc;

@@ -17,9 +17,6 @@ import { decide, PROOF_CODES, reason } from "./reasons.ts";
 import { checkClaimedSender, checkSender } from "./sender.ts";
 import type { AuthResults, Reason, Verdict, VerifyOptions } from "./types.ts";
 
-export type { Verdict, VerifyOptions, Reason, DnsResolver } from "./types.ts";
-export { REASONS, REASON_CODES, decide } from "./reasons.ts";
-
 const SEVERITY_RANK: Record<Reason["severity"], number> = { fail: 0, warn: 1, pass: 2, info: 3 };
 /** Text beyond this is not scanned for requests and hosts (a notice is a few kilobytes; this bounds a hostile one). */
 const MAX_SCAN = 512 * 1024;
@@ -57,7 +54,7 @@ async function verifyItem(item: ParsedItem, opts: VerifyOptions): Promise<Verdic
     text = item.raw.toString("utf8", 0, Math.min(item.raw.length, MAX_SCAN));
     // an event's words are its descriptions; its other fields ("source": "aws.health") are names, not prose
     if (item.format === "health-event") text = healthText(text);
-    links = item.mail?.links.length ? item.mail.links : urlsIn(text);
+    links = urlsIn(text);
     if (item.format === "health-event") {
       const h = notice.health;
       if (h?.fetchedFromApi) {
@@ -154,22 +151,9 @@ function domainOf(address: string): string {
  * a MailView.
  */
 async function readView(raw: Buffer): Promise<{ view: MailView; embedded: Buffer[] }> {
-  const { readMail, htmlLinks, textLinks } = await (mimeReader ??= loadMimeReader());
+  const { readMail, toMailView } = await (mimeReader ??= loadMimeReader());
   const m = await readMail(raw);
-  return {
-    view: {
-      headers: m.headers,
-      from: m.from,
-      replyTo: m.replyTo,
-      returnPath: m.returnPath,
-      subject: m.subject,
-      links: [...(m.html ? htmlLinks(m.html) : []), ...textLinks(m.text)],
-      attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
-      text: m.text,
-      forwarded: false,
-    },
-    embedded: m.embedded,
-  };
+  return { view: toMailView(m, false), embedded: m.embedded };
 }
 
 /**
@@ -178,8 +162,8 @@ async function readView(raw: Buffer): Promise<{ view: MailView; embedded: Buffer
  */
 let mimeReader: ReturnType<typeof loadMimeReader> | undefined;
 async function loadMimeReader() {
-  const [{ readMail }, { htmlLinks, textLinks }] = await Promise.all([import("../notice/mime/mail.ts"), import("../notice/mime/links.ts")]);
-  return { readMail, htmlLinks, textLinks };
+  const { readMail, toMailView } = await import("../notice/mime/mail.ts");
+  return { readMail, toMailView };
 }
 
 /** The messages attached (message/rfc822) to `raw`, exact bytes and view. */

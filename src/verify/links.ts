@@ -60,7 +60,7 @@ function parseUrl(href: string): URL | null {
  * redirector). The original is inside; check that, or the gateway's own host would be "the
  * link" and every anchor a mismatch.
  */
-export function unwrapGatewayUrl(url: URL): URL {
+function unwrapGatewayUrl(url: URL): URL {
   for (let depth = 0; depth < 3; depth++) {
     const host = url.hostname.toLowerCase();
     let inner: string | null = null;
@@ -98,24 +98,25 @@ const KIND_REASON: Partial<Record<HostInfo["kind"], ReasonCode>> = {
   "aws-customer": "link.customer_hosted",
 };
 
-function hostReason(code: ReasonCode, info: HostInfo, what: string): Reason {
+/** `lead` opens the message for a host the reader is sent to ("<what> goes to"); the text's own words pass "The text names". */
+function hostReason(code: ReasonCode, info: HostInfo, what: string, lead = `${what} goes to`): Reason {
   switch (code) {
     case "link.ip_literal":
-      return reason(code, `${what} goes to the bare IP address ${info.ascii}; AWS links to its own host names.`);
+      return reason(code, `${lead} the bare IP address ${info.ascii}; AWS links to its own host names.`);
     case "link.shortener":
       return reason(code, `${what} goes through the URL shortener ${info.domain}, which hides where it leads.`);
     case "link.homograph":
-      return reason(code, `${what} goes to ${info.display} (${info.ascii}), whose look-alike characters read as ${info.imitates}.`);
+      return reason(code, `${lead} ${info.display} (${info.ascii}), whose look-alike characters read as ${info.imitates}.`);
     case "link.lookalike":
-      return reason(code, `${what} goes to ${info.ascii}, a domain made to look like ${info.imitates}.`);
+      return reason(code, `${lead} ${info.ascii}, a domain made to look like ${info.imitates}.`);
     case "link.subdomain_trick":
-      return reason(code, `${what} goes to ${info.ascii}: "${info.imitates}" is only a prefix, the domain is ${info.domain}.`);
+      return reason(code, `${lead} ${info.ascii}: "${info.imitates}" is only a prefix, the domain is ${info.domain}.`);
     case "link.punycode":
-      return reason(code, `${what} goes to the internationalised domain ${info.display} (${info.ascii}).`);
+      return reason(code, `${lead} the internationalised domain ${info.display} (${info.ascii}).`);
     case "link.customer_hosted":
-      return reason(code, `${what} goes to ${info.ascii}, content an AWS customer hosts (${info.domain}), not AWS itself.`);
+      return reason(code, `${lead} ${info.ascii}, content an AWS customer hosts (${info.domain}), not AWS itself.`);
     default:
-      return reason(code, `${what} goes to ${info.ascii}.`);
+      return reason(code, `${lead} ${info.ascii}.`);
   }
 }
 
@@ -192,22 +193,8 @@ export function checkLinks(links: readonly Link[], ownText: string, ctx: LinkCon
     const info = classifyHost(host);
     if (checkedHosts.has(info.ascii) || ctx.reported.has(info.ascii)) continue;
     if (info.kind === "lookalike" || info.kind === "homograph" || info.kind === "subdomain-trick" || info.kind === "punycode") {
-      add(hostReasonForText(info));
+      add(hostReason(KIND_REASON[info.kind]!, info, "The text", "The text names"));
     }
   }
   return reasons;
-}
-
-function hostReasonForText(info: HostInfo): Reason {
-  const code = KIND_REASON[info.kind]!;
-  switch (info.kind) {
-    case "homograph":
-      return reason(code, `The text names ${info.display} (${info.ascii}), whose look-alike characters read as ${info.imitates}.`);
-    case "lookalike":
-      return reason(code, `The text names ${info.ascii}, a domain made to look like ${info.imitates}.`);
-    case "subdomain-trick":
-      return reason(code, `The text names ${info.ascii}: "${info.imitates}" is only a prefix, the domain is ${info.domain}.`);
-    default:
-      return reason(code, `The text names the internationalised domain ${info.display} (${info.ascii}).`);
-  }
 }

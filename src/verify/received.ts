@@ -18,7 +18,7 @@
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
 import { orgDomain } from "./hosts.ts";
-import type { HeaderLines } from "./headers.ts";
+import type { HeaderList } from "../notice/mime/headers.ts";
 
 export interface ReceivedHop {
   /** Position among all header lines. */
@@ -28,7 +28,7 @@ export interface ReceivedHop {
   by?: string;
 }
 
-export function parseReceived(value: string, index: number): ReceivedHop {
+function parseReceived(value: string, index: number): ReceivedHop {
   const hop: ReceivedHop = { index };
   const from = /\bfrom\s+([^\s;()]+)(?:\s+\(([^)]{0,300})\))?/i.exec(value);
   if (from) {
@@ -69,7 +69,7 @@ function stripComments(s: string): string {
   return out;
 }
 
-export function parseAuthResults(value: string, index: number): AuthResultsHeader {
+function parseAuthResults(value: string, index: number): AuthResultsHeader {
   const parts = stripComments(value).split(";");
   const authservId = (parts.shift() ?? "").trim().split(/\s+/)[0]?.toLowerCase() ?? "";
   const methods: AuthMethodResult[] = [];
@@ -107,7 +107,7 @@ function matchesTrusted(host: string | undefined, trustedOrgs: Set<string>, trus
   return trustedIds.has(host) || trustedOrgs.has(orgDomain(host));
 }
 
-export function trustZone(headers: HeaderLines, trustedAuthServIds: readonly string[]): TrustZone {
+export function trustZone(headers: HeaderList, trustedAuthServIds: readonly string[]): TrustZone {
   const ids = new Set(trustedAuthServIds.map((s) => s.toLowerCase()));
   const orgs = new Set([...ids].map(orgDomain));
   const hops: ReceivedHop[] = [];

@@ -4,7 +4,7 @@
  */
 import { CUSTOMER_CONTENT_SENDER_HOSTS, KNOWN_ABUSE_SENDERS } from "./aws.ts";
 import { classifyHost, imitatedBrand, isAwsSendingDomain, isSesDomain, orgDomain, skeleton } from "./hosts.ts";
-import type { HeaderLines } from "./headers.ts";
+import type { HeaderList } from "../notice/mime/headers.ts";
 import { reason } from "./reasons.ts";
 import type { Reason } from "./types.ts";
 
@@ -14,7 +14,7 @@ export interface Address {
 }
 
 export interface SenderView {
-  headers: HeaderLines;
+  headers: HeaderList;
   from: Address | null;
   replyTo: Address[];
   returnPath: string | null;
@@ -29,7 +29,7 @@ function domainOf(address: string): string {
 }
 
 /** Words in a display name that claim to be AWS: "AWS", "Amazon", "Amazon Web Services", "EC2", in any look-alike spelling. */
-export function nameClaimsAws(name: string): boolean {
+function nameClaimsAws(name: string): boolean {
   if (!name) return false;
   const words = skeleton(name).split(/[^a-z]+/).filter(Boolean);
   return words.some((w) => w === "aws" || w === "ec2" || w.startsWith("amazon") || w === "amazonaws" || w === "awsabuse" || w === "amzn");

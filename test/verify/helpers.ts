@@ -11,8 +11,7 @@ import addressparser from "nodemailer/lib/addressparser";
 import type { MailView, Notice, ParsedItem } from "../../src/notice/types.ts";
 import { blankNotice } from "../../src/notice/blank.ts";
 import { DnsCache } from "../../src/verify/dns.ts";
-import { parseHeaders, splitHead } from "../../src/notice/mime/headers.ts";
-import { headerValue } from "../../src/verify/headers.ts";
+import { header, parseHeaders, splitHead } from "../../src/notice/mime/headers.ts";
 
 export const FIXTURES = join(import.meta.dirname, "../../fixtures/verify");
 const key = (name: string) => readFileSync(join(FIXTURES, "keys", `${name}.pem`), "utf8");
@@ -180,7 +179,7 @@ export function notice(overrides: Partial<Notice> = {}): Notice {
   });
 }
 
-const first = (v: string | undefined) => (v ? addressparser(v, { flatten: true }).find((a) => a.address) : undefined);
+const first = (v: string | null) => (v ? addressparser(v, { flatten: true }).find((a) => a.address) : undefined);
 
 /** A MailView read from the message the simple way (test messages are 7bit); `over` replaces parts of it. */
 export function mailView(raw: string | Buffer, over: Partial<MailView> = {}): MailView {
@@ -188,16 +187,16 @@ export function mailView(raw: string | Buffer, over: Partial<MailView> = {}): Ma
   const { head, bodyStart } = splitHead(buf);
   const headers = parseHeaders(head);
   const body = buf.toString("utf8", bodyStart);
-  const f = first(headerValue(headers, "from"));
+  const f = first(header(headers, "from"));
   const links: MailView["links"] = [];
   for (const m of body.matchAll(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi)) links.push({ href: m[1]!, text: m[2]!.replace(/<[^<>]{0,2000}>/g, "").trim(), part: "html" });
   for (const m of body.replace(/<a\s[^>]*>[\s\S]*?<\/a>/gi, " ").matchAll(/\bhttps?:\/\/[^\s<>"]+/g)) links.push({ href: m[0], text: null, part: "text" });
   return {
     headers,
     from: f ? { address: f.address.toLowerCase(), name: f.name } : null,
-    replyTo: headerValue(headers, "reply-to") ? addressparser(headerValue(headers, "reply-to")!, { flatten: true }).map((a) => ({ address: a.address, name: a.name })) : [],
-    returnPath: headerValue(headers, "return-path")?.replace(/[<>]/g, "") ?? null,
-    subject: headerValue(headers, "subject") ?? null,
+    replyTo: header(headers, "reply-to") ? addressparser(header(headers, "reply-to")!, { flatten: true }).map((a) => ({ address: a.address, name: a.name })) : [],
+    returnPath: header(headers, "return-path")?.replace(/[<>]/g, "") ?? null,
+    subject: header(headers, "subject"),
     links,
     attachments: [],
     text: body.replace(/<[^<>]{0,2000}>/g, " "),

@@ -120,7 +120,6 @@ export function classifyReporterText(text: string): ActivityType | null {
   const t = text.slice(0, 64 * 1024);
   const score = new Map<ActivityType, number>();
   for (const s of REPORTER_SIGNALS) {
-    s.re.lastIndex = 0;
     let n = 0;
     for (const _ of t.matchAll(s.re)) if (++n >= 5) break;
     if (n) score.set(s.type, (score.get(s.type) ?? 0) + n * s.weight);

@@ -53,20 +53,8 @@ export class NoticeBuilder {
     return true;
   }
 
-  has(field: ListField, value: string): boolean {
-    return this.seen.get(field)?.has(value.toLowerCase()) ?? false;
-  }
-
   list(field: ListField): readonly string[] {
     return this.lists[field];
-  }
-
-  remove(field: ListField, value: string): void {
-    const i = this.lists[field].indexOf(value);
-    if (i < 0) return;
-    this.lists[field].splice(i, 1);
-    this.provenance[field]?.splice(i, 1);
-    this.seen.get(field)?.delete(value.toLowerCase());
   }
 
   redact(field: string, text: string, source: Source): void {
@@ -117,10 +105,6 @@ export class NoticeBuilder {
     if (this.ports.includes(port)) return;
     this.ports.push(port);
     (this.provenance.remotePorts ??= []).push(source);
-  }
-
-  portsKnown(): boolean {
-    return this.ports.length > 0 || this.portCount !== null;
   }
 
   setPortCount(n: number, priority: number, source: Source): void {

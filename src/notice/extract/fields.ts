@@ -102,7 +102,7 @@ const REPORTER_ALIASES: Record<string, FieldKey> = {
   source: "sourceIp", src: "sourceIp", attacker: "sourceIp", sport: "sourcePort", service: "portsProtocols",
 };
 
-export function keyOfLabel(label: string, xarf = false, reporter = false): FieldKey | null {
+function keyOfLabel(label: string, xarf = false, reporter = false): FieldKey | null {
   const c = canonicalLabel(label);
   if (xarf && XARF_ALIASES[c]) return XARF_ALIASES[c]!;
   return KEY_OF.get(c) ?? (reporter ? REPORTER_ALIASES[c] ?? null : null);
@@ -354,7 +354,7 @@ function readValueBelow(doc: TextDoc, i: number, field: RawField): number {
   if (field.key === "log" && next !== "" && !parseLabel(next)) {
     return readLogContinuation(doc, i, field, false);
   }
-  if (next === "" || SEPARATOR.test(next) || parseLabel(next) || matchTableHeader(next) || next.startsWith(">>>")) return i;
+  if (next === "" || SEPARATOR.test(next) || parseLabel(next) || isTableHeader(next) || next.startsWith(">>>")) return i;
   if (field.key === null && /[.!?]$/.test(next) && next.split(/\s+/).length > 8) return i; // prose after a heading
   field.value = next;
   // a list label ("Infringing URLs:", "Remote IP:") may have one value a line: take the lines of the same shape
@@ -433,6 +433,9 @@ const COLUMNS: [RegExp, FieldKey | null][] = [
 ];
 const COLUMN_WORDS = /(?:EC2 )?Instance[ -]?Id|Remote[ -]?IP|Destination[ -]?IP|(?:Remote |Destination )?Port|Protocol|Action[ -]?Taken|Access[ -]?Key(?: Id)?|Web[ -]?Site|URL|Public[ -]?IP(?: Address)?|IP[ -]?Address|Source[ -]?IP|Region|(?:AWS )?Account(?: Id)?|Network[ -]?Interface(?: Id)?|Timestamp|Time|Date|IAM[ -]?User(?:[ -]?Name)?/iy;
 
+/** Whitespace at a position (sticky: set lastIndex before each use). */
+const SPACES = /\s*/y;
+
 function matchTableHeader(line: string): TableHeader | null {
   const t = line.trim();
   if (t.length < 8 || t.includes(":")) return null;
@@ -446,11 +449,10 @@ function matchTableHeader(line: string): TableHeader | null {
     if (!m) return null;
     names.push(m[0]);
     pos = COLUMN_WORDS.lastIndex;
-    const ws = /\s*/y;
-    ws.lastIndex = pos;
-    ws.exec(t);
-    if (ws.lastIndex === pos && pos < t.length) return null;
-    pos = ws.lastIndex;
+    SPACES.lastIndex = pos;
+    SPACES.exec(t);
+    if (SPACES.lastIndex === pos && pos < t.length) return null;
+    pos = SPACES.lastIndex;
   }
   if (names.length < 2) return null;
   const keys = names.map((n) => COLUMNS.find(([re]) => re.test(n))?.[1] ?? null);
@@ -553,5 +555,3 @@ function readTable(doc: TextDoc, at: number, header: TableHeader, out: RawField[
   }
   return i - 1;
 }
-
-export { matchTableHeader, SEPARATOR };

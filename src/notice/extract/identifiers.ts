@@ -8,7 +8,7 @@ import type { ResourceRef, ResourceType, Source } from "../types.ts";
 import type { FieldKey } from "./fields.ts";
 import {
   ACCESS_KEY, ACCESS_KEY_LIKE, ACCOUNT_ID, ARN, EC2_DNS, EIP_ALLOC, ENI_ID, INSTANCE_ID, NAT_ID,
-  findIPs, isAccessKeyId, normalizeAccountId, parseArn,
+  findIPs, isAccessKeyId, isInstanceId, normalizeAccountId, parseArn,
 } from "./ids.ts";
 import { isRedactedId, isRedactedText } from "./redaction.ts";
 import { findRegions, regionCode } from "./regions.ts";
@@ -44,7 +44,6 @@ export function listOfKey(key: FieldKey): string {
 }
 
 export function firstAccount(value: string): string | null {
-  ACCOUNT_ID.lastIndex = 0;
   for (const m of value.matchAll(ACCOUNT_ID)) {
     const id = normalizeAccountId(m[0]);
     if (id) return id;
@@ -143,8 +142,7 @@ function addArn(arn: string, ctx: Ctx, src: Source): boolean {
   let m: RegExpExecArray | null;
   if (a.service === "ec2") {
     if ((m = /^instance\/(.+)$/.exec(res))) {
-      INSTANCE_ID.lastIndex = 0;
-      if (/^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(m[1]!)) r("ec2-instance", m[1]!);
+      if (isInstanceId(m[1]!)) r("ec2-instance", m[1]!);
       else b.redact("instanceIds", m[1]!, src);
       return true;
     }
@@ -208,9 +206,5 @@ export function scanIdentifiers(ctx: Ctx): void {
   // masked instance ids and IPs next to an instance label were handled with their fields; masked
   // instance ids elsewhere are still evidence a reader should see
   // masked instance ids (x's, y's, stars, squares: never hex) are evidence a reader should see
-  if (text.includes("i-")) for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x-z*■#]{2,}[0-9a-fx-z*■#]{0,16}(?![\w-])/gi)) if (!isInstanceShape(m[0])) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
-}
-
-function isInstanceShape(s: string): boolean {
-  return /^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(s);
+  if (text.includes("i-")) for (const m of text.matchAll(/(?<![\w-])i-[0-9a-f]{0,16}[x-z*■#]{2,}[0-9a-fx-z*■#]{0,16}(?![\w-])/gi)) if (!isInstanceId(m[0])) b.redact("instanceIds", m[0], ctx.srcAt(m.index));
 }

@@ -102,7 +102,6 @@ export function findRegions(s: string): { code: string; index: number; text: str
   for (const m of s.matchAll(PAREN)) {
     const from = Math.max(0, m.index - 24);
     const before = s.slice(from, m.index + m[0].length);
-    REGION_NAME.lastIndex = 0;
     for (const n of before.matchAll(REGION_NAME)) {
       if (n.index + n[0].length !== before.length) continue;
       const code = regionCode(n[0]);

@@ -6,7 +6,7 @@
 import type { Notice, ResourceType, Source } from "../types.ts";
 import { classifyHealthCode, isAbuseOrRiskCode } from "../extract/activity.ts";
 import { NoticeBuilder, P, extractText, type TextSignals } from "../extract/index.ts";
-import { ACCESS_KEY, INSTANCE_ID, findIPs, isAccessKeyId, normalizeAccountId, parseArn } from "../extract/ids.ts";
+import { findIPs, isAccessKeyId, isInstanceId, normalizeAccountId, parseArn } from "../extract/ids.ts";
 import { isRedactedId, isRedactedText } from "../extract/redaction.ts";
 import { regionCode } from "../extract/regions.ts";
 import { excerpt } from "../extract/text.ts";
@@ -114,7 +114,7 @@ export function entity(b: NoticeBuilder, value: string, s: Source, credentials: 
     if (region) b.add("regions", region, s);
     const m = /^instance\/(.+)$/.exec(a.resource);
     if (a.service === "ec2" && m) {
-      if (/^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(m[1]!)) b.resource({ type: "ec2-instance", id: m[1]!, ...base });
+      if (isInstanceId(m[1]!)) b.resource({ type: "ec2-instance", id: m[1]!, ...base });
       else b.redact("instanceIds", m[1]!, s);
       return;
     }
@@ -137,9 +137,7 @@ export function entity(b: NoticeBuilder, value: string, s: Source, credentials: 
     b.resource({ type: "other", id: a.resource, ...base });
     return;
   }
-  INSTANCE_ID.lastIndex = 0;
-  if (/^i-(?:[0-9a-f]{17}|[0-9a-f]{8})$/.test(v)) return b.resource({ type: "ec2-instance", id: v, source: s });
-  ACCESS_KEY.lastIndex = 0;
+  if (isInstanceId(v)) return b.resource({ type: "ec2-instance", id: v, source: s });
   if (isAccessKeyId(v)) return b.resource({ type: "access-key", id: v, source: s });
   const ip = findIPs(v)[0];
   if (ip && ip.ip === v) return b.resource({ type: "public-ip", id: v, source: s });

@@ -12,6 +12,8 @@ import type * as MailparserNs from "mailparser";
 import { decodeBytes, decodeTransfer, knownCharset } from "./decode.ts";
 import { parseTime } from "../extract/times.ts";
 import { htmlToText } from "./html.ts";
+import { htmlLinks, textLinks } from "./links.ts";
+import type { MailView } from "../types.ts";
 import { decodeWords, header, parseAddresses, parseContentType, parseHeaders, splitHead, type Address, type HeaderList } from "./headers.ts";
 
 export interface MailData {
@@ -30,6 +32,21 @@ export interface MailData {
   embedded: Buffer[];
   reader: "fast" | "mailparser";
   warnings: string[];
+}
+
+/** The verifier's view of a read message: headers, addresses, links, attachments (without their bytes), text. */
+export function toMailView(m: MailData, forwarded: boolean): MailView {
+  return {
+    headers: m.headers,
+    from: m.from,
+    replyTo: m.replyTo,
+    returnPath: m.returnPath,
+    subject: m.subject,
+    links: [...(m.html ? htmlLinks(m.html) : []), ...textLinks(m.text)],
+    attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    text: m.text,
+    forwarded,
+  };
 }
 
 const MAX_DEPTH = 16;
