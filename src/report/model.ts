@@ -4,9 +4,8 @@
  * timeline and the reply. The Markdown and PDF renderers only lay this out; what the report says
  * is decided here, once.
  */
-import { readCase } from "../case/read.ts";
-import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "../case/types.ts";
-import type { JournalEntry, Plan } from "../execute/types.ts";
+import { readCase, type CaseRecords } from "../case/read.ts";
+import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
 import type { Finding } from "../resolve/types.ts";
 import type { Reason } from "../verify/types.ts";
 import { describeStep, stepOutcomes, type StepOutcome } from "../reply/actions.ts";
@@ -25,13 +24,7 @@ export interface ReportReply {
   messageId: string | null;
 }
 
-export interface ReportInput {
-  case: Case;
-  notices: StoredNotice[];
-  plans: Plan[];
-  journal: JournalEntry[];
-  evidence: Evidence[];
-  timeline: TimelineEvent[];
+export interface ReportInput extends CaseRecords {
   findings?: Finding[];
   /** Default: the last reply sent, else the last drafted, from the timeline. */
   reply?: ReportReply | null;
