@@ -129,6 +129,14 @@ export async function authenticateMail(raw: Buffer, headers: HeaderList, fromAdd
       }
     }
   }
+  for (const u of zone.unbacked) {
+    reasons.push(
+      reason(
+        "authres.unbacked",
+        `Your mail server ${u.authservId} is recorded as passing a DKIM signature by ${u.domain || "an unnamed domain"}, but the message carries no DKIM-Signature by ${u.domain || "it"}: a server records only signatures that are there, so that record is not relied on.`,
+      ),
+    );
+  }
   if (zone.untrustedIds.length) {
     reasons.push(
       reason(

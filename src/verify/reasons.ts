@@ -73,6 +73,7 @@ export const REASONS = {
   "arc.fail": { severity: "warn", meaning: "The ARC chain is broken: the message changed after it was sealed." },
   "authres.trusted_pass": { severity: "pass", meaning: "Your own mail server (a trusted authserv-id) recorded AWS's signature or DMARC passing on arrival." },
   "authres.trusted_fail": { severity: "fail", meaning: "Your own mail server recorded DMARC failing for the AWS From domain on arrival." },
+  "authres.unbacked": { severity: "warn", meaning: "A trusted mail server's record says a DKIM signature by a domain passed, but the message carries no DKIM-Signature by that domain: the record is not relied on." },
   "authres.untrusted": { severity: "info", meaning: "Authentication-Results headers from servers you have not said you trust: anyone can write those." },
 
   // Headers and addresses
