@@ -19,7 +19,7 @@ export function detect(buf: Buffer): Detected {
   // "{" or "[" followed by what JSON can hold; "[AWS] Your abuse report" is text
   if (/^[{[]\s*(?:["{[\]}\d-]|true|false|null|$)/.test(head)) return "json";
   if (/^"[\w-]{1,64}"\s*:\s*[{["\d tfn]/.test(head)) return "json";
-  if (looksLikeEmail(text)) return "email";
+  if (looksLikeEmail(text)) return isMailClientCopy(text) ? "text" : "email";
   if (looksLikeHealthConsole(text)) return "health-console";
   return "text";
 }
@@ -47,16 +47,65 @@ function isBinary(buf: Buffer, decoded: string | null): boolean {
 
 /** The first block is RFC 5322 header lines (and at least two known header names). */
 function looksLikeEmail(s: string): boolean {
+  const fields = headerFields(s);
+  return fields !== null && fields.filter(([name]) => HEADER_NAMES.test(name)).length >= 2;
+}
+
+/** The fields of the first block as [lower-cased name, value], or null when it is not header lines. */
+function headerFields(s: string): [string, string][] | null {
   const end = s.search(/\r?\n\r?\n/);
   const head = end < 0 ? s : s.slice(0, end);
-  const lines = head.split(/\r?\n/);
-  let known = 0;
-  for (const line of lines) {
+  const out: [string, string][] = [];
+  for (const line of head.split(/\r?\n/)) {
     if (line === "") continue;
     if (line[0] === " " || line[0] === "\t") continue;
-    const m = /^([\x21-\x39\x3b-\x7e]+):/.exec(line);
-    if (!m) return false;
-    if (HEADER_NAMES.test(m[1]!)) known++;
+    const m = /^([\x21-\x39\x3b-\x7e]+):(.*)$/.exec(line);
+    if (!m) return null;
+    out.push([m[1]!.toLowerCase(), m[2]!.trim()]);
   }
-  return known >= 2;
+  return out;
+}
+
+/**
+ * Fields that only a message carries: its servers write Received (every server that takes a
+ * message adds one, so delivered mail always has it), its software writes Message-ID, Date, MIME
+ * and signature fields. A mail client's copy shows none of them.
+ */
+const MESSAGE_ONLY = new Set([
+  "received",
+  "message-id",
+  "return-path",
+  "delivered-to",
+  "x-received",
+  "received-spf",
+  "authentication-results",
+  "dkim-signature",
+  "arc-seal",
+  "arc-message-signature",
+  "arc-authentication-results",
+  "mime-version",
+  "content-type",
+  "content-transfer-encoding",
+]);
+
+/** An RFC 5322 date (`Wed, 10 Jul 2024 09:30:00 +0000`), as a message carries it; a client shows "Wednesday, July 10, 2024 9:30 AM". */
+const RFC5322_DATE = /^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}/;
+
+/**
+ * A notice copied out of a mail client (Outlook's From:/Sent:/To:/Subject: block, Apple Mail's or
+ * Thunderbird's From:/Subject:/Date:/To:) and pasted: the header lines a person reads, with none
+ * a message carries (no Received, Message-ID, MIME or signature fields, and no Date in the form a
+ * message has it). It is a copy, not a message: there is nothing in it to authenticate. A message
+ * with any of those fields stays a message, whatever else it looks like.
+ */
+export function isMailClientCopy(text: string): boolean {
+  const fields = headerFields(text.replace(/^\uFEFF/, "").replace(/^\s+/, ""));
+  if (!fields || fields.length === 0) return false;
+  const names = new Set(fields.map(([n]) => n));
+  if (!names.has("from") || !(names.has("subject") || names.has("sent"))) return false;
+  for (const [name, value] of fields) {
+    if (MESSAGE_ONLY.has(name)) return false;
+    if (name === "date" && RFC5322_DATE.test(value)) return false;
+  }
+  return true;
 }

@@ -2,13 +2,15 @@
  * verify(item): is this notice genuinely from AWS? Returns a Verdict with reasons; never throws.
  *
  * The checks, each in its own module, each returning reasons:
- * - where the notice came from (pasted text and Health event files can never be proven);
+ * - where the notice came from (pasted text, a mail client's copy of a message, and Health event
+ *   files can never be proven);
  * - mail authentication (auth.ts: DKIM, SPF, ARC, DMARC with mailauth) of the message, or of the
  *   original attached to a forward;
  * - the sender (sender.ts), links and hosts (links.ts), requests and attachments (content.ts).
  * The verdict follows from the reasons alone (reasons.ts `decide`).
  */
 import type { MailView, Notice, ParsedItem } from "../notice/types.ts";
+import { isMailClientCopy } from "../notice/detect.ts";
 import { authenticateMail } from "./auth.ts";
 import { checkAttachments, checkRequests, splitQuoted } from "./content.ts";
 import { isAwsSendingDomain } from "./hosts.ts";
@@ -67,14 +69,23 @@ async function verifyItem(item: ParsedItem, opts: VerifyOptions): Promise<Verdic
         reasons.push(reason("health.source_not_aws", `The event's source is "${h.source}", not "aws.health": it is a mock or hand-made event, not one AWS sent.`));
       }
     } else {
-      reasons.push(
-        reason(
-          "source.pasted_text",
-          item.format === "health-console"
-            ? "Text copied from the Health console carries no signature: check the event in the console itself."
-            : "Pasted text carries no signature, so it cannot be proven to come from AWS; verify the original e-mail (.eml) instead.",
-        ),
-      );
+      if (item.format === "text" && isMailClientCopy(text)) {
+        reasons.push(
+          reason(
+            "source.mail_copy",
+            "This is a copy of a message pasted from a mail client (From:/Sent:/To:/Subject: lines, no Received, Message-ID or Date header), not the message itself: a copy carries no signature, so it cannot be proven or disproven; verify the original message (save it as .eml, or \"Show original\") instead.",
+          ),
+        );
+      } else {
+        reasons.push(
+          reason(
+            "source.pasted_text",
+            item.format === "health-console"
+              ? "Text copied from the Health console carries no signature: check the event in the console itself."
+              : "Pasted text carries no signature, so it cannot be proven to come from AWS; verify the original e-mail (.eml) instead.",
+          ),
+        );
+      }
       reasons.push(...checkClaimedSender(notice.from));
     }
   }

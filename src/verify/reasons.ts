@@ -21,6 +21,7 @@ export interface ReasonSpec {
 export const REASONS = {
   // Where the notice came from
   "source.pasted_text": { severity: "info", meaning: "Pasted text carries no signature: it can be at best unverified." },
+  "source.mail_copy": { severity: "info", meaning: "A copy of a message pasted from a mail client (From:/Sent:/To:/Subject:, no Received, Message-ID or Date): a copy, not a message; at best unverified, and the missing signature is not held against it." },
   "source.health_api": { severity: "pass", meaning: "An AWS Health event abuse-desk fetched from the AWS Health API itself: authentic by source." },
   "source.health_file": { severity: "info", meaning: "An AWS Health event handed in as a file or pasted: it cannot be proven; fetch it from the API to prove it." },
   "health.source_not_aws": { severity: "warn", meaning: "The event's `source` is not `aws.health` (a mock or hand-made event)." },

@@ -49,6 +49,7 @@ const S = {
   genuine: async () => [emailItem(await awsSign(message())), online()],
   genuineOffline: async () => [emailItem(await awsSign(message())), { now: NOW }],
   pasted: async () => [textItem(NOTICE_BODY), online()],
+  mailCopy: async () => [textItem(`From: Amazon EC2 Abuse <ec2-abuse@amazon.com>\r\nSent: Wednesday, July 10, 2024 9:30 AM\r\nTo: security@customer.example\r\nSubject: Your AWS Abuse Report [12345678901]\r\n\r\n${NOTICE_BODY}`), online()],
   healthApi: async () => [health("aws.health", true), online()],
   healthFile: async () => [health("aws.health", false), online()],
   healthMock: async () => [health("awsmock.health", false), online()],
@@ -138,6 +139,7 @@ type Name = keyof typeof S;
 
 const PRODUCE: Record<ReasonCode, Name> = {
   "source.pasted_text": "pasted",
+  "source.mail_copy": "mailCopy",
   "source.health_api": "healthApi",
   "source.health_file": "healthFile",
   "health.source_not_aws": "healthMock",
@@ -205,6 +207,7 @@ const PRODUCE: Record<ReasonCode, Name> = {
 
 const ABSENT: Record<ReasonCode, Name> = {
   "source.pasted_text": "genuine",
+  "source.mail_copy": "pasted",
   "source.health_api": "healthFile",
   "source.health_file": "healthApi",
   "health.source_not_aws": "healthFile",
