@@ -7,6 +7,7 @@
  */
 import type { Command } from "commander";
 import type { IntakeOutcome } from "../desk/index.ts";
+import { REPORT_SPOOFING } from "../triage/advice.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 
 interface Options extends DnsFlags {
@@ -15,6 +16,7 @@ interface Options extends DnsFlags {
   profile?: string;
   region?: string;
   actor?: string;
+  forceCase?: boolean;
 }
 
 const HOW: Record<string, string> = {
@@ -26,6 +28,15 @@ const HOW: Record<string, string> = {
   manual: "linked by hand",
 };
 
+/** What to run next for a notice just taken in: its verdict decides (a forged notice is reported, not planned). */
+function nextHint(r: IntakeOutcome, spec: string | undefined): string {
+  const id = r.intake.case.id;
+  if (r.verdict.verdict === "phishing" || r.verdict.verdict === "suspicious") {
+    return `Next: do not act on it; report it to AWS (forward it as an attachment to ${REPORT_SPOOFING})  ·  abuse-desk case show ${id}`;
+  }
+  return `Next: abuse-desk case show ${id}  ·  abuse-desk plan ${id}${spec ? ` --account ${spec}` : ""}`;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("intake")
@@ -35,14 +46,15 @@ export function register(program: Command): void {
     .option("--profile <name>", "AWS profile (with --account aws)")
     .option("--region <region>", "AWS home region (with --account aws)")
     .option("--actor <name>", "who takes it in, for the timeline (default: $USER)")
-    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures }");
+    .option("--force-case", "open a case even for text that is not an AWS abuse notice (refused otherwise)")
+    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures, notNotices: [{ file, index, reason }] }");
   dnsOptions.add(cmd);
   cmd.action(async (files: string[], opts: Options) => {
     const { readInput, printJson, colors: c, withStore } = await import("./io.ts");
     const { UserError } = await import("../errors.ts");
     const { parseInput } = await import("../notice/index.ts");
     const { verify } = await import("../verify/index.ts");
-    const { intakeItem, notifyAfterChange } = await import("../desk/index.ts");
+    const { intakeItem, notifyAfterChange, NotANoticeError } = await import("../desk/index.ts");
 
     const dns = await dnsOptions.open(opts);
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
@@ -54,6 +66,7 @@ export function register(program: Command): void {
     const results: (IntakeOutcome & { file: string })[] = [];
     const failures: { file: string; index?: number; error: string }[] = [];
     const warnings: string[] = [];
+    const notNotices: { file: string; index: number; reason: string }[] = [];
     try {
       await withStore(async (store) => {
         for (const file of files.length ? files : ["-"]) {
@@ -68,7 +81,14 @@ export function register(program: Command): void {
           }
           for (const f of parsed.failures) failures.push({ file: name, index: f.index, error: f.error });
           for (const item of parsed.items) {
-            const out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, ...(opts.actor ? { actor: opts.actor } : {}) });
+            let out;
+            try {
+              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
+            } catch (e) {
+              if (!(e instanceof NotANoticeError)) throw e;
+              notNotices.push({ file: name, index: item.index, reason: e.why });
+              continue;
+            }
             results.push({ file: name, ...out });
             if (!out.intake.duplicate) {
               const n = await notifyAfterChange(store, out.intake.case.id);
@@ -95,6 +115,7 @@ export function register(program: Command): void {
           resolution: r.resolution,
         })),
         failures,
+        notNotices,
         warnings,
       });
     } else {
@@ -110,7 +131,8 @@ export function register(program: Command): void {
       }
       for (const f of failures) process.stdout.write(c.red(`${f.file}${f.index !== undefined ? ` #${f.index + 1}` : ""}: could not be read: ${f.error}\n`));
       for (const w of warnings) process.stderr.write(c.yellow(`warning: ${w}\n`));
-      if (results.length) process.stdout.write(c.dim(`\nNext: abuse-desk case show ${results[0]!.intake.case.id}  ·  abuse-desk plan ${results[0]!.intake.case.id}${spec ? ` --account ${spec}` : ""}\n`));
+      for (const n of notNotices) process.stdout.write(c.yellow(`${n.file}${n.index ? ` #${n.index + 1}` : ""}: not an AWS abuse notice (${n.reason}): no case opened; --force-case opens one anyway\n`));
+      if (results.length) process.stdout.write(c.dim(`\n${nextHint(results[0]!, spec)}\n`));
     }
     if (results.length === 0) process.exitCode = 65;
   });

@@ -17,6 +17,7 @@ import type { CaseStore } from "../case/types.ts";
 import type { Plan } from "../execute/types.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookName, PlaybookOptions } from "../playbook/types.ts";
+import { REPORT_SPOOFING } from "../triage/advice.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 import { withStore } from "./io.ts";
 
@@ -105,6 +106,12 @@ function parsePorts(text: string): NonNullable<PlaybookOptions["ports"]> {
   return out;
 }
 
+/** The hint after a saved plan follows its notice's verdict: a forged notice is reported to AWS, not applied. */
+function applyHint(verdict: Plan["verdict"], caseId: string): string {
+  if (verdict === "phishing" || verdict === "suspicious") return `Its notice was judged ${verdict}: do not apply it; report the notice to AWS (forward it as an attachment to ${REPORT_SPOOFING}).`;
+  return `Apply it with: abuse-desk apply ${caseId}`;
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("plan")
@@ -190,7 +197,7 @@ export function register(program: Command): void {
         const { case: c, plan } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
-        if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. Apply it with: abuse-desk apply ${c.id}\n`));
+        if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));
         // A plan waiting for approval is news for the team (docs/notify.md).
         const n = await notifyAfterChange(store, c.id, now);
         if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));

@@ -54,6 +54,7 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
   const out: string[] = [];
   const n = r.notice;
   if (opts.many) out.push(c.bold(`# ${r.index + 1}${n.subject ? `  ${n.subject}` : ""}`));
+  if (r.notAnAwsNotice) out.push(`${c.yellow(c.bold("NOT AN AWS NOTICE"))}  ${r.notAnAwsNotice}; nothing to contain or reply to.`);
   out.push(renderVerdict(r.verdict));
   out.push("");
   out.push(c.bold(r.summary));

@@ -17,6 +17,8 @@ import type { EvidenceSink } from "../execute/evidence.ts";
 import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
 import type { RollbackOptions, RollbackResult } from "../execute/rollback.ts";
 import type { Plan } from "../execute/types.ts";
+import { UserError } from "../errors.ts";
+import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Policy } from "../policy/policy.ts";
@@ -45,12 +47,16 @@ export async function recordResolution(store: CaseStore, caseId: string, resolut
 
 /**
  * One notice into the desk: verified, stored in its case (a new one, or the case it belongs to),
+ * unless it is not an AWS notice at all (NotANoticeError, unless `forceCase`),
  * and, when an account is given and the notice is new, its resources found and recorded.
  */
 export async function intakeItem(
   item: ParsedItem,
-  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string },
+  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string; forceCase?: boolean },
 ): Promise<IntakeOutcome> {
+  // text that is not an AWS notice opens no case unless a person asks for one
+  const notANotice = deps.forceCase ? null : notAnAwsNotice(item.notice);
+  if (notANotice) throw new NotANoticeError(notANotice);
   const verdict = await deps.verify(item);
   const at = { ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.now ? { now: deps.now } : {}) };
   const intake = await deps.store.intake({ notice: item.notice, verdict, raw: item.raw, ...at });
@@ -61,6 +67,13 @@ export async function intakeItem(
     await recordResolution(deps.store, intake.case.id, resolution, at);
   }
   return { index: item.index, intake, verdict, resolution };
+}
+
+/** Refused intake: the input is not an AWS abuse notice (exit 65); `--force-case` takes it in anyway. */
+export class NotANoticeError extends UserError {
+  constructor(readonly why: string) {
+    super(`not an AWS abuse notice: ${why}; no case opened`, { exitCode: 65, hint: "if it should be a case anyway, take it in with --force-case" });
+  }
 }
 
 /** `plan-20260501T101500Z-3f9a`: sortable, unique enough for one desk, readable in a group name. */

@@ -1,9 +1,12 @@
 /**
- * What to do next, per kind of notice and activity: the field manual (shared/seed) in the order a
- * responder needs it. Plain data; `triage` prints it, the reply and the playbooks say the same
- * things in their own terms.
+ * What to do next: first by the verdict (a forged or doubtful notice is never acted on, replied to
+ * or contained: it is reported to AWS), then by what the input is (text that is not an AWS notice
+ * has nothing to contain), then per kind of notice and activity: the field manual (shared/seed)
+ * in the order a responder needs it. Plain data; `triage` prints it, the reply and the playbooks
+ * say the same things in their own terms.
  */
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
+import type { VerdictLevel } from "../verify/types.ts";
 
 /** Steps that open every response to a notice that names an activity. */
 const FIRST = "Check the verdict above: act only on a notice that is genuinely from AWS; never follow links or reply to a suspicious one.";
@@ -92,8 +95,44 @@ const OTHER: string[] = [
   "Read the notice in full: it names no activity this tool recognises. Find the resources it names and ask AWS in the thread if anything is unclear.",
 ];
 
-/** The next steps for this notice, most urgent first. */
-export function nextSteps(notice: Pick<Notice, "kind" | "activityType">): string[] {
+/**
+ * AWS's address for e-mail that pretends to come from AWS
+ * (https://aws.amazon.com/security/report-suspicious-emails/).
+ */
+export const REPORT_SPOOFING = "stop-spoofing@amazon.com";
+
+const CHECK_IN_CONSOLE =
+  "If AWS may really have written to you, look for the case yourself: sign in to the AWS console by typing its address (not through this message) and check the Support Center and the AWS Health dashboard; act only on what you find there.";
+
+/** A notice with evidence of forgery: nothing in it is acted on. */
+const PHISHING: string[] = [
+  "Do not act on this notice: the verdict above found evidence that AWS did not send it. Do not follow its links, open its attachments or reply to it, and change nothing in your accounts on its word.",
+  `Report it to AWS: forward it as an attachment to ${REPORT_SPOOFING}, then delete it.`,
+  CHECK_IN_CONSOLE,
+];
+
+/** A notice the verdict doubts: not acted on until AWS confirms it. */
+const SUSPICIOUS: string[] = [
+  "Do not act on this notice yet: the verdict above found something that raises doubt. Do not follow its links, open its attachments or reply to it, and change nothing in your accounts on its word.",
+  CHECK_IN_CONSOLE,
+  `If AWS has no such case, report the message to AWS: forward it as an attachment to ${REPORT_SPOOFING}.`,
+];
+
+/** Text that is not an AWS notice at all. */
+const NOT_A_NOTICE: string[] = [
+  "This is not an AWS abuse notice: there is nothing to contain or to reply to, and no case is opened for it unless you ask (`abuse-desk intake --force-case`).",
+  "If you expected a notice from AWS, give the original message (.eml, or \"Show original\" in your mail client) or check the Support Center in the AWS console.",
+];
+
+/**
+ * The next steps, most urgent first: for a phishing or suspicious verdict "do not act, report it
+ * to AWS" and nothing else (never containment, never a reply in the thread); for text that is not
+ * an AWS notice (`notANotice`), that; else the steps for the notice's kind and activity.
+ */
+export function nextSteps(notice: Pick<Notice, "kind" | "activityType">, verdict: VerdictLevel, notANotice: string | null = null): string[] {
+  if (verdict === "phishing") return PHISHING;
+  if (verdict === "suspicious") return SUSPICIOUS;
+  if (notANotice) return NOT_A_NOTICE;
   const byKind = BY_KIND[notice.kind] ?? [];
   if (notice.kind === "resolved") return byKind;
   const family = FAMILIES.find((f) => f.activities.includes(notice.activityType));

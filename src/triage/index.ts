@@ -1,8 +1,10 @@
 /**
  * Triage: the first look at a notice. Parse -> verify -> (resolve, when an account is configured)
- * -> a report a person reads in ten seconds: the verdict and its reasons, one sentence of what
- * happened, the facts, the time left until the deadline, and what to do next.
+ * -> a report a person reads in ten seconds: whether it is an AWS notice at all, the verdict and
+ * its reasons, one sentence of what happened, the facts, the time left until the deadline, and
+ * what to do next (which follows the verdict: a forged notice is reported, never acted on).
  */
+import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { Notice, ParsedItem } from "../notice/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
@@ -22,6 +24,8 @@ export interface TimeLeft {
 
 export interface TriageReport {
   index: number;
+  /** Why the input is not an AWS abuse notice at all (said first), or null when it is one. */
+  notAnAwsNotice: string | null;
   verdict: Verdict;
   summary: string;
   notice: Notice;
@@ -58,14 +62,17 @@ export interface TriageDeps {
 
 export async function triageItem(item: ParsedItem, deps: TriageDeps): Promise<TriageReport> {
   const verdict = await deps.verify(item);
-  const resolution = deps.resolve ? await deps.resolve(item.notice) : null;
+  const notANotice = notAnAwsNotice(item.notice);
+  // text that is not a notice names nothing to look for
+  const resolution = deps.resolve && !notANotice ? await deps.resolve(item.notice) : null;
   return {
     index: item.index,
+    notAnAwsNotice: notANotice,
     verdict,
-    summary: summarize(item.notice),
+    summary: notANotice ? `This is not an AWS abuse notice: ${notANotice}.` : summarize(item.notice),
     notice: item.notice,
     deadline: timeLeft(item.notice.deadline, deps.now),
-    nextSteps: nextSteps(item.notice),
+    nextSteps: nextSteps(item.notice, verdict.verdict, notANotice),
     resolution,
   };
 }

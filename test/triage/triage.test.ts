@@ -61,22 +61,48 @@ describe("summary sentence", () => {
 
 describe("next steps", () => {
   it("contain-and-preserve for a host; revoke-the-rule for a proxy; rotate for a key", () => {
-    expect(nextSteps({ kind: "initial_report", activityType: "port_scan" }).join(" ")).toMatch(/Isolate it/);
-    expect(nextSteps({ kind: "initial_report", activityType: "open_proxy" }).join(" ")).toMatch(/Revoke only the world-open ingress rules/);
-    expect(nextSteps({ kind: "credentials_exposed", activityType: "credentials_exposed" }).join(" ")).toMatch(/Deactivate the exposed access key/);
+    expect(nextSteps({ kind: "initial_report", activityType: "port_scan" }, "authentic").join(" ")).toMatch(/Isolate it/);
+    expect(nextSteps({ kind: "initial_report", activityType: "open_proxy" }, "authentic").join(" ")).toMatch(/Revoke only the world-open ingress rules/);
+    expect(nextSteps({ kind: "credentials_exposed", activityType: "credentials_exposed" }, "authentic").join(" ")).toMatch(/Deactivate the exposed access key/);
   });
 
   it("always begins with the verdict and ends with the reply, except for a resolved case", () => {
     for (const activityType of ["dos", "phishing", "other", "spam_email"] as const) {
-      const steps = nextSteps({ kind: "initial_report", activityType });
+      const steps = nextSteps({ kind: "initial_report", activityType }, "authentic");
       expect(steps[0]).toMatch(/verdict/);
       expect(steps[steps.length - 1]).toMatch(/^Reply to AWS/);
     }
-    expect(nextSteps({ kind: "resolved", activityType: "other" })).toHaveLength(1);
+    expect(nextSteps({ kind: "resolved", activityType: "other" }, "authentic")).toHaveLength(1);
   });
 
   it("a final notification says so before anything else", () => {
-    expect(nextSteps({ kind: "final_notification", activityType: "intrusion" })[1]).toMatch(/FINAL/);
+    expect(nextSteps({ kind: "final_notification", activityType: "intrusion" }, "authentic")[1]).toMatch(/FINAL/);
+  });
+});
+
+describe("next steps follow the verdict", () => {
+  const KINDS = ["initial_report", "follow_up", "final_notification", "resolved", "credentials_exposed", "account_compromise", "ses_enforcement", "health_event"] as const;
+  const ACTIVITIES = ["port_scan", "dos", "phishing", "credentials_exposed", "account_compromise", "open_proxy", "spam_email", "other"] as const;
+  // what only a genuine notice may lead to: containment, the account, a reply in AWS's thread
+  const ACTING = /isolat|abuse-desk (?:plan|apply|resolve)|deactivate|snapshot|revoke|reply to AWS|same thread|contain now|change the root password/i;
+
+  it.each(["phishing", "suspicious"] as const)("%s: do not act, report it to AWS; never containment or a reply in the thread, whatever the notice says", (verdict) => {
+    for (const kind of KINDS) {
+      for (const activityType of ACTIVITIES) {
+        const steps = nextSteps({ kind, activityType }, verdict);
+        expect(steps[0], `${kind}/${activityType}`).toMatch(/^Do not act on this notice/);
+        expect(steps.join(" "), `${kind}/${activityType}`).toContain("stop-spoofing@amazon.com");
+        for (const s of steps) expect(s, `${kind}/${activityType}`).not.toMatch(ACTING);
+      }
+    }
+  });
+
+  it("text that is not an AWS notice: says so, nothing to contain", () => {
+    const steps = nextSteps({ kind: "initial_report", activityType: "other" }, "unverified", "it names nothing");
+    expect(steps[0]).toMatch(/^This is not an AWS abuse notice/);
+    for (const s of steps) expect(s).not.toMatch(ACTING);
+    // a forged one that is not a notice either is still reported
+    expect(nextSteps({ kind: "initial_report", activityType: "other" }, "phishing", "it names nothing")[0]).toMatch(/^Do not act/);
   });
 });
 
@@ -99,8 +125,38 @@ describe("abuse-desk triage", () => {
     expect(t.notice.instanceIds).toEqual(["i-0a1b2c3d4e5f6a7b8"]);
     expect(Date.parse(t.deadline.at!)).toBe(Date.parse("2024-03-06T09:12:00Z"));
     expect(t.deadline).toMatchObject({ basis: "default", overdue: false, text: "21 h 12 min left" });
-    expect(t.nextSteps.length).toBeGreaterThan(3);
+    expect(t.nextSteps[0]).toMatch(/^Do not act on this notice/); // phishing: reported, not acted on
     expect(t.resolution).toBeNull();
+  });
+
+  it("a forged notice's next steps are do-not-act and report-to-AWS, in the text and in --json", async () => {
+    const r = await runCli("triage", join(NOTICES, "aws2017-multi-resource.eml"), "--json", "--offline", "--now", "2024-03-05T12:00:00Z");
+    const t = JSON.parse(r.out) as TriageReport;
+    expect(t.verdict.verdict).toBe("phishing");
+    expect(t.nextSteps[0]).toMatch(/^Do not act on this notice/);
+    expect(t.nextSteps.join(" ")).toContain("stop-spoofing@amazon.com");
+    expect(t.nextSteps.join(" ")).not.toMatch(/Isolate|same thread|abuse-desk plan/);
+    const human = await runCli("triage", join(NOTICES, "aws2017-multi-resource.eml"), "--offline", "--now", "2024-03-05T12:00:00Z");
+    const steps = human.out.slice(human.out.indexOf("Next steps"));
+    expect(steps).toMatch(/1\. Do not act on this notice/);
+    expect(steps).not.toMatch(/Isolate|same thread|abuse-desk plan/);
+  });
+
+  it("text that is not an AWS notice says so first, in the text and in --json", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const file = join(mkdtempSync(join(tmpdir(), "triage-")), "lunch.txt");
+    writeFileSync(file, "Hi team,\n\nLunch on Friday at noon? The usual place.\n\nBob\n");
+    const r = await runCli("triage", file, "--json", "--offline");
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.out) as TriageReport;
+    expect(Object.keys(t)[1]).toBe("notAnAwsNotice");
+    expect(t.notAnAwsNotice).toMatch(/names no AWS case number, account, resource or abuse activity/);
+    expect(t.summary).toMatch(/^This is not an AWS abuse notice/);
+    expect(t.nextSteps[0]).toMatch(/^This is not an AWS abuse notice/);
+    const human = await runCli("triage", file, "--offline");
+    expect(human.out.split("\n")[0]).toMatch(/^NOT AN AWS NOTICE/);
+    expect(human.out).not.toMatch(/AWS reports that/);
   });
 
   it("a genuinely signed notice is authentic, with the verdict printed first", async () => {
