@@ -7,7 +7,7 @@
  */
 import type { Command } from "commander";
 import type { IntakeOutcome } from "../desk/index.ts";
-import { REPORT_SPOOFING } from "../triage/advice.ts";
+import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 
 interface Options extends DnsFlags {

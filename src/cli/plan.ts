@@ -17,7 +17,7 @@ import type { CaseStore } from "../case/types.ts";
 import type { Plan } from "../execute/types.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookName, PlaybookOptions } from "../playbook/types.ts";
-import { REPORT_SPOOFING } from "../triage/advice.ts";
+import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 import { withStore } from "./io.ts";
 

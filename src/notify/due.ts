@@ -9,7 +9,12 @@ import type { JournalEntry, Plan } from "../execute/types.ts";
 import { describeStep, stepOutcomes } from "../reply/actions.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtTime } from "../reply/format.ts";
+import { REPORT_SPOOFING } from "../verify/aws.ts";
+import type { VerdictLevel } from "../verify/types.ts";
 import type { DeliveryOutcome, NotifyEvent } from "./types.ts";
+
+/** A verdict that doubts the notice: nothing is replied to or applied on its word. */
+const doubtful = (v: VerdictLevel) => v === "phishing" || v === "suspicious";
 
 export interface CaseState {
   case: Case;
@@ -116,8 +121,8 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
         "critical",
         `Notice judged ${c.verdict}: ${ref}`,
         c.verdict === "phishing"
-          ? "This notice is very likely not from AWS. Do not follow its links or reply to its sender; nothing will be done automatically. Check the account in the AWS console."
-          : "This notice could not be shown to come from AWS. Nothing will be done automatically; verify it in the AWS console (Support Center, AWS Health) before acting.",
+          ? `This notice is very likely not from AWS. Do not act on it, follow its links or reply to its sender; nothing will be done automatically. Report it to AWS (forward it as an attachment to ${REPORT_SPOOFING}) and check the account in the AWS console.`
+          : `This notice could not be shown to come from AWS. Do not act on it or reply to its sender; nothing will be done automatically. Look for the case in the AWS console (Support Center, AWS Health); if AWS has none, report the message to ${REPORT_SPOOFING}.`,
         [{ label: "Verdict", value: c.verdict }],
       ),
     );
@@ -159,7 +164,9 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
           now.toISOString(),
           overdue || left <= warnMs / 4 ? "critical" : "warning",
           overdue ? `Reply overdue by ${duration(-left)}: ${ref}` : `Reply due in ${duration(left)}: ${ref}`,
-          `AWS expects a reply by ${fmtTime(c.deadline.at)}${c.deadline.text ? ` (${c.deadline.text})` : ""}; without one it may block the resources or suspend the account. Draft it with: abuse-desk reply ${c.id}${overdue ? "" : " (ask for more time with --extend HOURS --why TEXT)"}.`,
+          doubtful(c.verdict)
+            ? `The notice claims a reply is due by ${fmtTime(c.deadline.at)}, but it was judged ${c.verdict}: do not reply to its sender or act on it. Look for the case in the AWS console (Support Center); answer there if AWS has it, else report the message to ${REPORT_SPOOFING}.`
+            : `AWS expects a reply by ${fmtTime(c.deadline.at)}${c.deadline.text ? ` (${c.deadline.text})` : ""}; without one it may block the resources or suspend the account. Draft it with: abuse-desk reply ${c.id}${overdue ? "" : " (ask for more time with --extend HOURS --why TEXT)"}.`,
           [{ label: "Time left", value: overdue ? `overdue by ${duration(-left)}` : duration(left) }],
         ),
       );
@@ -181,7 +188,9 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
           latest.createdAt,
           "warning",
           `Containment plan waiting for approval: ${ref}`,
-          `${latest.summary}\n${latest.steps.length} steps (${changing} change the account)${latest.refused.length ? `, ${latest.refused.length} resources protected by policy` : ""}. Review and apply it with: abuse-desk apply ${latest.id}`,
+          `${latest.summary}\n${latest.steps.length} steps (${changing} change the account)${latest.refused.length ? `, ${latest.refused.length} resources protected by policy` : ""}. ${
+            doubtful(latest.verdict) ? `Its notice was judged ${latest.verdict}: do not apply it; report the notice to AWS (${REPORT_SPOOFING}).` : `Review and apply it with: abuse-desk apply ${latest.id}`
+          }`,
           [
             { label: "Plan", value: latest.id },
             { label: "Playbook", value: latest.playbook },

@@ -6,6 +6,7 @@
  * say the same things in their own terms.
  */
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
+import { REPORT_SPOOFING } from "../verify/aws.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 
 /** Steps that open every response to a notice that names an activity. */
@@ -95,11 +96,6 @@ const OTHER: string[] = [
   "Read the notice in full: it names no activity this tool recognises. Find the resources it names and ask AWS in the thread if anything is unclear.",
 ];
 
-/**
- * AWS's address for e-mail that pretends to come from AWS
- * (https://aws.amazon.com/security/report-suspicious-emails/).
- */
-export const REPORT_SPOOFING = "stop-spoofing@amazon.com";
 
 const CHECK_IN_CONSOLE =
   "If AWS may really have written to you, look for the case yourself: sign in to the AWS console by typing its address (not through this message) and check the Support Center and the AWS Health dashboard; act only on what you find there.";

@@ -17,6 +17,13 @@
 /** Organisational domains AWS sends abuse notices from. A DKIM signature must be by one of these (or a subdomain) and align with From. */
 export const AWS_SENDING_DOMAINS: readonly string[] = ["amazon.com", "amazonaws.com", "aws.com"];
 
+/**
+ * Where to report e-mail that pretends to come from AWS: forward it there as an attachment
+ * (https://aws.amazon.com/security/report-suspicious-emails/). The next steps for a phishing or
+ * suspicious notice name it.
+ */
+export const REPORT_SPOOFING = "stop-spoofing@amazon.com";
+
 /** Amazon SES, the transport: its signature and its SPF pass say "carried by SES", never "sent by AWS". */
 export const SES_TRANSPORT_DOMAINS: readonly string[] = ["amazonses.com"];
 
