@@ -40,9 +40,11 @@ export interface VerifyOptions {
   /** The time signatures are checked at (DKIM x= expiry). Default: now. */
   now?: Date;
   /**
-   * authserv-ids of mail servers you run or trust (`mx.google.com`, `mx.example.org`): their
-   * Authentication-Results headers are believed, and their Received header gives the connecting IP
-   * for SPF. Nothing is trusted by default: anyone can write those headers.
+   * authserv-ids of mail servers you run or trust (`mx.google.com`, `protection.outlook.com`,
+   * `mx.example.org`): the Authentication-Results headers they wrote themselves are believed (which
+   * those are is decided by `trustZone` in received.ts, from where they sit relative to the
+   * server's own Received header), and that Received header gives the connecting IP for SPF.
+   * Nothing is trusted by default: anyone can write those headers.
    */
   trustedAuthServIds?: string[];
   /** ARC sealers (domains, `google.com`) whose record of earlier authentication is believed. */
