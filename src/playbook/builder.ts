@@ -28,6 +28,8 @@ interface StepSpec<A extends ActionName> {
   dependsOn?: (StepRef | undefined)[];
   subjects: Subject[];
   vpcHasIpv6?: boolean;
+  /** Numbered before every step not marked so (traffic that must stop now), in the order added. */
+  first?: boolean;
 }
 
 /** A step not yet numbered; `out(key)` is a reference to what it will produce. */
@@ -43,12 +45,16 @@ interface Pending {
 
 export class PlanBuilder {
   private readonly pending: Pending[] = [];
+  /** How many steps at the start of `pending` were added with `first`. */
+  private leading = 0;
   readonly warnings: string[] = [];
   readonly refused: { target: string; reason: string }[] = [];
 
   add<A extends ActionName>(spec: StepSpec<A>): StepRef {
     const key = `@@${this.pending.length}@@`;
-    this.pending.push({ key, spec: spec as unknown as StepSpec<ActionName> });
+    const p = { key, spec: spec as unknown as StepSpec<ActionName> };
+    if (spec.first) this.pending.splice(this.leading++, 0, p);
+    else this.pending.push(p);
     return { key, out: (name: string) => `\${${key}.${name}}` };
   }
 
@@ -60,11 +66,16 @@ export class PlanBuilder {
     if (!this.refused.some((r) => r.target === target)) this.refused.push({ target, reason });
   }
 
+  /** Some step of this action was written. */
+  has(action: ActionName): boolean {
+    return this.pending.some((p) => p.spec.action === action);
+  }
+
   get size(): number {
     return this.pending.length;
   }
 
-  /** Numbers the steps in the order they were added and replaces every reference by the final id. */
+  /** Numbers the steps in the order they were added (those marked `first` before the rest) and replaces every reference by the final id. */
   build(policy: Policy, playbook: string, planId: string): Step[] {
     const width = Math.max(2, String(this.pending.length).length);
     const ids = new Map<string, string>();

@@ -6,7 +6,7 @@
  */
 import type { StepRef } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
-import { WEB_PORTS, hostPortsInNotice, mergePorts, planRuleSurgery } from "./exposure.ts";
+import { WEB_PORTS, hostPortsInNotice, mergePorts, planRuleSurgery, seekPorts } from "./exposure.ts";
 import { planPreserve, planTags } from "./host.ts";
 import { hostKey, scopeOf, subjectOf, type ResolvedBucket, type ResolvedDistribution, type ResolvedInstance } from "./types.ts";
 
@@ -23,6 +23,7 @@ export function planContent(ctx: PlanContext, hosts: ResolvedInstance[], buckets
     for (const h of hosts) deps.set(hostKey(h), pre.snapshot.get(hostKey(h)) ?? pre.capture.get(hostKey(h)));
     const named = hostPortsInNotice(ctx.notice, hosts.flatMap((h) => h.publicIps));
     const ports = mergePorts(WEB_PORTS, { tcp: named, udp: [] }, { tcp: ctx.options.ports?.tcp ?? [], udp: [] });
+    seekPorts(ctx, ports, "the content playbook closes web ports, which are TCP");
     const n = planRuleSurgery(ctx, hosts, {
       action: "close-web-ingress",
       direction: "ingress",

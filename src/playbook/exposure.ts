@@ -98,6 +98,7 @@ export function planRuleSurgery(
     const why = protectedBy(policy, sg.groupId, sg.tags);
     if (why) {
       b.refuse(sg.groupId, `${why}; it lets ${o.what} ${o.direction === "ingress" ? "in from" : "out to"} the internet`);
+      if (ctx.ports) ctx.ports.refused = mergePorts(ctx.ports.refused, ...offending.map((r) => coveredPorts(r, o.ports)));
       continue;
     }
     const add: RuleSpec[] = [];
@@ -120,6 +121,7 @@ export function planRuleSurgery(
     }
     if (lost.size) b.warn(`${sg.groupId}: replacing an all-protocol world-open ${o.direction} rule allows only TCP, UDP and ICMP afterwards: ${[...lost].join("; ")} no longer pass.`);
     const covered = mergePorts(...offending.map((r) => coveredPorts(r, o.ports)));
+    if (ctx.ports) ctx.ports.closed = mergePorts(ctx.ports.closed, covered);
     b.add({
       action: o.action,
       slug: sg.groupId,
@@ -142,6 +144,14 @@ export function planRuleSurgery(
   return steps;
 }
 
+/**
+ * The ports a playbook that takes `--ports` sets out to close; `dropped` says why a port given
+ * with `--ports` is not among them. index.ts warns about every given port the plan does not close.
+ */
+export function seekPorts(ctx: PlanContext, sought: PortSet, dropped?: string): void {
+  ctx.ports = { sought, closed: { tcp: [], udp: [] }, refused: { tcp: [], udp: [] }, ...(dropped ? { dropped } : {}) };
+}
+
 /** Each host's capture, by host key: what the rule changes wait for. */
 function captures(ctx: PlanContext, hosts: ResolvedInstance[]): Map<string, StepRef | undefined> {
   return new Map(hosts.map((h) => [hostKey(h), planCapture(ctx, h, "Evidence for the reply and the investigation, before the rules change.")]));
@@ -158,6 +168,7 @@ export function planOpenProxy(ctx: PlanContext, hosts: ResolvedInstance[]): void
     );
   }
   const safe = { tcp: ports.tcp.filter((p) => !WEB_PORTS.tcp.includes(p)), udp: ports.udp };
+  seekPorts(ctx, safe, "web ports stay open in the open-proxy playbook (see the warning about the web ports)");
   const deps = captures(ctx, hosts);
   const n = planRuleSurgery(ctx, hosts, {
     action: "revoke-open-ingress",
@@ -175,6 +186,7 @@ export function planReflection(ctx: PlanContext, hosts: ResolvedInstance[]): voi
   const services = reflectionServices(ctx.notice);
   const extra = ctx.options.ports;
   const ports = mergePorts(...services.map((s) => REFLECTION_SERVICES[s]!.ports), { tcp: extra?.tcp ?? [], udp: extra?.udp ?? [] });
+  seekPorts(ctx, ports);
   const deps = captures(ctx, hosts);
   const labels = services.map((s) => REFLECTION_SERVICES[s]!.label).join(", ");
   const n = planRuleSurgery(ctx, hosts, {

@@ -11,18 +11,18 @@
  *  5. deregister from target groups and classic load balancers;
  *  6. every ENI to an all-traffic group (its flows become untracked) and then to the isolation
  *     group (examiners in, HTTPS to the SSM endpoints out when host triage is wanted);
- *  7. network ACL denies for the reported peers when several hosts share a subnet or traffic must
- *     stop now; 8. optionally stop; 9. tag everything with the case.
+ *  7. optionally stop; 8. tag everything with the case. The network ACL denies for the reported
+ *     peers (several hosts in one subnet, `--urgent`, policy `always`) are acl.ts's, as for every
+ *     playbook: written after this, first in the plan when urgent.
  *
  * docs/containment.md explains each choice.
  */
-import ipaddr from "ipaddr.js";
-import type { AutoScalingGroup, NetworkAcl, NetworkAclEntry, Scope, Tags } from "../cloud/model.ts";
+import type { AutoScalingGroup, Scope, Tags } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
 import { TAG_ROLE } from "../execute/params.ts";
 import type { EnrichedInterface } from "../resolve/types.ts";
 import type { StepRef, Subject } from "./builder.ts";
-import type { PlanContext } from "./context.ts";
+import { containHost, type PlanContext } from "./context.ts";
 import { protectedBy } from "./targets.ts";
 import { hostKey, scopeOf, scopedKey, subjectOf, type ResolvedEni, type ResolvedInstance } from "./types.ts";
 
@@ -34,7 +34,7 @@ interface HostSteps {
 
 /** The read-only capture every playbook that touches an instance starts with. */
 export function planCapture(ctx: PlanContext, h: ResolvedInstance, reason: string): StepRef {
-  return ctx.b.add({
+  const cap = ctx.b.add({
     action: "capture-metadata",
     slug: h.id,
     target: { ...scopeOf(h), type: "ec2-instance", id: h.id },
@@ -45,6 +45,9 @@ export function planCapture(ctx: PlanContext, h: ResolvedInstance, reason: strin
     risk: "low",
     subjects: [subjectOf(h)],
   });
+  // A host a playbook captures is a host it contains: the network ACL stage covers it (acl.ts).
+  containHost(ctx, h, cap);
+  return cap;
 }
 
 /**
@@ -118,9 +121,7 @@ export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: 
     }
     const volumes = h.instance.blockDevices.map((d) => d.volumeId);
     if (volumes.length) {
-      out.snapshot.set(
-        hostKey(h),
-        b.add({
+      const snap = b.add({
           action: "snapshot-volumes",
           slug: h.id,
           target,
@@ -131,8 +132,9 @@ export function planPreserve(ctx: PlanContext, hosts: ResolvedInstance[], opts: 
           risk: "low",
           dependsOn: deps,
           subjects,
-        }),
-      );
+        });
+      out.snapshot.set(hostKey(h), snap);
+      containHost(ctx, h, snap);
     } else b.warn(`${h.id} has no EBS volume to snapshot (instance store only?): its disk is evidence only while it runs.`);
   }
   return out;
@@ -421,97 +423,6 @@ function planVpcGroups(ctx: PlanContext, vpcs: Map<string, { scope: Scope; vpcId
   return out;
 }
 
-/** Lowest free rule numbers below the first allow rule, per direction and address family, within the quota. */
-export function planAclEntries(acl: NetworkAcl, peers: string[], quota: number): { entries: NetworkAclEntry[]; problem: string | null } {
-  const entries: NetworkAclEntry[] = [];
-  for (const egress of [false, true]) {
-    const all = acl.entries.filter((e) => e.egress === egress);
-    const dir = all.filter((e) => e.ruleNumber < 32767);
-    const used = new Set(dir.map((e) => e.ruleNumber));
-    const firstAllow = Math.min(32767, ...dir.filter((e) => e.ruleAction === "allow").map((e) => e.ruleNumber));
-    const v4 = peers.filter((p) => !p.includes(":"));
-    const v6 = peers.filter((p) => p.includes(":"));
-    for (const [family, list] of [
-      ["IPv4", v4],
-      ["IPv6", v6],
-    ] as const) {
-      if (!list.length) continue;
-      // The quota counts IPv4 and IPv6 rules separately, each family's default (`*`) deny included.
-      const mine = all.filter((e) => (family === "IPv6" ? e.ipv6CidrBlock !== undefined : e.cidrBlock !== undefined));
-      const existing = mine.length + (family === "IPv4" && !mine.some((e) => e.ruleNumber === 32767) ? 1 : 0);
-      if (existing + list.length > quota) {
-        return { entries: [], problem: `${acl.networkAclId} has ${existing} ${family} ${egress ? "outbound" : "inbound"} rules; ${list.length} more would exceed the quota of ${quota}` };
-      }
-    }
-    let n = 1;
-    for (const peer of peers) {
-      while (used.has(n)) n++;
-      if (n >= firstAllow) {
-        return { entries: [], problem: `${acl.networkAclId} has no free rule number below its first ${egress ? "outbound" : "inbound"} allow rule (${firstAllow}): a deny placed after it would never match` };
-      }
-      used.add(n);
-      const v6 = peer.includes(":");
-      entries.push({ ruleNumber: n, egress, protocol: "-1", ruleAction: "deny", ...(v6 ? { ipv6CidrBlock: `${peer}/128` } : { cidrBlock: `${peer}/32` }) });
-    }
-  }
-  return { entries, problem: null };
-}
-
-/**
- * Network ACL denies for the reported peers. Urgent: written first and waiting for nothing.
- * Otherwise after the evidence of every host of the ACL, like the isolation: a C2 server that stops
- * answering may tell the intruder to wipe the disk.
- */
-function planAcls(ctx: PlanContext, hosts: ResolvedInstance[], pre?: HostSteps): void {
-  const { b, policy } = ctx;
-  const mode = ctx.options.urgent ? "always" : policy.networkAcl.use;
-  if (mode === "never") return;
-  const acls = new Map<string, { scope: Scope; acl: NetworkAcl; hosts: ResolvedInstance[] }>();
-  for (const h of hosts) {
-    if (!h.networkAcl) continue;
-    const k = scopedKey(h, h.networkAcl.networkAclId);
-    const e = acls.get(k) ?? { scope: scopeOf(h), acl: h.networkAcl, hosts: [] };
-    e.hosts.push(h);
-    acls.set(k, e);
-  }
-  const wanted = [...acls.values()].filter((a) => mode === "always" || a.hosts.length >= 2);
-  if (!wanted.length) return;
-  const peers = [...new Set(ctx.notice.remoteIps.filter((ip) => ipaddr.isValid(ip)).map((ip) => ipaddr.parse(ip).toString()))].sort();
-  if (!peers.length) {
-    b.warn(
-      "A network ACL was wanted, but the notice names no remote peer. An ACL rule matches the remote address, so it cannot single out a host of its own subnet; the isolation steps (all-traffic group first) already cut the hosts' established connections.",
-    );
-    return;
-  }
-  for (const a of wanted) {
-    const why = protectedBy(policy, a.acl.networkAclId, a.acl.tags);
-    if (why) {
-      b.refuse(a.acl.networkAclId, why);
-      continue;
-    }
-    const { entries, problem } = planAclEntries(a.acl, peers, policy.networkAcl.ruleQuota);
-    if (problem) {
-      b.warn(`No network ACL step for ${a.acl.networkAclId}: ${problem}. The security group isolation still applies.`);
-      continue;
-    }
-    b.add({
-      action: "nacl-deny",
-      slug: a.acl.networkAclId,
-      target: { ...a.scope, type: "network-acl", id: a.acl.networkAclId },
-      params: { networkAclId: a.acl.networkAclId, subnetIds: a.acl.subnetIds, entries },
-      reason: ctx.options.urgent
-        ? "Traffic must stop now: a network ACL is stateless, so a deny cuts the reported flows at once, established or not, without waiting for the evidence steps."
-        : `${a.hosts.length} reported hosts share this ACL's subnets: once their evidence is kept, deny the reported peers there, statelessly (established flows included), for every host of those subnets.`,
-      changes: `adds ${entries.length} deny entries (rules ${entries.map((e) => `${e.egress ? "out" : "in"} #${e.ruleNumber}`).join(", ")}) for ${peers.join(", ")} to ${a.acl.networkAclId}, affecting every host of subnets ${a.acl.subnetIds.join(", ")} (removed on rollback)`,
-      reversible: true,
-      risk: "medium",
-      dependsOn: pre ? a.hosts.flatMap((h) => [pre.capture.get(hostKey(h)), pre.snapshot.get(hostKey(h))]) : [],
-      // The ACL is every subnet host's: an automatic rule must cover the ACL too, not only the reported hosts.
-      subjects: [...a.hosts.map(subjectOf), { accountId: a.scope.accountId, tags: a.acl.tags }],
-    });
-  }
-}
-
 /** Plans the compromised-host playbook for these instances and stand-alone interfaces. */
 export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: ResolvedEni[]): void {
   const { b, policy } = ctx;
@@ -526,7 +437,8 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
     }
     return true;
   });
-  if (ctx.options.urgent) planAcls(ctx, hosts);
+  ctx.isolates = true;
+  for (const e of enis) containHost(ctx, e);
   const pre = planPreserve(ctx, hosts, { autoScaling: true });
   const moved = planAutoScaling(ctx, hosts, pre);
   const lbs = planLoadBalancers(ctx, hosts, pre, moved);
@@ -601,12 +513,15 @@ export function planHosts(ctx: PlanContext, all: ResolvedInstance[], enis: Resol
     if (hk) isolated.set(hk, [...(isolated.get(hk) ?? []), ref]);
   }
 
-  if (!ctx.options.urgent) planAcls(ctx, hosts, pre);
+  // The network ACL denies for the reported peers: acl.ts, the same for every playbook.
 
   const stop = ctx.options.stop ?? policy.host.stop;
   if (stop) {
     for (const h of hosts) {
-      if (h.instance.state !== "running") continue;
+      if (h.instance.state !== "running") {
+        ctx.already.push(`${h.id} not running (${h.instance.state})`);
+        continue;
+      }
       const hk = hostKey(h);
       b.add({
         action: "stop-instance",

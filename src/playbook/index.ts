@@ -4,17 +4,21 @@
  * stored and applied later.
  */
 import type { Plan } from "../execute/types.ts";
+import { planNetworkAcls } from "./acl.ts";
 import { PlanBuilder } from "./builder.ts";
 import { planContent } from "./content.ts";
 import { makeContext, type PlanContext } from "./context.ts";
 import { planCredentials } from "./credentials.ts";
 import { isReflection, planEmailSpam, planOpenProxy, planReflection } from "./exposure.ts";
 import { planHosts } from "./host.ts";
+import { flagOf } from "./options.ts";
+import { describePorts, type PortSet } from "./rules.ts";
 import { gatherTargets, type Targets } from "./targets.ts";
 import type { NoticeFacts, PlaybookInput, PlaybookName, PlaybookOptions } from "./types.ts";
 
 export type { NoticeFacts, PlaybookInput, PlaybookName, PlaybookOptions } from "./types.ts";
 export { PLAYBOOKS } from "./types.ts";
+export { PLAN_OPTIONS, optionsFromFlags, type PersonOptions, type PlanOption } from "./options.ts";
 
 const HOST_ACTIVITIES = new Set(["port_scan", "brute_force", "web_attack", "botnet_c2", "crypto_mining", "intrusion", "dos", "malware_hosting"]);
 const CONTENT_ACTIVITIES = new Set(["phishing", "copyright", "illegal_content", "malware_hosting"]);
@@ -62,6 +66,51 @@ function unhandled(ctx: PlanContext, name: PlaybookName, t: Targets): void {
     if (t[kind].length && !playbooks.includes(name)) left.push(`${t[kind].length} ${kind} (${t[kind].map((r) => r.id).join(", ")})`);
   }
   if (left.length) ctx.b.warn(`Not covered by the ${name} playbook: ${left.join("; ")}. Re-plan with --playbook if they must be contained too.`);
+}
+
+/** The ports of `a` not in `b`. */
+const minus = (a: PortSet, b: PortSet): PortSet => ({ tcp: a.tcp.filter((p) => !b.tcp.includes(p)), udp: a.udp.filter((p) => !b.udp.includes(p)) });
+const none = (p: PortSet) => !p.tcp.length && !p.udp.length;
+
+/**
+ * What a person asked of this plan that it does not do, said in a warning that names the option
+ * (`--urgent` is the ACL stage's to say, acl.ts). An option that changes nothing is never silent.
+ */
+function unhonoured(ctx: PlanContext, name: PlaybookName): void {
+  const { b, options } = ctx;
+  if (options.stop && !b.has("stop-instance")) {
+    const instances = [...ctx.hosts.values()].filter((h) => h.kind === "instance");
+    const why = !instances.length
+      ? `the ${name} plan contains no instance`
+      : !ctx.isolates
+        ? `the ${name} playbook keeps the service running and stops nothing; re-plan with --playbook compromised-host to isolate and stop the hosts`
+        : `none of its instances is running (${instances.map((h) => h.id).join(", ")})`;
+    b.warn(`${flagOf("stop")}: no instance is stopped: ${why}.`);
+  }
+  if (options.ports) {
+    const given: PortSet = { tcp: options.ports.tcp ?? [], udp: options.ports.udp ?? [] };
+    const p = ctx.ports;
+    if (!p) b.warn(`${flagOf("ports")}: ${describePorts(given)} change nothing: ${ctx.hosts.size ? `the ${name} playbook takes no port list` : `the ${name} plan contains no host`}.`);
+    else notClosed(ctx, name, given, p);
+  }
+}
+
+/** The ports given with `--ports` that the plan does not close, and why. */
+function notClosed(ctx: PlanContext, name: PlaybookName, given: PortSet, p: NonNullable<PlanContext["ports"]>): void {
+  const { b } = ctx;
+  const flag = flagOf("ports");
+  const dropped = minus(given, p.sought);
+  if (!none(dropped)) b.warn(`${flag}: ${describePorts(dropped)} not closed: ${p.dropped ?? `the ${name} playbook does not close them`}.`);
+  const open = minus(minus(given, dropped), p.closed);
+  const refused = { tcp: open.tcp.filter((x) => p.refused.tcp.includes(x)), udp: open.udp.filter((x) => p.refused.udp.includes(x)) };
+  if (!none(refused)) b.warn(`${flag}: ${describePorts(refused)} not closed: the security group that opens it to the internet is refused (see refused).`);
+  const unreached = minus(open, refused);
+  if (!none(unreached)) {
+    b.warn(
+      `${flag}: ${describePorts(unreached)} not closed: ` +
+        (ctx.hosts.size ? "no world-open rule of the reported hosts' security groups lets the internet reach it, so there is nothing to close." : `the ${name} plan contains no host.`),
+    );
+  }
 }
 
 function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick<Plan, "steps" | "refused">): string {
@@ -128,6 +177,9 @@ export function planContainment(input: PlaybookInput): Plan {
       if (!CASE_ONLY_KINDS.has(input.notice.kind) && !input.options?.playbook) b.warn(why + ".");
       break;
   }
+  // One stage for every playbook: deny the reported peers in the network ACLs of the plan's hosts.
+  planNetworkAcls(ctx, name, input.resolution);
+  unhonoured(ctx, name);
   if (name !== "case-only") {
     const hostsHandled = name === "credentials" && input.notice.activityType === "account_compromise";
     unhandled(ctx, name, hostsHandled ? { ...targets, instances: [], interfaces: [] } : targets);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NetworkAcl } from "../../src/cloud/model.ts";
 import type { Plan, Step } from "../../src/execute/types.ts";
 import { callsFor } from "../../src/playbook/calls.ts";
-import { planAclEntries } from "../../src/playbook/host.ts";
+import { planAclEntries } from "../../src/playbook/acl.ts";
 import { planContainment, selectPlaybook, type NoticeFacts, type PlaybookOptions } from "../../src/playbook/index.ts";
 import { defaultPolicy, parsePolicy, type Policy } from "../../src/policy/policy.ts";
 import type { Resolution } from "../../src/resolve/types.ts";
