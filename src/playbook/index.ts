@@ -83,7 +83,7 @@ function unhonoured(ctx: PlanContext, name: PlaybookName): void {
     const why = !instances.length
       ? `the ${name} plan contains no instance`
       : !ctx.isolates
-        ? `the ${name} playbook keeps the service running and stops nothing; re-plan with --playbook compromised-host to isolate and stop the hosts`
+        ? `the ${name} playbook stops no instance (it keeps the hosts running); re-plan with --playbook compromised-host to isolate and stop them`
         : `none of its instances is running (${instances.map((h) => h.id).join(", ")})`;
     b.warn(`${flagOf("stop")}: no instance is stopped: ${why}.`);
   }
