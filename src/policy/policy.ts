@@ -106,7 +106,11 @@ export const PolicySchema = z.strictObject({
     .prefault({}),
   networkAcl: z
     .strictObject({
-      /** Deny the reported peers in the subnet's network ACL: when several hosts share a subnet, always, or never. */
+      /**
+       * Deny the reported peers in the network ACLs of the plan's hosts, whatever the playbook
+       * (src/playbook/acl.ts): only in an ACL several of them share, in every one (`always`), or
+       * never. `plan --urgent` asks for every one, first, for that plan.
+       */
       use: z.enum(["multi-host", "always", "never"]).default("multi-host"),
       /** Rules per direction the account allows (20 by default, up to 40 on request). */
       ruleQuota: z.int().min(1).max(40).default(20),
