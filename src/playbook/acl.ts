@@ -113,8 +113,7 @@ export function planNetworkAcls(ctx: PlanContext, playbook: PlaybookName, resolu
     }
   }
   const wanted = [...acls.values()].filter((a) => mode !== "multi-host" || a.hosts.length >= 2);
-  if (!wanted.length) return;
-  if (!peers.length) {
+  if (wanted.length && !peers.length) {
     const who = asked ?? `${wanted.map((a) => `${a.hosts.length} reported hosts share ${a.acl.networkAclId}`).join("; ")} (networkAcl.use: multi-host)`;
     b.warn(
       `${who}: a network ACL deny was wanted, but the notice names no remote peer. An ACL rule matches the remote address, so it cannot single out a host of its own subnet; ` +

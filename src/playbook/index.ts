@@ -90,7 +90,7 @@ function unhonoured(ctx: PlanContext, name: PlaybookName): void {
   if (options.ports) {
     const given: PortSet = { tcp: options.ports.tcp ?? [], udp: options.ports.udp ?? [] };
     const p = ctx.ports;
-    if (!p) b.warn(`${flagOf("ports")}: ${describePorts(given)} change nothing: ${ctx.hosts.size ? `the ${name} playbook takes no port list` : `the ${name} plan contains no host`}.`);
+    if (!p) b.warn(`${flagOf("ports")} ${describePorts(given)}: changes nothing: ${ctx.hosts.size ? `the ${name} playbook takes no port list` : `the ${name} plan contains no host`}.`);
     else notClosed(ctx, name, given, p);
   }
 }

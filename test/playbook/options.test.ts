@@ -95,7 +95,7 @@ describe("every playbook x every plan option", () => {
     const proxy = plan(resolution, n, { playbook: "open-proxy", ports: { tcp: [80, 8443], udp: [] } });
     expect(proxy.warnings).toContain("--ports: tcp/80 not closed: web ports stay open in the open-proxy playbook (see the warning about the web ports).");
     expect(proxy.warnings.join("\n")).not.toMatch(/8443/);
-    expect(plan(resolution, n, { playbook: "email-spam", ports }).warnings).toContain("--ports: tcp/8443, tcp/2525, udp/5353 change nothing: the email-spam playbook takes no port list.");
+    expect(plan(resolution, n, { playbook: "email-spam", ports }).warnings).toContain("--ports tcp/8443, tcp/2525, udp/5353: changes nothing: the email-spam playbook takes no port list.");
     expect(plan(resolution, n, { playbook: "compromised-host", stop: true }).warnings.join("\n")).not.toMatch(/--stop/);
     expect(plan(resolution, n, { playbook: "reflection", stop: true }).warnings).toContain(
       "--stop: no instance is stopped: the reflection playbook stops no instance (it keeps the hosts running); re-plan with --playbook compromised-host to isolate and stop them.",
