@@ -105,13 +105,6 @@ export function planNetworkAcls(ctx: PlanContext, playbook: PlaybookName, resolu
     e.hosts.push(h);
     acls.set(k, e);
   }
-  if (asked) {
-    for (const h of hosts) {
-      for (const o of h.otherSubnets) {
-        b.warn(`${asked}: ${o.networkInterfaceId} of ${h.id} is in subnet ${o.subnetId}, whose network ACL this plan did not read: the reported peers are denied only in ${h.networkAcl?.networkAclId ?? "none"}; deny them in that subnet's ACL by hand if traffic leaves through it.`);
-      }
-    }
-  }
   const wanted = [...acls.values()].filter((a) => mode !== "multi-host" || a.hosts.length >= 2);
   if (wanted.length && !peers.length) {
     const who = asked ?? `${wanted.map((a) => `${a.hosts.length} reported hosts share ${a.acl.networkAclId}`).join("; ")} (networkAcl.use: multi-host)`;
@@ -156,7 +149,13 @@ export function planNetworkAcls(ctx: PlanContext, playbook: PlaybookName, resolu
     });
     denied.add(scopedKey(a.scope, a.acl.networkAclId));
   }
-  if (asked) notContained(ctx, playbook, resolution, asked, denied);
+  if (!asked) return;
+  for (const h of hosts) {
+    for (const o of h.otherSubnets) {
+      b.warn(`${asked}: ${o.networkInterfaceId} of ${h.id} is in subnet ${o.subnetId}, whose network ACL this plan did not read, so nothing is denied there; deny the reported peers in that subnet's ACL by hand if traffic leaves through it.`);
+    }
+  }
+  notContained(ctx, playbook, resolution, asked, denied);
 }
 
 /**
