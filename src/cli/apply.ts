@@ -13,7 +13,8 @@
  *
  * Exit status: 0 every step done (or, with --auto, every allowed step), 1 a step failed (the run
  * stopped in a consistent state), 77 refused (verdict), 64 no confirmation, 75 the plan is being
- * applied or rolled back by someone else (try again later).
+ * applied or rolled back by someone else (try again later), 69 the steps ran but the case's search
+ * was incomplete (a place could not be read): the case is not contained; what is missing is named.
  */
 import type { Command } from "commander";
 
@@ -95,6 +96,10 @@ export function register(program: Command): void {
             if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
           }
           if (result.status === "failed") process.exitCode = 1;
+          else if (result.notSearched) {
+            const { notSearchedError } = await import("../resolve/outcome.ts");
+            throw notSearchedError(result.notSearched, `apply ${plan.id}: the case is not contained`);
+          }
         } catch (err) {
           if (err instanceof ApplyRefused) {
             throw new UserError(err.message, {

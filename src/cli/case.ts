@@ -136,6 +136,14 @@ export function register(program: Command): void {
       row("assignee", c.assignee ?? "-");
       row("received", `${c.receivedAt}${c.noticeCount > 1 ? `, ${c.noticeCount} notices, last ${c.lastNoticeAt}` : ""}`);
       if (c.closedAt) row(c.status, `${c.closedAt}${c.resolution ? `: ${c.resolution}` : ""}`);
+      // The latest search, if a place could not be read: said before anything else about the resources.
+      const { unsearchedFromTimeline } = await import("../reply/timeline.ts");
+      const { missingLines } = await import("../resolve/outcome.ts");
+      const missing = missingLines(unsearchedFromTimeline(data.timeline));
+      if (missing.length) {
+        out.push("", colors.red(colors.bold("Not searched")) + colors.dim(" (could not be read: nothing there is \"not found\")"));
+        for (const l of missing) out.push(`  ${l}`);
+      }
 
       out.push("", colors.bold("Notices"));
       for (const n of data.notices) {

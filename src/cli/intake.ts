@@ -3,7 +3,9 @@
  * verified and stored in its case: a new case, or the case it belongs to (a follow-up joins its
  * case by AWS's case number, else by account, resource and activity); the same notice twice is
  * stored once. With an account, the resources it names are found and recorded on the case.
- * Configured notification channels hear about new cases and bad verdicts.
+ * Configured notification channels hear about new cases and bad verdicts. When a place could not
+ * be read (no credentials, access denied, an endpoint error), the case records it as not searched
+ * and intake exits 69 naming what is missing, why, and the fix.
  */
 import type { Command } from "commander";
 import type { IntakeOutcome } from "../desk/index.ts";
@@ -55,6 +57,11 @@ export function register(program: Command): void {
     const { parseInput } = await import("../notice/index.ts");
     const { verify } = await import("../verify/index.ts");
     const { intakeItem, notifyAfterChange, NotANoticeError } = await import("../desk/index.ts");
+    const { searchOutcome, missingLines, notSearchedError } = await import("../resolve/outcome.ts");
+    const missingOf = (r: IntakeOutcome["resolution"]) => {
+      const o = searchOutcome(r);
+      return o.status === "not-searched" ? o.missing : [];
+    };
 
     const dns = await dnsOptions.open(opts);
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
@@ -125,8 +132,8 @@ export function register(program: Command): void {
         const what = r.intake.duplicate ? c.dim("already stored: nothing changed") : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
         process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {
-          for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : c.yellow(f.status)} ${f.summary}\n`);
-          for (const g of r.resolution.gaps) process.stdout.write(`    ${c.yellow("!")} not searched: ${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}\n`);
+          for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : f.status === "not-searched" ? c.red("NOT SEARCHED") : c.yellow(f.status)} ${f.summary}\n`);
+          for (const l of missingOf(r.resolution).map((g) => missingLines([g])[0]!)) process.stdout.write(`    ${c.red("!")} not searched: ${l}\n`);
         }
       }
       for (const f of failures) process.stdout.write(c.red(`${f.file}${f.index !== undefined ? ` #${f.index + 1}` : ""}: could not be read: ${f.error}\n`));
@@ -135,5 +142,8 @@ export function register(program: Command): void {
       if (results.length) process.stdout.write(c.dim(`\n${nextHint(results[0]!, spec)}\n`));
     }
     if (results.length === 0) process.exitCode = 65;
+    // Stored and recorded as it is; a place that could not be read ends it with 69, naming what is missing.
+    const missing = results.flatMap((r) => missingOf(r.resolution));
+    if (missing.length) throw notSearchedError(missing, `intake: ${[...new Set(results.filter((r) => missingOf(r.resolution).length).map((r) => r.intake.case.id))].join(", ")}`);
   });
 }

@@ -6,7 +6,9 @@
  * FILE is a notice (verified, then resolved in the account `--account` names) or a plan JSON
  * (shown as it is). CASE is a case id (AD-2026-0001) or an AWS case number: the plan is written
  * for the case's latest notice that asks for action and saved in the case store, where `apply
- * CASE` finds it. `--out` writes the plan to a file for `apply plan.json`.
+ * CASE` finds it. `--out` writes the plan to a file for `apply plan.json`. A plan made from a
+ * partial search (a place that could not be read) says so, is kept, and the command exits 69
+ * naming what was not searched.
  *
  * Also the helpers `apply` and `rollback` share (finding a plan, confirming, the store).
  */
@@ -18,6 +20,7 @@ import type { Plan } from "../execute/types.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import { PLAN_OPTIONS } from "../playbook/options.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
+import type { Resolution } from "../resolve/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 import { withStore } from "./io.ts";
@@ -129,6 +132,12 @@ export function register(program: Command): void {
     } catch (err) {
       throw new UserError((err as Error).message, { exitCode: 64 });
     }
+    const { searchOutcome, notSearchedError } = await import("../resolve/outcome.ts");
+    /** Planned from a partial search: the plan is shown and kept, then exit 69 naming what was not searched. */
+    const incomplete = (resolution: Resolution, what: string) => {
+      const o = searchOutcome(resolution);
+      if (o.status === "not-searched") throw notSearchedError(o.missing, what);
+    };
     const show = (plan: Plan) => {
       if (opts.json) printJson(plan);
       else process.stdout.write(formatPlan(plan, colors, { calls: opts.calls }) + "\n");
@@ -163,19 +172,20 @@ export function register(program: Command): void {
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
-        return;
+        return incomplete(resolution, `plan ${plan.id}`);
       }
 
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
         const { planCase, notifyAfterChange } = await import("../desk/index.ts");
-        const { case: c, plan } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        const { case: c, plan, resolution } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));
         // A plan waiting for approval is news for the team (docs/notify.md).
         const n = await notifyAfterChange(store, c.id, now);
         if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
+        incomplete(resolution, `plan ${plan.id} of ${c.id}`);
       });
     } finally {
       port.close?.();

@@ -1,6 +1,7 @@
 /** Human rendering of a triage report: colour on a terminal, plain when piped. */
 import Table from "cli-table3";
 import type { Notice } from "../notice/types.ts";
+import { missingLines } from "../resolve/outcome.ts";
 import type { TriageReport } from "../triage/index.ts";
 import { ACTIVITY_WORDS } from "../triage/summary.ts";
 import { colors as c } from "./io.ts";
@@ -76,7 +77,7 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
     out.push(c.bold("Resources"));
     const shown = new Set<string>();
     for (const f of r.resolution.findings) {
-      const mark = f.status === "found" ? c.green("✓") : f.status === "moved" ? c.yellow("~") : f.status === "error" ? c.red("✗") : c.yellow("?");
+      const mark = f.status === "found" ? c.green("✓") : f.status === "moved" ? c.yellow("~") : f.status === "error" || f.status === "not-searched" ? c.red("✗") : c.yellow("?");
       const ids = f.resources.map((x) => `${x.accountId}/${x.region}/${x.id}`);
       // An IP that resolves to the instance already listed: say so instead of describing it twice.
       if (f.status === "found" && ids.length && ids.every((id) => shown.has(id))) {
@@ -87,7 +88,7 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
       out.push(`  ${mark} ${f.summary}`);
       if (f.ipHistory) out.push(`      ${c.dim(f.ipHistory.summary)}`);
     }
-    for (const g of r.resolution.gaps) out.push(`  ${c.yellow("!")} not searched: ${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
+    for (const g of r.resolution.gaps) out.push(`  ${c.yellow("!")} not searched: ${missingLines([g])[0]}`);
     if (!r.resolution.findings.length) out.push(c.dim("  the notice names no resource to look for"));
   }
   out.push("");

@@ -6,6 +6,9 @@
  *
  * --json prints `{ findings, gaps, elapsedMs }` (a Resolution, src/resolve/types.ts) for one
  * notice, `{ items: [{ index, resolution }], failures }` for several.
+ *
+ * Exit 69 when a place could not be read (no credentials, access denied, an endpoint error): what
+ * was found is printed, then what was not searched, why, and the fix (src/resolve/outcome.ts).
  */
 import type { Command } from "commander";
 import type { Notice } from "../notice/types.ts";
@@ -107,10 +110,19 @@ export function register(program: Command): void {
         port.close?.();
       }
 
+      // A place that could not be read: printed as it is, then exit 69 naming what is missing.
+      const { searchOutcome, notSearchedError } = await import("../resolve/index.ts");
+      const missing = results.flatMap(({ resolution }) => {
+        const o = searchOutcome(resolution);
+        return o.status === "not-searched" ? o.missing : [];
+      });
+      const done = () => {
+        if (missing.length) throw notSearchedError(missing, "resolve");
+      };
       if (opts.json) {
         if (results.length === 1 && failures.length === 0) printJson(results[0]!.resolution);
         else printJson({ items: results, failures });
-        return;
+        return done();
       }
       const c = colors;
       results.forEach(({ index, resolution }, k) => {
@@ -118,5 +130,6 @@ export function register(program: Command): void {
         process.stdout.write(formatResolution(resolution, c, { label: port.label }) + "\n");
       });
       for (const f of failures) process.stdout.write(c.red(`message ${f.index + 1}: could not be read: ${f.error}\n`));
+      done();
     });
 }

@@ -7,6 +7,7 @@
  *   intakeItem   notice -> verdict -> case (new or joined) -> resources found (when an account is given)
  *   planCase     the case's notice -> resolution -> plan, kept with the case
  *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
+ *                (not when the case's search was incomplete: that is said, and returned)
  *   rollbackPlan plan -> journalled rollback
  *   (both under the plan's lock in the store: one apply or rollback of a plan at a time)
  */
@@ -22,7 +23,8 @@ import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Policy } from "../policy/policy.ts";
-import type { Resolution } from "../resolve/types.ts";
+import { missingSentence, readResolution, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
+import type { Resolution, Unsearched } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
 
 export interface IntakeOutcome {
@@ -39,10 +41,15 @@ export async function recordResolution(store: CaseStore, caseId: string, resolut
   const last = (await store.timeline(caseId)).filter((e) => e.type === "resources-found").at(-1);
   if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return;
   const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
-  const summary =
-    `Resources: ${found} of ${resolution.findings.length} found` +
-    (resolution.gaps.length ? `; ${resolution.gaps.length} account/region${resolution.gaps.length > 1 ? "s" : ""} could not be searched` : "");
-  await store.recordEvent(caseId, "resources-found", summary, { findings: resolution.findings, gaps: resolution.gaps }, opts);
+  const search = searchOutcome(resolution);
+  const summary = `Resources: ${found} of ${resolution.findings.length} found` + (search.status === "not-searched" ? `; NOT SEARCHED, the search is incomplete: ${missingSentence(search.missing).replace(/^not searched: /, "")}` : "");
+  await store.recordEvent(caseId, "resources-found", summary, { findings: resolution.findings, gaps: resolution.gaps, search }, opts);
+}
+
+/** The search the case's timeline records last (intake or plan): searched, or what was not. */
+export async function caseSearch(store: CaseStore, caseId: string): Promise<SearchOutcome | null> {
+  const last = (await store.timeline(caseId)).filter((e) => e.type === "resources-found").at(-1);
+  return last ? searchOutcome(readResolution(last.data)) : null;
 }
 
 /**
@@ -143,7 +150,7 @@ export async function applyPlan(
   store: CaseStore,
   plan: Plan,
   opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"]; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
-): Promise<ApplyResult> {
+): Promise<ApplyResult & { notSearched?: Unsearched[] }> {
   const { apply } = await import("../execute/index.ts");
   const { lock, ...rest } = opts;
   return store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
@@ -153,13 +160,18 @@ export async function applyPlan(
       journal,
       ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
     });
-    if (result.status === "complete" && plan.caseId && plan.steps.length) {
+    // Contained only when the steps ran and the search they were planned from was complete: a
+    // place that was not read may hold what the plan does not cover.
+    const search = plan.caseId ? await caseSearch(store, plan.caseId) : null;
+    if (search?.status === "not-searched" && plan.caseId) {
+      await store.recordEvent(plan.caseId, "note", `Plan ${plan.id} ${result.status === "complete" ? "applied" : "run"}, but the case is not contained: the search is incomplete (${missingSentence(search.missing)})`, { planId: plan.id, search }, opts.actor ? { actor: opts.actor } : {});
+    } else if (result.status === "complete" && plan.caseId && plan.steps.length) {
       const c = await store.getCase(plan.caseId);
       if (c && (c.status === "new" || c.status === "triaged")) {
         await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
       }
     }
-    return result;
+    return search?.status === "not-searched" ? { ...result, notSearched: search.missing } : result;
   });
 }
 

@@ -4,6 +4,7 @@
  * stored and applied later.
  */
 import type { Plan } from "../execute/types.ts";
+import { missingSentence, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
 import { planNetworkAcls } from "./acl.ts";
 import { PlanBuilder } from "./builder.ts";
 import { planContent } from "./content.ts";
@@ -113,7 +114,7 @@ function notClosed(ctx: PlanContext, name: PlaybookName, given: PortSet, p: NonN
   }
 }
 
-function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick<Plan, "steps" | "refused">): string {
+function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick<Plan, "steps" | "refused">, search: SearchOutcome): string {
   const count = (action: string) => plan.steps.filter((s) => s.action === action).length;
   const parts: string[] = [];
   const regions = new Set(plan.steps.map((s) => `${s.target.accountId}/${s.target.region}`));
@@ -138,8 +139,10 @@ function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick
   if (count("stop-instance")) parts.push(`stop ${count("stop-instance")} instance(s) after that`);
   let text = `${name} (${why}).`;
   if (name === "case-only") text += " No change to any account: the notice is recorded on the case.";
-  else if (plan.steps.length === 0) text += " Nothing to change in any account.";
+  else if (plan.steps.length === 0) text += search.status === "searched" ? " Nothing to change in any account." : " No step for what was found.";
   else text += ` ${plan.steps.length} steps in ${regions.size} account/region(s): ${parts.join(", ")}.`;
+  // Made from a partial search: never "nothing to do".
+  if (search.status === "not-searched") text += ` The search is INCOMPLETE (${search.missing.length} place(s) not searched, see warnings): what is there is not in this plan.`;
   if (name === "compromised-host" && hosts.size && !count("stop-instance")) text += " Not stopped: memory is evidence.";
   if (ctx.already.length) text += ` Already in place: ${ctx.already.join("; ")}.`;
   if (plan.refused.length) text += ` Refused: ${plan.refused.length} (see refused).`;
@@ -150,6 +153,9 @@ function summarize(ctx: PlanContext, name: PlaybookName, why: string, plan: Pick
 export function planContainment(input: PlaybookInput): Plan {
   const b = new PlanBuilder();
   const ctx = makeContext(input, b);
+  const search = searchOutcome(input.resolution);
+  if (search.status === "not-searched")
+    b.warn(`The search is incomplete: ${missingSentence(search.missing)}. Whatever is there is not in this plan: fix what is missing (${search.missing.map((g) => g.fix).filter(Boolean).join("; ") || "make the account readable"}), then plan again.`);
   const targets = gatherTargets(input.resolution, input.policy, b);
   const { name, why } = selectPlaybook(input.notice, targets, input.options);
   switch (name) {
@@ -203,6 +209,6 @@ export function planContainment(input: PlaybookInput): Plan {
     refused: b.refused,
     warnings: b.warnings,
   };
-  plan.summary = summarize(ctx, name, why, plan);
+  plan.summary = summarize(ctx, name, why, plan, search);
   return plan;
 }

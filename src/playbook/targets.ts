@@ -51,8 +51,12 @@ export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBui
       b.warn(`${f.ref.id}: not found (${f.summary}); nothing to contain there`);
       continue;
     }
+    if (f.status === "not-searched") {
+      b.warn(`${f.ref.id}: NOT SEARCHED (${f.error ?? f.summary}); nothing is planned for it: plan again when the account can be read`);
+      continue;
+    }
     if (f.status === "error") {
-      b.warn(`${f.ref.id}: could not be resolved (${f.error ?? f.summary}); re-run when the account can be read`);
+      b.warn(`${f.ref.id}: not looked up (${f.error ?? f.summary}); contain it by hand`);
       continue;
     }
     for (const r of f.resources) {

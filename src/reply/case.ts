@@ -13,7 +13,7 @@ import { draftReply, ReplyInputError } from "./draft.ts";
 import { checkSendable, composeReply, fileSender, type OutgoingMessage, type ReplySender, type SendResult } from "./send.ts";
 import { TemplateError } from "./template.ts";
 import type { TemplateSet } from "./templates.ts";
-import { findingsFromTimeline, isDrillCase, MANUAL_ACTION, manualActions } from "./timeline.ts";
+import { findingsFromTimeline, isDrillCase, MANUAL_ACTION, manualActions, unsearchedFromTimeline } from "./timeline.ts";
 import type { ReplyDraft, ReplyInput, ReplyOptions } from "./types.ts";
 
 export async function recordManualAction(store: CaseStore, caseId: string, text: string, opts: { actor?: string; now?: Date } = {}): Promise<TimelineEvent> {
@@ -55,6 +55,7 @@ export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseD
       case: c,
       verdict: c.verdict as VerdictLevel,
       findings: findingsFromTimeline(timeline),
+      unsearched: unsearchedFromTimeline(timeline),
       plans,
       journal,
       evidence,

@@ -12,6 +12,7 @@
  * for the person sending, never in the text.
  */
 import type { NoticeKind } from "../notice/types.ts";
+import { missingSentence, searchOutcome } from "../resolve/outcome.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { describeStep, stepOutcomes, stopsActivity } from "./actions.ts";
@@ -82,6 +83,14 @@ export function draftReply(input: ReplyInput): ReplyDraft {
   if (!to) warnings.push("No notice says who sent it: give the address to reply to (--to).");
   else if (!toIsAws) warnings.push(`${to} is not one of AWS's abuse addresses: sending there needs an explicit confirmation.`);
 
+  // --- what could not be searched ------------------------------------------------------------
+  const unsearched = searchOutcome({ gaps: input.unsearched ?? [] }).status === "searched" ? [] : (input.unsearched ?? []);
+  const notSearchedRefs = (input.findings ?? []).filter((f) => f.status === "not-searched").map((f) => f.ref.id);
+  if (unsearched.length || notSearchedRefs.length)
+    warnings.push(
+      `The search was incomplete (${unsearched.length ? missingSentence(unsearched) : `${notSearchedRefs.join(", ")} not searched`}): the reply says the search is not complete rather than "not found"; search again (abuse-desk plan CASE) before sending if you can.`,
+    );
+
   // --- what was done, from the journal --------------------------------------------------------
   const { outcomes } = stepOutcomes(input.plans ?? [], input.journal ?? []);
   const claimed: ClaimedAction[] = [];
@@ -144,7 +153,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
       text: thread?.activityText ?? null,
       window: window.begin ? (window.end ? `between ${fmtTime(window.begin)} and ${fmtTime(window.end)}` : `from ${fmtTime(window.begin)}`) : null,
     },
-    resources: resourceLines(input.findings ?? [], notices, kase?.resources ?? [], opts.includeOwners === true),
+    resources: resourceLines(input.findings ?? [], notices, kase?.resources ?? [], opts.includeOwners === true, unsearched.length > 0),
     rootCause: opts.rootCause?.trim() ? sentence(opts.rootCause) : null,
     actions: claimed.map((a) => ({
       at: fmtTime(a.at),
@@ -232,7 +241,7 @@ interface ResourceLine {
 }
 
 /** What was found, one line per resource: from resolution when it ran, else as the notices name them. */
-function resourceLines(findings: readonly Finding[], notices: readonly ReplyNotice[], caseResources: readonly string[], includeOwners: boolean): ResourceLine[] {
+function resourceLines(findings: readonly Finding[], notices: readonly ReplyNotice[], caseResources: readonly string[], includeOwners: boolean, incomplete: boolean): ResourceLine[] {
   const out: ResourceLine[] = [];
   const seen = new Set<string>();
   for (const f of findings) {
@@ -243,10 +252,15 @@ function resourceLines(findings: readonly Finding[], notices: readonly ReplyNoti
         const owner = includeOwners ? ownerText(r) : null;
         out.push({ id: r.id, type: r.type, owner, line: `${describeResolved(r)}, account ${r.accountId}, ${r.region}${owner ? `, owned by ${owner}` : ""}` });
       }
-    } else if (f.status === "not-found") {
+    } else if (f.status === "not-found" && !incomplete) {
       if (seen.has(f.ref.id)) continue;
       seen.add(f.ref.id);
       out.push({ id: f.ref.id, type: f.ref.type, owner: null, line: `${f.ref.id}: not found in our accounts (${f.summary.replace(/\.$/, "")})` });
+    } else if (f.status === "not-found" || f.status === "not-searched") {
+      // A place it could be in was not read: never "not found" to AWS.
+      if (seen.has(f.ref.id)) continue;
+      seen.add(f.ref.id);
+      out.push({ id: f.ref.id, type: f.ref.type, owner: null, line: `${TYPE_WORDS[f.ref.type] ?? f.ref.type} ${f.ref.id}: our search of our accounts is not complete yet; we will follow up on it` });
     }
   }
   if (out.length > 0) return out;

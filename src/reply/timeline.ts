@@ -4,7 +4,8 @@
  * as done by hand (`note` with `data.manualAction`).
  */
 import type { TimelineEvent } from "../case/types.ts";
-import type { Finding } from "../resolve/types.ts";
+import { readResolution, searchOutcome } from "../resolve/outcome.ts";
+import type { Finding, Unsearched } from "../resolve/types.ts";
 import type { ManualAction } from "./types.ts";
 
 /** A note recorded with this marker is an action a person did by hand; the reply states it. */
@@ -20,10 +21,21 @@ export function isDrillCase(timeline: readonly TimelineEvent[]): boolean {
   return timeline.some((e) => e.type === "note" && e.data[DRILL_CASE] === true);
 }
 
-/** The latest resolution results on the timeline, or none. */
+/** The latest resolution results on the timeline, or none (read through readResolution: "not found" where a place was not read is "not searched"). */
 export function findingsFromTimeline(timeline: readonly TimelineEvent[]): Finding[] {
+  return resolutionFromTimeline(timeline).findings;
+}
+
+/** The latest resolution the timeline records: its findings and the places it could not read. */
+export function resolutionFromTimeline(timeline: readonly TimelineEvent[]): { findings: Finding[]; gaps: Unsearched[] } {
   const e = [...timeline].reverse().find((x) => x.type === "resources-found" && Array.isArray(x.data.findings));
-  return e ? (e.data.findings as Finding[]) : [];
+  return readResolution(e?.data);
+}
+
+/** The places the latest search could not read (none when it was complete, or never ran). */
+export function unsearchedFromTimeline(timeline: readonly TimelineEvent[]): Unsearched[] {
+  const o = searchOutcome(resolutionFromTimeline(timeline));
+  return o.status === "not-searched" ? o.missing : [];
 }
 
 export function manualActions(timeline: readonly TimelineEvent[]): ManualAction[] {

@@ -6,7 +6,7 @@
 import type { Case } from "../case/types.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Notice } from "../notice/types.ts";
-import type { Finding } from "../resolve/types.ts";
+import type { Finding, Unsearched } from "../resolve/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { TemplateSet } from "./templates.ts";
 
@@ -64,6 +64,8 @@ export interface ReplyInput {
   verdict?: Verdict | VerdictLevel | null;
   /** What resolution found (resources, their owners). */
   findings?: Finding[];
+  /** The places resolution could not read (src/resolve/outcome.ts): the reply never says "not found" for what is there. */
+  unsearched?: Unsearched[];
   plans?: Plan[];
   journal?: JournalEntry[];
   evidence?: ReplyEvidence[];

@@ -39,6 +39,8 @@ export function renderMarkdown(r: Report): string {
 
   out.push("## Resources", "", table(["Resource", "Type", "Account/region", "Status", "Owner", "Summary"], r.resources.map((x) => [`\`${x.id}\``, x.type, x.where, x.status, x.owner, x.summary])));
 
+  if (r.notSearched.length) out.push("**Not searched** (these could not be read, so nothing there is known to be absent):", "", ...r.notSearched.map((l) => `- ${l}`), "");
+
   out.push("## Actions", "", "Every step of every plan, with what the containment journal records for it (times in UTC).", "");
   if (r.plans.length === 0 && r.actions.length === 0) out.push("_No plan yet._", "");
   for (const p of actionGroups(r)) {

@@ -12,7 +12,8 @@ import { describeStep, stepOutcomes, type StepOutcome } from "../reply/actions.t
 import { evidenceFromJournal } from "../reply/evidence.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtBytes, fmtTime } from "../reply/format.ts";
-import { findingsFromTimeline } from "../reply/timeline.ts";
+import { findingsFromTimeline, unsearchedFromTimeline } from "../reply/timeline.ts";
+import { missingLines } from "../resolve/outcome.ts";
 
 export interface ReportReply {
   status: "sent" | "drafted";
@@ -40,6 +41,8 @@ export interface Report {
   verdict: { level: string; reasons: Pick<Reason, "severity" | "code" | "message">[] } | null;
   notices: { receivedAt: string; kind: string; subject: string; caseNumber: string; verdict: string; sha256: string }[];
   resources: { id: string; type: string; where: string; status: string; owner: string; summary: string }[];
+  /** The places the latest search could not read: where, why, the fix (empty when the search was complete). */
+  notSearched: string[];
   /** The case's plans, oldest first; `actions` refer to them by id. */
   plans: { id: string; playbook: string; createdAt: string; summary: string; refused: string[] }[];
   actions: { at: string; plan: string; step: string; text: string; outcome: string }[];
@@ -112,6 +115,7 @@ export function buildReport(input: ReportInput): Report {
     verdict,
     notices,
     resources: resourceRows(input.findings ?? findingsFromTimeline(input.timeline), c),
+    notSearched: missingLines(unsearchedFromTimeline(input.timeline)),
     plans: [...input.plans]
       .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))
       .map((p) => ({ id: p.id, playbook: p.playbook, createdAt: fmtTime(p.createdAt), summary: p.summary, refused: p.refused.map((x) => `${x.target}: ${x.reason}`) })),

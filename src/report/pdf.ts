@@ -159,6 +159,11 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
     r.resources.map((x) => ({ cells: [x.id, x.type, x.where, x.status, x.owner, x.summary] })),
   );
 
+  if (r.notSearched.length) {
+    para("Not searched (these could not be read, so nothing there is known to be absent):", { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+    for (const l of r.notSearched) para(`- ${l}`, { size: 9 });
+  }
+
   heading("Actions");
   para("Every step of every plan, with what the containment journal records for it (times in UTC).", { size: 8.5, color: GREY });
   if (r.plans.length === 0 && r.actions.length === 0) para("No plan yet.", { color: GREY });

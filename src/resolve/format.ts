@@ -4,6 +4,7 @@
  * tags), then the gaps. Colours are passed in (plain when piped).
  */
 import type { SecurityGroup, SgRule } from "../cloud/model.ts";
+import { hidesNothing, missingLines, placeOf, searchOutcome } from "./outcome.ts";
 import type { Finding, Resolution, Resolved } from "./types.ts";
 
 export type Colors = { bold(s: string): string; dim(s: string): string; yellow(s: string): string; red(s: string): string; green(s: string): string; cyan(s: string): string };
@@ -12,7 +13,8 @@ const STATUS: Record<Finding["status"], (c: Colors) => string> = {
   found: (c) => c.green("FOUND    "),
   moved: (c) => c.yellow("MOVED    "),
   "not-found": (c) => c.yellow("NOT FOUND"),
-  error: (c) => c.red("NOT SEARCHED"),
+  "not-searched": (c) => c.red("NOT SEARCHED"),
+  error: (c) => c.red("NOT LOOKED UP"),
 };
 
 function rule(r: SgRule): string {
@@ -101,12 +103,19 @@ export function formatResolution(res: Resolution, c: Colors, opts: { label?: str
     for (const r of f.resources) lines.push(...resourceLines(r, c));
     lines.push("");
   }
-  if (res.gaps.length) {
-    lines.push(c.yellow("Could not search:"));
-    for (const g of res.gaps) lines.push(`  ${g.accountId === "*" ? "listing the accounts" : g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`);
+  const search = searchOutcome(res);
+  if (search.status === "not-searched") {
+    lines.push(c.red("NOT SEARCHED (could not be read; nothing there is \"not found\"):"));
+    for (const l of missingLines(search.missing)) lines.push(`  ${l}`);
+    lines.push("");
+  }
+  const harmless = res.gaps.filter(hidesNothing);
+  if (harmless.length) {
+    lines.push(c.dim("Not searched, and nothing can be there:"));
+    for (const g of harmless) lines.push(c.dim(`  ${placeOf(g)}: ${g.reason}`));
     lines.push("");
   }
   const found = res.findings.filter((f) => f.status === "found" || f.status === "moved").length;
-  lines.push(c.dim(`${found} of ${res.findings.length} found${opts.label ? ` in ${opts.label}` : ""}, ${res.elapsedMs} ms`));
+  lines.push(c.dim(`${found} of ${res.findings.length} found${opts.label ? ` in ${opts.label}` : ""}${search.status === "not-searched" ? `, ${search.missing.length} place(s) NOT SEARCHED` : ""}, ${res.elapsedMs} ms`));
   return lines.join("\n");
 }

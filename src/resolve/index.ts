@@ -4,4 +4,5 @@ export { collectRefs, type Ref } from "./refs.ts";
 export { ownershipOf, describeOwnership } from "./ownership.ts";
 export { ipTimeline, describeTimeline, holdersDuring, ADDRESS_EVENTS, INSTANCE_EVENTS } from "./history.ts";
 export { Limiter } from "./limiter.ts";
+export { searchOutcome, missingLines, missingSentence, notSearchedError, placeOf, readResolution, hidesNothing, type SearchOutcome } from "./outcome.ts";
 export type * from "./types.ts";

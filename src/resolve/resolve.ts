@@ -11,8 +11,9 @@
  * Calls are capped per account/region (AWS throttles there) and overall.
  *
  * Nothing here throws on a cloud failure: an account or region that can't be searched becomes a
- * gap (access denied names the IAM action), and a reference found nowhere says where it was
- * looked for.
+ * gap (access denied names the IAM action, each gap says its fix), and a reference found nowhere
+ * says where it was looked for. A reference that is in none of the places read while a place it
+ * could be in was not read is "not-searched", never "not-found" (src/resolve/outcome.ts).
  */
 import { CloudError } from "../cloud/errors.ts";
 import { DEFAULT_REGIONS, type ElasticIp, type IamUser, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
@@ -22,6 +23,7 @@ import { ADDRESS_EVENTS, describeTimeline, holdersDuring, INSTANCE_EVENTS, ipTim
 import { Limiter } from "./limiter.ts";
 import { describeOwnership, ownershipOf } from "./ownership.ts";
 import { collectRefs, type Ref } from "./refs.ts";
+import { placeOf, searchOutcome } from "./outcome.ts";
 import type { EnrichedInterface, Finding, Resolution, Resolved, ResolveOptions, ResolveProgress } from "./types.ts";
 
 type InstanceResolved = Extract<Resolved, { type: "ec2-instance" }>;
@@ -130,11 +132,11 @@ class Run {
     this.opts.onProgress?.({ phase, message, ...(scope?.accountId ? { accountId: scope.accountId } : {}), ...(scope?.region ? { region: scope.region } : {}), callsDone: this.callsDone, callsStarted: this.callsStarted });
   }
 
-  gap(accountId: string, region: string | undefined, reason: string): void {
-    const k = `${accountId}|${region ?? ""}|${reason}`;
+  gap(accountId: string, region: string | undefined, why: Omit<Gap, "accountId" | "region">): void {
+    const k = `${accountId}|${region ?? ""}|${why.reason}`;
     if (this.gapKeys.has(k)) return;
     this.gapKeys.add(k);
-    this.gaps.push({ accountId, ...(region ? { region } : {}), reason });
+    this.gaps.push({ accountId, ...(region ? { region } : {}), ...why });
   }
 
   /**
@@ -389,26 +391,34 @@ class Run {
   }
 }
 
-function reasonOf(error: unknown, where: { accountId: string; region?: string }): string {
+/** Why a place could not be read, what fixes it, and the error's kind: one Unsearched without its place. */
+function reasonOf(error: unknown, where: { accountId: string; region?: string }): Omit<Gap, "accountId" | "region"> {
   if (error instanceof CloudError) {
+    const cause = error.kind;
     switch (error.kind) {
       case "access-denied":
-        return `access denied: ${error.action ?? "an IAM action"} is not allowed${error.action === "sts:AssumeRole" ? " (the role can't be assumed in this account)" : " (docs/iam/read-only-policy.json lists what resolution needs)"}`;
+        return error.action === "sts:AssumeRole"
+          ? { cause, reason: "access denied: sts:AssumeRole is not allowed (the role can't be assumed in this account)", fix: `let the caller assume the role in ${where.accountId}: its trust policy must name the caller (aws.assumeRole, docs/aws.md)` }
+          : {
+              cause,
+              reason: `access denied: ${error.action ?? "an IAM action"} is not allowed (docs/iam/read-only-policy.json lists what resolution needs)`,
+              fix: `grant ${error.action ?? "the actions of docs/iam/read-only-policy.json"} to the identity resolution runs as (docs/iam/read-only-policy.json)`,
+            };
       case "region-disabled":
-        return `region ${error.region ?? where.region} is not enabled for the account`;
+        return { cause, reason: `region ${error.region ?? where.region} is not enabled for the account`, fix: "none needed: a region the account has not enabled holds no resources" };
       case "unknown-account":
-        return `account ${where.accountId} is not reachable with these credentials`;
+        return { cause, reason: `account ${where.accountId} is not reachable with these credentials`, fix: `list ${where.accountId} in aws.accounts with a role it lets you assume (aws.assumeRole, docs/aws.md), or run with that account's credentials` };
       case "throttled":
-        return `still throttled after retries (${error.action ?? "a call"}); try again or lower --concurrency`;
+        return { cause, reason: `still throttled after retries (${error.action ?? "a call"}); try again or lower --concurrency`, fix: "run it again later, or with a lower --concurrency" };
       case "no-credentials":
-        return `no AWS credentials: ${error.message}`;
+        return { cause, reason: `no AWS credentials: ${error.message}`, fix: "give credentials: AWS_PROFILE or --profile, aws sso login, the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY variables, or an instance role (docs/aws.md)" };
       case "unavailable":
-        return `AWS did not answer (${error.action ?? "a call"}): ${error.message}`;
+        return { cause, reason: `AWS did not answer (${error.action ?? "a call"}): ${error.message}`, fix: "check the network and AWS_ENDPOINT_URL (if set), then run it again" };
       default:
-        return error.message;
+        return { cause, reason: error.message, fix: "run it again; if it persists, the message says what AWS refused" };
     }
   }
-  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  return { cause: "unexpected", reason: `unexpected error: ${error instanceof Error ? error.message : String(error)}`, fix: "run it again; if it persists, report the error" };
 }
 
 function instanceSummary(r: InstanceResolved): string {
@@ -770,14 +780,18 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     const unreadTrail = trailUnread.get(ref);
     if (unreadTrail && f.resources.length > 0 && !run.moved.has(f))
       note(f, `CloudTrail could not be read in ${unreadTrail} region${unreadTrail === 1 ? "" : "s"} (see gaps): that ${ref.id} was with this holder during the activity is not confirmed`);
+    // The places this reference could be in that were not read: the accounts searched for it and the one the notice names.
+    const gapsHere = searchOutcome({ gaps: run.gaps.filter((g) => g.accountId === "*" || accountsOf(ref).includes(g.accountId) || g.accountId === ref.accountId || notice.accountIds.includes(g.accountId)) });
+    const missing = gapsHere.status === "not-searched" ? gapsHere.missing : [];
     if (run.moved.has(f)) f.status = "moved";
-    else f.status = f.resources.length > 0 || foundUsers.length > 0 ? "found" : f.searched.length > 0 ? "not-found" : "error";
-    const gapsHere = run.gaps.filter((g) => accountsOf(ref).includes(g.accountId) || g.accountId === "*");
-    if (f.status === "error") {
-      f.error = gapsHere.length ? gapsHere.map((g) => `${g.accountId}${g.region ? `/${g.region}` : ""}: ${g.reason}`).join("; ") : "nothing could be searched";
-      f.summary = `${ref.id}: could not be looked for (${f.error})`;
+    else f.status = f.resources.length > 0 || foundUsers.length > 0 ? "found" : missing.length > 0 || f.searched.length === 0 ? "not-searched" : "not-found";
+    if (f.status === "not-searched") {
+      f.error = missing.length ? missing.map((g) => `${placeOf(g)}: ${g.reason}`).join("; ") : "nothing could be searched";
+      f.summary = f.searched.length
+        ? `${ref.id} is not in ${where(f.searched)}, but ${missing.length} place${missing.length === 1 ? "" : "s"} it could be in could not be read (${f.error}): not searched, so not "not found"`
+        : `${ref.id}: not searched (${f.error})`;
     } else if (f.status === "not-found") {
-      f.summary = `${ref.id} was not found in ${where(f.searched)}${gapsHere.length ? `; ${gapsHere.length} place(s) could not be searched (see gaps)` : ""}`;
+      f.summary = `${ref.id} was not found in ${where(f.searched)}`;
       if (ref.type === "public-ip" && !ref.id.includes(":"))
         f.summary += unreadTrail ? `; CloudTrail could not be read in ${unreadTrail} region${unreadTrail === 1 ? "" : "s"} (see gaps), so whether it was an Elastic IP there is not known` : "; CloudTrail (90 days) has no record of it as an Elastic IP either";
     } else if (foundUsers.length) {

@@ -81,7 +81,13 @@ export type Resolved =
 export interface Finding {
   /** What the notice said (the ref's type and id; an IP for public-ip refs). */
   ref: Pick<ResourceRef, "type" | "id" | "accountId" | "region" | "publicIp">;
-  status: "found" | "not-found" | "moved" | "error";
+  /**
+   * found / moved: it is there (or was, and moved). not-found: every place it could be was read and
+   * it is in none. not-searched: it is in none of the places read, and some place it could be could
+   * not be read (see `Resolution.gaps`): never "not found". error: the cloud port does not look
+   * this kind of resource up at all.
+   */
+  status: "found" | "not-found" | "moved" | "not-searched" | "error";
   /** Plain words for a person: "i-0abc in 111122223333/eu-west-1, running, owner alice". */
   summary: string;
   /** What it resolved to (several when an IP maps to an instance and its ENI, or a key to its user). */
@@ -94,10 +100,26 @@ export interface Finding {
   notes?: string[];
 }
 
+/**
+ * An account or region resolution could not read, with why and what fixes it. `accountId` "*" is
+ * the listing of the accounts itself. Read it through `searchOutcome` (src/resolve/outcome.ts):
+ * whether the search was complete is decided there, once, for every command and renderer.
+ */
+export interface Unsearched {
+  accountId: string;
+  region?: string;
+  /** Why, in words: "access denied: ec2:DescribeInstances is not allowed (...)". */
+  reason: string;
+  /** What a person does about it: "grant ec2:DescribeInstances to the role resolution uses (docs/iam/read-only-policy.json)". */
+  fix?: string;
+  /** The cloud error's kind ("access-denied", "no-credentials", "unavailable", ...; "unexpected" for anything else). */
+  cause?: string;
+}
+
 export interface Resolution {
   findings: Finding[];
-  /** Accounts and regions that could not be searched (access denied, region disabled), with why. */
-  gaps: { accountId: string; region?: string; reason: string }[];
+  /** Accounts and regions that could not be searched (access denied, no credentials, endpoint errors, region disabled), with why. */
+  gaps: Unsearched[];
   /** Wall time spent, for the progress line. */
   elapsedMs: number;
 }
