@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import pc from "picocolors";
 import type { CaseStore } from "../case/types.ts";
 import { UserError } from "../errors.ts";
+import { safeJson, safeText, terminalText } from "../safe-text.ts";
 import type { ParseOptions, ParseResult } from "../notice/index.ts";
 
 /** Largest input accepted from a file or stdin (an mbox of many notices fits; a disk image does not). */
@@ -51,13 +52,48 @@ export function timeOption(flag: string, value: string): Date {
   return new Date(t);
 }
 
-/** Prints one JSON document on stdout. */
+/** Prints one JSON document on stdout (characters a terminal would act on written as \u escapes: the same JSON value). */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+  process.stdout.write(safeJson(JSON.stringify(value, null, 2)) + "\n");
 }
 
 /** Colours only when stdout is a terminal and NO_COLOR is not set (picocolors checks both). */
-export const colors = pc.createColors(process.stdout.isTTY === true && !process.env.NO_COLOR);
+const colorsOn = process.stdout.isTTY === true && !process.env.NO_COLOR;
+export const colors = pc.createColors(colorsOn);
+
+type Write = typeof process.stdout.write;
+let unguarded: { stdout: Write; stderr: Write } | null = null;
+
+/**
+ * The one place every line the CLI prints passes through (main() installs it for the length of a
+ * command): text written to stdout or stderr has its control characters and escape sequences made
+ * visible (src/safe-text.ts), so nothing a notice carries can act on the terminal. The CLI's own
+ * colours pass, only when colours are on. Bytes (a PDF, a Markdown report already made safe by its
+ * renderer) pass as they are. Returns the function that takes it away again.
+ */
+export function guardOutput(): () => void {
+  if (unguarded) return () => {};
+  const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
+  unguarded = saved;
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    const write = saved[name];
+    stream.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+      return (write as (...a: unknown[]) => boolean).call(stream, typeof chunk === "string" ? terminalText(chunk, colorsOn) : chunk, ...rest);
+    } as Write;
+  }
+  return () => {
+    process.stdout.write = saved.stdout;
+    process.stderr.write = saved.stderr;
+    unguarded = null;
+  };
+}
+
+/** A progress line on stderr that the next one replaces (a terminal only): its text made safe, its own erase-line sequence kept. */
+export function progressLine(text: string | null): void {
+  const write = unguarded?.stderr ?? process.stderr.write;
+  write.call(process.stderr, `\r\x1b[2K${text === null ? "" : safeText(text)}`);
+}
 
 /** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */
 export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {

@@ -25,12 +25,18 @@ export async function buildProgram(opts: { helpWidth?: number } = {}): Promise<C
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram();
+  // Everything printed from here on passes the output guard: no control character or escape
+  // sequence from a notice reaches the terminal (src/cli/io.ts, src/safe-text.ts).
+  const { guardOutput } = await import("./io.ts");
+  const unguard = guardOutput();
   try {
+    const program = await buildProgram();
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
+  } finally {
+    unguard();
   }
 }
 

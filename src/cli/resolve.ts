@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "cloud calls in flight per account, region and service (default 8)")
     .option("--now <iso>", "the current time (default: now)")
     .action(async (file: string | undefined, opts: Options) => {
-      const { readInput, parseNotices, timeOption, printJson, colors } = await import("./io.ts");
+      const { readInput, parseNotices, timeOption, printJson, colors, progressLine } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
       const { openCloud } = await import("../cloud/open.ts");
       const { resolveNotice } = await import("../resolve/index.ts");
@@ -91,7 +91,7 @@ export function register(program: Command): void {
       // Progress: one line on stderr, only when a person is watching.
       const tty = process.stderr.isTTY === true;
       const onProgress = tty
-        ? (e: { message: string; callsDone: number; callsStarted: number; region?: string }) => process.stderr.write(`\r\x1b[2Kresolving: ${e.callsDone}/${e.callsStarted} calls${e.region ? ` (${e.region})` : ""}`)
+        ? (e: { message: string; callsDone: number; callsStarted: number; region?: string }) => progressLine(`resolving: ${e.callsDone}/${e.callsStarted} calls${e.region ? ` (${e.region})` : ""}`)
         : undefined;
       const results = [];
       try {
@@ -106,7 +106,7 @@ export function register(program: Command): void {
           results.push({ index, resolution });
         }
       } finally {
-        if (tty) process.stderr.write("\r\x1b[2K");
+        if (tty) progressLine(null);
         port.close?.();
       }
 

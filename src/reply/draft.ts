@@ -13,6 +13,7 @@
  */
 import type { NoticeKind } from "../notice/types.ts";
 import { missingSentence, searchOutcome } from "../resolve/outcome.ts";
+import { safeText } from "../safe-text.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { describeStep, stepOutcomes, stopsActivity } from "./actions.ts";
@@ -188,7 +189,9 @@ export function draftReply(input: ReplyInput): ReplyDraft {
   const templateName = opts.template ?? (legitimate ? "legitimate" : family);
   const template = templates.message(templateName);
   if (!template) throw new ReplyInputError(`no reply template named "${templateName}"`);
-  const text = tidy(render(template, view, (n) => templates.partial(n)));
+  // What the notice carried (its subject, activity text, ids) goes to AWS and to a person's screen: no control character or escape survives (src/safe-text.ts).
+  const text = safeText(tidy(render(template, view, (n) => templates.partial(n))));
+  subject = safeText(subject).replace(/\n/g, " ");
 
   return { subject, text, inReplyTo, references, to, toIsAws, caseId: kase?.id ?? null, awsCaseNumber, template: templateName, family, verdict, claimed, warnings };
 }

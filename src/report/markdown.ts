@@ -1,10 +1,51 @@
-/** The case report in Markdown (GitHub-flavoured tables), for a ticket, a wiki or a pull request. */
+/**
+ * The case report in Markdown (GitHub-flavoured tables), for a ticket, a wiki or a pull request.
+ *
+ * Everything from a case (and so from a notice: its subject, its activity text, the reasons that
+ * quote its links, ids) is text, never markup: control characters and escapes are made visible
+ * (src/safe-text.ts), HTML is written as entities, Markdown's link, code and table syntax is
+ * backslash-escaped, and URLs and e-mail addresses are shown as inline code, so no link and no
+ * HTML from a notice is live in the rendered report.
+ */
 import { fmtTime } from "../reply/format.ts";
+import { safeText } from "../safe-text.ts";
 import { actionGroups, type Report } from "./model.ts";
 
-/** A table cell: pipes escaped, line breaks kept as <br>, never empty (some renderers collapse it). */
+/** A URL (any scheme, or www.), or an e-mail address: what a Markdown renderer would make a link of. */
+const LINKISH = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`]+|[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+/gi;
+
+/** Inline code no content can close early (a fence longer than any run of backticks in it). */
+function code(s: string): string {
+  const t = safeText(s).replace(/\n/g, " ");
+  const longest = Math.max(0, ...[...t.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
+  return `${fence}${pad}${t}${pad}${fence}`;
+}
+
+/** Plain text: HTML as entities; backslash, backticks (code), brackets (links, images) and pipes (tables) escaped. */
+function escapeText(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\`[\]|]/g, "\\$&");
+}
+
+/** Text from a case as Markdown that renders as that text: links and addresses as code, the rest escaped. */
+function md(s: string): string {
+  const t = safeText(s);
+  let out = "";
+  let last = 0;
+  for (const m of t.matchAll(LINKISH)) {
+    out += escapeText(t.slice(last, m.index)) + code(m[0]);
+    last = m.index + m[0].length;
+  }
+  return out + escapeText(t.slice(last));
+}
+
+/** `md` on one line (a list item or a paragraph: a newline there could start a block of its own). */
+const line = (s: string) => md(s).replace(/\n+/g, " ");
+
+/** A table cell of Markdown already made safe: line breaks kept as <br>, never empty (some renderers collapse it). */
 function cell(s: string): string {
-  const t = s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>").trim();
+  const t = s.replace(/\n/g, "<br>").trim();
   return t === "" ? " " : t;
 }
 
@@ -15,53 +56,53 @@ function table(head: string[], rows: string[][]): string {
 
 /** A fence longer than any run of backticks in the text, so the reply cannot close it early. */
 function fenced(text: string, lang = "text"): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const t = safeText(text);
+  const longest = Math.max(2, ...[...t.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = "`".repeat(longest + 1);
-  return `${fence}${lang}\n${text.replace(/\n$/, "")}\n${fence}\n`;
+  return `${fence}${lang}\n${t.replace(/\n$/, "")}\n${fence}\n`;
 }
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
-  out.push(`# ${r.title}`, "", `${r.subtitle}  `, `Generated ${r.generatedAt} by abuse-desk.`, "");
+  out.push(`# ${line(r.title)}`, "", `${line(r.subtitle)}  `, `Generated ${line(r.generatedAt)} by abuse-desk.`, "");
 
-  out.push("## Facts", "", table(["Fact", "Value"], r.facts.map((f) => [f.label, f.value])));
+  out.push("## Facts", "", table(["Fact", "Value"], r.facts.map((f) => [md(f.label), md(f.value)])));
 
-  out.push(`## Verdict: ${r.verdict?.level ?? "not verified"}`, "");
+  out.push(`## Verdict: ${line(r.verdict?.level ?? "not verified")}`, "");
   if (r.verdict && r.verdict.reasons.length) {
-    for (const x of r.verdict.reasons) out.push(`- **${x.severity}** \`${x.code}\`: ${x.message.replace(/\n/g, " ")}`);
+    for (const x of r.verdict.reasons) out.push(`- **${line(x.severity)}** ${code(x.code)}: ${line(x.message)}`);
     out.push("");
   } else out.push("_No reasons recorded._", "");
 
-  out.push("## Notices", "", table(["Received", "Kind", "AWS case", "Verdict", "Subject", "SHA-256 of the message"], r.notices.map((n) => [n.receivedAt, n.kind, n.caseNumber, n.verdict, n.subject, `\`${n.sha256}\``])));
+  out.push("## Notices", "", table(["Received", "Kind", "AWS case", "Verdict", "Subject", "SHA-256 of the message"], r.notices.map((n) => [md(n.receivedAt), md(n.kind), md(n.caseNumber), md(n.verdict), md(n.subject), code(n.sha256)])));
   if (r.awsMitigations.length) {
-    out.push("What AWS says it already did:", "", ...r.awsMitigations.map((m) => `- ${m}`), "");
+    out.push("What AWS says it already did:", "", ...r.awsMitigations.map((m) => `- ${line(m)}`), "");
   }
 
-  out.push("## Resources", "", table(["Resource", "Type", "Account/region", "Status", "Owner", "Summary"], r.resources.map((x) => [`\`${x.id}\``, x.type, x.where, x.status, x.owner, x.summary])));
-
-  if (r.notSearched.length) out.push("**Not searched** (these could not be read, so nothing there is known to be absent):", "", ...r.notSearched.map((l) => `- ${l}`), "");
+  out.push("## Resources", "", table(["Resource", "Type", "Account/region", "Status", "Owner", "Summary"], r.resources.map((x) => [code(x.id), md(x.type), md(x.where), md(x.status), md(x.owner), md(x.summary)])));
+  if (r.notSearched.length) out.push("**Not searched** (these could not be read, so nothing there is known to be absent):", "", ...r.notSearched.map((l) => `- ${line(l)}`), "");
 
   out.push("## Actions", "", "Every step of every plan, with what the containment journal records for it (times in UTC).", "");
   if (r.plans.length === 0 && r.actions.length === 0) out.push("_No plan yet._", "");
   for (const p of actionGroups(r)) {
-    out.push(`**Plan ${p.id}**${p.playbook ? ` (${p.playbook}, ${p.createdAt})` : ""}${p.summary ? `: ${p.summary}` : ""}`, "");
-    for (const x of p.refused) out.push(`- Not touched: ${x}`);
+    out.push(`**Plan ${line(p.id)}**${p.playbook ? ` (${line(p.playbook)}, ${line(p.createdAt)})` : ""}${p.summary ? `: ${line(p.summary)}` : ""}`, "");
+    for (const x of p.refused) out.push(`- Not touched: ${line(x)}`);
     if (p.refused.length) out.push("");
-    out.push(table(["Time", "Step", "Action", "Outcome"], p.actions.map((a) => [a.at, a.step, a.text, a.outcome])));
+    out.push(table(["Time", "Step", "Action", "Outcome"], p.actions.map((a) => [md(a.at), md(a.step), md(a.text), md(a.outcome)])));
   }
   if (r.overrides.length) {
-    out.push("Applied despite the verdict:", "", ...r.overrides.map((o) => `- ${o.at}: plan ${o.plan} by ${o.actor}${o.reason ? `: ${o.reason}` : ""}`), "");
+    out.push("Applied despite the verdict:", "", ...r.overrides.map((o) => `- ${line(o.at)}: plan ${line(o.plan)} by ${line(o.actor)}${o.reason ? `: ${line(o.reason)}` : ""}`), "");
   }
 
-  out.push("## Evidence", "", table(["Artefact", "SHA-256", "Size", "Source", "Collected", "Kept"], r.evidence.map((e) => [e.label, `\`${e.sha256}\``, e.size, e.source, e.collectedAt, e.where])));
+  out.push("## Evidence", "", table(["Artefact", "SHA-256", "Size", "Source", "Collected", "Kept"], r.evidence.map((e) => [md(e.label), code(e.sha256), md(e.size), md(e.source), md(e.collectedAt), md(e.where)])));
 
-  out.push("## Timeline", "", table(["Time", "Event", "Summary", "By"], r.timeline.map((t) => [t.at, t.type, t.summary, t.actor])));
+  out.push("## Timeline", "", table(["Time", "Event", "Summary", "By"], r.timeline.map((t) => [md(t.at), md(t.type), md(t.summary), md(t.actor)])));
 
   out.push("## Reply to AWS", "");
   if (r.reply) {
     const rp = r.reply;
-    out.push(`${rp.status === "sent" ? `Sent ${fmtTime(rp.at)}${rp.via ? ` by ${rp.via}` : ""}${rp.to ? ` to ${rp.to}` : ""}` : `Drafted ${fmtTime(rp.at)}, not sent`}.  `);
-    out.push(`Subject: ${rp.subject}`, "", fenced(rp.text));
+    out.push(`${rp.status === "sent" ? `Sent ${line(fmtTime(rp.at))}${rp.via ? ` by ${line(rp.via)}` : ""}${rp.to ? ` to ${line(rp.to)}` : ""}` : `Drafted ${line(fmtTime(rp.at))}, not sent`}.  `);
+    out.push(`Subject: ${line(rp.subject)}`, "", fenced(rp.text));
   } else out.push("_No reply drafted yet._", "");
 
   return out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";

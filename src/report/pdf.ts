@@ -5,6 +5,7 @@
  * file embeds nothing and opens anywhere; characters those fonts cannot show become "?".
  */
 import { fmtTime } from "../reply/format.ts";
+import { safeText } from "../safe-text.ts";
 import { actionGroups, type Report } from "./model.ts";
 
 type Doc = PDFKit.PDFDocument;
@@ -19,7 +20,8 @@ const HEAD_BG = "#eeeeee";
 const CP1252_EXTRA = new Set([..."€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"]);
 export function pdfSafe(s: string): string {
   let out = "";
-  for (const ch of s.replace(/\t/g, "    ").replace(/\r\n?/g, "\n")) {
+  // Control characters and bidi overrides first become visible stand-ins (src/safe-text.ts), as in every other output.
+  for (const ch of safeText(s.replace(/\t/g, "    "))) {
     const cp = ch.codePointAt(0)!;
     out += ch === "\n" || (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || CP1252_EXTRA.has(ch) ? ch : "?";
   }
