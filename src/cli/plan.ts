@@ -13,7 +13,7 @@
  * Also the helpers `apply` and `rollback` share (finding a plan, confirming, the store).
  */
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { CaseStore } from "../case/types.ts";
 import type { Plan } from "../execute/types.ts";
@@ -22,6 +22,7 @@ import { PLAN_OPTIONS } from "../playbook/options.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
+import { writePrivateFile } from "../private-file.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 import { withStore } from "./io.ts";
 
@@ -32,6 +33,7 @@ interface Options extends DnsFlags {
   profile?: string;
   region?: string;
   out?: string;
+  force?: boolean;
   calls?: boolean;
   now?: string;
   planId?: string;
@@ -110,7 +112,8 @@ export function register(program: Command): void {
     .option("--account <spec>", "where the resources are: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT)")
     .option("--profile <name>", "AWS profile (with --account aws)")
     .option("--region <region>", "AWS home region (with --account aws)")
-    .option("--out <file>", "also write the plan to this file (for abuse-desk apply FILE)");
+    .option("--out <file>", "also write the plan to this file (for abuse-desk apply FILE): created 0600, never through a symbolic link, never over an existing file (exit 73)")
+    .option("--force", "with --out: replace an existing file (never a symbolic link)");
   // The playbook options, from the one list a test walks for every playbook (src/playbook/options.ts).
   for (const o of PLAN_OPTIONS) cmd.option(o.arg ? `${o.flag} ${o.arg}` : o.flag, o.description);
   cmd
@@ -170,7 +173,7 @@ export function register(program: Command): void {
         const resolution = await resolveNotice(item.notice, port, { now });
         const { newPlanId } = await import("../desk/index.ts");
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
-        if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
+        if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);
         return incomplete(resolution, `plan ${plan.id}`);
       }
@@ -179,7 +182,7 @@ export function register(program: Command): void {
       await withStore(async (store) => {
         const { planCase, notifyAfterChange } = await import("../desk/index.ts");
         const { case: c, plan, resolution } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
-        if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
+        if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));
         // A plan waiting for approval is news for the team (docs/notify.md).

@@ -11,6 +11,7 @@ import { colors, printJson, withStore } from "./io.ts";
 interface Opts {
   send?: "smtp" | "ses" | "file";
   out?: string;
+  force?: boolean;
   to?: string;
   from?: string;
   cc?: string[];
@@ -35,7 +36,8 @@ export function register(program: Command): void {
     .description("draft the reply to AWS for a case (dry run); --send sends it in the notice's thread")
     .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
     .addOption(new Option("--send <via>", "send it: by SMTP, by Amazon SES, or as a .eml file").choices(["smtp", "ses", "file"]))
-    .option("--out <file>", "write the message as a .eml file (with --send file: where; otherwise a copy)")
+    .option("--out <file>", "write the message as a .eml file (with --send file: where; otherwise a copy): created 0600, never through a symbolic link, never over an existing file (exit 73)")
+    .option("--force", "with --out: replace an existing file (never a symbolic link)")
     .option("--to <address>", "reply to this address instead of the notice's sender")
     .option("--allow-non-aws-recipient", "confirm sending to an address that is not one of AWS's abuse addresses")
     .option("--from <address>", "the From address (default: reply.from in config.yaml, or ABUSE_DESK_REPLY_FROM)")
@@ -89,7 +91,7 @@ export function register(program: Command): void {
           sender = send.sesSender(new SESv2Client(settings.ses.region ? { region: settings.ses.region } : {}), settings.ses.configurationSet ? { configurationSet: settings.ses.configurationSet } : {});
         } else if (o.send === "file") {
           const stamp = new Date().toISOString().replace(/[-:]/g, "").slice(0, 15);
-          sender = send.fileSender(o.out ?? join(dataHome(), "replies", `${c.id}-${stamp}.eml`));
+          sender = send.fileSender(o.out ?? join(dataHome(), "replies", `${c.id}-${stamp}.eml`), { force: o.force === true });
         }
         for (const d of o.done ?? []) await recordManualAction(store, c.id, d);
 
@@ -108,6 +110,7 @@ export function register(program: Command): void {
           templates,
           send: sender ? { sender, from, cc, allowNonAws: o.allowNonAwsRecipient === true, awsAddresses: settings.awsAddresses } : null,
           eml: o.send === "file" ? null : (o.out ?? null),
+          ...(o.force ? { force: true } : {}),
         });
 
         // Tell the team a reply went out; delivery runs beside the exit and never fails the command.

@@ -10,9 +10,10 @@
  * cases, and a person can look at it afterwards with the ordinary commands.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensurePrivateDir, replacePrivateFile } from "../private-file.ts";
 import type { Case } from "../case/types.ts";
 import type { ApplyResult } from "../execute/apply.ts";
 import type { Plan } from "../execute/types.ts";
@@ -79,7 +80,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const now = opts.now ?? new Date();
   const stage = opts.onStage ?? (() => {});
   const account = opts.account ?? "sim";
-  mkdirSync(opts.home, { recursive: true });
+  ensurePrivateDir(opts.home);
 
   const [{ parseInput }, { verify }, { DnsCache }, { openStore, DB_FILE }, { openCloud }, { loadPolicy }, desk, { replyForCase }, { reportForCase }, { renderMarkdown }, { DRILL_CASE }] =
     await Promise.all([
@@ -99,7 +100,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   // 1. The notice arrives.
   const raw = await composeDrillNotice(now);
   const noticeFile = join(opts.home, "notice.eml");
-  writeFileSync(noticeFile, raw);
+  replacePrivateFile(noticeFile, raw);
   const { items } = await parseInput(raw);
   const item = items[0]!;
   stage("notice", `${item.notice.subject ?? "notice"} (${noticeFile})`);
@@ -138,10 +139,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
 
     // 7. The reply to AWS, drafted (not sent), and the case report.
     const replyFile = join(opts.home, "reply.eml");
-    const reply = await replyForCase(store, intake.intake.case.id, { eml: replyFile, actor: "drill" });
+    const reply = await replyForCase(store, intake.intake.case.id, { eml: replyFile, force: true, actor: "drill" });
     stage("reply", `${reply.draft.subject} (${replyFile})`);
     const reportFile = join(opts.home, "report.md");
-    writeFileSync(reportFile, renderMarkdown(await reportForCase(store, intake.intake.case.id, now)));
+    replacePrivateFile(reportFile, renderMarkdown(await reportForCase(store, intake.intake.case.id, now)));
     stage("report", reportFile);
 
     const finalCase = await store.requireCase(intake.intake.case.id);

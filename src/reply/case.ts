@@ -79,6 +79,8 @@ export interface CaseReplyOptions {
   send?: SendRequest | null;
   /** Also write the message as a .eml file here (a draft to send by hand, or a copy of what was sent). */
   eml?: string | null;
+  /** Replace an existing `eml` file (never a symbolic link). */
+  force?: boolean;
   actor?: string;
   now?: Date;
 }
@@ -133,7 +135,7 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
   else if (draft.verdict === "phishing" && opts.eml) checkSendable(draft, { via: "file", from: null, allowNonAws: false });
   if (send || opts.eml) {
     message = await composeReply(draft, { from: send?.from ?? null, cc: send?.cc ?? [], ...(opts.now ? { date: opts.now } : {}) });
-    if (opts.eml && send?.sender.via !== "file") eml = (await fileSender(opts.eml).send(message)).path;
+    if (opts.eml && send?.sender.via !== "file") eml = (await fileSender(opts.eml, { force: opts.force === true }).send(message)).path;
     if (send) {
       sent = await send.sender.send(message);
       if (sent.via === "file") eml = sent.path;

@@ -9,10 +9,11 @@
  * the person said so explicitly (a typo must not mail incident details to a stranger).
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import { UserError } from "../errors.ts";
+import { ensurePrivateDir, writePrivateFile } from "../private-file.ts";
 import { smtpTransportOptions, type SmtpSettings } from "./config.ts";
 import { bareAddress, isAwsAbuseAddress } from "./thread.ts";
 import type { ReplyDraft } from "./types.ts";
@@ -148,19 +149,13 @@ export function sesSender(client: SESv2Client, opts: { configurationSet?: string
   };
 }
 
-/** Writes the message to `path`; never overwrites an existing file. */
-export function fileSender(path: string): ReplySender {
+/** Writes the message to `path`, 0600, never through a symbolic link, never over an existing file unless `force` (src/private-file.ts). */
+export function fileSender(path: string, opts: { force?: boolean } = {}): ReplySender {
   return {
     via: "file",
     async send(msg) {
-      await mkdir(dirname(path), { recursive: true });
-      try {
-        await writeFile(path, msg.raw, { flag: "wx", mode: 0o600 });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "EEXIST") throw new UserError(`${path} already exists; not overwriting it`, { exitCode: 73, hint: "choose another --out" });
-        throw new UserError(`${path}: cannot write (${code ?? String(err)})`, { exitCode: 73, cause: err });
-      }
+      if (!existsSync(dirname(path))) ensurePrivateDir(dirname(path), "the reply's directory");
+      writePrivateFile(path, msg.raw, opts);
       return { via: "file", messageId: msg.messageId, providerId: null, detail: `written to ${path}`, path };
     },
   };

@@ -4,12 +4,13 @@
  * holds the write lock from its first statement, so that reading the state and changing it are one
  * step even when several processes share the database.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Database as BetterDb } from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
 import { dataHome } from "../../home.ts";
+import { ensurePrivateDir, makePrivateFile } from "../../private-file.ts";
 import { migrationProvider, PG_WRITE_LOCK, type Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -77,7 +78,12 @@ export async function connect(opts: OpenOptions = {}): Promise<Connection> {
 
 async function connectSqlite(file: string, opts: OpenOptions): Promise<Connection> {
   const { default: BetterSqlite3 } = await import("better-sqlite3");
-  mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 });
+  // The store holds the notices, the evidence and the plans: its directory is 0700 (the data
+  // directory is made so; a directory named by DATABASE_URL only when it is created here) and the
+  // file 0600 before SQLite opens it, whatever the umask (src/private-file.ts).
+  const dir = join(file, "..");
+  if (resolve(dir) === dataHome(opts.home) || !existsSync(dir)) ensurePrivateDir(dir, resolve(dir) === dataHome(opts.home) ? "the data directory" : "the case store's directory");
+  makePrivateFile(file);
   let raw;
   try {
     raw = new BetterSqlite3(file, { timeout: opts.busyTimeoutMs ?? 15_000 });
@@ -87,6 +93,8 @@ async function connectSqlite(file: string, opts: OpenOptions): Promise<Connectio
   // WAL: readers never block the writer and a crash never leaves a half-written transaction.
   // synchronous=FULL: a commit is on disk (fsync'd) when it returns, as JournalStore.append promises.
   raw.pragma("journal_mode = WAL");
+  // SQLite creates the -wal and -shm files with the database's mode; an older store's are made private too.
+  for (const f of [`${file}-wal`, `${file}-shm`]) if (existsSync(f)) makePrivateFile(f);
   raw.pragma("synchronous = FULL");
   raw.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });

@@ -7,8 +7,9 @@
  * Saved with node:v8 (the state holds Maps) to a temporary file and renamed into place, so a
  * process killed mid-save leaves the previous state, never half of one.
  */
+import { ensurePrivateDir, replacePrivateFile } from "../../private-file.ts";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { parseEstate, readEstateText } from "./load.ts";
@@ -53,10 +54,10 @@ export function openPersistentSim(estatePath: string, home: string): PersistentS
     resumed,
     save(s: SimState) {
       const doc: Saved = { version: 1, estateDigest: digest, estatePath: resolve(estatePath), savedAt: new Date().toISOString(), state: s };
-      mkdirSync(dirname(stateFile), { recursive: true });
-      const tmp = `${stateFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, serialize(doc));
-      renameSync(tmp, stateFile);
+      // The account's state (its resources, tags, the plan's groups) is the desk's own: private, replaced at once.
+      ensurePrivateDir(home);
+      ensurePrivateDir(dirname(stateFile), "the simulated accounts' directory");
+      replacePrivateFile(stateFile, serialize(doc));
     },
   };
 }
