@@ -13,7 +13,6 @@
  * picture (ESC as ␛, so `ESC [ 3 1 m` prints as the inert text "␛[31m"), the others as <U+XXXX>.
  */
 
-// eslint-disable-next-line no-control-regex -- control characters are what this matches
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function visible(ch: string): string {
@@ -42,7 +41,6 @@ export function hasUnsafe(s: string): boolean {
  * guard, and only when colours are on: no cursor movement, no erasing, no OSC (title, clipboard,
  * hyperlinks), no concealed or background colours.
  */
-// eslint-disable-next-line no-control-regex -- ESC is what this matches
 const OWN_SGR = /\u001b\[(?:1|2|22|31|32|33|35|36|39)m/g;
 
 /** For a terminal: `safeText`, keeping the colour sequences the CLI itself writes when colours are on. */
@@ -62,6 +60,5 @@ export function terminalText(s: string, keepColours: boolean): string {
  * \u escapes: the same value for a program, inert for a terminal.
  */
 export function safeJson(json: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this matches
   return json.replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`);
 }

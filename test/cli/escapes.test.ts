@@ -12,7 +12,6 @@ import { safeJson, safeText, terminalText } from "../../src/safe-text.ts";
 import { runCli } from "../helpers/cli.ts";
 
 /** Anything a terminal, a bidi renderer or a Markdown viewer would act on. */
-// eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const ESC = "\u001b";

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeAddressesCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type * as OpenModule from "../../src/cloud/open.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import type { SimAccount } from "../../src/cloud/sim/index.ts";
 import type { Plan } from "../../src/execute/types.ts";
@@ -25,7 +26,7 @@ import { notice } from "../resolve/helpers.ts";
 // The CLI opens the simulated account itself: the test adds its faults to what it opens.
 const injected = vi.hoisted(() => ({ faults: [] as FaultRule[] }));
 vi.mock("../../src/cloud/open.ts", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../src/cloud/open.ts")>();
+  const real = await importOriginal<typeof OpenModule>();
   return {
     ...real,
     openCloud: async (...args: Parameters<typeof real.openCloud>) => {
