@@ -62,7 +62,7 @@ const colorsOn = process.stdout.isTTY === true && !process.env.NO_COLOR;
 export const colors = pc.createColors(colorsOn);
 
 type Write = typeof process.stdout.write;
-let unguarded: { stdout: Write; stderr: Write } | null = null;
+let originals: { stdout: Write; stderr: Write } | null = null;
 
 /**
  * The one place every line the CLI prints passes through (main() installs it for the length of a
@@ -72,9 +72,9 @@ let unguarded: { stdout: Write; stderr: Write } | null = null;
  * renderer) pass as they are. Returns the function that takes it away again.
  */
 export function guardOutput(): () => void {
-  if (unguarded) return () => {};
+  if (originals) return () => {};
   const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
-  unguarded = saved;
+  originals = saved;
   for (const name of ["stdout", "stderr"] as const) {
     const stream = process[name];
     const write = saved[name];
@@ -85,13 +85,30 @@ export function guardOutput(): () => void {
   return () => {
     process.stdout.write = saved.stdout;
     process.stderr.write = saved.stderr;
-    unguarded = null;
+    originals = null;
   };
+}
+
+/**
+ * Runs an interactive prompt (@clack/prompts draws with cursor movement and colours) with the
+ * terminal as it is: the caller makes the prompt's own text safe (safeText) first.
+ */
+export async function withTerminal<T>(fn: () => Promise<T>): Promise<T> {
+  if (!originals) return fn();
+  const guarded = { stdout: process.stdout.write, stderr: process.stderr.write };
+  process.stdout.write = originals.stdout;
+  process.stderr.write = originals.stderr;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = guarded.stdout;
+    process.stderr.write = guarded.stderr;
+  }
 }
 
 /** A progress line on stderr that the next one replaces (a terminal only): its text made safe, its own erase-line sequence kept. */
 export function progressLine(text: string | null): void {
-  const write = unguarded?.stderr ?? process.stderr.write;
+  const write = originals?.stderr ?? process.stderr.write;
   write.call(process.stderr, `\r\x1b[2K${text === null ? "" : safeText(text)}`);
 }
 

@@ -92,7 +92,9 @@ export async function confirmOrRefuse(question: string, yes: boolean | undefined
     throw new UserError(`refusing to ${what} without a confirmation: there is no terminal to ask on`, { exitCode: 64, hint: "review it with abuse-desk plan, then pass --yes" });
   }
   const { confirm, isCancel } = await import("@clack/prompts");
-  const ok = await confirm({ message: question, initialValue: false });
+  const { withTerminal } = await import("./io.ts");
+  const { safeText } = await import("../safe-text.ts");
+  const ok = await withTerminal(() => confirm({ message: safeText(question), initialValue: false }));
   if (isCancel(ok) || ok !== true) throw new UserError("cancelled: nothing was changed", { exitCode: 1 });
 }
 

@@ -51,7 +51,7 @@ export function notSearchedError(missing: readonly Unsearched[], what: string): 
   const lines = missingLines(missing).map((l) => `  - ${l}`);
   return new UserError(
     `${what}: the search is not complete: ${n} place${n === 1 ? "" : "s"} could not be read, so nothing there is "not found" (not searched):\n${lines.join("\n")}`,
-    { exitCode: 69, hint: "fix what is named above, then run it again: the case records the new search" },
+    { exitCode: 69, hint: "fix what is named above, then search again: abuse-desk plan CASE --account ... searches the account anew and records the result on the case" },
   );
 }
 
