@@ -159,7 +159,9 @@ describe("abuse-desk reply / report / notify", () => {
     const tl = await withStore((s) => s.timeline(caseId));
     expect(tl.find((e) => e.type === "reply-drafted")!.data.eml).toBe(out);
     expect(tl.some((e) => e.type === "reply-sent")).toBe(false);
-    expect((await run("reply", caseId, "--send", "file", "--out", out)).err).toContain("already exists");
+    const again = await run("reply", caseId, "--send", "file", "--out", out);
+    expect(again.code).toBe(73);
+    expect(again.err).toContain("the file exists, and is not overwritten");
   });
 
   it("checks its flags", async () => {

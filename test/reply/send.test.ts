@@ -176,7 +176,7 @@ describe("writing to a file", () => {
     const parsed = await simpleParser(readFileSync(path));
     expect(parsed.inReplyTo).toBe(MESSAGE_ID);
     writeFileSync(join(dir, "taken.eml"), "x");
-    await expect(fileSender(join(dir, "taken.eml")).send(msg)).rejects.toThrow(/already exists/);
+    await expect(fileSender(join(dir, "taken.eml")).send(msg)).rejects.toThrow(/the file exists, and is not overwritten/);
     expect(readFileSync(join(dir, "taken.eml"), "utf8")).toBe("x");
   });
 });
