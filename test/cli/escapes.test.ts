@@ -27,11 +27,14 @@ const HOSTILE = [
   "\u2066isolate\u2069",
   "back\bspace\u0007bell\rcarriage",
 ].join(" ");
+/** What a header line can carry and still be a header (a C0 control would make the message pasted text). */
+const SUBJECT_HOSTILE = "evil\u202egnp.exe \u2066isolate\u2069 \u009b31m \u009d0;t\u009c";
 const MARKUP = "<script>alert(1)</script> <img src=x onerror=alert(1)> [click here](http://evil.example/phish) <http://evil.example/auto> http://evil.example/bare support@evil.example";
 
-const NOTICE = `From: Amazon EC2 Abuse <ec2-abuse@amazon.com>
+const NOTICE = `Received: from a8-1.smtp-out.amazonses.com (a8-1.smtp-out.amazonses.com [54.240.8.1]) by mx.example.com with ESMTPS; Fri, 01 May 2026 09:00:02 +0000
+From: Amazon EC2 Abuse <ec2-abuse@amazon.com>
 To: security@example.com
-Subject: Your AWS Abuse Report [31415926535] ${HOSTILE} ${MARKUP}
+Subject: Your AWS Abuse Report [31415926535] ${SUBJECT_HOSTILE} ${MARKUP}
 Date: Fri, 01 May 2026 09:00:00 +0000
 Message-ID: <escapes-1@example.com>
 Content-Type: text/plain; charset=UTF-8
@@ -109,7 +112,7 @@ describe("no escape sequence or control character from a notice reaches any outp
 
     // The Markdown report: no HTML, no link, no autolink from the notice; its URLs and addresses only as code.
     expect(md.out).not.toMatch(/<script|<img|\]\(http|<http/i);
-    expect(md.out).toContain("&lt;script&gt;");
+    expect(md.out, md.out).toContain("&lt;script&gt;");
     const outsideCode = md.out.replace(/(`+)[\s\S]*?\1/g, "");
     expect(outsideCode).not.toContain("evil.example");
     expect(md.out).toContain("`http://evil.example/bare`");
