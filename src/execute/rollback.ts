@@ -8,7 +8,7 @@
 import { ApplyRefused } from "./errors.ts";
 import { capsOf, errorText, handlerOf, laneOf, stepContext, targetLabel, type ExecOptions, type ProgressEvent } from "./apply.ts";
 import { coalescing, stepStates } from "./journal.ts";
-import { READ_ONLY_ACTIONS } from "./params.ts";
+import { READ_ONLY_ACTIONS } from "../plan/actions/index.ts";
 import { withRetry } from "./retry.ts";
 import { runJobs, type Job } from "./scheduler.ts";
 import type { JournalEntry, Plan, Step } from "./types.ts";

@@ -4,10 +4,10 @@
  * written policy lets run without a person.
  */
 import type { Scope, Tags } from "../cloud/model.ts";
-import type { Step } from "../execute/types.ts";
-import { expandActions, TAG_STEP, type ActionName, type ActionParams } from "../execute/params.ts";
+import type { Step } from "../plan/types.ts";
+import { callsFor, expandActions, type ActionName, type ActionParams } from "../plan/actions/index.ts";
+import { TAG_STEP } from "../plan/tags.ts";
 import type { Policy } from "../policy/policy.ts";
-import { callsFor } from "./calls.ts";
 
 /** Something a step touches, for the policy's automatic rules (all its tags must match). */
 export interface Subject {
@@ -120,7 +120,7 @@ export class PlanBuilder {
         risk: p.spec.risk,
         dependsOn: deps,
         autoApprovable,
-      };
+      } as Step;
     });
   }
 }

@@ -83,7 +83,7 @@ function step(id: string, action: string, targetId: string, changes: string, par
     risk: "low",
     dependsOn: [],
     autoApprovable: false,
-  };
+  } as unknown as Step;
 }
 
 export function makePlan(over: Partial<Plan> = {}): Plan {
