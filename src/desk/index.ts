@@ -142,14 +142,28 @@ export function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
 export async function applyPlan(
   store: CaseStore,
   plan: Plan,
-  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"]; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
+  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict" | "automatic"> & { port: CloudPort; policy?: Policy; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<ApplyResult> {
   const { apply } = await import("../execute/index.ts");
-  const { lock, ...rest } = opts;
+  const { lock, policy, ...rest } = opts;
+  // Only the store is an authority: the verdict is the stored notice's, and what may run without a
+  // person is judged again from the policy in force, never read from the plan.
+  const verdict = await storedVerdict(store, plan);
+  let automatic: Set<string> | undefined;
+  if (opts.approve === "policy") {
+    // Nothing unattended adopts a plan: an automatic apply runs only a plan the store already keeps.
+    if (!(await store.getPlan(plan.id))) {
+      const { ApplyRefused } = await import("../execute/errors.ts");
+      throw new ApplyRefused("not-stored", `plan ${plan.id} is not in the case store: an automatic apply runs only a stored plan of a case`);
+    }
+    const { automaticSteps } = await import("../policy/automatic.ts");
+    automatic = policy ? automaticSteps(policy, plan) : new Set();
+  }
   return store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
     const result = await apply(plan, {
       ...rest,
-      verdict: opts.verdict ?? plan.verdict,
+      verdict,
+      ...(automatic ? { automatic } : {}),
       journal,
       ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
     });
@@ -161,6 +175,22 @@ export async function applyPlan(
     }
     return result;
   });
+}
+
+/**
+ * The verdict a plan is applied under: its case's acting notice's, as the store keeps it (never
+ * the plan's own field, which a file can say anything in). A plan with no case has no stored
+ * notice to vouch for it: `unverified` (a person may apply it; no policy ever does).
+ */
+export async function storedVerdict(store: CaseStore, plan: Pick<Plan, "id" | "caseId">): Promise<ApplyOptions["verdict"]> {
+  if (!plan.caseId) return "unverified";
+  const c = await store.requireCase(plan.caseId);
+  const notice = actingNotice(await store.notices(c.id));
+  if (!notice) {
+    const { UserError } = await import("../errors.ts");
+    throw new UserError(`case ${c.id} of plan ${plan.id} has no stored notice: there is no verdict to apply it under`, { exitCode: 66 });
+  }
+  return notice.verdict;
 }
 
 /**

@@ -19,6 +19,7 @@ import { ApplyRefused, StepError } from "./errors.ts";
 import type { EvidenceSink } from "../plan/evidence.ts";
 import { HANDLERS, type ActionName } from "../plan/actions/index.ts";
 import type { Handler, StepContext } from "../plan/action.ts";
+import { PlanInvalid, validatePlan } from "../plan/validate.ts";
 import { coalescing, isComplete, rollbackBegun, stepStates, type StepState } from "./journal.ts";
 import { resolveRefs } from "./refs.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
@@ -79,6 +80,12 @@ export interface ApplyOptions extends ExecOptions {
   override?: { reason: string };
   /** `person`: someone approved the whole plan; `policy`: only auto-approvable steps, authentic notices only. */
   approve: "person" | "policy";
+  /**
+   * With `policy`: the ids of the steps the policy in force lets run without a person, judged by
+   * the caller from the policy (src/policy/automatic.ts). The plan's own `autoApprovable` flags
+   * are never trusted: without this set, no step runs automatically.
+   */
+  automatic?: ReadonlySet<string>;
 }
 
 const DEFAULT_CAPS: Caps = { total: 16, perLane: 8 };
@@ -146,6 +153,13 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
     throw new ApplyRefused("verdict", `the notice was judged ${o.verdict}: applying its plan is refused; if you are sure it is genuine, override with a reason`);
   }
 
+  // A plan is input to check, whoever wrote it: every step against its action's module before it is stored or run.
+  try {
+    validatePlan(plan);
+  } catch (err) {
+    if (err instanceof PlanInvalid) throw new ApplyRefused("plan-invalid", err.message);
+    throw err;
+  }
   o = { ...o, journal: coalescing(o.journal) };
   await ensurePlan(o.journal, plan);
   const entries = await o.journal.entries(plan.id);
@@ -173,7 +187,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
 
   const statuses = await runJobs(jobs, capsOf(o.concurrency), {
     done,
-    hold: (job) => (o.approve === "policy" && !byId.get(job.id)!.autoApprovable ? "needs a person: no policy rule lets it run automatically" : null),
+    hold: (job) => (o.approve === "policy" && !o.automatic?.has(job.id) ? "needs a person: no policy rule lets it run automatically" : null),
     run: async (job) => {
       const step = byId.get(job.id)!;
       const r = await runStep(plan, step, states, o, actor, progress);

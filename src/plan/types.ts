@@ -3,7 +3,7 @@
  * them and journals every step), the case store (which keeps them) and the reply (which tells AWS
  * what was done). A step is typed by its action: its `params` are that action's parameters.
  */
-import type { Scope } from "../cloud/model.ts";
+import type { Scope, Tags } from "../cloud/model.ts";
 import type { ActivityType } from "../notice/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import type { ActionName, ActionParams } from "./actions/index.ts";
@@ -31,8 +31,20 @@ interface StepBase {
   risk: "low" | "medium" | "high";
   /** Steps whose completion this one needs (ids). */
   dependsOn: string[];
-  /** A written policy lets this step run without a person. */
+  /**
+   * A written policy lets this step run without a person, as judged when the plan was written
+   * (shown in the dry run). Never trusted when applying: `apply --auto` judges again from the
+   * policy and `subjects`.
+   */
   autoApprovable: boolean;
+  /** What the policy's automatic rules judge the step by: the account and tags of every resource it touches. */
+  subjects?: Subject[];
+}
+
+/** Something a step touches, for the policy's automatic rules (all of a rule's tags must match). */
+export interface Subject {
+  accountId: string;
+  tags: Tags;
 }
 
 /** A step of one action: `capture-metadata`, `protect-termination`, `snapshot-volumes`, `isolate-eni`, ... */

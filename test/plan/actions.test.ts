@@ -12,6 +12,7 @@ import { stepContext } from "../../src/execute/apply.ts";
 import type { StepState } from "../../src/execute/journal.ts";
 import { ACTION_MODULES, ACTIONS, HANDLERS, iamActionsOf, moduleOf, type ActionName } from "../../src/plan/actions/index.ts";
 import type { Plan } from "../../src/plan/types.ts";
+import { validatePlan } from "../../src/plan/validate.ts";
 import { planContainment } from "../../src/playbook/index.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import { actionDocs } from "../../scripts/gen-action-docs.ts";
@@ -83,6 +84,7 @@ describe("action modules", async () => {
         // The plan's params pass the module's own schema.
         expect(moduleOf(s.action).params.safeParse(s.params).success, s.id).toBe(true);
       }
+      expect(validatePlan(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
     }
     expect([...seen].sort(), "every action is exercised").toEqual([...ACTIONS].sort());
   });

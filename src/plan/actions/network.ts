@@ -45,7 +45,22 @@ async function byDirection(rules: RuleSpec[], call: (rules: RuleSpec[]) => Promi
 
 async function findGroup(ctx: StepContext<GroupParams>): Promise<SecurityGroup | null> {
   const [g] = await ctx.port.findSecurityGroups(ctx.scope, { vpcId: ctx.params.vpcId, groupNames: [ctx.params.groupName] });
+  if (g) adoptOnlyOurs(ctx, g);
   return g ?? null;
+}
+
+/**
+ * A group of the wanted name is this plan's only when it carries every tag the plan gives its
+ * groups (the plan's own id among them): then a killed run made it. Anyone else's group of that
+ * name (made by hand, by an attacker, by another plan) is never adopted: its rules are not ours
+ * to rewrite, and moving interfaces into it would isolate nothing.
+ */
+function adoptOnlyOurs(ctx: StepContext<GroupParams>, g: SecurityGroup): void {
+  const missing = Object.entries(ctx.params.tags).filter(([k, v]) => g.tags[k] !== v);
+  if (!missing.length) return;
+  throw new StepError(
+    `security group ${ctx.params.groupName} already exists in ${ctx.params.vpcId} (${g.groupId}) and was not created by this plan (it lacks ${missing.map(([k, v]) => `${k}=${v}`).join(", ")}): abuse-desk never adopts a group it did not create; remove or rename that group, or make a new plan`,
+  );
 }
 
 /**
