@@ -119,3 +119,34 @@ describe("action modules", async () => {
     expect(readFileSync(new URL("../../docs/actions.md", import.meta.url), "utf8")).toBe(actionDocs());
   });
 });
+
+describe("the containment policy and the action modules", () => {
+  const policy = JSON.parse(readFileSync(new URL("../../docs/iam/containment-policy.json", import.meta.url), "utf8")) as { Statement: { Effect: string; Action: string | string[] }[] };
+  const of = (effect: string) => policy.Statement.filter((s) => s.Effect === effect).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  const matches = (pattern: string, action: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(action);
+
+  it("allows every write an action's handler needs and denies none of them (derived from the modules)", () => {
+    const allowed = of("Allow");
+    const denied = of("Deny");
+    for (const a of ACTIONS) {
+      for (const iam of iamActionsOf(a)) {
+        if (/:(Describe|Get|List)/.test(iam)) continue; // reads: the read-only policy's
+        expect(allowed.some((p) => matches(p, iam)), `${a} needs ${iam}`).toBe(true);
+        expect(denied.some((p) => matches(p, iam)), `${a} needs ${iam}, which is denied`).toBe(false);
+      }
+    }
+  });
+
+  it("no way to take an Auto Scaling group's capacity to zero or delete it: terminate-in-group, set-desired-capacity and every Delete are denied", () => {
+    const denied = of("Deny");
+    for (const action of ["autoscaling:TerminateInstanceInAutoScalingGroup", "autoscaling:SetDesiredCapacity", "autoscaling:DeleteAutoScalingGroup", "autoscaling:DeleteLifecycleHook", "autoscaling:DeleteScheduledAction"]) {
+      expect(denied.some((p) => matches(p, action)), action).toBe(true);
+    }
+    // And no Auto Scaling call a handler makes sends a desired or maximum capacity.
+    for (const a of ACTIONS) {
+      const m = moduleOf(a);
+      if (!m.uses.some((u) => u.toLowerCase().includes("autoscaling") || ["updateAutoScalingGroup", "enterStandby", "detachInstances"].includes(u))) continue;
+      expect(iamActionsOf(a).filter((x) => x === "autoscaling:SetDesiredCapacity" || x === "autoscaling:TerminateInstanceInAutoScalingGroup"), a).toEqual([]);
+    }
+  });
+});
