@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkAcl } from "../../src/cloud/model.ts";
-import type { Plan, Step, StepOf } from "../../src/plan/types.ts";
+import type { Plan, StepOf } from "../../src/plan/types.ts";
 import { callsFor, type ActionName } from "../../src/plan/actions/index.ts";
 import { planAclEntries } from "../../src/playbook/acl.ts";
 import { planContainment, selectPlaybook, type NoticeFacts, type PlaybookOptions } from "../../src/playbook/index.ts";
