@@ -44,13 +44,23 @@ export class InvalidTransition extends UserError {
 /**
  * Checks a status change: forward along new -> triaged -> contained -> replied (steps may be
  * skipped: a case with nothing to contain goes from triaged to replied), any open status to
- * resolved or closed, resolved <-> closed. Going back, or out of resolved/closed, is a reopen.
+ * resolved or closed, resolved <-> closed; contained or replied -> rolled-back (containment
+ * undone) -> contained again or replied. Going back, or out of resolved/closed, is a reopen.
  * Returns false when the case already has that status (nothing to do).
  */
 export function checkTransition(caseId: string, from: CaseStatus, to: CaseStatus): boolean {
   if (from === to) return false;
   if (to === "resolved" || to === "closed") return true;
   if (!isOpen(from)) throw new InvalidTransition(caseId, from, to, "reopen it first");
+  // Rolled back: off the forward line. Only containment is undone; containing again (or replying) moves on.
+  if (to === "rolled-back") {
+    if (from === "contained" || from === "replied") return true;
+    throw new InvalidTransition(caseId, from, to, "only a contained (or replied) case has containment to roll back");
+  }
+  if (from === "rolled-back") {
+    if (to === "contained" || to === "replied") return true;
+    throw new InvalidTransition(caseId, from, to, "its containment was rolled back: apply a new plan (contained), reply, resolve or close it");
+  }
   if (FORWARD.indexOf(to) < FORWARD.indexOf(from)) {
     throw new InvalidTransition(caseId, from, to, `statuses only move forward (${FORWARD.join(" -> ")}); close and reopen it to start over`);
   }

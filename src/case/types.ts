@@ -10,10 +10,14 @@ import type { JournalStore } from "../execute/types.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 
-export const CASE_STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"] as const;
+/**
+ * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
+ * every status, so a store written before it existed reads unchanged (no migration).
+ */
+export const CASE_STATUSES = ["new", "triaged", "contained", "rolled-back", "replied", "resolved", "closed"] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Statuses in which the case still needs work (its deadline counts). */
-export const OPEN_STATUSES: readonly CaseStatus[] = ["new", "triaged", "contained", "replied"];
+export const OPEN_STATUSES: readonly CaseStatus[] = ["new", "triaged", "contained", "rolled-back", "replied"];
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];

@@ -7,8 +7,10 @@
  *   intakeItem   notice -> verdict -> case (new or joined) -> resources found (when an account is given)
  *   planCase     the case's notice -> resolution -> plan, kept with the case
  *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
- *   rollbackPlan plan -> journalled rollback
+ *   rollbackPlan plan -> journalled rollback; the case moves to `rolled-back` once nothing of it holds
  *   (both under the plan's lock in the store: one apply or rollback of a plan at a time)
+ *   recoverTransits  interfaces an earlier run left in the all-traffic group, found and moved out
+ *                (every command on a case runs it first; the service's scheduler runs it on a timer)
  */
 import { canonicalJson } from "../case/audit.ts";
 import type { Case, CaseStore, IntakeResult, PlanLockOptions, StoredNotice } from "../case/types.ts";
@@ -145,7 +147,10 @@ export async function applyPlan(
   opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict" | "automatic"> & { port: CloudPort; policy?: Policy; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<ApplyResult> {
   const { apply } = await import("../execute/index.ts");
+  const { recoverTransits } = await import("./containment.ts");
   const { lock, policy, ...rest } = opts;
+  // The case's other plans first (each under its own lock); this plan's, by apply, under this one.
+  const others = plan.caseId ? await recoverTransits(store, { port: opts.port, caseId: plan.caseId, except: plan.id, ...(opts.actor ? { actor: opts.actor } : {}) }) : [];
   // Only the store is an authority: the verdict is the stored notice's, and what may run without a
   // person is judged again from the policy in force, never read from the plan.
   const verdict = await storedVerdict(store, plan);
@@ -154,12 +159,12 @@ export async function applyPlan(
     // Nothing unattended adopts a plan: an automatic apply runs only a plan the store already keeps.
     if (!(await store.getPlan(plan.id))) {
       const { ApplyRefused } = await import("../execute/errors.ts");
-      throw new ApplyRefused("not-stored", `plan ${plan.id} is not in the case store: an automatic apply runs only a stored plan of a case`);
+      throw new ApplyRefused("not-stored", `plan ${plan.id} is not in the case store: an automatic apply runs only a stored plan of a case`, others);
     }
     const { automaticSteps } = await import("../policy/automatic.ts");
     automatic = policy ? automaticSteps(policy, plan) : new Set();
   }
-  return store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
+  const result = await store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
     const result = await apply(plan, {
       ...rest,
       verdict,
@@ -169,12 +174,14 @@ export async function applyPlan(
     });
     if (result.status === "complete" && plan.caseId && plan.steps.length) {
       const c = await store.getCase(plan.caseId);
-      if (c && (c.status === "new" || c.status === "triaged")) {
+      if (c && (c.status === "new" || c.status === "triaged" || c.status === "rolled-back")) {
         await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
       }
     }
     return result;
   });
+  const recovered = [...others, ...(result.recovered ?? [])];
+  return { ...result, ...(recovered.length ? { recovered } : {}) };
 }
 
 /**
@@ -212,9 +219,21 @@ export async function rollbackPlan(
   opts: Omit<RollbackOptions, "journal"> & { port: CloudPort; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<RollbackResult> {
   const { rollback } = await import("../execute/index.ts");
+  const { caseContainmentInPlace } = await import("./containment.ts");
   const { lock, ...rest } = opts;
-  return store.withPlanLock(planId, { ...lock, operation: "rollback", ...(opts.actor ? { actor: opts.actor } : {}) }, ({ journal }) => rollback(planId, { ...rest, journal }));
+  const result = await store.withPlanLock(planId, { ...lock, operation: "rollback", ...(opts.actor ? { actor: opts.actor } : {}) }, ({ journal }) => rollback(planId, { ...rest, journal }));
+  // The case follows: once none of its plans holds anything, it is no longer contained.
+  const plan = await store.getPlan(planId);
+  if (result.status !== "failed" && plan?.caseId) {
+    const c = await store.getCase(plan.caseId);
+    if (c && (c.status === "contained" || c.status === "replied") && (await caseContainmentInPlace(store, c.id)).length === 0) {
+      await store.setStatus(c.id, "rolled-back", { reason: `plan ${planId} rolled back`, ...(opts.actor ? { actor: opts.actor } : {}) });
+    }
+  }
+  return result;
 }
+
+export { caseContainmentInPlace, caseOpenTransits, recoverTransits } from "./containment.ts";
 
 /**
  * Sends what is due for a case to the configured channels (docs/notify.md), after the case has

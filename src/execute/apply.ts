@@ -24,6 +24,7 @@ import { coalescing, isComplete, rollbackBegun, stepStates, type StepState } fro
 import { resolveRefs } from "./refs.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import { runJobs, type Caps, type Job } from "./scheduler.ts";
+import { recoverPlanTransits, type TransitOutcome } from "./transit.ts";
 import type { JournalEntry, JournalStore, Plan, Step } from "./types.ts";
 
 export type StepStatus = "done" | "skipped" | "already-done" | "failed" | "not-run";
@@ -50,6 +51,8 @@ export interface ApplyResult {
   steps: StepResult[];
   /** The override reason, when a person applied despite the verdict. */
   override?: string;
+  /** Interfaces an earlier run left in the all-traffic group, found and ended before any step (./transit.ts). */
+  recovered?: TransitOutcome[];
 }
 
 export interface ProgressEvent {
@@ -162,8 +165,10 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
   }
   o = { ...o, journal: coalescing(o.journal) };
   await ensurePlan(o.journal, plan);
+  // An interface an earlier run left in the all-traffic group is moved out before anything else.
+  const recovered = await recoverPlanTransits(plan, { port: o.port, journal: o.journal, actor });
   const entries = await o.journal.entries(plan.id);
-  if (rollbackBegun(entries)) throw new ApplyRefused("rolled-back", `plan ${plan.id} has been rolled back; make a new plan to contain again`);
+  if (rollbackBegun(entries)) throw new ApplyRefused("rolled-back", `plan ${plan.id} has been rolled back; make a new plan to contain again`, recovered);
   if (risky && reason) {
     await o.journal.append({ planId: plan.id, stepId: null, phase: "override", actor, detail: { reason, verdict: o.verdict } });
   }
@@ -205,7 +210,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
     return { stepId: step.id, action: step.action, target: targetLabel(step), status: "not-run", ...(reasonText ? { reason: reasonText } : {}) };
   });
   const status = steps.some((s) => s.status === "failed") ? "failed" : steps.every((s) => s.status !== "not-run") ? "complete" : "incomplete";
-  return { planId: plan.id, status, steps, ...(risky && reason ? { override: reason } : {}) };
+  return { planId: plan.id, status, steps, ...(risky && reason ? { override: reason } : {}), ...(recovered.length ? { recovered } : {}) };
 }
 
 async function runStep(
@@ -223,7 +228,7 @@ async function runStep(
 
   let ctx: StepContext<unknown>;
   try {
-    ctx = stepContext(plan, step, states, o);
+    ctx = { ...stepContext(plan, step, states, o), transit: async (record) => void (await append({ phase: "transit", detail: { ...record } })) };
   } catch (err) {
     await append({ phase: "failed", error: errorText(err), detail: { kind: "internal" } });
     progress(step, "failed", errorText(err));

@@ -10,6 +10,7 @@ import type { Scope } from "../cloud/model.ts";
 import type { PortMethod } from "../cloud/aws/actions.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import type { EvidenceSink } from "./evidence.ts";
+import { StepError } from "./errors.ts";
 import type { ApiCall, Plan, Step } from "./types.ts";
 
 export interface StepContext<P> {
@@ -20,7 +21,30 @@ export interface StepContext<P> {
   /** The step's parameters with references to earlier steps resolved. */
   params: P;
   evidence?: EvidenceSink;
+  /** Journals an interface's all-traffic transit before the move (apply gives it; execute/transit.ts). */
+  transit?: TransitJournal;
   now: () => Date;
+}
+
+/** What a `transit` entry records, before the first move. */
+export interface TransitRecord {
+  networkInterfaceId: string;
+  /** The interface's groups before the transit: what a restore puts back. */
+  groupIds: string[];
+  allTrafficGroupId: string;
+  isolationGroupId: string;
+}
+
+/** The hook apply gives a step: journals the transit durably before the handler's first move. */
+export type TransitJournal = (record: TransitRecord) => Promise<void>;
+
+/**
+ * Called by the isolate-eni handler before it moves an interface into the all-traffic group: the
+ * move is made only once the journal holds the transit. Without a journal there is no move.
+ */
+export async function enterTransit(ctx: { transit?: TransitJournal }, record: TransitRecord): Promise<void> {
+  if (!ctx.transit) throw new StepError(`${record.networkInterfaceId}: the all-traffic transit cannot be journalled here, so the interface is not moved`);
+  await ctx.transit(record);
 }
 
 interface RunResult<A> {

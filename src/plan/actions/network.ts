@@ -5,7 +5,7 @@ import type { RuleSpec } from "../../cloud/port.ts";
 import { sameRule, toSpec, within } from "../rules.ts";
 import { CloudError } from "../../cloud/errors.ts";
 import { StepError } from "../errors.ts";
-import { defineAction, type Handler, type StepContext } from "../action.ts";
+import { defineAction, enterTransit, type Handler, type StepContext } from "../action.ts";
 import { aclEntryRequest, defaultEgress, groupCreateCalls, ruleCalls } from "../calls.ts";
 import { aclEntry, awsId, idOrRef, instanceId, ruleSpec, tags, text } from "../schemas.ts";
 
@@ -116,7 +116,11 @@ export const isolateEni: Handler<ActionParams["isolate-eni"], { groupIds: string
     const { allTrafficGroupId: all, isolationGroupId: iso, networkInterfaceId: eni } = ctx.params;
     if (equalSets(now.groupIds, [iso])) return { outcome: "skipped", after: { groupIds: [iso] } };
     // Through the all-traffic group first: its flows are untracked, so the next change cuts them.
-    if (!equalSets(now.groupIds, [all])) await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [all]);
+    // Open to all until the next call: journalled first, so a later command finishes or undoes it.
+    if (!equalSets(now.groupIds, [all])) {
+      await enterTransit(ctx, { networkInterfaceId: eni, groupIds: now.groupIds, allTrafficGroupId: all, isolationGroupId: iso });
+      await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [all]);
+    }
     await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [iso]);
     return { outcome: "done", after: { groupIds: [iso] } };
   },
