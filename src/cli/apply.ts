@@ -13,6 +13,10 @@
  * or is adopted as a plan of its case only when a person applies it (never by --auto), and every
  * step is checked against its action's schema first (exit 65 naming the step).
  *
+ * Before any step, an interface an earlier run of this plan (or of another plan of the case) left in
+ * the all-traffic group is moved on to the isolation group, or back to its old groups when its plan
+ * is rolled back (src/execute/transit.ts); that is said first.
+ *
  * One apply or rollback of a plan runs at a time: while another holds the plan (another terminal,
  * another machine on the same PostgreSQL store), this one refuses, naming who and since when.
  *
@@ -111,6 +115,10 @@ export function register(program: Command): void {
           if (result.status === "failed") process.exitCode = 1;
         } catch (err) {
           if (err instanceof ApplyRefused) {
+            if (err.recovered.length && !opts.json) {
+              const { formatRecovered } = await import("../execute/format.ts");
+              process.stdout.write(formatRecovered(err.recovered, colors).join("\n") + "\n");
+            }
             throw new UserError(err.message, {
               exitCode: err.code === "verdict" || err.code === "automatic-not-authentic" || err.code === "not-stored" ? 77 : 65,
               ...(err.code === "plan-invalid" ? { hint: "a plan is checked against every action's schema before anything runs; write a new one with abuse-desk plan CASE" } : {}),

@@ -83,13 +83,14 @@ export function register(program: Command): void {
           for (const item of parsed.items) {
             let out;
             try {
-              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
+              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
             } catch (e) {
               if (!(e instanceof NotANoticeError)) throw e;
               notNotices.push({ file: name, index: item.index, reason: e.why });
               continue;
             }
             results.push({ file: name, ...out });
+            for (const r of out.recovered) warnings.push(`case ${out.intake.case.id}: ${r.message}`);
             if (!out.intake.duplicate) {
               const n = await notifyAfterChange(store, out.intake.case.id);
               if (n.warning && !warnings.includes(n.warning)) warnings.push(n.warning);

@@ -226,7 +226,8 @@ export function register(program: Command): void {
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
         const { planCase, notifyAfterChange } = await import("../desk/index.ts");
-        const { case: c, plan } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        const { case: c, plan, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        if (recovered.length) process.stderr.write((await import("../execute/format.ts")).formatRecovered(recovered, colors).join("\n") + "\n");
         if (opts.out) await writeFile(opts.out, JSON.stringify(plan, null, 2) + "\n");
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));

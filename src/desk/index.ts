@@ -18,6 +18,7 @@ import type { CloudPort, CloudReader } from "../cloud/port.ts";
 import type { EvidenceSink } from "../execute/evidence.ts";
 import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
 import type { RollbackOptions, RollbackResult } from "../execute/rollback.ts";
+import type { TransitOutcome } from "../execute/transit.ts";
 import type { Plan } from "../execute/types.ts";
 import { UserError } from "../errors.ts";
 import { notAnAwsNotice } from "../notice/aws-notice.ts";
@@ -33,6 +34,8 @@ export interface IntakeOutcome {
   verdict: Verdict;
   /** What the account says about the notice's resources, when an account was given. */
   resolution: Resolution | null;
+  /** Interfaces the case's plans had left in the all-traffic group, found and moved out (a notice joining a case). */
+  recovered: TransitOutcome[];
 }
 
 /** Records what resolution found on the case's timeline (the reply and the report read it there). */
@@ -54,7 +57,7 @@ export async function recordResolution(store: CaseStore, caseId: string, resolut
  */
 export async function intakeItem(
   item: ParsedItem,
-  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string; forceCase?: boolean },
+  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string; forceCase?: boolean; recoverWith?: CloudPort | null },
 ): Promise<IntakeOutcome> {
   // text that is not an AWS notice opens no case unless a person asks for one
   const notANotice = deps.forceCase ? null : notAnAwsNotice(item.notice);
@@ -62,13 +65,19 @@ export async function intakeItem(
   const verdict = await deps.verify(item);
   const at = { ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.now ? { now: deps.now } : {}) };
   const intake = await deps.store.intake({ notice: item.notice, verdict, raw: item.raw, ...at });
+  // A notice about an existing case (a follow-up, a reminder) is a command on it: a transit left open is ended first.
+  let recovered: TransitOutcome[] = [];
+  if (deps.recoverWith && !intake.created) {
+    const { recoverTransits } = await import("./containment.ts");
+    recovered = await recoverTransits(deps.store, { port: deps.recoverWith, caseId: intake.case.id, ...(deps.actor ? { actor: deps.actor } : {}) });
+  }
   let resolution: Resolution | null = null;
   if (deps.port && !intake.duplicate && item.notice.resources.length) {
     const { resolveNotice } = await import("../resolve/index.ts");
     resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
     await recordResolution(deps.store, intake.case.id, resolution, at);
   }
-  return { index: item.index, intake, verdict, resolution };
+  return { index: item.index, intake, verdict, resolution, recovered };
 }
 
 /** Refused intake: the input is not an AWS abuse notice (exit 65); `--force-case` takes it in anyway. */
@@ -94,12 +103,15 @@ export function actingNotice(notices: StoredNotice[]): StoredNotice | undefined 
 export async function planCase(
   store: CaseStore,
   caseRef: string,
-  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string },
-): Promise<{ case: Case; plan: Plan; resolution: Resolution }> {
+  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string; recoverWith?: CloudPort },
+): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[] }> {
   const { UserError } = await import("../errors.ts");
   const { resolveNotice } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
   const c = await store.requireCase(caseRef);
+  // An interface an earlier plan left in the all-traffic group is moved out before the account is read for the new plan.
+  const { recoverTransits } = await import("./containment.ts");
+  const recovered = deps.recoverWith ? await recoverTransits(store, { port: deps.recoverWith, caseId: c.id, ...(deps.actor ? { actor: deps.actor } : {}) }) : [];
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
   const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now });
@@ -115,7 +127,7 @@ export async function planCase(
     ...(deps.options ? { options: deps.options } : {}),
   });
   await store.savePlan(plan);
-  return { case: c, plan, resolution };
+  return { case: c, plan, resolution, recovered };
 }
 
 /** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */

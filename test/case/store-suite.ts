@@ -461,7 +461,7 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         await store.closeCase(ids[0]!);
         await store.setStatus(ids[1]!, "contained");
         await store.setStatus(ids[2]!, "contained");
-        expect(await store.countByStatus()).toEqual({ new: 9, triaged: 0, contained: 2, replied: 0, resolved: 0, closed: 1 });
+        expect(await store.countByStatus()).toEqual({ new: 9, triaged: 0, contained: 2, "rolled-back": 0, replied: 0, resolved: 0, closed: 1 });
         expect(await store.countByStatus({ activityType: "dos" })).toMatchObject({ new: 5, contained: 1 });
       });
     });

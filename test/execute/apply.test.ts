@@ -156,7 +156,8 @@ describe("compromised host on the simulated account", () => {
     const entries = await s.journal.entries("P-1");
     for (const step of s.plan.steps) {
       const mine = entries.filter((e) => e.stepId === step.id);
-      expect(mine.map((e) => e.phase), step.id).toEqual(["started", "done"]);
+      // Isolating an interface journals its all-traffic transit between the two (src/execute/transit.ts).
+      expect(mine.map((e) => e.phase), step.id).toEqual(step.action === "isolate-eni" ? ["started", "transit", "done"] : ["started", "done"]);
       expect(mine[0]!.actor).toBe("alice");
       expect(mine[0]!.seq).toBeLessThan(mine[1]!.seq);
     }
