@@ -58,7 +58,6 @@ export function register(program: Command): void {
         const toUndo = plan.steps.filter((s) => touched.includes(s) && states.get(s.id)?.lastRollback?.phase !== "rolled-back");
         // Nothing left to undo and nothing in transit: say so, ask nothing, touch no account.
         if (touched.length && stepsInPlace(plan, entries).length === 0 && toUndo.every((s) => READ_ONLY_ACTIONS.has(s.action)) && openTransits(plan, entries).length === 0) {
-          const { formatRecovered, formatRollbackResult } = await import("../execute/format.ts");
           const last = entries.filter((e) => e.phase === "rolled-back").at(-1);
           const result = {
             planId: plan.id,
