@@ -51,10 +51,12 @@ function groupsOf(chain: Chain): Map<string, string[]> {
   return out;
 }
 
+/** The all-traffic groups the run created (from their steps' results, not from the transit entries under test). */
 async function allTrafficGroups(chain: Chain): Promise<Set<string>> {
   const entries = await chain.journal();
+  const steps = new Set(ref.plan.steps.filter((s) => s.action === "create-all-traffic-group").map((s) => s.id));
   const out = new Set<string>();
-  for (const e of entries) if (e.phase === "transit") out.add((e.detail as { allTrafficGroupId: string }).allTrafficGroupId);
+  for (const e of entries) if (e.stepId && steps.has(e.stepId) && (e.phase === "done" || e.phase === "skipped")) out.add((e.after as { groupId: string }).groupId);
   return out;
 }
 
