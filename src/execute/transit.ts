@@ -16,7 +16,6 @@
 import { CloudError } from "../cloud/errors.ts";
 import type { Scope } from "../cloud/model.ts";
 import type { CloudPort } from "../cloud/port.ts";
-import { StepError } from "./errors.ts";
 import type { JournalEntry, JournalStore, Plan } from "./types.ts";
 import type { TransitRecord } from "../plan/action.ts";
 export { enterTransit, type TransitJournal, type TransitRecord } from "../plan/action.ts";

@@ -90,7 +90,7 @@ describe("two applies of different plans on one simulated account", () => {
         expect(found.map((x) => x.snapshotId).sort(), plan.id).toEqual([...ids].sort());
       }
       for (const s of step("protect-termination")) {
-        const [inst] = await sim.describeInstances(X.eu, { instanceIds: [String(s.params.instanceId)] });
+        const [inst] = await sim.describeInstances(X.eu, { instanceIds: [s.target.id] });
         expect(inst!.disableApiTermination, `${plan.id} ${s.target.id}`).toBe(true);
       }
     }
