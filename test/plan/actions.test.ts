@@ -96,7 +96,8 @@ describe("action modules", async () => {
       const befores = new Map<string, unknown>();
       for (const step of plan.steps) {
         const log: string[] = [];
-        const ctx = stepContext(plan, step, states, { port: recording(sim, log), journal: null as never });
+        // The transit hook journals before isolate-eni's first move; here there is no journal to keep.
+        const ctx = { ...stepContext(plan, step, states, { port: recording(sim, log), journal: null as never }), transit: async () => {} };
         const h = HANDLERS[step.action] as { observe(c: unknown): Promise<unknown>; run(c: unknown, n: unknown, b: unknown): Promise<{ after: unknown }> };
         const now = await h.observe(ctx);
         befores.set(step.id, now);
