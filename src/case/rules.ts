@@ -117,6 +117,18 @@ export function mostTrusted(a: VerdictLevel, b: VerdictLevel): VerdictLevel {
   return VERDICT_TRUST.indexOf(a) >= VERDICT_TRUST.indexOf(b) ? a : b;
 }
 
+/**
+ * The notice a case's plan is written for: among its most trusted notices (a case never acts on a
+ * notice less trusted than itself), the latest that asks for action (a reminder repeats it).
+ */
+export function actingNotice<T extends { kind: NoticeKind; verdict: VerdictLevel }>(notices: readonly T[]): T | undefined {
+  if (notices.length === 0) return undefined;
+  const level = notices.map((n) => n.verdict).reduce(mostTrusted);
+  const trusted = notices.filter((n) => n.verdict === level);
+  const asking = trusted.filter((n) => !FOLLOW_UP_KINDS.includes(n.kind));
+  return (asking.length ? asking : trusted).at(-1);
+}
+
 /** A notice that may be a forgery records its arrival but never moves a case (status, deadline, severity). */
 export function canMoveCase(verdict: VerdictLevel): boolean {
   return verdict === "authentic" || verdict === "unverified";
@@ -179,13 +191,15 @@ export function sha256Hex(bytes: Buffer | string): string {
 }
 
 /**
- * What makes two arrivals one notice: the Message-ID when there is one; for an AWS Health event,
+ * What makes two arrivals one notice: the Message-ID and the raw bytes together when there is a
+ * Message-ID (so a forgery carrying a genuine notice's Message-ID cannot shadow it; intake also
+ * takes the same Message-ID in other bytes judged the same as a relayed copy); for an AWS Health event,
  * its ARN, accounts and status (the same event reaches the desk from the Health API and from
  * EventBridge in different JSON; an update to its status is news, and an organisation's event
  * names each account separately); else the exact bytes.
  */
 export function dedupeKey(messageId: string | null, rawSha256: string, notice?: Pick<Notice, "accountIds" | "health">): string {
-  if (messageId) return `mid:${messageId}`;
+  if (messageId) return `mid:${messageId} sha256:${rawSha256}`;
   const arn = notice?.health?.arn?.trim();
   if (arn) return `health:${arn}:${[...new Set(notice!.accountIds)].sort().join(",")}:${notice!.health!.statusCode ?? ""}`;
   return `sha256:${rawSha256}`;

@@ -25,6 +25,7 @@ const HOW: Record<string, string> = {
   resources: "joined by account, resource and activity",
   "only-open-case": "joined the only open case",
   "new-needs-linking": "opened, flagged for linking (a follow-up that matched no case)",
+  "kept-apart": "kept apart from an authentic case, flagged for linking (not authentic: it changes nothing there)",
   manual: "linked by hand",
 };
 
@@ -47,7 +48,7 @@ export function register(program: Command): void {
     .option("--region <region>", "AWS home region (with --account aws)")
     .option("--actor <name>", "who takes it in, for the timeline (default: $USER)")
     .option("--force-case", "open a case even for text that is not an AWS abuse notice (refused otherwise)")
-    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures, notNotices: [{ file, index, reason }] }");
+    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, reverified, verdict, resolution }], failures, notNotices: [{ file, index, reason }] }");
   dnsOptions.add(cmd);
   cmd.action(async (files: string[], opts: Options) => {
     const { readInput, printJson, colors: c, withStore } = await import("./io.ts");
@@ -112,6 +113,7 @@ export function register(program: Command): void {
           created: r.intake.created,
           duplicate: r.intake.duplicate,
           joinedBy: r.intake.joinedBy,
+          reverified: r.intake.reverified,
           verdict: r.verdict,
           resolution: r.resolution,
         })),
@@ -123,7 +125,9 @@ export function register(program: Command): void {
       const { PAINT: paint } = await import("./render-verdict.ts");
       for (const r of results) {
         const k = r.intake.case;
-        const what = r.intake.duplicate ? c.dim("already stored: nothing changed") : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
+        const rv = r.intake.reverified;
+        const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? "already stored: resources found again (recorded)" : "already stored: nothing changed";
+        const what = r.intake.duplicate ? (rv || r.resourcesRecorded ? again : c.dim(again)) : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
         process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {
           for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : c.yellow(f.status)} ${f.summary}\n`);

@@ -13,6 +13,7 @@
  *                (every command on a case runs it first; the service's scheduler runs it on a timer)
  */
 import { canonicalJson } from "../case/audit.ts";
+import { actingNotice as actingRule } from "../case/rules.ts";
 import type { Case, CaseStore, IntakeResult, PlanLockOptions, StoredNotice } from "../case/types.ts";
 import type { CloudPort, CloudReader } from "../cloud/port.ts";
 import type { EvidenceSink } from "../execute/evidence.ts";
@@ -36,24 +37,30 @@ export interface IntakeOutcome {
   resolution: Resolution | null;
   /** Interfaces the case's plans had left in the all-traffic group, found and moved out (a notice joining a case). */
   recovered: TransitOutcome[];
+  /** True when the resolution was recorded on the case's timeline (it said something new). */
+  resourcesRecorded: boolean;
 }
 
-/** Records what resolution found on the case's timeline (the reply and the report read it there). */
-export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<void> {
+/** Records what resolution found on the case's timeline (the reply and the report read it there); false when it was already there. */
+export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<boolean> {
   // The same answer as last time (plan right after intake) is not news.
   const last = (await store.timeline(caseId)).filter((e) => e.type === "resources-found").at(-1);
-  if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return;
+  if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return false;
   const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
   const summary =
     `Resources: ${found} of ${resolution.findings.length} found` +
     (resolution.gaps.length ? `; ${resolution.gaps.length} account/region${resolution.gaps.length > 1 ? "s" : ""} could not be searched` : "");
   await store.recordEvent(caseId, "resources-found", summary, { findings: resolution.findings, gaps: resolution.gaps }, opts);
+  return true;
 }
 
 /**
  * One notice into the desk: verified, stored in its case (a new one, or the case it belongs to),
  * unless it is not an AWS notice at all (NotANoticeError, unless `forceCase`),
- * and, when an account is given and the notice is new, its resources found and recorded.
+ * and, when an account is given, its resources found and recorded. Taken in again, a stored notice
+ * is verified again (the store updates its verdict when that changed) and, with an account, its
+ * resources are found again (recorded when that says something new). Only a notice the case acts
+ * on (as trusted as the case) records resources there.
  */
 export async function intakeItem(
   item: ParsedItem,
@@ -72,12 +79,13 @@ export async function intakeItem(
     recovered = await recoverTransits(deps.store, { port: deps.recoverWith, caseId: intake.case.id, ...(deps.actor ? { actor: deps.actor } : {}) });
   }
   let resolution: Resolution | null = null;
-  if (deps.port && !intake.duplicate && item.notice.resources.length) {
+  let resourcesRecorded = false;
+  if (deps.port && intake.notice.verdict === intake.case.verdict && item.notice.resources.length) {
     const { resolveNotice } = await import("../resolve/index.ts");
     resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
-    await recordResolution(deps.store, intake.case.id, resolution, at);
+    resourcesRecorded = await recordResolution(deps.store, intake.case.id, resolution, at);
   }
-  return { index: item.index, intake, verdict, resolution, recovered };
+  return { index: item.index, intake, verdict, resolution, recovered, resourcesRecorded };
 }
 
 /** Refused intake: the input is not an AWS abuse notice (exit 65); `--force-case` takes it in anyway. */
@@ -93,10 +101,9 @@ export function newPlanId(now: Date): string {
   return `plan-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
 }
 
-/** The notice a case's plan is written for: its latest one that asks for action (a reminder repeats it). */
+/** The notice a case's plan is written for (case/rules.ts): among its most trusted notices, the latest that asks for action. */
 export function actingNotice(notices: StoredNotice[]): StoredNotice | undefined {
-  const acting = notices.filter((n) => !["follow_up", "final_notification", "resolved"].includes(n.kind));
-  return (acting.length ? acting : notices).at(-1);
+  return actingRule(notices);
 }
 
 /** Resolves the case's notice in the account as it is now, plans, and keeps the plan with the case. */
