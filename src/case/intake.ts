@@ -8,6 +8,7 @@ import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import {
   canMoveCase,
   caseNumberKey,
+  conclusive,
   deriveSeverity,
   FOLLOW_UP_KINDS,
   formatCaseId,
@@ -153,8 +154,8 @@ const JOIN_WORDS: Record<JoinReason, string> = {
 };
 
 /**
- * A stored notice taken in again (the same bytes): when its verification now says something else
- * (DNS is back, an authserv is trusted, or a forged header is no longer believed), the notice
+ * A stored notice taken in again (the same bytes): when its verification now says something else,
+ * conclusively (DNS is back, an authserv is trusted, or evidence of forgery turned up), the notice
  * takes the new verdict and its case follows: the case's verdict is its most trusted notice's,
  * and its resources are those its notices of that verdict name, so an upgrade may make the notice
  * the one the case acts on and a downgrade never leaves a case acting on a notice less trusted
@@ -165,7 +166,8 @@ async function reverifyTx(w: Write, row: Selectable<NoticesTable>, verdict: Verd
   const before = (await caseIn(trx, row.case_id))!;
   const from = row.verdict as VerdictLevel;
   const to = verdict.verdict;
-  if (from === to) return { case: before, notice: rowToNotice(row), created: false, duplicate: true, joinedBy: row.joined_by as JoinReason, reverified: null };
+  // A check that says nothing either way changes nothing (the stored notice says what was proven).
+  if (from === to || !conclusive(verdict)) return { case: before, notice: rowToNotice(row), created: false, duplicate: true, joinedBy: row.joined_by as JoinReason, reverified: null };
   const verdictJson = JSON.stringify(verdict);
   await trx.updateTable("notices").set({ verdict: to, verdict_json: verdictJson }).where("id", "=", row.id).execute();
   const updated = { ...row, verdict: to, verdict_json: verdictJson };

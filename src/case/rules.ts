@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
-import type { VerdictLevel } from "../verify/types.ts";
+import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import { OPEN_STATUSES, type Case, type CaseStatus, type Severity } from "./types.ts";
 
 /** A notice with no case number joins a case about the same account, resource and activity seen within this window. */
@@ -127,6 +127,16 @@ export function actingNotice<T extends { kind: NoticeKind; verdict: VerdictLevel
   const trusted = notices.filter((n) => n.verdict === level);
   const asking = trusted.filter((n) => !FOLLOW_UP_KINDS.includes(n.kind));
   return (asking.length ? asking : trusted).at(-1);
+}
+
+/**
+ * Whether a verification says something either way: authentic (the evidence holds), or evidence
+ * against it (a reason that fails or warns). "Unverified" with nothing against it is only "could
+ * not check" (offline, DNS down, a DKIM key AWS has since rotated away): it neither upgrades nor
+ * downgrades a stored verdict.
+ */
+export function conclusive(v: Pick<Verdict, "verdict" | "reasons">): boolean {
+  return v.verdict === "authentic" || v.reasons.some((r) => r.severity === "fail" || r.severity === "warn");
 }
 
 /** A notice that may be a forgery records its arrival but never moves a case (status, deadline, severity). */

@@ -101,7 +101,11 @@ export function register(program: Command): void {
         ]);
       }
       process.stdout.write(table.toString() + "\n");
-      if (page.items.some((c) => c.needsLinking)) process.stdout.write(colors.dim("* a follow-up that matched no case: link it to the case it belongs to\n"));
+      const linking = page.items.filter((c) => c.needsLinking);
+      if (linking.length) {
+        process.stdout.write(colors.dim("* needs linking: link it to the case it belongs to (abuse-desk case link FROM INTO)\n"));
+        for (const c of linking) process.stdout.write(colors.dim(`  ${c.id}: ${c.linkReason ?? "a follow-up that matched no case"}\n`));
+      }
       if (page.next) process.stdout.write(colors.dim(`more: abuse-desk case list ... --after ${page.next}\n`));
     });
 
@@ -138,6 +142,7 @@ export function register(program: Command): void {
       const out: string[] = [];
       const row = (label: string, value: string) => out.push(`  ${colors.dim(label.padEnd(12))}${value}`);
       out.push(`${colors.bold(c.id)}  ${c.status}  ${severityColor[c.severity](c.severity)}${c.severitySource === "manual" ? colors.dim(" (set by hand)") : ""}${c.needsLinking ? colors.yellow("  needs linking") : ""}`);
+      if (c.needsLinking) row("linking", c.linkReason ?? "a follow-up that matched no case");
       if (c.subject) row("subject", c.subject);
       row("activity", c.activityType);
       row("AWS case", c.awsCaseNumber ?? "-");

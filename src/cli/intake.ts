@@ -126,7 +126,8 @@ export function register(program: Command): void {
       for (const r of results) {
         const k = r.intake.case;
         const rv = r.intake.reverified;
-        const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? "already stored: resources found again (recorded)" : "already stored: nothing changed";
+        const kept = r.verdict.verdict !== r.intake.notice.verdict ? `; re-checked as ${r.verdict.verdict}, which proves nothing either way: the verdict stays ${r.intake.notice.verdict}` : "";
+        const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? `already stored: resources found again (recorded)${kept}` : `already stored: nothing changed${kept}`;
         const what = r.intake.duplicate ? (rv || r.resourcesRecorded ? again : c.dim(again)) : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
         process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {

@@ -409,8 +409,11 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(actingNotice(await store.notices(c.id))!.id).toBe(genuine.notice.id);
         const tl = (await store.timeline(c.id)).filter((e) => e.type === "verdict").map((e) => e.summary);
         expect(tl.at(-1)).toMatch(new RegExp(`Verdict of notice #${first.notice.id} re-checked: authentic -> suspicious`));
-        // Taken in again with the same verdict: nothing changes.
+        // Taken in again with the same verdict, or with a check that proves nothing either way
+        // (offline, a rotated DKIM key): nothing changes.
         expect(await intake(later, "suspicious", at(5))).toMatchObject({ duplicate: true, reverified: null });
+        expect(await intake(later, "unverified", at(6))).toMatchObject({ duplicate: true, reverified: null, notice: { verdict: "suspicious" } });
+        expect(await intake(makeNotice({ ...genuine.notice.notice }), "unverified", at(6), raw(genuine.notice.notice))).toMatchObject({ duplicate: true, reverified: null, notice: { verdict: "authentic" } });
         expect((await store.auditVerify({ deep: true })).intact).toBe(true);
       });
 
