@@ -70,14 +70,14 @@ export interface StoredNotice {
   messageId: string | null;
   /** SHA-256 of the raw bytes, hex. */
   rawSha256: string;
-  /** `mid:<message-id>`, `health:<event ARN>:<accounts>:<status>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
+  /** `mid:<message-id> sha256:<raw hash>`, `health:<event ARN>:<accounts>:<status>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
   dedupeKey: string;
   receivedAt: string;
   storedAt: string;
   subject: string | null;
   caseNumber: string | null;
   verdict: VerdictLevel;
-  /** How it found its case (`new`, `case-number`, `resources`, `only-open-case`, `new-needs-linking`). */
+  /** How it found its case (`new`, `case-number`, `resources`, `only-open-case`, `new-needs-linking`, `kept-apart`: not authentic, kept out of the authentic case it named; `manual`). */
   joinedBy: JoinReason;
   notice: Notice;
   verdictDetail: Verdict;
