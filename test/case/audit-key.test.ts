@@ -2,7 +2,7 @@
  * The audit key lives outside the database: a key file created 0600 in the data directory, or
  * ABUSE_DESK_AUDIT_KEY. A store written under one key is not silently extended under another.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -45,6 +45,22 @@ describe("the audit key", () => {
     expect(k.source).toBe(AUDIT_KEY_ENV);
     expect(() => statSync(join(h, "audit.key"))).toThrow();
     expect(() => loadAuditKey(h, { [AUDIT_KEY_ENV]: "short" })).toThrow(expect.objectContaining({ exitCode: 78, message: expect.stringMatching(/too short/) }));
+  });
+
+  it("comes from the configuration: audit.key names a variable (never the key itself), audit.keyFile a file kept elsewhere", () => {
+    const h = home();
+    writeFileSync(join(h, "config.yaml"), "audit:\n  key: env:MY_DESK_KEY\n");
+    expect(loadAuditKey(h, { MY_DESK_KEY: "y".repeat(40) })).toMatchObject({ source: "MY_DESK_KEY", key: Buffer.from("y".repeat(40)) });
+    expect(() => loadAuditKey(h, {})).toThrow(/audit\.key: environment variable MY_DESK_KEY is not set/);
+    writeFileSync(join(h, "config.yaml"), `audit:\n  key: ${"z".repeat(40)}\n`);
+    expect(() => loadAuditKey(h, {})).toThrow(expect.objectContaining({ exitCode: 78, message: expect.stringMatching(/a key never goes in the file/) }));
+    const elsewhere = join(home(), "desk.key");
+    writeFileSync(elsewhere, "k".repeat(64));
+    writeFileSync(join(h, "config.yaml"), `audit:\n  keyFile: ${elsewhere}\n`);
+    expect(loadAuditKey(h, {})).toMatchObject({ source: elsewhere });
+    expect(() => statSync(join(h, "audit.key"))).toThrow(); // no default key file was made
+    // The variable still comes first.
+    expect(loadAuditKey(h, { [AUDIT_KEY_ENV]: "x".repeat(40) }).source).toBe(AUDIT_KEY_ENV);
   });
 
   it("a store keyed with one key refuses to write under another, and verify says it is the key, not tampering", async () => {
