@@ -24,29 +24,22 @@ import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
-  canMoveCase,
   caseNumberKey,
   checkTransition,
   dedupeKey,
   iso,
   isOpen,
-  joinedDeadline,
-  mostTrusted,
-  noticeResources,
   normalizeMessageId,
   parseCaseId,
   reopenStatus,
   sha256Hex,
-  union,
 } from "./rules.ts";
 import {
-  caseAuditView,
   caseForWrite,
   caseIn,
   caseSeverity,
   decodeCursor,
   encodeCursor,
-  insertRefs,
   num,
   rowToAudit,
   rowToCase,
