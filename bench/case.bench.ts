@@ -66,6 +66,8 @@ async function bulkInsert(store: SqlCaseStore): Promise<number> {
           deadline_basis: "default",
           deadline_text: null,
           needs_linking: 0,
+          link_reason: null,
+          link_into: null,
           notice_count: 1,
           received_at: received,
           last_notice_at: received,

@@ -19,6 +19,7 @@ export const JOURNAL_EVENTS: Partial<Record<JournalPhase, { type: EventType; ver
   "rollback-failed": { type: "step-failed", verb: "failed to roll back" },
   override: { type: "plan", verb: "applied despite the verdict" },
   "lock-taken-over": { type: "plan", verb: "lock taken over" },
+  "transit-resolved": { type: "plan", verb: "found left in the all-traffic transit" },
 };
 
 /** What a plan-level entry adds to its timeline line. */
@@ -28,6 +29,7 @@ export function planEntryReason(entry: Omit<JournalEntry, "seq" | "at">): string
     const from = entry.detail?.from as { holder?: string } | undefined;
     return ` by ${String(entry.detail?.holder)} from ${String(from?.holder)}: ${String(entry.detail?.reason)}`;
   }
+  if (entry.phase === "transit-resolved") return `: ${String(entry.detail?.message ?? entry.detail?.outcome)}`;
   return entry.error ? `: ${entry.error}` : "";
 }
 

@@ -9,7 +9,7 @@ import type { JournalEntry, JournalPhase } from "../execute/types.ts";
 import type { Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { AuditTable, CasesTable, Database, EvidenceTable, JournalTable, NoticesTable, TimelineTable } from "./db/schema.ts";
-import { caseRefs, deriveSeverity, isOpen, parseCaseId } from "./rules.ts";
+import { caseRefs, deriveSeverity, isOpen, noticeResources, parseCaseId, union } from "./rules.ts";
 import type { AuditEntry, Case, CaseStatus, EventType, Evidence, JoinReason, Severity, StoredNotice, TimelineEvent } from "./types.ts";
 
 export type Trx = Kysely<Database>;
@@ -41,6 +41,8 @@ export function rowToCase(r: Selectable<CasesTable>): Case {
     assignee: r.assignee,
     deadline: { at: r.deadline_at, basis: r.deadline_basis as Case["deadline"]["basis"], text: r.deadline_text },
     needsLinking: num(r.needs_linking) === 1,
+    linkReason: r.link_reason ?? null,
+    linkInto: r.link_into ?? null,
     noticeCount: num(r.notice_count),
     receivedAt: r.received_at,
     lastNoticeAt: r.last_notice_at,
@@ -72,6 +74,8 @@ export function caseToRow(c: Case): CasesTable {
     deadline_basis: c.deadline.basis,
     deadline_text: c.deadline.text,
     needs_linking: c.needsLinking ? 1 : 0,
+    link_reason: c.linkReason,
+    link_into: c.linkInto,
     notice_count: c.noticeCount,
     received_at: c.receivedAt,
     last_notice_at: c.lastNoticeAt,
@@ -190,8 +194,25 @@ export async function caseForWrite(trx: Trx, id: string): Promise<Case> {
  * (and `extraKinds`, a notice not stored yet), its activity and its verdict.
  */
 export async function caseSeverity(trx: Trx, c: Pick<Case, "activityType" | "verdict">, caseIds: readonly string[], extraKinds: readonly NoticeKind[] = []): Promise<Severity> {
-  const kinds = (await trx.selectFrom("notices").select("kind").distinct().where("case_id", "in", caseIds).execute()).map((r) => r.kind as NoticeKind);
+  // Only the notices as trusted as the case count (a forged final notification raises nothing).
+  const kinds = (await trx.selectFrom("notices").select("kind").distinct().where("case_id", "in", caseIds).where("verdict", "=", c.verdict).execute()).map((r) => r.kind as NoticeKind);
   return deriveSeverity(c.activityType, c.verdict, [...kinds, ...extraKinds]);
+}
+
+/**
+ * The resources a case acts on: those named by its notices whose verdict is the case's (its most
+ * trusted), in order of arrival; `only` limits it to some of them. A notice less trusted than
+ * the case never adds a resource to it.
+ */
+export async function trustedResources(trx: Trx, caseIds: readonly string[], verdict: string, opts: { only?: readonly number[] } = {}): Promise<string[]> {
+  let q = trx.selectFrom("notices").select(["id", "notice_json"]).where("case_id", "in", caseIds).where("verdict", "=", verdict);
+  if (opts.only) {
+    if (opts.only.length === 0) return [];
+    q = q.where("id", "in", [...opts.only]);
+  }
+  let out: string[] = [];
+  for (const r of await q.orderBy("id", "asc").execute()) out = union(out, noticeResources(JSON.parse(r.notice_json) as Notice));
+  return out;
 }
 
 /** What an audit entry records of a case: the facts its handling turns on. */

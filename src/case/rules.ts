@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { UserError } from "../errors.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
-import type { VerdictLevel } from "../verify/types.ts";
+import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import { OPEN_STATUSES, type Case, type CaseStatus, type Severity } from "./types.ts";
 
 /** A notice with no case number joins a case about the same account, resource and activity seen within this window. */
@@ -44,13 +44,23 @@ export class InvalidTransition extends UserError {
 /**
  * Checks a status change: forward along new -> triaged -> contained -> replied (steps may be
  * skipped: a case with nothing to contain goes from triaged to replied), any open status to
- * resolved or closed, resolved <-> closed. Going back, or out of resolved/closed, is a reopen.
+ * resolved or closed, resolved <-> closed; contained or replied -> rolled-back (containment
+ * undone) -> contained again or replied. Going back, or out of resolved/closed, is a reopen.
  * Returns false when the case already has that status (nothing to do).
  */
 export function checkTransition(caseId: string, from: CaseStatus, to: CaseStatus): boolean {
   if (from === to) return false;
   if (to === "resolved" || to === "closed") return true;
   if (!isOpen(from)) throw new InvalidTransition(caseId, from, to, "reopen it first");
+  // Rolled back: off the forward line. Only containment is undone; containing again (or replying) moves on.
+  if (to === "rolled-back") {
+    if (from === "contained" || from === "replied") return true;
+    throw new InvalidTransition(caseId, from, to, "only a contained (or replied) case has containment to roll back");
+  }
+  if (from === "rolled-back") {
+    if (to === "contained" || to === "replied") return true;
+    throw new InvalidTransition(caseId, from, to, "its containment was rolled back: apply a new plan (contained), reply, resolve or close it");
+  }
   if (FORWARD.indexOf(to) < FORWARD.indexOf(from)) {
     throw new InvalidTransition(caseId, from, to, `statuses only move forward (${FORWARD.join(" -> ")}); close and reopen it to start over`);
   }
@@ -105,6 +115,28 @@ const VERDICT_TRUST: readonly VerdictLevel[] = ["phishing", "suspicious", "unver
 /** The case's verdict is its most trusted notice's: one genuine notice makes the incident genuine. */
 export function mostTrusted(a: VerdictLevel, b: VerdictLevel): VerdictLevel {
   return VERDICT_TRUST.indexOf(a) >= VERDICT_TRUST.indexOf(b) ? a : b;
+}
+
+/**
+ * The notice a case's plan is written for: among its most trusted notices (a case never acts on a
+ * notice less trusted than itself), the latest that asks for action (a reminder repeats it).
+ */
+export function actingNotice<T extends { kind: NoticeKind; verdict: VerdictLevel }>(notices: readonly T[]): T | undefined {
+  if (notices.length === 0) return undefined;
+  const level = notices.map((n) => n.verdict).reduce(mostTrusted);
+  const trusted = notices.filter((n) => n.verdict === level);
+  const asking = trusted.filter((n) => !FOLLOW_UP_KINDS.includes(n.kind));
+  return (asking.length ? asking : trusted).at(-1);
+}
+
+/**
+ * Whether a verification says something either way: authentic (the evidence holds), or evidence
+ * against it (a reason that fails or warns). "Unverified" with nothing against it is only "could
+ * not check" (offline, DNS down, a DKIM key AWS has since rotated away): it neither upgrades nor
+ * downgrades a stored verdict.
+ */
+export function conclusive(v: Pick<Verdict, "verdict" | "reasons">): boolean {
+  return v.verdict === "authentic" || v.reasons.some((r) => r.severity === "fail" || r.severity === "warn");
 }
 
 /** A notice that may be a forgery records its arrival but never moves a case (status, deadline, severity). */
@@ -169,13 +201,15 @@ export function sha256Hex(bytes: Buffer | string): string {
 }
 
 /**
- * What makes two arrivals one notice: the Message-ID when there is one; for an AWS Health event,
+ * What makes two arrivals one notice: the Message-ID and the raw bytes together when there is a
+ * Message-ID (so a forgery carrying a genuine notice's Message-ID cannot shadow it; intake also
+ * takes the same Message-ID in other bytes judged the same as a relayed copy); for an AWS Health event,
  * its ARN, accounts and status (the same event reaches the desk from the Health API and from
  * EventBridge in different JSON; an update to its status is news, and an organisation's event
  * names each account separately); else the exact bytes.
  */
 export function dedupeKey(messageId: string | null, rawSha256: string, notice?: Pick<Notice, "accountIds" | "health">): string {
-  if (messageId) return `mid:${messageId}`;
+  if (messageId) return `mid:${messageId} sha256:${rawSha256}`;
   const arn = notice?.health?.arn?.trim();
   if (arn) return `health:${arn}:${[...new Set(notice!.accountIds)].sort().join(",")}:${notice!.health!.statusCode ?? ""}`;
   return `sha256:${rawSha256}`;

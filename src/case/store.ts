@@ -20,32 +20,26 @@ import { verifyAuditLog, type AuditVerifyOptions } from "./audit-verify.ts";
 import type { Connection } from "./db/connect.ts";
 import type { Database } from "./db/schema.ts";
 import { intakeTx } from "./intake.ts";
+import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
-  canMoveCase,
   caseNumberKey,
   checkTransition,
   dedupeKey,
   iso,
   isOpen,
-  joinedDeadline,
-  mostTrusted,
-  noticeResources,
   normalizeMessageId,
   parseCaseId,
   reopenStatus,
   sha256Hex,
-  union,
 } from "./rules.ts";
 import {
-  caseAuditView,
   caseForWrite,
   caseIn,
   caseSeverity,
   decodeCursor,
   encodeCursor,
-  insertRefs,
   num,
   rowToAudit,
   rowToCase,
@@ -296,52 +290,7 @@ export class SqlCaseStore implements CaseStore {
   }
 
   async linkCase(fromId: string, intoId: string, opts: ActorOpt = {}): Promise<Case> {
-    return this.write(opts, async (w) => {
-      const from = await caseForWrite(w.trx, fromId);
-      const into = await caseForWrite(w.trx, intoId);
-      if (from.id === into.id) throw new UserError(`cannot link ${from.id} into itself`, { exitCode: 64 });
-      const moved = (await w.trx.selectFrom("notices").selectAll().where("case_id", "=", from.id).orderBy("id", "asc").execute()).map(rowToNotice);
-      if (moved.length === 0) throw new UserError(`case ${from.id} has no notices to link (it was linked already?)`, { exitCode: 65 });
-      const now = new Date(w.at);
-      // The receiving case takes the notices as if they had joined it on arrival.
-      const c: Case = { ...into, updatedAt: w.at };
-      for (const n of moved) {
-        c.accountIds = union(c.accountIds, n.notice.accountIds);
-        c.accountId = c.accountId ?? n.notice.accountIds[0] ?? null;
-        c.resources = union(c.resources, noticeResources(n.notice));
-        c.regions = union(c.regions, n.notice.regions);
-        c.verdict = mostTrusted(c.verdict, n.verdict);
-        c.awsCaseNumber = c.awsCaseNumber ?? n.caseNumber;
-        if (c.activityType === "other") c.activityType = n.notice.activityType;
-        if (n.receivedAt > c.lastNoticeAt) c.lastNoticeAt = n.receivedAt;
-        if (canMoveCase(n.verdict) && isOpen(c.status)) c.deadline = joinedDeadline(c.deadline, n.notice, now);
-      }
-      c.noticeCount = into.noticeCount + moved.length;
-      if (c.severitySource === "derived") {
-        c.severity = await caseSeverity(w.trx, c, [from.id, into.id]);
-      }
-      await w.trx.updateTable("notices").set({ case_id: into.id, joined_by: "manual" }).where("case_id", "=", from.id).execute();
-      for (const n of moved) await insertRefs(w.trx, into.id, n.notice);
-      await w.trx.deleteFrom("case_refs").where("case_id", "=", from.id).execute();
-      await updateCase(w.trx, c);
-      const closedFrom: Case = {
-        ...from,
-        status: "closed",
-        statusBeforeClose: isOpen(from.status) ? from.status : from.statusBeforeClose,
-        closedAt: from.closedAt ?? w.at,
-        resolution: `linked into ${into.id}`,
-        needsLinking: false,
-        noticeCount: 0,
-        updatedAt: w.at,
-      };
-      await updateCase(w.trx, closedFrom);
-      const ids = moved.map((n) => n.id);
-      await w.event(from.id, "linked", `Linked into ${into.id}: its ${moved.length === 1 ? "notice belongs" : `${moved.length} notices belong`} there`, { into: into.id, noticeIds: ids });
-      await w.event(into.id, "linked", `${from.id} linked here (${moved.length} notice${moved.length === 1 ? "" : "s"})`, { from: from.id, noticeIds: ids });
-      if (c.deadline.at !== into.deadline.at) await w.event(into.id, "deadline", `Deadline shortened to ${c.deadline.at} by a linked notice`, { from: into.deadline, to: c.deadline });
-      w.audit("case.linked", into.id, { from: from.id, into: into.id, noticeIds: ids, after: caseAuditView(c) });
-      return c;
-    });
+    return this.write(opts, async (w) => linkTx(w, await caseForWrite(w.trx, fromId), await caseForWrite(w.trx, intoId), "manual"));
   }
 
   // ---------------------------------------------------------------- timeline and evidence
@@ -559,7 +508,11 @@ export class SqlCaseStore implements CaseStore {
   }
 
   async auditVerify(opts: AuditVerifyOptions = {}): Promise<AuditVerification> {
-    return verifyAuditLog(this.conn.db, opts);
+    return verifyAuditLog(this.conn.db, { key: this.conn.auditKey.key, ...opts });
+  }
+
+  get auditKeyInfo(): { id: string; source: string } {
+    return { id: this.conn.auditKey.id, source: this.conn.auditKey.source };
   }
 
   async destroy(): Promise<void> {

@@ -10,10 +10,14 @@ import type { JournalStore } from "../execute/types.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 
-export const CASE_STATUSES = ["new", "triaged", "contained", "replied", "resolved", "closed"] as const;
+/**
+ * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
+ * every status, so a store written before it existed reads unchanged (no migration).
+ */
+export const CASE_STATUSES = ["new", "triaged", "contained", "rolled-back", "replied", "resolved", "closed"] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 /** Statuses in which the case still needs work (its deadline counts). */
-export const OPEN_STATUSES: readonly CaseStatus[] = ["new", "triaged", "contained", "replied"];
+export const OPEN_STATUSES: readonly CaseStatus[] = ["new", "triaged", "contained", "rolled-back", "replied"];
 
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -43,6 +47,10 @@ export interface Case {
   deadline: { at: string; basis: "stated" | "default" | "manual"; text: string | null };
   /** A follow-up that matched no case opened this one: a person should link it. */
   needsLinking: boolean;
+  /** Why it needs linking: a follow-up that matched no case, or a notice that is not authentic kept apart from the authentic case it names. */
+  linkReason: string | null;
+  /** The case such a notice would have joined (a person decides with `case link`; re-verified as authentic, it joins by itself). */
+  linkInto: string | null;
   noticeCount: number;
   /** When the first notice was received (its Date header, else when it was stored). */
   receivedAt: string;
@@ -62,20 +70,20 @@ export interface StoredNotice {
   messageId: string | null;
   /** SHA-256 of the raw bytes, hex. */
   rawSha256: string;
-  /** `mid:<message-id>`, `health:<event ARN>:<accounts>:<status>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
+  /** `mid:<message-id> sha256:<raw hash>`, `health:<event ARN>:<accounts>:<status>` or `sha256:<raw hash>`: what makes two arrivals the same notice. */
   dedupeKey: string;
   receivedAt: string;
   storedAt: string;
   subject: string | null;
   caseNumber: string | null;
   verdict: VerdictLevel;
-  /** How it found its case (`new`, `case-number`, `resources`, `only-open-case`, `new-needs-linking`). */
+  /** How it found its case (`new`, `case-number`, `resources`, `only-open-case`, `new-needs-linking`, `kept-apart`: not authentic, kept out of the authentic case it named; `manual`). */
   joinedBy: JoinReason;
   notice: Notice;
   verdictDetail: Verdict;
 }
 
-export type JoinReason = "new" | "case-number" | "resources" | "only-open-case" | "new-needs-linking" | "manual";
+export type JoinReason = "new" | "case-number" | "resources" | "only-open-case" | "new-needs-linking" | "kept-apart" | "manual";
 
 export const EVENT_TYPES = [
   "notice-received",
@@ -97,6 +105,7 @@ export const EVENT_TYPES = [
   "assignment",
   "linked",
   "notification",
+  "notice-kept-apart",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -161,21 +170,33 @@ export interface AuditEntry {
 }
 
 export type AuditVerification =
-  | { intact: true; entries: number; head: { seq: number; hash: string } | null; records?: RecordCheck }
+  | { intact: true; entries: number; head: { seq: number; hash: string } | null; records?: RecordCheck; keyed?: AuditKeyed }
   | {
       intact: false;
       entries: number;
-      /** The audit entry where the chain (or, with `deep`, a record it vouches for) stops matching; `record` names the row. */
-      firstBroken: { seq: number; reason: string; record?: { table: "timeline" | "journal"; id: number } };
+      /**
+       * The audit entry where the chain (or, with `deep`, a record it vouches for) stops matching; `record` names the row.
+       * `problem: "key"`: the chain could not be checked with the key given (none, or another one), which is not evidence of tampering.
+       */
+      firstBroken: { seq: number; reason: string; record?: { table: "timeline" | "journal" | "notices" | "cases"; id: number | string }; problem?: "key" };
       head: { seq: number; hash: string } | null;
       records?: RecordCheck;
+      keyed?: AuditKeyed;
     };
 
-/** What a deep verification compared: timeline and journal rows against the audit entries that recorded them. */
+/** Where the keyed chain begins: entries before `from` (`legacy` of them) were written before it was keyed, checked as plain SHA-256 and sealed by the marker. */
+export interface AuditKeyed {
+  from: number;
+  legacy: number;
+}
+
+/** What a deep verification compared: timeline and journal rows against the audit entries that recorded them, and the verdict columns of notices and cases. */
 export interface RecordCheck {
   checked: number;
   /** Rows written before the audit log existed (a database upgraded from before it). */
   unaudited: number;
+  /** Notices and cases whose verdict columns match what the chain last recorded of them. */
+  verdicts?: number;
 }
 
 export interface CaseFilter {
@@ -214,9 +235,11 @@ export interface IntakeResult {
   notice: StoredNotice;
   /** True when this call opened the case. */
   created: boolean;
-  /** True when the notice was already stored (same Message-ID or same bytes): nothing changed. */
+  /** True when the notice was already stored (the same bytes, or the same Message-ID judged the same): nothing changed unless `reverified` says so. */
   duplicate: boolean;
   joinedBy: JoinReason;
+  /** A stored notice taken in again whose verdict changed (and the case followed); null otherwise. */
+  reverified: { from: VerdictLevel; to: VerdictLevel } | null;
 }
 
 export interface ActorOpt {
@@ -307,6 +330,8 @@ export interface CaseStore extends JournalStore {
   /** Checks the whole chain; `anchor` (a seq and hash recorded elsewhere earlier) also catches a rewritten or truncated log. */
   /** `deep` also compares every timeline event and journal entry with the audit entry that recorded it. */
   auditVerify(opts?: { batch?: number; anchor?: { seq: number; hash: string }; deep?: boolean }): Promise<AuditVerification>;
+  /** Where the audit key comes from and its id (never the key itself). */
+  readonly auditKeyInfo: { id: string; source: string };
   /** Appends entries of its own to the chain (the store's writes add theirs automatically). */
   auditAppend(entries: { action: string; caseId?: string | null; data: Record<string, unknown> }[], opts?: ActorOpt): Promise<void>;
   auditEntries(opts?: { caseId?: string; afterSeq?: number; limit?: number }): Promise<AuditEntry[]>;

@@ -4,7 +4,9 @@
  * audit entries of the whole group chained just before the commit.
  */
 import { userInfo } from "node:os";
-import { canonicalJson, chainEntry, GENESIS } from "./audit.ts";
+import { UserError } from "../errors.ts";
+import { AUDIT_KEYED, canonicalJson, chainEntry, GENESIS } from "./audit.ts";
+import type { AuditKey } from "./audit-key.ts";
 import type { Connection } from "./db/connect.ts";
 import type { AuditTable } from "./db/schema.ts";
 import { iso } from "./rules.ts";
@@ -44,15 +46,16 @@ class ChainBuffer {
     this.pending.push(e);
   }
 
-  /** Appends the pending entries to the chain. The caller holds the write lock, so the head cannot move. */
-  async flush(trx: Trx): Promise<void> {
+  /** Appends the pending entries to the chain, HMAC'd under `key`. The caller holds the write lock, so the head cannot move. */
+  async flush(trx: Trx, key: AuditKey, checkKey: () => Promise<void>): Promise<void> {
     if (this.pending.length === 0) return;
+    await checkKey();
     const head = await trx.selectFrom("audit_log").select(["seq", "hash"]).orderBy("seq", "desc").limit(1).executeTakeFirst();
     let seq = head ? num(head.seq) : 0;
     let prev = head?.hash ?? GENESIS;
     const rows: AuditTable[] = [];
     for (const p of this.pending) {
-      const e = chainEntry(prev, { ...p, seq: ++seq });
+      const e = chainEntry(prev, { ...p, seq: ++seq }, key.key);
       rows.push({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, case_id: e.caseId, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash });
       prev = e.hash;
     }
@@ -101,8 +104,29 @@ export class Write {
 export class WriteQueue {
   private readonly queue: QueuedWrite[] = [];
   private draining = false;
+  private keyChecked = false;
 
   constructor(private readonly conn: Connection) {}
+
+  /**
+   * Before the first append: the chain must be keyed with this process's key. Entries under
+   * another key would make the chain unverifiable for everyone else (a team sharing one
+   * PostgreSQL store needs the same key on every machine).
+   */
+  private async checkKey(trx: Trx): Promise<void> {
+    if (this.keyChecked) return;
+    const marker = await trx.selectFrom("audit_log").select("data").where("action", "=", AUDIT_KEYED).orderBy("seq", "asc").limit(1).executeTakeFirst();
+    const { id, source } = this.conn.auditKey;
+    if (!marker) throw new UserError(`the audit chain of ${this.conn.location} has no keyed marker (${AUDIT_KEYED}): it was cut or rewritten; nothing is written until it is looked into`, { exitCode: 65, hint: "run abuse-desk audit verify" });
+    const keyId = (JSON.parse(marker.data) as { keyId?: unknown }).keyId;
+    if (keyId !== id) {
+      throw new UserError(`the audit chain of ${this.conn.location} is keyed with audit key ${String(keyId)}, and this process has another (${id}, from ${source})`, {
+        exitCode: 78,
+        hint: "set ABUSE_DESK_AUDIT_KEY (or copy the audit.key file) to the key the store was written with; docs/case.md, 'The audit chain'",
+      });
+    }
+    this.keyChecked = true;
+  }
 
   /** Queues `fn`; resolves with its result once the group it committed in is durable. */
   write<T>(opts: ActorOpt | undefined, fn: (w: Write) => Promise<T>): Promise<T> {
@@ -147,7 +171,7 @@ export class WriteQueue {
       const chain = new ChainBuffer();
       const values: unknown[] = [];
       for (const op of batch) values.push(await op.fn(new Write(trx, op.opts?.actor ?? defaultActor(), op.opts?.now ?? new Date(), chain)));
-      await chain.flush(trx);
+      await chain.flush(trx, this.conn.auditKey, () => this.checkKey(trx));
       return values;
     });
   }

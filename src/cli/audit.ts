@@ -1,6 +1,7 @@
 /**
  * `abuse-desk audit verify`: checks the hash chain of the audit log; `abuse-desk audit log`: prints it.
- * Exit status of verify: 0 intact, 65 broken (with the first broken entry and why).
+ * Exit status of verify: 0 intact, 65 broken (with the first broken entry and why), 78 when the
+ * chain cannot be checked with this machine's audit key (another key, or none).
  */
 import type { Command } from "commander";
 import { UserError } from "../errors.ts";
@@ -20,24 +21,33 @@ export function register(program: Command): void {
     .command("verify")
     .description("check the audit chain: intact, or the first broken entry and why")
     .option("--anchor <seq:hash>", "also check against a head recorded earlier (catches a rewritten or truncated log)")
-    .option("--deep", "also compare every timeline event and journal entry with the audit entry that recorded it")
-    .option("--json", "print JSON: { intact, entries, head, firstBroken?, records? }")
+    .option("--deep", "also compare every timeline event and journal entry, and the verdicts of every notice and case, with the audit entries that recorded them")
+    .option("--json", "print JSON: { intact, entries, head, keyed, firstBroken?, records? }")
     .action(async (o: { anchor?: string; deep?: boolean; json?: boolean }) => {
       const anchor = o.anchor ? parseAnchor(o.anchor) : undefined;
-      const { r, location } = await withStore(async (s) => ({ r: await s.auditVerify({ anchor, deep: o.deep }), location: s.location }));
+      const { r, location, key } = await withStore(async (s) => ({ r: await s.auditVerify({ anchor, deep: o.deep }), location: s.location, key: s.auditKeyInfo }));
       if (o.json) printJson(r);
       else if (r.intact) {
         process.stdout.write(`${colors.green("audit chain intact")}: ${r.entries} entries in ${location}\n`);
+        if (r.keyed) {
+          process.stdout.write(
+            `keyed with audit key ${key.id} (${key.source}) from entry ${r.keyed.from}` +
+              (r.keyed.legacy ? `; ${r.keyed.legacy === 1 ? "entry 1 predates" : `entries 1-${r.keyed.legacy} predate`} the key (legacy: plain SHA-256, sealed by entry ${r.keyed.from})` : "") +
+              "\n",
+          );
+        }
         if (r.records) {
           process.stdout.write(`${r.records.checked} timeline events and journal entries match what the chain recorded${r.records.unaudited ? ` (${r.records.unaudited} older than the audit log, not covered)` : ""}\n`);
+          process.stdout.write(`${r.records.verdicts ?? 0} notices and cases have the verdicts (and cases the resources) the chain recorded\n`);
         }
         if (r.head) process.stdout.write(`head ${r.head.seq}:${r.head.hash}\n${colors.dim("(keep this head elsewhere; `audit verify --anchor` with it later also catches a rewritten or truncated log)")}\n`);
       } else {
         const where = r.firstBroken.record ? `${r.firstBroken.record.table} record ${r.firstBroken.record.id}` : `entry ${r.firstBroken.seq}`;
         process.stdout.write(`${colors.bold(colors.red("audit chain BROKEN"))} at ${where}: ${r.firstBroken.reason}\n`);
         process.stdout.write(`${r.entries} entries before it verify; ${location}\n`);
+        if (r.firstBroken.problem === "key") process.stdout.write(`this machine's audit key is ${key.id} (${key.source}); set ABUSE_DESK_AUDIT_KEY or copy the key file the store was written with\n`);
       }
-      if (!r.intact) process.exitCode = 65;
+      if (!r.intact) process.exitCode = r.firstBroken.problem === "key" ? 78 : 65;
     });
 
   cmd

@@ -101,7 +101,11 @@ export function register(program: Command): void {
         ]);
       }
       process.stdout.write(table.toString() + "\n");
-      if (page.items.some((c) => c.needsLinking)) process.stdout.write(colors.dim("* a follow-up that matched no case: link it to the case it belongs to\n"));
+      const linking = page.items.filter((c) => c.needsLinking);
+      if (linking.length) {
+        process.stdout.write(colors.dim("* needs linking: link it to the case it belongs to (abuse-desk case link FROM INTO)\n"));
+        for (const c of linking) process.stdout.write(colors.dim(`  ${c.id}: ${c.linkReason ?? "a follow-up that matched no case"}\n`));
+      }
       if (page.next) process.stdout.write(colors.dim(`more: abuse-desk case list ... --after ${page.next}\n`));
     });
 
@@ -109,13 +113,28 @@ export function register(program: Command): void {
     .command("show")
     .description("a case: facts, verdict, deadline and time left, notices, plans, evidence, timeline")
     .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
-    .option("--json", "print JSON: { case, notices, plans, evidence, timeline }")
-    .action(async (ref: string, o: { json?: boolean }) => {
+    .option("--account <spec>", "also end any all-traffic transit an interrupted run left open: sim, sim:PATH or aws")
+    .option("--profile <name>", "AWS profile (with --account aws)")
+    .option("--region <region>", "AWS home region (with --account aws)")
+    .option("--json", "print JSON: { case, notices, plans, evidence, timeline, transits, recovered }")
+    .action(async (ref: string, o: { json?: boolean; account?: string; profile?: string; region?: string }) => {
       const { timeLeft } = await import("../case/format.ts");
       const { readCase } = await import("../case/read.ts");
+      const { caseOpenTransits, recoverTransits } = await import("../desk/index.ts");
       const data = await withStore(async (s) => {
+        let recovered: Awaited<ReturnType<typeof recoverTransits>> = [];
+        if (o.account) {
+          const c = await s.requireCase(ref);
+          const { openCloud } = await import("../cloud/open.ts");
+          const port = await openCloud(o.account, { profile: o.profile, region: o.region });
+          try {
+            recovered = await recoverTransits(s, { port, caseId: c.id });
+          } finally {
+            port.close?.();
+          }
+        }
         const { journal: _journal, ...rest } = await readCase(s, ref);
-        return rest;
+        return { ...rest, transits: await caseOpenTransits(s, rest.case.id), recovered };
       });
       if (o.json) return printJson(data);
       const c = data.case;
@@ -123,6 +142,7 @@ export function register(program: Command): void {
       const out: string[] = [];
       const row = (label: string, value: string) => out.push(`  ${colors.dim(label.padEnd(12))}${value}`);
       out.push(`${colors.bold(c.id)}  ${c.status}  ${severityColor[c.severity](c.severity)}${c.severitySource === "manual" ? colors.dim(" (set by hand)") : ""}${c.needsLinking ? colors.yellow("  needs linking") : ""}`);
+      if (c.needsLinking) row("linking", c.linkReason ?? "a follow-up that matched no case");
       if (c.subject) row("subject", c.subject);
       row("activity", c.activityType);
       row("AWS case", c.awsCaseNumber ?? "-");
@@ -143,6 +163,15 @@ export function register(program: Command): void {
       if (missing.length) {
         out.push("", colors.red(colors.bold("Not searched")) + colors.dim(" (could not be read: nothing there is \"not found\")"));
         for (const l of missing) out.push(`  ${l}`);
+      }
+
+      if (data.recovered.length) out.push("", ...(await import("../execute/format.ts")).formatRecovered(data.recovered, colors).slice(0, -1));
+      if (data.transits.length) {
+        out.push("", colors.bold(colors.red("In transit: open to all until moved on")));
+        for (const t of data.transits) {
+          out.push(`  ${colors.red(t.networkInterfaceId)} may be in the all-traffic group ${t.allTrafficGroupId} since ${t.since} (plan ${t.planId}, step ${t.stepId}): an interrupted run left it between its old groups (${t.groupIds.join(", ") || "none"}) and the isolation group ${t.isolationGroupId}`);
+        }
+        out.push(colors.yellow(`  End it now: abuse-desk case show ${c.id} --account SPEC (or apply, rollback, plan the case): it is moved on to the isolation group, or back to its old groups if the plan is rolled back`));
       }
 
       out.push("", colors.bold("Notices"));
@@ -219,8 +248,25 @@ export function register(program: Command): void {
     .option("--reason <text>", "why (kept in the timeline)")
     .option("--json", "print the case as JSON")
     .action(async (ref: string, o: { reason?: string; json?: boolean }) => {
-      const c = await withStore((s) => s.closeCase(ref, { reason: o.reason }));
-      done(c, o.json, `${c.id} closed`);
+      const { caseContainmentInPlace, caseOpenTransits } = await import("../desk/index.ts");
+      const { c, held, transits } = await withStore(async (s) => {
+        const found = await s.requireCase(ref);
+        const held = await caseContainmentInPlace(s, found.id);
+        const transits = await caseOpenTransits(s, found.id);
+        return { c: await s.closeCase(found.id, { reason: o.reason }), held, transits };
+      });
+      // Closing forgets nothing, but a closed case is easily forgotten: say what still holds in the account.
+      if (held.length || transits.length) {
+        const lines = [`warning: ${c.id} is closed, but containment is still in place (closing a case changes nothing in the account):`];
+        for (const { plan, steps } of held) {
+          for (const { step, how } of steps) lines.push(`  ${plan.id} ${step.id}: ${how === "partly" ? "started, never finished (may be partly in place): " : ""}${step.changes}`);
+        }
+        for (const t of transits) lines.push(`  ${t.networkInterfaceId} may be in the all-traffic group ${t.allTrafficGroupId} (open to all) since ${t.since}`);
+        lines.push(`  undo it with: abuse-desk rollback ${c.id} (once per applied plan), or keep it on purpose`);
+        process.stderr.write(colors.yellow(lines.join("\n")) + "\n");
+      }
+      if (o.json) return printJson({ ...c, stillInPlace: held.flatMap(({ plan, steps }) => steps.map(({ step, how }) => ({ planId: plan.id, stepId: step.id, action: step.action, target: step.target.id, how, changes: step.changes }))) });
+      done(c, false, `${c.id} closed`);
     });
 
   cmd

@@ -27,6 +27,7 @@ const HOW: Record<string, string> = {
   resources: "joined by account, resource and activity",
   "only-open-case": "joined the only open case",
   "new-needs-linking": "opened, flagged for linking (a follow-up that matched no case)",
+  "kept-apart": "kept apart from an authentic case, flagged for linking (not authentic: it changes nothing there)",
   manual: "linked by hand",
 };
 
@@ -49,7 +50,7 @@ export function register(program: Command): void {
     .option("--region <region>", "AWS home region (with --account aws)")
     .option("--actor <name>", "who takes it in, for the timeline (default: $USER)")
     .option("--force-case", "open a case even for text that is not an AWS abuse notice (refused otherwise)")
-    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, verdict, resolution }], failures, notNotices: [{ file, index, reason }] }");
+    .option("--json", "print JSON: { items: [{ file, index, case, created, duplicate, joinedBy, reverified, verdict, resolution }], failures, notNotices: [{ file, index, reason }] }");
   dnsOptions.add(cmd);
   cmd.action(async (files: string[], opts: Options) => {
     const { readInput, printJson, colors: c, withStore } = await import("./io.ts");
@@ -90,13 +91,14 @@ export function register(program: Command): void {
           for (const item of parsed.items) {
             let out;
             try {
-              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
+              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
             } catch (e) {
               if (!(e instanceof NotANoticeError)) throw e;
               notNotices.push({ file: name, index: item.index, reason: e.why });
               continue;
             }
             results.push({ file: name, ...out });
+            for (const r of out.recovered) warnings.push(`case ${out.intake.case.id}: ${r.message}`);
             if (!out.intake.duplicate) {
               const n = await notifyAfterChange(store, out.intake.case.id);
               if (n.warning && !warnings.includes(n.warning)) warnings.push(n.warning);
@@ -118,6 +120,7 @@ export function register(program: Command): void {
           created: r.intake.created,
           duplicate: r.intake.duplicate,
           joinedBy: r.intake.joinedBy,
+          reverified: r.intake.reverified,
           verdict: r.verdict,
           resolution: r.resolution,
         })),
@@ -129,7 +132,10 @@ export function register(program: Command): void {
       const { PAINT: paint } = await import("./render-verdict.ts");
       for (const r of results) {
         const k = r.intake.case;
-        const what = r.intake.duplicate ? c.dim("already stored: nothing changed") : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
+        const rv = r.intake.reverified;
+        const kept = r.verdict.verdict !== r.intake.notice.verdict ? `; re-checked as ${r.verdict.verdict}, which proves nothing either way: the verdict stays ${r.intake.notice.verdict}` : "";
+        const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? `already stored: resources found again (recorded)${kept}` : `already stored: nothing changed${kept}`;
+        const what = r.intake.duplicate ? (rv || r.resourcesRecorded ? again : c.dim(again)) : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
         process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {
           for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : f.status === "not-searched" ? c.red("NOT SEARCHED") : c.yellow(f.status)} ${f.summary}\n`);

@@ -82,6 +82,63 @@ export async function findPlan(ref: string, store: CaseStore, o: { forRollback?:
 }
 
 /**
+ * The plan `apply` acts on. Only the store is an authority: a plan file names a plan, it does not
+ * grant one. A file whose plan is stored gives the stored plan. A file whose plan is not stored is
+ * refused to `--auto` (nothing unattended adopts a file); for a person it must be a plan of a
+ * stored case and pass every action's schema, and it is returned with what the file cannot
+ * decide set by the store: the verdict of the case's notice, no step automatic. The caller shows
+ * it, asks, and stores it (`adopt`) before anything runs.
+ */
+export async function planForApply(ref: string, store: CaseStore, o: { auto?: boolean }): Promise<{ plan: Plan; adopt: boolean; note?: string }> {
+  const { UserError } = await import("../errors.ts");
+  if (!existsSync(ref)) return { plan: await findPlan(ref, store), adopt: false };
+  const text = await readFile(ref, "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new UserError(`${ref}: cannot read the plan (${err.code ?? String(err)})`, { exitCode: 66 });
+  });
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UserError(`${ref}: not a plan (write one with abuse-desk plan CASE --out ${ref})`, { exitCode: 65 });
+  }
+  if (!isPlan(data)) throw new UserError(`${ref}: not a plan (write one with abuse-desk plan CASE --out ${ref})`, { exitCode: 65 });
+  const stored = await store.getPlan(data.id);
+  if (stored) {
+    const { canonicalJson } = await import("../case/audit.ts");
+    const same = canonicalJson(stored) === canonicalJson(data);
+    return { plan: stored, adopt: false, ...(same ? {} : { note: `${ref} differs from the stored plan ${stored.id}: the stored plan is what is applied (the file is not)` }) };
+  }
+  if (o.auto) {
+    throw new UserError(`${ref}: plan ${data.id} is not in the case store; an unattended apply never adopts a plan file`, {
+      exitCode: 77,
+      hint: "plan the case (abuse-desk plan CASE) and apply it with --auto, or have a person review and apply the file",
+    });
+  }
+  const { validatePlan, PlanInvalid } = await import("../plan/validate.ts");
+  let plan: Plan;
+  try {
+    plan = validatePlan(data);
+  } catch (err) {
+    if (err instanceof PlanInvalid) throw new UserError(`${ref}: ${err.message}`, { exitCode: 65 });
+    throw err;
+  }
+  if (!plan.caseId) {
+    throw new UserError(`${ref}: plan ${plan.id} belongs to no case; only a plan of a stored case is applied (its notice's verdict is the store's)`, {
+      exitCode: 65,
+      hint: "open the case with abuse-desk intake NOTICE, then abuse-desk plan CASE",
+    });
+  }
+  const { storedVerdict } = await import("../desk/index.ts");
+  const verdict = await storedVerdict(store, plan);
+  const note = plan.verdict !== verdict ? `${ref} says the notice was ${plan.verdict}; the case store says ${verdict}, which is what counts` : undefined;
+  return {
+    plan: { ...plan, verdict, steps: plan.steps.map(({ subjects: _subjects, ...s }) => ({ ...s, autoApprovable: false }) as Plan["steps"][number]) },
+    adopt: true,
+    ...(note ? { note } : {}),
+  };
+}
+
+/**
  * Asks a person before an account changes. Without a terminal there is no one to ask: refused
  * unless `--yes` says the plan was reviewed.
  */
@@ -183,7 +240,8 @@ export function register(program: Command): void {
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
         const { planCase, notifyAfterChange } = await import("../desk/index.ts");
-        const { case: c, plan, resolution } = await planCase(store, ref, { port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        const { case: c, plan, resolution, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        if (recovered.length) process.stderr.write((await import("../execute/format.ts")).formatRecovered(recovered, colors).join("\n") + "\n");
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);
         if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));

@@ -44,7 +44,7 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
     const label = s === "sim" ? "sim (bundled sample estate)" : s;
     const { openPersistentSim } = await import("./sim/persist.ts");
     const p = openPersistentSim(estate, dataHome(opts.home));
-    return new SimAccount(p.state, { label, onChange: (state) => p.save(state) });
+    return new SimAccount(p.state, { label, shared: p });
   }
   if (s === "aws") {
     let mod: { createAwsPort(options: AwsPortOptions): CloudPort };

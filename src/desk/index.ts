@@ -8,15 +8,19 @@
  *   planCase     the case's notice -> resolution -> plan, kept with the case
  *   applyPlan    plan -> journalled apply, evidence into the case, case moves to `contained`
  *                (not when the case's search was incomplete: that is said, and returned)
- *   rollbackPlan plan -> journalled rollback
+ *   rollbackPlan plan -> journalled rollback; the case moves to `rolled-back` once nothing of it holds
  *   (both under the plan's lock in the store: one apply or rollback of a plan at a time)
+ *   recoverTransits  interfaces an earlier run left in the all-traffic group, found and moved out
+ *                (every command on a case runs it first; the service's scheduler runs it on a timer)
  */
 import { canonicalJson } from "../case/audit.ts";
+import { actingNotice as actingRule } from "../case/rules.ts";
 import type { Case, CaseStore, IntakeResult, PlanLockOptions, StoredNotice } from "../case/types.ts";
 import type { CloudPort, CloudReader } from "../cloud/port.ts";
 import type { EvidenceSink } from "../execute/evidence.ts";
 import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
 import type { RollbackOptions, RollbackResult } from "../execute/rollback.ts";
+import type { TransitOutcome } from "../execute/transit.ts";
 import type { Plan } from "../execute/types.ts";
 import { UserError } from "../errors.ts";
 import { notAnAwsNotice } from "../notice/aws-notice.ts";
@@ -33,17 +37,22 @@ export interface IntakeOutcome {
   verdict: Verdict;
   /** What the account says about the notice's resources, when an account was given. */
   resolution: Resolution | null;
+  /** Interfaces the case's plans had left in the all-traffic group, found and moved out (a notice joining a case). */
+  recovered: TransitOutcome[];
+  /** True when the resolution was recorded on the case's timeline (it said something new). */
+  resourcesRecorded: boolean;
 }
 
-/** Records what resolution found on the case's timeline (the reply and the report read it there). */
-export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<void> {
+/** Records what resolution found on the case's timeline (the reply and the report read it there); false when it was already there. */
+export async function recordResolution(store: CaseStore, caseId: string, resolution: Resolution, opts: { actor?: string; now?: Date } = {}): Promise<boolean> {
   // The same answer as last time (plan right after intake) is not news.
   const last = (await store.timeline(caseId)).filter((e) => e.type === "resources-found").at(-1);
-  if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return;
+  if (last && canonicalJson({ findings: last.data.findings, gaps: last.data.gaps }) === canonicalJson({ findings: resolution.findings, gaps: resolution.gaps })) return false;
   const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
   const search = searchOutcome(resolution);
   const summary = `Resources: ${found} of ${resolution.findings.length} found` + (search.status === "not-searched" ? `; NOT SEARCHED, the search is incomplete: ${missingSentence(search.missing).replace(/^not searched: /, "")}` : "");
   await store.recordEvent(caseId, "resources-found", summary, { findings: resolution.findings, gaps: resolution.gaps, search }, opts);
+  return true;
 }
 
 /** The search the case's timeline records last (intake or plan): searched, or what was not. */
@@ -55,11 +64,14 @@ export async function caseSearch(store: CaseStore, caseId: string): Promise<Sear
 /**
  * One notice into the desk: verified, stored in its case (a new one, or the case it belongs to),
  * unless it is not an AWS notice at all (NotANoticeError, unless `forceCase`),
- * and, when an account is given and the notice is new, its resources found and recorded.
+ * and, when an account is given, its resources found and recorded. Taken in again, a stored notice
+ * is verified again (the store updates its verdict when that changed) and, with an account, its
+ * resources are found again (recorded when that says something new). Only a notice the case acts
+ * on (as trusted as the case) records resources there.
  */
 export async function intakeItem(
   item: ParsedItem,
-  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string; forceCase?: boolean },
+  deps: { store: CaseStore; verify: (item: ParsedItem) => Promise<Verdict>; port?: CloudReader | null; now?: Date; actor?: string; forceCase?: boolean; recoverWith?: CloudPort | null },
 ): Promise<IntakeOutcome> {
   // text that is not an AWS notice opens no case unless a person asks for one
   const notANotice = deps.forceCase ? null : notAnAwsNotice(item.notice);
@@ -67,13 +79,20 @@ export async function intakeItem(
   const verdict = await deps.verify(item);
   const at = { ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.now ? { now: deps.now } : {}) };
   const intake = await deps.store.intake({ notice: item.notice, verdict, raw: item.raw, ...at });
+  // A notice about an existing case (a follow-up, a reminder) is a command on it: a transit left open is ended first.
+  let recovered: TransitOutcome[] = [];
+  if (deps.recoverWith && !intake.created) {
+    const { recoverTransits } = await import("./containment.ts");
+    recovered = await recoverTransits(deps.store, { port: deps.recoverWith, caseId: intake.case.id, ...(deps.actor ? { actor: deps.actor } : {}) });
+  }
   let resolution: Resolution | null = null;
-  if (deps.port && !intake.duplicate && item.notice.resources.length) {
+  let resourcesRecorded = false;
+  if (deps.port && intake.notice.verdict === intake.case.verdict && item.notice.resources.length) {
     const { resolveNotice } = await import("../resolve/index.ts");
     resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
-    await recordResolution(deps.store, intake.case.id, resolution, at);
+    resourcesRecorded = await recordResolution(deps.store, intake.case.id, resolution, at);
   }
-  return { index: item.index, intake, verdict, resolution };
+  return { index: item.index, intake, verdict, resolution, recovered, resourcesRecorded };
 }
 
 /** Refused intake: the input is not an AWS abuse notice (exit 65); `--force-case` takes it in anyway. */
@@ -89,22 +108,24 @@ export function newPlanId(now: Date): string {
   return `plan-${stamp}-${Math.floor(Math.random() * 0xffff).toString(16).padStart(4, "0")}`;
 }
 
-/** The notice a case's plan is written for: its latest one that asks for action (a reminder repeats it). */
+/** The notice a case's plan is written for (case/rules.ts): among its most trusted notices, the latest that asks for action. */
 export function actingNotice(notices: StoredNotice[]): StoredNotice | undefined {
-  const acting = notices.filter((n) => !["follow_up", "final_notification", "resolved"].includes(n.kind));
-  return (acting.length ? acting : notices).at(-1);
+  return actingRule(notices);
 }
 
 /** Resolves the case's notice in the account as it is now, plans, and keeps the plan with the case. */
 export async function planCase(
   store: CaseStore,
   caseRef: string,
-  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string },
-): Promise<{ case: Case; plan: Plan; resolution: Resolution }> {
+  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string; recoverWith?: CloudPort },
+): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[] }> {
   const { UserError } = await import("../errors.ts");
   const { resolveNotice } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
   const c = await store.requireCase(caseRef);
+  // An interface an earlier plan left in the all-traffic group is moved out before the account is read for the new plan.
+  const { recoverTransits } = await import("./containment.ts");
+  const recovered = deps.recoverWith ? await recoverTransits(store, { port: deps.recoverWith, caseId: c.id, ...(deps.actor ? { actor: deps.actor } : {}) }) : [];
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
   const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now });
@@ -120,7 +141,7 @@ export async function planCase(
     ...(deps.options ? { options: deps.options } : {}),
   });
   await store.savePlan(plan);
-  return { case: c, plan, resolution };
+  return { case: c, plan, resolution, recovered };
 }
 
 /** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */
@@ -149,14 +170,31 @@ export function caseEvidence(store: CaseStore, caseId: string): EvidenceSink {
 export async function applyPlan(
   store: CaseStore,
   plan: Plan,
-  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict"> & { port: CloudPort; verdict?: ApplyOptions["verdict"]; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
+  opts: Omit<ApplyOptions, "journal" | "evidence" | "verdict" | "automatic"> & { port: CloudPort; policy?: Policy; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<ApplyResult & { notSearched?: Unsearched[] }> {
   const { apply } = await import("../execute/index.ts");
-  const { lock, ...rest } = opts;
-  return store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
+  const { recoverTransits } = await import("./containment.ts");
+  const { lock, policy, ...rest } = opts;
+  // The case's other plans first (each under its own lock); this plan's, by apply, under this one.
+  const others = plan.caseId ? await recoverTransits(store, { port: opts.port, caseId: plan.caseId, except: plan.id, ...(opts.actor ? { actor: opts.actor } : {}) }) : [];
+  // Only the store is an authority: the verdict is the stored notice's, and what may run without a
+  // person is judged again from the policy in force, never read from the plan.
+  const verdict = await storedVerdict(store, plan);
+  let automatic: Set<string> | undefined;
+  if (opts.approve === "policy") {
+    // Nothing unattended adopts a plan: an automatic apply runs only a plan the store already keeps.
+    if (!(await store.getPlan(plan.id))) {
+      const { ApplyRefused } = await import("../execute/errors.ts");
+      throw new ApplyRefused("not-stored", `plan ${plan.id} is not in the case store: an automatic apply runs only a stored plan of a case`, others);
+    }
+    const { automaticSteps } = await import("../policy/automatic.ts");
+    automatic = policy ? automaticSteps(policy, plan) : new Set();
+  }
+  const result = await store.withPlanLock(plan.id, { ...lock, operation: "apply", ...(opts.actor ? { actor: opts.actor } : {}) }, async ({ journal }) => {
     const result = await apply(plan, {
       ...rest,
-      verdict: opts.verdict ?? plan.verdict,
+      verdict,
+      ...(automatic ? { automatic } : {}),
       journal,
       ...(plan.caseId ? { evidence: caseEvidence(store, plan.caseId) } : {}),
     });
@@ -167,12 +205,30 @@ export async function applyPlan(
       await store.recordEvent(plan.caseId, "note", `Plan ${plan.id} ${result.status === "complete" ? "applied" : "run"}, but the case is not contained: the search is incomplete (${missingSentence(search.missing)})`, { planId: plan.id, search }, opts.actor ? { actor: opts.actor } : {});
     } else if (result.status === "complete" && plan.caseId && plan.steps.length) {
       const c = await store.getCase(plan.caseId);
-      if (c && (c.status === "new" || c.status === "triaged")) {
+      if (c && (c.status === "new" || c.status === "triaged" || c.status === "rolled-back")) {
         await store.setStatus(c.id, "contained", { reason: `plan ${plan.id} applied`, ...(opts.actor ? { actor: opts.actor } : {}) });
       }
     }
     return search?.status === "not-searched" ? { ...result, notSearched: search.missing } : result;
   });
+  const recovered = [...others, ...(result.recovered ?? [])];
+  return { ...result, ...(recovered.length ? { recovered } : {}) };
+}
+
+/**
+ * The verdict a plan is applied under: its case's acting notice's, as the store keeps it (never
+ * the plan's own field, which a file can say anything in). A plan with no case has no stored
+ * notice to vouch for it: `unverified` (a person may apply it; no policy ever does).
+ */
+export async function storedVerdict(store: CaseStore, plan: Pick<Plan, "id" | "caseId">): Promise<ApplyOptions["verdict"]> {
+  if (!plan.caseId) return "unverified";
+  const c = await store.requireCase(plan.caseId);
+  const notice = actingNotice(await store.notices(c.id));
+  if (!notice) {
+    const { UserError } = await import("../errors.ts");
+    throw new UserError(`case ${c.id} of plan ${plan.id} has no stored notice: there is no verdict to apply it under`, { exitCode: 66 });
+  }
+  return notice.verdict;
 }
 
 /**
@@ -194,9 +250,21 @@ export async function rollbackPlan(
   opts: Omit<RollbackOptions, "journal"> & { port: CloudPort; lock?: Omit<PlanLockOptions, "operation" | "actor"> },
 ): Promise<RollbackResult> {
   const { rollback } = await import("../execute/index.ts");
+  const { caseContainmentInPlace } = await import("./containment.ts");
   const { lock, ...rest } = opts;
-  return store.withPlanLock(planId, { ...lock, operation: "rollback", ...(opts.actor ? { actor: opts.actor } : {}) }, ({ journal }) => rollback(planId, { ...rest, journal }));
+  const result = await store.withPlanLock(planId, { ...lock, operation: "rollback", ...(opts.actor ? { actor: opts.actor } : {}) }, ({ journal }) => rollback(planId, { ...rest, journal }));
+  // The case follows: once none of its plans holds anything, it is no longer contained.
+  const plan = await store.getPlan(planId);
+  if (result.status !== "failed" && plan?.caseId) {
+    const c = await store.getCase(plan.caseId);
+    if (c && (c.status === "contained" || c.status === "replied") && (await caseContainmentInPlace(store, c.id)).length === 0) {
+      await store.setStatus(c.id, "rolled-back", { reason: `plan ${planId} rolled back`, ...(opts.actor ? { actor: opts.actor } : {}) });
+    }
+  }
+  return result;
 }
+
+export { caseContainmentInPlace, caseOpenTransits, recoverTransits } from "./containment.ts";
 
 /**
  * Sends what is due for a case to the configured channels (docs/notify.md), after the case has

@@ -129,7 +129,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
 
     // 6. What the policy lets run at once (the notice is authentic), then the rest by the person
     //    running the drill (running it is their approval: the account is a simulation).
-    const automatic = await desk.applyPlan(store, plan, { port, approve: "policy", actor: "policy (drill)" });
+    const automatic = await desk.applyPlan(store, plan, { port, approve: "policy", policy, actor: "policy (drill)" });
     stage("apply-policy", summarizeApply(automatic));
     let byPerson: ApplyResult | null = null;
     if (automatic.status === "incomplete") {

@@ -16,14 +16,15 @@ import type { Scope } from "../cloud/model.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { ApplyRefused, StepError } from "./errors.ts";
-import type { EvidenceSink } from "./evidence.ts";
-import { HANDLERS } from "./handlers/index.ts";
-import type { Handler, StepContext } from "./handlers/types.ts";
+import type { EvidenceSink } from "../plan/evidence.ts";
+import { HANDLERS, type ActionName } from "../plan/actions/index.ts";
+import type { Handler, StepContext } from "../plan/action.ts";
+import { PlanInvalid, validatePlan } from "../plan/validate.ts";
 import { coalescing, isComplete, rollbackBegun, stepStates, type StepState } from "./journal.ts";
-import type { ActionName } from "./params.ts";
 import { resolveRefs } from "./refs.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import { runJobs, type Caps, type Job } from "./scheduler.ts";
+import { recoverPlanTransits, type TransitOutcome } from "./transit.ts";
 import type { JournalEntry, JournalStore, Plan, Step } from "./types.ts";
 
 export type StepStatus = "done" | "skipped" | "already-done" | "failed" | "not-run";
@@ -50,6 +51,8 @@ export interface ApplyResult {
   steps: StepResult[];
   /** The override reason, when a person applied despite the verdict. */
   override?: string;
+  /** Interfaces an earlier run left in the all-traffic group, found and ended before any step (./transit.ts). */
+  recovered?: TransitOutcome[];
 }
 
 export interface ProgressEvent {
@@ -80,6 +83,12 @@ export interface ApplyOptions extends ExecOptions {
   override?: { reason: string };
   /** `person`: someone approved the whole plan; `policy`: only auto-approvable steps, authentic notices only. */
   approve: "person" | "policy";
+  /**
+   * With `policy`: the ids of the steps the policy in force lets run without a person, judged by
+   * the caller from the policy (src/policy/automatic.ts). The plan's own `autoApprovable` flags
+   * are never trusted: without this set, no step runs automatically.
+   */
+  automatic?: ReadonlySet<string>;
 }
 
 const DEFAULT_CAPS: Caps = { total: 16, perLane: 8 };
@@ -147,10 +156,19 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
     throw new ApplyRefused("verdict", `the notice was judged ${o.verdict}: applying its plan is refused; if you are sure it is genuine, override with a reason`);
   }
 
+  // A plan is input to check, whoever wrote it: every step against its action's module before it is stored or run.
+  try {
+    validatePlan(plan);
+  } catch (err) {
+    if (err instanceof PlanInvalid) throw new ApplyRefused("plan-invalid", err.message);
+    throw err;
+  }
   o = { ...o, journal: coalescing(o.journal) };
   await ensurePlan(o.journal, plan);
+  // An interface an earlier run left in the all-traffic group is moved out before anything else.
+  const recovered = await recoverPlanTransits(plan, { port: o.port, journal: o.journal, actor });
   const entries = await o.journal.entries(plan.id);
-  if (rollbackBegun(entries)) throw new ApplyRefused("rolled-back", `plan ${plan.id} has been rolled back; make a new plan to contain again`);
+  if (rollbackBegun(entries)) throw new ApplyRefused("rolled-back", `plan ${plan.id} has been rolled back; make a new plan to contain again`, recovered);
   if (risky && reason) {
     await o.journal.append({ planId: plan.id, stepId: null, phase: "override", actor, detail: { reason, verdict: o.verdict } });
   }
@@ -174,7 +192,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
 
   const statuses = await runJobs(jobs, capsOf(o.concurrency), {
     done,
-    hold: (job) => (o.approve === "policy" && !byId.get(job.id)!.autoApprovable ? "needs a person: no policy rule lets it run automatically" : null),
+    hold: (job) => (o.approve === "policy" && !o.automatic?.has(job.id) ? "needs a person: no policy rule lets it run automatically" : null),
     run: async (job) => {
       const step = byId.get(job.id)!;
       const r = await runStep(plan, step, states, o, actor, progress);
@@ -192,7 +210,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
     return { stepId: step.id, action: step.action, target: targetLabel(step), status: "not-run", ...(reasonText ? { reason: reasonText } : {}) };
   });
   const status = steps.some((s) => s.status === "failed") ? "failed" : steps.every((s) => s.status !== "not-run") ? "complete" : "incomplete";
-  return { planId: plan.id, status, steps, ...(risky && reason ? { override: reason } : {}) };
+  return { planId: plan.id, status, steps, ...(risky && reason ? { override: reason } : {}), ...(recovered.length ? { recovered } : {}) };
 }
 
 async function runStep(
@@ -210,7 +228,7 @@ async function runStep(
 
   let ctx: StepContext<unknown>;
   try {
-    ctx = stepContext(plan, step, states, o);
+    ctx = { ...stepContext(plan, step, states, o), transit: async (record) => void (await append({ phase: "transit", detail: { ...record } })) };
   } catch (err) {
     await append({ phase: "failed", error: errorText(err), detail: { kind: "internal" } });
     progress(step, "failed", errorText(err));

@@ -1,22 +1,18 @@
+import type { TransitOutcome } from "./transit.ts";
+
 /** Why apply or rollback will not run a plan at all. The CLI turns it into a UserError. */
-export type RefusalCode = "verdict" | "automatic-not-authentic" | "rolled-back" | "plan-mismatch" | "not-applied" | "unknown-plan";
+export type RefusalCode = "verdict" | "automatic-not-authentic" | "rolled-back" | "plan-mismatch" | "not-applied" | "unknown-plan" | "plan-invalid" | "not-stored";
 
 export class ApplyRefused extends Error {
   readonly code: RefusalCode;
-  constructor(code: RefusalCode, message: string) {
+  /** What the refused command still did first: interfaces left in transit it moved out (./transit.ts). */
+  readonly recovered: TransitOutcome[];
+  constructor(code: RefusalCode, message: string, recovered: TransitOutcome[] = []) {
     super(message);
     this.name = "ApplyRefused";
     this.code = code;
+    this.recovered = recovered;
   }
 }
 
-/**
- * A step cannot proceed for a reason that is not the cloud's (the instance is gone, a rule number
- * was taken since the plan was made). Never retried.
- */
-export class StepError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "StepError";
-  }
-}
+export { StepError } from "../plan/errors.ts";

@@ -5,6 +5,7 @@
  */
 import type { ApplyResult, StepResult } from "./apply.ts";
 import type { RollbackResult } from "./rollback.ts";
+import type { TransitOutcome } from "./transit.ts";
 import type { Plan, Step } from "./types.ts";
 
 interface Paint {
@@ -72,8 +73,22 @@ const MARK: Record<StepResult["status"], (p: Paint) => string> = {
   "not-run": (p) => p.yellow("not run     "),
 };
 
+/**
+ * Interfaces an earlier run left in transit (./transit.ts), as found and ended by this command:
+ * said first, because the host was open to all until now.
+ */
+export function formatRecovered(recovered: readonly TransitOutcome[] | undefined, p: Paint): string[] {
+  if (!recovered?.length) return [];
+  const out = [p.bold("Left in transit by an earlier run (all-traffic group, open to all):")];
+  for (const r of recovered) {
+    const mark = r.outcome === "failed" ? p.red("STILL OPEN  ") : r.outcome === "locked" ? p.yellow("left to it  ") : r.outcome === "isolated" || r.outcome === "restored" ? p.green(`${r.outcome.padEnd(12)}`) : p.dim("nothing to do");
+    out.push(`  ${mark} ${r.message} ${p.dim(`(plan ${r.planId}, step ${r.stepId})`)}`);
+  }
+  return [...out, ""];
+}
+
 export function formatApplyResult(result: ApplyResult, p: Paint): string {
-  const out: string[] = [];
+  const out: string[] = formatRecovered(result.recovered, p);
   const count = (s: StepResult["status"]) => result.steps.filter((x) => x.status === s).length;
   const head =
     result.status === "complete"
@@ -96,7 +111,12 @@ export function formatApplyResult(result: ApplyResult, p: Paint): string {
 }
 
 export function formatRollbackResult(result: RollbackResult, p: Paint): string {
-  const out: string[] = [];
+  const out: string[] = formatRecovered(result.recovered, p);
+  if (result.status === "nothing-to-roll-back") {
+    const when = result.rolledBackBefore ? `: it was rolled back by ${result.rolledBackBefore.actor} (finished ${result.rolledBackBefore.at})` : ": no step of it changed anything that can be undone (captures and snapshots are evidence, kept)";
+    out.push(p.bold(`Nothing to roll back in plan ${result.planId}${when}. Nothing was changed now.`));
+    return out.join("\n");
+  }
   out.push(result.status === "complete" ? p.green(p.bold("Rolled back: everything the plan changed is restored.")) : p.red(p.bold("Rollback stopped: a step could not be restored.")));
   for (const s of result.steps) {
     const what =

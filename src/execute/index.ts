@@ -4,5 +4,6 @@ export { rollback, type RollbackOptions, type RollbackResult, type UndoStepResul
 export { ApplyRefused, StepError, type RefusalCode } from "./errors.ts";
 export type { EvidenceRecord, EvidenceSink, EvidenceItem } from "./evidence.ts";
 export { stepStates, isComplete } from "./journal.ts";
-export * from "./params.ts";
+export * from "../plan/actions/index.ts";
+export { TAG_CASE, TAG_PLAN, TAG_ROLE, TAG_STEP } from "../plan/tags.ts";
 export type * from "./types.ts";

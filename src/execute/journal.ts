@@ -3,7 +3,8 @@
  * rollback decide everything (run, resume, skip, undo) from this view, so a process that died
  * anywhere is picked up by the next one exactly where it stopped.
  */
-import type { JournalEntry, JournalPhase, JournalStore } from "./types.ts";
+import { READ_ONLY_ACTIONS } from "../plan/actions/index.ts";
+import type { JournalEntry, JournalPhase, JournalStore, Plan, Step } from "./types.ts";
 
 export interface StepState {
   stepId: string;
@@ -80,4 +81,26 @@ export function coalescing(journal: JournalStore): JournalStore {
       });
     },
   };
+}
+
+/** Steps whose change rollback leaves on purpose (evidence, case tags, the groups abuse-desk created): not containment that holds. */
+const KEPT_BY_DESIGN: ReadonlySet<string> = new Set(["snapshot-volumes", "tag-resources", "create-all-traffic-group", "create-isolation-group"]);
+
+export interface InPlace {
+  step: Step;
+  /** `applied`: done (or found in place); `partly`: started but never finished, so it may hold in part. */
+  how: "applied" | "partly";
+}
+
+/** The steps of a plan whose change still holds as far as the journal knows: started, not rolled back, not evidence. */
+export function stepsInPlace(plan: Plan, entries: readonly JournalEntry[]): InPlace[] {
+  const states = stepStates(entries);
+  const out: InPlace[] = [];
+  for (const step of plan.steps) {
+    const s = states.get(step.id);
+    if (!s?.firstStarted || READ_ONLY_ACTIONS.has(step.action) || KEPT_BY_DESIGN.has(step.action)) continue;
+    if (s.lastRollback?.phase === "rolled-back") continue;
+    out.push({ step, how: isComplete(s) ? "applied" : "partly" });
+  }
+  return out;
 }

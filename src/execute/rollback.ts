@@ -7,10 +7,11 @@
  */
 import { ApplyRefused } from "./errors.ts";
 import { capsOf, errorText, handlerOf, laneOf, stepContext, targetLabel, type ExecOptions, type ProgressEvent } from "./apply.ts";
-import { coalescing, stepStates } from "./journal.ts";
-import { READ_ONLY_ACTIONS } from "./params.ts";
+import { coalescing, rollbackBegun, stepStates } from "./journal.ts";
+import { READ_ONLY_ACTIONS } from "../plan/actions/index.ts";
 import { withRetry } from "./retry.ts";
 import { runJobs, type Job } from "./scheduler.ts";
+import { recoverPlanTransits, type TransitOutcome } from "./transit.ts";
 import type { JournalEntry, Plan, Step } from "./types.ts";
 
 type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "failed" | "not-run";
@@ -27,8 +28,17 @@ export interface UndoStepResult {
 
 export interface RollbackResult {
   planId: string;
-  status: "complete" | "failed";
+  /**
+   * `complete`: every step it changed is restored by this run; `failed`: a step could not be;
+   * `nothing-to-roll-back`: no step is left to undo (an earlier rollback restored them all, or the
+   * plan only kept evidence), so nothing was called.
+   */
+  status: "complete" | "failed" | "nothing-to-roll-back";
   steps: UndoStepResult[];
+  /** With `nothing-to-roll-back`: when an earlier rollback finished, and who ran it. */
+  rolledBackBefore?: { at: string; actor: string };
+  /** Interfaces an earlier run left in the all-traffic group, put back before anything else (./transit.ts). */
+  recovered?: TransitOutcome[];
 }
 
 export interface RollbackOptions extends ExecOptions {
@@ -39,11 +49,25 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
   const o = { ...opts, journal: coalescing(opts.journal) };
   const plan: Plan | null = await o.journal.getPlan(planId);
   if (!plan) throw new ApplyRefused("unknown-plan", `no plan ${planId} in the journal`);
+  const actor = o.actor ?? process.env.USER ?? "person";
+  // An interface an earlier run left in the all-traffic group goes back to its old groups first.
+  const recovered = await recoverPlanTransits(plan, { port: o.port, journal: o.journal, actor, prefer: "restore" });
+  const rec = recovered.length ? { recovered } : {};
   const entries = await o.journal.entries(planId);
   const states = stepStates(entries);
   const touched = plan.steps.filter((s) => states.get(s.id)?.firstStarted !== undefined);
-  if (!touched.length) throw new ApplyRefused("not-applied", `plan ${planId} was never applied: nothing to roll back`);
-  const actor = o.actor ?? process.env.USER ?? "person";
+  if (!touched.length) throw new ApplyRefused("not-applied", `plan ${planId} was never applied: nothing to roll back`, recovered);
+  const left = touched.filter((s) => !READ_ONLY_ACTIONS.has(s.action) && states.get(s.id)?.lastRollback?.phase !== "rolled-back");
+  if (!left.length) {
+    const last = [...entries].filter((e) => e.phase === "rolled-back").sort((a, b) => a.seq - b.seq).at(-1);
+    const steps = plan.steps.map((s): UndoStepResult => ({
+      stepId: s.id,
+      action: s.action,
+      target: targetLabel(s),
+      status: !states.get(s.id)?.firstStarted ? "never-applied" : READ_ONLY_ACTIONS.has(s.action) ? "kept" : "already-rolled-back",
+    }));
+    return { planId, status: "nothing-to-roll-back", steps, ...(rollbackBegun(entries) && last ? { rolledBackBefore: { at: last.at, actor: last.actor } } : {}), ...rec };
+  }
 
   const progress = (step: Step, status: UndoStatus | "started", message?: string) =>
     o.onProgress?.({ stepId: step.id, action: step.action, target: targetLabel(step), status: status as ProgressEvent["status"], ...(message ? { message } : {}) });
@@ -103,5 +127,5 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
     const st = statuses.get(s.id);
     return { ...base(s), status: "not-run", ...(st?.status === "not-run" ? { reason: st.reason } : {}) };
   });
-  return { planId, status: steps.some((s) => s.status === "failed" || s.status === "not-run") ? "failed" : "complete", steps };
+  return { planId, status: steps.some((s) => s.status === "failed" || s.status === "not-run") ? "failed" : "complete", steps, ...rec };
 }

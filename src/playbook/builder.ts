@@ -3,17 +3,14 @@
  * resolves references between them, writes each step's exact API calls and decides which steps a
  * written policy lets run without a person.
  */
-import type { Scope, Tags } from "../cloud/model.ts";
-import type { Step } from "../execute/types.ts";
-import { expandActions, TAG_STEP, type ActionName, type ActionParams } from "../execute/params.ts";
+import type { Scope } from "../cloud/model.ts";
+import type { Step, Subject } from "../plan/types.ts";
+import { callsFor, type ActionName, type ActionParams } from "../plan/actions/index.ts";
+import { TAG_STEP } from "../plan/tags.ts";
+import { allowsAutomatic } from "../policy/automatic.ts";
 import type { Policy } from "../policy/policy.ts";
-import { callsFor } from "./calls.ts";
 
-/** Something a step touches, for the policy's automatic rules (all its tags must match). */
-export interface Subject {
-  accountId: string;
-  tags: Tags;
-}
+export type { Subject };
 
 interface StepSpec<A extends ActionName> {
   action: A;
@@ -89,7 +86,6 @@ export class PlanBuilder {
         if (!id) throw new Error(`plan builder: dangling reference ${k}`);
         return id;
       })) as T;
-    const rules = policy.automatic.map((r) => ({ rule: r, actions: expandActions(r.actions).actions }));
     return this.pending.map((p) => {
       const id = ids.get(p.key)!;
       const params = resolve(p.spec.params);
@@ -99,15 +95,7 @@ export class PlanBuilder {
         snap.tags = { ...snap.tags, [TAG_STEP]: `${planId}/${id}` };
       }
       const deps = [...new Set(p.spec.dependsOn?.filter((d): d is StepRef => d !== undefined).map((d) => ids.get(d.key)!))];
-      const autoApprovable = rules.some(
-        ({ rule, actions }) =>
-          actions.has(p.spec.action) &&
-          (rule.playbooks.includes("*") || rule.playbooks.includes(playbook)) &&
-          p.spec.subjects.length > 0 &&
-          p.spec.subjects.every(
-            (s) => (rule.accounts === undefined || rule.accounts.includes(s.accountId)) && Object.entries(rule.tags).every(([k, v]) => s.tags[k] === v),
-          ),
-      );
+      const autoApprovable = allowsAutomatic(policy, playbook, p.spec.action, p.spec.subjects);
       return {
         id,
         action: p.spec.action,
@@ -120,7 +108,8 @@ export class PlanBuilder {
         risk: p.spec.risk,
         dependsOn: deps,
         autoApprovable,
-      };
+        subjects: p.spec.subjects.map((s) => ({ accountId: s.accountId, tags: { ...s.tags } })),
+      } as Step;
     });
   }
 }

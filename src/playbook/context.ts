@@ -1,5 +1,5 @@
 import type { NetworkAcl, Scope, Tags } from "../cloud/model.ts";
-import { TAG_CASE, TAG_PLAN } from "../execute/params.ts";
+import { TAG_CASE, TAG_PLAN } from "../plan/tags.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { PlanBuilder, StepRef, Subject } from "./builder.ts";
 import type { PortSet } from "./rules.ts";

@@ -7,7 +7,7 @@
  */
 import type { Scope, SecurityGroup } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
-import type { ActionName } from "../execute/params.ts";
+import type { ActionName } from "../plan/actions/index.ts";
 import type { StepRef } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
 import { coveredPorts, describePorts, isEmpty, isWorldOpen, sameRule, splitRule, toSpec, type PortSet } from "./rules.ts";

@@ -19,7 +19,7 @@
  */
 import type { AutoScalingGroup, Scope, Tags } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
-import { TAG_ROLE } from "../execute/params.ts";
+import { TAG_ROLE } from "../plan/tags.ts";
 import type { EnrichedInterface } from "../resolve/types.ts";
 import type { StepRef, Subject } from "./builder.ts";
 import { containHost, type PlanContext } from "./context.ts";

@@ -3,7 +3,7 @@
  * same input gives the same plan (ids and time are inputs), so a plan can be reviewed, diffed,
  * stored and applied later.
  */
-import type { Plan } from "../execute/types.ts";
+import type { Plan } from "../plan/types.ts";
 import { missingSentence, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
 import { planNetworkAcls } from "./acl.ts";
 import { PlanBuilder } from "./builder.ts";

@@ -5,8 +5,9 @@ import type { VerdictLevel } from "../verify/types.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { Subject } from "./builder.ts";
 
-export const PLAYBOOKS = ["compromised-host", "open-proxy", "reflection", "email-spam", "content", "credentials", "case-only"] as const;
-export type PlaybookName = (typeof PLAYBOOKS)[number];
+import type { PlaybookName } from "../plan/playbooks.ts";
+
+export { PLAYBOOKS, type PlaybookName } from "../plan/playbooks.ts";
 
 /** What the playbooks read of a notice. */
 export type NoticeFacts = Pick<

@@ -9,21 +9,11 @@
 import { z } from "zod";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { UserError } from "../errors.ts";
-import { expandActions } from "../execute/params.ts";
-import { PLAYBOOKS } from "../playbook/types.ts";
+import { ASG_PROCESSES, expandActions } from "../plan/actions/index.ts";
+import { PLAYBOOKS } from "../plan/playbooks.ts";
 
 /** Auto Scaling processes (SuspendProcesses' vocabulary). */
-export const ASG_PROCESSES = [
-  "Launch",
-  "Terminate",
-  "AddToLoadBalancer",
-  "AlarmNotification",
-  "AZRebalance",
-  "HealthCheck",
-  "InstanceRefresh",
-  "ReplaceUnhealthy",
-  "ScheduledActions",
-] as const;
+export { ASG_PROCESSES };
 
 const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "expected an IPv4 or IPv6 CIDR (203.0.113.0/28, 2001:db8::/64)" });
 const port = z.int().min(0).max(65535);

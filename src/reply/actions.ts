@@ -5,7 +5,7 @@
  * beside it, so the reply can say "isolated at T1, restored at T2" instead of claiming a change
  * that is no longer in place.
  */
-import { ACTION_ALIASES, type ActionName } from "../execute/params.ts";
+import { ACTION_ALIASES, type ActionName } from "../plan/actions/index.ts";
 import type { JournalEntry, Plan, Step } from "../execute/types.ts";
 
 export type StepStatus = "done" | "failed" | "skipped" | "in-progress" | "not-started";

@@ -111,13 +111,33 @@ describe("abuse-desk case / audit", () => {
     expect((await run("case", "note", "AD-1999-0001", "x")).code).toBe(66);
   });
 
+  it("case list and case show say why a case needs linking", async () => {
+    const store = await openStore();
+    const forged = makeNotice({ kind: "follow_up", caseNumber: "12121212121", instanceIds: ["i-0forged"], publicIps: [] });
+    const r = await store.intake({ notice: forged, verdict: makeVerdict("suspicious"), raw: raw(forged) });
+    await store.destroy();
+    const list = await run("case", "list", "--needs-linking");
+    expect(list.out).toContain(`${r.case.id}: a suspicious notice naming authentic case AD-${Y}-0001 (the same AWS case number): kept apart`);
+    const show = await run("case", "show", r.case.id);
+    expect(show.out).toMatch(/linking\s+a suspicious notice naming authentic case/);
+  });
+
   it("audit verify: intact, then the first broken entry after tampering, with --json and exit 65", async () => {
     const ok = await run("audit", "verify");
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/audit chain intact: \d+ entries/);
     const head = /head (\d+:[0-9a-f]{64})/.exec(ok.out)![1]!;
     expect((await run("audit", "verify", "--anchor", head)).code).toBe(0);
-    expect((await run("audit", "verify", "--deep")).out).toMatch(/\d+ timeline events and journal entries match what the chain recorded/);
+    const deep = await run("audit", "verify", "--deep");
+    expect(deep.out).toMatch(/\d+ timeline events and journal entries match what the chain recorded/);
+    expect(deep.out).toMatch(/6 notices and cases have the verdicts \(and cases the resources\) the chain recorded/);
+    expect(deep.out).toMatch(new RegExp(`keyed with audit key [0-9a-f]{16} \\(${join(home, "audit.key").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\) from entry 2; entry 1 predates the key \\(legacy: plain SHA-256, sealed by entry 2\\)`));
+    // Another machine with another key: told it is the key (exit 78), not that the chain is broken.
+    process.env.ABUSE_DESK_AUDIT_KEY = "some other key that is long enough to use";
+    const other = await run("audit", "verify");
+    expect(other.code).toBe(78);
+    expect(other.out).toMatch(/this machine's audit key is [0-9a-f]{16} \(ABUSE_DESK_AUDIT_KEY\)/);
+    delete process.env.ABUSE_DESK_AUDIT_KEY;
     const store = await openStore();
     const db = (store as SqlCaseStore).db;
     await sql`drop trigger audit_log_no_update`.execute(db);

@@ -11,8 +11,13 @@ import { openStore } from "../../src/case/index.ts";
 import { connect, migrate, type Connection, type OpenOptions } from "../../src/case/db/connect.ts";
 import { canonicalJson, chainEntry, GENESIS } from "../../src/case/audit.ts";
 import { AUDIT_BASELINE, migrationNames } from "../../src/case/db/migrations.ts";
+import { sha256Hex } from "../../src/case/rules.ts";
 import { makeNotice, makeVerdict, raw } from "./fixtures.ts";
 import { freshSchema } from "./pg.ts";
+
+const OLD_MID = "old-notice@aws.example";
+const OLD_NOTICE = makeNotice({ messageId: `<${OLD_MID}>`, caseNumber: "31415926535", instanceIds: ["i-0old"], publicIps: [], receivedAt: "2026-03-01T10:00:00.000Z" });
+const OLD_RAW = Buffer.from("Message-ID: <old-notice@aws.example>\n\nthe old notice\n");
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- seeds write the schema as it was at their version */
 /** Data as a user of each version would have it, written with that version's tables. */
@@ -52,6 +57,26 @@ const seeds: Record<string, (db: Kysely<any>) => Promise<void>> = {
       .execute();
     await db.insertInto("case_counters").values({ year: 2026, last: 1 }).execute();
     await db.insertInto("case_refs").values({ case_id: "AD-2026-0001", kind: "aws-case", value: "31415926535" }).execute();
+    // Its notice, deduplicated by Message-ID alone as every version before 0006 did.
+    await db
+      .insertInto("notices")
+      .values({
+        case_id: "AD-2026-0001",
+        dedupe_key: `mid:${OLD_MID}`,
+        message_id: OLD_MID,
+        raw_sha256: sha256Hex(OLD_RAW),
+        kind: "initial_report",
+        activity_type: "port_scan",
+        case_number: "31415926535",
+        subject: "old case",
+        received_at: t,
+        stored_at: t,
+        verdict: "authentic",
+        joined_by: "new",
+        notice_json: JSON.stringify(OLD_NOTICE),
+        verdict_json: JSON.stringify(makeVerdict("authentic")),
+      })
+      .execute();
     await db
       .insertInto("timeline")
       .values({ case_id: "AD-2026-0001", at: t, actor: "intake", type: "notice-received", summary: "old notice", data: "{}" })
@@ -155,6 +180,17 @@ function suite(name: string, target: Target) {
         const baseline = (await store.auditEntries()).find((e) => e.action === AUDIT_BASELINE)!;
         const hadLog = names.indexOf("0002-audit-log") <= i;
         expect(baseline).toMatchObject({ seq: hadLog ? 2 : 1, data: { timeline: hadLog ? 2 : 1, journal: 1 } });
+        // The chain is keyed from the upgrade on: the entries before it are legacy (plain SHA-256),
+        // sealed by the keyed marker, and the verdicts of the notices and cases there were then
+        // are vouched for from the upgrade on (three notices and two cases by now).
+        expect(deep.keyed).toEqual({ from: baseline.seq + 1, legacy: baseline.seq });
+        expect(deep.records!.verdicts).toBe(5);
+        // The old notice's dedupe key now has its hash: the same bytes are the same notice, and a
+        // forgery carrying its Message-ID is a notice of its own that changes nothing.
+        expect(await store.intake({ notice: OLD_NOTICE, verdict: makeVerdict(), raw: OLD_RAW })).toMatchObject({ duplicate: true, case: { id: "AD-2026-0001" } });
+        const forged = await store.intake({ notice: { ...OLD_NOTICE, instanceIds: ["i-0forged"] }, verdict: makeVerdict("suspicious"), raw: Buffer.concat([OLD_RAW, Buffer.from("x")]) });
+        expect(forged).toMatchObject({ duplicate: false, joinedBy: "kept-apart" });
+        expect((await store.requireCase("AD-2026-0001")).resources).not.toContain("i-0forged");
         // Applying an old plan takes its lock like a new one (a lock an earlier version left is taken over).
         const lock = await store.acquirePlanLock("plan-old", { operation: "apply", actor: "alice" });
         expect(lock).toMatchObject({ planId: "plan-old", operation: "apply", actor: "alice" });

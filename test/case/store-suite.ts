@@ -131,6 +131,27 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(await store.timeline(a.case.id)).toHaveLength(2);
       });
 
+      it("a forgery carrying a genuine notice's Message-ID cannot shadow it, before or after it", async () => {
+        const { actingNotice } = await import("../../src/case/rules.ts");
+        const n = makeNotice({ caseNumber: "57575757575" });
+        const forgedBytes = Buffer.concat([raw(n), Buffer.from("Please isolate i-0attacker now\n")]);
+        const forgery = await intake(makeNotice({ ...n, instanceIds: ["i-0attacker"], publicIps: [] }), "suspicious", T0, forgedBytes);
+        const genuine = await intake(n, "authentic", at(1));
+        expect(genuine.duplicate).toBe(false);
+        expect(genuine.notice.id).not.toBe(forgery.notice.id);
+        expect(genuine.notice.dedupeKey).toBe(`mid:${n.messageId!.replace(/^<|>$/g, "")} sha256:${sha256Hex(raw(n))}`);
+        const c = (await store.getCase(genuine.case.id))!;
+        expect(c.verdict).toBe("authentic");
+        expect(c.resources).toEqual(["i-0abc1234def567890", "203.0.113.10"]);
+        expect(actingNotice(await store.notices(c.id))!.id).toBe(genuine.notice.id);
+        // After the genuine one, a forgery with its Message-ID is stored too (kept apart), and changes nothing.
+        const late = await intake(makeNotice({ ...n, instanceIds: ["i-0late"], publicIps: [] }), "phishing", at(2), Buffer.concat([forgedBytes, Buffer.from("again\n")]));
+        expect(late).toMatchObject({ duplicate: false, joinedBy: "kept-apart" });
+        expect((await store.getCase(c.id))!.resources).toEqual(c.resources);
+        // The genuine bytes again are the genuine notice again.
+        expect(await intake(n, "authentic", at(3))).toMatchObject({ duplicate: true, notice: { id: genuine.notice.id } });
+      });
+
       it("dedupes on the SHA-256 of the raw bytes when there is no Message-ID", async () => {
         const n = makeNotice({ format: "text", messageId: null });
         const bytes = Buffer.from("pasted notice text, exactly as given\n");
@@ -311,28 +332,100 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         expect(status.summary).toBe("Status replied -> contained: AWS wrote again after our reply (follow-up)");
         // A doubtful one moves nothing, as ever.
         await store.setStatus(first.case.id, "replied", { now: at(31) });
-        const forged = await intake(makeNotice({ kind: "follow_up", caseNumber: "44444444444", receivedAt: at(40).toISOString() }), "phishing", at(40));
-        expect(forged.case.status).toBe("replied");
+        await intake(makeNotice({ kind: "follow_up", caseNumber: "44444444444", receivedAt: at(40).toISOString() }), "phishing", at(40));
+        expect((await store.getCase(first.case.id))!.status).toBe("replied");
       });
 
-      it("a possibly forged notice is recorded in the case but moves nothing", async () => {
+      it("a possibly forged notice moves nothing", async () => {
         const first = await intake(makeNotice({ caseNumber: "66666666666" }));
         const forged = await intake(
           makeNotice({ kind: "final_notification", caseNumber: "66666666666", deadline: { at: "2026-05-04T10:00:00Z", basis: "stated" } }),
           "phishing",
           at(1),
         );
-        expect(forged.case.id).toBe(first.case.id);
-        expect(forged.case.deadline).toEqual(first.case.deadline);
-        expect(forged.case.verdict).toBe("authentic");
-        expect(forged.case.severity).toBe("medium");
-        const fake = await intake(makeNotice({ kind: "resolved", caseNumber: "66666666666" }), "suspicious", at(2));
-        expect(fake.case.status).toBe("new");
+        const after = (await store.getCase(first.case.id))!;
+        expect(after.deadline).toEqual(first.case.deadline);
+        expect(after.verdict).toBe("authentic");
+        expect(after.severity).toBe("medium");
+        expect(forged.case.id).not.toBe(first.case.id);
+        await intake(makeNotice({ kind: "resolved", caseNumber: "66666666666" }), "suspicious", at(2));
+        expect((await store.getCase(first.case.id))!.status).toBe("new");
         // And the other way round: a genuine notice makes a case opened by a doubtful one genuine.
         const doubtful = await intake(makeNotice({ caseNumber: "77777777777", instanceIds: ["i-0d"], publicIps: [] }), "unverified");
         const genuine = await intake(makeNotice({ caseNumber: "77777777777", instanceIds: ["i-0d"], publicIps: [] }), "authentic", at(1));
         expect(genuine.case.id).toBe(doubtful.case.id);
         expect(genuine.case.verdict).toBe("authentic");
+      });
+
+      for (const level of ["phishing", "suspicious", "unverified"] as const) {
+        it(`a ${level} notice never changes what an authentic case acts on: kept apart, needing linking, with the reason`, async () => {
+          const { actingNotice } = await import("../../src/case/rules.ts");
+          const genuine = await intake(makeNotice({ caseNumber: "13131313131" }));
+          const before = (await store.getCase(genuine.case.id))!;
+          // The same AWS case number, an instance the genuine notice never named, a "new report".
+          const other = makeNotice({ kind: "initial_report", caseNumber: "13131313131-2", instanceIds: ["i-0ffffffffffffffff"], publicIps: ["192.0.2.99"], receivedAt: at(2).toISOString() });
+          const r = await intake(other, level, at(2));
+          expect(r).toMatchObject({ created: true, duplicate: false, joinedBy: "kept-apart" });
+          const c = (await store.getCase(genuine.case.id))!;
+          expect(c.resources).toEqual(before.resources);
+          expect(c).toMatchObject({ verdict: "authentic", deadline: before.deadline, status: before.status, severity: before.severity, noticeCount: 1 });
+          expect(actingNotice(await store.notices(c.id))!.id).toBe(genuine.notice.id);
+          // Stored, listed as needing linking, and saying why.
+          expect(r.case).toMatchObject({ needsLinking: true, linkInto: genuine.case.id, verdict: level, resources: ["i-0ffffffffffffffff", "192.0.2.99"] });
+          expect(r.case.linkReason).toMatch(new RegExp(`a ${level} notice naming authentic case ${genuine.case.id} \\(the same AWS case number\\): kept apart`));
+          expect((await store.listCases({ needsLinking: true })).items.map((x) => x.id)).toEqual([r.case.id]);
+          expect(await store.notices(r.case.id)).toMatchObject([{ id: r.notice.id, verdict: level, joinedBy: "kept-apart" }]);
+          // The authentic case records the attempt, and nothing else; the number still finds it.
+          expect((await store.timeline(c.id)).map((e) => e.type)).toEqual(["notice-received", "verdict", "notice-kept-apart"]);
+          expect((await store.requireCase("13131313131")).id).toBe(c.id);
+          // Its own resources never pull a later genuine notice away from the authentic case.
+          const reminder = await intake(makeNotice({ kind: "follow_up", caseNumber: "13131313131" }), "authentic", at(3));
+          expect(reminder.case.id).toBe(c.id);
+          // Linked by hand, it is recorded in the authentic case and still changes nothing there.
+          const linked = await store.linkCase(r.case.id, c.id);
+          expect(linked.resources).toEqual(before.resources);
+          expect(actingNotice(await store.notices(c.id))!.id).toBe(genuine.notice.id);
+          expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+        });
+      }
+
+      it("a notice kept apart that is re-verified as authentic joins the case (and may act); re-verified down, it no longer acts", async () => {
+        const { actingNotice } = await import("../../src/case/rules.ts");
+        const genuine = await intake(makeNotice({ caseNumber: "24242424242" }));
+        const later = makeNotice({ kind: "initial_report", caseNumber: "24242424242", instanceIds: ["i-0later"], publicIps: [], receivedAt: at(2).toISOString() });
+        const first = await intake(later, "unverified", at(2)); // DNS was down
+        expect(first.joinedBy).toBe("kept-apart");
+        const again = await intake(later, "authentic", at(3)); // the same bytes, verified now
+        expect(again).toMatchObject({ duplicate: true, reverified: { from: "unverified", to: "authentic" }, case: { id: genuine.case.id } });
+        let c = (await store.getCase(genuine.case.id))!;
+        expect(c.resources).toEqual(["i-0abc1234def567890", "203.0.113.10", "i-0later"]);
+        expect(actingNotice(await store.notices(c.id))!.id).toBe(first.notice.id);
+        expect((await store.getCase(first.case.id))!).toMatchObject({ status: "closed", needsLinking: false });
+        // A later check finds it is not genuine after all: it stops acting, its resources go.
+        const down = await intake(later, "suspicious", at(4));
+        expect(down.reverified).toEqual({ from: "authentic", to: "suspicious" });
+        c = (await store.getCase(genuine.case.id))!;
+        expect(c.resources).toEqual(["i-0abc1234def567890", "203.0.113.10"]);
+        expect(actingNotice(await store.notices(c.id))!.id).toBe(genuine.notice.id);
+        const tl = (await store.timeline(c.id)).filter((e) => e.type === "verdict").map((e) => e.summary);
+        expect(tl.at(-1)).toMatch(new RegExp(`Verdict of notice #${first.notice.id} re-checked: authentic -> suspicious`));
+        // Taken in again with the same verdict, or with a check that proves nothing either way
+        // (offline, a rotated DKIM key): nothing changes.
+        expect(await intake(later, "suspicious", at(5))).toMatchObject({ duplicate: true, reverified: null });
+        expect(await intake(later, "unverified", at(6))).toMatchObject({ duplicate: true, reverified: null, notice: { verdict: "suspicious" } });
+        expect(await intake(makeNotice({ ...genuine.notice.notice }), "unverified", at(6), raw(genuine.notice.notice))).toMatchObject({ duplicate: true, reverified: null, notice: { verdict: "authentic" } });
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+      });
+
+      it("a case's only notice re-verified: the verdict and resources follow, and the case never claims more than its notices", async () => {
+        const n = makeNotice({ caseNumber: "35353535353" });
+        const a = await intake(n, "unverified");
+        expect(a.case.verdict).toBe("unverified");
+        const up = await intake(n, "authentic", at(1));
+        expect(up).toMatchObject({ duplicate: true, reverified: { from: "unverified", to: "authentic" }, case: { id: a.case.id, verdict: "authentic" } });
+        const down = await intake(n, "phishing", at(2));
+        expect(down.case).toMatchObject({ verdict: "phishing", severity: "low" });
+        expect((await store.timeline(a.case.id)).filter((e) => e.type === "verdict")).toHaveLength(3);
       });
     });
 
@@ -461,7 +554,7 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         await store.closeCase(ids[0]!);
         await store.setStatus(ids[1]!, "contained");
         await store.setStatus(ids[2]!, "contained");
-        expect(await store.countByStatus()).toEqual({ new: 9, triaged: 0, contained: 2, replied: 0, resolved: 0, closed: 1 });
+        expect(await store.countByStatus()).toEqual({ new: 9, triaged: 0, contained: 2, "rolled-back": 0, replied: 0, resolved: 0, closed: 1 });
         expect(await store.countByStatus({ activityType: "dos" })).toMatchObject({ new: 5, contained: 1 });
       });
     });
@@ -648,14 +741,15 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         const v0 = await store.auditVerify();
         if (!v0.intact || !v0.head) throw new Error("expected an intact chain");
         await h.allowTampering("audit_log");
-        // A forger who recomputes the hash of the entry they changed still breaks the next link.
+        // A forger who recomputes the hash of the entry they changed (without the key, which is not
+        // in the database) does not get the hash the entry must have.
         const row = (await h.exec(`select * from audit_log where seq = 3`))[0]!;
         const { entryHash } = await import("../../src/case/audit.ts");
         const forged = entryHash(String(row.prev_hash), { seq: 3, at: String(row.at), actor: "mallory", action: String(row.action), caseId: row.case_id as string, data: JSON.parse(String(row.data)) });
         await h.exec(`update audit_log set actor = 'mallory', hash = '${forged}' where seq = 3`);
         let v = await store.auditVerify();
-        expect(v).toMatchObject({ intact: false, firstBroken: { seq: 4 } });
-        if (!v.intact) expect(v.firstBroken.reason).toMatch(/previous-hash .* is not the hash of entry 3/);
+        expect(v).toMatchObject({ intact: false, firstBroken: { seq: 3 } });
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/content does not match its hash/);
         await h.exec(`update audit_log set actor = '${String(row.actor)}', hash = '${String(row.hash)}' where seq = 3`);
         expect((await store.auditVerify()).intact).toBe(true);
         await h.exec(`delete from audit_log where seq = 5`);
@@ -677,6 +771,97 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         await h.exec(`delete from journal`);
         v = await store.auditVerify({ anchor: v0.head });
         expect(v).toMatchObject({ intact: false, firstBroken: { seq: v0.head.seq } });
+      });
+
+      it("deep: an edited verdict of a notice or a case, or its resources, shows", async () => {
+        const { case: c } = await intake(makeNotice({ caseNumber: "80808080808" }));
+        const forged = await intake(makeNotice({ kind: "follow_up", caseNumber: "80808080808", instanceIds: ["i-0evil"], publicIps: [] }), "phishing", at(1));
+        const ok = await store.auditVerify({ deep: true });
+        expect(ok).toMatchObject({ intact: true });
+        expect(ok.records!.verdicts).toBe(4); // two notices, two cases
+        const expectBroken = async (table: string, id: number | string, why: RegExp) => {
+          const v = await store.auditVerify({ deep: true });
+          expect(v.intact).toBe(false);
+          if (!v.intact) {
+            expect(v.firstBroken.record).toEqual({ table, id });
+            expect(v.firstBroken.reason).toMatch(why);
+          }
+          expect((await store.auditVerify()).intact).toBe(true); // the chain itself is whole
+        };
+        // The forgery promoted to authentic, behind the store's back.
+        await h.exec(`update notices set verdict = 'authentic' where id = ${forged.notice.id}`);
+        await expectBroken("notices", forged.notice.id, /notice \d+: its verdict \(or case\) differ from what audit entry \d+ recorded/);
+        await h.exec(`update notices set verdict = 'phishing' where id = ${forged.notice.id}`);
+        await h.exec(`update notices set verdict_json = '{"verdict":"phishing","reasons":[],"auth":null}' where id = ${forged.notice.id}`);
+        await expectBroken("notices", forged.notice.id, /differ from what audit entry/);
+        await h.exec(`update notices set verdict_json = '${JSON.stringify(makeVerdict("phishing"))}' where id = ${forged.notice.id}`);
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+        // Moved into the authentic case.
+        await h.exec(`update notices set case_id = '${c.id}' where id = ${forged.notice.id}`);
+        await expectBroken("notices", forged.notice.id, /differ from what audit entry/);
+        await h.exec(`update notices set case_id = '${forged.case.id}' where id = ${forged.notice.id}`);
+        // A case's verdict, or the resources it acts on.
+        await h.exec(`update cases set verdict = 'authentic' where id = '${forged.case.id}'`);
+        await expectBroken("cases", forged.case.id, /case .*: its verdict or resources differ/);
+        await h.exec(`update cases set verdict = 'phishing' where id = '${forged.case.id}'`);
+        await h.exec(`update cases set resources = '["i-0abc1234def567890","i-0evil"]' where id = '${c.id}'`);
+        await expectBroken("cases", c.id, /its verdict or resources differ/);
+        await h.exec(`update cases set resources = '["i-0abc1234def567890","203.0.113.10"]' where id = '${c.id}'`);
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+        // A notice inserted behind the store's back.
+        await h.exec(
+          `insert into notices (case_id, dedupe_key, message_id, raw_sha256, kind, activity_type, case_number, subject, received_at, stored_at, verdict, joined_by, notice_json, verdict_json) select case_id, 'x', null, raw_sha256, kind, activity_type, case_number, subject, received_at, stored_at, 'authentic', joined_by, notice_json, verdict_json from notices where id = ${forged.notice.id}`,
+        );
+        const v = await store.auditVerify({ deep: true });
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/has no audit entry: it was added behind the store's back/);
+        else throw new Error("an inserted notice went unnoticed");
+      });
+
+      it("the chain is keyed: an edit re-hashed all the way to the head is caught, and so is a chain rewritten without its keyed marker", async () => {
+        const { canonicalJson, chainEntry, AUDIT_KEYED } = await import("../../src/case/audit.ts");
+        const { case: c } = await intake(makeNotice({ caseNumber: "90909090909" }));
+        await store.addNote(c.id, "first look");
+        await store.assign(c.id, "alice");
+        const v0 = await store.auditVerify({ deep: true });
+        expect(v0).toMatchObject({ intact: true, keyed: { from: 2, legacy: 1 } }); // the baseline was written before the key
+        const rows = await h.exec(`select * from audit_log order by seq`);
+        expect(rows[1]).toMatchObject({ action: AUDIT_KEYED });
+        await h.allowTampering("audit_log");
+        await h.allowTampering("timeline");
+        // Mallory edits the note and its audit entry, then hashes every entry after it again, as
+        // the hash was computed before the chain was keyed (SHA-256) and with a guessed key.
+        const note = (await store.timeline(c.id)).find((e) => e.type === "note")!;
+        await h.exec(`update timeline set summary = 'nothing to see' where id = ${note.id}`);
+        const from = rows.findIndex((r) => r.action === "timeline.note");
+        for (const key of [null, Buffer.from("a guessed key, 32 characters long")]) {
+          let prev = String(rows[from - 1]!.hash);
+          for (const r of rows.slice(from)) {
+            const data = JSON.parse(String(r.data)) as Record<string, unknown>;
+            if (r.action === "timeline.note") data.summary = "nothing to see";
+            const e = chainEntry(prev, { seq: Number(r.seq), at: String(r.at), actor: String(r.actor), action: String(r.action), caseId: (r.case_id as string | null) ?? null, data }, key);
+            await h.exec(`update audit_log set data = '${canonicalJson(e.data).replace(/'/g, "''")}', prev_hash = '${e.prevHash}', hash = '${e.hash}' where seq = ${e.seq}`);
+            prev = e.hash;
+          }
+          for (const deep of [false, true]) {
+            const v = await store.auditVerify({ deep });
+            expect(v).toMatchObject({ intact: false, firstBroken: { seq: Number(rows[from]!.seq) } });
+            if (!v.intact) expect(v.firstBroken.reason).toMatch(/content does not match its hash/);
+          }
+        }
+        // The whole chain rewritten as plain SHA-256, without its keyed marker.
+        await h.exec(`delete from audit_log where seq >= 2`);
+        let prev = String(rows[0]!.hash);
+        let seq = 1;
+        for (const r of rows.slice(2)) {
+          const data = JSON.parse(String(r.data)) as Record<string, unknown>;
+          if (r.action === "timeline.note") data.summary = "nothing to see";
+          const e = chainEntry(prev, { seq: ++seq, at: String(r.at), actor: String(r.actor), action: String(r.action), caseId: (r.case_id as string | null) ?? null, data });
+          await h.exec(`insert into audit_log (seq, at, actor, action, case_id, data, prev_hash, hash) values (${e.seq}, '${e.at}', '${e.actor}', '${e.action}', ${e.caseId === null ? "null" : `'${e.caseId}'`}, '${canonicalJson(e.data).replace(/'/g, "''")}', '${e.prevHash}', '${e.hash}')`);
+          prev = e.hash;
+        }
+        const v = await store.auditVerify();
+        expect(v.intact).toBe(false);
+        if (!v.intact) expect(v.firstBroken.reason).toMatch(/no keyed marker/);
       });
 
       it("an emptied audit log is not an intact one", async () => {

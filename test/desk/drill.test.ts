@@ -100,6 +100,40 @@ describe("abuse-desk drill", () => {
 });
 
 describe("abuse-desk intake", () => {
+  it("taken in again with better verification and an account, a stored notice gets the new verdict and its resources", async () => {
+    const home = fresh();
+    const file = join(home, "notice.eml");
+    writeFileSync(file, await composeDrillNotice(new Date()));
+    process.env.ABUSE_DESK_HOME = home;
+    type Out = { items: { case: { id: string; verdict: string }; duplicate: boolean; reverified: { from: string; to: string } | null; verdict: { verdict: string }; resolution: unknown }[] };
+    try {
+      // No DNS and no account: unverified, nothing searched.
+      const first = JSON.parse((await runCli("intake", file, "--offline", "--json")).out) as Out;
+      expect(first.items[0]).toMatchObject({ duplicate: false, verdict: { verdict: "unverified" }, case: { verdict: "unverified" }, resolution: null });
+      // Again, offline: proves nothing either way, changes nothing, and says so.
+      const same = await runCli("intake", file, "--offline");
+      expect(same.out).toMatch(/already stored: nothing changed/);
+      // With the DNS answers (the signature verifies) and the account: the verdict and the resources follow.
+      const again = await runCli("intake", file, "--account", "sim", "--offline", "--dns-cache", join(DRILL_DIR, "dns.json"));
+      expect(again.out).toMatch(/already stored: verdict re-checked, unverified -> authentic/);
+      const store = await openStore({ home });
+      try {
+        const id = first.items[0]!.case.id;
+        expect((await store.getCase(id))!.verdict).toBe("authentic");
+        const [n] = await store.notices(id);
+        expect(n!.verdict).toBe("authentic");
+        const timeline = await store.timeline(id);
+        expect(timeline.find((e) => e.type === "verdict" && e.data.reverified)!.summary).toMatch(/re-checked: unverified -> authentic/);
+        expect(timeline.map((e) => e.type)).toContain("resources-found");
+        expect((await store.auditVerify({ deep: true })).intact).toBe(true);
+      } finally {
+        await store.destroy();
+      }
+    } finally {
+      delete process.env.ABUSE_DESK_HOME;
+    }
+  });
+
   it("opens a case, records the resources found, and stores the same notice once", async () => {
     const home = fresh();
     const file = join(home, "notice.eml");

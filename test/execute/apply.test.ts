@@ -13,6 +13,7 @@ import { sha256 } from "../../src/execute/evidence.ts";
 import { rollback } from "../../src/execute/rollback.ts";
 import type { JournalStore, Plan } from "../../src/execute/types.ts";
 import { planContainment, type NoticeFacts, type PlaybookOptions } from "../../src/playbook/index.ts";
+import { automaticSteps } from "../../src/policy/automatic.ts";
 import { parsePolicy, type Policy } from "../../src/policy/policy.ts";
 import type { Resolution } from "../../src/resolve/types.ts";
 import { newSim, notice, resolutionOf, resolveAll, resolveBucket, resolveDistribution, resolveInstance, resolveKey, tempStore, withoutKept, writeCalls, X } from "./helpers.ts";
@@ -155,7 +156,8 @@ describe("compromised host on the simulated account", () => {
     const entries = await s.journal.entries("P-1");
     for (const step of s.plan.steps) {
       const mine = entries.filter((e) => e.stepId === step.id);
-      expect(mine.map((e) => e.phase), step.id).toEqual(["started", "done"]);
+      // Isolating an interface journals its all-traffic transit between the two (src/execute/transit.ts).
+      expect(mine.map((e) => e.phase), step.id).toEqual(step.action === "isolate-eni" ? ["started", "transit", "done"] : ["started", "done"]);
       expect(mine[0]!.actor).toBe("alice");
       expect(mine[0]!.seq).toBeLessThan(mine[1]!.seq);
     }
@@ -414,7 +416,7 @@ describe("who may apply", () => {
   it("automatic apply runs the steps a policy rule allows and leaves the rest to a person", async () => {
     const policy = parsePolicy(`examiners: { cidrs: [203.0.113.16/28] }\nautomatic: [{ actions: [preserve] }]\n`);
     const s = await setup(instancesOf(X.legacy), {}, { policy });
-    const r = await s.run({ approve: "policy" });
+    const r = await s.run({ approve: "policy", automatic: automaticSteps(policy, s.plan) });
     expect(r.status).toBe("incomplete");
     const ran = r.steps.filter((x) => x.status === "done").map((x) => x.action);
     expect(ran.sort()).toEqual(["capture-metadata", "keep-volumes", "snapshot-volumes", "tag-resources"]);

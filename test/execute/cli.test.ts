@@ -2,7 +2,7 @@
  * `abuse-desk plan`, `apply` and `rollback`, run in-process the way main() runs them, against the
  * simulated incident estate and a case store in a temporary data directory.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -59,11 +59,15 @@ describe("abuse-desk plan", () => {
 });
 
 describe("abuse-desk apply and rollback", () => {
-  const planFile = async (over: Partial<Plan> = {}) => {
+  /** A plan of a stored case (apply takes the verdict from the case's notice), written to a file too. */
+  const planFile = async (verdict: Plan["verdict"] = "authentic") => {
     const out = join(home, "plan.json");
-    await run("plan", NOTICE, "--account", ACCOUNT, "--offline", "--policy", POLICY, "--out", out, "--plan-id", "P-cli");
-    const plan = { ...(JSON.parse(readFileSync(out, "utf8")) as Plan), ...over };
-    writeFileSync(out, JSON.stringify(plan));
+    const store = await openStore();
+    const { items } = await parseInput(readFileSync(NOTICE));
+    const { case: c } = await store.intake({ notice: items[0]!.notice, verdict: { verdict, reasons: [], auth: null }, raw: items[0]!.raw });
+    await store.destroy();
+    const p = await run("plan", c.id, "--account", ACCOUNT, "--policy", POLICY, "--out", out, "--plan-id", "P-cli");
+    expect(p.code).toBe(0);
     return out;
   };
 
@@ -106,7 +110,7 @@ describe("abuse-desk apply and rollback", () => {
   });
 
   it("refuses a plan from a phishing notice (exit 77) unless overridden with a reason", async () => {
-    const file = await planFile({ verdict: "phishing" });
+    const file = await planFile("phishing");
     const r = await run("apply", file, "--yes", "--account", ACCOUNT);
     expect(r.code).toBe(77);
     expect(r.err).toMatch(/judged phishing/);

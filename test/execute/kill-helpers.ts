@@ -24,7 +24,10 @@ const READS = /^(describe|find|get|lookup|accounts|regions|autoScalingGroupsOf|t
 
 export interface KillSpec {
   killAfterJournal?: number;
+  killAfterDone?: number;
   killAfterWrite?: number;
+  killBeforeCall?: number;
+  killAfterCall?: number;
   /** Kill from outside, this many ms after the child is ready. */
   killAfterMs?: number;
   concurrency?: number;

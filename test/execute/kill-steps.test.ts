@@ -18,11 +18,11 @@ describe("killed between every pair of steps", () => {
     const chain = new Chain(ref.plan);
     chains.push(chain);
     // One step at a time (concurrency 1), so "between two steps" is one exact point: after a `done`.
-    const kills = await chain.untilDone(() => ({ killAfterJournal: 2, concurrency: 1 }));
+    const kills = await chain.untilDone(() => ({ killAfterDone: 1, concurrency: 1 }));
     expect(kills).toBe(ref.plan.steps.length);
     await chain.expectSameEnd(ref);
     const entries = await chain.journal();
     // Every step was started and finished once: each child found the previous one's work done.
-    for (const step of ref.plan.steps) expect(entries.filter((e) => e.stepId === step.id).map((e) => e.phase)).toEqual(["started", "done"]);
+    for (const step of ref.plan.steps) expect(entries.filter((e) => e.stepId === step.id).map((e) => e.phase)).toEqual(step.action === "isolate-eni" ? ["started", "transit", "done"] : ["started", "done"]);
   }, 300_000);
 });

@@ -191,7 +191,7 @@ describe("two processes, one plan", () => {
     // One writer in the journal, each step once, nothing interleaved; the lock is gone.
     const entries = await desk.journal();
     expect(new Set(entries.map((e) => e.actor))).toEqual(new Set([`child-${winner.pid}`]));
-    for (const step of ref.plan.steps) expect(entries.filter((e) => e.stepId === step.id).map((e) => e.phase), step.id).toEqual(["started", "done"]);
+    for (const step of ref.plan.steps) expect(entries.filter((e) => e.stepId === step.id).map((e) => e.phase), step.id).toEqual(step.action === "isolate-eni" ? ["started", "transit", "done"] : ["started", "done"]);
     expect(await desk.inStore((s) => s.planLock(ref.plan.id))).toBeNull();
 
     // Then two rollbacks at once: one rolls back, the other is refused.

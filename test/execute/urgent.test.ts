@@ -14,7 +14,7 @@ import type { CloudPort } from "../../src/cloud/port.ts";
 import type { SimAccount } from "../../src/cloud/sim/index.ts";
 import { apply } from "../../src/execute/apply.ts";
 import { rollback } from "../../src/execute/rollback.ts";
-import type { Plan } from "../../src/execute/types.ts";
+import type { Plan, StepOf } from "../../src/plan/types.ts";
 import { planContainment, type NoticeFacts } from "../../src/playbook/index.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import { installFakeAws } from "../cloud/aws/fake-aws.ts";
@@ -187,7 +187,7 @@ describe("abuse-desk plan --urgent on an outbound reflection notice", () => {
     const p = JSON.parse(r.out) as Plan;
     expect(p.playbook).toBe("reflection");
     expect(p.steps.map((s) => s.action)).toEqual(["nacl-deny", "capture-metadata", "capture-metadata", "revoke-open-ingress", "tag-resources"]);
-    expect(p.steps[0]!.params.entries).toEqual(denies([1, 2], [1, 2]));
+    expect((p.steps[0] as StepOf<"nacl-deny">).params.entries).toEqual(denies([1, 2], [1, 2]));
     expect(p.steps[0]!.dependsOn).toEqual([]);
   });
 

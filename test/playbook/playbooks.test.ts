@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { NetworkAcl } from "../../src/cloud/model.ts";
-import type { Plan, Step } from "../../src/execute/types.ts";
-import { callsFor } from "../../src/playbook/calls.ts";
+import type { Plan, StepOf } from "../../src/plan/types.ts";
+import { callsFor, type ActionName } from "../../src/plan/actions/index.ts";
 import { planAclEntries } from "../../src/playbook/acl.ts";
 import { planContainment, selectPlaybook, type NoticeFacts, type PlaybookOptions } from "../../src/playbook/index.ts";
 import { defaultPolicy, parsePolicy, type Policy } from "../../src/policy/policy.ts";
@@ -25,9 +25,9 @@ function plan(resolution: Resolution, n: Partial<NoticeFacts> = {}, o: { policy?
 }
 
 const hosts = (...ids: string[]) => resolveAll(newSim(), [{ scope: X.eu, ids }]);
-const stepsOf = (p: Plan, action: string) => p.steps.filter((s) => s.action === action);
-const one = (p: Plan, action: string, target?: string): Step => {
-  const s = p.steps.filter((x) => x.action === action && (target === undefined || x.target.id === target));
+const stepsOf = <N extends ActionName>(p: Plan, action: N) => p.steps.filter((s): s is StepOf<N> => s.action === action);
+const one = <N extends ActionName>(p: Plan, action: N, target?: string): StepOf<N> => {
+  const s = p.steps.filter((x): x is StepOf<N> => x.action === action && (target === undefined || x.target.id === target));
   expect(s, `${action} ${target ?? ""}`).toHaveLength(1);
   return s[0]!;
 };
@@ -57,7 +57,7 @@ describe("compromised-host playbook", () => {
     // Every step that touches web-1 waits for its capture; isolation waits for its snapshot,
     // for the Auto Scaling standby, and for both groups.
     const cap = one(p, "capture-metadata", X.web1).id;
-    for (const s of p.steps.filter((s) => s.params.instanceId === X.web1 && s.action !== "capture-metadata")) expect(ancestors(p, s.id)).toContain(cap);
+    for (const s of p.steps.filter((s) => "instanceId" in s.params && s.params.instanceId === X.web1 && s.action !== "capture-metadata")) expect(ancestors(p, s.id)).toContain(cap);
     const iso = one(p, "isolate-eni", X.web1Eni);
     const before = ancestors(p, iso.id);
     for (const need of [one(p, "snapshot-volumes", X.web1).id, one(p, "asg-standby").id, one(p, "create-all-traffic-group").id, one(p, "create-isolation-group").id]) expect(before).toContain(need);
@@ -309,7 +309,7 @@ describe("what the policy refuses", () => {
     for (const acl of resource(r, (i) => i.networkAcl!)) acl.tags = { ...acl.tags, env: "dev" };
     for (const asg of resource(r, (i) => i.autoScalingGroup!)) asg.tags = { ...asg.tags, env: "dev" };
     const covered = plan(r, { remoteIps: X.peers }, { policy });
-    expect(["nacl-deny", "asg-suspend-processes", "asg-lower-min"].map((a) => one(covered, a).autoApprovable)).toEqual([true, true, true]);
+    expect((["nacl-deny", "asg-suspend-processes", "asg-lower-min"] as const).map((a) => one(covered, a).autoApprovable)).toEqual([true, true, true]);
 
     // A security group change reaches every interface using the group.
     const proxy = await dev(X.proxy);

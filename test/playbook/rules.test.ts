@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { coversPort, isWorldOpen, sameRule, splitRule, subtractPorts, within } from "../../src/playbook/rules.ts";
+import { coversPort, isWorldOpen, sameRule, splitRule, subtractPorts, within } from "../../src/plan/rules.ts";
 import type { RuleSpec } from "../../src/cloud/port.ts";
 
 describe("security group rule arithmetic", () => {

@@ -30,8 +30,9 @@ describe("replyForCase", () => {
   it("answers the case's genuine notice, never a forgery that quoted its case number", async () => {
     const genuine = makeNotice({ messageId: "<genuine@email.amazonses.com>", receivedAt: "2026-05-01T09:00:00.000Z" });
     const { case: c } = await store.intake({ notice: genuine, verdict: verdict("authentic"), raw: Buffer.from("genuine"), now: new Date("2026-05-01T09:00:05Z") });
-    // A later look-alike of a reminder, quoting the real case number: it joins the case (recorded
-    // there, so the team sees it) but the case stays authentic.
+    // A later look-alike of a reminder, quoting the real case number: it is kept apart from the
+    // authentic case; a person then links it there by hand (recorded, so the team sees it), and
+    // the case stays authentic.
     const forged = makeNotice({
       kind: "follow_up",
       messageId: "<forged@aws-support-center.example>",
@@ -40,9 +41,10 @@ describe("replyForCase", () => {
       receivedAt: "2026-05-01T12:00:00.000Z",
       mitigations: [{ text: "We have suspended your account pending verification.", action: "other", source: { part: "body", excerpt: "" } }],
     });
-    const joined = await store.intake({ notice: forged, verdict: verdict("phishing"), raw: Buffer.from("forged"), now: new Date("2026-05-01T12:00:05Z") });
-    expect(joined.case.id).toBe(c.id);
-    expect(joined.case.verdict).toBe("authentic");
+    const kept = await store.intake({ notice: forged, verdict: verdict("phishing"), raw: Buffer.from("forged"), now: new Date("2026-05-01T12:00:05Z") });
+    expect(kept).toMatchObject({ joinedBy: "kept-apart", case: { needsLinking: true, linkInto: c.id } });
+    const joined = await store.linkCase(kept.case.id, c.id);
+    expect(joined.verdict).toBe("authentic");
 
     const { draft } = await replyForCase(store, c.id);
     expect(draft.to).toBe("trustandsafety@support.aws.com");

@@ -13,7 +13,7 @@ const T0 = Date.parse("2026-05-01T10:00:00.000Z");
 const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
 
 function step(id: string, action: string, type: string, targetId: string, params: Record<string, unknown> = {}, changes = `changes ${targetId}`): Step {
-  return { id, action, target: { accountId: ACCOUNT, region: "eu-west-1", type, id: targetId }, params, calls: [], reason: "contain", changes, reversible: true, risk: "low", dependsOn: [], autoApprovable: false };
+  return { id, action, target: { accountId: ACCOUNT, region: "eu-west-1", type, id: targetId }, params, calls: [], reason: "contain", changes, reversible: true, risk: "low", dependsOn: [], autoApprovable: false } as unknown as Step;
 }
 
 function plan(id: string, steps: Step[]): Plan {

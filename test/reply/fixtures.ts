@@ -59,6 +59,8 @@ export function makeCase(over: Partial<Case> = {}): Case {
     assignee: "dana",
     deadline: { at: "2026-05-02T09:00:00.000Z", basis: "default", text: null },
     needsLinking: false,
+    linkReason: null,
+    linkInto: null,
     noticeCount: 1,
     receivedAt: "2026-05-01T09:00:00.000Z",
     lastNoticeAt: "2026-05-01T09:00:00.000Z",
@@ -83,7 +85,7 @@ function step(id: string, action: string, targetId: string, changes: string, par
     risk: "low",
     dependsOn: [],
     autoApprovable: false,
-  };
+  } as unknown as Step;
 }
 
 export function makePlan(over: Partial<Plan> = {}): Plan {

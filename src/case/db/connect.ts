@@ -11,6 +11,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
 import { dataHome } from "../../home.ts";
 import { ensurePrivateDir, makePrivateFile } from "../../private-file.ts";
+import { loadAuditKey, type AuditKey } from "../audit-key.ts";
 import { migrationProvider, PG_WRITE_LOCK, type Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
@@ -32,6 +33,8 @@ export interface Connection {
   location: string;
   /** Runs `fn` in a write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL a transaction that takes `lock` first). */
   writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** The key the audit chain is HMAC'd with (kept outside the database: audit-key.ts). */
+  auditKey: AuditKey;
 }
 
 export const DB_FILE = "abuse-desk.db";
@@ -64,7 +67,8 @@ function redact(url: string): string {
 
 export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   const target = describeTarget(opts);
-  const conn = target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts);
+  const auditKey = loadAuditKey(dataHome(opts.home));
+  const conn = { ...(target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts)), auditKey };
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(conn);
@@ -76,7 +80,7 @@ export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   return conn;
 }
 
-async function connectSqlite(file: string, opts: OpenOptions): Promise<Connection> {
+async function connectSqlite(file: string, opts: OpenOptions): Promise<Omit<Connection, "auditKey">> {
   const { default: BetterSqlite3 } = await import("better-sqlite3");
   // The store holds the notices, the evidence and the plans: its directory is 0700 (the data
   // directory is made so; a directory named by DATABASE_URL only when it is created here) and the
@@ -154,7 +158,7 @@ function busy(err: unknown, file: string): unknown {
   return err;
 }
 
-async function connectPostgres(url: string, location: string): Promise<Connection> {
+async function connectPostgres(url: string, location: string): Promise<Omit<Connection, "auditKey">> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, failover) must not crash the process: the
@@ -191,10 +195,10 @@ export async function migrate(conn: Connection, step: (m: Migrator) => Promise<{
   if (conn.dialect === "sqlite") {
     // Kysely's SQLite adapter has no cross-process migration lock; BEGIN IMMEDIATE is one, and
     // SQLite's DDL is transactional, so the whole migration commits or none of it does.
-    error = await conn.writeTx(async (trx) => (await step(new Migrator({ db: trx, provider: migrationProvider("sqlite"), disableTransactions: true }))).error);
+    error = await conn.writeTx(async (trx) => (await step(new Migrator({ db: trx, provider: migrationProvider("sqlite", conn.auditKey.key), disableTransactions: true }))).error);
   } else {
     // PostgreSQL: Kysely takes an advisory lock and runs the migrations in one transaction.
-    error = (await step(new Migrator({ db: conn.db, provider: migrationProvider("postgres") }))).error;
+    error = (await step(new Migrator({ db: conn.db, provider: migrationProvider("postgres", conn.auditKey.key) }))).error;
   }
   if (error) {
     const msg = (error as Error).message ?? String(error);

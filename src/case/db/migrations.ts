@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
-import { canonicalJson, chainEntry, GENESIS } from "../audit.ts";
+import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -15,6 +15,9 @@ export const PG_WRITE_LOCK = 0x61626465; // "abde"
 
 /** The audit entry that says where the log begins: rows up to these ids predate it. */
 export const AUDIT_BASELINE = "audit.baseline";
+
+/** Audit entries vouching for the verdict columns of notices and cases that existed when the chain was keyed. */
+export const AUDIT_ADOPTED = "audit.adopted";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema as it was then, not the current types */
 type Db = Kysely<any>;
@@ -43,7 +46,23 @@ async function appendOnly(db: Db, table: string, dialect: Dialect): Promise<void
   }
 }
 
-function all(dialect: Dialect): Record<string, Migration> {
+/** Appends entries to the chain inside a migration (under the writers' lock, taken by the caller on PostgreSQL). */
+async function appendEntries(db: Db, items: { action: string; data: Record<string, unknown>; keyed: boolean }[], key: Buffer): Promise<void> {
+  const head = (await sql<{ seq: unknown; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(db)).rows[0];
+  let seq = head ? Number(head.seq) : 0;
+  let prev = head?.hash ?? GENESIS;
+  const at = new Date().toISOString();
+  for (const it of items) {
+    const e = chainEntry(prev, { seq: ++seq, at, actor: "abuse-desk (migration)", action: it.action, caseId: null, data: it.data }, it.keyed ? key : null);
+    await db
+      .insertInto("audit_log")
+      .values({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, case_id: null, data: canonicalJson(e.data), prev_hash: e.prevHash, hash: e.hash })
+      .execute();
+    prev = e.hash;
+  }
+}
+
+function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
   return {
     "0001-cases-notices-journal": {
       async up(db: Db) {
@@ -244,15 +263,43 @@ function all(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0006-keyed-audit-verdicts-dedupe": {
+      async up(db: Db) {
+        // A case that needs linking says why, and which case a notice kept apart would have joined.
+        await db.schema.alterTable("cases").addColumn("link_reason", "text").execute();
+        await db.schema.alterTable("cases").addColumn("link_into", "text").execute();
+        // Dedupe on Message-ID and raw bytes together: a forgery carrying a genuine notice's
+        // Message-ID no longer shadows it. The notices sharing a Message-ID are found by this index.
+        await db.schema.createIndex("notices_message_id").on("notices").columns(["message_id"]).execute();
+        await sql`update notices set dedupe_key = dedupe_key || ' sha256:' || raw_sha256 where dedupe_key like 'mid:%'`.execute(db);
+        if (dialect === "postgres") await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(db);
+        // The chain is keyed from here on: the marker (itself keyed) names the legacy entries
+        // before it, then the verdicts of every notice and case as they are now, so that
+        // `audit verify --deep` can hold each row to what the chain says from the upgrade on.
+        const head = (await sql<{ seq: unknown; hash: string }>`select seq, hash from audit_log order by seq desc limit 1`.execute(db)).rows[0];
+        const items: { action: string; data: Record<string, unknown>; keyed: boolean }[] = [
+          { action: AUDIT_KEYED, data: { keyId: auditKeyId(key), legacy: { entries: head ? Number(head.seq) : 0, head: head?.hash ?? GENESIS } }, keyed: true },
+        ];
+        const notices = (await sql<{ id: unknown; case_id: string; verdict: string; verdict_json: string }>`select id, case_id, verdict, verdict_json from notices order by id`.execute(db)).rows;
+        for (let i = 0; i < notices.length; i += 500) {
+          items.push({ action: AUDIT_ADOPTED, data: { table: "notices", rows: notices.slice(i, i + 500).map((r) => ({ id: Number(r.id), ...noticeRecord(r) })) }, keyed: true });
+        }
+        const cases = (await sql<{ id: string; verdict: string; resources: string }>`select id, verdict, resources from cases order by id`.execute(db)).rows;
+        for (let i = 0; i < cases.length; i += 500) {
+          items.push({ action: AUDIT_ADOPTED, data: { table: "cases", rows: cases.slice(i, i + 500).map((r) => ({ id: r.id, ...caseRecord({ verdict: r.verdict, resources: JSON.parse(r.resources) as string[] }) })) }, keyed: true });
+        }
+        await appendEntries(db, items, key);
+      },
+    },
   };
 }
 
-/** The migrations in order, as Kysely's Migrator wants them. */
-export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => all(dialect) };
+/** The migrations in order, as Kysely's Migrator wants them; `key` is the audit key (audit-key.ts) the keyed marker is written with. */
+export function migrationProvider(dialect: Dialect, key: Buffer): MigrationProvider {
+  return { getMigrations: async () => all(dialect, key) };
 }
 
 /** Names of every migration, oldest first (tests walk them to migrate from each earlier version). */
 export function migrationNames(): string[] {
-  return Object.keys(all("sqlite")).sort();
+  return Object.keys(all("sqlite", Buffer.alloc(0))).sort();
 }

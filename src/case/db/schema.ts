@@ -26,6 +26,10 @@ export interface CasesTable {
   deadline_basis: string;
   deadline_text: string | null;
   needs_linking: number;
+  /** Why it needs linking (a follow-up that matched no case; a doubtful notice kept apart from an authentic case). */
+  link_reason: string | null;
+  /** The case a notice kept apart would have joined (0006). */
+  link_into: string | null;
   notice_count: number;
   received_at: string;
   last_notice_at: string;

@@ -39,6 +39,7 @@ import { Faults, type FaultRule } from "./faults.ts";
 import { validateEstate } from "./load.ts";
 import type { Estate, EstateInput } from "./schema.ts";
 import { snapshotState, type SimSnapshot } from "./snapshot.ts";
+import type { PersistentSim } from "./persist.ts";
 import type { SimState } from "./state.ts";
 
 export interface SimOptions {
@@ -58,6 +59,11 @@ export interface SimOptions {
   indexed?: boolean;
   /** Called after every call that changed the account, with the state (to persist it: ./persist.ts). */
   onChange?: (state: SimState) => void;
+  /**
+   * A state shared with other processes (./persist.ts): every call first takes up a newer saved
+   * state, and every change is made under its lock on the latest state, then saved.
+   */
+  shared?: Pick<PersistentSim, "fresh" | "transact" | "close">;
 }
 
 export interface CallRecord {
@@ -92,6 +98,7 @@ export class SimAccount implements CloudPort {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly onChange: ((state: SimState) => void) | undefined;
+  private readonly shared: SimOptions["shared"];
 
   constructor(state: SimState, opts: SimOptions = {}) {
     this.label = opts.label ?? "sim";
@@ -102,6 +109,12 @@ export class SimAccount implements CloudPort {
     this.maxAttempts = Math.max(1, opts.retry?.maxAttempts ?? 3);
     this.baseDelayMs = opts.retry?.baseDelayMs ?? 0;
     this.onChange = opts.onChange;
+    this.shared = opts.shared;
+  }
+
+  /** Lets go of what a shared state holds open (its lock's database handle). */
+  close(): void {
+    this.shared?.close();
   }
 
   /** A simulator over an estate (validated when given as written, with defaults still to apply). */
@@ -183,7 +196,18 @@ export class SimAccount implements CloudPort {
         throw error;
       }
       try {
-        const out = fn();
+        let out: T;
+        if (this.shared && isMutation(method)) {
+          // Under the lock, on the latest saved state: another process's change is kept, not overwritten.
+          out = this.shared.transact((fresh) => {
+            if (fresh) this.api.state = fresh;
+            return { out: fn(), state: this.api.state };
+          });
+        } else {
+          const fresh = this.shared?.fresh();
+          if (fresh) this.api.state = fresh;
+          out = fn();
+        }
         this.end(rec, null);
         if (this.onChange && isMutation(method)) this.onChange(this.api.state);
         return out;

@@ -94,7 +94,8 @@ function ruleKey(r: RuleSpec): string {
 
 export class SimApi {
   constructor(
-    readonly state: SimState,
+    /** Replaced when another process saved a newer state of a persistent account (./persist.ts). */
+    public state: SimState,
     private readonly clockNow: () => Date,
     readonly limits: SimLimits = DEFAULT_LIMITS,
     /** False: answer every query by scanning every record (the benchmark's baseline). */

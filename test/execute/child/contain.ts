@@ -7,7 +7,10 @@
  * short never reached it. The journal is the real SQLite case store at `dbPath`.
  *
  * `killAfterJournal: n` kills this process right after its n-th journal entry is durable;
- * `killAfterWrite: n` right after its n-th write call reached the account (before the journal knows).
+ * `killAfterDone: n` right after its n-th `done` or `skipped` entry is durable (between two steps);
+ * `killAfterWrite: n` right after its n-th write call reached the account (before the journal knows);
+ * `killBeforeCall: n` / `killAfterCall: n` right before its n-th call to the account (read or write)
+ * is made, or right after it returned: every API call boundary inside a step.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { deserialize, serialize } from "node:v8";
@@ -25,7 +28,10 @@ interface Args {
   planFile: string;
   mode: "apply" | "rollback";
   killAfterJournal?: number;
+  killAfterDone?: number;
   killAfterWrite?: number;
+  killBeforeCall?: number;
+  killAfterCall?: number;
   concurrency?: number;
   latencyMs?: number;
 }
@@ -49,16 +55,23 @@ if (!saved) persist();
 
 const die = () => process.kill(process.pid, "SIGKILL");
 let writes = 0;
+let calls = 0;
+const methods: string[] = [];
 const port = new Proxy(sim, {
   get(target, prop, recv) {
     const v = Reflect.get(target, prop, recv) as unknown;
     if (typeof v !== "function") return v;
     const fn = (v as (...a: unknown[]) => Promise<unknown>).bind(target);
-    if (typeof prop !== "string" || READS.test(prop)) return fn;
+    if (typeof prop !== "string") return fn;
+    const read = READS.test(prop);
     return async (...a: unknown[]) => {
+      const n = ++calls;
+      methods.push(prop);
+      if (n === args.killBeforeCall) die();
       const out = await fn(...a);
-      persist();
-      if (++writes === args.killAfterWrite) die();
+      if (!read) persist();
+      if (n === args.killAfterCall) die();
+      if (!read && ++writes === args.killAfterWrite) die();
       return out;
     };
   },
@@ -66,6 +79,7 @@ const port = new Proxy(sim, {
 
 const store = await openStore({ url: args.dbPath });
 let appended = 0;
+let finished = 0;
 const journal: JournalStore = {
   savePlan: (p) => store.savePlan(p),
   getPlan: (id) => store.getPlan(id),
@@ -74,6 +88,7 @@ const journal: JournalStore = {
   async append(e) {
     const out = await store.append(e);
     if (++appended === args.killAfterJournal) die();
+    if ((e.phase === "done" || e.phase === "skipped") && ++finished === args.killAfterDone) die();
     return out;
   },
 };
@@ -88,4 +103,4 @@ const result =
     : await rollback(plan.id, { port, journal, actor: `child-${process.pid}`, retry: { sleep: async () => {} }, ...(caps ? { concurrency: caps } : {}) });
 persist();
 await store.destroy();
-process.stdout.write(JSON.stringify({ status: result.status, writes, appended }) + "\n");
+process.stdout.write(JSON.stringify({ status: result.status, writes, appended, calls, methods }) + "\n");

@@ -1,8 +1,35 @@
 /** Auto Scaling actions. The port batches instance ids (20 per call, 50 for protection). */
+import { z } from "zod";
+import { ASG_BATCH, chunk, PROTECTION_BATCH } from "../../cloud/limits.ts";
 import type { AutoScalingGroup } from "../../cloud/model.ts";
 import { StepError } from "../errors.ts";
-import type { ActionParams } from "../params.ts";
-import type { Handler, StepContext } from "./types.ts";
+import { defineAction, type Handler, type StepContext } from "../action.ts";
+import { instanceId } from "../schemas.ts";
+
+/** Auto Scaling processes (SuspendProcesses' vocabulary). */
+export const ASG_PROCESSES = [
+  "Launch",
+  "Terminate",
+  "AddToLoadBalancer",
+  "AlarmNotification",
+  "AZRebalance",
+  "HealthCheck",
+  "InstanceRefresh",
+  "ReplaceUnhealthy",
+  "ScheduledActions",
+] as const;
+
+const groupName = z.string().min(1).max(255);
+const instances = z.array(instanceId).min(1);
+const PARAMS = {
+  "asg-suspend-processes": z.strictObject({ groupName, processes: z.array(z.enum(ASG_PROCESSES)).min(1) }),
+  "asg-protect-scale-in": z.strictObject({ groupName, instanceIds: instances }),
+  /** Lowers MinSize so that taking the instances out with a decremented capacity is allowed. */
+  "asg-lower-min": z.strictObject({ groupName, minSize: z.int().min(0) }),
+  "asg-standby": z.strictObject({ groupName, instanceIds: instances }),
+  "asg-detach": z.strictObject({ groupName, instanceIds: instances }),
+};
+type ActionParams = { [K in keyof typeof PARAMS]: z.infer<(typeof PARAMS)[K]> };
 
 async function group(ctx: StepContext<{ groupName: string }>): Promise<AutoScalingGroup> {
   const [g] = await ctx.port.describeAutoScalingGroups(ctx.scope, [ctx.params.groupName]);
@@ -128,3 +155,58 @@ export const asgDetach: Handler<ActionParams["asg-detach"], Members, { detached:
     return { outcome: "rolled-back", detail: { attached: back } };
   },
 };
+
+const ASG = { type: "autoscaling-group", id: (p: { groupName: string }) => p.groupName };
+const DESCRIBE = ["describeAutoScalingGroups"] as const;
+
+export const ASG_SUSPEND_PROCESSES = defineAction({
+  summary: "suspends Auto Scaling processes (ReplaceUnhealthy, AZRebalance...) so the group cannot replace or move the instance away",
+  params: PARAMS["asg-suspend-processes"],
+  target: ASG,
+  calls: (a) => [{ api: "autoscaling:SuspendProcesses", params: { AutoScalingGroupName: a.groupName, ScalingProcesses: a.processes } }],
+  handler: asgSuspend,
+  uses: [...DESCRIBE, "suspendProcesses", "resumeProcesses"],
+});
+
+export const ASG_PROTECT_SCALE_IN = defineAction({
+  summary: "protects the instances from scale-in: the group does not terminate them to shrink",
+  params: PARAMS["asg-protect-scale-in"],
+  target: ASG,
+  calls: (a) =>
+    chunk(a.instanceIds, PROTECTION_BATCH).map((ids) => ({
+      api: "autoscaling:SetInstanceProtection",
+      params: { AutoScalingGroupName: a.groupName, InstanceIds: ids, ProtectedFromScaleIn: true },
+    })),
+  handler: asgProtect,
+  uses: [...DESCRIBE, "setInstanceProtection"],
+});
+
+export const ASG_LOWER_MIN = defineAction({
+  summary: "lowers the group's MinSize so the instances can leave with a decremented capacity (never the desired capacity, never to zero by itself)",
+  params: PARAMS["asg-lower-min"],
+  target: ASG,
+  calls: (a) => [{ api: "autoscaling:UpdateAutoScalingGroup", params: { AutoScalingGroupName: a.groupName, MinSize: a.minSize } }],
+  handler: asgLowerMin,
+  uses: [...DESCRIBE, "updateAutoScalingGroup"],
+});
+
+const outOfService = (api: string) => (a: ActionParams["asg-standby"]) =>
+  chunk(a.instanceIds, ASG_BATCH).map((ids) => ({ api, params: { AutoScalingGroupName: a.groupName, InstanceIds: ids, ShouldDecrementDesiredCapacity: true } }));
+
+export const ASG_STANDBY = defineAction({
+  summary: "moves the instances to Standby: out of service, still in the group (ExitStandby undoes it)",
+  params: PARAMS["asg-standby"],
+  target: ASG,
+  calls: outOfService("autoscaling:EnterStandby"),
+  handler: asgStandby,
+  uses: [...DESCRIBE, "enterStandby", "exitStandby"],
+});
+
+export const ASG_DETACH = defineAction({
+  summary: "detaches the instances from the group, decrementing its desired capacity (AttachInstances undoes it)",
+  params: PARAMS["asg-detach"],
+  target: ASG,
+  calls: outOfService("autoscaling:DetachInstances"),
+  handler: asgDetach,
+  uses: [...DESCRIBE, "detachInstances", "attachInstances"],
+});

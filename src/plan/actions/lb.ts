@@ -1,6 +1,16 @@
 /** Load balancer registration: target groups (ELBv2) and classic load balancers. */
-import type { ActionParams } from "../params.ts";
-import type { Handler, StepContext } from "./types.ts";
+import { z } from "zod";
+import { defineAction, type Handler, type StepContext } from "../action.ts";
+import { instanceId } from "../schemas.ts";
+
+const PARAMS = {
+  "deregister-targets": z.strictObject({
+    targetGroupArn: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[^\s]+$/, "expected a target group ARN"),
+    targets: z.array(z.strictObject({ id: z.string().min(1), port: z.int().min(1).max(65535).optional() })).min(1),
+  }),
+  "deregister-classic": z.strictObject({ loadBalancerName: z.string().min(1).max(32), instanceIds: z.array(instanceId).min(1) }),
+};
+type ActionParams = { [K in keyof typeof PARAMS]: z.infer<(typeof PARAMS)[K]> };
 
 type Target = { id: string; port?: number };
 const same = (a: Target, b: Target) => a.id === b.id && (a.port === undefined || b.port === undefined || a.port === b.port);
@@ -56,3 +66,31 @@ export const deregisterClassic: Handler<ActionParams["deregister-classic"], { re
     return { outcome: "rolled-back", detail: { registered: back } };
   },
 };
+
+export const DEREGISTER_TARGETS = defineAction({
+  summary: "deregisters the instances from a target group (in-flight requests drain); registered again on rollback",
+  params: PARAMS["deregister-targets"],
+  target: { type: "target-group", id: (p) => p.targetGroupArn },
+  calls: (d) => [
+    {
+      api: "elasticloadbalancing:DeregisterTargets",
+      params: { TargetGroupArn: d.targetGroupArn, Targets: d.targets.map((t) => (t.port === undefined ? { Id: t.id } : { Id: t.id, Port: t.port })) },
+    },
+  ],
+  handler: deregisterTargets,
+  uses: ["targetGroupsOf", "deregisterTargets", "registerTargets"],
+});
+
+export const DEREGISTER_CLASSIC = defineAction({
+  summary: "deregisters the instances from a classic load balancer; registered again on rollback",
+  params: PARAMS["deregister-classic"],
+  target: { type: "classic-load-balancer", id: (p) => p.loadBalancerName },
+  calls: (d) => [
+    {
+      api: "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+      params: { LoadBalancerName: d.loadBalancerName, Instances: d.instanceIds.map((InstanceId) => ({ InstanceId })) },
+    },
+  ],
+  handler: deregisterClassic,
+  uses: ["describeLoadBalancers", "deregisterFromClassicLoadBalancer", "registerWithClassicLoadBalancer"],
+});

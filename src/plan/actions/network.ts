@@ -1,11 +1,37 @@
 /** Security groups, interfaces and network ACLs. */
+import { z } from "zod";
 import type { NetworkAclEntry, SecurityGroup, SgRule } from "../../cloud/model.ts";
 import type { RuleSpec } from "../../cloud/port.ts";
-import { sameRule, toSpec, within } from "../../playbook/rules.ts";
+import { sameRule, toSpec, within } from "../rules.ts";
 import { CloudError } from "../../cloud/errors.ts";
 import { StepError } from "../errors.ts";
-import type { ActionParams } from "../params.ts";
-import type { Handler, StepContext } from "./types.ts";
+import { defineAction, enterTransit, type Handler, type StepContext } from "../action.ts";
+import { aclEntryRequest, defaultEgress, groupCreateCalls, ruleCalls } from "../calls.ts";
+import { aclEntry, awsId, idOrRef, instanceId, ruleSpec, tags, text } from "../schemas.ts";
+
+const group = z.strictObject({
+  vpcId: awsId("vpc"),
+  groupName: z.string().min(1).max(255),
+  description: text,
+  tags,
+  ingress: z.array(ruleSpec),
+  egress: z.array(ruleSpec),
+});
+const surgery = z.strictObject({ groupId: awsId("sg"), vpcId: awsId("vpc"), revoke: z.array(ruleSpec), add: z.array(ruleSpec) });
+const PARAMS = {
+  /** A group allowing all traffic both ways: flows through it are untracked, so the next group change cuts them. */
+  "create-all-traffic-group": group,
+  /** No rules but the examiners' way in (and HTTPS to the SSM endpoints when host triage is wanted). */
+  "create-isolation-group": group,
+  /** Replaces the ENI's groups: first the all-traffic group, then the isolation group. */
+  "isolate-eni": z.strictObject({ networkInterfaceId: awsId("eni"), instanceId: instanceId.optional(), allTrafficGroupId: idOrRef("sg"), isolationGroupId: idOrRef("sg") }),
+  "nacl-deny": z.strictObject({ networkAclId: awsId("acl"), subnetIds: z.array(awsId("subnet")), entries: z.array(aclEntry).min(1) }),
+  /** Adds `add` first, then revokes `revoke` (make before break): a half-done step never opens more. */
+  "revoke-open-ingress": surgery,
+  "close-web-ingress": surgery,
+  "block-smtp-egress": surgery,
+};
+type ActionParams = { [K in keyof typeof PARAMS]: z.infer<(typeof PARAMS)[K]> };
 
 type GroupParams = ActionParams["create-isolation-group"];
 
@@ -19,7 +45,22 @@ async function byDirection(rules: RuleSpec[], call: (rules: RuleSpec[]) => Promi
 
 async function findGroup(ctx: StepContext<GroupParams>): Promise<SecurityGroup | null> {
   const [g] = await ctx.port.findSecurityGroups(ctx.scope, { vpcId: ctx.params.vpcId, groupNames: [ctx.params.groupName] });
+  if (g) adoptOnlyOurs(ctx, g);
   return g ?? null;
+}
+
+/**
+ * A group of the wanted name is this plan's only when it carries every tag the plan gives its
+ * groups (the plan's own id among them): then a killed run made it. Anyone else's group of that
+ * name (made by hand, by an attacker, by another plan) is never adopted: its rules are not ours
+ * to rewrite, and moving interfaces into it would isolate nothing.
+ */
+function adoptOnlyOurs(ctx: StepContext<GroupParams>, g: SecurityGroup): void {
+  const missing = Object.entries(ctx.params.tags).filter(([k, v]) => g.tags[k] !== v);
+  if (!missing.length) return;
+  throw new StepError(
+    `security group ${ctx.params.groupName} already exists in ${ctx.params.vpcId} (${g.groupId}) and was not created by this plan (it lacks ${missing.map(([k, v]) => `${k}=${v}`).join(", ")}): abuse-desk never adopts a group it did not create; remove or rename that group, or make a new plan`,
+  );
 }
 
 /**
@@ -75,7 +116,11 @@ export const isolateEni: Handler<ActionParams["isolate-eni"], { groupIds: string
     const { allTrafficGroupId: all, isolationGroupId: iso, networkInterfaceId: eni } = ctx.params;
     if (equalSets(now.groupIds, [iso])) return { outcome: "skipped", after: { groupIds: [iso] } };
     // Through the all-traffic group first: its flows are untracked, so the next change cuts them.
-    if (!equalSets(now.groupIds, [all])) await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [all]);
+    // Open to all until the next call: journalled first, so a later command finishes or undoes it.
+    if (!equalSets(now.groupIds, [all])) {
+      await enterTransit(ctx, { networkInterfaceId: eni, groupIds: now.groupIds, allTrafficGroupId: all, isolationGroupId: iso });
+      await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [all]);
+    }
     await ctx.port.setNetworkInterfaceGroups(ctx.scope, eni, [iso]);
     return { outcome: "done", after: { groupIds: [iso] } };
   },
@@ -173,3 +218,80 @@ export const replaceRules: Handler<Surgery, { rules: RuleSpec[] }, { added: Rule
     return restore.length || remove.length ? { outcome: "rolled-back", detail: { restored: restore.length, removed: remove.length } } : { outcome: "nothing" };
   },
 };
+
+const GROUP_USES = ["findSecurityGroups", "createSecurityGroup", "describeSecurityGroups", "revokeRules", "authorizeRules"] as const;
+
+export const CREATE_ALL_TRAFFIC_GROUP = defineAction({
+  summary: "creates a security group allowing all traffic both ways, used for an instant per interface so the move to isolation cuts tracked flows; kept on rollback",
+  params: PARAMS["create-all-traffic-group"],
+  target: { type: "vpc", id: (p) => p.vpcId },
+  calls: (g, ctx) => {
+    // A new group already allows all IPv4 out (and IPv6 out when the VPC has IPv6): only the missing rules are added.
+    const defaults = defaultEgress(ctx.vpcHasIpv6);
+    const egress = g.egress.filter((r) => !defaults.some((d) => d.cidrIpv4 === r.cidrIpv4 && d.cidrIpv6 === r.cidrIpv6 && d.protocol === r.protocol));
+    return groupCreateCalls({ ...g, egress }, `\${${ctx.stepId}.groupId}`, []);
+  },
+  handler: createGroup,
+  uses: GROUP_USES,
+});
+
+export const CREATE_ISOLATION_GROUP = defineAction({
+  summary: "creates the isolation security group: nothing in or out but the examiners' way in (and HTTPS to Systems Manager for host triage); kept on rollback",
+  params: PARAMS["create-isolation-group"],
+  target: { type: "vpc", id: (p) => p.vpcId },
+  calls: (g, ctx) => groupCreateCalls(g, `\${${ctx.stepId}.groupId}`, defaultEgress(ctx.vpcHasIpv6)),
+  handler: createGroup,
+  uses: GROUP_USES,
+});
+
+export const ISOLATE_ENI = defineAction({
+  summary: "replaces the interface's security groups: the all-traffic group for an instant, then the isolation group (the old groups come back on rollback)",
+  params: PARAMS["isolate-eni"],
+  target: { type: "network-interface", id: (p) => p.networkInterfaceId },
+  calls: (e) => [
+    { api: "ec2:ModifyNetworkInterfaceAttribute", params: { NetworkInterfaceId: e.networkInterfaceId, Groups: [e.allTrafficGroupId] } },
+    { api: "ec2:ModifyNetworkInterfaceAttribute", params: { NetworkInterfaceId: e.networkInterfaceId, Groups: [e.isolationGroupId] } },
+  ],
+  handler: isolateEni,
+  uses: ["describeNetworkInterfaces", "setNetworkInterfaceGroups"],
+});
+
+export const NACL_DENY = defineAction({
+  summary: "adds deny entries for the reported peers to the subnet's network ACL (deleted on rollback)",
+  params: PARAMS["nacl-deny"],
+  target: { type: "network-acl", id: (p) => p.networkAclId },
+  calls: (n) => n.entries.map((e) => ({ api: "ec2:CreateNetworkAclEntry", params: aclEntryRequest(n.networkAclId, e) })),
+  handler: naclDeny,
+  uses: ["describeNetworkAcls", "createNetworkAclEntry", "deleteNetworkAclEntry"],
+});
+
+/** Make before break: the narrower rules exist before the broad one goes. */
+const surgeryCalls = (r: Surgery) => [...ruleCalls(r.groupId, r.add, "Authorize"), ...ruleCalls(r.groupId, r.revoke, "Revoke")];
+const SURGERY_USES = ["describeSecurityGroups", "authorizeRules", "revokeRules"] as const;
+
+export const REVOKE_OPEN_INGRESS = defineAction({
+  summary: "replaces world-open ingress rules of a security group by narrower ones (added first, then the broad rule revoked)",
+  params: PARAMS["revoke-open-ingress"],
+  target: { type: "security-group", id: (p) => p.groupId },
+  calls: surgeryCalls,
+  handler: replaceRules,
+  uses: SURGERY_USES,
+});
+
+export const CLOSE_WEB_INGRESS = defineAction({
+  summary: "closes the web ports of a security group to the world (narrower rules added first, then the broad rule revoked)",
+  params: PARAMS["close-web-ingress"],
+  target: { type: "security-group", id: (p) => p.groupId },
+  calls: surgeryCalls,
+  handler: replaceRules,
+  uses: SURGERY_USES,
+});
+
+export const BLOCK_SMTP_EGRESS = defineAction({
+  summary: "takes port 25 out of a security group's egress (the rest re-added first, then the broad rule revoked)",
+  params: PARAMS["block-smtp-egress"],
+  target: { type: "security-group", id: (p) => p.groupId },
+  calls: surgeryCalls,
+  handler: replaceRules,
+  uses: SURGERY_USES,
+});

@@ -1,9 +1,23 @@
 /** Buckets, distributions and access keys: account-wide resources. */
+import { z } from "zod";
 import type { Bucket } from "../../cloud/model.ts";
 import { StepError } from "../errors.ts";
 import { keepEvidence, type EvidenceRecord } from "../evidence.ts";
-import type { ActionParams } from "../params.ts";
-import type { Handler, StepContext } from "./types.ts";
+import { defineAction, type Handler, type StepContext } from "../action.ts";
+
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name");
+const distributionId = z.string().regex(/^[A-Z0-9]{8,20}$/, "expected a CloudFront distribution id");
+const accessKey = z.strictObject({ accessKeyId: z.string().regex(/^A[A-Z0-9]{15,127}$/, "expected an access key id"), userName: z.string().regex(/^[\w+=,.@-]{1,64}$/, "expected an IAM user name") });
+const urls = z.array(z.string().max(2048));
+const PARAMS = {
+  "capture-bucket": z.strictObject({ bucketName, urls }),
+  "block-bucket-public-access": z.strictObject({ bucketName }),
+  "capture-distribution": z.strictObject({ distributionId, urls }),
+  "disable-distribution": z.strictObject({ distributionId }),
+  "capture-key-usage": accessKey,
+  "deactivate-access-key": accessKey,
+};
+type ActionParams = { [K in keyof typeof PARAMS]: z.infer<(typeof PARAMS)[K]> };
 
 const BLOCK_ALL = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
 
@@ -137,3 +151,83 @@ export const deactivateKey: Handler<ActionParams["deactivate-access-key"], { sta
     return { outcome: "rolled-back" };
   },
 };
+
+export const CAPTURE_BUCKET = defineAction({
+  summary: "keeps the bucket's settings (location, public access block, tags) and the reported URLs as evidence (reads only)",
+  params: PARAMS["capture-bucket"],
+  target: { type: "s3-bucket", id: (p) => p.bucketName },
+  calls: (b, ctx) => {
+    const bucket = { Bucket: b.bucketName, ExpectedBucketOwner: ctx.accountId };
+    return [
+      { api: "s3:GetBucketLocation", params: bucket },
+      { api: "s3:GetBucketPublicAccessBlock", params: bucket },
+      { api: "s3:GetBucketTagging", params: bucket },
+    ];
+  },
+  handler: captureBucket,
+  uses: ["getBucket"],
+  readOnly: true,
+});
+
+export const BLOCK_BUCKET_PUBLIC_ACCESS = defineAction({
+  summary: "turns on all four S3 public access block settings of the bucket (the previous block comes back on rollback)",
+  params: PARAMS["block-bucket-public-access"],
+  target: { type: "s3-bucket", id: (p) => p.bucketName },
+  calls: (b, ctx) => [
+    {
+      api: "s3:PutBucketPublicAccessBlock",
+      // A bucket of the same name in another account (deleted and re-created) is refused, not changed.
+      params: {
+        Bucket: b.bucketName,
+        ExpectedBucketOwner: ctx.accountId,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      },
+    },
+  ],
+  handler: blockBucket,
+  uses: ["getBucket", "putPublicAccessBlock", "deletePublicAccessBlock"],
+});
+
+export const CAPTURE_DISTRIBUTION = defineAction({
+  summary: "keeps the distribution's configuration and the reported URLs as evidence (reads only)",
+  params: PARAMS["capture-distribution"],
+  target: { type: "cloudfront-distribution", id: (p) => p.distributionId },
+  calls: (d) => [{ api: "cloudfront:GetDistribution", params: { Id: d.distributionId } }],
+  handler: captureDistribution,
+  uses: ["getDistribution"],
+  readOnly: true,
+});
+
+export const DISABLE_DISTRIBUTION = defineAction({
+  summary: "disables the CloudFront distribution (enabled again on rollback)",
+  params: PARAMS["disable-distribution"],
+  target: { type: "cloudfront-distribution", id: (p) => p.distributionId },
+  calls: ({ distributionId: id }) => [
+    { api: "cloudfront:GetDistributionConfig", params: { Id: id } },
+    { api: "cloudfront:UpdateDistribution", params: { Id: id, IfMatch: "<ETag from GetDistributionConfig>", DistributionConfig: { "...": "as read", Enabled: false } } },
+  ],
+  handler: disableDistribution,
+  uses: ["getDistribution", "setDistributionEnabled"],
+});
+
+export const CAPTURE_KEY_USAGE = defineAction({
+  summary: "keeps when and where the access key was last used as evidence (reads only)",
+  params: PARAMS["capture-key-usage"],
+  target: { type: "access-key", id: (p) => p.accessKeyId },
+  calls: (k) => [
+    { api: "iam:ListAccessKeys", params: { UserName: k.userName } },
+    { api: "iam:GetAccessKeyLastUsed", params: { AccessKeyId: k.accessKeyId } },
+  ],
+  handler: captureKeyUsage,
+  uses: ["findAccessKey"],
+  readOnly: true,
+});
+
+export const DEACTIVATE_ACCESS_KEY = defineAction({
+  summary: "makes the access key Inactive (never deleted; Active again on rollback)",
+  params: PARAMS["deactivate-access-key"],
+  target: { type: "access-key", id: (p) => p.accessKeyId },
+  calls: (k) => [{ api: "iam:UpdateAccessKey", params: { UserName: k.userName, AccessKeyId: k.accessKeyId, Status: "Inactive" } }],
+  handler: deactivateKey,
+  uses: ["findAccessKey", "setAccessKeyStatus"],
+});

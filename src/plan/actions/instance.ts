@@ -1,12 +1,28 @@
 /** Instance actions: capture, protections, snapshots, stop, tags. */
+import { z } from "zod";
 import type { Instance } from "../../cloud/model.ts";
 import { StepError } from "../errors.ts";
 import { keepEvidence, type EvidenceRecord } from "../evidence.ts";
 import { CloudError } from "../../cloud/errors.ts";
-import { TAG_PLAN, TAG_STEP, type ActionParams } from "../params.ts";
+import { TAG_PLAN, TAG_STEP } from "../tags.ts";
 import { chunk } from "../../cloud/limits.ts";
-import { TAG_BATCH } from "../../playbook/calls.ts";
-import type { Handler, StepContext } from "./types.ts";
+import { awsTags, TAG_BATCH } from "../calls.ts";
+import { defineAction, type Handler, type StepContext } from "../action.ts";
+import { instanceId, tags, text } from "../schemas.ts";
+
+const INSTANCE = "ec2-instance";
+
+/** The parameters of each instance action. */
+const PARAMS = {
+  "capture-metadata": z.strictObject({ instanceId }),
+  "protect-termination": z.strictObject({ instanceId }),
+  "shutdown-stop": z.strictObject({ instanceId }),
+  "keep-volumes": z.strictObject({ instanceId, deviceNames: z.array(z.string().regex(/^(\/dev\/)?[a-z][a-z0-9]*$/, "expected a device name (/dev/xvda)")).min(1) }),
+  "snapshot-volumes": z.strictObject({ instanceId, volumeIds: z.array(z.string().regex(/^vol-[0-9A-Za-z]+$/, "expected a vol- id")), description: text, tags }),
+  "stop-instance": z.strictObject({ instanceId }),
+  "tag-resources": z.strictObject({ resourceIds: z.array(z.string().regex(/^(i|eni|sg|vol|snap)-[0-9A-Za-z]+$/, "expected an EC2 resource id")).min(1), tags }),
+};
+type ActionParams = { [K in keyof typeof PARAMS]: z.infer<(typeof PARAMS)[K]> };
 
 export async function describeOne(ctx: StepContext<{ instanceId: string }>): Promise<Instance> {
   const [inst] = await ctx.port.describeInstances(ctx.scope, { instanceIds: [ctx.params.instanceId] });
@@ -183,3 +199,90 @@ export const tagResources: Handler<ActionParams["tag-resources"], { tagged: stri
     return { outcome: "kept", detail: { why: "case tags are kept as a record of the case" } };
   },
 };
+
+const DESCRIBE = ["describeInstances"] as const;
+
+export const CAPTURE_METADATA = defineAction({
+  summary: "keeps the instance's description, user data, console output and screenshot as evidence (reads only)",
+  params: PARAMS["capture-metadata"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: ({ instanceId }) => [
+    { api: "ec2:DescribeInstances", params: { InstanceIds: [instanceId] } },
+    { api: "ec2:DescribeInstanceAttribute", params: { InstanceId: instanceId, Attribute: "userData" } },
+    { api: "ec2:GetConsoleOutput", params: { InstanceId: instanceId, Latest: true } },
+    { api: "ec2:GetConsoleScreenshot", params: { InstanceId: instanceId } },
+  ],
+  handler: captureMetadata,
+  uses: [...DESCRIBE, "getUserData", "getConsoleOutput", "getConsoleScreenshot"],
+  readOnly: true,
+});
+
+export const PROTECT_TERMINATION = defineAction({
+  summary: "turns DisableApiTermination on: nobody terminates the evidence by mistake (Auto Scaling still can)",
+  params: PARAMS["protect-termination"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: (p) => [{ api: "ec2:ModifyInstanceAttribute", params: { InstanceId: p.instanceId, DisableApiTermination: { Value: true } } }],
+  handler: protectTermination,
+  uses: [...DESCRIBE, "modifyInstanceAttribute"],
+});
+
+export const SHUTDOWN_STOP = defineAction({
+  summary: "sets the instance-initiated shutdown behaviour to stop: a shutdown from inside the host stops it instead of terminating it",
+  params: PARAMS["shutdown-stop"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: (p) => [{ api: "ec2:ModifyInstanceAttribute", params: { InstanceId: p.instanceId, InstanceInitiatedShutdownBehavior: { Value: "stop" } } }],
+  handler: shutdownStop,
+  uses: [...DESCRIBE, "modifyInstanceAttribute"],
+});
+
+export const KEEP_VOLUMES = defineAction({
+  summary: "turns DeleteOnTermination off for these devices: the volumes outlive the instance",
+  params: PARAMS["keep-volumes"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: (k) => [
+    {
+      api: "ec2:ModifyInstanceAttribute",
+      params: { InstanceId: k.instanceId, BlockDeviceMappings: k.deviceNames.map((d) => ({ DeviceName: d, Ebs: { DeleteOnTermination: false } })) },
+    },
+  ],
+  handler: keepVolumes,
+  uses: [...DESCRIBE, "modifyInstanceAttribute"],
+});
+
+export const SNAPSHOT_VOLUMES = defineAction({
+  summary: "snapshots every volume of the instance (crash-consistent), tagged with the case and the step",
+  params: PARAMS["snapshot-volumes"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: (s) => [
+    {
+      api: "ec2:CreateSnapshots",
+      params: {
+        InstanceSpecification: { InstanceId: s.instanceId, ExcludeBootVolume: false },
+        Description: s.description,
+        TagSpecifications: [{ ResourceType: "snapshot", Tags: awsTags(s.tags) }],
+        // The snapshots also keep the volumes' own tags (owner, application): evidence with its context.
+        CopyTagsFromSource: "volume",
+      },
+    },
+  ],
+  handler: snapshotVolumes,
+  uses: ["describeSnapshots", "createSnapshots"],
+});
+
+export const STOP_INSTANCE = defineAction({
+  summary: "stops the instance (memory is lost; the volumes are kept); undone by starting it",
+  params: PARAMS["stop-instance"],
+  target: { type: INSTANCE, id: (p) => p.instanceId },
+  calls: (p) => [{ api: "ec2:StopInstances", params: { InstanceIds: [p.instanceId] } }],
+  handler: stopInstance,
+  uses: [...DESCRIBE, "stopInstances", "startInstances"],
+});
+
+export const TAG_RESOURCES = defineAction({
+  summary: "tags what containment touched with the case and the plan (kept after rollback as a record)",
+  params: PARAMS["tag-resources"],
+  target: { type: "resources" },
+  calls: (t) => chunk(t.resourceIds, TAG_BATCH).map((ids) => ({ api: "ec2:CreateTags", params: { Resources: ids, Tags: awsTags(t.tags) } })),
+  handler: tagResources,
+  uses: [...DESCRIBE, "describeNetworkInterfaces", "createTags"],
+});
