@@ -16,7 +16,7 @@
  * holder never leaves a stale lock; a holder that keeps it (stopped, hung) for 30 s makes the change
  * fail with a clear error instead of waiting forever.
  */
-import { ensurePrivateDir, replacePrivateFile } from "../../private-file.ts";
+import { ensurePrivateDir, makePrivateFile, replacePrivateFile } from "../../private-file.ts";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -110,6 +110,7 @@ export function openPersistentSim(estatePath: string, home: string): PersistentS
     ensurePrivateDir(home);
     ensurePrivateDir(dirname(stateFile), "the simulated accounts' directory");
     const Database = createRequire(import.meta.url)("better-sqlite3") as new (path: string) => LockDb;
+    makePrivateFile(`${stateFile}.lock`);
     db = new Database(`${stateFile}.lock`);
     db.pragma(`busy_timeout = ${SIM_LOCK_WAIT_MS}`);
     db.exec("CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, at TEXT NOT NULL)");
