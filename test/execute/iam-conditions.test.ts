@@ -216,7 +216,10 @@ describe("the containment policy's conditions against the handlers' calls", asyn
 
   it("no Auto Scaling call can take a group's capacity to zero: UpdateAutoScalingGroup only lowers MinSize, never sets MaxSize", () => {
     const g = { AutoScalingGroupName: X.asg };
-    expect(sent.some((c) => c.api === "autoscaling:UpdateAutoScalingGroup"), "asg-lower-min and its undo ran").toBe(true);
+    const updates = sent.filter((c) => c.api === "autoscaling:UpdateAutoScalingGroup");
+    expect(updates.length, "asg-lower-min and its undo ran").toBeGreaterThanOrEqual(2);
+    // IAM has no key for DesiredCapacity (docs/aws.md): that the handlers never send it is this test's to hold.
+    for (const u of updates) expect(Object.keys(u.params).sort()).toEqual(["AutoScalingGroupName", "MinSize"]);
     expect(allowed("autoscaling:UpdateAutoScalingGroup", { ...g, MinSize: 0 })).toBe(true);
     for (const dangerous of [{ MaxSize: 0 }, { MinSize: 0, MaxSize: 0 }, { DesiredCapacity: 0 }, { MaxSize: 1 }, {}]) {
       expect(decide("autoscaling:UpdateAutoScalingGroup", { ...g, ...dangerous }), JSON.stringify(dangerous)).toContain("implicit-deny");
