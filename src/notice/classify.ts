@@ -21,13 +21,15 @@ export interface Decision {
  * subject, a reporter's form, the notice family, the reporter's prose, weak phrases). A reminder
  * that names no activity stays "other": the case it belongs to knows the activity, this text does not.
  */
-export function decideActivity(b: NoticeBuilder): { type: ActivityType; text: string | null } {
+export function decideActivity(b: NoticeBuilder, signals?: Pick<TextSignals, "accountUsed">): { type: ActivityType; text: string | null } {
   const best = b.best<{ type: ActivityType; text: string }>("activity");
   if (!best) return { type: "other", text: null };
-  // a family signal (credentials exposed) is more specific than a generic sentence in the same letter
+  // a family signal (credentials exposed) is more specific than a generic compromise sentence in the
+  // same letter ("Your AWS Account is compromised!" above a key published online), unless AWS says it
+  // saw the account used: then the key was the way in, and the account is what is compromised
   const offers = b.offers<{ type: ActivityType; text: string }>("activity");
   const creds = offers.find((o) => o.value.type === "credentials_exposed" && o.priority <= P.family);
-  if (creds && best.value.type === "account_compromise") return { type: "credentials_exposed", text: creds.value.text };
+  if (creds && best.value.type === "account_compromise" && !signals?.accountUsed) return { type: "credentials_exposed", text: creds.value.text };
   return { type: best.value.type, text: best.value.text };
 }
 
@@ -36,6 +38,8 @@ export function decideKind(signals: TextSignals, health: boolean): NoticeKind {
   if (health) return "health_event";
   const k = signals.kinds;
   if (k.has("resolved")) return "resolved";
+  // a compromise AWS saw (the account used by someone else) outranks the exposed key it names
+  if (k.has("account_compromise") && signals.accountUsed) return "account_compromise";
   if (k.has("credentials_exposed")) return "credentials_exposed";
   if (k.has("account_compromise")) return "account_compromise";
   if (k.has("ses_enforcement")) return "ses_enforcement";
@@ -45,12 +49,15 @@ export function decideKind(signals: TextSignals, health: boolean): NoticeKind {
 }
 
 export function decide(b: NoticeBuilder, signals: TextSignals, opts: { health: boolean; receivedMs: number | null }): Decision {
-  const activity = decideActivity(b);
+  const activity = decideActivity(b, signals);
   const kind = decideKind(signals, opts.health);
   // URLs in a reporter's prose are the incident's only when the incident is about content
   if (CONTENT_TYPES.has(activity.type) && activity.type !== "other") for (const u of signals.reporterUrls) b.add("destinationUrls", u.url, u.source);
-  // an exposed-credentials letter names no site of its own but where the key was found
-  if (activity.type === "credentials_exposed") for (const u of signals.awsUrls ?? []) b.add("destinationUrls", u.url, u.source);
+  // an exposed-credentials letter names no site of its own but where the key was found; so does a
+  // compromise letter that names the exposed key; and a URL AWS writes in a Health event's description
+  // that is not its own help link is the incident's (where the key was published, the page reported)
+  const keyLetter = activity.type === "credentials_exposed" || (activity.type === "account_compromise" && signals.kinds.has("credentials_exposed"));
+  if (keyLetter || opts.health) for (const u of signals.awsUrls ?? []) b.add("destinationUrls", u.url, u.source);
   fillResourceContext(b);
   let deadline: Deadline;
   if (kind === "resolved") deadline = { at: null, basis: "unknown", text: "the case is resolved; no reply is required" };

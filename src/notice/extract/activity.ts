@@ -13,6 +13,26 @@ import type { ActivityType } from "../types.ts";
  */
 export const ACCOUNT_COMPROMISED = /\baccount[\s_-]+(?:\(?[\d*x■#-]{4,20}\)?\s+)?(?:(?:may|might|could|can|is|was|has|have|had|been|be|being|still|likely|possibly|potentially|probably|appears?|seems?|to|now|already)\s+){0,5}compromised|\bcompromised[\s_-]+(?:aws[\s_-]+)?account\b|\bunauthori[sz]ed\s+(?:usage|use|activity|access)\s+(?:on|in|of|to)\s+your\s+(?:aws\s+)?account/i;
 
+/**
+ * AWS saying it saw the account used by someone else, not that it could be: "We have detected activity
+ * on your account that suggests unauthorized usage", "we observed unusual API calls in your account",
+ * "there has been unauthorized access to your account", "your account has been accessed by an
+ * unauthorized party", "stop the unauthorized usage". This is what makes a letter an account
+ * compromise even when it also names an exposed key (the key was used, not only published). An
+ * exposed-key letter's warning that the key "could lead to ... unauthorized activity", or advice to
+ * "check for unauthorized usage", states nothing seen and does not match; nor does suspicious traffic
+ * "from" the account's resources (an abuse report).
+ */
+export const ACCOUNT_USED = new RegExp(
+  [
+    String.raw`\b(?:detected|observed|noticed|identified|seen|saw|found|discovered|there\s+(?:has|have)\s+been|there\s+(?:is|are|was|were))\s+[^.!?]{0,60}?(?:unauthori[sz]ed|suspicious|unusual|irregular|anomalous|abnormal|malicious)\s+(?:api\s+|console\s+|sign-?in\s+|login\s+)?(?:activity|activities|usage|use|access|calls|logins?|sign-?ins?)\s+(?:on|in|of|to|within)\s+(?:your\s+)?(?:aws\s+)?account`,
+    String.raw`\b(?:detected|observed|noticed|identified|seen|saw|found|discovered)\s+(?:\w+\s+){0,2}?(?:activity|activities|usage|use|access|api\s+calls|logins?)\s+(?:on|in|within)\s+(?:your\s+)?(?:aws\s+)?account\s+(?:that|which)\s+(?:\w+\s+){0,2}?(?:suggests?|indicates?|appears?\s+to\s+be|is\s+consistent\s+with)\s+(?:an?\s+)?(?:unauthori[sz]ed|suspicious|compromise|malicious)`,
+    String.raw`\baccount\s+(?:\(?[\d*x■#-]{4,20}\)?\s+)?(?:has|have|had|may\s+have|might\s+have|appears\s+to\s+have)\s+been\s+(?:accessed|used|logged\s+into|taken\s+over)\s+by\s+(?:an?\s+)?(?:unauthori[sz]ed|unknown|third|malicious|someone|attacker)`,
+    String.raw`\bstop\s+(?:the\s+|this\s+)?unauthori[sz]ed\s+(?:usage|use|activity|access)`,
+  ].join("|"),
+  "i",
+);
+
 interface Rule {
   type: ActivityType;
   re: RegExp;

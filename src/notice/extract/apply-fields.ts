@@ -9,6 +9,7 @@ import { P } from "./builder.ts";
 import type { FieldKey, RawField } from "./fields.ts";
 import { ACCOUNT_ID, findIPs, isPublicIP, normalizeAccountId } from "./ids.ts";
 import { mitigationFromAction } from "./mitigations.ts";
+import { addBlocked, blockedFields } from "./blocked.ts";
 import { parsePorts, protocolName } from "./ports.ts";
 import { isRedactedId, isRedactedText } from "./redaction.ts";
 import { findRegions } from "./regions.ts";
@@ -44,6 +45,7 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
     groups.set(f.group, g);
   }
   const form = collectForm(fields);
+  const blocked = blockedFields(fields, ctx);
   let lastRegion: string | undefined;
   for (const f of fields) {
     const src = ctx.src(f.line, f.label);
@@ -53,6 +55,14 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
     const g = groups.get(f.group) ?? {};
     if (f.key === "region" && g.region) lastRegion = g.region;
     if (!f.key || value === "" || /^[-\s]*$/.test(value) || /^(?:n\/?a|none|unknown|null)$/i.test(value)) continue;
+    const anchor = blocked.get(f);
+    if (anchor !== undefined) {
+      // a port or protocol of what AWS blocked: the mitigation's, not the activity's
+      const p = f.key === "protocol" ? null : parsePorts(value);
+      const proto = f.key === "protocol" ? protocolName(value) : p!.protocols[0] ?? null;
+      addBlocked(ctx, anchor, f, { ...(p ? { ports: p.ports } : {}), ...(proto ? { protocol: proto } : {}) });
+      continue;
+    }
     applyField(f.key, f, value, src, g, ctx, { lastRegion, form });
   }
   if (form.date) {

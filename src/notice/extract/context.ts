@@ -24,6 +24,11 @@ export interface TextSignals {
   hasReporterReport: boolean;
   /** URLs in the reporter's prose, kept only when the activity is about content. */
   reporterUrls: { url: string; source: Source }[];
+  /**
+   * AWS says it saw the account used by someone else (activity.ts ACCOUNT_USED): the letter is an
+   * account compromise even when it also names an exposed key.
+   */
+  accountUsed?: boolean;
   /** URLs in AWS's own text that are not AWS's help links: where a key was published, in an exposed-credentials letter. */
   awsUrls?: { url: string; source: Source }[];
 }

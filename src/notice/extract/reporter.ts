@@ -129,7 +129,8 @@ export function readReporter(ctx: Ctx, fields: RawField[], signals: TextSignals)
 }
 
 const STATED_ZONE = /\b(?:time\s*zone\s*(?:is|:|=)?\s*|(?:all\s+)?(?:times|timestamps)\s+(?:are\s+)?(?:shown\s+|given\s+)?(?:in\s+)?)\(?((?:UTC|GMT)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?|[A-Z]{3,5}(?![a-z])|[A-Z][a-z]+\/[A-Za-z_]+)/;
-const LEGITIMATE = /\b(?:original|legitimate|genuine|official|authentic|real)\s+(?:\w+\s+){0,2}(?:work|site|website|page|url|domain|content|copy)\b[^.]{0,40}$|\b(?:my|our)\s+(?:own\s+)?(?:copyrighted\s+)?(?:work|site|website|page|book|content)\b[^.]{0,40}$|\bowner\s+of\s+the\s+(?:work|content|copyright)\b[^.]{0,40}$/i;
+/** Words before a URL that make it the claimant's own work or the brand's real site, not the incident's. */
+export const LEGITIMATE = /\b(?:original|legitimate|genuine|official|authentic|real)\s+(?:\w+\s+){0,2}(?:work|site|website|page|url|domain|content|copy)\b[^.]{0,40}$|\b(?:my|our)\s+(?:own\s+)?(?:copyrighted\s+)?(?:work|site|website|page|book|content)\b[^.]{0,40}$|\bowner\s+of\s+the\s+(?:work|content|copyright)\b[^.]{0,40}$/i;
 const TCPDUMP = /\bIP6?\s+\S+\s+>\s+(\S+?):\s/;
 const ARROW = /\s?(?:->|=>|\u2192)\s?|\s>\s/;
 

@@ -5,15 +5,16 @@
  * named in prose, where a key was published, deadlines, mitigations, "between X and Y".
  */
 import type { ActivityType, Source } from "../types.ts";
-import { ACCOUNT_COMPROMISED, classifyHealthCode, classifyPhrase } from "./activity.ts";
+import { ACCOUNT_COMPROMISED, ACCOUNT_USED, classifyHealthCode, classifyPhrase } from "./activity.ts";
 import { P } from "./builder.ts";
 import { findStatedDeadlines } from "./deadline.ts";
 import { findMitigations } from "./mitigations.ts";
 import { excerpt, lineAt } from "./text.ts";
-import { isoUTC, parseTime } from "./times.ts";
 import { findUrls, isAwsHelpLink } from "./urls.ts";
 import { anyOf, gates, type Ctx, type TextSignals } from "./context.ts";
 import { addAccount } from "./identifiers.ts";
+import { findWindows } from "./windows.ts";
+import { LEGITIMATE } from "./reporter.ts";
 
 // each word starts with a letter: an event ARN's suffix (`..._REPORT_3223324344`) is not part of the code
 const HEALTH_CODE = /\bAWS_(?:ABUSE|RISK)(?:_[A-Z][A-Z0-9]{0,30}){1,8}/g;
@@ -87,6 +88,7 @@ type At = (index: number) => Source;
 
 const G_CRED = gates(["key", "credential"]);
 const G_COMPROMISE = gates(["compromis", "unauthori"]);
+const G_USED = gates(["unauthori", "suspicious", "unusual", "irregular", "anomalous", "abnormal", "malicious"]);
 const G_COPYRIGHT = gates(["dmca", "copyright", "infring"]);
 const G_SES = gates(["ses", "simple email"]);
 const G_DEADLINE = gates(["within", "by", "before", "later than", "until"]);
@@ -105,6 +107,13 @@ function familySignals(text: string, has: Has, ctx: Ctx, at: At, signals: TextSi
     ctx.b.offer("activity", { type: "credentials_exposed" as ActivityType, text: cred[0].replace(/\s+/g, " ") }, P.family, at(cred.index));
   }
   const c = has(G_COMPROMISE) ? COMPROMISE.exec(text) : null;
+  // the account seen used by someone else: a compromise, the stronger kind, over a key that was only published
+  const used = has(G_USED) ? ACCOUNT_USED.exec(text) : null;
+  if (used) {
+    signals.kinds.add("account_compromise");
+    signals.accountUsed = true;
+    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: used[0].replace(/\s+/g, " ") }, P.family - 0.5, at(used.index));
+  }
   if (c) {
     signals.kinds.add("account_compromise");
     ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: c[0] }, P.family + 0.5, at(c.index));
@@ -180,7 +189,12 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
   const hasUrls = ctx.anyAws(G_URL);
   if (hasUrls) {
     const urls = (signals.awsUrls ??= []);
-    for (const { url, index } of findUrls(aws)) if (!isAwsHelpLink(url) && urls.length < 50) urls.push({ url, source: ctx.srcAt(index) });
+    for (const { url, index } of findUrls(aws)) {
+      if (isAwsHelpLink(url) || urls.length >= 50) continue;
+      // "imitates the legitimate site https://...", "the original work at https://...": not the incident's
+      if (LEGITIMATE.test(aws.slice(Math.max(0, index - 100), index).replace(/\s+/g, " "))) continue;
+      urls.push({ url, source: ctx.srcAt(index) });
+    }
   }
 
   // URLs where a key or content was published
@@ -204,17 +218,33 @@ export function readAwsSentences(ctx: Ctx, signals: TextSignals): void {
     }
   }
 
-  // "between January 22 and February 4"
-  const between = /\bbetween\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^\n]{0,40}?)\s+and\s+((?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{4}-\d{2}-\d{2}|\d{1,2}\s+[A-Z][a-z]{2,8})[^.;\n]{0,40})/g;
-  if (ctx.doc.text.includes("between")) for (const m of ctx.doc.text.matchAll(between)) {
-    const a = parseTime(m[1]!, { reference: ctx.reference });
-    const z = parseTime(m[2]!, { reference: ctx.reference });
-    if (a && z && z.ms >= a.ms) {
-      const src = ctx.srcAt(m.index);
-      b.offer("begin", a.iso, P.sentence + 1, src);
-      // a date alone as the end of a range means the whole of that day
-      b.offer("end", z.dateOnly ? isoUTC(z.ms + 86_399_000) : z.iso, P.sentence + 1, src);
-      break;
+  // the activity window stated in words: "between January 22 and February 4", "from Dec 28 to Jan 3"
+  readWindow(ctx);
+}
+
+/**
+ * The first window AWS states in its own words; else the first the reporter states (outranking only
+ * the reporter's log timestamps). In a Health event's description the stated window is the
+ * activity's and outranks the event's own start and end (when AWS opened and closed the event).
+ */
+function readWindow(ctx: Ctx): void {
+  const { doc } = ctx;
+  let reporter: { w: ReturnType<typeof findWindows>[number]; line: number } | null = null;
+  for (const w of findWindows(doc.text, ctx.reference)) {
+    const line = lineAt(doc, w.index);
+    if (doc.zones[line] === "reporter") {
+      reporter ??= { w, line };
+      continue;
     }
+    const pri = ctx.input.part === "event" ? P.event - 1 : P.sentence + 1;
+    const src = ctx.src(line);
+    ctx.b.offer("begin", w.begin, pri, src);
+    ctx.b.offer("end", w.end, pri, src);
+    return;
+  }
+  if (reporter) {
+    const src = ctx.src(reporter.line);
+    ctx.b.offer("begin", reporter.w.begin, P.reporterText, src);
+    ctx.b.offer("end", reporter.w.end, P.reporterText, src);
   }
 }

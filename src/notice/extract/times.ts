@@ -9,7 +9,7 @@
  *   10 Jul 2024 02:21:07 UTC           27 Apr 2023 14:46:47 GMT             29-Apr-2016 08:11:37 UTC
  *   Tue, 27 Nov 2018 01:30:00 GMT      Fri Mar 03 03:33:33 UTC 2013         Wed Sep 30 14:39:00 UTC (no year)
  *   October 14, 2021 at 6:30:56 AM UTC+3                                    Oct 14, 03:30 AM UTC
- *   2024/07/10 02:21:07                January 22 (a date alone, for "between X and Y")
+ *   2024/07/10 02:21:07                January 22, 22 January, 22nd of January (a date alone, no year: a window's end)
  *   2024.07.10 02:21   10.07.2024 02:21:07 (dots: day first)   10/Jul/2024:02:21:07 +0000 (web logs)
  *   2024-07-10 at 02:21:07 UTC        07-10-2024 02:21 (dashes or slashes: month first unless it cannot be)
  */
@@ -64,8 +64,8 @@ const SLASH_YMD = new RegExp(String.raw`^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:(?:
 const DOTTED_DMY = new RegExp(String.raw`^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+${TIME_SRC})?\s*\(?(${ZONE_SRC})?\)?`, "i");
 // a web server log: 10/Jul/2024:02:21:07 +0000
 const CLF = new RegExp(String.raw`^\[?(\d{1,2})\/${MONTH}\/(\d{4}):${TIME_SRC}\s*(${ZONE_SRC})?\]?`, "i");
-// 27 Apr 2023 14:46:47 GMT, 29-Apr-2016 08:11:37 UTC, Tue, 27 Nov 2018 01:30:00 GMT
-const DMY = new RegExp(String.raw`^${WEEKDAY}(\d{1,2})(?:st|nd|rd|th)?[\s-]+${MONTH}[\s,-]+(\d{4})(?:,?\s+(?:at\s+)?${TIME_SRC})?\s*\(?(${ZONE_SRC})?\)?`, "i");
+// 27 Apr 2023 14:46:47 GMT, 29-Apr-2016 08:11:37 UTC, Tue, 27 Nov 2018 01:30:00 GMT, 22 January / 22nd of January (no year)
+const DMY = new RegExp(String.raw`^${WEEKDAY}(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s-]+${MONTH}(?:[\s,-]+(\d{4})(?![:\d]))?(?:,?\s+(?:at\s+)?${TIME_SRC})?\s*\(?(${ZONE_SRC})?\)?`, "i");
 // October 14, 2021 at 6:30:56 AM UTC+3, Jul 10, 2024 02:21 UTC, January 22 (no year), Oct 14, 03:30 AM UTC
 const MDY = new RegExp(String.raw`^${WEEKDAY}${MONTH}\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4})(?![:\d]))?(?:,?\s+(?:at\s+)?${TIME_SRC})?\s*\(?(${ZONE_SRC})?\)?(?:\s+(\d{4})(?![:\d]))?`, "i");
 // 07/10/2024 02:21:07 (month first unless the first number cannot be a month)
@@ -96,7 +96,7 @@ function match(text: string): Parts | null {
   let m = ISO.exec(text) ?? SLASH_YMD.exec(text);
   if (m) return { y: num(m[1]), mo: num(m[2]), d: num(m[3]), h: m[4] ? num(m[4]) : null, mi: num(m[5]), s: num(m[6]), frac: m[7], ampm: m[8], zone: m[9], length: m[0].length };
   m = DMY.exec(text);
-  if (m) return { y: num(m[3]), mo: month(m[2]!), d: num(m[1]), h: m[4] ? num(m[4]) : null, mi: num(m[5]), s: num(m[6]), frac: m[7], ampm: m[8], zone: m[9], length: m[0].length };
+  if (m) return { y: m[3] ? num(m[3]) : null, mo: month(m[2]!), d: num(m[1]), h: m[4] ? num(m[4]) : null, mi: num(m[5]), s: num(m[6]), frac: m[7], ampm: m[8], zone: m[9], length: m[0].length };
   m = MDY.exec(text);
   if (m) {
     const y = m[3] ? num(m[3]) : m[10] ? num(m[10]) : null;
