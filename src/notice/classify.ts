@@ -53,10 +53,11 @@ export function decide(b: NoticeBuilder, signals: TextSignals, opts: { health: b
   const kind = decideKind(signals, opts.health);
   // URLs in a reporter's prose are the incident's only when the incident is about content
   if (CONTENT_TYPES.has(activity.type) && activity.type !== "other") for (const u of signals.reporterUrls) b.add("destinationUrls", u.url, u.source);
-  // an exposed-credentials letter names no site of its own but where the key was found; so does a
-  // compromise letter that names the exposed key; and a URL AWS writes in a Health event's description
+  // an exposed-credentials letter names no site of its own but where the key was found; nor does a
+  // compromise letter that names a key (where the key was found is the URL it gives); and a URL AWS writes in a Health event's description
   // that is not its own help link is the incident's (where the key was published, the page reported)
-  const keyLetter = activity.type === "credentials_exposed" || (activity.type === "account_compromise" && signals.kinds.has("credentials_exposed"));
+  const namesKey = signals.kinds.has("credentials_exposed") || b.list("accessKeyIds").length > 0 || b.redactions.some((r) => r.field === "accessKeyIds");
+  const keyLetter = activity.type === "credentials_exposed" || (activity.type === "account_compromise" && namesKey);
   if (keyLetter || opts.health) for (const u of signals.awsUrls ?? []) b.add("destinationUrls", u.url, u.source);
   fillResourceContext(b);
   let deadline: Deadline;

@@ -25,8 +25,9 @@ export const ACCOUNT_COMPROMISED = /\baccount[\s_-]+(?:\(?[\d*x■#-]{4,20}\)?\s
  */
 export const ACCOUNT_USED = new RegExp(
   [
-    String.raw`\b(?:detected|observed|noticed|identified|seen|saw|found|discovered|there\s+(?:has|have)\s+been|there\s+(?:is|are|was|were))\s+[^.!?]{0,60}?(?:unauthori[sz]ed|suspicious|unusual|irregular|anomalous|abnormal|malicious)\s+(?:api\s+|console\s+|sign-?in\s+|login\s+)?(?:activity|activities|usage|use|access|calls|logins?|sign-?ins?)\s+(?:on|in|of|to|within)\s+(?:your\s+)?(?:aws\s+)?account`,
-    String.raw`\b(?:detected|observed|noticed|identified|seen|saw|found|discovered)\s+(?:\w+\s+){0,2}?(?:activity|activities|usage|use|access|api\s+calls|logins?)\s+(?:on|in|within)\s+(?:your\s+)?(?:aws\s+)?account\s+(?:that|which)\s+(?:\w+\s+){0,2}?(?:suggests?|indicates?|appears?\s+to\s+be|is\s+consistent\s+with)\s+(?:an?\s+)?(?:unauthori[sz]ed|suspicious|compromise|malicious)`,
+    // not "if you found ...", "whether you have seen ...": a question put to the reader states nothing seen
+    String.raw`(?<!\b(?:if|when|whether|unless|you)\s+(?:have\s+|had\s+|ever\s+)?)\b(?:detected|observed|noticed|identified|seen|saw|found|discovered|there\s+(?:has|have)\s+been|there\s+(?:is|are|was|were))\s+[^.!?]{0,60}?(?:unauthori[sz]ed|suspicious|unusual|irregular|anomalous|abnormal|malicious)\s+(?:api\s+|console\s+|sign-?in\s+|login\s+)?(?:activity|activities|usage|use|access|calls|logins?|sign-?ins?)\s+(?:on|in|of|to|within)\s+(?:your\s+)?(?:aws\s+)?account`,
+    String.raw`(?<!\b(?:if|when|whether|unless|you)\s+(?:have\s+|had\s+|ever\s+)?)\b(?:detected|observed|noticed|identified|seen|saw|found|discovered)\s+(?:\w+\s+){0,2}?(?:activity|activities|usage|use|access|api\s+calls|logins?)\s+(?:on|in|within)\s+(?:your\s+)?(?:aws\s+)?account\s+(?:that|which)\s+(?:\w+\s+){0,2}?(?:suggests?|indicates?|appears?\s+to\s+be|is\s+consistent\s+with)\s+(?:an?\s+)?(?:unauthori[sz]ed|suspicious|compromise|malicious)`,
     String.raw`\baccount\s+(?:\(?[\d*x■#-]{4,20}\)?\s+)?(?:has|have|had|may\s+have|might\s+have|appears\s+to\s+have)\s+been\s+(?:accessed|used|logged\s+into|taken\s+over)\s+by\s+(?:an?\s+)?(?:unauthori[sz]ed|unknown|third|malicious|someone|attacker)`,
     String.raw`\bstop\s+(?:the\s+|this\s+)?unauthori[sz]ed\s+(?:usage|use|activity|access)`,
   ].join("|"),

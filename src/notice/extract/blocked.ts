@@ -8,7 +8,7 @@
  *   Port(s): 25
  *
  * that is, below a mitigation heading or a mitigation statement (./mitigations.ts), with only other
- * details of that block in between (direction, protocol, port, action, the instance), or with "blocked"
+ * details of that block in between (however many) (direction, protocol, port, action, the instance), or with "blocked"
  * in its own value. Such a port goes to the mitigation, never to `remotePorts`; such a protocol is the
  * mitigation's, not the notice's. The text says the port is the reported traffic when the block names
  * the remote party (a `Remote IP`, as every row of AWS's `Instance Id  Remote IP  Port  Protocol
@@ -44,39 +44,66 @@ export function blockedFields(fields: RawField[], ctx: Ctx): Map<RawField, numbe
   }
   const groupHasRemote = new Set<number>();
   for (const f of fields) if (f.key === "remoteIp" && f.value.trim() !== "") groupHasRemote.add(f.group);
+  const memo = new Map<number, number | null>();
   for (const f of candidates) {
     if (groupHasRemote.has(f.group) || REPORTED_WORD.test(f.value)) continue;
-    const anchor = BLOCK_WORD.test(f.value) ? f.line : anchorAbove(f, byLine, ctx);
+    const anchor = BLOCK_WORD.test(f.value) ? f.line : anchorAbove(f, byLine, ctx, memo);
     if (anchor !== null) out.set(f, anchor);
   }
   return out;
 }
 
-function anchorAbove(f: RawField, byLine: Map<number, RawField[]>, ctx: Ctx): number | null {
-  const { lines, zones } = ctx.doc;
+function anchorAbove(f: RawField, byLine: Map<number, RawField[]>, ctx: Ctx, memo: Map<number, number | null>): number | null {
   // the words before the label on its own line ("Blocked outbound traffic. Destination Ports: 25")
-  const own = lines[f.line]!;
+  const own = ctx.doc.lines[f.line]!;
   const at = own.indexOf(f.label);
   if (!f.fromTable && at > 0 && findMitigations(own.slice(0, at), PROBE).length > 0) return f.line;
-  for (let j = f.line - 1, n = 0; j >= 0 && n < 12; j--, n++) {
-    const line = lines[j]!;
-    if (zones[j] !== "aws" || line.trim() === "" || line.length > 2000) return null;
-    const here = byLine.get(j);
-    if (!here) {
-      if (f.fromTable && j === tableHeaderLine(f, byLine)) continue; // the table's own header row
-      // prose: a mitigation statement or heading makes the block a mitigation; anything else ends it
-      return findMitigations(line, PROBE).length > 0 || MITIGATION_HEADING.test(line) ? j : null;
+  // a table row: read upwards from above its header row
+  return walkUp(f.fromTable ? tableHeaderLine(f, byLine) - 1 : f.line - 1, byLine, ctx, memo);
+}
+
+/**
+ * Reads upwards from line `j` over the details of one block to what introduced it: a mitigation
+ * heading or statement (its line), or anything else (null). The lines of a block share the answer
+ * (memo), so a long block is read once.
+ */
+function walkUp(from: number, byLine: Map<number, RawField[]>, ctx: Ctx, memo: Map<number, number | null>): number | null {
+  const { lines, zones } = ctx.doc;
+  const visited: number[] = [];
+  let result: number | null = null;
+  for (let j = from; j >= 0; j--) {
+    const known = memo.get(j);
+    if (known !== undefined) {
+      result = known;
+      break;
     }
-    for (const g of here) {
-      if (g.key === "remoteIp" && g.value.trim() !== "") return null;
-      if (!BLOCK_DETAIL.has(g.key)) return null;
-      if (g.key === "action") return BLOCK_WORD.test(g.value) || findMitigations(g.value, PROBE).length > 0 ? j : null;
-      if (g.key === null && g.value === "") return MITIGATION_HEADING.test(`${g.label}:`) ? j : null;
-      if (g.key === null && BLOCK_WORD.test(`${g.label} ${g.value}`)) return j;
-      if (g.key === null && REPORTED_WORD.test(g.label)) return null;
-    }
+    visited.push(j);
+    const verdict = lineVerdict(j, lines[j]!, zones[j] === "aws", byLine.get(j));
+    if (verdict === "detail") continue;
+    result = verdict === "mitigation" ? j : null;
+    break;
   }
-  return null;
+  for (const v of visited) memo.set(v, result);
+  return result;
+}
+
+/** What one line above a port says: it introduces a mitigation, it is a detail of the block, or it ends the block. */
+function lineVerdict(j: number, line: string, aws: boolean, here: RawField[] | undefined): "mitigation" | "detail" | "end" {
+  if (!aws || line.trim() === "" || line.length > 2000) return "end";
+  if (!here) {
+    // prose: a mitigation statement or heading makes the block a mitigation; anything else ends it
+    return findMitigations(line, PROBE).length > 0 || MITIGATION_HEADING.test(line) ? "mitigation" : "end";
+  }
+  for (const g of here) {
+    if (g.key === "remoteIp" && g.value.trim() !== "") return "end";
+    if (!BLOCK_DETAIL.has(g.key)) return "end";
+    // "Action Taken: Blocked outbound traffic", or "Actions taken:" heading the lines below it
+    if (g.key === "action") return g.value === "" || BLOCK_WORD.test(g.value) || findMitigations(g.value, PROBE).length > 0 ? "mitigation" : "end";
+    if (g.key === null && g.value === "") return MITIGATION_HEADING.test(`${g.label}:`) ? "mitigation" : "end";
+    if (g.key === null && BLOCK_WORD.test(`${g.label} ${g.value}`)) return "mitigation";
+    if (g.key === null && REPORTED_WORD.test(g.label)) return "end";
+  }
+  return "detail";
 }
 
 /** The header row of the table a row belongs to: the line above its first row. */
