@@ -237,6 +237,7 @@ describe("a port that appears only in what AWS blocked is a mitigation", () => {
         const m = n.mitigations.find((x) => x.ports && ports.every((p) => x.ports!.includes(p)));
         expect(m, `${block}: ${JSON.stringify(n.mitigations)}`).toBeDefined();
         if (proto) expect(m!.protocol).toBe(proto);
+        expect(m!.direction).toBe("outbound");
       }
     }
   });

@@ -9,7 +9,7 @@ import { P } from "./builder.ts";
 import type { FieldKey, RawField } from "./fields.ts";
 import { ACCOUNT_ID, findIPs, isPublicIP, normalizeAccountId } from "./ids.ts";
 import { mitigationFromAction } from "./mitigations.ts";
-import { addBlocked, blockedFields } from "./blocked.ts";
+import { addBlocked, blockedFields, isDirection } from "./blocked.ts";
 import { parsePorts, protocolName } from "./ports.ts";
 import { isRedactedId, isRedactedText } from "./redaction.ts";
 import { findRegions } from "./regions.ts";
@@ -54,15 +54,20 @@ export function applyFields(fields: RawField[], ctx: Ctx): void {
     if (f.zone === "reporter" && !f.fromTable && Object.keys(b.reporterFields).length < 200) b.reporterFields[f.label] ??= value.slice(0, 4000);
     const g = groups.get(f.group) ?? {};
     if (f.key === "region" && g.region) lastRegion = g.region;
-    if (!f.key || value === "" || /^[-\s]*$/.test(value) || /^(?:n\/?a|none|unknown|null)$/i.test(value)) continue;
     const anchor = blocked.get(f);
-    if (anchor !== undefined) {
-      // a port or protocol of what AWS blocked: the mitigation's, not the activity's
+    if (anchor !== undefined && !/^(?:[-\s]*|n\/?a|none|unknown|null)$/i.test(value)) {
+      // a port, protocol or direction of what AWS blocked: the mitigation's, not the activity's
+      if (isDirection(f)) {
+        const d = /\b(?:both|in\s*(?:and|&|\/)\s*out)/i.test(value) ? "both" : /\b(?:out|egress)/i.test(value) ? "outbound" : /\b(?:in|ingress)/i.test(value) ? "inbound" : null;
+        if (d) addBlocked(ctx, anchor, f, { direction: d });
+        continue;
+      }
       const p = f.key === "protocol" ? null : parsePorts(value);
       const proto = f.key === "protocol" ? protocolName(value) : p!.protocols[0] ?? null;
       addBlocked(ctx, anchor, f, { ...(p ? { ports: p.ports } : {}), ...(proto ? { protocol: proto } : {}) });
       continue;
     }
+    if (!f.key || value === "" || /^[-\s]*$/.test(value) || /^(?:n\/?a|none|unknown|null)$/i.test(value)) continue;
     applyField(f.key, f, value, src, g, ctx, { lastRegion, form });
   }
   if (form.date) {

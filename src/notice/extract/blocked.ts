@@ -34,7 +34,7 @@ const REPORTED_WORD = /\breported\b|\babusive\b|\bobserved\b/i;
  */
 export function blockedFields(fields: RawField[], ctx: Ctx): Map<RawField, number> {
   const out = new Map<RawField, number>();
-  const candidates = fields.filter((f) => f.zone === "aws" && (f.key === "remotePort" || f.key === "portsProtocols" || f.key === "protocol") && f.value !== "");
+  const candidates = fields.filter((f) => f.zone === "aws" && (f.key === "remotePort" || f.key === "portsProtocols" || f.key === "protocol" || isDirection(f)) && f.value !== "");
   if (candidates.length === 0) return out;
   const byLine = new Map<number, RawField[]>();
   for (const f of fields) {
@@ -113,13 +113,18 @@ function tableHeaderLine(f: RawField, byLine: Map<number, RawField[]>): number {
   return j - 1;
 }
 
+/** `Direction: Outbound` in a mitigation block: which way the traffic was blocked. */
+export function isDirection(f: RawField): boolean {
+  return f.key === null && /^(?:traffic\s+)?direction$/i.test(f.label.trim());
+}
+
 const PROBE: Source = { part: "body", excerpt: "" };
 
 /**
  * The mitigation a blocked port or protocol belongs to: the one AWS's line at `anchor` states (made
  * from it when no rule read it yet), enriched with the port or protocol.
  */
-export function addBlocked(ctx: Ctx, anchor: number, f: RawField, add: { ports?: number[]; protocol?: string }): void {
+export function addBlocked(ctx: Ctx, anchor: number, f: RawField, add: { ports?: number[]; protocol?: string; direction?: "inbound" | "outbound" | "both" }): void {
   const { b } = ctx;
   const src = ctx.src(anchor);
   const line = ctx.doc.lines[anchor]!;
@@ -135,4 +140,5 @@ export function addBlocked(ctx: Ctx, anchor: number, f: RawField, add: { ports?:
     if (m.action === "other" || m.action === "block_traffic") m.action = "block_port";
   }
   if (add.protocol && !m.protocol) m.protocol = add.protocol;
+  if (add.direction && !m.direction) m.direction = add.direction;
 }

@@ -112,7 +112,9 @@ function familySignals(text: string, has: Has, ctx: Ctx, at: At, signals: TextSi
   if (used) {
     signals.kinds.add("account_compromise");
     signals.accountUsed = true;
-    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: used[0].replace(/\s+/g, " ") }, P.family - 0.5, at(used.index));
+    // worded as the letter's own compromise phrase when it has one ("Account may still be compromised")
+    const words = c ?? used;
+    ctx.b.offer("activity", { type: "account_compromise" as ActivityType, text: words[0].replace(/\s+/g, " ") }, P.family - 0.5, at(words.index));
   }
   if (c) {
     signals.kinds.add("account_compromise");
