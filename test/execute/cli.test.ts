@@ -2,39 +2,26 @@
  * `abuse-desk plan`, `apply` and `rollback`, run in-process the way main() runs them, against the
  * simulated incident estate and a case store in a temporary data directory.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import type { ApplyResult } from "../../src/execute/apply.ts";
 import type { Plan } from "../../src/execute/types.ts";
 import { parseInput } from "../../src/notice/index.ts";
 import { INCIDENT } from "./helpers.ts";
-import { runCli as run } from "../helpers/cli.ts";
+import { runCli as run, tempHome } from "../helpers/cli.ts";
 
 const NOTICE = new URL("./notices/web-port-scan.txt", import.meta.url).pathname;
 const POLICY = new URL("../../fixtures/policies/example.yaml", import.meta.url).pathname;
 const ACCOUNT = `sim:${INCIDENT}`;
 
 
-let home: string;
-const saved = { ...process.env };
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "abuse-desk-contain-cli-"));
-  process.env.ABUSE_DESK_HOME = home;
-  delete process.env.DATABASE_URL;
-  delete process.env.ABUSE_DESK_POLICY;
-  delete process.env.ABUSE_DESK_ACCOUNT;
-});
-afterEach(() => {
-  process.env = { ...saved };
-  rmSync(home, { recursive: true, force: true });
-});
+const data = tempHome("abuse-desk-contain-cli-");
 
 describe("abuse-desk plan", () => {
   it("shows the plan with the API calls of the dry run, and writes it for apply", async () => {
-    const out = join(home, "plan.json");
+    const out = join(data.dir, "plan.json");
     const r = await run("plan", NOTICE, "--account", ACCOUNT, "--offline", "--policy", POLICY, "--out", out, "--plan-id", "P-cli", "--now", "2025-06-01T12:00:00Z");
     expect(r.code).toBe(0);
     expect(r.out).toContain("Plan P-cli · compromised-host · port scan · verdict unverified");
@@ -52,7 +39,7 @@ describe("abuse-desk plan", () => {
   it("refuses bad flags and a missing policy file as user errors", async () => {
     expect((await run("plan", NOTICE, "--account", ACCOUNT, "--playbook", "nuke")).code).toBe(64);
     expect((await run("plan", NOTICE, "--account", ACCOUNT, "--ports", "tcp/99999")).err).toMatch(/--ports: "tcp\/99999" is not a port/);
-    const r = await run("plan", NOTICE, "--account", ACCOUNT, "--offline", "--policy", join(home, "nope.yaml"));
+    const r = await run("plan", NOTICE, "--account", ACCOUNT, "--offline", "--policy", join(data.dir, "nope.yaml"));
     expect(r.code).toBe(66);
     expect(r.err).toMatch(/cannot read the policy/);
   });
@@ -61,7 +48,7 @@ describe("abuse-desk plan", () => {
 describe("abuse-desk apply and rollback", () => {
   /** A plan of a stored case (apply takes the verdict from the case's notice), written to a file too. */
   const planFile = async (verdict: Plan["verdict"] = "authentic") => {
-    const out = join(home, "plan.json");
+    const out = join(data.dir, "plan.json");
     const store = await openStore();
     const { items } = await parseInput(readFileSync(NOTICE));
     const { case: c } = await store.intake({ notice: items[0]!.notice, verdict: { verdict, reasons: [], auth: null }, raw: items[0]!.raw });

@@ -6,36 +6,22 @@
  * function); rollback describes the undo, a second one says there is nothing to roll back, the case
  * follows (contained -> rolled-back) and `case close` warns while containment holds.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import { openPersistentSim } from "../../src/cloud/sim/persist.ts";
 import { SimAccount } from "../../src/cloud/sim/index.ts";
 import { recoverTransits } from "../../src/desk/index.ts";
 import type { Plan } from "../../src/execute/types.ts";
 import { parseInput } from "../../src/notice/index.ts";
-import { runCli as run } from "../helpers/cli.ts";
+import { runCli as run, tempHome } from "../helpers/cli.ts";
 import { INCIDENT, X } from "./helpers.ts";
 
 const NOTICE = new URL("./notices/web-port-scan.txt", import.meta.url).pathname;
 const POLICY = new URL("../../fixtures/policies/example.yaml", import.meta.url).pathname;
 const ACCOUNT = `sim:${INCIDENT}`;
 
-let home: string;
-const saved = { ...process.env };
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "abuse-desk-containment-"));
-  process.env.ABUSE_DESK_HOME = home;
-  delete process.env.DATABASE_URL;
-  delete process.env.ABUSE_DESK_POLICY;
-  delete process.env.ABUSE_DESK_ACCOUNT;
-});
-afterEach(() => {
-  process.env = { ...saved };
-  rmSync(home, { recursive: true, force: true });
-});
+const data = tempHome("abuse-desk-containment-");
 
 /** A case with a plan applied by the CLI. */
 async function appliedCase(): Promise<{ caseId: string; plan: Plan }> {
@@ -53,7 +39,7 @@ async function appliedCase(): Promise<{ caseId: string; plan: Plan }> {
 }
 
 const sim = () => {
-  const p = openPersistentSim(INCIDENT, home);
+  const p = openPersistentSim(INCIDENT, data.dir);
   return new SimAccount(p.state, { onChange: (st) => p.save(st) });
 };
 const groupsOf = async (eni: string) => (await sim().describeNetworkInterfaces(X.eu, { networkInterfaceIds: [eni] }))[0]!.groupIds;

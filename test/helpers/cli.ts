@@ -2,7 +2,10 @@
  * Runs the real CLI in-process (`main()` with every command registered, errors reported as the
  * binary reports them) and captures what it prints.
  */
-import { vi } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
 
 export interface CliRun {
@@ -26,4 +29,29 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     e.mockRestore();
     process.exitCode = undefined;
   }
+}
+
+/**
+ * A fresh data directory for each test of the file (ABUSE_DESK_HOME), with the variables that
+ * would point the CLI elsewhere cleared and the environment restored afterwards.
+ */
+export function tempHome(prefix: string): { readonly dir: string } {
+  let dir = "";
+  const saved = { ...process.env };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    process.env.ABUSE_DESK_HOME = dir;
+    delete process.env.DATABASE_URL;
+    delete process.env.ABUSE_DESK_POLICY;
+    delete process.env.ABUSE_DESK_ACCOUNT;
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+  };
 }

@@ -4,10 +4,9 @@
  * person applies it as a plan of its case, checks every step against its action's schema, and
  * never adopts a security group the plan did not create.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
 import { createAwsPort } from "../../src/cloud/aws/index.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
@@ -22,26 +21,14 @@ import { defaultPolicy, parsePolicy } from "../../src/policy/policy.ts";
 import { installFakeAws } from "../cloud/aws/fake-aws.ts";
 import { mockAws } from "../cloud/aws/helpers.ts";
 import { INCIDENT, newSim, notice, resolveAll, tempStore, X } from "../execute/helpers.ts";
-import { runCli as run } from "../helpers/cli.ts";
+import { runCli as run, tempHome } from "../helpers/cli.ts";
 
 const NOTICE = new URL("../execute/notices/web-port-scan.txt", import.meta.url).pathname;
 const POLICY = new URL("../../fixtures/policies/example.yaml", import.meta.url).pathname;
 const ACCOUNT = `sim:${INCIDENT}`;
 const noSleep = { sleep: async () => {} };
 
-let home: string;
-const saved = { ...process.env };
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "abuse-desk-trust-"));
-  process.env.ABUSE_DESK_HOME = home;
-  delete process.env.DATABASE_URL;
-  delete process.env.ABUSE_DESK_POLICY;
-  delete process.env.ABUSE_DESK_ACCOUNT;
-});
-afterEach(() => {
-  process.env = { ...saved };
-  rmSync(home, { recursive: true, force: true });
-});
+const data = tempHome("abuse-desk-trust-");
 
 /** A case whose notice the store judged `verdict`, and its plan (stored), also written to a file. */
 async function caseWithPlan(verdict: "authentic" | "phishing"): Promise<{ caseId: string; plan: Plan; file: string }> {
@@ -49,7 +36,7 @@ async function caseWithPlan(verdict: "authentic" | "phishing"): Promise<{ caseId
   const { items } = await parseInput(readFileSync(NOTICE));
   const { case: c } = await store.intake({ notice: items[0]!.notice, verdict: { verdict, reasons: [], auth: null }, raw: items[0]!.raw });
   await store.destroy();
-  const file = join(home, "plan.json");
+  const file = join(data.dir, "plan.json");
   const p = await run("plan", c.id, "--account", ACCOUNT, "--policy", POLICY, "--out", file, "--plan-id", "P-real");
   expect(p.code).toBe(0);
   return { caseId: c.id, plan: JSON.parse(readFileSync(file, "utf8")) as Plan, file };
@@ -78,7 +65,7 @@ describe("apply FILE trusts only the store", () => {
       p.verdict = "authentic";
       for (const s of p.steps) s.autoApprovable = true;
     });
-    const file = join(home, "forged.json");
+    const file = join(data.dir, "forged.json");
     writeFileSync(file, JSON.stringify(lie));
 
     const auto = await run("apply", file, "--auto", "--account", ACCOUNT);
@@ -125,14 +112,14 @@ describe("apply FILE trusts only the store", () => {
   it("an unstored file is applied only as a plan of a stored case, shown to a person, and stored before it runs", async () => {
     const { plan } = await caseWithPlan("authentic");
     const copy = forged(plan, "P-copy");
-    const file = join(home, "copy.json");
+    const file = join(data.dir, "copy.json");
     writeFileSync(file, JSON.stringify(copy));
-    const caseless = join(home, "caseless.json");
+    const caseless = join(data.dir, "caseless.json");
     writeFileSync(caseless, JSON.stringify({ ...copy, caseId: null }));
     const r0 = await run("apply", caseless, "--yes", "--account", ACCOUNT);
     expect(r0.code).toBe(65);
     expect(r0.err).toMatch(/belongs to no case/);
-    const unknownCase = join(home, "unknown-case.json");
+    const unknownCase = join(data.dir, "unknown-case.json");
     writeFileSync(unknownCase, JSON.stringify({ ...copy, caseId: "AD-2099-0999" }));
     expect((await run("apply", unknownCase, "--yes", "--account", ACCOUNT)).code).toBe(66);
 
@@ -164,7 +151,7 @@ describe("apply FILE trusts only the store", () => {
   ] as const) {
     it(`refuses a plan file with ${what} (exit 65, naming the step), changing nothing`, async () => {
       const { plan } = await caseWithPlan("authentic");
-      const file = join(home, "tampered.json");
+      const file = join(data.dir, "tampered.json");
       writeFileSync(file, JSON.stringify(forged(plan, "P-tampered", edit)));
       const r = await run("apply", file, "--yes", "--account", ACCOUNT);
       expect(r.code).toBe(65);
