@@ -17,7 +17,7 @@ import { canonicalJson } from "../case/audit.ts";
 import { actingNotice as actingRule } from "../case/rules.ts";
 import type { Case, CaseStore, IntakeResult, PlanLockOptions, StoredNotice } from "../case/types.ts";
 import type { CloudPort, CloudReader } from "../cloud/port.ts";
-import type { EvidenceSink } from "../execute/evidence.ts";
+import type { EvidenceSink } from "../plan/evidence.ts";
 import type { ApplyOptions, ApplyResult } from "../execute/apply.ts";
 import type { RollbackOptions, RollbackResult } from "../execute/rollback.ts";
 import type { TransitOutcome } from "../execute/transit.ts";

@@ -18,7 +18,6 @@ import type { Scope } from "../cloud/model.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import type { JournalEntry, JournalStore, Plan } from "./types.ts";
 import type { TransitRecord } from "../plan/action.ts";
-export { enterTransit, type TransitJournal, type TransitRecord } from "../plan/action.ts";
 
 /** A transit the journal has not seen end. */
 export interface OpenTransit extends TransitRecord {

@@ -17,7 +17,7 @@ export type JournalPhase =
   | "rollback-failed"
   | "override" // a person applied a plan despite the verdict: `detail.reason` says why
   | "lock-taken-over" // (plan-level) an apply or rollback took the plan's lock from a holder that had died or stopped renewing: `detail` names it
-  | "transit" // (isolate-eni) about to move the interface into the all-traffic group: `detail` is the TransitRecord (./transit.ts)
+  | "transit" // (isolate-eni) about to move the interface into the all-traffic group: `detail` is the TransitRecord (src/plan/action.ts)
   | "transit-resolved"; // a later command found the transit unfinished and ended it: `detail.outcome` and `detail.message` say how
 
 export interface JournalEntry {

@@ -2,7 +2,7 @@ import type { NetworkAcl, Scope, Tags } from "../cloud/model.ts";
 import { TAG_CASE, TAG_PLAN } from "../plan/tags.ts";
 import type { Policy } from "../policy/policy.ts";
 import type { PlanBuilder, StepRef, Subject } from "./builder.ts";
-import type { PortSet } from "./rules.ts";
+import type { PortSet } from "../plan/rules.ts";
 import { scopedKey, scopeOf, subjectOf, type NoticeFacts, type PlaybookInput, type PlaybookOptions, type ResolvedEni, type ResolvedInstance } from "./types.ts";
 
 /** What every playbook function reads while it writes steps. */

@@ -10,7 +10,7 @@ import type { RuleSpec } from "../cloud/port.ts";
 import type { ActionName } from "../plan/actions/index.ts";
 import type { StepRef } from "./builder.ts";
 import type { PlanContext } from "./context.ts";
-import { coveredPorts, describePorts, isEmpty, isWorldOpen, sameRule, splitRule, toSpec, type PortSet } from "./rules.ts";
+import { coveredPorts, describePorts, isEmpty, isWorldOpen, sameRule, splitRule, toSpec, type PortSet } from "../plan/rules.ts";
 import { protectedBy } from "./targets.ts";
 import { planCapture, planTags } from "./host.ts";
 import { hostKey, scopeOf, scopedKey, subjectOf, type NoticeFacts, type ResolvedInstance } from "./types.ts";

@@ -13,7 +13,7 @@ import { planCredentials } from "./credentials.ts";
 import { isReflection, planEmailSpam, planOpenProxy, planReflection } from "./exposure.ts";
 import { planHosts } from "./host.ts";
 import { flagOf } from "./options.ts";
-import { describePorts, type PortSet } from "./rules.ts";
+import { describePorts, type PortSet } from "../plan/rules.ts";
 import { gatherTargets, type Targets } from "./targets.ts";
 import type { NoticeFacts, PlaybookInput, PlaybookName, PlaybookOptions } from "./types.ts";
 

@@ -9,7 +9,7 @@ import type { SimAccount, SimSnapshot } from "../../src/cloud/sim/index.ts";
 import { diffSnapshots } from "../../src/cloud/sim/index.ts";
 import { apply, type ApplyOptions } from "../../src/execute/apply.ts";
 import { ApplyRefused } from "../../src/execute/errors.ts";
-import { sha256 } from "../../src/execute/evidence.ts";
+import { sha256 } from "../../src/plan/evidence.ts";
 import { rollback } from "../../src/execute/rollback.ts";
 import type { JournalStore, Plan } from "../../src/execute/types.ts";
 import { planContainment, type NoticeFacts, type PlaybookOptions } from "../../src/playbook/index.ts";
