@@ -249,7 +249,7 @@ export async function authenticateMail(raw: Buffer, headers: HeaderList, fromAdd
           break;
         case "no-key":
         case "invalid":
-          reasons.push(reason("dkim.key_missing", `${who} (selector ${s.r.selector ?? "?"}) cannot be checked: ${s.state === "no-key" ? "the key is not published in DNS (any more; AWS rotates keys, so older mail ends here)" : `the published key is unusable (${s.r.status.comment ?? "invalid"})`}.`));
+          reasons.push(reason("dkim.key_missing", `${who} (selector ${s.r.selector ?? "?"}) cannot be checked: ${s.state === "no-key" ? "the key is not published in DNS (any more; AWS rotates keys, so older mail ends here)" : `the published key is unusable (${keyProblem(s.r.status.comment)})`}.`));
           break;
         case "expired":
           reasons.push(reason("dkim.expired", `${who} expired (x=) before ${opts.now.toISOString()}: it can no longer be checked.`));
@@ -476,4 +476,14 @@ function interpretArc(result: ARCResult | null, fromDomain: string | null, trust
     ),
   );
   return false;
+}
+
+/**
+ * Why a published DKIM key could not be used, for a person: the verifier's own short status
+ * ("invalid public key"), never an exception's text from inside the crypto library (which names
+ * arguments and types, e.g. "Received undefined", and says nothing about the key).
+ */
+function keyProblem(comment: string | undefined): string {
+  if (!comment || comment.length > 80 || /undefined|\[object |argument|Received /i.test(comment)) return "it is not a public key the signature's algorithm can use";
+  return comment;
 }
