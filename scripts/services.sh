@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Test services: a throwaway PostgreSQL cluster for the case store tests.
+# Test services: a throwaway PostgreSQL cluster for the case store tests; Debian's dovecot and
+# chromium installed for the mail and browser tests (which start their own instances).
 #
 #   eval "$(scripts/services.sh start)"   # prints `export DATABASE_URL_TEST=postgres://...` (and where it lives)
 #   scripts/services.sh stop              # stops the cluster named by $ABUSE_DESK_PG_DIR and removes it
 #   scripts/services.sh status
 #
-# On a fresh Debian machine where it runs as root it installs PostgreSQL from Debian first
+# On a fresh Debian machine where it runs as root it installs PostgreSQL, dovecot-imapd and chromium from Debian first
 # (apt-get, non-interactive; `apt-get update` only when the package is not known yet). The cluster
 # lives in a temp directory owned by the `postgres` user (initdb refuses root), trusts loopback
 # connections only, listens on 127.0.0.1 on a free port and has its socket in its own directory,
@@ -90,26 +91,45 @@ pg_bindir() {
   return 1
 }
 
-install_postgres() {
-  [ "$(id -u)" -eq 0 ] || die "PostgreSQL is not installed and installing it needs root (run: apt-get install -y postgresql)"
-  command -v apt-get >/dev/null 2>&1 || die "PostgreSQL is not installed and this is not a Debian-like system (no apt-get)"
+# Installs Debian packages (apt-get, non-interactive; `apt-get update` only when a package is not
+# known yet). Debian's postgresql and dovecot packages start a server of their own when installed;
+# policy-rc.d keeps them from starting anything during the install (the tests use their own,
+# on loopback ports). It is removed on any exit (on_exit), so an interrupted install never leaves
+# services unable to start.
+apt_install() {
+  local what=$1; shift
+  [ "$(id -u)" -eq 0 ] || die "$what is not installed and installing it needs root (run: apt-get install -y $*)"
+  command -v apt-get >/dev/null 2>&1 || die "$what is not installed and this is not a Debian-like system (no apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  log "installing PostgreSQL from Debian (apt-get install -y postgresql)"
-  # Debian's package starts a cluster of its own on 5432 when installed; keep it from starting
-  # anything during the install (policy-rc.d), the tests use their own cluster. Removed on any
-  # exit (on_exit), so an interrupted install never leaves services unable to start.
+  log "installing $what from Debian (apt-get install -y $*)"
   local policy=/usr/sbin/policy-rc.d
   if [ ! -e "$policy" ]; then cleanup_policy=$policy; printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; fi
   local ok=0 apt=(apt-get -o DPkg::Lock::Timeout=300 -q)
-  # `apt-get update` only when needed: a fresh image has no package lists (the package is
-  # unknown) or stale ones (its download fails); either way the install fails and is retried once.
-  if "${apt[@]}" install -y --no-install-recommends postgresql >&2; then ok=1
+  # A fresh image has no package lists (the package is unknown) or stale ones (its download
+  # fails); either way the install fails and is retried once after `apt-get update`.
+  if "${apt[@]}" install -y --no-install-recommends "$@" >&2; then ok=1
   else
     log "apt-get install failed; refreshing the package lists (apt-get update) and trying again"
-    if "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends postgresql >&2; then ok=1; fi
+    if "${apt[@]}" update >&2 && "${apt[@]}" install -y --no-install-recommends "$@" >&2; then ok=1; fi
   fi
   if [ -n "$cleanup_policy" ]; then rm -f "$cleanup_policy"; cleanup_policy=""; fi
-  [ "$ok" -eq 1 ] || die "could not install PostgreSQL with apt-get (see the messages above)"
+  [ "$ok" -eq 1 ] || die "could not install $what with apt-get (see the messages above)"
+}
+
+install_postgres() { apt_install PostgreSQL postgresql; }
+
+# The programs the mail and browser tests start themselves (each test its own throwaway
+# instance on a loopback port): Debian's dovecot (IMAP) and chromium. Installed when missing;
+# their paths are exported for the tests, which fail (never skip) without them.
+ensure_programs() {
+  local dovecot=/usr/sbin/dovecot chromium=/usr/bin/chromium missing=()
+  [ -x "$dovecot" ] || missing+=(dovecot-imapd)
+  [ -x "$chromium" ] || missing+=(chromium)
+  [ "${#missing[@]}" -eq 0 ] || apt_install "${missing[*]}" "${missing[@]}"
+  [ -x "$dovecot" ] || die "dovecot was installed but $dovecot is missing"
+  [ -x "$chromium" ] || die "chromium was installed but $chromium is missing"
+  echo "export ABUSE_DESK_DOVECOT='$dovecot'"
+  echo "export ABUSE_DESK_CHROMIUM='$chromium'"
 }
 
 # The directory clusters are made in: $TMPDIR, unless the postgres user cannot reach it (root's
@@ -205,7 +225,7 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) ensure_programs; start ;;
   stop) stop ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 64 ;;
