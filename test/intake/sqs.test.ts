@@ -26,7 +26,7 @@ function source(config: Record<string, unknown> = {}, extra: Record<string, unkn
   return sqsSource({ queueUrl: QUEUE, dlqUrl: DLQ, ...config }, { credentials: staticCredentials, now: () => NOW, sleep: instantSleep().sleep, ...extra });
 }
 
-const calls = (cmd: unknown) => sqs.commandCalls(cmd as typeof DeleteMessageCommand).map((c) => c.args[0].input as Record<string, unknown>);
+const calls = (cmd: unknown) => sqs.commandCalls(cmd as typeof DeleteMessageCommand).map((c) => c.args[0].input as unknown as Record<string, unknown>);
 
 describe("a Health event on the queue", () => {
   it("is handed to the sink as the EventBridge JSON, then deleted (after the sink resolved, not before)", async () => {
