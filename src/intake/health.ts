@@ -47,7 +47,20 @@ import {
   SourceStatus,
   type AwsSourceDeps,
 } from "./aws-common.ts";
-import type { ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
+import type { Arrival, ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
+
+/** `meta.origin` of an arrival this source fetched from the Health API itself. */
+export const HEALTH_API_ORIGIN = "aws-health-api";
+
+/**
+ * Whether an arrival's bytes were fetched from the AWS Health API by this desk (so the verifier may
+ * treat the event as authentic by source: `notice.health.fetchedFromApi`). Decided by the kind of
+ * the source that produced it and the mark that source sets, never by the bytes: an SQS body or a
+ * dropped file saying anything about itself is not an API answer.
+ */
+export function fetchedFromHealthApi(arrival: Pick<Arrival, "meta">, sourceKind: string): boolean {
+  return sourceKind === "health" && arrival.meta?.origin === HEALTH_API_ORIGIN;
+}
 
 /** The pair AWS documents for the commercial partition's Health API, active first by default. */
 export const HEALTH_REGIONS = ["us-east-1", "us-east-2"] as const;
@@ -417,7 +430,7 @@ class EventDocument {
     const updated = ev.lastUpdatedTime ? ev.lastUpdatedTime.toISOString() : "";
     const meta: Record<string, string> = {
       // the bytes came from the AWS Health API over TLS with the desk's credentials (not from a file or a queue)
-      origin: "aws-health-api",
+      origin: HEALTH_API_ORIGIN,
       eventArn: ev.arn ?? "",
     };
     if (ev.eventTypeCode) meta.eventTypeCode = ev.eventTypeCode;

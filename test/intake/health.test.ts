@@ -15,7 +15,8 @@ import {
 } from "@aws-sdk/client-health";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { activeHealthRegion, healthSource, healthSourceSchema } from "../../src/intake/health.ts";
+import { activeHealthRegion, fetchedFromHealthApi, healthSource, healthSourceSchema } from "../../src/intake/health.ts";
+import { verify } from "../../src/verify/index.ts";
 import { parseInput } from "../../src/notice/index.ts";
 import { instantSleep, MemoryCursors, memorySink, staticCredentials } from "./helpers.ts";
 
@@ -214,6 +215,29 @@ describe("the account view", () => {
     cursors.values.set("health", "{not json");
     await source({}, cursors).s.drain(memorySink(), new AbortController().signal);
     expect(inputs(DescribeEventsCommand)[0]).toMatchObject({ filter: { lastUpdatedTimes: [{ from: new Date("2024-05-14T11:00:00Z") }] } });
+  });
+});
+
+describe("authenticity by source", () => {
+  it("an event fetched from the API is authentic by source once the service marks it so; the mark comes from the source kind, not the bytes", async () => {
+    accountView();
+    const sink = memorySink();
+    const { s } = source();
+    await s.drain(sink, new AbortController().signal);
+    const arrival = sink.kept[0]!;
+    expect(fetchedFromHealthApi(arrival, s.kind)).toBe(true);
+    // the same meta claimed by another kind of source, or no mark: not an API answer
+    expect(fetchedFromHealthApi(arrival, "sqs")).toBe(false);
+    expect(fetchedFromHealthApi({ meta: {} }, "health")).toBe(false);
+    expect(fetchedFromHealthApi({}, "health")).toBe(false);
+
+    const item = (await parseInput(arrival.raw)).items[0]!;
+    const asFile = await verify(item);
+    expect(asFile.reasons.map((r) => r.code)).toContain("source.health_file");
+    item.notice.health!.fetchedFromApi = fetchedFromHealthApi(arrival, s.kind);
+    const asApi = await verify(item);
+    expect(asApi.reasons.map((r) => r.code)).toContain("source.health_api");
+    expect(asApi.verdict).toBe("authentic");
   });
 });
 
