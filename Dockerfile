@@ -27,10 +27,12 @@ RUN install -d -o node -g node -m 0700 /var/lib/abuse-desk
 VOLUME ["/var/lib/abuse-desk"]
 USER node
 
-# The service's HTTP port: /healthz, /readyz, /metrics (and the web desk when enabled).
-EXPOSE 8080
+# The service's HTTP port (intake.http.port): /healthz, /readyz, /metrics. The example config binds
+# it to loopback, which the HEALTHCHECK below reaches; to publish it, set intake.http.host 0.0.0.0
+# and intake.http.token (env:NAME), which the service then requires.
+EXPOSE 8025
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8025/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 ENTRYPOINT ["node", "bin/abuse-desk.js"]
 CMD ["serve"]

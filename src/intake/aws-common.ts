@@ -6,6 +6,7 @@
  */
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { z } from "zod";
+import { UserError } from "../errors.ts";
 import type { SourceHealth, SourceState } from "./types.ts";
 
 export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
@@ -19,10 +20,21 @@ export interface AwsSourceDeps {
   /** Waits `ms` or until `signal` aborts; injectable so tests never wait on a timer. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Where a source says what went wrong (pino in the service). Never given secrets. */
-  log?: { warn(obj: object, msg: string): void; info?(obj: object, msg: string): void };
+  log?: { warn(obj: object, msg?: string): void };
+  /** The largest arrival the sink keeps, in bytes: the source keeps its arrivals under it. */
+  maxBytes?: number;
 }
 
-export const sourceName = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, "a source name is lower-case letters, digits and -, starting with a letter (at most 40)");
+/**
+ * The sink refused the arrival itself (too large, unusable: the store's ArrivalRefused, a
+ * UserError) rather than failing to keep it (the store is down): offering it again will not help.
+ */
+export function isRefusal(err: unknown): boolean {
+  return err instanceof UserError;
+}
+
+// the intake registry's rule for every source's name (src/intake/registry.ts)
+export const sourceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a source name is letters, digits, '.', '_' or '-' (at most 64)");
 export const endpointUrl = z
   .string()
   .regex(/^https?:\/\/[^\s/@]+(?:\/[^\s@]*)?$/, "an endpoint is an http:// or https:// URL without credentials in it");
@@ -137,6 +149,11 @@ export class SourceStatus {
     this.failures++;
     this.lastError = scrub(words);
     this.set("failing");
+  }
+
+  /** Records what went wrong with one item without calling the source failing (it moved on). */
+  note(words: string): void {
+    this.lastError = scrub(words);
   }
 
   stopped(): void {

@@ -21,6 +21,7 @@
  * other one when the first is unavailable. An explicit region (GovCloud, China, a pinned choice)
  * is used alone.
  */
+import { createHash } from "node:crypto";
 import { promises as dns } from "node:dns";
 import {
   DescribeAffectedAccountsForOrganizationCommand,
@@ -41,6 +42,7 @@ import {
   defaultSleep,
   endpointUrl,
   inWords,
+  isRefusal,
   isUnavailable,
   regionCode,
   sourceName,
@@ -110,6 +112,9 @@ interface Item {
 }
 
 const MAX_ENTITIES = 1000;
+/** The service's default limit on an arrival (src/case/inbox.ts); the service passes its own as deps.maxBytes. */
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const MAX_REF = 1000;
 const MAX_PAGES = 100;
 const MAX_DESCRIPTION = 256 * 1024;
 
@@ -135,6 +140,8 @@ export class HealthSource implements IntakeSource {
   private readonly clients = new Map<string, HealthClient>();
   private readonly now: () => Date;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Events the store refused (never keepable: too large, unusable) since start. */
+  refused = 0;
   /** The region that answered last: tried first next time. */
   private preferred: string | null = null;
 
@@ -201,10 +208,21 @@ export class HealthSource implements IntakeSource {
       const docs = await this.withFailover((client, region) => this.details(client, region, group, signal));
       for (const doc of docs) {
         if (signal.aborted) break;
-        const receipt = await sink(doc.arrival(this.name, this.now()));
-        if (!receipt.duplicate) {
-          kept++;
-          this.status.received++;
+        const arrival = doc.arrival(this.name, this.now(), this.deps.maxBytes ?? DEFAULT_MAX_BYTES);
+        try {
+          const receipt = await sink(arrival);
+          if (!receipt.duplicate) {
+            kept++;
+            this.status.received++;
+          }
+        } catch (err) {
+          // the store down: stop here, the cursor stays; the store refusing this very item: it will
+          // never be kept, so it must not block the events after it (said, counted, passed)
+          if (!isRefusal(err)) throw err;
+          this.refused++;
+          const words = `the store refused event ${arrival.meta.eventArn}: ${(err as Error).message}`;
+          this.status.note(words);
+          this.deps.log?.warn({ source: this.name, eventArn: arrival.meta.eventArn }, words);
         }
         // kept (or already kept): the cursor may pass it
         high = Math.max(high, time(doc.item.event.lastUpdatedTime));
@@ -425,7 +443,7 @@ class EventDocument {
     return doc;
   }
 
-  arrival(source: string, receivedAt: Date) {
+  arrival(source: string, receivedAt: Date, maxBytes: number) {
     const ev = this.event;
     const updated = ev.lastUpdatedTime ? ev.lastUpdatedTime.toISOString() : "";
     const meta: Record<string, string> = {
@@ -436,13 +454,23 @@ class EventDocument {
     if (ev.eventTypeCode) meta.eventTypeCode = ev.eventTypeCode;
     if (this.item.account) meta.account = this.item.account;
     if (this.detailsError) meta.detailsError = this.detailsError;
-    return {
-      raw: Buffer.from(JSON.stringify(this.json(), null, 2)),
-      source,
-      ref: `${ev.arn}${this.item.account ? `#${this.item.account}` : ""}@${updated}`,
-      receivedAt,
-      meta,
-    };
+    let text = JSON.stringify(this.json(), null, 2);
+    if (Buffer.byteLength(text) > maxBytes) {
+      // too large for the store: fewer entities, then a shorter description, said in meta
+      meta.truncated = `the event was larger than ${maxBytes} bytes: entities and description shortened`;
+      text = JSON.stringify(this.json());
+      while (Buffer.byteLength(text) > maxBytes && this.entities.length > 0) {
+        this.entities = this.entities.slice(0, Math.floor(this.entities.length / 2));
+        text = JSON.stringify(this.json());
+      }
+      while (Buffer.byteLength(text) > maxBytes && this.description) {
+        this.description = this.description.slice(0, Math.floor(this.description.length / 2));
+        text = JSON.stringify(this.json());
+      }
+    }
+    let ref = `${ev.arn}${this.item.account ? `#${this.item.account}` : ""}@${updated}`;
+    if (ref.length > MAX_REF) ref = `sha256:${createHash("sha256").update(ref).digest("hex")}`;
+    return { raw: Buffer.from(text), source, ref, receivedAt, meta };
   }
 }
 

@@ -26,7 +26,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { findHealthEvents } from "../notice/health/event.ts";
-import { backoffMs, clientConfig, defaultSleep, endpointUrl, inWords, regionCode, sourceName, SourceStatus, type AwsSourceDeps } from "./aws-common.ts";
+import { backoffMs, clientConfig, defaultSleep, endpointUrl, inWords, isRefusal, regionCode, scrub, sourceName, SourceStatus, type AwsSourceDeps } from "./aws-common.ts";
 import type { Arrival, ArrivalSink, IntakeSource, SourceHealth } from "./types.ts";
 
 const queueUrl = z.string().max(2048).regex(/^https?:\/\/[^\s/@]+\/[^\s@]+$/, "a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), without credentials");
@@ -68,6 +68,7 @@ export const POISON_REASONS = {
   "not-json": "the body is not JSON",
   "not-health-event": "the body is JSON but holds no AWS Health event",
   "too-many-receives": "received more than intake.sqs.maxReceiveCount times without being kept",
+  refused: "the case store refused the arrival itself (too large or unusable): offering it again will not help",
 } as const;
 export type PoisonReason = keyof typeof POISON_REASONS;
 
@@ -112,7 +113,7 @@ export class SqsSource implements IntakeSource {
   private readonly every: (ms: number, fn: () => void) => () => void;
   private client: SQSClient | null = null;
   /** Poison messages moved to the DLQ since start, by reason (for /metrics). */
-  readonly poisoned: Record<PoisonReason, number> = { "too-large": 0, "not-json": 0, "not-health-event": 0, "too-many-receives": 0 };
+  readonly poisoned: Record<PoisonReason, number> = { "too-large": 0, "not-json": 0, "not-health-event": 0, "too-many-receives": 0, refused: 0 };
 
   constructor(
     readonly config: SqsSourceConfig,
@@ -243,13 +244,15 @@ export class SqsSource implements IntakeSource {
   private async handle(m: Message, sink: ArrivalSink): Promise<"kept" | "duplicate" | "poison" | "failed"> {
     const body = m.Body ?? "";
     const count = Number(m.Attributes?.ApproximateReceiveCount ?? "1");
-    const reason = classify(body, Number.isFinite(count) ? count : 1, this.config);
+    const limits = { maxReceiveCount: this.config.maxReceiveCount, maxBodyBytes: Math.min(this.config.maxBodyBytes, this.deps.maxBytes ?? Infinity) };
+    const reason = classify(body, Number.isFinite(count) ? count : 1, limits);
     if (reason) return (await this.toDeadLetter(m, reason, count)) ? "poison" : "failed";
 
     let receipt;
     try {
       receipt = await sink(this.arrival(m, body, count));
     } catch (err) {
+      if (isRefusal(err)) return (await this.toDeadLetter(m, "refused", count, (err as Error).message)) ? "poison" : "failed";
       this.status.fail(`the ${this.name} source could not keep message ${clip(m.MessageId, 100)}: ${err instanceof Error ? err.message : String(err)}`);
       return "failed";
     }
@@ -288,8 +291,8 @@ export class SqsSource implements IntakeSource {
   }
 
   /** Sends the message, with why, to the DLQ; deletes it from the queue only once that send succeeded. */
-  private async toDeadLetter(m: Message, reason: PoisonReason, count: number): Promise<boolean> {
-    const words = POISON_REASONS[reason];
+  private async toDeadLetter(m: Message, reason: PoisonReason, count: number, detail?: string): Promise<boolean> {
+    const words = detail ? `${POISON_REASONS[reason]}: ${scrub(detail)}` : POISON_REASONS[reason];
     // a body too large for the DLQ is cut (the reason says so); SQS bodies are at most 1 MiB anyway
     const body = m.Body && m.Body.length > 0 ? m.Body : "(empty body)";
     try {

@@ -178,7 +178,9 @@ describe("deploy/config.example.yaml", () => {
     expect(notifySettings(doc, env).channels.length).toBe(1);
     expect(smtpSettings(doc, env)).not.toBeNull();
     const intake = data.intake!;
-    expect(Object.keys(intake).sort()).toEqual(["health", "sqs"]);
+    // account and http are the service's own keys (src/serve/config.ts validates the whole section)
+    expect(Object.keys(intake).sort()).toEqual(["account", "health", "http", "sqs"]);
+    expect(intake.http).toEqual({ host: "127.0.0.1", port: 8025 });
     expect(healthSourceSchema.parse(intake.health)).toMatchObject({ organization: true, region: "auto" });
     const sqs = sqsSourceSchema.parse(intake.sqs);
     // the queue names are the stack's
@@ -282,13 +284,16 @@ describe("Dockerfile and deploy/compose.yaml", () => {
     expect(envOf(desk).PGPASSWORD).toBe("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}");
     expect(envOf(db).POSTGRES_PASSWORD).toBe("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}");
     for (const s of Object.values(c.services)) for (const [k, v] of Object.entries(envOf(s) ?? {})) if (/PASSWORD|SECRET|WEBHOOK|EXTERNAL_ID/.test(k)) expect(String(v), k).toMatch(/^\$\{[A-Z_]+(:[-?][^}]*)?\}$/);
-    expect(desk.ports).toEqual(["127.0.0.1:8080:8080"]);
+    // nothing published: the service's HTTP is on the container's loopback (see the comment in the file)
+    expect(desk.ports).toBeUndefined();
     expect(desk).toMatchObject({ read_only: true, cap_drop: ["ALL"] });
     // the build context is the repository, and the mounted config is the example beside it
     const build = desk.build as { context: string; dockerfile: string };
     expect(existsSync(join(ROOT, "deploy", build.context, build.dockerfile))).toBe(true);
     const mount = (desk.volumes as string[]).find((v) => v.endsWith(":/etc/abuse-desk/config.yaml:ro"))!;
     expect(existsSync(join(ROOT, "deploy", mount.split(":")[0]!))).toBe(true);
-    expect(String(instr("EXPOSE")[0])).toBe("8080");
+    // the image's port is the one the example configuration serves on
+    const http = (parseYaml(read("deploy/config.example.yaml")) as { intake: { http: { port: number } } }).intake.http;
+    expect(String(instr("EXPOSE")[0])).toBe(String(http.port));
   });
 });

@@ -153,6 +153,47 @@ describe("the account view", () => {
     expect(sink.kept.map((a) => a.meta?.eventArn)).toEqual([SCAN_ARN, KEY_ARN]);
   });
 
+  it("an event the store refuses outright (never keepable) is said and passed, not allowed to block the ones after it", async () => {
+    accountView();
+    const { s, cursors } = source();
+    const sink = memorySink();
+    sink.refuse = (a) => (a.meta?.eventArn === SCAN_ARN ? "arrival of 99999999 bytes is larger than the limit" : null);
+    expect(await s.drain(sink, new AbortController().signal)).toBe(1);
+    expect(sink.kept.map((a) => a.meta?.eventArn)).toEqual([KEY_ARN]);
+    expect(s.refused).toBe(1);
+    expect(s.health()).toMatchObject({ state: "ok" });
+    expect(s.health().lastError).toContain(`the store refused event ${SCAN_ARN}: arrival of 99999999 bytes`);
+    expect(JSON.parse(cursors.values.get("health")!).lastUpdated).toBe("2024-05-21T09:02:00.000Z");
+  });
+
+  it("an event larger than the store keeps is shortened to fit (entities, then description), and says so", async () => {
+    const entities = Array.from({ length: 1000 }, (_, i) => ({ eventArn: SCAN_ARN, entityValue: `arn:aws:ec2:eu-west-2:${ACCOUNT}:instance/i-0${String(i).padStart(16, "0")}` }));
+    health.on(DescribeEventsCommand).resolves({ events: [scan] });
+    health.on(DescribeEventDetailsCommand).resolves({ successfulSet: [{ event: scan, eventDescription: { latestDescription: SCAN_TEXT + "x".repeat(200_000) } }] });
+    health.on(DescribeAffectedEntitiesCommand).resolves({ entities });
+    const sink = memorySink();
+    const s = healthSource({ region: "us-east-1" }, { cursors: new MemoryCursors(), credentials: staticCredentials, now: () => NOW, sleep: instantSleep().sleep, maxBytes: 20_000 });
+    await s.drain(sink, new AbortController().signal);
+    const a = sink.kept[0]!;
+    expect(a.raw.length).toBeLessThanOrEqual(20_000);
+    expect(a.meta?.truncated).toMatch(/larger than 20000 bytes/);
+    const n = (await parseInput(a.raw)).items[0]!.notice;
+    expect(n.activityType).toBe("port_scan");
+    expect(n.health?.arn).toBe(SCAN_ARN);
+  });
+
+  it("a reference longer than the store takes becomes its SHA-256 (still the same on every re-read)", async () => {
+    const long = { ...scan, arn: `${SCAN_ARN}/${"z".repeat(1200)}` };
+    health.on(DescribeEventsCommand).resolves({ events: [long] });
+    health.on(DescribeEventDetailsCommand).resolves({ successfulSet: [{ event: long }] });
+    health.on(DescribeAffectedEntitiesCommand).resolves({ entities: [] });
+    const sink = memorySink();
+    await source().s.drain(sink, new AbortController().signal);
+    await source().s.drain(sink, new AbortController().signal);
+    expect(sink.kept).toHaveLength(1);
+    expect(sink.kept[0]!.ref).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
   it("details the API could not give: the event still arrives (with its entities), the failure on record", async () => {
     health.on(DescribeEventsCommand).resolves({ events: [scan] });
     health.on(DescribeEventDetailsCommand).resolves({ successfulSet: [], failedSet: [{ eventArn: SCAN_ARN, errorName: "InternalError", errorMessage: "try later" }] });

@@ -1,4 +1,5 @@
 /** A sink and a cursor store in memory, as the service's would behave (dedupe on source + ref). */
+import { UserError } from "../../src/errors.ts";
 import type { Arrival, ArrivalReceipt, SourceCursorStore } from "../../src/intake/types.ts";
 
 export class MemoryCursors implements SourceCursorStore {
@@ -19,6 +20,8 @@ export interface MemorySink {
   down: boolean;
   /** Rejects from the n-th offer on (1-based), for "the store fails mid-batch". */
   failFrom: number | null;
+  /** The store refusing an arrival itself (ArrivalRefused, a UserError): the reason, or null to keep it. */
+  refuse: ((a: Arrival) => string | null) | null;
 }
 
 export function memorySink(): MemorySink {
@@ -26,6 +29,8 @@ export function memorySink(): MemorySink {
   const sink = (async (a: Arrival) => {
     sink.offered.push(a);
     if (sink.down || (sink.failFrom !== null && sink.offered.length >= sink.failFrom)) throw new Error("the case store is unavailable");
+    const refused = sink.refuse?.(a);
+    if (refused) throw new UserError(refused, { exitCode: 65 });
     const k = `${a.source}\u0000${a.ref}`;
     const known = byRef.get(k);
     if (known !== undefined) return { id: String(known), duplicate: true };
@@ -37,6 +42,7 @@ export function memorySink(): MemorySink {
   sink.offered = [];
   sink.down = false;
   sink.failFrom = null;
+  sink.refuse = null;
   return sink;
 }
 

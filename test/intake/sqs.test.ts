@@ -136,6 +136,28 @@ describe("poison messages", () => {
     });
   }
 
+  it("a message the store refuses outright goes to the DLQ with the store's words; the next one is kept", async () => {
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg("big", EVENT), msg("ok", EVENT.replace("7bf73129", "8bf73129"))] }).resolves({});
+    const sink = memorySink();
+    sink.refuse = (a) => (a.ref === "big" ? "arrival of 5000 bytes is larger than the limit (4000 bytes)" : null);
+    const s = source();
+    expect(await s.drain(sink, new AbortController().signal)).toBe(1);
+    const [sent] = calls(SendMessageCommand) as { MessageAttributes: Record<string, { StringValue: string }> }[];
+    expect(sent!.MessageAttributes["abuse-desk.reason"]!.StringValue).toBe("refused");
+    expect(sent!.MessageAttributes["abuse-desk.detail"]!.StringValue).toContain("larger than the limit (4000 bytes)");
+    expect(calls(DeleteMessageCommand).map((d) => d.ReceiptHandle)).toEqual(["rh-big", "rh-ok"]);
+    expect(sink.kept.map((a) => a.ref)).toEqual(["ok"]);
+  });
+
+  it("the service's arrival limit is the body limit when it is lower", async () => {
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg("m", EVENT)] }).resolves({});
+    const sink = memorySink();
+    const s = source({}, { maxBytes: 100 });
+    await s.drain(sink, new AbortController().signal);
+    expect(sink.offered).toEqual([]);
+    expect(s.poisoned["too-large"]).toBe(1);
+  });
+
   it("the DLQ refusing: the poison message is not deleted (SQS's own redrive policy is the backstop)", async () => {
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [msg("p-1", "garbage")] }).resolves({});
     sqs.on(SendMessageCommand).rejects(Object.assign(new Error("Access to the resource is denied."), { name: "AccessDenied" }));
