@@ -107,6 +107,8 @@ export const EVENT_TYPES = [
   "linked",
   "notification",
   "notice-kept-apart",
+  /** What a job of the service's scheduler did to the case (src/serve/scheduler.ts): a retry, a re-resolution, and their outcome. */
+  "scheduled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
