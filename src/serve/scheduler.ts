@@ -27,6 +27,7 @@ import type { CloudPort } from "../cloud/port.ts";
 import { parseSection, type ConfigDocument } from "../config/file.ts";
 import { actingNotice, applyPlan, caseSearch, planCase, recordResolution, recoverTransits, storedVerdict } from "../desk/index.ts";
 import { rollbackBegun, stepStates } from "../execute/journal.ts";
+import type { RetryOptions } from "../execute/retry.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import { MAX_NOTIFY_RUNS, dueNotifications, sentKeys } from "../notify/due.ts";
 import { Notifier, outcomeSummary } from "../notify/dispatch.ts";
@@ -117,6 +118,8 @@ export interface SchedulerDeps {
   process?: ProcessIdentity;
   /** Only these jobs (default: all). */
   jobs?: readonly JobName[];
+  /** Retries inside one apply (execute/retry.ts); tests make the back-off free. */
+  applyRetry?: RetryOptions;
   /** Run every job now even when not due (`serve --once`); never while another instance runs it. */
   force?: boolean;
   log?: SchedulerLog;
@@ -438,7 +441,7 @@ async function runStepRetries(ctx: Ctx): Promise<void> {
     const ids = failed.map((f) => f.stepId);
     let result;
     try {
-      result = await applyPlan(ctx.store, plan, { port, approve: "policy", policy, actor: ctx.actor });
+      result = await applyPlan(ctx.store, plan, { port, approve: "policy", policy, actor: ctx.actor, ...(ctx.deps.applyRetry ? { retry: ctx.deps.applyRetry } : {}) });
     } catch (err) {
       const { PlanLockedError } = await import("../case/locks.ts");
       if (err instanceof PlanLockedError) continue; // someone applies or rolls it back now
