@@ -220,8 +220,9 @@ export async function schedulerTick(deps: SchedulerDeps, now: Date = new Date())
     let report: JobReport;
     try {
       await RUN[job](ctx);
+      // Finishing is fenced too: a run whose lease was taken over meanwhile did not finish the job for the fleet.
+      if (!(await deps.store.finishJobLease(lease, { intervalMs: settings.intervals[job], outcome: outcomeLine(ctx.items) }))) throw new LeaseLost(`the lease of ${job} was taken over before this run finished`);
       report = { job, status: "ran", items: ctx.items };
-      await deps.store.finishJobLease(lease, { intervalMs: settings.intervals[job], outcome: outcomeLine(ctx.items) });
     } catch (err) {
       if (err instanceof LeaseLost) {
         report = { job, status: "lost", items: ctx.items, reason: err.message };
@@ -475,8 +476,9 @@ async function runNotifications(ctx: Ctx): Promise<void> {
     const opts = { deadlineWarningHours: settings.deadlineWarningHours, sent };
     const events: NotifyEvent[] = [...dueNotifications(state, ctx.now, opts), ...followUpNotifications(state, ctx.now, { ...opts, followUpAfterHours: ctx.settings.followUpAfterHours })];
     if (events.length === 0) continue;
-    await fence(ctx);
     for (const event of events) {
+      // Before each send: a run that hung past its lease sends nothing more beside its successor.
+      await fence(ctx);
       const run = runsOf(timeline, event.key) + 1;
       // Recorded with the run's number; the last run that could deliver nowhere says it was given up.
       const recordOutcome = async (e: NotifyEvent, outcomes: DeliveryOutcome[]) => {
