@@ -190,14 +190,15 @@ export async function jobLeasesQuery(trx: Trx): Promise<JobLeaseState[]> {
 /**
  * What the scheduler's jobs scan instead of every case: the plans whose journal holds an entry of
  * one of these phases (`failed`: a step to retry; `transit`: an interface that may be left in the
- * all-traffic group), with their case.
+ * all-traffic group), with their case; `openCases`: only those of open cases.
  */
-export async function plansWithPhaseQuery(trx: Trx, phases: readonly JournalPhase[]): Promise<{ planId: string; caseId: string | null }[]> {
+export async function plansWithPhaseQuery(trx: Trx, phases: readonly JournalPhase[], opts: { openCases?: boolean } = {}): Promise<{ planId: string; caseId: string | null }[]> {
   if (phases.length === 0) return [];
   const rows = await trx
     .selectFrom("plans")
     .select(["id", "case_id"])
     .where("id", "in", (eb) => eb.selectFrom("journal").select("plan_id").where("phase", "in", [...phases]))
+    .$if(!!opts.openCases, (q) => q.where("case_id", "in", (eb) => eb.selectFrom("cases").select("id").where("is_open", "=", 1)))
     .orderBy("created_at", "asc")
     .orderBy("id", "asc")
     .execute();

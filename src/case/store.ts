@@ -506,8 +506,8 @@ export class SqlCaseStore implements CaseStore {
     return jobLeasesQuery(this.conn.db);
   }
 
-  async plansWithJournalPhase(phases: readonly JournalPhase[]): Promise<{ planId: string; caseId: string | null }[]> {
-    return plansWithPhaseQuery(this.conn.db, phases);
+  async plansWithJournalPhase(phases: readonly JournalPhase[], opts: { openCases?: boolean } = {}): Promise<{ planId: string; caseId: string | null }[]> {
+    return plansWithPhaseQuery(this.conn.db, phases, opts);
   }
 
   // ---------------------------------------------------------------- audit

@@ -371,7 +371,7 @@ export interface CaseStore extends JournalStore {
   /** Every scheduled job the store knows: who runs it now, its last outcome, when it is next due. */
   jobLeases(): Promise<JobLeaseState[]>;
   /** Plans whose journal has an entry of one of these phases, with their case (what the scheduler scans). */
-  plansWithJournalPhase(phases: readonly JournalPhase[]): Promise<{ planId: string; caseId: string | null }[]>;
+  plansWithJournalPhase(phases: readonly JournalPhase[], opts?: { openCases?: boolean }): Promise<{ planId: string; caseId: string | null }[]>;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

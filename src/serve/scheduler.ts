@@ -53,6 +53,7 @@ const SchedulerSchema = z
     stepRetries: z.object({ max: z.number().int().min(0).max(10).optional(), backoffMs: ms(86_400_000).optional() }).strict().optional(),
     reResolve: z.object({ max: z.number().int().min(0).max(50).optional(), backoffMs: ms(86_400_000).optional() }).strict().optional(),
     followUpAfterHours: z.number().positive().max(24 * 60).optional(),
+    settleMs: z.number().int().min(0).max(3_600_000).optional(),
   })
   .strict();
 
@@ -67,6 +68,8 @@ export interface SchedulerSettings {
   maxResolveAttempts: number;
   resolveBackoffMs: number;
   followUpAfterHours: number;
+  /** A case changed less than this ago is left to the command that changed it (it notifies itself). */
+  settleMs: number;
 }
 
 export const DEFAULT_SCHEDULER: SchedulerSettings = {
@@ -77,6 +80,7 @@ export const DEFAULT_SCHEDULER: SchedulerSettings = {
   maxResolveAttempts: 6,
   resolveBackoffMs: 600_000,
   followUpAfterHours: 72,
+  settleMs: 60_000,
 };
 
 /** The `scheduler:` section of config.yaml (docs/service-scheduler.md), every key optional. */
@@ -91,6 +95,7 @@ export function schedulerSettings(doc: ConfigDocument): SchedulerSettings {
     maxResolveAttempts: s.reResolve?.max ?? d.maxResolveAttempts,
     resolveBackoffMs: s.reResolve?.backoffMs ?? d.resolveBackoffMs,
     followUpAfterHours: s.followUpAfterHours ?? d.followUpAfterHours,
+    settleMs: s.settleMs ?? d.settleMs,
   };
 }
 
@@ -297,15 +302,14 @@ async function record(ctx: Ctx, caseId: string, outcome: string, summary: string
   return ctx.store.recordEvent(caseId, "scheduled", summary, { job: ctx.lease.job, outcome, ...data }, { actor: ctx.actor, now: ctx.now });
 }
 
-async function openCases(store: CaseStore): Promise<Case[]> {
-  const out: Case[] = [];
+/** The open cases, a page at a time (memory stays bounded however many there are). */
+async function* openCases(store: CaseStore): AsyncGenerator<Case> {
   let after: string | null = null;
   do {
-    const page = await store.listCases({}, { limit: 500, after });
-    out.push(...page.items);
+    const page = await store.listCases({}, { limit: 200, after });
+    yield* page.items;
     after = page.next;
   } while (after);
-  return out;
 }
 
 const at = (ms: number) => new Date(ms).toISOString();
@@ -345,7 +349,7 @@ const jobEventsSince = (timeline: readonly TimelineEvent[], job: JobName, sinceI
 async function runReResolve(ctx: Ctx): Promise<void> {
   const port = ctx.deps.port!;
   const { maxResolveAttempts: max, resolveBackoffMs: backoff } = ctx.settings;
-  for (const c of await openCases(ctx.store)) {
+  for await (const c of openCases(ctx.store)) {
     const search = await caseSearch(ctx.store, c.id);
     if (search?.status !== "not-searched") continue;
     const timeline = await ctx.store.timeline(c.id);
@@ -410,7 +414,7 @@ async function runStepRetries(ctx: Ctx): Promise<void> {
   const policy = ctx.deps.policy!;
   const { maxStepRetries: max, stepRetryBackoffMs: backoff } = ctx.settings;
   const { automaticSteps } = await import("../policy/automatic.ts");
-  for (const { planId, caseId } of await ctx.store.plansWithJournalPhase(["failed"])) {
+  for (const { planId, caseId } of await ctx.store.plansWithJournalPhase(["failed"], { openCases: true })) {
     if (!caseId) continue;
     const c = await ctx.store.getCase(caseId);
     if (!c || c.status === "resolved" || c.status === "closed") continue;
@@ -469,7 +473,11 @@ function runsOf(timeline: readonly TimelineEvent[], key: string): number {
 
 async function runNotifications(ctx: Ctx): Promise<void> {
   const settings = ctx.deps.notify!;
-  for (const c of await openCases(ctx.store)) {
+  for await (const c of openCases(ctx.store)) {
+    // A case changed a moment ago is being worked on: the command that changed it notifies after
+    // its change (desk notifyAfterChange); sending here too would say it twice. The next run
+    // catches whatever that left due.
+    if (ctx.now.getTime() - Date.parse(c.updatedAt) < ctx.settings.settleMs) continue;
     const state = await caseState(ctx.store, c.id);
     const timeline = state.timeline ?? [];
     const sent = sentKeys(timeline);

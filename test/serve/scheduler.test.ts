@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CaseStore, TimelineEvent } from "../../src/case/index.ts";
 import type { SimAccount } from "../../src/cloud/sim/index.ts";
 import { applyPlan } from "../../src/desk/index.ts";
-import { schedulerSettings, schedulerTick, type JobName, type TickReport } from "../../src/serve/scheduler.ts";
+import { runScheduler, schedulerSettings, schedulerTick, type JobName, type SchedulerLog, type TickReport } from "../../src/serve/scheduler.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
 import { caseAbout, deps, hours, instance, memoryChannel, newSim, notifyWith, planned, POLICY, sqliteStores, X, type Stores } from "./helpers.ts";
 
@@ -102,6 +102,17 @@ describe("notifications: deadline warnings, reminders, follow-ups", () => {
     expect(ch.got.filter((e) => e.kind === "follow-up-due")).toHaveLength(1);
   });
 
+  it("leaves a case changed a moment ago to the command that changed it (it notifies itself), and catches it on a later run", async () => {
+    const ch = memoryChannel("slack");
+    const id = await caseAbout(store, instance(X.legacy, { receivedAt: T0.toISOString() }), T0);
+    await store.addNote(id, "looking into it", { now: hours(T0, 1) });
+    const d = deps(store, { notify: notifyWith(ch), jobs: ["notifications"] });
+    await schedulerTick(d, new Date(hours(T0, 1).getTime() + 30_000));
+    expect(ch.got).toEqual([]);
+    await schedulerTick(d, new Date(hours(T0, 1).getTime() + 61_000));
+    expect(ch.got.map((e) => e.key)).toEqual([`case-new:${id}`]);
+  });
+
   it("tries a notification no channel could deliver on later runs, at most three, and says when it gave up", async () => {
     const down = memoryChannel("slack", () => ({ ok: false, retryable: true, error: "HTTP 503" }));
     const id = await caseAbout(store, instance(X.legacy, { receivedAt: T0.toISOString() }), T0);
@@ -189,6 +200,15 @@ describe("failed steps retried, bounded", () => {
     // Not run again: no new start in the journal, no new call to the account.
     expect(await startedOf(plan.id, failed[0]!)).toBe(1);
     expect(sim.callsOf("createSnapshots")).toHaveLength(calls);
+  });
+
+  it("leaves the failed steps of a closed case alone", async () => {
+    const { id, plan } = await failedAutomaticApply({ call: "createSnapshots", throttle: "always" });
+    await store.closeCase(id, { reason: "handled by hand" });
+    const before = (await store.entries(plan.id)).length;
+    await schedulerTick(deps(store, { port: sim, policy: POLICY, jobs: ["step-retries"] }), new Date(Date.now() + 3_600_000));
+    expect((await store.entries(plan.id)).length).toBe(before);
+    expect(await scheduled(id)).toEqual([]);
   });
 
   it("never retries the plan of a notice that is not authentic", async () => {
@@ -295,6 +315,36 @@ describe("what cannot run, and a job that fails", () => {
     const audit = (await store.auditEntries()).filter((e) => e.action === "scheduler.job.failed");
     expect(audit.map((e) => e.data.job).sort()).toEqual(["notifications", "re-resolve"]);
     expect((await store.jobLeases()).every((l) => l.holder === null)).toBe(true);
+  });
+
+  it("runScheduler runs rounds until its signal aborts; a round that fails is logged and the loop goes on", async () => {
+    const ch = memoryChannel("slack");
+    await caseAbout(store, instance(X.legacy, { receivedAt: T0.toISOString() }), T0);
+    const stop = new AbortController();
+    const ticks: TickReport[] = [];
+    const errors: string[] = [];
+    let calls = 0;
+    // The first round cannot reach the store; the second works.
+    const flaky = new Proxy(store, {
+      get: (t, p) => (p === "acquireJobLease" && calls++ === 0 ? () => Promise.reject(new Error("connection refused")) : (Reflect.get(t, p, t) as unknown)),
+    }) as CaseStore;
+    const log: SchedulerLog = { info: () => undefined, warn: () => undefined, error: (o, msg) => void errors.push(`${msg}: ${String(o.err)}`) };
+    await runScheduler(
+      { store: flaky, notify: notifyWith(ch), jobs: ["notifications"], log },
+      {
+        now: () => hours(T0, 21),
+        signal: stop.signal,
+        pollMs: 100,
+        onTick: (r) => {
+          ticks.push(r);
+          stop.abort();
+        },
+      },
+    );
+    expect(errors).toEqual(["scheduler: a round failed; trying again at the next poll: connection refused"]);
+    expect(ticks).toHaveLength(1);
+    expect(ticks[0]!.jobs[0]!.status).toBe("ran");
+    expect(ch.got.map((e) => e.kind)).toEqual(["case-new", "deadline-near"]);
   });
 
   it("reads its settings from the scheduler: section and refuses what is not one", () => {
