@@ -351,7 +351,8 @@ describe("what cannot run, and a job that fails", () => {
     expect(schedulerSettings({ path: null, data: {} }).intervals.notifications).toBe(60_000);
     const s = schedulerSettings({ path: "c.yaml", data: { scheduler: { intervals: { transits: 30_000 }, stepRetries: { max: 5 }, followUpAfterHours: 24 } } });
     expect(s).toMatchObject({ intervals: { transits: 30_000, notifications: 60_000 }, maxStepRetries: 5, followUpAfterHours: 24 });
-    expect(() => schedulerSettings({ path: "c.yaml", data: { scheduler: { intervals: { transits: 10 } } } })).toThrow(/scheduler\.intervals\.transits/);
+    expect(() => schedulerSettings({ path: "c.yaml", data: { scheduler: { intervals: { transits: 10 } } } })).toThrow(/^c\.yaml: scheduler\.intervals\.transits: /);
+    expect(() => schedulerSettings({ path: "c.yaml", data: { scheduler: { leaseMs: -1 } } })).toThrow(expect.objectContaining({ exitCode: 78 }) as Error);
     expect(() => schedulerSettings({ path: "c.yaml", data: { scheduler: { retries: 3 } } })).toThrow(/scheduler/);
   });
 });
