@@ -397,16 +397,28 @@ async function runReResolve(ctx: Ctx): Promise<void> {
   }
 }
 
-/** The automatic steps of a plan whose latest apply-side entry is a failure. */
-function failedSteps(plan: Plan, entries: readonly JournalEntry[], automatic: ReadonlySet<string>): { stepId: string; last: JournalEntry; failures: number }[] {
+interface StepTrouble {
+  stepId: string;
+  last: JournalEntry;
+  /** Runs of the step that failed, or that started it (for one left started). */
+  count: number;
+}
+
+/**
+ * The automatic steps of a plan whose latest apply-side entry is a failure, and those left
+ * `started` by a run that stopped before it could journal the end (the process was killed).
+ */
+function troubledSteps(plan: Plan, entries: readonly JournalEntry[], automatic: ReadonlySet<string>): { failed: StepTrouble[]; interrupted: StepTrouble[] } {
   const states = stepStates(entries);
-  const out: { stepId: string; last: JournalEntry; failures: number }[] = [];
+  const failed: StepTrouble[] = [];
+  const interrupted: StepTrouble[] = [];
   for (const step of plan.steps) {
     const s = states.get(step.id);
-    if (s?.last?.phase !== "failed" || !automatic.has(step.id)) continue;
-    out.push({ stepId: step.id, last: s.last, failures: entries.filter((e) => e.stepId === step.id && e.phase === "failed").length });
+    if (!s?.last || !automatic.has(step.id)) continue;
+    if (s.last.phase === "failed") failed.push({ stepId: step.id, last: s.last, count: entries.filter((e) => e.stepId === step.id && e.phase === "failed").length });
+    else if (s.last.phase === "started") interrupted.push({ stepId: step.id, last: s.last, count: entries.filter((e) => e.stepId === step.id && e.phase === "started").length });
   }
-  return out;
+  return { failed, interrupted };
 }
 
 async function runStepRetries(ctx: Ctx): Promise<void> {
@@ -414,16 +426,15 @@ async function runStepRetries(ctx: Ctx): Promise<void> {
   const policy = ctx.deps.policy!;
   const { maxStepRetries: max, stepRetryBackoffMs: backoff } = ctx.settings;
   const { automaticSteps } = await import("../policy/automatic.ts");
-  for (const { planId, caseId } of await ctx.store.plansWithJournalPhase(["failed"], { openCases: true })) {
+  const { PlanLockedError } = await import("../case/locks.ts");
+  for (const { planId, caseId } of await ctx.store.plansWithJournalPhase(["failed", "started"], { openCases: true })) {
     if (!caseId) continue;
-    const c = await ctx.store.getCase(caseId);
-    if (!c || c.status === "resolved" || c.status === "closed") continue;
     const plan = await ctx.store.getPlan(planId);
     if (!plan) continue;
     const entries = await ctx.store.entries(planId);
     if (rollbackBegun(entries)) continue;
-    const failed = failedSteps(plan, entries, automaticSteps(policy, plan));
-    if (failed.length === 0) continue;
+    const { failed, interrupted } = troubledSteps(plan, entries, automaticSteps(policy, plan));
+    if (failed.length === 0 && interrupted.length === 0) continue;
     // A refusal that will not change (access denied, invalid, a step error) needs a person: said once.
     const lasting = failed.find((f) => f.last.detail?.transient !== true);
     if (lasting) {
@@ -435,33 +446,55 @@ async function runStepRetries(ctx: Ctx): Promise<void> {
       });
       continue;
     }
-    // Retry number n of a step is its n-th failure's; the most failed step decides.
-    const worst = failed.reduce((a, b) => (b.failures > a.failures ? b : a));
-    if (worst.failures > max) continue; // given up, and said so when the last retry failed
-    const lastAt = Math.max(...failed.map((f) => Date.parse(f.last.at)));
-    if (lastAt + backoff * 2 ** (worst.failures - 1) > ctx.now.getTime()) continue;
-    if ((await storedVerdict(ctx.store, plan).catch(() => null)) !== "authentic") continue; // apply would refuse; due.ts tells the team about the failed step
+    const lastSeq = Math.max(...[...failed, ...interrupted].map((f) => f.last.seq));
+    // A retry that could not even start (apply refused it) is not tried again until the journal moves.
+    const stuck = (await ctx.store.timeline(caseId)).some((e) => e.type === "scheduled" && e.data.job === "step-retries" && e.data.planId === planId && e.data.outcome === "could-not-run" && e.data.journalSeq === lastSeq);
+    if (stuck) continue;
+    let n: number;
+    let what: string;
+    if (failed.length > 0) {
+      // Retry number n of a step is its n-th failure's; the most failed step decides.
+      n = Math.max(...failed.map((f) => f.count));
+      if (n > max) continue; // given up, and said so when the last retry failed
+      const lastAt = Math.max(...failed.map((f) => Date.parse(f.last.at)));
+      if (lastAt + backoff * 2 ** (n - 1) > ctx.now.getTime()) continue;
+      what = `Retry ${n} of ${max} of plan ${planId}`;
+    } else {
+      // Left started: resumed once nobody holds the plan (its run died: its lock lapsed or its process is gone).
+      n = Math.max(...interrupted.map((f) => f.count));
+      if (n > max) {
+        await record(ctx, caseId, "not-retried", `Plan ${planId} step ${interrupted[0]!.stepId} was started ${n} times and never finished; it is not resumed automatically again: a person must look, then resume it with abuse-desk apply ${planId}`, {
+          key: `interrupted-given-up:${planId}:${lastSeq}`,
+          planId,
+          journalSeq: lastSeq,
+        });
+        continue;
+      }
+      const held = await ctx.store.planLock(planId);
+      if (held && !held.takeover) continue; // a run is at work on it
+      const by = interrupted[0]!.last;
+      what = `Resumed plan ${planId}, left with steps ${interrupted.map((f) => f.stepId).join(", ")} started by ${by.actor} at ${by.at} and never finished (resume ${n} of ${max})`;
+    }
+    if ((await storedVerdict(ctx.store, plan).catch(() => null)) !== "authentic") continue; // apply would refuse; due.ts tells the team about a failed step
     await fence(ctx);
-    const n = worst.failures;
-    const ids = failed.map((f) => f.stepId);
+    const ids = [...failed, ...interrupted].map((f) => f.stepId);
+    const more = n < max ? `tried again after ${at(ctx.now.getTime() + backoff * 2 ** n)}` : `no more automatic retries: a person must resume it with abuse-desk apply ${planId}`;
     let result;
     try {
       result = await applyPlan(ctx.store, plan, { port, approve: "policy", policy, actor: ctx.actor, ...(ctx.deps.applyRetry ? { retry: ctx.deps.applyRetry } : {}) });
     } catch (err) {
-      const { PlanLockedError } = await import("../case/locks.ts");
       if (err instanceof PlanLockedError) continue; // someone applies or rolls it back now
-      const more = n < max ? `tried again after ${at(ctx.now.getTime() + backoff * 2 ** n)}` : `no more automatic retries: a person must resume it with abuse-desk apply ${planId}`;
-      await record(ctx, caseId, "failed", `Retry ${n} of ${max} of plan ${planId} (steps ${ids.join(", ")}) could not run: ${(err as Error).message}; ${more}`, { planId, steps: ids, attempt: n, of: max, error: (err as Error).message });
+      const msg = (err as Error)?.message ?? String(err);
+      await record(ctx, caseId, "could-not-run", `${what} could not run: ${msg}; not tried again until the plan's journal changes: a person must resume it with abuse-desk apply ${planId}`, { planId, steps: ids, attempt: n, of: max, error: msg, journalSeq: lastSeq });
       continue;
     }
-    const still = result.steps.filter((s) => s.status === "failed");
+    const still = result.steps.filter((x) => x.status === "failed");
     if (still.length === 0) {
-      const held = result.steps.filter((s) => s.status === "not-run").length;
-      await record(ctx, caseId, "done", `Retry ${n} of ${max} of plan ${planId}: steps ${ids.join(", ")} done now${result.status === "complete" ? "; the plan is complete" : held ? `; ${held} steps wait for a person` : ""}`, { planId, steps: ids, attempt: n, of: max, status: result.status });
+      const waiting = result.steps.filter((x) => x.status === "not-run").length;
+      await record(ctx, caseId, "done", `${what}: steps ${ids.join(", ")} done now${result.status === "complete" ? "; the plan is complete" : waiting ? `; ${waiting} steps wait for a person` : ""}`, { planId, steps: ids, attempt: n, of: max, status: result.status });
     } else {
-      const errs = still.map((s) => `${s.stepId}: ${s.error ?? "failed"}`).join("; ");
-      const more = n < max ? `tried again after ${at(ctx.now.getTime() + backoff * 2 ** n)}` : `no more automatic retries: a person must resume it with abuse-desk apply ${planId}`;
-      await record(ctx, caseId, "failed", `Retry ${n} of ${max} of plan ${planId} failed again (${errs}); ${more}`, { planId, steps: ids, failed: still.map((s) => s.stepId), attempt: n, of: max, status: result.status });
+      const errs = still.map((x) => `${x.stepId}: ${x.error ?? "failed"}`).join("; ");
+      await record(ctx, caseId, "failed", `${what} failed${failed.length ? " again" : ""} (${errs}); ${more}`, { planId, steps: ids, failed: still.map((x) => x.stepId), attempt: n, of: max, status: result.status });
     }
   }
 }

@@ -9,7 +9,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CaseStore, TimelineEvent } from "../../src/case/index.ts";
 import type { SimAccount } from "../../src/cloud/sim/index.ts";
+import { withPlanLock } from "../../src/case/locks.ts";
 import { applyPlan } from "../../src/desk/index.ts";
+import type { JournalStore } from "../../src/execute/types.ts";
 import { runScheduler, schedulerSettings, schedulerTick, type JobName, type SchedulerLog, type TickReport } from "../../src/serve/scheduler.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
 import { caseAbout, deps, hours, instance, memoryChannel, newSim, notifyWith, planned, POLICY, sqliteStores, X, type Stores } from "./helpers.ts";
@@ -200,6 +202,53 @@ describe("failed steps retried, bounded", () => {
     // Not run again: no new start in the journal, no new call to the account.
     expect(await startedOf(plan.id, failed[0]!)).toBe(1);
     expect(sim.callsOf("createSnapshots")).toHaveLength(calls);
+  });
+
+  it("resumes an automatic apply whose process died inside a step (the journal says started, nobody holds the plan)", async () => {
+    const id = await caseAbout(store, instance(X.legacy));
+    const plan = await planned(store, sim, id);
+    const snap = plan.steps.find((x) => x.action === "snapshot-volumes")!;
+    // The process "dies" after the step's call, before it could journal how the step ended.
+    const dying: CaseStore = new Proxy(store, {
+      get(t, p) {
+        if (p === "withPlanLock") return (planId: string, opts: Parameters<CaseStore["withPlanLock"]>[1], fn: Parameters<CaseStore["withPlanLock"]>[2]) => withPlanLock(dying, planId, opts, fn);
+        if (p === "heldJournal")
+          return (lock: Parameters<CaseStore["heldJournal"]>[0]): JournalStore => {
+            const j = t.heldJournal(lock);
+            return { ...j, append: (e) => (e.stepId === snap.id && e.phase !== "started" ? Promise.reject(new Error("killed")) : j.append(e)) };
+          };
+        const v = Reflect.get(t, p, t) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    await expect(applyPlan(dying, plan, { port: sim, approve: "policy", policy: POLICY, actor: "abuse-desk service", retry: { sleep: () => Promise.resolve() } })).rejects.toThrow("killed");
+    const last = () => store.entries(plan.id).then((es) => es.filter((e) => e.stepId === snap.id).at(-1));
+    expect((await last())!.phase).toBe("started");
+    expect(await store.planLock(plan.id)).toBeNull();
+
+    await schedulerTick(deps(store, { port: sim, policy: POLICY, jobs: ["step-retries"] }), new Date(Date.now() + 60_000));
+    expect(["done", "skipped"]).toContain((await last())!.phase);
+    const [ev] = await scheduled(id);
+    expect(ev!.summary).toMatch(new RegExp(`^Resumed plan ${plan.id}, left with steps ${snap.id} started by abuse-desk service at \\S+ and never finished \\(resume 1 of 3\\): steps ${snap.id} done now; \\d+ steps wait for a person$`));
+  });
+
+  it("a retry that apply refuses outright is said once and not tried again until the journal changes", async () => {
+    const { id, plan } = await failedAutomaticApply({ call: "createSnapshots", throttle: "always" });
+    let reads = 0;
+    // The plan vanishes from under the retry (apply runs only a stored plan automatically).
+    const vanishing: CaseStore = new Proxy(store, {
+      get(t, p) {
+        if (p === "getPlan") return (planId: string) => (reads++ % 2 === 1 ? Promise.resolve(null) : t.getPlan(planId));
+        const v = Reflect.get(t, p, t) as unknown;
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    const before = (await store.entries(plan.id)).length;
+    for (let h = 1; h <= 3; h++) await schedulerTick(deps(vanishing, { port: sim, policy: POLICY, jobs: ["step-retries"] }), new Date(Date.now() + h * 3_600_000));
+    expect(summaries(await scheduled(id))).toEqual([
+      expect.stringMatching(new RegExp(`^Retry 1 of 3 of plan ${plan.id} could not run: plan ${plan.id} is not in the case store: .*; not tried again until the plan's journal changes: a person must resume it with abuse-desk apply ${plan.id}$`)),
+    ]);
+    expect((await store.entries(plan.id)).length).toBe(before);
   });
 
   it("leaves the failed steps of a closed case alone", async () => {
