@@ -265,8 +265,9 @@ class ImapSource implements IntakeSource {
       socketTimeout: Math.max(r.timeoutMs, r.pollMs + 30_000),
       // One response never holds more than one message plus its framing.
       maxLiteralSize: r.maxBytes,
-      maxResponseSize: r.maxBytes + 1024 * 1024,
-      maxLineLength: 1024 * 1024,
+      maxResponseSize: r.maxBytes + 8 * 1024 * 1024 + 1024,
+      // A SEARCH answer of many UIDs is one line: room for about a million of them.
+      maxLineLength: 8 * 1024 * 1024,
       clientInfo: { name: "abuse-desk" },
     };
     return new ImapFlow(opts);
@@ -435,15 +436,23 @@ class ImapSource implements IntakeSource {
     // A message passed over as too large is never acknowledged as if it had been kept.
     const query = this.r.action === "flag" ? { uid: range, unKeyword: this.r.flag, not: { keyword: TOO_LARGE_FLAG } } : { uid: range, unKeyword: TOO_LARGE_FLAG };
     const found = await client.search(query, { uid: true });
-    if (found === false) throw new Error(`the server refused to search ${this.r.mailbox}`);
-    return [...(found ?? [])].sort((a, b) => a - b);
+    if (!Array.isArray(found)) throw new Error(`the server refused to search ${this.r.mailbox}`);
+    return [...found].sort((a, b) => a - b);
   }
 
   private async acknowledge(client: ImapFlow, uid: number): Promise<void> {
-    if (this.r.action === "flag") {
-      await client.messageFlagsAdd(String(uid), [this.r.flag], { uid: true });
-      return;
-    }
-    await client.messageMove(String(uid), this.r.folder, { uid: true });
+    const done =
+      this.r.action === "flag"
+        ? await client.messageFlagsAdd(String(uid), [this.r.flag], { uid: true })
+        : await client.messageMove(String(uid), this.r.folder, { uid: true });
+    if (done !== false) return;
+    // Refused, or the message is already gone (another instance of the service moved it): only the first is an error.
+    const still = await client.search({ uid: String(uid) }, { uid: true });
+    if (Array.isArray(still) && still.length === 0) return;
+    throw new Error(
+      this.r.action === "flag"
+        ? `the server refused to flag message UID ${uid} in ${this.r.mailbox} ${this.r.flag}`
+        : `the server refused to move message UID ${uid} from ${this.r.mailbox} to ${this.r.folder}`,
+    );
   }
 }

@@ -30,7 +30,7 @@ import { z } from "zod";
 import { fromEnvReference, type Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
 import { Backoff, errorWords, HealthTracker, isLoopbackHost, silentLogger, sleep, type SourceLogger } from "./mail-common.ts";
-import type { ArrivalSink, IntakeSource, SourceHealth } from "./types.ts";
+import type { ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
 
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 
@@ -107,6 +107,8 @@ export const SmtpSourceSchema = z
 export type SmtpSourceConfig = z.output<typeof SmtpSourceSchema>;
 
 export interface SmtpSourceDeps {
+  /** Not used (a listener keeps no position); accepted so every source's factory takes the same deps. */
+  cursors?: SourceCursorStore;
   env?: Env;
   clock?: () => Date;
   logger?: SourceLogger;

@@ -172,6 +172,29 @@ describe("intake.imap: taking mail in", () => {
     expect((await dc.list(done)).length).toBe(2);
   });
 
+  test("two services on one mailbox and one store: every message kept, all moved, and a move the other instance already made is not an error", async () => {
+    const { config, mailbox, done } = await setup();
+    const cursors = new MemoryCursors();
+    const sink = recordingSink();
+    const a = imapSource(config, { cursors });
+    const b = imapSource(config, { cursors });
+    const sa = start(a, sink);
+    const sb = start(b, sink);
+    try {
+      await waitFor(() => a.health().state === "ok" && b.health().state === "ok", "both connected");
+      for (const i of [1, 2, 3, 4, 5, 6]) await dc.append(notice(i), mailbox);
+      await waitFor(async () => (await dc.list(done)).length === 6, "all six moved");
+      await waitFor(() => new Set(sink.kept.map((x) => x.ref)).size === 6, "all six kept");
+    } finally {
+      await sa.stop();
+      await sb.stop();
+    }
+    expect(await dc.list(mailbox)).toEqual([]);
+    // A message both took is one delivery to the store (same source + ref): it says duplicate, nothing else.
+    expect(a.health().lastError).toBeNull();
+    expect(b.health().lastError).toBeNull();
+  });
+
   test("a recreated mailbox (new UIDVALIDITY) is taken in again from its first message", async () => {
     const { config, mailbox } = await setup({ processed: { action: "flag" } });
     const cursors = new MemoryCursors();
