@@ -14,10 +14,10 @@
  * When dovecot (or openssl, for TLS) is missing, `startDovecot` throws: the tests fail, never skip.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ImapFlow } from "imapflow";
 
 export interface DovecotOptions {
@@ -149,6 +149,11 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
   const dir = mkdtempSync(join(tmpdir(), "abuse-desk-dovecot-"));
   chmodSync(dir, 0o755); // the unprivileged processes must reach the maildir below it
   const acct = mailAccount();
+  if (userInfo().uid === 0) {
+    for (let d = dirname(dir); d !== dirname(d); d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) throw new Error(`dovecot's processes run as ${acct.user} and cannot enter ${d}: set TMPDIR to a directory others may enter (like /tmp)`);
+    }
+  }
   const port = await freePort();
   const user = "abuse";
   const pass = `pw-${Math.random().toString(36).slice(2)}`;
