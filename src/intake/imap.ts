@@ -193,7 +193,7 @@ function describe(err: unknown, r: Resolved, secrets: string[]): string {
   else if (e?.code === "ETIMEDOUT" || e?.code === "ETIMEOUT" || e?.code === "CONNECT_TIMEOUT" || e?.code === "GREETING_TIMEOUT") words = `${at}: timed out`;
   else if (typeof e?.code === "string" && /CERT|SELF_SIGNED|ALTNAME|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(e.code))
     words = `${at}: the server's TLS certificate is not trusted (${e.code}); set intake.imap.ca to its CA, or fix the certificate`;
-  else if (e?.code === "LiteralTooLarge" || e?.code === "ResponseTooLarge")
+  else if (e?.code === "LiteralTooLarge" || e?.code === "ResponseTooLarge" || e?.code === "LineTooLarge")
     words = `${at}: the server sent more than the ${r.maxBytes}-byte limit (maxMessageBytes) for one response`;
   else words = `${at}: ${e?.responseText ? `${e.message ?? "error"}: ${e.responseText}` : (e?.message ?? String(err))}`;
   return errorWords(words, secrets);
@@ -350,7 +350,9 @@ class ImapSource implements IntakeSource {
       return counter.kept;
     } catch (err) {
       if (signal.aborted && !(err instanceof SinkRejected)) return counter.kept;
-      throw err instanceof SinkRejected ? err : (lastError && !(err as { code?: string })?.code ? lastError : err);
+      // The connection's own error event (a socket error, a literal over the limit) is the cause; the
+      // failed command only reports that the connection is gone.
+      throw err instanceof SinkRejected ? err : (lastError ?? err);
     } finally {
       signal.removeEventListener("abort", onAbort);
       client.close();

@@ -9,6 +9,8 @@ export interface TcpProxy {
   port: number;
   /** Cut the next `times` connections whose server-to-client stream shows `marker`, `keepBytes` after it. */
   cutOn(marker: string, times: number, keepBytes?: number): void;
+  /** Rewrite what the server sends (each chunk, as latin1 text), as a hostile or broken server would send it. */
+  rewrite(fn: ((chunk: string) => string) | null): void;
   /** How many connections were cut. */
   cuts: number;
   connections: number;
@@ -18,6 +20,7 @@ export interface TcpProxy {
 export async function startProxy(targetPort: number, targetHost = "127.0.0.1"): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let rule: { marker: string; times: number; keep: number } | null = null;
+  let rewriter: ((chunk: string) => string) | null = null;
   const state = { cuts: 0, connections: 0 };
   const server: Server = createServer((client) => {
     state.connections++;
@@ -37,6 +40,7 @@ export async function startProxy(targetPort: number, targetHost = "127.0.0.1"): 
     upstream.on("close", end);
     client.on("data", (d: Buffer) => upstream.write(d));
     upstream.on("data", (d: Buffer) => {
+      if (rewriter) d = Buffer.from(rewriter(d.toString("latin1")), "latin1");
       if (rule && rule.times > 0) {
         const text = tail + d.toString("latin1");
         const at = text.indexOf(rule.marker);
@@ -57,6 +61,9 @@ export async function startProxy(targetPort: number, targetHost = "127.0.0.1"): 
   const port = typeof a === "object" && a ? a.port : 0;
   return {
     port,
+    rewrite(fn) {
+      rewriter = fn;
+    },
     cutOn(marker, times, keepBytes = 8) {
       rule = { marker, times, keep: keepBytes };
     },

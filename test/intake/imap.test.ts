@@ -265,6 +265,29 @@ describe("intake.imap: faults", () => {
     }
   });
 
+  test("a server announcing a message far larger than it said (and than the limit): refused before it is read, the source failing, the message left alone", async () => {
+    const proxy = await startProxy(dc.port);
+    try {
+      const { config, mailbox } = await setup({ port: proxy.port, maxMessageBytes: 4096 });
+      await dc.append(notice(1), mailbox);
+      // The size it reports is small; the literal it then announces is 2 GB.
+      proxy.rewrite((chunk) => chunk.replace(/BODY\[\] \{\d+\}/g, "BODY[] {2000000000}"));
+      const sink = recordingSink();
+      const source = imapSource(config, { cursors: new MemoryCursors() });
+      const s = start(source, sink);
+      try {
+        await waitFor(() => source.health().state === "failing" && /limit/.test(source.health().lastError ?? ""), "failing on the oversized literal");
+      } finally {
+        await s.stop();
+      }
+      expect(source.health().lastError).toMatch(/more than the 4096-byte limit/);
+      expect(sink.calls).toBe(0);
+      expect((await dc.list(mailbox)).map((m) => m.uid)).toEqual([1]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("dovecot restarted under a running source: failing while it is down (the process lives), then back, mail appended after the restart taken once", async () => {
     const own = await startDovecot();
     try {
