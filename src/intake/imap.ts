@@ -330,15 +330,16 @@ class ImapSource implements IntakeSource {
       if (this.r.action === "move") await this.ensureFolder(client);
       const mb = await client.mailboxOpen(this.r.mailbox);
       const validity = String(mb.uidValidity);
-      this.health_.ok();
-      this.backoff.reset();
       this.log.info({ source: this.name, mailbox: this.r.mailbox }, "mailbox source connected");
       for (;;) {
         dirty = false;
         const before = counter.kept;
         await this.pass(client, validity, sink, signal, counter);
         const n = counter.kept - before;
+        // Ok once a whole pass went through (connecting is not enough: the store may still refuse),
+        // and only then is the back-off started over.
         this.health_.ok();
+        this.backoff.reset();
         if (once || signal.aborted) break;
         if (n >= PASS_LIMIT) continue;
         if (!dirty) await this.waitForChange(client, signal, () => dirty);

@@ -220,10 +220,14 @@ describe("intake.imap: faults", () => {
     sink.failing = true;
     await dc.append(notice(1), mailbox);
     await dc.append(notice(2), mailbox);
-    const source = imapSource(config, { cursors });
+    const waits: number[] = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (o: Record<string, unknown>) => void (typeof o.retryInMs === "number" && waits.push(o.retryInMs)) };
+    const source = imapSource(config, { cursors, logger, random: () => 0 });
     const s = start(source, sink);
     try {
-      await waitFor(() => sink.calls >= 3 && source.health().state === "failing", "retries while the store is down");
+      await waitFor(() => sink.calls >= 4 && source.health().state === "failing", "retries while the store is down");
+      // Connecting again is not success: the pause grows while the store keeps refusing.
+      expect(waits.slice(0, 4)).toEqual([20, 40, 80, 160]);
       expect(source.health().lastError).toMatch(/store did not keep message UID 1/);
       expect((await dc.list(mailbox)).map((m) => m.uid)).toEqual([1, 2]);
       expect(cursors.values.size).toBe(0);
