@@ -49,8 +49,11 @@ export function recordingSink(): RecordingSink {
   return rec;
 }
 
-/** Waits until `cond` holds (checked every 20 ms), failing with `what` after `limitMs`. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, limitMs = 15_000): Promise<void> {
+/**
+ * Waits until `cond` holds (checked every 20 ms), failing with `what` after `limitMs`: a bound for a
+ * hung test on a loaded machine, not a timing assertion (the whole suite shares two cores).
+ */
+export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, limitMs = 45_000): Promise<void> {
   const until = Date.now() + limitMs;
   for (;;) {
     if (await cond()) return;

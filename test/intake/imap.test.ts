@@ -71,7 +71,7 @@ function start(source: IntakeSource, sink: ReturnType<typeof recordingSink>) {
   };
 }
 
-describe("intake.imap: taking mail in", () => {
+describe("intake.imap: taking mail in", { timeout: 90_000 }, () => {
   test("messages already waiting and messages appended while it runs (IDLE) reach the sink once each, as the exact bytes, in UID order; then moved", async () => {
     const { config, mailbox, done } = await setup();
     const cursors = new MemoryCursors();
@@ -88,7 +88,7 @@ describe("intake.imap: taking mail in", () => {
         raws.push(notice(i));
         await dc.append(raws[raws.length - 1]!, mailbox);
       }
-      await waitFor(() => sink.kept.length === 5, "the appended messages", 10_000);
+      await waitFor(() => sink.kept.length === 5, "the appended messages");
       await waitFor(async () => (await dc.list(done)).length === 5, "all five moved");
     } finally {
       await s.stop();
@@ -212,7 +212,7 @@ describe("intake.imap: taking mail in", () => {
   });
 });
 
-describe("intake.imap: faults", () => {
+describe("intake.imap: faults", { timeout: 90_000 }, () => {
   test("the store refusing: nothing is moved or acknowledged, the source says failing, and once the store is back each message is kept once", async () => {
     const { config, mailbox, done } = await setup();
     const cursors = new MemoryCursors();
@@ -376,7 +376,7 @@ describe("intake.imap: faults", () => {
   });
 });
 
-describe("intake.imap: TLS and XOAUTH2", () => {
+describe("intake.imap: TLS and XOAUTH2", { timeout: 90_000 }, () => {
   test("STARTTLS to a server with a self-signed certificate: refused unless its CA is configured, then works", async () => {
     const tlsServer = await startDovecot({ tls: true });
     try {

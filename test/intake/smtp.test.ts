@@ -81,7 +81,7 @@ async function rawSession(port: number) {
   };
 }
 
-describe("intake.smtp: taking mail in", () => {
+describe("intake.smtp: taking mail in", { timeout: 90_000 }, () => {
   test("250 only after the sink resolved; the bytes kept are the message as sent (dot-stuffing undone); the envelope in meta", async () => {
     let release!: (r: ArrivalReceipt) => void;
     const held: Array<{ raw: Buffer; meta?: Record<string, string>; ref: string }> = [];
@@ -120,7 +120,7 @@ describe("intake.smtp: taking mail in", () => {
   });
 });
 
-describe("intake.smtp: faults and refusals", () => {
+describe("intake.smtp: faults and refusals", { timeout: 90_000 }, () => {
   test("the store down: 451 (the sender retries), nothing kept, the source failing; back up: the retry gets 250", async () => {
     const sink = recordingSink();
     sink.failing = true;
