@@ -10,6 +10,7 @@ import type { JournalPhase, JournalStore } from "../execute/types.ts";
 import type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
+import type { UserStore } from "./users.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -372,6 +373,8 @@ export interface CaseStore extends JournalStore {
   jobLeases(): Promise<JobLeaseState[]>;
   /** Plans whose journal has an entry of one of these phases, with their case (what the scheduler scans). */
   plansWithJournalPhase(phases: readonly JournalPhase[], opts?: { openCases?: boolean }): Promise<{ planId: string; caseId: string | null }[]>;
+  /** The web desk's local users and sessions (users.ts). */
+  readonly users: UserStore;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
+import { webUsersSessions } from "../users-schema.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -313,6 +314,11 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
           .addColumn("last_outcome", "text")
           .addColumn("next_due_at", "text", (c) => c.notNull())
           .execute();
+      },
+    },
+    "0009-web-users-sessions": {
+      async up(db: Db) {
+        await webUsersSessions(db);
       },
     },
   };
