@@ -24,7 +24,7 @@ import type { Principal, WebContext, WebDeps, WebEnv } from "./types.ts";
 
 /** Paths served to anyone (the sign-in page and the static files). */
 export function isPublicPath(path: string): boolean {
-  return path === "/login" || path.startsWith("/static/");
+  return path === "/login" || path === "/favicon.ico" || path.startsWith("/static/");
 }
 
 /** The peer's address as the socket says (never a forwarded header); "unknown" under app.request() without an env. */

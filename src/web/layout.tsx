@@ -62,7 +62,7 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · abuse-desk`}</title>
         <link rel="stylesheet" href={assetPath("app.css")} />
         <script src={assetPath("htmx.min.js")} defer></script>
