@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { CloudError } from "../cloud/errors.ts";
-import { UserError } from "../errors.ts";
+import { CloudError, type CloudErrorKind } from "../cloud/errors.ts";
+import { asEnvironmentError, EX_SOFTWARE, EXIT_STATUS, UserError, type ErrorKind } from "../errors.ts";
 
 /**
  * Every command lives in its own file under src/cli/ and exports `register(program)`.
@@ -41,21 +41,34 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function reportError(err: unknown): number {
+  const said = errorStatus(err);
+  if (said.message !== null) process.stderr.write(said.message);
+  return said.status;
+}
+
+/** Every error a command can end with -> what is printed and the exit status, by the one table (src/errors.ts EXIT_STATUS). */
+export function errorStatus(err: unknown): { status: number; message: string | null } {
   if (err instanceof CommanderError) {
-    // commander already printed its message (help, version, unknown option)
-    return err.exitCode;
-  }
-  if (err instanceof UserError) {
-    process.stderr.write(`abuse-desk: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-    return err.exitCode;
+    // commander already printed its message (help, version, unknown option); help and version are success, the rest usage.
+    return { status: err.exitCode === 0 ? 0 : EXIT_STATUS.usage, message: null };
   }
   if (err instanceof CloudError) {
     // Access denied names the IAM action; no credentials says how to configure them.
-    process.stderr.write(`abuse-desk: ${err.message}\n`);
-    return err.kind === "access-denied" ? 77 : err.kind === "no-credentials" ? 78 : 69;
+    return { status: EXIT_STATUS[CLOUD_KIND[err.kind]], message: `abuse-desk: ${err.message}\n` };
   }
+  const user = err instanceof UserError ? err : asEnvironmentError(err);
+  if (user) return { status: user.exitCode, message: `abuse-desk: ${user.message}\n${user.hint ? `  ${user.hint}\n` : ""}` };
   const e = err as Error;
-  process.stderr.write(`abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n`);
-  return 70;
+  return { status: EX_SOFTWARE, message: `abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n` };
 }
+
+const CLOUD_KIND: Record<CloudErrorKind, ErrorKind> = {
+  "access-denied": "not-permitted",
+  "no-credentials": "config",
+  throttled: "unavailable",
+  "region-disabled": "unavailable",
+  "unknown-account": "unavailable",
+  "not-found": "unavailable",
+  invalid: "unavailable",
+  unavailable: "unavailable",
+};
