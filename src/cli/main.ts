@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CloudError, type CloudErrorKind } from "../cloud/errors.ts";
 import { asEnvironmentError, EX_SOFTWARE, EXIT_STATUS, UserError, type ErrorKind } from "../errors.ts";
@@ -10,14 +11,16 @@ import { asEnvironmentError, EX_SOFTWARE, EXIT_STATUS, UserError, type ErrorKind
 const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "plan", "apply", "rollback", "reply", "report", "case", "audit", "notify", "sim"] as const;
 
 /** The whole command tree (docs/commands.md is generated from it by scripts/gen-command-docs.ts). */
-export async function buildProgram(opts: { helpWidth?: number } = {}): Promise<Command> {
+export async function buildProgram(opts: { helpWidth?: number; only?: string } = {}): Promise<Command> {
   const program = new Command("abuse-desk")
     .description("Respond to AWS abuse notices: verify, extract, resolve, contain, reply, track.")
-    .version("0.1.0")
+    .version((JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version)
     .showHelpAfterError()
     .exitOverride();
   if (opts.helpWidth) program.configureHelp({ helpWidth: opts.helpWidth });
-  for (const name of COMMANDS) {
+  // A command named on the command line loads only its own file (its help and its errors are its own).
+  const only = (COMMANDS as readonly string[]).includes(opts.only ?? "") ? [opts.only!] : COMMANDS;
+  for (const name of only) {
     const mod = (await import(`./${name}.ts`)) as { register(p: Command): void };
     mod.register(program);
   }
@@ -30,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   const { guardOutput } = await import("./io.ts");
   const unguard = guardOutput();
   try {
-    const program = await buildProgram();
+    const program = await buildProgram({ only: argv[2] });
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
