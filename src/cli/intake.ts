@@ -130,13 +130,15 @@ export function register(program: Command): void {
       });
     } else {
       const { PAINT: paint } = await import("./render-verdict.ts");
+      const { humanTime } = await import("../time.ts");
+      const now = new Date();
       for (const r of results) {
         const k = r.intake.case;
         const rv = r.intake.reverified;
         const kept = r.verdict.verdict !== r.intake.notice.verdict ? `; re-checked as ${r.verdict.verdict}, which proves nothing either way: the verdict stays ${r.intake.notice.verdict}` : "";
         const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? `already stored: resources found again (recorded)${kept}` : `already stored: nothing changed${kept}`;
         const what = r.intake.duplicate ? (rv || r.resourcesRecorded ? again : c.dim(again)) : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
-        process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
+        process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${humanTime(k.deadline.at, { now })}  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {
           for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : f.status === "not-searched" ? c.red("NOT SEARCHED") : c.yellow(f.status)} ${f.summary}\n`);
           for (const l of missingOf(r.resolution).map((g) => missingLines([g])[0]!)) process.stdout.write(`    ${c.red("!")} not searched: ${l}\n`);
