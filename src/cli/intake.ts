@@ -8,7 +8,10 @@
  * and intake exits 69 naming what is missing, why, and the fix.
  */
 import type { Command } from "commander";
+import { open } from "node:fs/promises";
 import type { IntakeOutcome } from "../desk/index.ts";
+import type { CloudPort } from "../cloud/port.ts";
+import type { ParsedItem } from "../notice/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 
@@ -40,6 +43,24 @@ function nextHint(r: IntakeOutcome, spec: string | undefined): string {
   return `Next: abuse-desk case show ${id}  ·  abuse-desk plan ${id}${spec ? ` --account ${spec}` : ""}`;
 }
 
+/** The file begins like an mbox (a From_ line, then a header); a file that cannot be read is left to readInput to say so. */
+async function startsLikeMbox(file: string): Promise<boolean> {
+  const { isMbox } = await import("../notice/mime/mbox.ts");
+  let fh;
+  try {
+    fh = await open(file, "r");
+    const st = await fh.stat();
+    if (!st.isFile()) return false;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    return isMbox(head.subarray(0, bytesRead));
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("intake")
@@ -66,7 +87,7 @@ export function register(program: Command): void {
 
     const dns = await dnsOptions.open(opts);
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
-    let port = null;
+    let port: CloudPort | null = null;
     if (spec) {
       const { openCloud } = await import("../cloud/open.ts");
       port = await openCloud(spec, { profile: opts.profile, region: opts.region });
@@ -78,6 +99,31 @@ export function register(program: Command): void {
     try {
       await withStore(async (store) => {
         for (const file of files.length ? files : ["-"]) {
+          // An mbox file is read as a stream, one message at a time: memory stays bounded by the
+          // largest message however many it holds; a terminal sees the progress.
+          if (file !== "-" && (await startsLikeMbox(file))) {
+            const { mboxMessages } = await import("../notice/mime/mbox-stream.ts");
+            const { parseMboxMessage } = await import("../notice/index.ts");
+            const { progressLine } = await import("./io.ts");
+            const tty = process.stderr.isTTY === true;
+            const mib = (n: number) => (n / 1048576).toFixed(1);
+            for await (const piece of mboxMessages(file, { ...(tty ? { onProgress: (p) => progressLine(`${file}: ${p.messages} messages, ${mib(p.bytesRead)} of ${mib(p.totalBytes)} MiB`) } : {}) })) {
+              if ("error" in piece) {
+                failures.push({ file, index: piece.index, error: piece.error });
+                continue;
+              }
+              let item;
+              try {
+                item = await parseMboxMessage(piece.bytes, piece.index);
+              } catch (e) {
+                failures.push({ file, index: piece.index, error: (e as Error).message });
+                continue;
+              }
+              await take(item, file);
+            }
+            if (tty) progressLine(null);
+            continue;
+          }
           const { bytes, name } = await readInput(file);
           let parsed;
           try {
@@ -88,14 +134,17 @@ export function register(program: Command): void {
             continue;
           }
           for (const f of parsed.failures) failures.push({ file: name, index: f.index, error: f.error });
-          for (const item of parsed.items) {
+          for (const item of parsed.items) await take(item, name);
+        }
+        async function take(item: ParsedItem, name: string): Promise<void> {
+          {
             let out;
             try {
               out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
             } catch (e) {
               if (!(e instanceof NotANoticeError)) throw e;
               notNotices.push({ file: name, index: item.index, reason: e.why });
-              continue;
+              return;
             }
             results.push({ file: name, ...out });
             for (const r of out.recovered) warnings.push(`case ${out.intake.case.id}: ${r.message}`);
