@@ -43,8 +43,7 @@ export function kindOfStatus(status: number): ErrorKind {
 
 /**
  * An error the user can act on: bad input, missing configuration, a refused action. Give its
- * `kind` (or, as older code does, the `exitCode` of a kind in EXIT_STATUS; an exit status outside
- * the table is a defect and throws).
+ * `kind` (or, as older code does, the `exitCode` of a kind in EXIT_STATUS).
  */
 export class UserError extends Error {
   readonly kind: ErrorKind;
@@ -53,8 +52,9 @@ export class UserError extends Error {
   constructor(message: string, opts: { kind?: ErrorKind; exitCode?: number; hint?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "UserError";
-    this.kind = opts.kind ?? (opts.exitCode === undefined ? "bad-input" : kindOfStatus(opts.exitCode));
-    this.exitCode = EXIT_STATUS[this.kind];
+    // An exit status outside the table is kept as given (a test scans the sources for any: test/cli/exit-codes.test.ts).
+    this.exitCode = opts.kind ? EXIT_STATUS[opts.kind] : (opts.exitCode ?? EXIT_STATUS["bad-input"]);
+    this.kind = opts.kind ?? KIND_OF_STATUS.get(this.exitCode) ?? "bad-input";
     this.hint = opts.hint;
   }
 }
