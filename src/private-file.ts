@@ -14,7 +14,7 @@
  */
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "./errors.ts";
+import { environmentError, UserError } from "./errors.ts";
 
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -30,10 +30,11 @@ export function ensurePrivateDir(path: string, what = "the data directory"): str
     mkdirSync(path, { recursive: true, mode: DIR_MODE });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: cannot create ${what} (${code ?? String(err)})`, { exitCode: 73, cause: err });
+    if (code === "EEXIST") throw notADirectory(path, what);
+    throw environmentError(err, path, what) ?? new UserError(`${path}: cannot create ${what} (${String(err)})`, { exitCode: 73, cause: err });
   }
   const st = statSync(path);
-  if (!st.isDirectory()) throw new UserError(`${path}: ${what} is not a directory`, { exitCode: 73 });
+  if (!st.isDirectory()) throw notADirectory(path, what);
   if ((st.mode & 0o7777) === DIR_MODE) return path;
   const mine = typeof process.getuid !== "function" || st.uid === process.getuid();
   const sticky = (st.mode & 0o1000) !== 0;
@@ -53,6 +54,13 @@ export function ensurePrivateDir(path: string, what = "the data directory"): str
     });
   }
   return path;
+}
+
+function notADirectory(path: string, what: string): UserError {
+  return new UserError(`${path}: ${what} is not a directory (a file is in its place)`, {
+    kind: "cannot-create",
+    hint: `move the file away (mv ${path} ${path}.old), or choose another directory (ABUSE_DESK_HOME)`,
+  });
 }
 
 function refusal(path: string, err: unknown): UserError {

@@ -8,5 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 process.env.ABUSE_DESK_HOME = mkdtempSync(join(tmpdir(), "abuse-desk-test-home-"));
+// Human times show the person's zone beside UTC (src/time.ts): the tests read them in UTC, whatever the machine.
+process.env.TZ = "UTC";
 delete process.env.ABUSE_DESK_CONFIG;
 delete process.env.DATABASE_URL;

@@ -7,10 +7,11 @@
  * else the file `audit.key` in the data directory, created on first use (0600, 32 random bytes in hex).
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EX_CONFIG, readConfigFile } from "../config/file.ts";
-import { UserError } from "../errors.ts";
+import { environmentError, UserError } from "../errors.ts";
+import { ensurePrivateDir } from "../private-file.ts";
 import { auditKeyId } from "./audit.ts";
 
 export const AUDIT_KEY_ENV = "ABUSE_DESK_AUDIT_KEY";
@@ -78,24 +79,30 @@ export function loadAuditKey(home: string, env: Record<string, string | undefine
   const configured = fromConfig(home, env);
   if (configured) return configured;
   const file = join(home, AUDIT_KEY_FILE);
+  // The key file lives in the data directory: a directory that cannot be used is said as such,
+  // naming it and the fix (not as the key file's errno).
+  ensurePrivateDir(home);
   try {
     return checked(readFileSync(file, "utf8"), file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       if (err instanceof UserError) throw err;
-      throw new UserError(`cannot read the audit key ${file}: ${(err as Error).message}`, { exitCode: 78, cause: err });
+      throw environmentError(err, file, "the audit key") ?? new UserError(`cannot read the audit key ${file}: ${(err as Error).message}`, { exitCode: 78, cause: err });
     }
   }
   // Written whole to a private temporary file, then linked into place: a process that loses the
   // race reads the winner's key, never a half-written one.
-  mkdirSync(home, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  writeFileSync(tmp, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(tmp, 0o600);
+  try {
+    writeFileSync(tmp, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    chmodSync(tmp, 0o600);
+  } catch (err) {
+    throw environmentError(err, home, "the data directory (writing the audit key)") ?? err;
+  }
   try {
     linkSync(tmp, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw environmentError(err, file, "the audit key") ?? err;
   } finally {
     unlinkSync(tmp);
   }

@@ -1,10 +1,10 @@
 /**
- * Words for people at the command line: time left before a deadline (`3h 12m left`), durations
+ * Words for people at the command line: time left before a deadline (`3 h 12 min left`), durations
  * typed as flags. (Notifications write durations for a sentence instead: notify/due.ts.)
  */
 import { UserError } from "../errors.ts";
 
-/** `3h 12m left`, `overdue by 1d 2h`, `due now`. */
+/** `3 h 12 min left`, `overdue by 1 d 2 h`, `due now`. */
 export function timeLeft(deadlineIso: string, now: Date = new Date()): string {
   const ms = new Date(deadlineIso).getTime() - now.getTime();
   if (Math.abs(ms) < 60_000) return "due now";
@@ -12,14 +12,15 @@ export function timeLeft(deadlineIso: string, now: Date = new Date()): string {
   return ms > 0 ? `${span} left` : `overdue by ${span}`;
 }
 
+/** The one way a span of time is written for a person: `45 min`, `3 h 12 min`, `3 h`, `2 d 4 h`, `2 d` (rounded down). */
 export function humanDuration(ms: number): string {
   const m = Math.floor(ms / 60_000);
   const d = Math.floor(m / 1440);
   const h = Math.floor((m % 1440) / 60);
   const min = m % 60;
-  if (d > 0) return h > 0 ? `${d}d ${h}h` : `${d}d`;
-  if (h > 0) return min > 0 ? `${h}h ${min}m` : `${h}h`;
-  return `${min}m`;
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return min > 0 ? `${h} h ${min} min` : `${h} h`;
+  return `${min} min`;
 }
 
 /** `90m`, `4h`, `2d`, `1h30m` -> milliseconds. */

@@ -24,12 +24,11 @@ const severityColor: Record<Severity, (s: string) => string> = {
   low: colors.dim,
 };
 
-function deadlineCell(c: Case, now: Date, timeLeft: (at: string, now: Date) => string): string {
-  const left = timeLeft(c.deadline.at, now);
-  if (c.status === "resolved" || c.status === "closed") return colors.dim(c.deadline.at.slice(0, 16).replace("T", " "));
+function deadlineCell(c: Case, now: Date, humanTime: (at: string, o?: { now?: Date }) => string): string {
+  if (c.status === "resolved" || c.status === "closed") return colors.dim(humanTime(c.deadline.at));
   const ms = new Date(c.deadline.at).getTime() - now.getTime();
   const paint = ms < 0 ? (s: string) => colors.bold(colors.red(s)) : ms < 4 * 3600_000 ? colors.yellow : (s: string) => s;
-  return paint(`${c.deadline.at.slice(0, 16).replace("T", " ")}Z (${left})`);
+  return paint(humanTime(c.deadline.at, { now }));
 }
 
 export function register(program: Command): void {
@@ -52,7 +51,8 @@ export function register(program: Command): void {
     .option("--after <cursor>", "the next page (the cursor the previous page printed)")
     .option("--json", "print JSON: { items, next }")
     .action(async (o: Record<string, string | boolean | undefined>) => {
-      const { parseDuration, timeLeft } = await import("../case/format.ts");
+      const { parseDuration } = await import("../case/format.ts");
+      const { humanTime } = await import("../time.ts");
       const { ACTIVITY_TYPES } = await import("../notice/types.ts");
       const filter: CaseFilter = {};
       if (typeof o.status === "string") filter.status = list(o.status, CASE_STATUSES, "status") as CaseStatus[];
@@ -95,7 +95,7 @@ export function register(program: Command): void {
           severityColor[c.severity](c.severity),
           c.activityType,
           c.accountId ?? "-",
-          deadlineCell(c, now, timeLeft),
+          deadlineCell(c, now, humanTime),
           c.assignee ?? colors.dim("-"),
           c.awsCaseNumber ?? "-",
         ]);
@@ -118,7 +118,7 @@ export function register(program: Command): void {
     .option("--region <region>", "AWS home region (with --account aws)")
     .option("--json", "print JSON: { case, notices, plans, evidence, timeline, transits, recovered }")
     .action(async (ref: string, o: { json?: boolean; account?: string; profile?: string; region?: string }) => {
-      const { timeLeft } = await import("../case/format.ts");
+      const { humanTime } = await import("../time.ts");
       const { readCase } = await import("../case/read.ts");
       const { caseOpenTransits, recoverTransits } = await import("../desk/index.ts");
       const data = await withStore(async (s) => {
@@ -152,10 +152,10 @@ export function register(program: Command): void {
       const verdictPaint = c.verdict === "authentic" ? colors.green : c.verdict === "unverified" ? colors.yellow : colors.red;
       row("verdict", verdictPaint(c.verdict));
       const open = OPEN_STATUSES.includes(c.status);
-      row("deadline", `${c.deadline.at} (${c.deadline.basis}${c.deadline.text ? `: ${c.deadline.text}` : ""})${open ? `, ${timeLeft(c.deadline.at, now)}` : ""}`);
+      row("deadline", `${humanTime(c.deadline.at, open ? { now } : {})} (${c.deadline.basis}${c.deadline.text ? `: ${c.deadline.text}` : ""})`);
       row("assignee", c.assignee ?? "-");
-      row("received", `${c.receivedAt}${c.noticeCount > 1 ? `, ${c.noticeCount} notices, last ${c.lastNoticeAt}` : ""}`);
-      if (c.closedAt) row(c.status, `${c.closedAt}${c.resolution ? `: ${c.resolution}` : ""}`);
+      row("received", `${humanTime(c.receivedAt)}${c.noticeCount > 1 ? `, ${c.noticeCount} notices, last ${humanTime(c.lastNoticeAt)}` : ""}`);
+      if (c.closedAt) row(c.status, `${humanTime(c.closedAt)}${c.resolution ? `: ${c.resolution}` : ""}`);
       // The latest search, if a place could not be read: said before anything else about the resources.
       const { unsearchedFromTimeline } = await import("../reply/timeline.ts");
       const { missingLines } = await import("../resolve/outcome.ts");

@@ -8,7 +8,10 @@
  * and intake exits 69 naming what is missing, why, and the fix.
  */
 import type { Command } from "commander";
+import { open } from "node:fs/promises";
 import type { IntakeOutcome } from "../desk/index.ts";
+import type { CloudPort } from "../cloud/port.ts";
+import type { ParsedItem } from "../notice/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 
@@ -40,6 +43,24 @@ function nextHint(r: IntakeOutcome, spec: string | undefined): string {
   return `Next: abuse-desk case show ${id}  ·  abuse-desk plan ${id}${spec ? ` --account ${spec}` : ""}`;
 }
 
+/** The file begins like an mbox (a From_ line, then a header); a file that cannot be read is left to readInput to say so. */
+async function startsLikeMbox(file: string): Promise<boolean> {
+  const { isMbox } = await import("../notice/mime/mbox.ts");
+  let fh;
+  try {
+    fh = await open(file, "r");
+    const st = await fh.stat();
+    if (!st.isFile()) return false;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    return isMbox(head.subarray(0, bytesRead));
+  } catch {
+    return false;
+  } finally {
+    await fh?.close();
+  }
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command("intake")
@@ -66,7 +87,7 @@ export function register(program: Command): void {
 
     const dns = await dnsOptions.open(opts);
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
-    let port = null;
+    let port: CloudPort | null = null;
     if (spec) {
       const { openCloud } = await import("../cloud/open.ts");
       port = await openCloud(spec, { profile: opts.profile, region: opts.region });
@@ -78,6 +99,31 @@ export function register(program: Command): void {
     try {
       await withStore(async (store) => {
         for (const file of files.length ? files : ["-"]) {
+          // An mbox file is read as a stream, one message at a time: memory stays bounded by the
+          // largest message however many it holds; a terminal sees the progress.
+          if (file !== "-" && (await startsLikeMbox(file))) {
+            const { mboxMessages } = await import("../notice/mime/mbox-stream.ts");
+            const { parseMboxMessage } = await import("../notice/index.ts");
+            const { progressLine } = await import("./io.ts");
+            const tty = process.stderr.isTTY === true;
+            const mib = (n: number) => (n / 1048576).toFixed(1);
+            for await (const piece of mboxMessages(file, { ...(tty ? { onProgress: (p) => progressLine(`${file}: ${p.messages} messages, ${mib(p.bytesRead)} of ${mib(p.totalBytes)} MiB`) } : {}) })) {
+              if ("error" in piece) {
+                failures.push({ file, index: piece.index, error: piece.error });
+                continue;
+              }
+              let item;
+              try {
+                item = await parseMboxMessage(piece.bytes, piece.index);
+              } catch (e) {
+                failures.push({ file, index: piece.index, error: (e as Error).message });
+                continue;
+              }
+              await take(item, file);
+            }
+            if (tty) progressLine(null);
+            continue;
+          }
           const { bytes, name } = await readInput(file);
           let parsed;
           try {
@@ -88,14 +134,17 @@ export function register(program: Command): void {
             continue;
           }
           for (const f of parsed.failures) failures.push({ file: name, index: f.index, error: f.error });
-          for (const item of parsed.items) {
+          for (const item of parsed.items) await take(item, name);
+        }
+        async function take(item: ParsedItem, name: string): Promise<void> {
+          {
             let out;
             try {
               out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
             } catch (e) {
               if (!(e instanceof NotANoticeError)) throw e;
               notNotices.push({ file: name, index: item.index, reason: e.why });
-              continue;
+              return;
             }
             results.push({ file: name, ...out });
             for (const r of out.recovered) warnings.push(`case ${out.intake.case.id}: ${r.message}`);
@@ -130,13 +179,15 @@ export function register(program: Command): void {
       });
     } else {
       const { PAINT: paint } = await import("./render-verdict.ts");
+      const { humanTime } = await import("../time.ts");
+      const now = new Date();
       for (const r of results) {
         const k = r.intake.case;
         const rv = r.intake.reverified;
         const kept = r.verdict.verdict !== r.intake.notice.verdict ? `; re-checked as ${r.verdict.verdict}, which proves nothing either way: the verdict stays ${r.intake.notice.verdict}` : "";
         const again = rv ? `already stored: verdict re-checked, ${rv.from} -> ${rv.to}` : r.resourcesRecorded ? `already stored: resources found again (recorded)${kept}` : `already stored: nothing changed${kept}`;
         const what = r.intake.duplicate ? (rv || r.resourcesRecorded ? again : c.dim(again)) : HOW[r.intake.joinedBy] ?? r.intake.joinedBy;
-        process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${k.deadline.at.replace("T", " ").slice(0, 16)} UTC  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
+        process.stdout.write(`${c.bold(k.id)}  ${what}  ${paint[r.verdict.verdict](r.verdict.verdict)}  ${k.activityType}  deadline ${humanTime(k.deadline.at, { now })}  ${c.dim(r.file + (r.index ? ` #${r.index + 1}` : ""))}\n`);
         if (r.resolution) {
           for (const f of r.resolution.findings) process.stdout.write(`    ${f.status === "found" ? c.green("✓") : f.status === "not-searched" ? c.red("NOT SEARCHED") : c.yellow(f.status)} ${f.summary}\n`);
           for (const l of missingOf(r.resolution).map((g) => missingLines([g])[0]!)) process.stdout.write(`    ${c.red("!")} not searched: ${l}\n`);

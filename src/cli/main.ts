@@ -1,23 +1,26 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { CloudError } from "../cloud/errors.ts";
-import { UserError } from "../errors.ts";
+import { CloudError, type CloudErrorKind } from "../cloud/errors.ts";
+import { asEnvironmentError, EX_SOFTWARE, EXIT_STATUS, UserError, type ErrorKind } from "../errors.ts";
 
 /**
  * Every command lives in its own file under src/cli/ and exports `register(program)`.
  * Command files import their stages lazily (inside the action), so starting the CLI for one
  * command never loads the AWS SDK, the database driver or the mail stack of another.
  */
-const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "plan", "apply", "rollback", "reply", "report", "case", "audit", "notify", "sim", "user", "web"] as const;
+const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "plan", "apply", "rollback", "reply", "report", "case", "audit", "notify", "sim", "doctor", "user", "web"] as const;
 
 /** The whole command tree (docs/commands.md is generated from it by scripts/gen-command-docs.ts). */
-export async function buildProgram(opts: { helpWidth?: number } = {}): Promise<Command> {
+export async function buildProgram(opts: { helpWidth?: number; only?: string } = {}): Promise<Command> {
   const program = new Command("abuse-desk")
     .description("Respond to AWS abuse notices: verify, extract, resolve, contain, reply, track.")
-    .version("0.1.0")
+    .version((JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version)
     .showHelpAfterError()
     .exitOverride();
   if (opts.helpWidth) program.configureHelp({ helpWidth: opts.helpWidth });
-  for (const name of COMMANDS) {
+  // A command named on the command line loads only its own file (its help and its errors are its own).
+  const only = (COMMANDS as readonly string[]).includes(opts.only ?? "") ? [opts.only!] : COMMANDS;
+  for (const name of only) {
     const mod = (await import(`./${name}.ts`)) as { register(p: Command): void };
     mod.register(program);
   }
@@ -30,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   const { guardOutput } = await import("./io.ts");
   const unguard = guardOutput();
   try {
-    const program = await buildProgram();
+    const program = await buildProgram({ only: argv[2] });
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
@@ -41,21 +44,34 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function reportError(err: unknown): number {
+  const said = errorStatus(err);
+  if (said.message !== null) process.stderr.write(said.message);
+  return said.status;
+}
+
+/** Every error a command can end with -> what is printed and the exit status, by the one table (src/errors.ts EXIT_STATUS). */
+export function errorStatus(err: unknown): { status: number; message: string | null } {
   if (err instanceof CommanderError) {
-    // commander already printed its message (help, version, unknown option)
-    return err.exitCode;
-  }
-  if (err instanceof UserError) {
-    process.stderr.write(`abuse-desk: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  ${err.hint}\n`);
-    return err.exitCode;
+    // commander already printed its message (help, version, unknown option); help and version are success, the rest usage.
+    return { status: err.exitCode === 0 ? 0 : EXIT_STATUS.usage, message: null };
   }
   if (err instanceof CloudError) {
     // Access denied names the IAM action; no credentials says how to configure them.
-    process.stderr.write(`abuse-desk: ${err.message}\n`);
-    return err.kind === "access-denied" ? 77 : err.kind === "no-credentials" ? 78 : 69;
+    return { status: EXIT_STATUS[CLOUD_KIND[err.kind]], message: `abuse-desk: ${err.message}\n` };
   }
+  const user = err instanceof UserError ? err : asEnvironmentError(err);
+  if (user) return { status: user.exitCode, message: `abuse-desk: ${user.message}\n${user.hint ? `  ${user.hint}\n` : ""}` };
   const e = err as Error;
-  process.stderr.write(`abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n`);
-  return 70;
+  return { status: EX_SOFTWARE, message: `abuse-desk: unexpected error: ${e?.stack ?? String(err)}\n` };
 }
+
+const CLOUD_KIND: Record<CloudErrorKind, ErrorKind> = {
+  "access-denied": "not-permitted",
+  "no-credentials": "config",
+  throttled: "unavailable",
+  "region-disabled": "unavailable",
+  "unknown-account": "unavailable",
+  "not-found": "unavailable",
+  invalid: "unavailable",
+  unavailable: "unavailable",
+};

@@ -3,7 +3,7 @@
  * containment would do for a notice, step by step, with the reason, what each step changes, its
  * risk, and the exact API calls of the dry run. Nothing changes in any account.
  *
- * FILE is a notice (verified, then resolved in the account `--account` names) or a plan JSON
+ * FILE (or `-`, standard input) is a notice (verified, then resolved in the account `--account` names) or a plan JSON
  * (shown as it is). CASE is a case id (AD-2026-0001) or an AWS case number: the plan is written
  * for the case's latest notice that asks for action and saved in the case store, where `apply
  * CASE` finds it. `--out` writes the plan to a file for `apply plan.json`. A plan made from a
@@ -45,14 +45,25 @@ export function isPlan(v: unknown): v is Plan {
 
 /** Reads a plan JSON file, or returns null when the file is something else. */
 export async function readPlanFile(path: string): Promise<Plan | null> {
-  const text = await readFile(path, "utf8").catch(() => null);
-  if (text === null || !text.trimStart().startsWith("{")) return null;
+  const bytes = await readFile(path).catch(() => null);
+  return bytes === null ? null : planFromBytes(bytes);
+}
+
+/** The plan these bytes hold, or null when they are something else (a notice). */
+function planFromBytes(bytes: Buffer): Plan | null {
+  const text = bytes.toString("utf8");
+  if (!text.trimStart().startsWith("{")) return null;
   try {
     const v = JSON.parse(text) as unknown;
     return isPlan(v) ? v : null;
   } catch {
     return null;
   }
+}
+
+/** A reference that names a file, not a case: it has a directory part or a file extension (a case is AD-2026-0001 or digits). */
+function looksLikePath(ref: string): boolean {
+  return ref.includes("/") || ref.includes("\\") || /\.[A-Za-z][A-Za-z0-9]{0,7}$/.test(ref);
 }
 
 /** Shared with apply and rollback. */
@@ -165,7 +176,7 @@ export function register(program: Command): void {
   const cmd = program
     .command("plan")
     .description("show what containment would do for a notice or a case: each step, why, its risk, and the exact API calls (a dry run: nothing changes)")
-    .argument("<file-or-case>", "a notice file (.eml, mbox, Health event JSON, text), a plan JSON, or a case (AD-2026-0001 or AWS case number)")
+    .argument("<file-or-case>", "a notice file (.eml, mbox, Health event JSON, text; - for standard input), a plan JSON, or a case (AD-2026-0001 or AWS case number)")
     .option("--json", "print the plan as JSON")
     .option("--policy <file>", "the containment policy (YAML; default: $ABUSE_DESK_POLICY, else the safe defaults)")
     .option("--account <spec>", "where the resources are: sim, sim:PATH or aws (default: $ABUSE_DESK_ACCOUNT)")
@@ -205,10 +216,13 @@ export function register(program: Command): void {
       else process.stdout.write(formatPlan(plan, colors, { calls: opts.calls }) + "\n");
     };
 
-    // A plan file is shown as it is.
-    if (existsSync(ref)) {
-      const plan = await readPlanFile(ref);
+    // A file, or `-` for standard input: a plan JSON is shown as it is, anything else is a notice.
+    const input = ref === "-" || existsSync(ref) ? await readInput(ref) : null;
+    if (input) {
+      const plan = planFromBytes(input.bytes);
       if (plan) return show(plan);
+    } else if (looksLikePath(ref)) {
+      throw new UserError(`${ref}: no such file`, { exitCode: 66, hint: "give a notice file, - for standard input, or a case (AD-2026-0001 or the AWS case number)" });
     }
 
     const policy = await loadPolicy(opts.policy ?? (process.env.ABUSE_DESK_POLICY || undefined));
@@ -217,9 +231,9 @@ export function register(program: Command): void {
     const { resolveNotice } = await import("../resolve/index.ts");
 
     try {
-      if (existsSync(ref)) {
+      if (input) {
         const { verify } = await import("../verify/index.ts");
-        const { bytes, name } = await readInput(ref);
+        const { bytes, name } = input;
         const parsed = await parseNotices(bytes, name);
         const items: ParsedItem[] = parsed.items;
         if (items.length !== 1) {

@@ -1,4 +1,5 @@
 /** Human rendering of a triage report: colour on a terminal, plain when piped. */
+import { humanTime } from "../time.ts";
 import Table from "cli-table3";
 import type { Notice } from "../notice/types.ts";
 import { missingLines } from "../resolve/outcome.ts";
@@ -19,7 +20,7 @@ const KIND_WORDS: Record<Notice["kind"], string> = {
 };
 
 function time(iso: string | null): string {
-  return iso ? iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "";
+  return humanTime(iso, { seconds: true });
 }
 
 /** The facts that have a value, as [label, value] rows in reading order. */

@@ -92,6 +92,11 @@ async function one(index: number, f: () => Promise<ParsedItem>): Promise<ParseRe
   }
 }
 
+/** One message of an mbox read as a stream (src/notice/mime/mbox-stream.ts): parsed as parseInput parses each message of an mbox. */
+export async function parseMboxMessage(bytes: Buffer, index: number, opts: ParseOptions = {}): Promise<ParsedItem> {
+  return parseEmail(bytes, index, opts);
+}
+
 async function parseMbox(bytes: Buffer, opts: ParseOptions): Promise<ParseResult> {
   const messages = splitMbox(bytes);
   const items: ParsedItem[] = [];

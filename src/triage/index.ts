@@ -4,6 +4,7 @@
  * its reasons, one sentence of what happened, the facts, the time left until the deadline, and
  * what to do next (which follows the verdict: a forged notice is reported, never acted on).
  */
+import { humanDuration } from "../case/format.ts";
 import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { Notice, ParsedItem } from "../notice/types.ts";
 import type { Resolution } from "../resolve/types.ts";
@@ -44,13 +45,7 @@ export function timeLeft(deadline: Notice["deadline"], now: Date): TimeLeft {
 }
 
 export function formatDuration(ms: number): string {
-  const min = Math.floor(ms / 60_000);
-  const days = Math.floor(min / 1440);
-  const hours = Math.floor((min % 1440) / 60);
-  const mins = min % 60;
-  if (days > 0) return `${days} d ${hours} h`;
-  if (hours > 0) return `${hours} h ${mins} min`;
-  return `${mins} min`;
+  return humanDuration(ms);
 }
 
 export interface TriageDeps {

@@ -46,8 +46,8 @@ describe("abuse-desk case / audit", () => {
     expect(r.code).toBe(0);
     const ids = [...r.out.matchAll(/AD-\d{4}-\d{4}/g)].map((m) => m[0]);
     expect(ids).toEqual([`AD-${Y}-0002`, `AD-${Y}-0001`, `AD-${Y}-0003`]);
-    expect(r.out).toMatch(/overdue by 6h/);
-    expect(r.out).toMatch(/2h 59m left|3h left/);
+    expect(r.out).toMatch(/overdue by 6 h/);
+    expect(r.out).toMatch(/2 h 59 min left|3 h left/);
     const j = JSON.parse((await run("case", "list", "--account", "444455556666", "--json")).out) as { items: { id: string }[]; next: string | null };
     expect(j.items.map((c) => c.id)).toEqual([`AD-${Y}-0002`]);
     const within = JSON.parse((await run("case", "list", "--deadline-within", "4h", "--json")).out) as { items: { id: string }[] };
@@ -72,7 +72,7 @@ describe("abuse-desk case / audit", () => {
     expect(r.out).toContain(`AD-${Y}-0001  new  medium`);
     expect(r.out).toMatch(/AWS case\s+12121212121/);
     expect(r.out).toMatch(/verdict\s+authentic/);
-    expect(r.out).toMatch(/deadline\s+\S+ \(default\), (2h 59m|3h) left/);
+    expect(r.out).toMatch(/deadline\s+\d{4}-\d\d-\d\d \d\d:\d\d UTC, (2 h 59 min|3 h) left \(default\)/);
     expect(r.out).toMatch(/Plans\n {2}plan-\w+ \(compromised-host\): 2 steps/);
     expect(r.out).toMatch(/console {2}sha256:[0-9a-f]{64}/);
     expect(r.out).toMatch(/step-applied\s+Step 01-snapshot-vol-0aaa/);

@@ -17,7 +17,7 @@ describe("fixtures/samples/port-scan.eml", () => {
     expect(r.code).toBe(0);
     const t = JSON.parse(r.out) as TriageReport;
     expect(t.verdict.verdict).toBe("authentic");
-    expect(t.deadline.text).toBe("23 h 0 min left");
+    expect(t.deadline.text).toBe("23 h left");
     expect(t.resolution!.findings.map((f) => [f.ref.id, f.status])).toEqual([
       ["i-0a1b2c3d4e5f67890", "found"],
       ["198.51.100.23", "found"],
