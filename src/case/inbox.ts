@@ -172,7 +172,7 @@ export class Inbox implements SourceCursorStore {
    * Leases up to `limit` arrivals that are due (pending, their next attempt now or past, and
    * nobody's lease alive), oldest first.
    */
-  async claim(opts: { limit?: number; leaseMs: number; holder?: ProcessIdentity; holderName?: string }): Promise<ClaimedArrival[]> {
+  async claim(opts: { limit?: number; leaseMs: number; holder?: ProcessIdentity; holderName?: string; exclude?: readonly number[] }): Promise<ClaimedArrival[]> {
     const self = opts.holder ?? selfIdentity();
     const limit = Math.max(1, Math.min(opts.limit ?? 1, 100));
     const run = async (trx: Kysely<Database>) => {
@@ -185,6 +185,7 @@ export class Inbox implements SourceCursorStore {
         .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<", now), eb("lease_host", "=", self.host)]))
         .orderBy("id", "asc")
         .limit(limit * 4);
+      if (opts.exclude?.length) q = q.where("id", "not in", [...opts.exclude]);
       if (this.conn.dialect === "postgres") q = q.forUpdate().skipLocked();
       const rows = await q.execute();
       const free = rows.filter(
@@ -334,6 +335,19 @@ export class Inbox implements SourceCursorStore {
   async nextDue(): Promise<string | null> {
     const r = await this.db.selectFrom("arrivals").select((eb) => eb.fn.min("next_attempt_at").as("at")).where("state", "=", "pending").executeTakeFirst();
     return (r?.at as string | null | undefined) ?? null;
+  }
+
+  /**
+   * The service plans a case once: the first arrival to ask gets `planId` recorded for the case
+   * (`mine: true`); any other arrival of the case (another source, another worker or instance)
+   * is told whose plan it is. The same arrival asking again (after a restart) gets its own back.
+   */
+  async claimCasePlan(caseId: string, planId: string, arrivalId: number): Promise<{ planId: string; arrivalId: number; mine: boolean }> {
+    const now = new Date().toISOString();
+    await this.db.insertInto("case_autoplans").values({ case_id: caseId, plan_id: planId, arrival_id: arrivalId, at: now }).onConflict((oc) => oc.column("case_id").doNothing()).execute();
+    const row = await this.db.selectFrom("case_autoplans").selectAll().where("case_id", "=", caseId).executeTakeFirstOrThrow();
+    const owner = num(row.arrival_id);
+    return { planId: row.plan_id, arrivalId: owner, mine: owner === arrivalId };
   }
 
   // ---------------------------------------------------------------- SourceCursorStore

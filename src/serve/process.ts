@@ -217,14 +217,17 @@ async function planStage(a: ClaimedArrival, p: ItemProgress, deps: PipelineDeps,
     return;
   }
   if (!p.planId) {
-    // A case that already has a plan (an earlier notice of it, by another source) keeps it: the
-    // same incident is not planned and applied twice. A person re-plans if this notice changes it.
+    // A case that already has a plan (an earlier notice of it, by another source, or a person's)
+    // keeps it: the same incident is not planned and applied twice. A person re-plans if this
+    // notice changes it. The claim is in the store, so two workers or instances cannot both plan.
     const existing = await deps.store.plansForCase(p.caseId);
-    if (existing.length) {
-      p.planSkipped = `the case already has plan ${existing[existing.length - 1]!.id}; this notice did not make another (abuse-desk plan ${p.caseId} makes a new one)`;
+    const claim = existing.length ? null : await deps.inbox.claimCasePlan(p.caseId, newPlanId(new Date()), a.id);
+    if (!claim || !claim.mine) {
+      const id = claim?.planId ?? existing[existing.length - 1]!.id;
+      p.planSkipped = `the case already has plan ${id}${claim ? ` (made for arrival #${claim.arrivalId})` : ""}; this notice did not make another (abuse-desk plan ${p.caseId} makes a new one)`;
       return;
     }
-    p.planId = newPlanId(new Date());
+    p.planId = claim.planId;
     await save("cased");
   }
   const stored = await deps.store.getPlan(p.planId);

@@ -85,9 +85,10 @@ export class Service {
   }
 
   /** Claims and processes one due arrival; null when none is due. */
-  async step(): Promise<ArrivalOutcome | null> {
-    const [a] = await this.opts.inbox.claim({ limit: 1, leaseMs: this.opts.leaseMs });
+  async step(seen?: Set<number>): Promise<ArrivalOutcome | null> {
+    const [a] = await this.opts.inbox.claim({ limit: 1, leaseMs: this.opts.leaseMs, ...(seen ? { exclude: [...seen] } : {}) });
     if (!a) return null;
+    seen?.add(a.id);
     return processArrival(a, this.pipelineDeps());
   }
 
@@ -107,10 +108,12 @@ export class Service {
       }
     }
     const outcomes: Record<ArrivalOutcome, number> = { done: 0, rejected: 0, retry: 0, failed: 0, lost: 0 };
+    // each arrival at most once per run: a stage that failed waits for the next run
+    const seen = new Set<number>();
     const workers = Array.from({ length: this.opts.workers }, async () => {
       for (;;) {
         if (signal.aborted) return;
-        const r = await this.step();
+        const r = await this.step(seen);
         if (r === null) return;
         outcomes[r]++;
       }

@@ -325,6 +325,15 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
           .execute();
         await db.schema.createIndex("arrivals_sha256").on("arrivals").columns(["sha256"]).execute();
         await db.schema.createIndex("arrivals_due").on("arrivals").columns(["state", "next_attempt_at"]).execute();
+        // The plan the service makes for a case: one per case, whichever arrival (source, worker,
+        // instance) gets there first; the others see it and do not plan the incident again.
+        await db.schema
+          .createTable("case_autoplans")
+          .addColumn("case_id", "text", (c) => c.primaryKey())
+          .addColumn("plan_id", "text", (c) => c.notNull())
+          .addColumn("arrival_id", "integer", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .execute();
         // A source's durable position (IMAP UIDVALIDITY + UID, the Health cursor).
         await db.schema
           .createTable("source_cursors")

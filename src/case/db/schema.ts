@@ -187,6 +187,15 @@ export interface Database {
   web_login_throttle: WebLoginThrottleTable;
   arrivals: ArrivalsTable;
   source_cursors: SourceCursorsTable;
+  case_autoplans: CaseAutoplansTable;
+}
+
+/** The one plan the service makes for a case, and the arrival that made it (0007). */
+export interface CaseAutoplansTable {
+  case_id: string;
+  plan_id: string;
+  arrival_id: number | string;
+  at: string;
 }
 
 /** What a source handed the service (0007; src/case/inbox.ts). */
