@@ -82,3 +82,23 @@ export async function testService(o: TestServiceOptions) {
     settings,
   });
 }
+
+/** The drill's notice with its own AWS case number and Message-ID, DKIM-signed as the drill signs it (authentic against the drill's DNS answers). */
+export async function signedVariant(n: number, now = new Date()): Promise<Buffer> {
+  const { dkimSign } = await import("mailauth/lib/dkim/sign.js");
+  const template = readFileSync(join(ROOT, "fixtures/drill/notice.eml.template"), "utf8");
+  const received = new Date(now.getTime() - 5 * 60_000);
+  const end = new Date(received.getTime() - 40 * 60_000);
+  const begin = new Date(end.getTime() - 31 * 60_000);
+  const awsTime = (d: Date) => d.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const values: Record<string, string> = { date: received.toUTCString().replace("GMT", "+0000"), messageId: `serve-test-${n}-${now.getTime()}`, begin: awsTime(begin), end: awsTime(end) };
+  const text = template
+    .replace(/31415926535/g, `3141${String(n).padStart(7, "0")}`)
+    .replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? "")
+    .replace(/\r?\n/g, "\r\n");
+  const signed = (await dkimSign(text, {
+    signTime: received,
+    signatureData: [{ signingDomain: "amazon.com", selector: "abusedesk-drill", privateKey: readFileSync(join(ROOT, "fixtures/drill/dkim.pem"), "utf8") }],
+  } as never)) as { signatures: string };
+  return Buffer.from(signed.signatures + text);
+}
