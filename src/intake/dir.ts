@@ -28,7 +28,7 @@ export const dirSchema = z
     after: z.enum(["move", "delete"]).default("move"),
     pollMs: z.number().int().min(50).max(3_600_000).default(2000),
     /** A file modified less than this long ago may still be being written: it waits for the next scan. */
-    settleMs: z.number().int().min(0).max(600_000).default(1000),
+    settleMs: z.number().int().min(0).max(600_000).default(500),
   })
   .strict();
 
@@ -54,6 +54,8 @@ class DirSource implements IntakeSource {
   private lastError: string | null = null;
   private lastOkAt: string | null = null;
   private received = 0;
+  /** The last scan left a file that was still being written. */
+  private deferred = false;
 
   constructor(
     private readonly config: DirConfig,
@@ -101,10 +103,13 @@ class DirSource implements IntakeSource {
     };
     try {
       while (!signal.aborted) {
+        this.deferred = false;
         await this.scan(sink, signal);
         startWatch();
+        // a file still being written is looked at again once it has settled, not a whole poll later
+        const wait = this.deferred ? Math.min(this.config.pollMs, Math.max(50, this.config.settleMs)) : this.config.pollMs;
         await new Promise<void>((r) => {
-          const t = setTimeout(done, this.config.pollMs);
+          const t = setTimeout(done, wait);
           function done() {
             clearTimeout(t);
             signal.removeEventListener("abort", done);
@@ -114,8 +119,6 @@ class DirSource implements IntakeSource {
           signal.addEventListener("abort", done, { once: true });
         });
         wake = null;
-        // let a burst of writes finish before scanning again
-        if (!signal.aborted && this.config.settleMs > 0) await new Promise((r) => setTimeout(r, Math.min(50, this.config.settleMs)));
       }
     } finally {
       (watcher as FSWatcher | null)?.close();
@@ -147,7 +150,10 @@ class DirSource implements IntakeSource {
         this.deps.log.debug({ source: this.name, file: name, err: (err as NodeJS.ErrnoException).code ?? String(err) }, "file skipped");
         continue;
       }
-      if (read === "skip") continue;
+      if (read === "skip") {
+        this.deferred = true;
+        continue;
+      }
       if (read === "too-big") {
         await this.moveTo(file, "rejected").catch(() => undefined);
         this.deps.log.warn({ source: this.name, file: name, limit: this.deps.maxBytes }, "file larger than the intake limit: moved to rejected/ unread");

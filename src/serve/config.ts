@@ -96,7 +96,7 @@ export function serveSettings(doc: ConfigDocument, env: Env = process.env, kinds
   const where = doc.path ?? "configuration";
   let sources = configuredSources(s as Record<string, unknown>, kinds);
   const defaultSource = sources.length === 0;
-  if (defaultSource) sources = [{ kind: "dir", name: "dir", config: { name: "dir", path: "inbox", after: "move", pollMs: 2000, settleMs: 1000 } }];
+  if (defaultSource) sources = [{ kind: "dir", name: "dir", config: { name: "dir", path: "inbox" } }];
   let http: ServeSettings["http"] = false;
   if (s.http !== false) {
     const token = fromEnvReference(s.http.token, env, `${where}: intake.http.token`) ?? null;
