@@ -118,7 +118,13 @@ const bench: Bench = {
     ac.abort();
     await running;
     const store = opened.store as SqlCaseStore;
-    const cases = (await store.listCases({ all: true })).items;
+    const cases = [];
+    for (let after: string | null = null; ; ) {
+      const page = await store.listCases({ all: true }, { limit: 1000, after });
+      cases.push(...page.items);
+      if (!page.next) break;
+      after = page.next;
+    }
     const notices2 = (await Promise.all(cases.map((c) => store.notices(c.id)))).flat();
     const plans = (await Promise.all(cases.map((c) => store.plansForCase(c.id)))).flat();
     const lost = total - notices2.length;

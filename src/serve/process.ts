@@ -25,6 +25,7 @@ import type { Policy } from "../policy/policy.ts";
 import type { Verdict } from "../verify/types.ts";
 import type { ServeMetrics } from "./metrics.ts";
 import type { SourceLog } from "../intake/registry.ts";
+import { scrub } from "./log.ts";
 
 export interface PipelineDeps {
   store: CaseStore;
@@ -160,7 +161,8 @@ export async function processArrival(a: ClaimedArrival, deps: PipelineDeps): Pro
       deps.log.warn({ arrival: a.id }, "lease on the arrival lost (another worker took it over); stopped here");
       return "lost";
     }
-    const message = (err as Error)?.message ?? String(err);
+    // An error's text goes to the case and the store: never a secret in it.
+    const message = scrub((err as Error)?.message ?? String(err)).slice(0, 1000);
     const r = await deps.inbox.fail(a, `${stage}: ${message}`, deps.retry);
     if (r.outcome === "lost") return "lost";
     deps.metrics.processed.inc({ outcome: r.outcome });
