@@ -10,6 +10,8 @@ import { z } from "zod";
 import type { Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
 import { dirSchema, dirSource } from "./dir.ts";
+import { healthSource, healthSourceSchema } from "./health.ts";
+import { sqsSource, sqsSourceSchema } from "./sqs.ts";
 import type { IntakeSource, SourceCursorStore } from "./types.ts";
 
 /** What a log call takes: pino's shape (an object of fields, then the message). */
@@ -50,6 +52,8 @@ export function defineSource<S extends z.ZodType>(schema: S, create: (config: z.
  */
 export const SOURCE_KINDS: Record<string, SourceKind> = {
   dir: defineSource(dirSchema, dirSource),
+  health: defineSource(healthSourceSchema, (config, deps) => healthSource(config, deps)),
+  sqs: defineSource(sqsSourceSchema, (config, deps) => sqsSource(config, deps)),
 };
 
 /** `intake.<kind>`: one source, or a list of sources of that kind. */

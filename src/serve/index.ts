@@ -97,7 +97,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
     await store.destroy();
     throw err;
   }
-  const scheduler = o.scheduler ?? (await openScheduler({ store, port, policy, notify, actor: settings.actor, log }));
+  const scheduler = o.scheduler ?? (await openScheduler({ store, doc, port, policy, notify, actor: settings.actor, log }));
   const metrics = new ServeMetrics();
   const service = new Service({
     store,

@@ -3,17 +3,11 @@
  * reminders, bounded retries, re-resolution, transit recovery), kept to two calls so the service
  * does not depend on what the jobs are.
  *
- * MERGE (w/scheduler): `noScheduler` is the stand-in until src/serve/scheduler.ts lands on main.
- * The merge replaces `openScheduler` below with:
- *
- *   const { schedulerTick, runScheduler } = await import("./scheduler.ts");
- *   return {
- *     name: "scheduler",
- *     tick: (now) => schedulerTick({ ...deps, force: true }, now),
- *     run: (signal) => runScheduler(deps, { signal }),
- *   };
+ * `openScheduler` is the scheduler of src/serve/scheduler.ts (its `scheduler:` settings from
+ * config.yaml); `noScheduler` is for tests that want no timed jobs.
  */
 import type { CaseStore } from "../case/types.ts";
+import type { ConfigDocument } from "../config/file.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import type { NotifySettings } from "../notify/config.ts";
 import type { Policy } from "../policy/policy.ts";
@@ -29,6 +23,8 @@ export interface SchedulerPort {
 
 export interface SchedulerPortDeps {
   store: CaseStore;
+  /** The configuration file (its `scheduler:` section). */
+  doc: ConfigDocument;
   port: CloudPort | null;
   policy: Policy | null;
   notify: NotifySettings | null;
@@ -59,5 +55,16 @@ export function noScheduler(log?: SourceLog): SchedulerPort {
 }
 
 export async function openScheduler(deps: SchedulerPortDeps): Promise<SchedulerPort> {
-  return noScheduler(deps.log);
+  const { schedulerTick, runScheduler, schedulerSettings } = await import("./scheduler.ts");
+  const log = {
+    info: (o: Record<string, unknown>, m: string) => deps.log.info(o, m),
+    warn: (o: Record<string, unknown>, m: string) => deps.log.warn(o, m),
+    error: (o: Record<string, unknown>, m: string) => deps.log.error(o, m),
+  };
+  const base = { store: deps.store, port: deps.port, policy: deps.policy, notify: deps.notify, settings: schedulerSettings(deps.doc), actor: deps.actor, log };
+  return {
+    name: "scheduler",
+    tick: (now) => schedulerTick({ ...base, force: true }, now),
+    run: (signal) => runScheduler(base, { signal }),
+  };
 }

@@ -81,7 +81,8 @@ export class Service {
 
   private pipelineDeps(): PipelineDeps {
     const { store, inbox, metrics, log, leaseMs, hooks, pipeline } = this.opts;
-    return { ...pipeline, store, inbox, metrics, log, leaseMs, ...(hooks?.afterStage ? { afterStage: hooks.afterStage } : {}) };
+    const kinds = new Map(this.opts.sources.map((s) => [s.name, s.kind]));
+    return { ...pipeline, store, inbox, metrics, log, leaseMs, sourceKind: (name) => kinds.get(name), ...(hooks?.afterStage ? { afterStage: hooks.afterStage } : {}) };
   }
 
   /** Claims and processes one due arrival; null when none is due. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { configuredSources } from "../../src/intake/registry.ts";
 import { serveSettings } from "../../src/serve/config.ts";
 import { runCli, tempHome } from "../helpers/cli.ts";
-import { POLICY, ROOT, SAMPLE } from "./helpers.ts";
+import { POLICY, ROOT, SAMPLE } from "./service-helpers.ts";
 
 const home = tempHome("abuse-desk-serve-cli-");
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dirSource } from "../../src/intake/dir.ts";
 import type { Arrival, ArrivalReceipt } from "../../src/intake/types.ts";
-import { newHome } from "./helpers.ts";
+import { newHome } from "./service-helpers.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const deps = (home: string, maxBytes = 1000) => ({ cursors: { getCursor: async () => null, setCursor: async () => undefined }, log: silent, home, env: {}, maxBytes });
