@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SqlCaseStore } from "../../src/case/store.ts";
 import { openCloud } from "../../src/cloud/open.ts";
-import { countingPort, FORGED, memoryChannel, newHome, SAMPLE, testService } from "./service-helpers.ts";
+import { Service } from "../../src/serve/service.ts";
+import { countingPort, FORGED, memoryChannel, newHome, ROOT, SAMPLE, testService } from "./service-helpers.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -173,5 +174,42 @@ describe("serve --once on the folder source", () => {
     const [a] = await inbox.list();
     expect((a!.progress as { items: { planSkipped?: string }[] }).items[0]!.planSkipped).toMatch(/no account/);
     expect((store as SqlCaseStore).dialect).toBe("sqlite");
+  });
+});
+
+const fakeSource = (name: string, kind: string) => ({
+  name,
+  kind,
+  run: async () => undefined,
+  drain: async () => 0,
+  health: () => ({ name, kind, state: "ok" as const, since: new Date().toISOString(), lastError: null, lastOkAt: null, received: 0 }),
+});
+
+describe("Health events", () => {
+  it("are authentic by source only when this desk's Health source fetched them, never because the bytes or a folder say so", async () => {
+    const home = newHome();
+    const raw = readFileSync(join(ROOT, "fixtures/notices/health-eventbridge-abuse.json"));
+    const { service: svc, store, inbox } = await service(home, { port: null });
+    const [dir] = svc.sources;
+    const fakeHealth = fakeSource("health", "health");
+    const svc2 = new Service({ ...svc.opts, sources: [dir!, fakeHealth] });
+    // the same bytes dropped in the folder, even with the mark in its envelope, prove nothing
+    await svc2.sinkFor(dir!)({ raw, source: "dir", ref: "e.json#1", receivedAt: new Date(), meta: { origin: "aws-health-api" } });
+    await svc2.once();
+    const [viaDir] = await inbox.list();
+    const dirVerdict = (viaDir!.progress as { items: { verdict: string }[] }).items[0]?.verdict;
+    expect(dirVerdict).toBeDefined();
+    expect(dirVerdict).not.toBe("authentic");
+    // fetched by the Health source (its kind and its mark)
+    const home2 = newHome();
+    const other = await service(home2, { port: null });
+    const [dir2] = other.service.sources;
+    const health2 = fakeSource("health", "health");
+    const svc3 = new Service({ ...other.service.opts, sources: [dir2!, health2] });
+    await svc3.sinkFor(health2)({ raw, source: "health", ref: "arn:aws:health:us-east-1::event/ABUSE/x", receivedAt: new Date(), meta: { origin: "aws-health-api" } });
+    await svc3.once();
+    const [viaHealth] = await other.inbox.list();
+    expect((viaHealth!.progress as { items: { verdict: string }[] }).items[0]?.verdict).toBe("authentic");
+    expect(store).toBeDefined();
   });
 });
