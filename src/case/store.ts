@@ -19,6 +19,7 @@ import { canonicalJson } from "./audit.ts";
 import { verifyAuditLog, type AuditVerifyOptions } from "./audit-verify.ts";
 import type { Connection } from "./db/connect.ts";
 import type { Database } from "./db/schema.ts";
+import { Inbox } from "./inbox.ts";
 import { intakeTx } from "./intake.ts";
 import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
@@ -101,6 +102,13 @@ export class SqlCaseStore implements CaseStore {
   /** The Kysely instance (benchmarks and tests that need to go behind the store's back). */
   get db(): Kysely<Database> {
     return this.conn.db;
+  }
+
+  private inboxOf: Inbox | null = null;
+  /** The service's inbox: arrivals and source cursors (inbox.ts). */
+  inbox(opts: { maxBytes?: number } = {}): Inbox {
+    if (!this.inboxOf || opts.maxBytes !== undefined) this.inboxOf = new Inbox(this.conn, opts);
+    return this.inboxOf;
   }
 
   /** A write as the store makes them (grouped, durable on return); benchmarks measure their baselines with it. */

@@ -292,6 +292,57 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
         await appendEntries(db, items, key);
       },
     },
+    "0007-intake-arrivals": {
+      async up(db: Db) {
+        // What the service's sources handed in (src/case/inbox.ts): the bytes as received, kept
+        // before the source acknowledges its peer, and how far the pipeline got with each. State,
+        // not history: what became of an arrival goes to its case's timeline and the audit log.
+        await serialKey(db.schema.createTable("arrivals"), "id", dialect)
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("ref", "text", (c) => c.notNull())
+          .addColumn("sha256", "text", (c) => c.notNull())
+          .addColumn("raw", "text", (c) => c.notNull())
+          .addColumn("size", "integer", (c) => c.notNull())
+          .addColumn("meta", "text", (c) => c.notNull())
+          .addColumn("received_at", "text", (c) => c.notNull())
+          .addColumn("kept_at", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("stage", "text", (c) => c.notNull())
+          .addColumn("duplicate_of", "integer")
+          .addColumn("progress", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("last_error", "text")
+          .addColumn("next_attempt_at", "text", (c) => c.notNull())
+          .addColumn("lease_token", "text")
+          .addColumn("lease_holder", "text")
+          .addColumn("lease_host", "text")
+          .addColumn("lease_pid", "integer")
+          .addColumn("lease_instance", "text")
+          .addColumn("lease_until", "text")
+          .addColumn("done_at", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addUniqueConstraint("arrivals_source_ref", ["source", "ref"])
+          .execute();
+        await db.schema.createIndex("arrivals_sha256").on("arrivals").columns(["sha256"]).execute();
+        await db.schema.createIndex("arrivals_due").on("arrivals").columns(["state", "next_attempt_at"]).execute();
+        // The plan the service makes for a case: one per case, whichever arrival (source, worker,
+        // instance) gets there first; the others see it and do not plan the incident again.
+        await db.schema
+          .createTable("case_autoplans")
+          .addColumn("case_id", "text", (c) => c.primaryKey())
+          .addColumn("plan_id", "text", (c) => c.notNull())
+          .addColumn("arrival_id", "integer", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .execute();
+        // A source's durable position (IMAP UIDVALIDITY + UID, the Health cursor).
+        await db.schema
+          .createTable("source_cursors")
+          .addColumn("source", "text", (c) => c.primaryKey())
+          .addColumn("value", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
     "0008-scheduler-leases": {
       async up(db: Db) {
         // The service's scheduled jobs (leases.ts): one row per job. `token` is set while an

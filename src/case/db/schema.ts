@@ -185,4 +185,53 @@ export interface Database {
   web_users: WebUsersTable;
   web_sessions: WebSessionsTable;
   web_login_throttle: WebLoginThrottleTable;
+  arrivals: ArrivalsTable;
+  source_cursors: SourceCursorsTable;
+  case_autoplans: CaseAutoplansTable;
+}
+
+/** The one plan the service makes for a case, and the arrival that made it (0007). */
+export interface CaseAutoplansTable {
+  case_id: string;
+  plan_id: string;
+  arrival_id: number | string;
+  at: string;
+}
+
+/** What a source handed the service (0007; src/case/inbox.ts). */
+export interface ArrivalsTable {
+  id: Generated<number | string>;
+  source: string;
+  ref: string;
+  sha256: string;
+  /** The bytes as received, base64. */
+  raw: string;
+  size: number;
+  meta: string; // JSON Record<string, string>
+  received_at: string;
+  kept_at: string;
+  /** pending | done | rejected | failed | duplicate */
+  state: string;
+  /** The last stage done: kept | parsed | cased | planned | applied | notified */
+  stage: string;
+  duplicate_of: number | string | null;
+  /** JSON: per notice of the arrival, how far it got (case, plan, what was applied). */
+  progress: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string;
+  lease_token: string | null;
+  lease_holder: string | null;
+  lease_host: string | null;
+  lease_pid: number | null;
+  lease_instance: string | null;
+  lease_until: string | null;
+  done_at: string | null;
+  updated_at: string;
+}
+
+export interface SourceCursorsTable {
+  source: string;
+  value: string;
+  updated_at: string;
 }

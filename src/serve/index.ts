@@ -1,0 +1,135 @@
+/**
+ * `abuse-desk serve`, composed: the configuration (`intake:`), the store and its inbox, the
+ * account, the policy, verification, notifications, the sources (from the registry), the
+ * scheduler and the HTTP side, as one `Service`. The CLI and the tests build it here.
+ */
+import { readConfigFile, type Env } from "../config/file.ts";
+import type { Inbox } from "../case/inbox.ts";
+import type { CaseStore } from "../case/types.ts";
+import type { CloudPort } from "../cloud/port.ts";
+import { UserError } from "../errors.ts";
+import { dataHome } from "../home.ts";
+import { buildSources, type SourceKind, SOURCE_KINDS } from "../intake/registry.ts";
+import type { IntakeSource } from "../intake/types.ts";
+import type { NotifySettings } from "../notify/config.ts";
+import type { VerifyOptions } from "../verify/types.ts";
+import { serveSettings, type ServeSettings } from "./config.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { ServeMetrics } from "./metrics.ts";
+import { openScheduler, type SchedulerPort } from "./scheduler-port.ts";
+import { Service, type ServiceOptions } from "./service.ts";
+
+export { Service } from "./service.ts";
+export { serveSettings } from "./config.ts";
+export { createServeApp, listen, type MountHook } from "./http.ts";
+
+export interface OpenServiceOptions {
+  home?: string;
+  env?: Env;
+  /** The store (default: opened as every command opens it: DATABASE_URL, else SQLite in the data directory). */
+  storeUrl?: string;
+  /** Settings already read (default: config.yaml's `intake:`). */
+  settings?: ServeSettings;
+  /** Overrides for what the settings say (the CLI's flags). */
+  account?: string | null;
+  policy?: string | null;
+  /** Verification options (default: from intake.verify). */
+  verifyOptions?: VerifyOptions;
+  log?: Logger;
+  /** Tests: the account (a wrapped port), the notification settings, the scheduler, the kinds of source, extra sources. */
+  port?: CloudPort | null;
+  notify?: NotifySettings | null;
+  scheduler?: SchedulerPort;
+  kinds?: Record<string, SourceKind>;
+  hooks?: ServiceOptions["hooks"];
+}
+
+export interface OpenedService {
+  service: Service;
+  store: CaseStore;
+  inbox: Inbox;
+  settings: ServeSettings;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function openService(o: OpenServiceOptions = {}): Promise<OpenedService> {
+  const env = o.env ?? process.env;
+  const home = dataHome(o.home, env);
+  const doc = readConfigFile(env, o.home);
+  const kinds = o.kinds ?? SOURCE_KINDS;
+  const settings = o.settings ?? serveSettings(doc, env, kinds);
+  const log = o.log ?? createLogger({ level: settings.logLevel });
+  const account = o.account !== undefined ? o.account : settings.account;
+  const policyPath = o.policy !== undefined ? o.policy : settings.policy;
+
+  const [{ openStore }, { SqlCaseStore }, { loadPolicy }, { verify }, { notifySettings }] = await Promise.all([
+    import("../case/index.ts"),
+    import("../case/store.ts"),
+    import("../policy/load.ts"),
+    import("../verify/index.ts"),
+    import("../notify/config.ts"),
+  ]);
+  const policy = await loadPolicy(policyPath ?? undefined);
+  const notify = o.notify !== undefined ? o.notify : notifySettings(doc, env);
+  let verifyOptions = o.verifyOptions;
+  let saveDns: () => Promise<void> = async () => undefined;
+  if (!verifyOptions) {
+    const { dnsOptions } = await import("../cli/dns-options.ts");
+    const dns = await dnsOptions.open({ offline: settings.verify.offline, ...(settings.verify.dnsCache ? { dnsCache: settings.verify.dnsCache } : {}), trustAuthserv: settings.verify.trustAuthserv, trustArcSealer: settings.verify.trustArcSealer });
+    verifyOptions = dns.verifyOptions;
+    saveDns = dns.save;
+  }
+  let port: CloudPort | null = null;
+  if (o.port !== undefined) port = o.port;
+  else if (account) {
+    const { openCloud } = await import("../cloud/open.ts");
+    port = await openCloud(account, { home, ...(settings.profile ? { profile: settings.profile } : {}), ...(settings.region ? { region: settings.region } : {}) });
+  }
+
+  const store = await openStore({ home, ...(o.storeUrl ? { url: o.storeUrl } : {}) });
+  if (!(store instanceof SqlCaseStore)) throw new UserError("the service needs the SQL case store", { exitCode: 70 });
+  const inbox = store.inbox({ maxBytes: settings.maxBytes });
+  let sources: IntakeSource[];
+  try {
+    sources = buildSources(settings.sources, (name) => ({ cursors: inbox, log: log.child({ source: name }), home, env, maxBytes: settings.maxBytes }), kinds);
+  } catch (err) {
+    await store.destroy();
+    throw err;
+  }
+  const scheduler = o.scheduler ?? (await openScheduler({ store, doc, port, policy, notify, actor: settings.actor, log }));
+  const metrics = new ServeMetrics();
+  const service = new Service({
+    store,
+    inbox,
+    sources,
+    scheduler,
+    metrics,
+    log,
+    workers: settings.workers,
+    leaseMs: settings.leaseMs,
+    pollMs: settings.pollMs,
+    pipeline: {
+      verify: (item) => verify(item, verifyOptions),
+      port,
+      policy,
+      actor: settings.actor,
+      notify,
+      caseUrl: settings.publicUrl ? (id) => `${settings.publicUrl}/cases/${encodeURIComponent(id)}` : null,
+      retry: settings.retry,
+    },
+    ...(o.hooks ? { hooks: o.hooks } : {}),
+  });
+  return {
+    service,
+    store,
+    inbox,
+    settings,
+    log,
+    async close() {
+      await saveDns().catch(() => undefined);
+      port?.close?.();
+      await store.destroy();
+    },
+  };
+}
