@@ -76,6 +76,7 @@ import {
   type TimelineEvent,
 } from "./types.ts";
 import { WriteQueue, type Write } from "./writes.ts";
+import { SqlUserStore, type UserStore } from "./users.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -104,6 +105,12 @@ export class SqlCaseStore implements CaseStore {
   writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.write(undefined, (w) => fn(w.trx));
   }
+
+  /** The web desk's users and sessions (users.ts). */
+  get users(): UserStore {
+    return (this.userStore ??= new SqlUserStore(this.conn.db, (opts, fn) => this.write(opts, fn)));
+  }
+  private userStore: UserStore | undefined;
 
   private write<T>(opts: ActorOpt | undefined, fn: (w: Write) => Promise<T>): Promise<T> {
     return this.writes.write(opts, fn);

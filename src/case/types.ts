@@ -9,6 +9,7 @@
 import type { JournalStore } from "../execute/types.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
+import type { UserStore } from "./users.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -353,6 +354,9 @@ export interface CaseStore extends JournalStore {
   heldJournal(lock: HeldPlanLock): JournalStore;
   /** Acquires, renews while `fn` runs, and releases in any case; `fn` journals through the held journal. */
   withPlanLock<T>(planId: string, opts: PlanLockOptions, fn: (held: { lock: HeldPlanLock; journal: JournalStore }) => Promise<T>): Promise<T>;
+
+  /** The web desk's local users and sessions (users.ts). */
+  readonly users: UserStore;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

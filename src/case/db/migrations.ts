@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
+import { webUsersSessions } from "../users-schema.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -289,6 +290,11 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
           items.push({ action: AUDIT_ADOPTED, data: { table: "cases", rows: cases.slice(i, i + 500).map((r) => ({ id: r.id, ...caseRecord({ verdict: r.verdict, resources: JSON.parse(r.resources) as string[] }) })) }, keyed: true });
         }
         await appendEntries(db, items, key);
+      },
+    },
+    "0009-web-users-sessions": {
+      async up(db: Db) {
+        await webUsersSessions(db);
       },
     },
   };

@@ -4,6 +4,9 @@
  * PostgreSQL returns `bigint` columns as strings; the store turns them into numbers.
  */
 import type { Generated } from "kysely";
+import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
+
+export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
 export interface CasesTable {
   id: string;
@@ -159,4 +162,7 @@ export interface Database {
   journal: JournalTable;
   audit_log: AuditTable;
   plan_locks: PlanLocksTable;
+  web_users: WebUsersTable;
+  web_sessions: WebSessionsTable;
+  web_login_throttle: WebLoginThrottleTable;
 }
