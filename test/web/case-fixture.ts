@@ -29,10 +29,10 @@ export interface DrillCase {
   close(): Promise<void>;
 }
 
-export const DRILL_NOW = new Date("2026-05-04T09:05:00Z");
+
 
 export async function drillCase(opts: { now?: Date; store?: CaseStore; plan?: boolean } = {}): Promise<DrillCase> {
-  const now = opts.now ?? DRILL_NOW;
+  const now = opts.now ?? new Date();
   const home = mkdtempSync(join(tmpdir(), "webcase-"));
   const store = opts.store ?? (await openStore({ home, url: join(home, "cases.db") }));
   const port = await openCloud("sim", { home });
