@@ -12,7 +12,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { UserError } from "../errors.ts";
 import type { JournalEntry, JournalStore, Plan } from "../execute/types.ts";
 import { canonicalJson } from "./audit.ts";
@@ -77,6 +77,7 @@ import {
 } from "./types.ts";
 import { WriteQueue, type Write } from "./writes.ts";
 import { SqlUserStore, type UserStore } from "./users.ts";
+import { attentionIn, type Attention } from "./attention.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -111,6 +112,10 @@ export class SqlCaseStore implements CaseStore {
     return (this.userStore ??= new SqlUserStore(this.conn.db, (opts, fn) => this.write(opts, fn)));
   }
   private userStore: UserStore | undefined;
+
+  needsAttention(opts: { scan?: number } = {}): Promise<Attention> {
+    return attentionIn(this.conn.db, opts);
+  }
 
   private write<T>(opts: ActorOpt | undefined, fn: (w: Write) => Promise<T>): Promise<T> {
     return this.writes.write(opts, fn);
@@ -193,6 +198,12 @@ export class SqlCaseStore implements CaseStore {
     else if (filter.assignee !== undefined) q = q.where("assignee", "=", filter.assignee);
     if (filter.severity) q = q.where("severity", "=", filter.severity);
     if (filter.needsLinking !== undefined) q = q.where("needs_linking", "=", filter.needsLinking ? 1 : 0);
+    if (filter.verdict?.length) q = q.where("verdict", "in", filter.verdict);
+    if (filter.refs) {
+      const refs = filter.refs;
+      if (refs.length === 0) return q.where(sql<boolean>`1 = 0`);
+      q = q.where("id", "in", (eb) => eb.selectFrom("case_refs").select("case_id").where((r) => r.or(refs.map((x) => r.and([r("kind", "=", x.kind), r("value", "=", x.value)])))));
+    }
     return q;
   }
 

@@ -10,6 +10,7 @@ import type { JournalStore } from "../execute/types.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { UserStore } from "./users.ts";
+import type { Attention } from "./attention.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -213,6 +214,10 @@ export interface CaseFilter {
   assignee?: string | null;
   severity?: Severity;
   needsLinking?: boolean;
+  /** Any of these verdicts. */
+  verdict?: VerdictLevel[];
+  /** Cases with any of these keys (AWS case number, resource id or address, account): the web desk's search. */
+  refs?: { kind: "aws-case" | "resource" | "account"; value: string }[];
 }
 
 export interface Page<T> {
@@ -357,6 +362,8 @@ export interface CaseStore extends JournalStore {
 
   /** The web desk's local users and sessions (users.ts). */
   readonly users: UserStore;
+  /** Plans waiting for approval and failed steps of open cases, most urgent first (attention.ts). */
+  needsAttention(opts?: { scan?: number }): Promise<Attention>;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

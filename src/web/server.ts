@@ -23,7 +23,10 @@ export async function defaultLog(): Promise<WebLog> {
 export async function webDeps(store: CaseStore, doc: ConfigDocument, over: { account?: string; config?: Partial<WebConfig>; log?: WebLog; sources?: WebDeps["sources"] } = {}): Promise<WebDeps> {
   const config = { ...webConfig(doc), ...over.config };
   const spec = over.account ?? config.account ?? (process.env.ABUSE_DESK_ACCOUNT || null);
+  const { dnsOptions } = await import("../cli/dns-options.ts");
+  const dns = await dnsOptions.open({ trustAuthserv: [], trustArcSealer: [] });
   return {
+    verify: dns.verifyOptions,
     store,
     config,
     document: doc,

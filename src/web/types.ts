@@ -8,6 +8,7 @@ import type { Role, WebSession } from "../case/users.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import type { ConfigDocument } from "../config/file.ts";
 import type { SourceHealth } from "../intake/types.ts";
+import type { VerifyOptions } from "../verify/types.ts";
 import type { WebConfig } from "./config.ts";
 
 export interface WebLog {
@@ -31,6 +32,8 @@ export interface WebDeps {
   /** The intake sources' health, when the desk runs inside `serve` (absent when it runs alone). */
   sources?: () => SourceHealth[];
   log: WebLog;
+  /** How notices taken in through the intake page are verified (DNS resolver, trusted mail servers); default: the system's DNS. */
+  verify?: VerifyOptions;
 }
 
 /** Who is signed in. */

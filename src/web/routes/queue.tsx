@@ -2,10 +2,15 @@
  * The queue: open cases, deadline first, with a live countdown, verdict, activity, accounts,
  * assignee and status; each links to its case page (/cases/:id, routes/case.tsx).
  */
-import type { Case } from "../../case/types.ts";
+import { CASE_STATUSES, SEVERITIES, type Case } from "../../case/types.ts";
+import { ACTIVITY_TYPES } from "../../notice/types.ts";
+import { parseQueueQuery, queryString, searchCaseId, toFilter, VERDICTS, type QueueQuery } from "../queue-filter.ts";
 import { requireRole } from "../auth.ts";
 import { page, Safe } from "../layout.tsx";
 import type { WebApp, WebDeps } from "../types.ts";
+
+/** Cases per page. */
+export const PAGE = 50;
 
 export function Countdown(props: { at: string; now: Date }) {
   const ms = Date.parse(props.at) - props.now.getTime();
@@ -62,44 +67,200 @@ export function CaseRows(props: { cases: Case[]; now: Date }) {
   );
 }
 
+function CaseTable(props: { cases: Case[]; now: Date; caption: string }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="muted">{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Case</th>
+            <th scope="col">Deadline</th>
+            <th scope="col">Verdict</th>
+            <th scope="col">Activity</th>
+            <th scope="col">Accounts</th>
+            <th scope="col">Assignee</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="hide-narrow">Subject</th>
+          </tr>
+        </thead>
+        <tbody>
+          <CaseRows cases={props.cases} now={props.now} />
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Select(props: { name: string; label: string; options: readonly string[]; value: string | null; any?: string }) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">{props.any ?? "any"}</option>
+        {props.options.map((o) => (
+          <option value={o} selected={props.value === o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Filters(props: { q: QueueQuery }) {
+  const { q } = props;
+  return (
+    <form class="filters" method="get" action="/" role="search">
+      <label>
+        Search
+        <input type="search" name="q" value={q.q} placeholder="case number, instance, IP, key" maxlength={200} />
+      </label>
+      <Select name="status" label="Status" options={CASE_STATUSES} value={q.status[0] ?? null} any="open" />
+      <Select name="verdict" label="Verdict" options={VERDICTS} value={q.verdict[0] ?? null} />
+      <Select name="activity" label="Activity" options={ACTIVITY_TYPES} value={q.activity} />
+      <Select name="severity" label="Severity" options={SEVERITIES} value={q.severity} />
+      <label>
+        Account
+        <input type="text" name="account" value={q.account ?? ""} inputmode="numeric" pattern="[0-9]{12}" maxlength={12} size={13} />
+      </label>
+      <label>
+        Assignee (- for nobody)
+        <input type="text" name="assignee" value={q.assignee ?? ""} maxlength={64} size={12} />
+      </label>
+      <label>
+        <span>
+          <input type="checkbox" name="needsLinking" value="1" checked={q.needsLinking} /> needs linking
+        </span>
+      </label>
+      <label>
+        <span>
+          <input type="checkbox" name="all" value="1" checked={q.all} /> closed too
+        </span>
+      </label>
+      <button type="submit">Filter</button>
+      <a href="/">Clear</a>
+    </form>
+  );
+}
+
 export function queueRoutes(app: WebApp, deps: WebDeps): void {
   app.get("/", requireRole("viewer"), async (c) => {
     const now = deps.clock();
-    const after = c.req.query("after") ?? null;
-    const r = await deps.store.listCases({}, { limit: 50, after });
+    const qq = parseQueueQuery((k) => c.req.query(k), (k) => c.req.queries(k) ?? []);
+    // The desk's own case id goes straight to the case.
+    const direct = qq.q ? searchCaseId(qq.q) : null;
+    if (direct && (await deps.store.getCase(direct))) return c.redirect(`/cases/${encodeURIComponent(direct)}`, 303);
+    const r = await deps.store.listCases(toFilter(qq), { limit: PAGE, after: qq.after });
+    const caption = qq.q ? "Cases matching the search, deadline first" : qq.all ? "Cases, deadline first" : "Open cases, deadline first";
     return page(
       c,
       "Queue",
       <section>
         <h1>Queue</h1>
-        <div class="table-wrap">
-          <table>
-            <caption class="muted">Open cases, deadline first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Case</th>
-                <th scope="col">Deadline</th>
-                <th scope="col">Verdict</th>
-                <th scope="col">Activity</th>
-                <th scope="col">Accounts</th>
-                <th scope="col">Assignee</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="hide-narrow">Subject</th>
-              </tr>
-            </thead>
-            <tbody>
-              <CaseRows cases={r.items} now={now} />
-            </tbody>
-          </table>
-        </div>
-        {r.items.length === 0 ? <p class="muted">No open case.</p> : null}
-        {r.next ? (
-          <p class="pager">
-            <a href={`/?after=${encodeURIComponent(r.next)}`}>Next page</a>
-          </p>
-        ) : null}
+        <Filters q={qq} />
+        <CaseTable cases={r.items} now={now} caption={caption} />
+        {r.items.length === 0 ? <p class="muted">{qq.q ? "No case matches the search." : "No case matches these filters."}</p> : null}
+        <p class="pager">
+          {qq.after ? <a href={`/${queryString(qq)}`}>First page</a> : null}
+          {r.next ? <a href={`/${queryString(qq, r.next)}`}>Next page</a> : null}
+        </p>
       </section>,
       { active: "queue" },
+    );
+  });
+
+  app.get("/needs-a-person", requireRole("viewer"), async (c) => {
+    const now = deps.clock();
+    const [att, doubtful, unlinked] = await Promise.all([
+      deps.store.needsAttention(),
+      deps.store.listCases({ verdict: ["suspicious", "phishing"] }, { limit: PAGE }),
+      deps.store.listCases({ needsLinking: true }, { limit: PAGE }),
+    ]);
+    const caseLink = (id: string) => <a href={`/cases/${encodeURIComponent(id)}`}>{id}</a>;
+    return page(
+      c,
+      "Needs a person",
+      <section>
+        <h1>Needs a person</h1>
+        {att.truncated ? <p class="muted">Showing the most urgent open cases' plans only.</p> : null}
+        <h2 id="approve">Plans waiting for approval ({att.pendingPlans.length})</h2>
+        {att.pendingPlans.length === 0 ? (
+          <p class="muted">None.</p>
+        ) : (
+          <div class="table-wrap">
+            <table aria-labelledby="approve">
+              <thead>
+                <tr>
+                  <th scope="col">Case</th>
+                  <th scope="col">Deadline</th>
+                  <th scope="col">Plan</th>
+                  <th scope="col">Steps waiting</th>
+                </tr>
+              </thead>
+              <tbody>
+                {att.pendingPlans.map((p) => (
+                  <tr>
+                    <td class="mono">{caseLink(p.caseId)}</td>
+                    <td>
+                      <Countdown at={p.deadline} now={now} />
+                    </td>
+                    <td class="mono">
+                      {p.planId} <span class="muted">({p.playbook})</span>
+                    </td>
+                    <td>
+                      {p.waiting} of {p.steps}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <h2 id="failed">Failed steps ({att.failedSteps.length})</h2>
+        {att.failedSteps.length === 0 ? (
+          <p class="muted">None.</p>
+        ) : (
+          <div class="table-wrap">
+            <table aria-labelledby="failed">
+              <thead>
+                <tr>
+                  <th scope="col">Case</th>
+                  <th scope="col">Plan / step</th>
+                  <th scope="col">What failed</th>
+                  <th scope="col">When</th>
+                </tr>
+              </thead>
+              <tbody>
+                {att.failedSteps.map((f) => (
+                  <tr>
+                    <td class="mono">{caseLink(f.caseId)}</td>
+                    <td class="mono">
+                      {f.planId} / {f.stepId}
+                    </td>
+                    <td>
+                      {f.phase === "rollback-failed" ? "roll-back failed" : "apply failed"}
+                      {f.error ? (
+                        <div class="pre">
+                          <Safe text={f.error} max={500} />
+                        </div>
+                      ) : null}
+                    </td>
+                    <td class="mono">{f.at}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <h2>Suspicious or phishing notices ({doubtful.items.length}{doubtful.next ? "+" : ""})</h2>
+        {doubtful.items.length === 0 ? <p class="muted">None.</p> : <CaseTable cases={doubtful.items} now={now} caption="Open cases whose notice is not trusted: do not act on them; report them to AWS" />}
+        {doubtful.next ? <a href="/?verdict=suspicious&verdict=phishing">All of them in the queue</a> : null}
+        <h2>Follow-ups that matched no case ({unlinked.items.length}{unlinked.next ? "+" : ""})</h2>
+        {unlinked.items.length === 0 ? <p class="muted">None.</p> : <CaseTable cases={unlinked.items} now={now} caption="Open cases to link into the case they belong to" />}
+        {unlinked.next ? <a href="/?needsLinking=1">All of them in the queue</a> : null}
+      </section>,
+      { active: "needs" },
     );
   });
 }
