@@ -2,7 +2,7 @@
  * The case page end to end in a real browser: Debian's chromium driven by playwright-core, the
  * desk on a loopback socket (`listen`, as `abuse-desk web` runs it), a SQLite store, the bundled
  * simulated account, a real SMTP listener. An approver signs in, the drill's notice (signed, and
- * verified against the drill's recorded DNS answers) arrives through the desk's intake, appears in
+ * verified against the drill's recorded DNS answers) is dropped into the intake page, appears in
  * the queue, the case page shows the facts marked where they were read and the verdict, the
  * approver writes and applies the plan and sees the journal arrive live (the apply is held at the
  * snapshot step until the page has shown the steps before it: no timing involved), rolls one step
@@ -24,11 +24,8 @@ import { openStore } from "../../src/case/index.ts";
 import type { CaseStore } from "../../src/case/types.ts";
 import { openCloud } from "../../src/cloud/open.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
-import { intakeItem } from "../../src/desk/index.ts";
 import { composeDrillNotice, DRILL_DIR } from "../../src/drill/index.ts";
-import { parseInput } from "../../src/notice/index.ts";
 import { DnsCache } from "../../src/verify/dns.ts";
-import { verify } from "../../src/verify/index.ts";
 import { defaultWebConfig } from "../../src/web/config.ts";
 import { listen, type RunningWeb } from "../../src/web/server.ts";
 import type { WebDeps } from "../../src/web/types.ts";
@@ -40,6 +37,8 @@ const ARTIFACTS = join(process.cwd(), "test-artifacts", "web-case");
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+/** Waits (bounded) until the browser shows it: a bound on waiting, never a measured time. */
+const poll = <T,>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 100 });
 
 /** Holds the account's CreateSnapshots until released: the apply stops there while the page shows what came before. */
 class Gate {
@@ -99,6 +98,8 @@ describe("the case page in chromium", () => {
       clock: () => new Date(),
       accountSpec: "sim",
       openCloud: async () => gated(await openCloud("sim", { home }), gate),
+      // The drill's notice is checked against the drill's recorded DNS answers, never live DNS.
+      verify: { resolver: DnsCache.parse(readFileSync(join(DRILL_DIR, "dns.json"), "utf8"), { missCode: "ENOTFOUND" }).resolve },
       log: memoryLog(),
     };
     web = await listen(deps, { host: "127.0.0.1", port: 0 });
@@ -108,10 +109,8 @@ describe("the case page in chromium", () => {
     });
     ctx = await browser.newContext({ viewport: VIEWPORTS.desktop });
     // Every CSP violation on any page of the flow is recorded (the init script runs outside the page's CSP).
-    await ctx.addInitScript(() => {
-      const w = window as unknown as { __csp: string[] };
-      w.__csp = [];
-      document.addEventListener("securitypolicyviolation", (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    await ctx.addInitScript({
+      content: 'window.__csp = []; document.addEventListener("securitypolicyviolation", function (e) { window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber + " " + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 200) : "")); });',
     });
     page = await ctx.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -132,14 +131,15 @@ describe("the case page in chromium", () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  async function shoot(name: string, opts: { full?: boolean } = {}) {
-    const cspHere = await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []);
+  async function shoot(name: string, opts: { full?: boolean; on?: Page } = {}) {
+    const p = opts.on ?? page;
+    const cspHere = (await p.evaluate("(function () { var v = window.__csp || []; window.__csp = []; return v; })()")) as string[];
     violations.push(...cspHere);
     for (const [vp, size] of Object.entries(VIEWPORTS)) {
-      await page.setViewportSize(size);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-${vp}-${size.width}x${size.height}.png`), fullPage: opts.full === true });
+      await p.setViewportSize(size);
+      await p.screenshot({ path: join(ARTIFACTS, `${name}-${vp}-${size.width}x${size.height}.png`), fullPage: opts.full === true });
     }
-    await page.setViewportSize(VIEWPORTS.desktop);
+    await p.setViewportSize(VIEWPORTS.desktop);
   }
 
   /** axe-core on the current page, in a context whose CSP lets the injected script run; serious or critical findings fail. */
@@ -149,10 +149,7 @@ describe("the case page in chromium", () => {
       const p = await c.newPage();
       await p.goto(`${web.url}${path}`);
       await p.addScriptTag({ content: AXE });
-      const result = (await p.evaluate(async () => {
-        const a = (window as unknown as { axe: { run: (ctx: Document, opts: unknown) => Promise<unknown> } }).axe;
-        return a.run(document, { resultTypes: ["violations"] });
-      })) as { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[] };
+      const result = (await p.evaluate('window.axe.run(document, { resultTypes: ["violations"] })')) as { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[] };
       writeFileSync(join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(result.violations, null, 2));
       const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
       expect(bad, `axe on ${name}`).toEqual([]);
@@ -165,27 +162,31 @@ describe("the case page in chromium", () => {
 
   it("signs in; a notice taken in appears in the queue; its page shows the facts marked where they were read and the verdict", async () => {
     await page.goto(`${web.url}/`);
-    await expect.poll(() => page.url()).toContain("/login");
-    await shoot("login");
+    await poll(() => page.url()).toContain("/login");
     await page.getByLabel(/name/i).first().fill("ann");
     await page.getByLabel(/password/i).fill(PASSWORD);
-    await page.getByRole("button", { name: /sign in/i }).click();
+    await Promise.all([page.waitForURL(`${web.url}/`), page.getByRole("button", { name: /sign in/i }).click()]);
+    // The sign-in page as someone not signed in sees it (its own context: resizing re-requests the page).
+    const anon = await browser.newContext({ viewport: VIEWPORTS.desktop });
+    await anon.addInitScript({ content: "window.__csp = [];" });
+    const anonPage = await anon.newPage();
+    await anonPage.goto(`${web.url}/login`);
+    await shoot("login", { on: anonPage });
+    await anon.close();
+
+    // The notice is dropped into the intake page (the same path as `intake`), as a file.
+    await Promise.all([page.waitForURL(/\/intake/), page.getByRole("link", { name: "Intake", exact: true }).click()]);
+    await shoot("intake");
+    await page.setInputFiles('input[name="file"]', { name: "notice.eml", mimeType: "message/rfc822", buffer: await composeDrillNotice(new Date()) });
+    await page.getByRole("button", { name: "Take it in" }).click();
     await page.waitForLoadState();
-    console.log("DEBUG", page.url(), (await page.locator("main").textContent())?.slice(0, 500));
-    await page.waitForURL(`${web.url}/`);
-
-    // The notice arrives through the desk's intake (the path `intake` and `serve` take).
-    const raw = await composeDrillNotice(new Date());
-    const { items } = await parseInput(raw);
-    const dns = DnsCache.parse(readFileSync(join(DRILL_DIR, "dns.json"), "utf8"), { missCode: "ENOTFOUND" });
-    const port = await openCloud("sim", { home });
-    const out = await intakeItem(items[0]!, { store, verify: (i) => verify(i, { resolver: dns.resolve }), port, actor: "intake" });
-    port.close?.();
-    caseId = out.intake.case.id;
-
-    await page.reload();
+    const opened = (await store.listCases({}, { limit: 10 })).items;
+    expect(opened).toHaveLength(1);
+    caseId = opened[0]!.id;
+    await shoot("intake-result");
+    await page.goto(`${web.url}/`);
     const link = page.getByRole("link", { name: caseId });
-    await expect.poll(() => link.count()).toBe(1);
+    await poll(() => link.count()).toBe(1);
     await shoot("queue");
 
     await Promise.all([page.waitForURL(`${web.url}/cases/${caseId}`), link.click()]);
@@ -203,18 +204,18 @@ describe("the case page in chromium", () => {
     await Promise.all([page.waitForURL(/done=planned/), page.getByRole("button", { name: "Write a plan" }).click()]);
     const steps = page.locator("#plan details[open] table.steps tbody tr");
     expect(await steps.count()).toBe(12);
-    await expect.poll(() => page.locator("#journal").getAttribute("data-live")).toBe("open");
+    await poll(() => page.locator("#journal").getAttribute("data-live")).toBe("open");
 
     await page.getByRole("button", { name: "Approve and apply all steps" }).click();
     // The apply is held at the snapshot step: what the page shows now came over the live feed.
-    await expect.poll(() => gate.reached).toBe(true);
-    await expect.poll(() => page.locator("#journal-rows tr.live td.phase.done").count()).toBeGreaterThanOrEqual(3);
+    await poll(() => gate.reached).toBe(true);
+    await poll(() => page.locator("#journal-rows tr.live td.phase.done").count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator("#journal-rows tr.live").filter({ hasText: "capture-metadata" }).count()).toBeGreaterThan(0);
     expect(await page.locator("#action-result").textContent()).toBe("");
     await shoot("case-applying");
     gate.armed = false;
     gate.release();
-    await expect.poll(() => page.locator("#action-result").textContent(), { timeout: 60_000 }).toContain("Applied: 12 done");
+    await poll(() => page.locator("#action-result").textContent()).toContain("Applied: 12 done");
     expect(await page.locator("#case-status").textContent()).toBe("contained");
     const liveDone = await page.locator("#journal-rows tr.live td.phase.done").count();
     expect(liveDone).toBeGreaterThanOrEqual(12);
@@ -224,10 +225,10 @@ describe("the case page in chromium", () => {
     const leaf = page.locator('#plan details[open] tr[data-step^="11-isolate-eni"]');
     await leaf.locator('input[type="checkbox"]').check();
     await page.getByRole("button", { name: "Roll back chosen steps" }).click();
-    await expect.poll(() => page.locator("#action-result").textContent(), { timeout: 60_000 }).toContain("Rolled back: 1 rolled back");
+    await poll(() => page.locator("#action-result").textContent()).toContain("Rolled back: 1 rolled back");
     expect(await page.locator('#plan details[open] tr[data-step^="11-isolate-eni"] .state').textContent()).toBe("rolled back");
     expect(await page.locator('#plan details[open] tr[data-step^="10-isolate-eni"] .state').textContent()).toBe("done");
-    await expect.poll(() => page.locator("#journal-rows tr.live td.phase.rolled-back").count()).toBe(1);
+    await poll(() => page.locator("#journal-rows tr.live td.phase.rolled-back").count()).toBe(1);
     await shoot("case-rolled-back");
   }, 180_000);
 
@@ -238,7 +239,7 @@ describe("the case page in chromium", () => {
     expect(draft).toContain("111122223333");
     await text.fill(`${draft}\nEdited in the browser by Ann.\n`);
     await page.getByRole("button", { name: "Send the reply" }).click();
-    await expect.poll(() => page.locator("#reply-result").textContent(), { timeout: 60_000 }).toContain("Sent by smtp to ec2-abuse@amazon.com");
+    await poll(() => page.locator("#reply-result").textContent()).toContain("Sent by smtp to ec2-abuse@amazon.com");
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.raw.toString()).toContain("Edited in the browser by Ann.");
     await shoot("case-replied");
@@ -254,9 +255,9 @@ describe("the case page in chromium", () => {
 
     // Keyboard: the first Tab reaches the skip link, which leads to the content.
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe("Skip to content");
+    expect(await page.evaluate("document.activeElement && document.activeElement.textContent.trim()")).toBe("Skip to content");
 
-    expect(violations).toEqual([]);
+    expect(violations.slice(0, 5)).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });

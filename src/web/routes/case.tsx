@@ -115,7 +115,7 @@ function NoticeBlock(props: { n: NoticeView; open: boolean }) {
         <dt>Joined by</dt>
         <dd>{n.joinedBy}</dd>
       </dl>
-      <h4>Why it is judged {n.verdict}</h4>
+      <h3>Why it is judged {n.verdict}</h3>
       <ul class="reasons">
         {n.reasons.map((r) => (
           <li>
@@ -123,7 +123,7 @@ function NoticeBlock(props: { n: NoticeView; open: boolean }) {
           </li>
         ))}
       </ul>
-      <h4>The notice as received, each fact marked where it was read</h4>
+      <h3>The notice as received, each fact marked where it was read</h3>
       <p class="muted">The lines the parser read facts from, in the notice's order (the case store keeps the facts and where each came from; the message itself is kept by its SHA-256).</p>
       <ol class="notice-lines">
         {n.lines.map((l) => (
@@ -206,15 +206,15 @@ function NoticeBlock(props: { n: NoticeView; open: boolean }) {
 
 function StepRow(props: { s: StepView; planId: string; mayAct: boolean }) {
   const s = props.s;
-  const box = `step-${props.planId}-${s.id}`;
   return (
     <tr data-step={s.id} class={`state-${s.state}`}>
       <td>
         {props.mayAct && (s.canApply || s.canRollback) ? (
-          <>
-            <input type="checkbox" name="step" value={s.id} id={box} />
-            <label for={box} class="sr-only">{`Choose step ${s.id}`}</label>
-          </>
+          // No id on it: htmx's swap copies attributes between elements of the same id, which the CSP reports.
+          <label>
+            <input type="checkbox" name="step" value={s.id} />
+            <span class="sr-only">{`Choose step ${s.id}`}</span>
+          </label>
         ) : null}
       </td>
       <td>
