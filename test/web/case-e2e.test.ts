@@ -219,6 +219,7 @@ describe("the case page in chromium", () => {
     expect(await page.locator("#case-status").textContent()).toBe("contained");
     const liveDone = await page.locator("#journal-rows tr.live td.phase.done").count();
     expect(liveDone).toBeGreaterThanOrEqual(12);
+    expect(await page.locator("#evidence tbody tr").count()).toBeGreaterThan(0);
     await shoot("case-applied", { full: true });
 
     // Roll back one step: the second interface's isolation.

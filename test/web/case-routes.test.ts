@@ -185,6 +185,8 @@ describe("actions and roles", () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toMatch(/^<section id="plan"/);
+    expect(html).toMatch(/<section id="evidence" aria-labelledby="evidence-h" hx-swap-oob="true">/);
+    expect(html).toContain("i-0a1b2c3d4e5f67890-instance.json");
     expect(html).toContain("Applied: 12 done");
     const entries = await d.store.entries(d.plan.id);
     expect(entries.length).toBeGreaterThan(0);

@@ -448,6 +448,53 @@ function ReplySection(props: { c: WebContext; view: CaseView; reply: ReplyContex
   );
 }
 
+/** The evidence table; `oob` when it comes back beside the plan after an apply (htmx swaps it by id). */
+function EvidenceSection(props: { view: CaseView; oob?: boolean }) {
+  const view = props.view;
+  return (
+  <section id="evidence" aria-labelledby="evidence-h" hx-swap-oob={props.oob ? "true" : undefined}>
+    <h2 id="evidence-h">Evidence</h2>
+    {view.evidence.length === 0 ? <p class="muted">No evidence yet.</p> : null}
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Artifact</th>
+            <th scope="col">SHA-256</th>
+            <th scope="col">Size</th>
+            <th scope="col">From</th>
+            <th scope="col">Collected</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.evidence.map((e) => (
+            <tr>
+              <td>
+                {e.downloadable && e.id !== null ? (
+                  <a href={caseUrl(view.case.id, `/evidence/${e.id}`)} download>
+                    <Safe text={e.label} max={200} />
+                  </a>
+                ) : (
+                  <>
+                    <Safe text={e.label} max={200} /> <span class="muted">({e.where || "not kept here"})</span>
+                  </>
+                )}
+              </td>
+              <td class="mono">{e.sha256}</td>
+              <td>{e.size}</td>
+              <td class="mono">
+                <Safe text={e.source} max={300} />
+              </td>
+              <td>{e.collectedAt}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  </section>
+  );
+}
+
 function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: ReplyContext; users: string[]; flash: string | null }) {
   const { c, view, deps } = props;
   const k = view.case;
@@ -628,46 +675,7 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
         </div>
       </section>
 
-      <section id="evidence" aria-labelledby="evidence-h">
-        <h2 id="evidence-h">Evidence</h2>
-        {view.evidence.length === 0 ? <p class="muted">No evidence yet.</p> : null}
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Artifact</th>
-                <th scope="col">SHA-256</th>
-                <th scope="col">Size</th>
-                <th scope="col">From</th>
-                <th scope="col">Collected</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.evidence.map((e) => (
-                <tr>
-                  <td>
-                    {e.downloadable && e.id !== null ? (
-                      <a href={caseUrl(k.id, `/evidence/${e.id}`)} download>
-                        <Safe text={e.label} max={200} />
-                      </a>
-                    ) : (
-                      <>
-                        <Safe text={e.label} max={200} /> <span class="muted">({e.where || "not kept here"})</span>
-                      </>
-                    )}
-                  </td>
-                  <td class="mono">{e.sha256}</td>
-                  <td>{e.size}</td>
-                  <td class="mono">
-                    <Safe text={e.source} max={300} />
-                  </td>
-                  <td>{e.collectedAt}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <EvidenceSection view={view} />
 
       <ReplySection c={c} view={view} reply={props.reply} />
 
@@ -961,7 +969,12 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       }
       if (!isHtmx(c)) return done(c, k, what.startsWith("apply") ? "applied" : "rolled-back", "#plan");
       const view = await caseViewFor(deps.store, k.id, deps.clock());
-      return c.html(<PlanSection c={c} view={view} deps={deps} message={<p class="flash">{message}</p>} />);
+      return c.html(
+        <>
+          <PlanSection c={c} view={view} deps={deps} message={<p class="flash">{message}</p>} />
+          <EvidenceSection view={view} oob />
+        </>,
+      );
     });
 
     // --- the reply: save (responder), send (approver) -----------------------------------------
