@@ -14,7 +14,7 @@ import { stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import { UserError } from "../errors.ts";
-import type { JournalEntry, JournalStore, Plan } from "../execute/types.ts";
+import type { JournalEntry, JournalPhase, JournalStore, Plan } from "../execute/types.ts";
 import { canonicalJson } from "./audit.ts";
 import { verifyAuditLog, type AuditVerifyOptions } from "./audit-verify.ts";
 import type { Connection } from "./db/connect.ts";
@@ -22,6 +22,7 @@ import type { Database } from "./db/schema.ts";
 import { intakeTx } from "./intake.ts";
 import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
+import { acquireJobLeaseTx, finishJobLeaseTx, jobLeasesQuery, plansWithPhaseQuery, renewJobLeaseTx, type JobLease, type JobLeaseOptions, type JobLeaseOutcome, type JobLeaseState } from "./leases.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
   caseNumberKey,
@@ -503,6 +504,28 @@ export class SqlCaseStore implements CaseStore {
 
   withPlanLock<T>(planId: string, opts: PlanLockOptions, fn: (held: { lock: HeldPlanLock; journal: JournalStore }) => Promise<T>): Promise<T> {
     return withPlanLock(this, planId, opts, fn);
+  }
+
+  // ---------------------------------------------------------------- scheduler leases (leases.ts)
+
+  async acquireJobLease(job: string, opts: JobLeaseOptions = {}): Promise<JobLeaseOutcome> {
+    return this.write(undefined, (w) => acquireJobLeaseTx(w, this.conn.dialect, job, opts));
+  }
+
+  async renewJobLease(lease: JobLease): Promise<boolean> {
+    return this.write(undefined, (w) => renewJobLeaseTx(w, this.conn.dialect, lease));
+  }
+
+  async finishJobLease(lease: JobLease, end: { intervalMs: number; outcome: string; failed?: boolean }): Promise<boolean> {
+    return this.write(undefined, (w) => finishJobLeaseTx(w, this.conn.dialect, lease, end));
+  }
+
+  async jobLeases(): Promise<JobLeaseState[]> {
+    return jobLeasesQuery(this.conn.db);
+  }
+
+  async plansWithJournalPhase(phases: readonly JournalPhase[], opts: { openCases?: boolean } = {}): Promise<{ planId: string; caseId: string | null }[]> {
+    return plansWithPhaseQuery(this.conn.db, phases, opts);
   }
 
   // ---------------------------------------------------------------- audit

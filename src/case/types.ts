@@ -6,7 +6,8 @@
  * it is a timeline event; every change is also an entry of the hash-chained audit log. Plans and
  * the containment journal live in the same store (it implements `JournalStore`).
  */
-import type { JournalStore } from "../execute/types.ts";
+import type { JournalPhase, JournalStore } from "../execute/types.ts";
+import type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { UserStore } from "./users.ts";
@@ -108,6 +109,8 @@ export const EVENT_TYPES = [
   "linked",
   "notification",
   "notice-kept-apart",
+  /** What a job of the service's scheduler did to the case (src/serve/scheduler.ts): a retry, a re-resolution, and their outcome. */
+  "scheduled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -253,6 +256,8 @@ export interface ActorOpt {
   now?: Date;
 }
 
+export type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
+
 export type PlanOperation = "apply" | "rollback";
 
 /** A process, as a plan lock names its holder. */
@@ -364,6 +369,19 @@ export interface CaseStore extends JournalStore {
   readonly users: UserStore;
   /** Plans waiting for approval and failed steps of open cases, most urgent first (attention.ts). */
   needsAttention(opts?: { scan?: number }): Promise<Attention>;
+  /**
+   * Scheduled jobs of the service (leases.ts): takes the job's lease when it is due and nobody
+   * alive runs it; otherwise returns (never throws) who runs it or when it is next due.
+   */
+  acquireJobLease(job: string, opts?: JobLeaseOptions): Promise<JobLeaseOutcome>;
+  /** Renews the heartbeat; false once the lease was taken over (the run must stop). */
+  renewJobLease(lease: JobLease): Promise<boolean>;
+  /** Frees the lease; the job is next due `intervalMs` from now for every instance. False when the lease had been lost. */
+  finishJobLease(lease: JobLease, end: { intervalMs: number; outcome: string; failed?: boolean }): Promise<boolean>;
+  /** Every scheduled job the store knows: who runs it now, its last outcome, when it is next due. */
+  jobLeases(): Promise<JobLeaseState[]>;
+  /** Plans whose journal has an entry of one of these phases, with their case (what the scheduler scans). */
+  plansWithJournalPhase(phases: readonly JournalPhase[], opts?: { openCases?: boolean }): Promise<{ planId: string; caseId: string | null }[]>;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

@@ -3,7 +3,7 @@
  * the small interface every channel (Slack, e-mail, a signed webhook) implements.
  */
 
-export const NOTIFY_EVENTS = ["case-new", "verdict-alarm", "deadline-near", "plan-awaiting-approval", "step-failed", "reply-sent", "test"] as const;
+export const NOTIFY_EVENTS = ["case-new", "verdict-alarm", "deadline-near", "plan-awaiting-approval", "step-failed", "reply-sent", "aws-follow-up", "follow-up-due", "test"] as const;
 export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number];
 
 export interface NotifyEvent {

@@ -3,6 +3,7 @@
  * harness throws, and every test fails with the reason.
  */
 import { openStore } from "../../src/case/index.ts";
+import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
 import { freshSchema } from "./pg.ts";
 import { harnessFor, storeSuite } from "./store-suite.ts";
@@ -22,3 +23,4 @@ async function make() {
 
 storeSuite("PostgreSQL", make);
 lockSuite("PostgreSQL", make);
+leaseSuite("PostgreSQL", make);

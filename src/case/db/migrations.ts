@@ -292,6 +292,30 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
         await appendEntries(db, items, key);
       },
     },
+    "0008-scheduler-leases": {
+      async up(db: Db) {
+        // The service's scheduled jobs (leases.ts): one row per job. `token` is set while an
+        // instance runs the job (the row is its lease, renewed by heartbeat) and cleared when it
+        // finishes, with the time the job is next due for the whole fleet. State, not history:
+        // takeovers and failed runs go to the audit log, what a job did goes on its cases.
+        await db.schema
+          .createTable("scheduler_leases")
+          .addColumn("job", "text", (c) => c.primaryKey())
+          .addColumn("token", "text")
+          .addColumn("holder", "text")
+          .addColumn("host", "text")
+          .addColumn("pid", "integer")
+          .addColumn("instance", "text")
+          .addColumn("lease_ms", "integer", (c) => c.notNull())
+          .addColumn("acquired_at", "text")
+          .addColumn("heartbeat_at", "text")
+          .addColumn("last_started_at", "text")
+          .addColumn("last_finished_at", "text")
+          .addColumn("last_outcome", "text")
+          .addColumn("next_due_at", "text", (c) => c.notNull())
+          .execute();
+      },
+    },
     "0009-web-users-sessions": {
       async up(db: Db) {
         await webUsersSessions(db);

@@ -151,6 +151,25 @@ export interface PlanLocksTable {
   heartbeat_at: string;
 }
 
+/** A scheduled job of the service: who runs it now (a lease) and when it is next due (leases.ts). */
+export interface SchedulerLeasesTable {
+  job: string;
+  /** Random, per run; null while nobody runs the job. */
+  token: string | null;
+  holder: string | null;
+  host: string | null;
+  pid: number | null;
+  instance: string | null;
+  lease_ms: number;
+  acquired_at: string | null;
+  heartbeat_at: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  /** One line: what the last run did, or why it failed. */
+  last_outcome: string | null;
+  next_due_at: string;
+}
+
 export interface Database {
   cases: CasesTable;
   case_refs: CaseRefsTable;
@@ -165,4 +184,5 @@ export interface Database {
   web_users: WebUsersTable;
   web_sessions: WebSessionsTable;
   web_login_throttle: WebLoginThrottleTable;
+  scheduler_leases: SchedulerLeasesTable;
 }

@@ -15,6 +15,7 @@ import { parseEstate, SimAccount } from "../../../src/cloud/sim/index.ts";
 import { C, CONTRACT_ESTATE } from "../contract.ts";
 import { installFakeAws } from "./fake-aws.ts";
 import { mockAws } from "./helpers.ts";
+import { intakeActions } from "../../intake/intake-actions.ts";
 
 const text = readFileSync(CONTRACT_ESTATE, "utf8");
 const aws = mockAws();
@@ -137,6 +138,8 @@ function policyActions(path: string): { actions: string[]; denied: string[]; pol
 
 describe("IAM least privilege", async () => {
   const recorded = await record();
+  // The Health and SQS intake sources (`serve`) read with the read-only identity too.
+  const intake = await intakeActions();
   const sideOf = (m: PortMethod) => METHODS[m].side;
 
   it("every method sends exactly the operations the action table declares (plus reaching the account)", () => {
@@ -144,6 +147,22 @@ describe("IAM least privilege", async () => {
       const own = [...ops].filter((op) => !REACH.includes(op)).sort();
       expect(own, method).toEqual([...METHODS[method].ops].sort());
     }
+  });
+
+  it("the intake sources were exercised down every path that costs a permission", () => {
+    expect([...intake].sort()).toEqual([
+      "health:DescribeAffectedAccountsForOrganization",
+      "health:DescribeAffectedEntities",
+      "health:DescribeAffectedEntitiesForOrganization",
+      "health:DescribeEventDetails",
+      "health:DescribeEventDetailsForOrganization",
+      "health:DescribeEvents",
+      "health:DescribeEventsForOrganization",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]);
   });
 
   it("reaching accounts is exercised: who am I, which accounts, the role, which regions", () => {
@@ -160,6 +179,7 @@ describe("IAM least privilege", async () => {
       for (const [method, ops] of recorded) if (sideOf(method) === side) for (const op of ops) for (const a of OPERATIONS[op]) used.add(a);
       // Reaching an account is part of every side (the role, the account list, the regions).
       for (const op of REACH) for (const a of OPERATIONS[op]) used.add(a);
+      if (side === "read") for (const a of intake) used.add(a);
       const { actions, denied, policy } = policyActions(file);
       expect(policy.Version).toBe("2012-10-17");
       expect(policy.Statement.every((s) => s.Effect === "Allow" || s.Effect === "Deny")).toBe(true);
@@ -178,7 +198,7 @@ describe("IAM least privilege", async () => {
       const unique = [...new Set(actions)].sort();
       expect(unique).toEqual([...used].sort());
       // and the table the adapter's error messages use agrees
-      expect(unique).toEqual(actionsForSide(side));
+      expect(unique).toEqual([...actionsForSide(side), ...(side === "read" ? intake : [])].sort());
     });
   }
 
