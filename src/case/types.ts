@@ -382,6 +382,10 @@ export interface CaseStore extends JournalStore {
   jobLeases(): Promise<JobLeaseState[]>;
   /** Plans whose journal has an entry of one of these phases, with their case (what the scheduler scans). */
   plansWithJournalPhase(phases: readonly JournalPhase[], opts?: { openCases?: boolean }): Promise<{ planId: string; caseId: string | null }[]>;
+  /** The web desk's local users and sessions (users.ts). */
+  readonly users: UserStore;
+  /** Plans waiting for approval and failed steps of open cases, most urgent first (attention.ts). */
+  needsAttention(opts?: { scan?: number }): Promise<Attention>;
 
   /** Releases the connection (pool). */
   destroy(): Promise<void>;

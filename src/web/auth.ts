@@ -22,9 +22,8 @@ import type { WebConfig } from "./config.ts";
 import { denied } from "./errors.tsx";
 import type { Principal, WebContext, WebDeps, WebEnv } from "./types.ts";
 
-/** Paths served to anyone (the sign-in page, the static files, and the favicon's 404). */
+/** Paths served to anyone (the sign-in page and the static files). */
 export function isPublicPath(path: string): boolean {
-  // /favicon.ico: browsers fetch it by themselves; redirected to /login it would replace the sign-in form's cookie.
   return path === "/login" || path === "/favicon.ico" || path.startsWith("/static/");
 }
 

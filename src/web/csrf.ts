@@ -30,8 +30,6 @@ export function sameOrigin(c: WebContext, config: WebConfig): boolean {
   if (site && site !== "same-origin" && site !== "none") return false;
   const origin = c.req.header("origin");
   if (origin === undefined) return true;
-  // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` on a form post; its Sec-Fetch-Site still says whose page sent it.
-  if (origin === "null" && site === "same-origin") return true;
   const allowed = new Set([new URL(c.req.url).origin]);
   if (config.publicUrl) allowed.add(new URL(config.publicUrl).origin);
   const host = c.req.header("host");

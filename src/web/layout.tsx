@@ -3,7 +3,7 @@
  * script or style), the navigation, who is signed in, and the main area.
  *
  * Everything a page renders goes through hono/jsx, which escapes text and attribute values; notice
- * content must be passed as text (`{value}`), never through `raw()` or `dangerouslySetInnerHTML`
+ * content must be passed as text (`{value}`), never through hono's raw-HTML helper or an inner-HTML prop
  * (a test greps src/web for both). `Safe` also makes control and bidirectional-override
  * characters visible (src/safe-text.ts), for text that came from outside.
  */
@@ -62,7 +62,7 @@ export function Layout(props: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · abuse-desk`}</title>
         <link rel="stylesheet" href={assetPath("app.css")} />
         <script src={assetPath("htmx.min.js")} defer></script>

@@ -47,6 +47,8 @@ export function assetPath(name: string): string {
 }
 
 export function staticRoutes(app: Hono<never>): void {
+  // Browsers ask for it on their own; it is not a page (and must not bounce to the sign-in page).
+  app.get("/favicon.ico", (c) => c.body(null, 204, { "Cache-Control": "public, max-age=86400" }));
   app.get("/static/:name", (c) => {
     const a = table().get(c.req.param("name"));
     if (!a) return c.text("Not found.", 404);

@@ -16,6 +16,7 @@ import { openStore } from "../../src/case/index.ts";
 import type { CaseStore } from "../../src/case/types.ts";
 import type { Role } from "../../src/case/users.ts";
 import { createWebApp } from "../../src/web/app.ts";
+import { timeouts } from "../../src/web/auth.ts";
 import { defaultWebConfig, type WebConfig } from "../../src/web/config.ts";
 import type { RouteModule, WebApp, WebDeps, WebLog } from "../../src/web/types.ts";
 
@@ -107,7 +108,7 @@ export async function webFixture(opts: { config?: Partial<WebConfig>; now?: () =
     });
     if (res.status !== 303) throw new Error(`sign-in of ${name} failed: ${res.status} ${await res.text()}`);
     const session = cookiesOf(res)["abuse-desk"]!;
-    const s = await store.users.session(session);
+    const s = await store.users.session(session, { now: deps.clock(), timeouts: timeouts(deps.config) });
     const a: Agent = {
       name,
       cookie: `abuse-desk=${session}`,

@@ -35,6 +35,15 @@ describe("authentication", () => {
     expect(r2.status).toBe(403); // no sign-in token: not even looked at
   });
 
+  it("keeps one sign-in token per browser: a stray request to /login or the favicon does not make the form on screen stale", async () => {
+    const first = await w.request("/login");
+    const cookie = cookiesOf(first)["abuse-desk-signin"]!;
+    const again = await w.request("/login?next=%2Ffavicon.ico", { headers: { cookie: `abuse-desk-signin=${cookie}` } });
+    expect(/name="_csrf" value="([^"]+)"/.exec(await again.text())![1]).toBe(cookie);
+    const icon = await w.request("/favicon.ico");
+    expect(icon.status).toBe(204);
+  });
+
   it("signs in, rotates the session on a second sign-in, and signs out", async () => {
     const a = await w.agent("rota", "viewer");
     expect((await a.get("/")).status).toBe(200);
@@ -94,7 +103,7 @@ describe("headers and limits", () => {
       expect(res.headers.get("content-security-policy")).toBe(CSP);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
-      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
     }
     expect(CSP).toContain("script-src 'self'");
     expect(CSP).not.toMatch(/unsafe-inline|unsafe-eval|\*/);

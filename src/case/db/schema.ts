@@ -185,4 +185,7 @@ export interface Database {
   web_sessions: WebSessionsTable;
   web_login_throttle: WebLoginThrottleTable;
   scheduler_leases: SchedulerLeasesTable;
+  web_users: WebUsersTable;
+  web_sessions: WebSessionsTable;
+  web_login_throttle: WebLoginThrottleTable;
 }

@@ -46,7 +46,10 @@ function LoginForm(props: { token: string; next: string; message?: string | null
 }
 
 async function showLogin(c: WebContext, deps: WebDeps, status: 200 | 401 | 403 | 429, message: string | null, name?: string) {
-  const token = randomBytes(24).toString("base64url");
+  // One sign-in token per browser while it is fresh: a second tab, or a stray request that lands on
+  // /login (an image, a prefetch), must not make the form already on screen stale.
+  const had = getCookie(c, LOGIN_COOKIE);
+  const token = had && /^[A-Za-z0-9_-]{32}$/.test(had) ? had : randomBytes(24).toString("base64url");
   setCookie(c, LOGIN_COOKIE, token, { httpOnly: true, secure: overTls(c, deps.config), sameSite: "Strict", path: "/login", maxAge: 30 * 60 });
   const noUsers = (await deps.store.users.listUsers()).length === 0;
   return page(c, "Sign in", <LoginForm token={token} next={safeNext(c.req.query("next"))} message={message} noUsers={noUsers} name={name} />, { status });
