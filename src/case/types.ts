@@ -365,10 +365,6 @@ export interface CaseStore extends JournalStore {
   /** Acquires, renews while `fn` runs, and releases in any case; `fn` journals through the held journal. */
   withPlanLock<T>(planId: string, opts: PlanLockOptions, fn: (held: { lock: HeldPlanLock; journal: JournalStore }) => Promise<T>): Promise<T>;
 
-  /** The web desk's local users and sessions (users.ts). */
-  readonly users: UserStore;
-  /** Plans waiting for approval and failed steps of open cases, most urgent first (attention.ts). */
-  needsAttention(opts?: { scan?: number }): Promise<Attention>;
   /**
    * Scheduled jobs of the service (leases.ts): takes the job's lease when it is due and nobody
    * alive runs it; otherwise returns (never throws) who runs it or when it is next due.

@@ -181,9 +181,6 @@ export interface Database {
   journal: JournalTable;
   audit_log: AuditTable;
   plan_locks: PlanLocksTable;
-  web_users: WebUsersTable;
-  web_sessions: WebSessionsTable;
-  web_login_throttle: WebLoginThrottleTable;
   scheduler_leases: SchedulerLeasesTable;
   web_users: WebUsersTable;
   web_sessions: WebSessionsTable;
