@@ -89,6 +89,12 @@ export interface ApplyOptions extends ExecOptions {
    * are never trusted: without this set, no step runs automatically.
    */
   automatic?: ReadonlySet<string>;
+  /**
+   * A person chose these steps (ids of the plan) to run now; the others wait ("not chosen"), and a
+   * chosen step whose dependencies are neither done nor chosen waits for them. Every id must be a
+   * step of the plan. Without it, every step.
+   */
+  only?: ReadonlySet<string>;
 }
 
 const DEFAULT_CAPS: Caps = { total: 16, perLane: 8 };
@@ -163,6 +169,10 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
     if (err instanceof PlanInvalid) throw new ApplyRefused("plan-invalid", err.message);
     throw err;
   }
+  if (o.only) {
+    const unknown = [...o.only].filter((id) => !plan.steps.some((s) => s.id === id));
+    if (unknown.length || o.only.size === 0) throw new ApplyRefused("not-chosen", unknown.length ? `plan ${plan.id} has no step ${unknown.join(", ")}` : "no step was chosen to apply");
+  }
   o = { ...o, journal: coalescing(o.journal) };
   await ensurePlan(o.journal, plan);
   // An interface an earlier run left in the all-traffic group is moved out before anything else.
@@ -192,7 +202,8 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult
 
   const statuses = await runJobs(jobs, capsOf(o.concurrency), {
     done,
-    hold: (job) => (o.approve === "policy" && !o.automatic?.has(job.id) ? "needs a person: no policy rule lets it run automatically" : null),
+    hold: (job) =>
+      o.only && !o.only.has(job.id) ? "not chosen: the person applied other steps" : o.approve === "policy" && !o.automatic?.has(job.id) ? "needs a person: no policy rule lets it run automatically" : null,
     run: async (job) => {
       const step = byId.get(job.id)!;
       const r = await runStep(plan, step, states, o, actor, progress);

@@ -1,7 +1,7 @@
 import type { TransitOutcome } from "./transit.ts";
 
 /** Why apply or rollback will not run a plan at all. The CLI turns it into a UserError. */
-export type RefusalCode = "verdict" | "automatic-not-authentic" | "rolled-back" | "plan-mismatch" | "not-applied" | "unknown-plan" | "plan-invalid" | "not-stored";
+export type RefusalCode = "verdict" | "automatic-not-authentic" | "rolled-back" | "plan-mismatch" | "not-applied" | "unknown-plan" | "plan-invalid" | "not-stored" | "not-chosen";
 
 export class ApplyRefused extends Error {
   readonly code: RefusalCode;

@@ -14,7 +14,7 @@ import { runJobs, type Job } from "./scheduler.ts";
 import { recoverPlanTransits, type TransitOutcome } from "./transit.ts";
 import type { JournalEntry, Plan, Step } from "./types.ts";
 
-type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "failed" | "not-run";
+type UndoStatus = "rolled-back" | "nothing" | "kept" | "already-rolled-back" | "never-applied" | "not-chosen" | "failed" | "not-run";
 
 export interface UndoStepResult {
   stepId: string;
@@ -43,6 +43,12 @@ export interface RollbackResult {
 
 export interface RollbackOptions extends ExecOptions {
   reason?: string;
+  /**
+   * Roll back only these steps (ids of the plan); the others stay as they are ("not-chosen").
+   * Refused when a step still in place depends on a chosen one and is not chosen itself (undoing
+   * under it would break what it did): choose it too, or roll back the whole plan.
+   */
+  only?: ReadonlySet<string>;
 }
 
 export async function rollback(planId: string, opts: RollbackOptions): Promise<RollbackResult> {
@@ -57,14 +63,25 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
   const states = stepStates(entries);
   const touched = plan.steps.filter((s) => states.get(s.id)?.firstStarted !== undefined);
   if (!touched.length) throw new ApplyRefused("not-applied", `plan ${planId} was never applied: nothing to roll back`, recovered);
-  const left = touched.filter((s) => !READ_ONLY_ACTIONS.has(s.action) && states.get(s.id)?.lastRollback?.phase !== "rolled-back");
+  const chosen = (s: Step) => !o.only || o.only.has(s.id);
+  if (o.only) {
+    const unknown = [...o.only].filter((id) => !plan.steps.some((s) => s.id === id));
+    if (unknown.length || o.only.size === 0) throw new ApplyRefused("not-chosen", unknown.length ? `plan ${planId} has no step ${unknown.join(", ")}` : "no step was chosen to roll back", recovered);
+    const inPlace = (s: Step) => states.get(s.id)?.firstStarted !== undefined && !READ_ONLY_ACTIONS.has(s.action) && states.get(s.id)?.lastRollback?.phase !== "rolled-back";
+    for (const s of plan.steps) {
+      if (chosen(s) || !inPlace(s)) continue;
+      const under = s.dependsOn.filter((d) => o.only!.has(d) && inPlace(plan.steps.find((x) => x.id === d)!));
+      if (under.length) throw new ApplyRefused("not-chosen", `step ${s.id} depends on ${under.join(", ")} and is still in place: roll it back too, or the whole plan`, recovered);
+    }
+  }
+  const left = touched.filter((s) => chosen(s) && !READ_ONLY_ACTIONS.has(s.action) && states.get(s.id)?.lastRollback?.phase !== "rolled-back");
   if (!left.length) {
     const last = [...entries].filter((e) => e.phase === "rolled-back").sort((a, b) => a.seq - b.seq).at(-1);
     const steps = plan.steps.map((s): UndoStepResult => ({
       stepId: s.id,
       action: s.action,
       target: targetLabel(s),
-      status: !states.get(s.id)?.firstStarted ? "never-applied" : READ_ONLY_ACTIONS.has(s.action) ? "kept" : "already-rolled-back",
+      status: !chosen(s) ? "not-chosen" : !states.get(s.id)?.firstStarted ? "never-applied" : READ_ONLY_ACTIONS.has(s.action) ? "kept" : "already-rolled-back",
     }));
     return { planId, status: "nothing-to-roll-back", steps, ...(rollbackBegun(entries) && last ? { rolledBackBefore: { at: last.at, actor: last.actor } } : {}), ...rec };
   }
@@ -82,7 +99,10 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
   const done = new Set<string>();
   for (const s of plan.steps) {
     const st = states.get(s.id);
-    if (!st?.firstStarted || READ_ONLY_ACTIONS.has(s.action)) {
+    if (!chosen(s)) {
+      done.add(s.id);
+      results.set(s.id, { ...base(s), status: "not-chosen" });
+    } else if (!st?.firstStarted || READ_ONLY_ACTIONS.has(s.action)) {
       done.add(s.id);
       results.set(s.id, { ...base(s), status: st?.firstStarted ? "kept" : "never-applied" });
     } else if (st.lastRollback?.phase === "rolled-back") {

@@ -83,6 +83,12 @@ export interface CaseReplyOptions {
   force?: boolean;
   actor?: string;
   now?: Date;
+  /**
+   * A person's edit of the drafted text (the web desk's reply editor): it replaces the template's
+   * text, keeping the draft's recipient, subject, thread and checks; the timeline records that the
+   * text was edited and the hash of both texts.
+   */
+  text?: string;
 }
 
 export interface CaseReplyResult {
@@ -116,6 +122,11 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
     if (err instanceof TemplateError) throw new UserError(err.message, { exitCode: 78, hint: "fix the template (docs/reply.md lists the names a template can use)" });
     throw err;
   }
+  let drafted: string | null = null;
+  if (opts.text !== undefined && opts.text.replace(/\r\n/g, "\n") !== draft.text) {
+    drafted = draft.text;
+    draft = { ...draft, text: opts.text.replace(/\r\n/g, "\n") };
+  }
   if (data.leftOut.length > 0) {
     const levels = [...new Set(data.leftOut.map((n) => n.verdict))].join(" or ");
     const n = data.leftOut.length;
@@ -144,7 +155,8 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
 
   const c = data.case;
   const textSha256 = sha(draft.text);
-  const common = { subject: draft.subject, text: draft.text, textSha256, to: draft.to, inReplyTo: draft.inReplyTo, references: draft.references, template: draft.template, claimed: draft.claimed, warnings: draft.warnings };
+  const edited = drafted === null ? {} : { edited: true, draftedSha256: sha(drafted) };
+  const common = { subject: draft.subject, text: draft.text, textSha256, to: draft.to, inReplyTo: draft.inReplyTo, references: draft.references, template: draft.template, claimed: draft.claimed, warnings: draft.warnings, ...edited };
   let recorded: TimelineEvent | null = null;
   if (sent && sent.via !== "file") {
     recorded = await store.recordEvent(
@@ -165,7 +177,11 @@ export async function replyForCase(store: CaseStore, ref: string, opts: CaseRepl
       recorded = await store.recordEvent(
         c.id,
         "reply-drafted",
-        eml ? `Reply written to ${eml} (not sent: send it from a mail client, then mark the case replied)` : `Reply drafted (${draft.template} template, ${draft.claimed.length} actions stated)`,
+        eml
+          ? `Reply written to ${eml} (not sent: send it from a mail client, then mark the case replied)`
+          : drafted !== null
+            ? `Reply drafted (${draft.template} template, edited by hand)`
+            : `Reply drafted (${draft.template} template, ${draft.claimed.length} actions stated)`,
         { ...common, eml },
         { ...actor, ...now },
       );

@@ -15,6 +15,7 @@ import { authenticate, overTls } from "./auth.ts";
 import { csrfProtect } from "./csrf.ts";
 import { denied, onError } from "./errors.tsx";
 import { authRoutes } from "./routes/auth.tsx";
+import { caseRoutes } from "./routes/case.tsx";
 import { intakeRoutes } from "./routes/intake.tsx";
 import { queueRoutes } from "./routes/queue.tsx";
 import { settingsRoutes } from "./routes/settings.tsx";
@@ -26,7 +27,7 @@ import type { RouteModule, WebApp, WebDeps, WebEnv } from "./types.ts";
 export type { WebDeps, WebEnv, WebApp, Principal } from "./types.ts";
 
 /** The route modules, in order. A new area: a file in routes/ exporting a `RouteModule`, listed here. */
-const ROUTES: RouteModule[] = [authRoutes, queueRoutes, intakeRoutes, settingsRoutes, soonRoutes];
+const ROUTES: RouteModule[] = [authRoutes, queueRoutes, caseRoutes, intakeRoutes, settingsRoutes, soonRoutes];
 
 /** Paths whose posts may be larger than `web.limits.bodyBytes` (the notice upload). */
 function largeBodies(deps: WebDeps): { path: RegExp; bytes: number }[] {

@@ -32,6 +32,8 @@ function table(): Map<string, Asset> {
   assets = new Map([
     ["app.css", load(own("app.css"), "text/css; charset=UTF-8")],
     ["app.js", load(own("app.js"), "text/javascript; charset=UTF-8")],
+    ["case.css", load(own("case.css"), "text/css; charset=UTF-8")],
+    ["case.js", load(own("case.js"), "text/javascript; charset=UTF-8")],
     ["htmx.min.js", load(`${htmxDir}htmx.min.js`, "text/javascript; charset=UTF-8")],
   ]);
   return assets;
