@@ -12,6 +12,7 @@ interface Options {
   account?: string;
   policy?: string;
   http?: boolean;
+  web?: boolean;
   port?: string;
   json?: boolean;
 }
@@ -23,7 +24,8 @@ export function register(program: Command): void {
     .option("--once", "take in what is waiting, process it, run the timed jobs once, and exit (for cron and tests)")
     .option("--account <spec>", "the account to resolve in and act on: sim, sim:PATH or aws (default: intake.account, else $ABUSE_DESK_ACCOUNT)")
     .option("--policy <file>", "the containment policy whose automatic steps run without a person (default: intake.policy, else $ABUSE_DESK_POLICY, else nothing automatic)")
-    .option("--no-http", "do not serve /healthz, /readyz and /metrics")
+    .option("--no-http", "do not serve /healthz, /readyz, /metrics and the web desk")
+    .option("--no-web", "serve /healthz, /readyz and /metrics only, without the web desk")
     .option("--port <port>", "the HTTP port (default: intake.http.port, 8025)")
     .option("--json", "with --once: print { drained, outcomes, failingSources, waiting, failed }")
     .action(async (opts: Options) => {
@@ -71,8 +73,10 @@ export function register(program: Command): void {
         process.once("SIGTERM", stop);
         let server: Awaited<ReturnType<typeof listen>> | null = null;
         if (settings.http) {
-          // MERGE (w/web): the web desk mounts its routes here: mounts: [(app) => mountWebDesk(app, deps)]
-          const app = await createServeApp(service, { token: settings.http.token, mounts: [] });
+          // The web desk on the same socket (src/serve/web-mount.ts), unless --no-web.
+          const { webDeskMount } = await import("../serve/web-mount.ts");
+          const mounts = opts.web === false ? [] : [webDeskMount({ store: opened.store, doc: readConfigFile(), account: opened.account, sources: () => service.sourceHealth() })];
+          const app = await createServeApp(service, { token: settings.http.token, mounts });
           try {
             server = await listen(app, settings.http.host, settings.http.port);
           } catch (err) {

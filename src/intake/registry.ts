@@ -11,6 +11,8 @@ import type { Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
 import { dirSchema, dirSource } from "./dir.ts";
 import { healthSource, healthSourceSchema } from "./health.ts";
+import { imapSource, ImapSourceSchema } from "./imap.ts";
+import { smtpSource, SmtpSourceSchema } from "./smtp.ts";
 import { sqsSource, sqsSourceSchema } from "./sqs.ts";
 import type { IntakeSource, SourceCursorStore } from "./types.ts";
 
@@ -47,13 +49,16 @@ export function defineSource<S extends z.ZodType>(schema: S, create: (config: z.
 }
 
 /**
- * Every kind of source the service knows. The mail, Health and SQS sources plug in here, one line
- * each: `imap: defineSource(imapSchema, imapSource)`, `smtp: ...`, `health: ...`, `sqs: ...`.
+ * Every kind of source the service knows: a watched folder, AWS Health, EventBridge -> SQS, an
+ * IMAP mailbox and an SMTP listener (docs/service.md, service-aws.md, service-mail.md).
  */
 export const SOURCE_KINDS: Record<string, SourceKind> = {
   dir: defineSource(dirSchema, dirSource),
   health: defineSource(healthSourceSchema, (config, deps) => healthSource(config, deps)),
   sqs: defineSource(sqsSourceSchema, (config, deps) => sqsSource(config, deps)),
+  // A mail source never takes a message bigger than the sink keeps (its own limit may be lower).
+  imap: defineSource(ImapSourceSchema, (config, deps) => imapSource({ ...config, maxMessageBytes: Math.min(config.maxMessageBytes ?? deps.maxBytes, deps.maxBytes) }, { cursors: deps.cursors, env: deps.env, logger: deps.log })),
+  smtp: defineSource(SmtpSourceSchema, (config, deps) => smtpSource({ ...config, maxMessageBytes: Math.min(config.maxMessageBytes ?? deps.maxBytes, deps.maxBytes) }, { env: deps.env, logger: deps.log })),
 };
 
 /** `intake.<kind>`: one source, or a list of sources of that kind. */

@@ -50,6 +50,8 @@ export interface OpenedService {
   inbox: Inbox;
   settings: ServeSettings;
   log: Logger;
+  /** The account spec the service acts on (the web desk it serves acts on the same one); null when none. */
+  account: string | null;
   close(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
     inbox,
     settings,
     log,
+    account: typeof account === "string" ? account : null,
     async close() {
       await saveDns().catch(() => undefined);
       port?.close?.();

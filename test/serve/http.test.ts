@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServeApp, listen } from "../../src/serve/http.ts";
+import { webDeskMount } from "../../src/serve/web-mount.ts";
 import { serveSettings } from "../../src/serve/config.ts";
 import { createLogger, scrub } from "../../src/serve/log.ts";
 import { newHome, SAMPLE, testService } from "./service-helpers.ts";
@@ -69,6 +70,26 @@ describe("/healthz /readyz /metrics", () => {
     expect(await (await app.request("/desk")).text()).toBe("web desk");
     // no token configured (loopback only): details and metrics are open
     expect((await app.request("/metrics")).status).toBe(200);
+  });
+
+  it("serves the web desk on the same app: its sign-in and its guard on every other path, the service's own endpoints unchanged", async () => {
+    const mount = webDeskMount({ store: opened.store, doc: { path: null, data: {} }, account: null, sources: () => opened.service.sourceHealth() });
+    const app = await createServeApp(opened.service, { token: TOKEN, mounts: [mount] });
+    // the service's own endpoints stay its own (the token still guards /metrics)
+    expect((await app.request("/healthz")).status).toBe(200);
+    expect((await app.request("/metrics")).status).toBe(401);
+    const login = await app.request("/login");
+    expect(login.status).toBe(200);
+    expect(await login.text()).toMatch(/<form[^>]*action="\/login[?"]/);
+    expect(login.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
+    // every desk page needs a signed-in user
+    for (const path of ["/", "/cases/AD-2026-0001", "/settings"]) {
+      const r = await app.request(path);
+      expect({ path, status: r.status }).toEqual({ path, status: 303 });
+      expect(r.headers.get("location")).toMatch(/^\/login/);
+    }
+    // a state change without a session and token is refused, not performed
+    expect((await app.request("/intake", { method: "POST", body: new URLSearchParams({ text: "x" }) })).status).toBeGreaterThanOrEqual(400);
   });
 
   it("listens on loopback", async () => {
