@@ -7,7 +7,6 @@
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import type { SourceHealth, SourceState } from "./types.ts";
 
 export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
 
@@ -97,78 +96,8 @@ export function inWords(action: string, err: unknown): string {
   return scrub(`${action} failed: ${code && code !== "Error" ? `${code}: ` : ""}${msg}${hint}`);
 }
 
-export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Seconds to wait after `failures` failed rounds in a row: 1, 2, 4 ... capped at 300. */
 export function backoffMs(failures: number): number {
   return Math.min(300, 2 ** Math.max(0, failures - 1)) * 1000;
 }
 
-/** The state behind `health()`. */
-export class SourceStatus {
-  private state: SourceState = "starting";
-  private since: Date;
-  private lastError: string | null = null;
-  private lastOkAt: Date | null = null;
-  received = 0;
-  failures = 0;
-
-  constructor(
-    readonly name: string,
-    readonly kind: string,
-    private readonly now: () => Date,
-  ) {
-    this.since = now();
-  }
-
-  private set(state: SourceState): void {
-    if (state !== this.state) {
-      this.state = state;
-      this.since = this.now();
-    }
-  }
-
-  ok(): void {
-    this.failures = 0;
-    this.lastOkAt = this.now();
-    this.set("ok");
-  }
-
-  fail(words: string): void {
-    this.failures++;
-    this.lastError = scrub(words);
-    this.set("failing");
-  }
-
-  /** Records what went wrong with one item without calling the source failing (it moved on). */
-  note(words: string): void {
-    this.lastError = scrub(words);
-  }
-
-  stopped(): void {
-    this.set("stopped");
-  }
-
-  snapshot(): SourceHealth {
-    return {
-      name: this.name,
-      kind: this.kind,
-      state: this.state,
-      since: this.since.toISOString(),
-      lastError: this.lastError,
-      lastOkAt: this.lastOkAt ? this.lastOkAt.toISOString() : null,
-      received: this.received,
-    };
-  }
-}

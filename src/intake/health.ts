@@ -39,16 +39,16 @@ import { z } from "zod";
 import {
   backoffMs,
   clientConfig,
-  defaultSleep,
   endpointUrl,
   inWords,
   isRefusal,
   isUnavailable,
   regionCode,
+  scrub,
   sourceName,
-  SourceStatus,
   type AwsSourceDeps,
 } from "./aws-common.ts";
+import { sleep, SourceStatus } from "./status.ts";
 import type { Arrival, ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
 
 /** `meta.origin` of an arrival this source fetched from the Health API itself. */
@@ -151,8 +151,8 @@ export class HealthSource implements IntakeSource {
   ) {
     this.name = config.name;
     this.now = deps.now ?? (() => new Date());
-    this.sleep = deps.sleep ?? defaultSleep;
-    this.status = new SourceStatus(this.name, this.kind, this.now);
+    this.sleep = deps.sleep ?? sleep;
+    this.status = new SourceStatus(this.name, this.kind, this.now, { clean: scrub });
   }
 
   health(): SourceHealth {

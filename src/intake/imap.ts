@@ -30,7 +30,8 @@ import { ImapFlow, type ImapFlowOptions } from "imapflow";
 import { z } from "zod";
 import { fromEnvReference, type Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
-import { Backoff, errorWords, HealthTracker, isLoopbackHost, silentLogger, sleep, type SourceLogger } from "./mail-common.ts";
+import { Backoff, errorWords, isLoopbackHost, silentLogger, type SourceLogger } from "./mail-common.ts";
+import { sleep, SourceStatus } from "./status.ts";
 import type { ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
 
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -209,7 +210,7 @@ export function imapSource(config: ImapSourceConfig, deps: ImapSourceDeps): Inta
 class ImapSource implements IntakeSource {
   readonly kind = "imap";
   readonly name: string;
-  private readonly health_: HealthTracker;
+  private readonly health_: SourceStatus;
   private readonly log: SourceLogger;
   private readonly backoff: Backoff;
   private readonly clock: () => Date;
@@ -221,7 +222,7 @@ class ImapSource implements IntakeSource {
   ) {
     this.name = r.name;
     this.clock = deps.clock ?? (() => new Date());
-    this.health_ = new HealthTracker(r.name, this.kind, this.clock);
+    this.health_ = new SourceStatus(r.name, this.kind, this.clock, { initial: "stopped" });
     this.log = deps.logger ?? silentLogger;
     this.backoff = new Backoff(r.initialMs, r.maxMs, deps.random);
   }
@@ -284,7 +285,7 @@ class ImapSource implements IntakeSource {
         } catch (err) {
           if (signal.aborted) break;
           const words = err instanceof SinkRejected ? err.message : describe(err, this.r, this.secrets());
-          this.health_.failing(words);
+          this.health_.fail(words);
           const wait = this.backoff.next();
           this.log.warn({ source: this.name, error: words, retryInMs: wait }, "mailbox source failing; reconnecting after a pause");
           await sleep(wait, signal);
@@ -304,7 +305,7 @@ class ImapSource implements IntakeSource {
       return n;
     } catch (err) {
       const words = err instanceof SinkRejected ? err.message : describe(err, this.r, this.secrets());
-      this.health_.failing(words);
+      this.health_.fail(words);
       throw new UserError(`intake source ${this.name}: ${words}`, { exitCode: 69, cause: err });
     }
   }

@@ -4,7 +4,6 @@
  * back-off that ends when the service stops.
  */
 import { safeText } from "../safe-text.ts";
-import type { SourceHealth, SourceState } from "./types.ts";
 
 /** The part of a pino logger the sources use (pino's `(object, message)` call shape). */
 export interface SourceLogger {
@@ -30,77 +29,7 @@ export function errorWords(err: unknown, secrets: readonly string[] = []): strin
   return s || "unknown error";
 }
 
-/** A source's health, kept as the source's state changes. */
-export class HealthTracker {
-  private state: SourceState = "stopped";
-  private since: Date;
-  private lastError: string | null = null;
-  private lastOkAt: Date | null = null;
-  private received = 0;
-  constructor(
-    private readonly name: string,
-    private readonly kind: string,
-    private readonly clock: () => Date,
-  ) {
-    this.since = clock();
-  }
-  private set(state: SourceState): void {
-    if (state !== this.state) {
-      this.state = state;
-      this.since = this.clock();
-    }
-  }
-  starting(): void {
-    this.set("starting");
-  }
-  ok(): void {
-    this.set("ok");
-    this.lastOkAt = this.clock();
-  }
-  failing(words: string): void {
-    this.set("failing");
-    this.lastError = words;
-  }
-  /** Records an error without changing the state (one message refused, the source still works). */
-  note(words: string): void {
-    this.lastError = words;
-  }
-  stopped(): void {
-    this.set("stopped");
-  }
-  kept(): void {
-    this.received++;
-    this.lastOkAt = this.clock();
-  }
-  get current(): SourceState {
-    return this.state;
-  }
-  snapshot(): SourceHealth {
-    return {
-      name: this.name,
-      kind: this.kind,
-      state: this.state,
-      since: this.since.toISOString(),
-      lastError: this.lastError,
-      lastOkAt: this.lastOkAt ? this.lastOkAt.toISOString() : null,
-      received: this.received,
-    };
-  }
-}
 
-/** Waits `ms`, or less when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Exponential back-off between `initialMs` and `maxMs`, with up to 20% jitter so several services do not reconnect in step. */
 export class Backoff {

@@ -29,7 +29,8 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp
 import { z } from "zod";
 import { fromEnvReference, type Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
-import { Backoff, errorWords, HealthTracker, isLoopbackHost, silentLogger, sleep, type SourceLogger } from "./mail-common.ts";
+import { Backoff, errorWords, isLoopbackHost, silentLogger, type SourceLogger } from "./mail-common.ts";
+import { sleep, SourceStatus } from "./status.ts";
 import type { ArrivalSink, IntakeSource, SourceCursorStore, SourceHealth } from "./types.ts";
 
 const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -222,7 +223,7 @@ interface Settings {
 class SmtpSource implements IntakeSource {
   readonly kind = "smtp";
   readonly name: string;
-  private readonly health_: HealthTracker;
+  private readonly health_: SourceStatus;
   private readonly log: SourceLogger;
   private readonly clock: () => Date;
   private bound: AddressInfo | null = null;
@@ -231,7 +232,7 @@ class SmtpSource implements IntakeSource {
   constructor(private readonly s: Settings) {
     this.name = s.name;
     this.clock = s.deps.clock ?? (() => new Date());
-    this.health_ = new HealthTracker(s.name, this.kind, this.clock);
+    this.health_ = new SourceStatus(s.name, this.kind, this.clock, { initial: "stopped" });
     this.log = s.deps.logger ?? silentLogger;
   }
 
@@ -352,7 +353,7 @@ class SmtpSource implements IntakeSource {
             },
             (err: unknown) => {
               const words = `the store could not keep a message from ${session.remoteAddress} (${errorWords(err, this.secrets())}); answered 451, the sender retries`;
-              this.health_.failing(words);
+              this.health_.fail(words);
               this.log.error({ source: this.name, peer: session.remoteAddress }, words);
               answer(smtpError(451, "4.3.0 Could not store the message now, try again later"));
             },
@@ -387,7 +388,7 @@ class SmtpSource implements IntakeSource {
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           const words = e.code === "EADDRINUSE" ? `${this.s.host}:${this.s.port}: the port is in use` : e.code === "EACCES" ? `${this.s.host}:${this.s.port}: not permitted to listen here` : `${this.s.host}:${this.s.port}: ${errorWords(err)}`;
-          this.health_.failing(words);
+          this.health_.fail(words);
           const wait = backoff.next();
           this.log.warn({ source: this.name, error: words, retryInMs: wait }, "SMTP listener could not listen; retrying after a pause");
           server.close(() => undefined);

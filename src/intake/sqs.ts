@@ -26,7 +26,8 @@ import {
 } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { findHealthEvents } from "../notice/health/event.ts";
-import { backoffMs, clientConfig, defaultSleep, endpointUrl, inWords, isRefusal, regionCode, scrub, sourceName, SourceStatus, type AwsSourceDeps } from "./aws-common.ts";
+import { backoffMs, clientConfig, endpointUrl, inWords, isRefusal, regionCode, scrub, sourceName, type AwsSourceDeps } from "./aws-common.ts";
+import { sleep, SourceStatus } from "./status.ts";
 import type { Arrival, ArrivalSink, IntakeSource, SourceHealth } from "./types.ts";
 
 const queueUrl = z.string().max(2048).regex(/^https?:\/\/[^\s/@]+\/[^\s@]+$/, "a queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), without credentials");
@@ -121,9 +122,9 @@ export class SqsSource implements IntakeSource {
   ) {
     this.name = config.name;
     this.now = deps.now ?? (() => new Date());
-    this.sleep = deps.sleep ?? defaultSleep;
+    this.sleep = deps.sleep ?? sleep;
     this.every = deps.every ?? defaultEvery;
-    this.status = new SourceStatus(this.name, this.kind, this.now);
+    this.status = new SourceStatus(this.name, this.kind, this.now, { clean: scrub });
     if (!config.region && !config.endpoint && !queueRegion(config.queueUrl)) {
       throw new Error(`intake.${config.name}.region: the queue URL does not name a region (${config.queueUrl}); set region`);
     }

@@ -36,6 +36,7 @@ import { caseState } from "../notify/index.ts";
 import type { DeliveryOutcome, NotifyEvent } from "../notify/types.ts";
 import type { Policy } from "../policy/policy.ts";
 import { missingSentence, searchOutcome } from "../resolve/outcome.ts";
+import { sleep } from "../intake/status.ts";
 import { followUpNotifications } from "./followups.ts";
 
 export const JOBS = ["transits", "re-resolve", "step-retries", "notifications"] as const;
@@ -273,17 +274,6 @@ export async function runScheduler(deps: SchedulerDeps, opts: { now?: () => Date
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 // ---------------------------------------------------------------- recording outcomes on the case
 
