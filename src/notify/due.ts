@@ -64,16 +64,19 @@ export function sentKeys(timeline: readonly TimelineEvent[]): Set<string> {
   return keys;
 }
 
-export function dueNotifications(state: CaseState, now: Date, opts: DueOptions = {}): NotifyEvent[] {
-  const c = state.case;
-  const timeline = state.timeline ?? [];
-  const sent = opts.sent ?? sentKeys(timeline);
-  const warnMs = (opts.deadlineWarningHours ?? DEFAULT_DEADLINE_WARNING_HOURS) * 3_600_000;
-  const open = isOpen(c.status);
-  const out: NotifyEvent[] = [];
-  const ref = `${c.id}${c.awsCaseNumber ? ` (AWS case ${c.awsCaseNumber})` : ""}`;
-  const activity = ACTIVITY_LABELS[c.activityType];
-  const base = (kind: NotifyEvent["kind"], key: string, at: string, severity: NotifyEvent["severity"], title: string, text: string, extra: NotifyEvent["fields"] = [], data: Record<string, unknown> = {}): NotifyEvent => ({
+/** `AD-2026-0001 (AWS case 14425262173-1)`: how a notification names a case. */
+export function caseRef(c: Pick<CaseState["case"], "id" | "awsCaseNumber">): string {
+  return `${c.id}${c.awsCaseNumber ? ` (AWS case ${c.awsCaseNumber})` : ""}`;
+}
+
+/**
+ * Builds a notification about a case: the fields every channel shows (case, activity, account,
+ * deadline, status) and the case's data, plus what the event adds. The scheduler's follow-ups
+ * (src/serve/followups.ts) build theirs with it too.
+ */
+export function caseEventBuilder(c: CaseState["case"]) {
+  const ref = caseRef(c);
+  return (kind: NotifyEvent["kind"], key: string, at: string, severity: NotifyEvent["severity"], title: string, text: string, extra: NotifyEvent["fields"] = [], data: Record<string, unknown> = {}): NotifyEvent => ({
     kind,
     key,
     caseId: c.id,
@@ -84,7 +87,7 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
     severity,
     fields: [
       { label: "Case", value: ref },
-      { label: "Activity", value: activity },
+      { label: "Activity", value: ACTIVITY_LABELS[c.activityType] },
       { label: "Account", value: c.accountIds.join(", ") || "unknown" },
       { label: "Deadline", value: fmtTime(c.deadline.at) },
       { label: "Status", value: c.status },
@@ -92,6 +95,18 @@ export function dueNotifications(state: CaseState, now: Date, opts: DueOptions =
     ],
     data: { caseId: c.id, awsCaseNumber: c.awsCaseNumber, status: c.status, activityType: c.activityType, accountIds: c.accountIds, deadline: c.deadline.at, verdict: c.verdict, severity: c.severity, ...data },
   });
+}
+
+export function dueNotifications(state: CaseState, now: Date, opts: DueOptions = {}): NotifyEvent[] {
+  const c = state.case;
+  const timeline = state.timeline ?? [];
+  const sent = opts.sent ?? sentKeys(timeline);
+  const warnMs = (opts.deadlineWarningHours ?? DEFAULT_DEADLINE_WARNING_HOURS) * 3_600_000;
+  const open = isOpen(c.status);
+  const out: NotifyEvent[] = [];
+  const ref = caseRef(c);
+  const activity = ACTIVITY_LABELS[c.activityType];
+  const base = caseEventBuilder(c);
   const push = (e: NotifyEvent) => {
     if (!sent.has(e.key)) out.push(e);
   };

@@ -16,9 +16,8 @@
 import { isOpen } from "../case/rules.ts";
 import type { TimelineEvent } from "../case/types.ts";
 import type { CaseState } from "../notify/due.ts";
-import { DEFAULT_DEADLINE_WARNING_HOURS, duration, sentKeys } from "../notify/due.ts";
+import { caseEventBuilder, caseRef, DEFAULT_DEADLINE_WARNING_HOURS, duration, sentKeys } from "../notify/due.ts";
 import type { NotifyEvent } from "../notify/types.ts";
-import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtTime } from "../reply/format.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
 
@@ -52,27 +51,9 @@ export function followUpNotifications(state: CaseState, now: Date, opts: FollowU
   const sent = opts.sent ?? sentKeys(timeline);
   const out: NotifyEvent[] = [];
   if (!isOpen(c.status)) return out;
-  const ref = `${c.id}${c.awsCaseNumber ? ` (AWS case ${c.awsCaseNumber})` : ""}`;
   const doubtful = c.verdict === "phishing" || c.verdict === "suspicious";
-  const event = (kind: NotifyEvent["kind"], key: string, at: string, severity: NotifyEvent["severity"], title: string, text: string, extra: NotifyEvent["fields"] = [], data: Record<string, unknown> = {}): NotifyEvent => ({
-    kind,
-    key,
-    caseId: c.id,
-    awsCaseNumber: c.awsCaseNumber,
-    at,
-    title,
-    text,
-    severity,
-    fields: [
-      { label: "Case", value: ref },
-      { label: "Activity", value: ACTIVITY_LABELS[c.activityType] },
-      { label: "Account", value: c.accountIds.join(", ") || "unknown" },
-      { label: "Deadline", value: fmtTime(c.deadline.at) },
-      { label: "Status", value: c.status },
-      ...extra,
-    ],
-    data: { caseId: c.id, awsCaseNumber: c.awsCaseNumber, status: c.status, deadline: c.deadline.at, verdict: c.verdict, ...data },
-  });
+  const ref = caseRef(c);
+  const event = caseEventBuilder(c);
   const push = (e: NotifyEvent) => {
     if (!sent.has(e.key)) out.push(e);
   };
