@@ -6,6 +6,7 @@
  */
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { z } from "zod";
+import { errorCode, NETWORK } from "../cloud/aws/errors.ts";
 import { UserError } from "../errors.ts";
 
 export type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
@@ -51,29 +52,13 @@ export function clientConfig(o: { region: string; endpoint?: string | undefined;
   return config;
 }
 
-interface SdkErrorShape {
-  name?: string;
-  code?: string;
-  Code?: string;
-  message?: string;
-  $fault?: "client" | "server";
-  $metadata?: { httpStatusCode?: number };
-}
-
-const NETWORK = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|TimeoutError|RequestTimeout|RequestTimeoutException)$/;
-
-/** AWS's error code, however the SDK carried it. */
-export function awsCode(err: unknown): string | undefined {
-  if (typeof err !== "object" || err === null) return undefined;
-  const e = err as SdkErrorShape;
-  return e.Code ?? e.name ?? e.code;
-}
+type SdkErrorShape = { code?: string; message?: string; $fault?: "client" | "server"; $metadata?: { httpStatusCode?: number } };
 
 /** A failure worth trying elsewhere or later: the network, a 5xx, no answer. */
 export function isUnavailable(err: unknown): boolean {
   const e = (typeof err === "object" && err !== null ? err : {}) as SdkErrorShape;
-  const code = awsCode(err) ?? "";
-  if (NETWORK.test(code) || NETWORK.test(e.code ?? "")) return true;
+  const code = errorCode(err) ?? "";
+  if (NETWORK.has(code) || NETWORK.has(e.code ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
   if (status !== undefined && status >= 500) return true;
   return e.$fault === "server";
@@ -90,7 +75,7 @@ export function scrub(text: string): string {
 
 /** "sqs:DeleteMessage failed: AccessDenied (...)": the operation, AWS's code, its message, scrubbed. */
 export function inWords(action: string, err: unknown): string {
-  const code = awsCode(err);
+  const code = errorCode(err);
   const msg = typeof err === "object" && err !== null && typeof (err as SdkErrorShape).message === "string" ? (err as SdkErrorShape).message! : String(err);
   const hint = /AccessDenied|UnauthorizedOperation|not authorized/i.test(`${code} ${msg}`) ? ` (allow ${action} for the identity abuse-desk runs as: docs/iam/read-only-policy.json)` : "";
   return scrub(`${action} failed: ${code && code !== "Error" ? `${code}: ` : ""}${msg}${hint}`);

@@ -53,7 +53,8 @@ const CREDENTIALS_REFUSED = new Set([
   "InvalidAccessKeyId",
 ]);
 const CREDENTIALS_EXPIRED = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
+/** Error codes of a network failure (no answer from AWS), however the SDK or Node carried them. */
+export const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "TimeoutError", "RequestTimeout", "RequestTimeoutException"]);
 const CREDENTIAL_PROVIDER_ERRORS = new Set(["CredentialsProviderError", "TokenProviderError", "ProviderError"]);
 
 interface SdkErrorShape {
