@@ -15,6 +15,8 @@ import { awsOptionsFrom } from "../../src/config/aws.ts";
 import { healthSourceSchema } from "../../src/intake/health.ts";
 import { sqsSourceSchema } from "../../src/intake/sqs.ts";
 import { notifySettings } from "../../src/notify/config.ts";
+import { serveSettings } from "../../src/serve/config.ts";
+import { webConfig } from "../../src/web/config.ts";
 import { smtpSettings } from "../../src/reply/config.ts";
 import { dangling, matches, parseTemplate, type Template } from "./cfn-yaml.ts";
 
@@ -187,6 +189,12 @@ describe("deploy/config.example.yaml", () => {
     const stack = parseTemplate(read("deploy/cloudformation/health-intake.yaml"));
     expect(sqs.queueUrl.endsWith(`/${String(stack.Parameters!.QueueName!.Default)}`)).toBe(true);
     expect(sqs.dlqUrl.endsWith(`/${String(stack.Parameters!.QueueName!.Default)}-dlq`)).toBe(true);
+    // the whole intake: section as the service reads it (every key, the sources built from the registry)
+    const settings = serveSettings(doc, env);
+    expect(settings.account).toBe("aws");
+    expect(settings.sources.map((x) => x.kind).sort()).toEqual(["health", "sqs"]);
+    // the web desk's section, when the file has one, passes its schema
+    expect(() => webConfig(doc)).not.toThrow();
   });
 
   it("holds no secret: every password, secret, webhook and external id is env:NAME", () => {
