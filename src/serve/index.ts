@@ -90,7 +90,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
   }
 
   const store = await openStore({ home, ...(o.storeUrl ? { url: o.storeUrl } : {}) });
-  if (!(store instanceof SqlCaseStore)) throw new UserError("the service needs the SQL case store", { exitCode: 70 });
+  if (!(store instanceof SqlCaseStore)) throw new Error("the service needs the SQL case store (openStore returned another kind)"); // an internal invariant, not a user error (exit 70)
   const inbox = store.inbox({ maxBytes: settings.maxBytes });
   let sources: IntakeSource[];
   try {
