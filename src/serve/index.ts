@@ -7,7 +7,6 @@ import { readConfigFile, type Env } from "../config/file.ts";
 import type { Inbox } from "../case/inbox.ts";
 import type { CaseStore } from "../case/types.ts";
 import type { CloudPort } from "../cloud/port.ts";
-import { UserError } from "../errors.ts";
 import { dataHome } from "../home.ts";
 import { buildSources, type SourceKind, SOURCE_KINDS } from "../intake/registry.ts";
 import type { IntakeSource } from "../intake/types.ts";
