@@ -1,8 +1,10 @@
 /**
  * The web desk at 100,000 cases: server time for the queue's first filtered page (the whole
  * request through the app: session, CSRF-free GET, the query, rendering 50 rows) against the same
- * query run bare through the store, in the same process. SQLite always; PostgreSQL too when
- * DATABASE_URL names one (a fresh schema, dropped afterwards). Target: under 50 ms.
+ * query run bare through the store, in the same process; and the case page of one case with a
+ * realistic amount of data in that store (bench/web-case.ts). SQLite always; PostgreSQL too when
+ * DATABASE_URL names one (a fresh schema, dropped afterwards). Targets: queue under 50 ms, case
+ * page under 100 ms.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +12,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { median, type Bench, type Figure } from "./harness.ts";
+import { measureCasePage } from "./web-case.ts";
 import { openStore } from "../src/case/index.ts";
 import type { SqlCaseStore } from "../src/case/store.ts";
 import type { CaseRefsTable, CasesTable } from "../src/case/db/schema.ts";
@@ -130,11 +133,12 @@ async function measure(label: string, store: SqlCaseStore, log: (l: string) => v
       target: { text: "< 50 ms", met: pageMs < 50 },
     });
   }
+  figures.push(await measureCasePage(label, CASES, store, app, `abuse-desk=${token}`, env, log));
   return figures;
 }
 
 const bench: Bench = {
-  name: "web desk: queue at 100,000 cases",
+  name: "web desk: queue and case page at 100,000 cases",
   async run(log) {
     const figures: Figure[] = [];
     const home = mkdtempSync(join(tmpdir(), "abuse-desk-bench-web-"));
