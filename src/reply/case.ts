@@ -4,7 +4,7 @@
  * record it on the timeline. This is what `abuse-desk reply` and the drill call.
  */
 import { createHash } from "node:crypto";
-import { readCase } from "../case/read.ts";
+import { readCase, type CaseRecords } from "../case/read.ts";
 import { canMoveCase } from "../case/rules.ts";
 import type { Case, CaseStore, StoredNotice, TimelineEvent } from "../case/types.ts";
 import { UserError } from "../errors.ts";
@@ -44,7 +44,11 @@ export function replyNotices(notices: readonly StoredNotice[]): { used: StoredNo
 }
 
 export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseData> {
-  const { case: c, notices, plans, journal, evidence, timeline } = await readCase(store, ref);
+  return caseData(await readCase(store, ref));
+}
+
+/** What the reply is drafted from, out of a case's records (already read: the web desk's case page reads them once). */
+export function caseData({ case: c, notices, plans, journal, evidence, timeline }: CaseRecords): CaseData {
   const { used, leftOut } = replyNotices(notices);
   return {
     case: c,

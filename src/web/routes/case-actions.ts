@@ -3,6 +3,7 @@
  * (src/desk), the reply (src/reply) and the store, as the signed-in person. The route module
  * (case.tsx) parses the form, checks the role and renders; these decide.
  */
+import type { CaseRecords } from "../../case/read.ts";
 import type { Case, CaseStore } from "../../case/types.ts";
 import type { CloudPort } from "../../cloud/port.ts";
 import type { ConfigDocument } from "../../config/file.ts";
@@ -185,9 +186,9 @@ async function draftOptions(doc: ConfigDocument) {
 }
 
 /** The draft as the editor shows it (nothing is recorded: a page view writes nothing). */
-export async function replyContext(store: CaseStore, caseId: string, doc: ConfigDocument): Promise<ReplyContext> {
-  const [{ loadCaseData }, { draftReply }] = await Promise.all([import("../../reply/case.ts"), import("../../reply/draft.ts")]);
-  const data = await loadCaseData(store, caseId);
+export async function replyContext(records: CaseRecords, doc: ConfigDocument): Promise<ReplyContext> {
+  const [{ caseData }, { draftReply }] = await Promise.all([import("../../reply/case.ts"), import("../../reply/draft.ts")]);
+  const data = caseData(records);
   const { templates, options } = await draftOptions(doc);
   const draft = draftReply({ ...data.input, options, templates });
   const saved = [...data.timeline].reverse().find((e) => (e.type === "reply-drafted" || e.type === "reply-sent") && typeof e.data.text === "string");

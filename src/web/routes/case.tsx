@@ -812,8 +812,10 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
 
   return function caseRoutes(app: WebApp, deps: WebDeps): void {
     const render = async (c: WebContext, k: Case, flash: string | null) => {
-      const [records, reply, users] = await Promise.all([readCase(deps.store, k.id), replyContext(deps.store, k.id, deps.document), deps.store.users.listUsers()]);
+      // The case is read once: the view and the reply draft are both built from these records.
+      const [records, users] = await Promise.all([readCase(deps.store, k.id), deps.store.users.listUsers()]);
       const view = buildCaseView(records, deps.clock());
+      const reply = await replyContext(records, deps.document);
       return page(c, `${k.id}`, <CasePage c={c} deps={deps} view={view} reply={reply} users={users.map((u) => u.name)} flash={flash} />, { active: "queue" });
     };
     const done = (c: WebContext, k: Case, what: keyof typeof FLASH, anchor = "") => c.redirect(`${caseUrl(k.id)}?done=${what}${anchor}`, 303);
@@ -997,7 +999,8 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       }
       waker.poke(k.id);
       if (!isHtmx(c)) return done(c, k, what === "send" ? "sent" : "drafted", "#reply");
-      const [view, reply] = await Promise.all([caseViewFor(deps.store, k.id, deps.clock()), replyContext(deps.store, k.id, deps.document)]);
+      const records = await readCase(deps.store, k.id);
+      const [view, reply] = [buildCaseView(records, deps.clock()), await replyContext(records, deps.document)];
       return c.html(
         <ReplySection
           c={c}
