@@ -185,16 +185,7 @@ function NoticeBlock(props: { n: NoticeView; open: boolean }) {
           </pre>
         </details>
       ) : null}
-      {n.mitigations.length ? (
-        <p>
-          AWS already did:{" "}
-          {n.mitigations.map((m) => (
-            <span class="chip">
-              <Safe text={m} max={300} />
-            </span>
-          ))}
-        </p>
-      ) : null}
+      <AwsMitigations list={n.mitigations} />
       {n.warnings.map((w) => (
         <p class="warn">
           <Safe text={w} max={500} />
@@ -544,16 +535,7 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
           <dt>Time left</dt>
           <dd class={view.deadline.overdue ? "overdue" : undefined}>{view.deadline.left}</dd>
         </dl>
-        {view.awsMitigations.length ? (
-          <p>
-            AWS already did:{" "}
-            {view.awsMitigations.map((m) => (
-              <span class="chip">
-                <Safe text={m} max={300} />
-              </span>
-            ))}
-          </p>
-        ) : null}
+        <AwsMitigations list={view.awsMitigations} />
       </section>
 
       <section id="verdict" aria-labelledby="verdict-h">
@@ -1018,3 +1000,18 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
 }
 
 export const caseRoutes = caseRoutesWith();
+
+/** What AWS says it already did about the activity (blocked ports, throttling), as chips; nothing when it did nothing. */
+function AwsMitigations(props: { list: readonly string[] }) {
+  if (!props.list.length) return null;
+  return (
+    <p>
+      AWS already did:{" "}
+      {props.list.map((m) => (
+        <span class="chip">
+          <Safe text={m} max={300} />
+        </span>
+      ))}
+    </p>
+  );
+}
