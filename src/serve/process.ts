@@ -42,8 +42,6 @@ export interface PipelineDeps {
   leaseMs: number;
   metrics: ServeMetrics;
   log: SourceLog;
-  /** The kind of the source of this name (a Health event is authentic by source only from the Health source). */
-  sourceKind?: (source: string) => string | undefined;
   /** Called once a stage's progress is recorded (fault tests end the process here). */
   afterStage?: (stage: ArrivalStage, arrival: ClaimedArrival) => void | Promise<void>;
 }
@@ -118,10 +116,11 @@ export async function processArrival(a: ClaimedArrival, deps: PipelineDeps): Pro
       deps.log.warn({ arrival: a.id, source: a.source, reason: err.message }, "arrival rejected: not readable as a notice");
       return "rejected";
     }
-    // Fetched from the AWS Health API by this desk's own Health source: decided by the source's
-    // kind and its mark, never by the bytes (an SQS body or a dropped file proves nothing).
+    // Fetched from the AWS Health API by this desk's own Health source: decided by the kind of the
+    // source that received it (stamped by the sink when it was kept, so a configuration changed
+    // since cannot relabel it) and its mark, never by the bytes (an SQS body or a dropped file proves nothing).
     const { fetchedFromHealthApi } = await import("../intake/health.ts");
-    if (fetchedFromHealthApi(a, deps.sourceKind?.(a.source) ?? "")) for (const it of items) if (it.notice.health) it.notice.health.fetchedFromApi = true;
+    if (fetchedFromHealthApi(a, a.meta.kind ?? "")) for (const it of items) if (it.notice.health) it.notice.health.fetchedFromApi = true;
     if (a.stage === "kept") await save("parsed");
 
     for (const item of items) {

@@ -56,7 +56,10 @@ export class Service {
   sinkFor(source: IntakeSource): ArrivalSink {
     const { inbox, metrics, log, hooks } = this.opts;
     return async (arrival) => {
-      const a = { ...arrival, source: source.name };
+      // Kept under the source's own name, with the kind of source that received it, stamped here
+      // (never the source's or the bytes' word): what the arrival is later judged by, whatever
+      // the configuration says by then.
+      const a = { ...arrival, source: source.name, meta: { ...arrival.meta, kind: source.kind } };
       let receipt: ArrivalReceipt;
       try {
         receipt = await inbox.keep(a);
@@ -81,8 +84,7 @@ export class Service {
 
   private pipelineDeps(): PipelineDeps {
     const { store, inbox, metrics, log, leaseMs, hooks, pipeline } = this.opts;
-    const kinds = new Map(this.opts.sources.map((s) => [s.name, s.kind]));
-    return { ...pipeline, store, inbox, metrics, log, leaseMs, sourceKind: (name) => kinds.get(name), ...(hooks?.afterStage ? { afterStage: hooks.afterStage } : {}) };
+    return { ...pipeline, store, inbox, metrics, log, leaseMs, ...(hooks?.afterStage ? { afterStage: hooks.afterStage } : {}) };
   }
 
   /** Claims and processes one due arrival; null when none is due. */

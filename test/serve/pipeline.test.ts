@@ -193,8 +193,9 @@ describe("Health events", () => {
     const [dir] = svc.sources;
     const fakeHealth = fakeSource("health", "health");
     const svc2 = new Service({ ...svc.opts, sources: [dir!, fakeHealth] });
-    // the same bytes dropped in the folder, even with the mark in its envelope, prove nothing
-    await svc2.sinkFor(dir!)({ raw, source: "dir", ref: "e.json#1", receivedAt: new Date(), meta: { origin: "aws-health-api" } });
+    // the same bytes dropped in the folder, even with the mark and a kind in its envelope, prove
+    // nothing: the sink stamps the kind of the source that received it
+    await svc2.sinkFor(dir!)({ raw, source: "dir", ref: "e.json#1", receivedAt: new Date(), meta: { origin: "aws-health-api", kind: "health" } });
     await svc2.once();
     const [viaDir] = await inbox.list();
     const dirVerdict = (viaDir!.progress as { items: { verdict: string }[] }).items[0]?.verdict;
