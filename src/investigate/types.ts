@@ -8,6 +8,7 @@
  * artifacts as case evidence and the findings on the case.
  */
 import type { Scope } from "../cloud/model.ts";
+import type { CloudPort } from "../cloud/port.ts";
 import type { EvidenceInput } from "../case/types.ts";
 import type { ActivityType } from "../notice/types.ts";
 
@@ -107,3 +108,49 @@ export interface InvestigationPart {
 export function emptyPart(): InvestigationPart {
   return { findings: [], artifacts: [], notSearched: [] };
 }
+
+/** Where the organization's CloudTrail trail delivers its log files (AWSLogs/[o-id/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/). */
+export interface TrailLogLocation {
+  accountId: string;
+  region: string;
+  bucket: string;
+  prefix?: string;
+  organizationId?: string;
+}
+
+/** Athena, when the user asks for it (`--engine athena`). */
+export interface AthenaOptions {
+  accountId: string;
+  region: string;
+  database: string;
+  workgroup?: string;
+  /** s3://bucket/prefix/ for query results. */
+  outputLocation: string;
+}
+
+/** The investigation's settings (config `investigate:`, flags override). Readers add optional fields here. */
+export interface InvestigateOptions {
+  /** How far the notice's window is widened on each side, in minutes. */
+  marginMinutes: number;
+  engine: "local" | "athena";
+  athena?: AthenaOptions;
+  orgTrail?: TrailLogLocation;
+  /** Where SSM Run Command writes full outputs (inline output is truncated at 24,000 characters). */
+  hostOutputs?: { bucket: string; prefix?: string; region?: string };
+  hostTimeoutSeconds: number;
+}
+
+/** What every reader gets. */
+export interface InvestigateContext {
+  port: CloudPort;
+  options: InvestigateOptions;
+  now: () => Date;
+  /** A private scratch directory for downloaded log files; the orchestrator removes it afterwards. */
+  workDir: string;
+  /** Progress for a person on a terminal (one line per step), never results. */
+  progress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** The shape of every reader. */
+export type Reader = (ctx: InvestigateContext, subject: Subject) => Promise<InvestigationPart>;
