@@ -80,6 +80,7 @@ import {
 import { WriteQueue, type Write } from "./writes.ts";
 import { SqlUserStore, type UserStore } from "./users.ts";
 import { attentionIn, type Attention } from "./attention.ts";
+import { keepRawTx, readRaw, type NoticeRaw } from "./notice-raw.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -146,7 +147,12 @@ export class SqlCaseStore implements CaseStore {
     // insert still collide (a writer that bypassed the lock), the retry finds the stored notice.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.write({ actor: input.actor, now }, (w) => intakeTx(w, notice, verdict, rawSha256, messageId, key, now));
+        return await this.write({ actor: input.actor, now }, async (w) => {
+          const r = await intakeTx(w, notice, verdict, rawSha256, messageId, key, now);
+          // the bytes as received, kept with a new notice (notice-raw.ts)
+          if (!r.duplicate && Buffer.isBuffer(input.raw)) await keepRawTx(w.trx, r.notice.id, input.raw, w.at);
+          return r;
+        });
       } catch (err) {
         if (attempt < 3 && isUniqueViolation(err)) continue;
         throw err;
@@ -342,6 +348,12 @@ export class SqlCaseStore implements CaseStore {
     const id = parseCaseId(caseId) ?? caseId;
     const rows = await this.conn.db.selectFrom("notices").selectAll().where("case_id", "=", id).orderBy("id", "asc").execute();
     return rows.map(rowToNotice);
+  }
+
+  async noticeRaw(noticeId: number): Promise<NoticeRaw> {
+    const n = await this.conn.db.selectFrom("notices").select("raw_sha256").where("id", "=", noticeId).executeTakeFirst();
+    if (!n) throw new UserError(`there is no notice ${noticeId}`, { exitCode: 66 });
+    return readRaw(this.conn.db, noticeId, n.raw_sha256);
   }
 
   async addEvidence(caseId: string, input: EvidenceInput): Promise<Evidence> {

@@ -12,6 +12,7 @@ import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { UserStore } from "./users.ts";
 import type { Attention } from "./attention.ts";
+import type { NoticeRaw } from "./notice-raw.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -257,6 +258,7 @@ export interface ActorOpt {
 }
 
 export type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
+export type { NoticeRaw } from "./notice-raw.ts";
 
 export type PlanOperation = "apply" | "rollback";
 
@@ -310,6 +312,8 @@ export interface CaseStore extends JournalStore {
   readonly location: string;
 
   intake(input: IntakeInput): Promise<IntakeResult>;
+  /** A notice's bytes as received (notice-raw.ts): kept, too large to keep, or not kept (stored before 0010). */
+  noticeRaw(noticeId: number): Promise<NoticeRaw>;
   getCase(id: string): Promise<Case | null>;
   /** By desk id (any case) or AWS case number; throws UserError when nothing matches. */
   requireCase(ref: string): Promise<Case>;
