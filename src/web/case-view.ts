@@ -239,10 +239,18 @@ function provenanceValue(n: Notice, key: string, i: number): string | null {
   return null;
 }
 
-export function noticeView(s: StoredNotice): NoticeView {
-  const n = s.notice;
-  // Every (source, value, fact) the parser recorded: provenance, resources, fields, deadline, mitigations.
-  const marks: { source: Source; value: string | null; fact: string; weak?: boolean }[] = [];
+/** A fact the parser read, with where (its `Source`) and its value as it may be written in the text. */
+export interface FactMark {
+  source: Source;
+  value: string | null;
+  fact: string;
+  /** A labelled field around facts: extracted facts win where both mark the same text. */
+  weak?: boolean;
+}
+
+/** Every (source, value, fact) the parser recorded: provenance, resources, fields, deadline, mitigations. */
+export function noticeMarks(n: Notice): FactMark[] {
+  const marks: FactMark[] = [];
   for (const [key, sources] of Object.entries(n.provenance ?? {})) {
     sources.forEach((src, i) => marks.push({ source: src, value: provenanceValue(n, key, i), fact: key }));
   }
@@ -250,6 +258,12 @@ export function noticeView(s: StoredNotice): NoticeView {
   for (const f of n.fields) if (f.value) marks.push({ source: f.source, value: f.value, fact: f.label, weak: true });
   if (n.deadline.source) marks.push({ source: n.deadline.source, value: n.deadline.text ?? null, fact: "deadline" });
   for (const m of n.mitigations) marks.push({ source: m.source, value: null, fact: "mitigation" });
+  return marks;
+}
+
+export function noticeView(s: StoredNotice): NoticeView {
+  const n = s.notice;
+  const marks = noticeMarks(n);
 
   const lines = new Map<string, { part: Source["part"]; line: number | null; excerpt: string; marks: { value: string | null; fact: string; label?: string; weak?: boolean }[] }>();
   for (const m of marks) {

@@ -56,8 +56,8 @@ describe("the case page", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toMatch(/<mark title="remoteIps" data-fact="remoteIps">203\.0\.113\.99<\/mark>/);
-    expect(html).toMatch(/data-fact="instanceIds">i-0a1b2c3d4e5f67890<\/mark>/);
+    expect(html).toMatch(/<mark data-fact="remoteIps" title="remoteIps" tabindex="0">203\.0\.113\.99<span class="sr-only"> \(remoteIps\)<\/span><\/mark>/);
+    expect(html).toMatch(/data-fact="instanceIds" title="instanceIds" tabindex="0">i-0a1b2c3d4e5f67890<span/);
     expect(html).toContain("dkim.aws_pass");
     expect(html).toContain("ec2:ModifyNetworkInterfaceAttribute");
     expect(html).toContain("Auto Scaling group web-asg");
@@ -70,6 +70,41 @@ describe("the case page", () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\sstyle=/);
     expect(html).not.toMatch(/\son[a-z]+=/i);
+  });
+
+  it("shows the whole notice as received: its headers and every line of its text, each fact marked on its line; the bytes download as received", async () => {
+    const html = await (await viewer.get(url())).text();
+    const pre = /<pre class="received"[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1] ?? "";
+    // lines no fact was read from are shown too: the whole text, in order
+    expect(pre).toContain("We&#39;ve received a report(s) that your AWS resource(s)");
+    expect(pre.indexOf("Hello,")).toBeLessThan(pre.indexOf("Regards,"));
+    expect(pre).toMatch(/Remote IP: <mark data-fact="remoteIps"[^>]*>203\.0\.113\.99<span class="sr-only"> \(remoteIps\)<\/span><\/mark>/);
+    expect(pre).toMatch(/Protocol: <mark data-fact="protocol"[^>]*>TCP</);
+    // the headers as received, the subject's facts marked in it
+    expect(html).toMatch(/<dt>From<\/dt><dd>Amazon EC2 Abuse &lt;ec2-abuse@amazon.com&gt;<\/dd>/);
+    expect(html).toMatch(/<dt>Subject<\/dt><dd>Your AWS Abuse Report \[31415926535\] \[AWS ID <mark data-fact="accountIds"/);
+    expect(html).toMatch(/<dt>Authentication-Results<\/dt><dd>none in the message<\/dd>/);
+    expect(html).toContain("the text body, decoded");
+    const notice = (await d.store.notices(d.caseId))[0]!;
+    const dl = await viewer.get(url(`/notices/${notice.id}/raw`));
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get("content-type")).toBe("application/octet-stream");
+    expect(dl.headers.get("content-disposition")).toMatch(/^attachment; filename="AD-\d{4}-\d{4}-notice-\d+\.eml"$/);
+    expect(Buffer.from(await dl.arrayBuffer()).equals(d.raw)).toBe(true);
+    // only this case's notices, by a number
+    expect((await viewer.get(url("/notices/999/raw"))).status).toBe(404);
+    expect((await viewer.get(url("/notices/..%2f1/raw"))).status).toBe(404);
+  });
+
+  it("says a notice's bytes were not kept (stored before 0010), and still shows the lines the facts were read from", async () => {
+    const notice = (await d.store.notices(d.caseId))[0]!;
+    const { SqlCaseStore } = await import("../../src/case/store.ts");
+    await (d.store as InstanceType<typeof SqlCaseStore>).db.deleteFrom("notice_raw").execute();
+    const html = await (await viewer.get(url())).text();
+    expect(html).not.toContain('<pre class="received"');
+    expect(html).toContain("The notice as received cannot be shown: the received bytes of this notice were not kept (it was stored before the desk kept them)");
+    expect(html).toMatch(/<ol class="notice-lines">[\s\S]*data-fact="remoteIps"/);
+    expect((await viewer.get(url(`/notices/${notice.id}/raw`))).status).toBe(404);
   });
 
   it("an approver is offered apply and rollback; a responder writing a plan is offered no apply", async () => {
