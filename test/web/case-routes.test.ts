@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SqlCaseStore } from "../../src/case/store.ts";
 import { openCloud } from "../../src/cloud/open.ts";
 import { stepStates } from "../../src/execute/journal.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
@@ -98,8 +99,7 @@ describe("the case page", () => {
 
   it("says a notice's bytes were not kept (stored before 0010), and still shows the lines the facts were read from", async () => {
     const notice = (await d.store.notices(d.caseId))[0]!;
-    const { SqlCaseStore } = await import("../../src/case/store.ts");
-    await (d.store as InstanceType<typeof SqlCaseStore>).db.deleteFrom("notice_raw").execute();
+    await (d.store as SqlCaseStore).db.deleteFrom("notice_raw").execute();
     const html = await (await viewer.get(url())).text();
     expect(html).not.toContain('<pre class="received"');
     expect(html).toContain("The notice as received cannot be shown: the received bytes of this notice were not kept (it was stored before the desk kept them)");
