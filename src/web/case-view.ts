@@ -102,6 +102,8 @@ export interface PlanView {
   summary: string;
   /** Who wrote the plan (its `plan` timeline event's actor); null when the timeline does not say. */
   author: string | null;
+  /** Who approved the plan on the web desk and when; null: not approved (applying needs an approval, or the approver's explicit one-step confirmation). */
+  approval: { by: string; at: string } | null;
   steps: StepView[];
   refused: string[];
   warnings: string[];
@@ -387,6 +389,12 @@ function scalingOf(r: Resolved): string[] {
 // ---------------------------------------------------------------------------------------------
 // Plans and the journal
 
+/** The approval of a plan in a case's timeline (the first one: a plan is approved once). */
+export function approvalIn(timeline: readonly { at: string; data: Record<string, unknown> }[], planId: string): { by: string; at: string } | null {
+  const e = timeline.find((x) => x.data.planApproved === planId && typeof x.data.approvedBy === "string");
+  return e ? { by: e.data.approvedBy as string, at: e.at } : null;
+}
+
 function planView(p: Plan, byStep: Map<string, StepOutcome>, timeline: readonly TimelineEvent[]): PlanView {
   const steps = p.steps.map((s) => stepView(p, s, byStep.get(`${p.id}\u0000${s.id}`) ?? null));
   const counts: PlanView["counts"] = {};
@@ -400,6 +408,7 @@ function planView(p: Plan, byStep: Map<string, StepOutcome>, timeline: readonly 
     createdAt: p.createdAt,
     summary: p.summary,
     author: typeof byPerson?.data.planAuthor === "string" ? byPerson.data.planAuthor : (made?.actor ?? null),
+    approval: approvalIn(timeline, p.id),
     steps,
     refused: p.refused.map((r) => `${r.target}: ${r.reason}`),
     warnings: p.warnings,

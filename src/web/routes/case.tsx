@@ -28,7 +28,7 @@ import { CsrfField, page, Safe } from "../layout.tsx";
 import { assetPath } from "../static.ts";
 import type { WebApp, WebContext, WebDeps } from "../types.ts";
 import { Countdown, VerdictBadge } from "./queue.tsx";
-import { applyAsPerson, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
+import { applyAsPerson, approvePlan, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
 import { readCase } from "../../case/read.ts";
 
 /** Live feeds open at once in this process, and how long one lives before the browser reconnects. */
@@ -389,6 +389,15 @@ function PlanBlock(props: { c: WebContext; view: CaseView; p: PlanView; latest: 
           </>
         ) : null}
       </p>
+      <p class={p.approval ? "approval" : "approval muted"} data-approved={p.approval ? "yes" : "no"}>
+        {p.approval ? (
+          <>
+            Approved by <Safe text={p.approval.by} max={100} /> at <time datetime={p.approval.at}>{p.approval.at}</time>
+          </>
+        ) : (
+          "Not approved: an approver approves it before it is applied (or approves and applies it in one step, confirmed)."
+        )}
+      </p>
       {p.refused.map((r) => (
         <p class="warn">
           Not touched: <Safe text={r} max={500} />
@@ -433,11 +442,22 @@ function PlanBlock(props: { c: WebContext; view: CaseView; p: PlanView; latest: 
               Reason (for the journal)
               <input type="text" name="reason" maxlength={MAX_REASON} />
             </label>
-            {ownPlan ? <p class="warn">Four-eyes: you wrote this plan, so another approver applies it.</p> : null}
+            {ownPlan ? <p class="warn">Four-eyes: you wrote this plan, so another approver approves and applies it.</p> : null}
+            {anyApply && !ownPlan && !p.approval ? (
+              <>
+                <button type="submit" name="do" value="approve">
+                  Approve the plan
+                </button>
+                <label class="check">
+                  <input type="checkbox" name="confirm" value="yes" />
+                  Approve and apply in one step: I have read every step
+                </label>
+              </>
+            ) : null}
             {anyApply && !ownPlan ? (
               <>
-                <button type="submit" name="do" value="apply-all">
-                  Approve and apply all steps
+                <button type="submit" name="do" value="apply-all" class={p.approval ? "" : "secondary"}>
+                  Apply all steps
                 </button>
                 <button type="submit" name="do" value="apply-chosen" class="secondary">
                   Apply chosen steps
@@ -843,6 +863,7 @@ const FLASH: Record<string, string> = {
   status: "Status changed.",
   linked: "Linked.",
   planned: "Plan written.",
+  approved: "Plan approved: it may be applied now.",
   applied: "Plan applied: see each step's state and the journal.",
   "rolled-back": "Rolled back: see each step's state and the journal.",
   drafted: "Draft saved.",
@@ -1043,12 +1064,17 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       const reason = bounded(one(f, "reason"), MAX_REASON, "reason");
       const override = bounded(one(f, "override"), MAX_REASON, "reason");
       const as = act(c, deps);
-      const port = await deps.openCloud();
+      // approving changes nothing in the account: no cloud port is opened for it
+      const port = what === "approve" ? null : await deps.openCloud();
       let message: string;
       try {
         const onProgress = () => waker.poke(k.id);
-        if (what === "apply-all" || what === "apply-chosen") {
-          const r = await applyAsPerson(deps.store, { plan, steps: what === "apply-all" ? [] : chosen, ...(override.trim() ? { override } : {}), fourEyes: deps.config.fourEyes, port, onProgress }, as);
+        if (what === "approve" || !port) {
+          const a = await approvePlan(deps.store, { plan, fourEyes: deps.config.fourEyes }, as);
+          message = `Plan ${plan.id} approved by ${a.by}.`;
+        } else if (what === "apply-all" || what === "apply-chosen") {
+          const approveNow = one(f, "confirm") === "yes";
+          const r = await applyAsPerson(deps.store, { plan, steps: what === "apply-all" ? [] : chosen, ...(override.trim() ? { override } : {}), fourEyes: deps.config.fourEyes, approveNow, port, onProgress }, as);
           message = applyMessage(r);
         } else if (what === "rollback-all" || what === "rollback-chosen") {
           const r = await rollbackAsPerson(deps.store, { plan, steps: what === "rollback-all" ? [] : chosen, reason, port, onProgress }, as);
@@ -1057,10 +1083,10 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
           throw new UserError("that is not an action on a plan", { exitCode: 64 });
         }
       } finally {
-        port.close?.();
+        port?.close?.();
         waker.poke(k.id);
       }
-      if (!isHtmx(c)) return done(c, k, what.startsWith("apply") ? "applied" : "rolled-back", "#plan");
+      if (!isHtmx(c)) return done(c, k, what === "approve" ? "approved" : what.startsWith("apply") ? "applied" : "rolled-back", "#plan");
       const view = await caseViewFor(deps.store, k.id, deps.clock());
       return c.html(
         <>
