@@ -182,11 +182,24 @@ export class SqlCaseStore implements CaseStore {
     throw unknownCase(ref);
   }
 
-  async listCases(filter: CaseFilter = {}, page: { limit?: number; after?: string | null } = {}): Promise<Page<Case>> {
+  async listCases(filter: CaseFilter = {}, page: { limit?: number; after?: string | null; before?: string | null } = {}): Promise<Page<Case>> {
     const limit = Math.max(1, Math.min(page.limit ?? 50, 1000));
     let q = this.filtered(filter);
     if (filter.status && filter.status.length > 0) q = q.where("status", "in", filter.status);
     else if (!filter.all) q = q.where("is_open", "=", 1);
+    if (page.before) {
+      // The page before a cursor: the same index walked backwards (keyset), then put back in order.
+      const [at, id] = decodeCursor(page.before);
+      const back = await q
+        .where((eb) => eb(eb.refTuple("deadline_at", "id"), "<", eb.tuple(at, id)))
+        .selectAll()
+        .orderBy("deadline_at", "desc")
+        .orderBy("id", "desc")
+        .limit(limit + 1)
+        .execute();
+      const items = back.slice(0, limit).reverse().map(rowToCase);
+      return { items, next: items.length ? encodeCursor(items[items.length - 1]!) : null, prev: back.length > limit ? encodeCursor(items[0]!) : null };
+    }
     if (page.after) {
       const [at, id] = decodeCursor(page.after);
       q = q.where((eb) => eb(eb.refTuple("deadline_at", "id"), ">", eb.tuple(at, id)));
@@ -198,7 +211,8 @@ export class SqlCaseStore implements CaseStore {
       .limit(limit + 1)
       .execute();
     const items = rows.slice(0, limit).map(rowToCase);
-    return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
+    // A page after a cursor has one before it (the cursor's own case, at least): say where it starts.
+    return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null, prev: page.after && items.length ? encodeCursor(items[0]!) : null };
   }
 
   private filtered(filter: Omit<CaseFilter, "status" | "all">) {

@@ -228,6 +228,8 @@ export interface Page<T> {
   items: T[];
   /** Pass back as `after` for the next page; null on the last page. */
   next: string | null;
+  /** Pass back as `before` for the previous page; null or absent on the first page. */
+  prev?: string | null;
 }
 
 export interface IntakeInput {
@@ -317,7 +319,8 @@ export interface CaseStore extends JournalStore {
   getCase(id: string): Promise<Case | null>;
   /** By desk id (any case) or AWS case number; throws UserError when nothing matches. */
   requireCase(ref: string): Promise<Case>;
-  listCases(filter?: CaseFilter, page?: { limit?: number; after?: string | null }): Promise<Page<Case>>;
+  /** Keyset paging: `after` the next page's cursor, or `before` the previous page's (from `prev`). */
+  listCases(filter?: CaseFilter, page?: { limit?: number; after?: string | null; before?: string | null }): Promise<Page<Case>>;
   countByStatus(filter?: Omit<CaseFilter, "status" | "all">): Promise<Record<CaseStatus, number>>;
 
   setStatus(id: string, to: CaseStatus, opts?: ActorOpt & { reason?: string }): Promise<Case>;

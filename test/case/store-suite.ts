@@ -567,6 +567,27 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
           after = page.next;
         } while (after);
         expect(seen).toEqual([...ids].reverse());
+        // and back: `before` a page's `prev` gives the page before it, the same pages in reverse
+        const pages: string[][] = [];
+        const forward: { prev: string | null | undefined }[] = [];
+        after = null;
+        do {
+          const page = await store.listCases({}, { limit: 5, after });
+          pages.push(page.items.map((c) => c.id));
+          forward.push({ prev: page.prev });
+          after = page.next;
+        } while (after);
+        expect(forward[0]!.prev ?? null).toBeNull();
+        let prev = forward.at(-1)!.prev ?? null;
+        for (let i = pages.length - 2; i >= 0; i--) {
+          const back = await store.listCases({}, { limit: 5, before: prev });
+          expect(back.items.map((c) => c.id)).toEqual(pages[i]);
+          expect(back.next).not.toBeNull();
+          prev = back.prev ?? null;
+          if (i === 0) expect(prev).toBeNull();
+          else expect(prev).not.toBeNull();
+        }
+        await expect(store.listCases({}, { before: "garbage" })).rejects.toThrow(/not a page cursor/);
         const acct = await store.listCases({ accountId: "111122223333" });
         expect(acct.items.map((c) => c.id).sort()).toEqual([ids[0], ids[3], ids[4], ids[6], ids[9]].sort());
         const dos = await store.listCases({ activityType: "dos" });
