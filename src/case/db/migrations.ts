@@ -7,6 +7,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
 import { webUsersSessions } from "../users-schema.ts";
+import { createInvestigationTables } from "../investigations.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -370,6 +371,12 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
     "0009-web-users-sessions": {
       async up(db: Db) {
         await webUsersSessions(db);
+      },
+    },
+    "0011-investigations": {
+      async up(db: Db) {
+        // Each run of `abuse-desk investigate` on a case, its findings and activity verdicts (src/case/investigations.ts).
+        await createInvestigationTables(db, (t, name) => serialKey(t, name, dialect));
       },
     },
   };

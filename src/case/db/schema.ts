@@ -5,6 +5,7 @@
  */
 import type { Generated } from "kysely";
 import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
+import type { InvestigationActivityTable, InvestigationFindingsTable, InvestigationsTable } from "../investigations.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -188,6 +189,9 @@ export interface Database {
   arrivals: ArrivalsTable;
   source_cursors: SourceCursorsTable;
   case_autoplans: CaseAutoplansTable;
+  investigations: InvestigationsTable;
+  investigation_findings: InvestigationFindingsTable;
+  investigation_activity: InvestigationActivityTable;
 }
 
 /** The one plan the service makes for a case, and the arrival that made it (0007). */
