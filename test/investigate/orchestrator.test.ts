@@ -45,7 +45,7 @@ async function scanCase(port = sim("sample")) {
     remotePorts: [22, 3389],
     resources: [resource("ec2-instance", "i-0a1b2c3d4e5f67890", { accountId: "111122223333", region: "eu-west-1" })],
   });
-  const out = await intakeItem({ index: 0, notice, raw: raw(notice) }, { store, verify: async () => makeVerdict("authentic"), port, now: NOW });
+  const out = await intakeItem({ index: 0, notice, raw: raw(notice), format: "email", mail: null } as never, { store, verify: async () => makeVerdict("authentic"), port, now: NOW });
   return { caseId: out.intake.case.id, port };
 }
 
