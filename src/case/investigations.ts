@@ -10,7 +10,7 @@
  * name them by label.
  */
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
+import type { CreateTableBuilder, Generated, Kysely } from "kysely";
 import { UserError } from "../errors.ts";
 import type { ActivityVerdict, Finding, FindingArea, FindingSeverity, NotSearched } from "../investigate/types.ts";
 import { canonicalJson } from "./audit.ts";
@@ -54,7 +54,7 @@ export interface StoredInvestigation extends InvestigationInput {
 }
 
 export interface InvestigationsTable {
-  id: import("kysely").Generated<number | string>;
+  id: Generated<number | string>;
   case_id: string;
   started_at: string;
   finished_at: string;
@@ -69,7 +69,7 @@ export interface InvestigationsTable {
 }
 
 export interface InvestigationFindingsTable {
-  id: import("kysely").Generated<number | string>;
+  id: Generated<number | string>;
   investigation_id: number | string;
   case_id: string;
   ord: number;
@@ -84,7 +84,7 @@ export interface InvestigationFindingsTable {
 }
 
 export interface InvestigationActivityTable {
-  id: import("kysely").Generated<number | string>;
+  id: Generated<number | string>;
   investigation_id: number | string;
   case_id: string;
   verdict: string;
@@ -98,7 +98,7 @@ export interface InvestigationActivityTable {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations see the schema as it was then */
-export async function createInvestigationTables(db: Kysely<any>, serialKey: <T extends string>(t: import("kysely").CreateTableBuilder<T, any>, name: string) => import("kysely").CreateTableBuilder<T, any>): Promise<void> {
+export async function createInvestigationTables(db: Kysely<any>, serialKey: <T extends string>(t: CreateTableBuilder<T, any>, name: string) => CreateTableBuilder<T, any>): Promise<void> {
   await serialKey(db.schema.createTable("investigations"), "id")
     .addColumn("case_id", "text", (c) => c.notNull())
     .addColumn("started_at", "text", (c) => c.notNull())

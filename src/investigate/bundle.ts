@@ -17,6 +17,7 @@ import { constants, createReadStream, createWriteStream, openSync } from "node:f
 import { lstat, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import type { Pack } from "tar-stream";
 import type { CaseStore, Evidence } from "../case/types.ts";
 import { UserError } from "../errors.ts";
 import { writePrivateFile } from "../private-file.ts";
@@ -147,7 +148,7 @@ export async function exportBundle(store: CaseStore, caseRef: string, path: stri
 }
 
 /** A file artifact streamed into the archive, hashed on the way; a different hash or size fails the entry. */
-async function streamEntry(pack: import("tar-stream").Pack, name: string, e: Evidence, size: number, mtime: Date): Promise<void> {
+async function streamEntry(pack: Pack, name: string, e: Evidence, size: number, mtime: Date): Promise<void> {
   const h = createHash("sha256");
   let seen = 0;
   await new Promise<void>((resolve, reject) => {
