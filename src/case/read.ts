@@ -4,6 +4,7 @@
  */
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "./types.ts";
+import type { StoredInvestigation } from "./investigations.ts";
 
 export interface CaseRecords {
   case: Case;
@@ -13,6 +14,8 @@ export interface CaseRecords {
   journal: JournalEntry[];
   evidence: Evidence[];
   timeline: TimelineEvent[];
+  /** The case's investigations, oldest first (investigations.ts). */
+  investigations?: StoredInvestigation[];
 }
 
 /** The journal entries of these plans, flattened in the plans' order. */
@@ -23,7 +26,7 @@ export async function plansJournal(store: Pick<CaseStore, "entries">, plans: rea
 /** The case a reference names (an id or AWS's case number), with its notices, plans, journal, evidence and timeline. */
 export async function readCase(store: CaseStore, ref: string): Promise<CaseRecords> {
   const c = await store.requireCase(ref);
-  const [notices, plans, evidence, timeline] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id)]);
+  const [notices, plans, evidence, timeline, investigations] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id), store.investigations(c.id)]);
   const journal = await plansJournal(store, plans);
-  return { case: c, notices, plans, journal, evidence, timeline };
+  return { case: c, notices, plans, journal, evidence, timeline, investigations };
 }

@@ -81,6 +81,7 @@ import { WriteQueue, type Write } from "./writes.ts";
 import { SqlUserStore, type UserStore } from "./users.ts";
 import { attentionIn, type Attention } from "./attention.ts";
 import { keepRawTx, readRaw, type NoticeRaw } from "./notice-raw.ts";
+import { investigationsOf, recordInvestigationTx, type InvestigationInput, type StoredInvestigation } from "./investigations.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -445,6 +446,16 @@ export class SqlCaseStore implements CaseStore {
     const id = parseCaseId(caseId) ?? caseId;
     const rows = await this.conn.db.selectFrom("evidence").selectAll().where("case_id", "=", id).orderBy("id", "asc").execute();
     return rows.map(rowToEvidence);
+  }
+
+  // ---------------------------------------------------------------- investigations (investigations.ts)
+
+  async recordInvestigation(caseId: string, input: InvestigationInput, opts: ActorOpt = {}): Promise<StoredInvestigation> {
+    return this.write(opts, (w) => recordInvestigationTx(w, caseId, input));
+  }
+
+  async investigations(caseId: string): Promise<StoredInvestigation[]> {
+    return investigationsOf(this.conn.db, parseCaseId(caseId) ?? caseId);
   }
 
   // ---------------------------------------------------------------- plans and the journal (JournalStore)

@@ -13,6 +13,7 @@ import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { UserStore } from "./users.ts";
 import type { Attention } from "./attention.ts";
 import type { NoticeRaw } from "./notice-raw.ts";
+import type { InvestigationInput, StoredInvestigation } from "./investigations.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -112,6 +113,8 @@ export const EVENT_TYPES = [
   "notice-kept-apart",
   /** What a job of the service's scheduler did to the case (src/serve/scheduler.ts): a retry, a re-resolution, and their outcome. */
   "scheduled",
+  /** A run of `abuse-desk investigate` (src/case/investigations.ts): its findings, verdicts and what it could not search. */
+  "investigation",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -344,6 +347,10 @@ export interface CaseStore extends JournalStore {
   notices(caseId: string): Promise<StoredNotice[]>;
   addEvidence(caseId: string, input: EvidenceInput): Promise<Evidence>;
   evidence(caseId: string): Promise<Evidence[]>;
+  /** Keeps a run of the investigation (investigations.ts): findings, activity verdicts, what was not searched; a timeline event and an audit entry with it. */
+  recordInvestigation(caseId: string, input: InvestigationInput, opts?: ActorOpt): Promise<StoredInvestigation>;
+  /** The case's investigations, oldest first. */
+  investigations(caseId: string): Promise<StoredInvestigation[]>;
 
   /** Checks the whole chain; `anchor` (a seq and hash recorded elsewhere earlier) also catches a rewritten or truncated log. */
   /** `deep` also compares every timeline event and journal entry with the audit entry that recorded it. */

@@ -40,6 +40,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "./model.ts";
+import type { EvidenceWriter } from "./port-evidence.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -141,7 +142,7 @@ export type RuleSpec = Omit<SgRule, "ruleId">;
  * The write side: containment (src/execute). Every method is one AWS call (or one batch of a
  * call), so the journal can record exactly what was done and undo it.
  */
-export interface CloudWriter {
+export interface CloudWriter extends EvidenceWriter {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,

@@ -44,5 +44,8 @@ export function planCredentials(ctx: PlanContext, keys: ResolvedKey[]): void {
       subjects,
     });
   }
-  if (keys.length) b.warn("After deactivating: look in CloudTrail for what the key did (abuse-desk investigate), remove anything it created, and rotate any secret it could read.");
+  if (keys.length) {
+    const ref = ctx.caseKey === ctx.planId ? "CASE" : ctx.caseKey;
+    b.warn(`After deactivating: find what the key did with abuse-desk investigate ${ref} --only credentials,trail (its findings and the CloudTrail extracts are kept with the case), remove anything it created, and rotate any secret it could read.`);
+  }
 }

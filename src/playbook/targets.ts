@@ -80,7 +80,7 @@ export function gatherTargets(resolution: Resolution, policy: Policy, b: PlanBui
           break;
         case "nat-gateway":
           b.warn(
-            `${r.id} (${where}) is a NAT gateway: the traffic came from a host behind it. A NAT gateway cannot be isolated without cutting every host behind it; find the host in the VPC flow logs (abuse-desk investigate) and plan for it.`,
+            `${r.id} (${where}) is a NAT gateway: the traffic came from a host behind it. A NAT gateway cannot be isolated without cutting every host behind it; find the host in the VPC flow logs of its interfaces (abuse-desk investigate CASE --only flows reads them: the gateway's interfaces are part of what it investigates) and plan for it.`,
           );
           break;
         case "load-balancer":

@@ -3,6 +3,7 @@
  * plans, journal, evidence, hand-recorded actions), draft it, and, only when asked, send it and
  * record it on the timeline. This is what `abuse-desk reply` and the drill call.
  */
+import { investigationStatement } from "../investigate/statement.ts";
 import { createHash } from "node:crypto";
 import { readCase, type CaseRecords } from "../case/read.ts";
 import { canMoveCase } from "../case/rules.ts";
@@ -48,7 +49,7 @@ export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseD
 }
 
 /** What the reply is drafted from, out of a case's records (already read: the web desk's case page reads them once). */
-export function caseData({ case: c, notices, plans, journal, evidence, timeline }: CaseRecords): CaseData {
+export function caseData({ case: c, notices, plans, journal, evidence, timeline, investigations }: CaseRecords): CaseData {
   const { used, leftOut } = replyNotices(notices);
   return {
     case: c,
@@ -64,6 +65,7 @@ export function caseData({ case: c, notices, plans, journal, evidence, timeline 
       journal,
       evidence,
       manualActions: manualActions(timeline),
+      investigation: investigationStatement(investigations ?? []),
     },
   };
 }

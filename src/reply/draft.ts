@@ -155,7 +155,11 @@ export function draftReply(input: ReplyInput): ReplyDraft {
       window: window.begin ? (window.end ? `between ${fmtTime(window.begin)} and ${fmtTime(window.end)}` : `from ${fmtTime(window.begin)}`) : null,
     },
     resources: resourceLines(input.findings ?? [], notices, kase?.resources ?? [], opts.includeOwners === true, unsearched.length > 0),
-    rootCause: opts.rootCause?.trim() ? sentence(opts.rootCause) : null,
+    // A person's --root-cause wins; else the likely cause the investigation found (a finding, with its sources in the case).
+    rootCause: opts.rootCause?.trim() ? sentence(opts.rootCause) : input.investigation?.likelyCause ? sentence(input.investigation.likelyCause) : null,
+    investigation: input.investigation
+      ? { activity: input.investigation.activity, fixed: input.investigation.fixed, partial: input.investigation.status === "partial" }
+      : null,
     actions: claimed.map((a) => ({
       at: fmtTime(a.at),
       text: a.text,

@@ -3,6 +3,7 @@
  * journal and evidence) and what comes out (a draft: subject, text, threading headers, recipient,
  * and the list of actions it claims, each traceable to a `done` journal entry).
  */
+import type { InvestigationStatement } from "../investigate/statement.ts";
 import type { Case } from "../case/types.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Notice } from "../notice/types.ts";
@@ -70,6 +71,8 @@ export interface ReplyInput {
   journal?: JournalEntry[];
   evidence?: ReplyEvidence[];
   manualActions?: ManualAction[];
+  /** What the latest investigation states (src/investigate/statement.ts): the activity confirmed or not, the likely cause. */
+  investigation?: InvestigationStatement | null;
   options?: ReplyOptions;
   /** Default: the shipped templates. */
   templates?: TemplateSet;

@@ -94,6 +94,17 @@ export function renderMarkdown(r: Report): string {
     out.push("Applied despite the verdict:", "", ...r.overrides.map((o) => `- ${line(o.at)}: plan ${line(o.plan)} by ${line(o.actor)}${o.reason ? `: ${line(o.reason)}` : ""}`), "");
   }
 
+  if (r.investigation) {
+    const i = r.investigation;
+    out.push(`## Investigation${i.status === "partial" ? " (partial: something was not searched)" : ""}`, "", `Investigation ${i.investigationId}, finished ${line(i.at)}.`, "");
+    for (const a of i.activity) out.push(`- ${line(a)}`);
+    out.push(`- Likely cause: ${i.likelyCause ? line(i.likelyCause) : "not established by the investigation"}`);
+    for (const f of i.fixed) out.push(`- ${line(f)}`);
+    out.push("");
+    if (i.findings.length) out.push(table(["Severity", "Finding", "About", "When", "Sources"], i.findings.map((f) => [md(f.severity), md(f.summary), md(f.subject), md(f.at ?? ""), md(f.sources.join(", "))])));
+    if (i.notSearched.length) out.push("**Not searched** (nothing there is known to be absent):", "", ...i.notSearched.map((l) => `- ${line(l)}`), "");
+  }
+
   out.push("## Evidence", "", table(["Artefact", "SHA-256", "Size", "Source", "Collected", "Kept"], r.evidence.map((e) => [md(e.label), code(e.sha256), md(e.size), md(e.source), md(e.collectedAt), md(e.where)])));
 
   out.push("## Timeline", "", table(["Time", "Event", "Summary", "By"], r.timeline.map((t) => [md(t.at), md(t.type), md(t.summary), md(t.actor)])));

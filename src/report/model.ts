@@ -14,6 +14,7 @@ import { ACTIVITY_LABELS } from "../reply/family.ts";
 import { fmtBytes, fmtTime } from "../reply/format.ts";
 import { findingsFromTimeline, unsearchedFromTimeline } from "../reply/timeline.ts";
 import { missingLines } from "../resolve/outcome.ts";
+import { investigationStatement, type InvestigationStatement } from "../investigate/statement.ts";
 
 export interface ReportReply {
   status: "sent" | "drafted";
@@ -51,6 +52,8 @@ export interface Report {
   evidence: { label: string; sha256: string; size: string; source: string; collectedAt: string; where: string }[];
   timeline: { at: string; actor: string; type: string; summary: string }[];
   reply: ReportReply | null;
+  /** What the latest investigation states (src/investigate/statement.ts); null when the case was not investigated. */
+  investigation: InvestigationStatement | null;
 }
 
 const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 } as const;
@@ -125,6 +128,7 @@ export function buildReport(input: ReportInput): Report {
     evidence,
     timeline: input.timeline.map((e) => ({ at: fmtTime(e.at), actor: e.actor, type: e.type, summary: e.summary })),
     reply: input.reply === undefined ? replyFromTimeline(input.timeline) : input.reply,
+    investigation: investigationStatement(input.investigations ?? []),
   };
 }
 

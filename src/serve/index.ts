@@ -3,7 +3,9 @@
  * account, the policy, verification, notifications, the sources (from the registry), the
  * scheduler and the HTTP side, as one `Service`. The CLI and the tests build it here.
  */
-import { readConfigFile, type Env } from "../config/file.ts";
+import { join } from "node:path";
+import { readConfigFile, type ConfigDocument, type Env } from "../config/file.ts";
+import type { InvestigateOptions } from "../investigate/types.ts";
 import type { Inbox } from "../case/inbox.ts";
 import type { CaseStore } from "../case/types.ts";
 import type { CloudPort } from "../cloud/port.ts";
@@ -100,6 +102,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
   }
   const scheduler = o.scheduler ?? (await openScheduler({ store, doc, port, policy, notify, actor: settings.actor, log }));
   const metrics = new ServeMetrics();
+  const investigateAfter = await investigateAfterContainment(doc, home);
   const service = new Service({
     store,
     inbox,
@@ -118,6 +121,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
       notify,
       caseUrl: settings.publicUrl ? (id) => `${settings.publicUrl}/cases/${encodeURIComponent(id)}` : null,
       retry: settings.retry,
+      investigate: investigateAfter,
     },
     ...(o.hooks ? { hooks: o.hooks } : {}),
   });
@@ -134,4 +138,11 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
       await store.destroy();
     },
   };
+}
+
+/** Config `investigate.afterContainment: true`: the service investigates each case it contains (src/serve/process.ts). */
+async function investigateAfterContainment(doc: ConfigDocument, home: string | undefined): Promise<{ options: InvestigateOptions; evidenceDir: string } | null> {
+  const { investigateSettings } = await import("../config/investigate.ts");
+  const { afterContainment, ...options } = investigateSettings(doc);
+  return afterContainment ? { options, evidenceDir: join(dataHome(home), "evidence") } : null;
 }

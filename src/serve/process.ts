@@ -17,6 +17,7 @@
  */
 import type { ArrivalStage, ClaimedArrival, Inbox } from "../case/inbox.ts";
 import type { CaseStore } from "../case/types.ts";
+import type { InvestigateOptions } from "../investigate/types.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import { UserError } from "../errors.ts";
 import type { ParsedItem } from "../notice/types.ts";
@@ -42,6 +43,8 @@ export interface PipelineDeps {
   leaseMs: number;
   metrics: ServeMetrics;
   log: SourceLog;
+  /** Config `investigate.afterContainment: true`: investigate a case once its containment is applied (src/investigate). */
+  investigate?: { options: InvestigateOptions; evidenceDir: string } | null;
   /** Called once a stage's progress is recorded (fault tests end the process here). */
   afterStage?: (stage: ArrivalStage, arrival: ClaimedArrival) => void | Promise<void>;
 }
@@ -61,6 +64,9 @@ export interface ItemProgress {
   planSkipped?: string;
   apply?: { status: string; done: number; failed: number; waiting: number; contained: boolean; notSearched: boolean };
   applySkipped?: string;
+  /** The investigation run after containment (config investigate.afterContainment), or why there was none. */
+  investigated?: { id: number; status: string; findings: number };
+  investigateSkipped?: string;
   notified?: number;
   notifyWarning?: string;
 }
@@ -146,6 +152,10 @@ export async function processArrival(a: ClaimedArrival, deps: PipelineDeps): Pro
       if (p.plan && p.apply === undefined && p.applySkipped === undefined) {
         stage = "applied";
         await applyStage(p, deps);
+        await save("applied");
+      }
+      if (deps.investigate && p.apply?.contained && p.investigated === undefined && p.investigateSkipped === undefined) {
+        await investigateStage(p, deps);
         await save("applied");
       }
       if (p.notified === undefined) {
@@ -268,6 +278,24 @@ async function applyStage(p: ItemProgress, deps: PipelineDeps): Promise<void> {
   if (r.status === "failed") throw new Error(`plan ${plan.id}: a step failed (${r.steps.find((s) => s.status === "failed")?.error ?? "see the journal"}); the journal keeps what ran, the next attempt resumes from it`);
   const c = await deps.store.getCase(p.caseId);
   p.apply = { status: r.status, done, failed, waiting: r.steps.length - done - failed, contained: c?.status === "contained", notSearched: !!r.notSearched?.length };
+}
+
+/**
+ * The investigation after containment: never fails the arrival (the case is contained, the team is
+ * still to be told); a failure is said on the case and in the progress, and not retried here
+ * (`abuse-desk investigate CASE` runs it again).
+ */
+async function investigateStage(p: ItemProgress, deps: PipelineDeps): Promise<void> {
+  if (!deps.port || !deps.investigate) return;
+  try {
+    const { investigateCase } = await import("../investigate/index.ts");
+    const out = await investigateCase(deps.store, p.caseId, { port: deps.port, options: deps.investigate.options, evidenceDir: deps.investigate.evidenceDir, actor: deps.actor });
+    p.investigated = { id: out.investigation.id, status: out.investigation.status, findings: out.investigation.findings.length };
+  } catch (err) {
+    const message = scrub((err as Error)?.message ?? String(err)).slice(0, 1000);
+    p.investigateSkipped = `the investigation failed: ${message}`;
+    await deps.store.recordEvent(p.caseId, "note", `The service could not investigate this case after containment: ${message} (abuse-desk investigate ${p.caseId} runs it again)`, { stage: "investigate", error: message }, { actor: deps.actor }).catch(() => undefined);
+  }
 }
 
 async function notifyStage(p: ItemProgress, deps: PipelineDeps): Promise<void> {

@@ -158,6 +158,8 @@ export interface CaseView {
   awsMitigations: string[];
   /** Cases this one was linked into / from (from `linked` events), and the case it should join. */
   links: { direction: "into" | "from"; caseId: string }[];
+  /** What the latest investigation states (routes/case-investigation.tsx shows it). */
+  investigation: Report["investigation"];
 }
 
 const VERDICT_RANK: Record<VerdictLevel, number> = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 };
@@ -200,6 +202,7 @@ export function buildCaseView(records: CaseRecords, now: Date): CaseView {
     timeline: records.timeline.map((e) => ({ id: e.id, at: e.at, actor: e.actor, type: e.type, summary: e.summary })),
     timelineId: records.timeline.reduce((m, e) => Math.max(m, e.id), 0),
     reply: report.reply,
+    investigation: report.investigation,
     awsMitigations: report.awsMitigations,
     links: linksOf(c, records.timeline),
   };

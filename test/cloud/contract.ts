@@ -10,6 +10,7 @@
  * same rules applied by the mocks through `SimAccount.simulate`). The suite touches nothing but
  * the port, and checks errors by CloudError kind, IAM action and AWS error code.
  */
+import { evidenceContract } from "./contract-evidence.ts";
 import { describe, expect, it } from "vitest";
 import { CloudError, type CloudErrorKind } from "../../src/cloud/errors.ts";
 import type { Scope } from "../../src/cloud/model.ts";
@@ -744,6 +745,8 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         await expectCloudError(p.setAccessKeyStatus(C.prod, "nobody-contract", C.key, "Inactive"), "not-found", { code: "NoSuchEntity" });
       });
     });
+
+    evidenceContract(port, C, expectCloudError);
 
     describe("failures", () => {
       it("access denied names the IAM action", async () => {

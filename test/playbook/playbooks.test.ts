@@ -447,6 +447,9 @@ describe("content, credentials, case-only", () => {
     ]);
     expect(one(p, "deactivate-access-key").calls).toEqual([{ api: "iam:UpdateAccessKey", params: { UserName: X.user, AccessKeyId: X.key, Status: "Inactive" } }]);
     expect(JSON.stringify(p)).not.toMatch(/DeleteAccessKey/);
+    // the hint names the command that investigates it, for this case (a plan without a case: CASE)
+    expect(p.warnings).toContainEqual(expect.stringContaining("abuse-desk investigate AD-2025-0001 --only credentials,trail"));
+    expect(plan(r, { activityType: "credentials_exposed", kind: "credentials_exposed" }, { caseId: null }).warnings).toContainEqual(expect.stringContaining("abuse-desk investigate CASE --only credentials,trail"));
   });
 
   it("follow-ups, reminders and resolved notices change the case only", async () => {

@@ -8,6 +8,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely
 import type { CreateTableBuilder } from "kysely";
 import { webUsersSessions } from "../users-schema.ts";
 import { noticeRawTable } from "../notice-raw.ts";
+import { createInvestigationTables } from "../investigations.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -377,6 +378,12 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
       async up(db: Db) {
         // The bytes of each notice as received (notice-raw.ts); notices stored before have none.
         await noticeRawTable(db);
+      },
+    },
+    "0011-investigations": {
+      async up(db: Db) {
+        // Each run of `abuse-desk investigate` on a case, its findings and activity verdicts (src/case/investigations.ts).
+        await createInvestigationTables(db, (t, name) => serialKey(t, name, dialect));
       },
     },
   };

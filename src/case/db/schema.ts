@@ -6,6 +6,7 @@
 import type { Generated } from "kysely";
 import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
 import type { NoticeRawTable } from "../notice-raw.ts";
+import type { InvestigationActivityTable, InvestigationFindingsTable, InvestigationsTable } from "../investigations.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -190,6 +191,9 @@ export interface Database {
   source_cursors: SourceCursorsTable;
   case_autoplans: CaseAutoplansTable;
   notice_raw: NoticeRawTable;
+  investigations: InvestigationsTable;
+  investigation_findings: InvestigationFindingsTable;
+  investigation_activity: InvestigationActivityTable;
 }
 
 /** The one plan the service makes for a case, and the arrival that made it (0007). */

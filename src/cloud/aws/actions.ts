@@ -111,6 +111,8 @@ export const OPERATIONS = {
   "s3.GetBucketTagging": ["s3:GetBucketTagging"],
   "s3.PutPublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
   "s3.DeletePublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
+  // With x-amz-object-lock-mode and -retain-until-date, S3 also checks s3:PutObjectRetention.
+  "s3.PutObject": ["s3:PutObject", "s3:PutObjectRetention"],
 
   // CloudFront (global)
   "cloudfront.GetDistribution": ["cloudfront:GetDistribution"],
@@ -196,6 +198,8 @@ export const METHODS = {
   deletePublicAccessBlock: { side: "write", ops: ["s3.GetBucketLocation", "s3.DeletePublicAccessBlock"] },
   setDistributionEnabled: { side: "write", ops: ["cloudfront.GetDistributionConfig", "cloudfront.UpdateDistribution"] },
   setAccessKeyStatus: { side: "write", ops: ["iam.UpdateAccessKey"] },
+  // Evidence bundles with Object Lock retention (port-evidence.ts).
+  putObject: { side: "write", ops: ["s3.GetBucketLocation", "s3.PutObject"] },
 } as const satisfies Record<string, { side: Side; ops: readonly Operation[] }>;
 
 export type PortMethod = keyof typeof METHODS;

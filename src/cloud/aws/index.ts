@@ -19,6 +19,7 @@ import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import type { AwsPortOptions } from "./options.ts";
 import * as s3 from "./s3.ts";
+import { putEvidenceObject } from "./evidence.ts";
 import { AwsSession, type Ctx, type Purpose } from "./session.ts";
 import * as ssm from "./ssm.ts";
 import * as trail from "./cloudtrail.ts";
@@ -114,6 +115,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     putPublicAccessBlock: (accountId, bucket, block) =>
       s3.putPublicAccessBlock(as("putPublicAccessBlock"), accountId, bucket, block, bucketRegions),
     deletePublicAccessBlock: (accountId, bucket) => s3.deletePublicAccessBlock(as("deletePublicAccessBlock"), accountId, bucket, bucketRegions),
+    putObject: (accountId, input) => putEvidenceObject(as("putObject"), accountId, input, bucketRegions),
     setDistributionEnabled: (accountId, id, enabled) => cf.setDistributionEnabled(as("setDistributionEnabled"), accountId, id, enabled),
     setAccessKeyStatus: (accountId, userName, keyId, status) =>
       iam.setAccessKeyStatus(as("setAccessKeyStatus"), accountId, userName, keyId, status),

@@ -6,6 +6,7 @@
  * faults, retried when the failure is transient (as the AWS SDK's retry strategy does), then
  * applied to the state by ./api.ts, which enforces AWS's rules.
  */
+import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
 import { CloudError, type CloudErrorKind } from "../errors.ts";
 import type {
   AccessKey,
@@ -378,6 +379,9 @@ export class SimAccount implements CloudPort {
   }
   putPublicAccessBlock(accountId: string, bucketName: string, block: NonNullable<Bucket["publicAccessBlock"]>): Promise<void> {
     return this.run("putPublicAccessBlock", { accountId }, [bucketName, block], () => this.api.putPublicAccessBlock(accountId, bucketName, block));
+  }
+  putObject(accountId: string, input: PutObjectInput): Promise<PutObjectResult> {
+    return this.run("putObject", { accountId }, [{ ...input, body: `<${input.body.length} bytes>` }], () => this.api.putObject(accountId, input));
   }
   deletePublicAccessBlock(accountId: string, bucketName: string): Promise<void> {
     return this.run("deletePublicAccessBlock", { accountId }, [bucketName], () => this.api.deletePublicAccessBlock(accountId, bucketName));

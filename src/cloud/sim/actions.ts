@@ -67,6 +67,8 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   putPublicAccessBlock: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketLocation"],
   deletePublicAccessBlock: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketLocation"],
   setDistributionEnabled: ["cloudfront:GetDistributionConfig", "cloudfront:UpdateDistribution"],
+  // With Object Lock headers, PutObject is also authorised by s3:PutObjectRetention.
+  putObject: ["s3:PutObject", "s3:PutObjectRetention", "s3:GetBucketLocation"],
   setAccessKeyStatus: ["iam:UpdateAccessKey"],
 };
 

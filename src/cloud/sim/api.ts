@@ -7,6 +7,8 @@
  * Errors are CloudError with AWS's error code in `code` (InvalidPermission.Duplicate,
  * NetworkAclEntryAlreadyExists, ValidationError...), so a mock can rethrow them as SDK exceptions.
  */
+import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
+import { simPutObject } from "./evidence.ts";
 import { CloudError } from "../errors.ts";
 import type {
   AccessKey,
@@ -1027,6 +1029,15 @@ export class SimApi {
     if (!b) throw notFound("NoSuchBucket", `the specified bucket does not exist: ${bucketName}`, action, { accountId });
     delete b.publicAccessBlock;
     this.log(this.globalTrail(accountId, b.region), "DeleteBucketPublicAccessBlock", { bucketName }, null, [{ type: "AWS::S3::Bucket", name: bucketName }]);
+  }
+
+  /** PutObject with Object Lock retention (evidence bundles): sim/evidence.ts. */
+  putObject(accountId: string, input: PutObjectInput): PutObjectResult {
+    const acc = this.account(accountId, "s3:PutObject");
+    const out = simPutObject(acc, accountId, input, this.now());
+    const b = acc.buckets.get(input.bucket)!;
+    this.log(this.globalTrail(accountId, b.region), "PutObject", { bucketName: input.bucket, key: input.key, "x-amz-object-lock-mode": input.retention?.mode, "x-amz-object-lock-retain-until-date": input.retention?.retainUntil }, null, [{ type: "AWS::S3::Object", name: `${input.bucket}/${input.key}` }]);
+    return out;
   }
 
   setDistributionEnabled(accountId: string, distributionId: string, enabled: boolean): void {

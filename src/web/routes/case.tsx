@@ -30,6 +30,7 @@ import type { WebApp, WebContext, WebDeps } from "../types.ts";
 import { Countdown, VerdictBadge } from "./queue.tsx";
 import { applyAsPerson, approvePlan, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
 import { readCase } from "../../case/read.ts";
+import { InvestigationSection } from "./case-investigation.tsx";
 
 /** Live feeds open at once in this process, and how long one lives before the browser reconnects. */
 export const FEED_LIMIT = 200;
@@ -770,6 +771,8 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
           </table>
         </div>
       </section>
+
+      <InvestigationSection statement={view.investigation} caseId={view.case.id} />
 
       <EvidenceSection view={view} />
 

@@ -77,6 +77,7 @@ import {
   GetBucketTaggingCommand,
   GetPublicAccessBlockCommand,
   ListBucketsCommand,
+  PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
@@ -854,6 +855,21 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     const c = input.PublicAccessBlockConfiguration;
     api.putPublicAccessBlock(accountId, input.Bucket, { blockPublicAcls: c.BlockPublicAcls, ignorePublicAcls: c.IgnorePublicAcls, blockPublicPolicy: c.BlockPublicPolicy, restrictPublicBuckets: c.RestrictPublicBuckets });
     return {};
+  });
+  on(m.s3, PutObjectCommand, "s3.PutObject", ({ accountId, region, input }) => {
+    bucket(accountId, region, input);
+    const body = input.Body as Uint8Array;
+    if (input.ContentLength !== body.length) throw sdkError("IncompleteBody", "ContentLength does not match the body", 400);
+    if ((input.ObjectLockMode === undefined) !== (input.ObjectLockRetainUntilDate === undefined)) throw sdkError("InvalidRequest", "x-amz-object-lock-mode and -retain-until-date go together", 400);
+    const out = api.putObject(accountId, {
+      bucket: input.Bucket,
+      key: input.Key,
+      body,
+      sha256: Buffer.from(String(input.ChecksumSHA256 ?? ""), "base64").toString("hex"),
+      ...(input.ContentType ? { contentType: input.ContentType } : {}),
+      ...(input.ObjectLockMode ? { retention: { mode: input.ObjectLockMode, retainUntil: (input.ObjectLockRetainUntilDate as Date).toISOString() } } : {}),
+    });
+    return { VersionId: out.versionId, ETag: out.etag, ChecksumSHA256: input.ChecksumSHA256 };
   });
   on(m.s3, DeletePublicAccessBlockCommand, "s3.DeletePublicAccessBlock", ({ accountId, region, input }) => {
     bucket(accountId, region, input);

@@ -5,6 +5,7 @@
  * - docs/iam/read-only-policy.json names exactly the actions of the read side, and
  *   docs/iam/containment-policy.json exactly those of the write side: nothing missing, nothing more.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { actionsForSide, METHODS, OPERATIONS, REACH, type Operation, type PortMethod } from "../../../src/cloud/aws/actions.ts";
@@ -21,6 +22,8 @@ const text = readFileSync(CONTRACT_ESTATE, "utf8");
 const aws = mockAws();
 afterAll(() => aws.restore());
 
+const EVIDENCE = new TextEncoder().encode("bundle");
+const EVIDENCE_SHA256 = createHash("sha256").update(EVIDENCE).digest("hex");
 const PAB = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
 const window = { start: "2025-05-01T00:00:00Z", end: "2025-06-01T12:00:00Z" };
 const ssh = { direction: "ingress" as const, protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" };
@@ -92,6 +95,7 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   deregisterFromClassicLoadBalancer: [{ run: ({ port }) => port.deregisterFromClassicLoadBalancer(C.eu, C.clbName, [C.legacy]) }],
   registerWithClassicLoadBalancer: [{ run: ({ port }) => port.registerWithClassicLoadBalancer(C.eu, C.clbName, [C.legacy]) }],
   putPublicAccessBlock: [{ run: ({ port }) => port.putPublicAccessBlock(C.prod, C.bucket, PAB) }],
+  putObject: [{ run: ({ port }) => port.putObject(C.prod, { bucket: C.bucket, key: "evidence/AD-2026-0001.tar.gz", body: EVIDENCE, sha256: EVIDENCE_SHA256, retention: { mode: "GOVERNANCE", retainUntil: "2099-01-01T00:00:00.000Z" } }) }],
   deletePublicAccessBlock: [{ run: ({ port }) => port.deletePublicAccessBlock(C.prod, C.bucket) }],
   setDistributionEnabled: [{ run: ({ port }) => port.setDistributionEnabled(C.prod, C.distribution, false) }],
   setAccessKeyStatus: [{ run: ({ port }) => port.setAccessKeyStatus(C.prod, C.user, C.key, "Inactive") }],
