@@ -88,25 +88,39 @@ const bench: Bench = {
     const scope = { networkInterfaceIds: [ENI], ownIps: [IP], start: START, end, dts: ["2025/05/30"] };
 
     // abuse-desk: the views and the reader's own question.
-    const t1 = performance.now();
-    const db = await DuckDbEngine.open({ workDir: work, memoryLimit: "512MB" });
-    await db.registerFlowLogs(names.map((f) => ({ path: join(dir, f), fileFormat: "plain-text", logFormat: DEFAULT_FLOW_LOG_FORMAT, accountId: "111122223333", region: "eu-west-1", dt: "2025/05/30" })));
-    const ours = await ask(db, "scan", scope, { remoteIps: [], remotePorts: [] });
-    await db.close();
-    const oursMs = performance.now() - t1;
+    const oursOnce = async () => {
+      const db = await DuckDbEngine.open({ workDir: work, memoryLimit: "512MB" });
+      await db.registerFlowLogs(names.map((f) => ({ path: join(dir, f), fileFormat: "plain-text", logFormat: DEFAULT_FLOW_LOG_FORMAT, accountId: "111122223333", region: "eu-west-1", dt: "2025/05/30" })));
+      const a = await ask(db, "scan", scope, { remoteIps: [], remotePorts: [] });
+      await db.close();
+      return a;
+    };
+    // Bare DuckDB: the same question written by hand, straight over the files.
+    const bareOnce = async () => {
+      const bare = await DuckDbEngine.open({ workDir: work, memoryLimit: "512MB" });
+      const [row] = await allRows(
+        bare,
+        `SELECT dstport, start - start % 60 AS minute, count(DISTINCT dstaddr) AS destinations FROM read_csv('${dir}/*.log.gz', delim = ' ', header = true, nullstr = '-', auto_detect = false, columns = {'version': 'INTEGER', 'account_id': 'VARCHAR', 'interface_id': 'VARCHAR', 'srcaddr': 'VARCHAR', 'dstaddr': 'VARCHAR', 'srcport': 'INTEGER', 'dstport': 'INTEGER', 'protocol': 'BIGINT', 'packets': 'BIGINT', 'bytes': 'BIGINT', 'start': 'BIGINT', 'end': 'BIGINT', 'action': 'VARCHAR', 'log_status': 'VARCHAR'}) WHERE interface_id = '${ENI}' AND srcaddr = '${IP}' AND start >= ${START} AND start < ${end} GROUP BY 1, 2 ORDER BY destinations DESC, minute ASC, dstport ASC LIMIT 1`,
+      );
+      await bare.close();
+      return row!;
+    };
+    // Alternating passes (the first warms the page cache for both), best of two each: on a shared machine, background load must not favour whichever ran first.
+    let oursMs = Infinity;
+    let bareMs = Infinity;
+    let ours = await oursOnce();
+    let b = await bareOnce();
+    for (let i = 0; i < 2; i++) {
+      let t = performance.now();
+      b = await bareOnce();
+      bareMs = Math.min(bareMs, performance.now() - t);
+      t = performance.now();
+      ours = await oursOnce();
+      oursMs = Math.min(oursMs, performance.now() - t);
+    }
     const answer = `${ours.figures.port} ${ours.questions[0]!.rows[0]!.minute} ${ours.figures.maxDestinationsPerMinute}`;
     log(`abuse-desk: ${answer} in ${(oursMs / 1000).toFixed(1)} s`);
-
-    // Bare DuckDB: the same question written by hand, straight over the files.
-    const t2 = performance.now();
-    const bare = await DuckDbEngine.open({ workDir: work, memoryLimit: "512MB" });
-    const [b] = await allRows(
-      bare,
-      `SELECT dstport, start - start % 60 AS minute, count(DISTINCT dstaddr) AS destinations FROM read_csv('${dir}/*.log.gz', delim = ' ', header = true, nullstr = '-', auto_detect = false, columns = {'version': 'INTEGER', 'account_id': 'VARCHAR', 'interface_id': 'VARCHAR', 'srcaddr': 'VARCHAR', 'dstaddr': 'VARCHAR', 'srcport': 'INTEGER', 'dstport': 'INTEGER', 'protocol': 'BIGINT', 'packets': 'BIGINT', 'bytes': 'BIGINT', 'start': 'BIGINT', 'end': 'BIGINT', 'action': 'VARCHAR', 'log_status': 'VARCHAR'}) WHERE interface_id = '${ENI}' AND srcaddr = '${IP}' AND start >= ${START} AND start < ${end} GROUP BY 1, 2 ORDER BY destinations DESC, minute ASC, dstport ASC LIMIT 1`,
-    );
-    await bare.close();
-    const bareMs = performance.now() - t2;
-    log(`bare DuckDB: ${b!.dstport} ${b!.minute} ${b!.destinations} in ${(bareMs / 1000).toFixed(1)} s`);
+    log(`bare DuckDB: ${b.dstport} ${b.minute} ${b.destinations} in ${(bareMs / 1000).toFixed(1)} s`);
 
     // zcat | awk (mawk): the same answer.
     const t3 = performance.now();
@@ -116,8 +130,8 @@ const bench: Bench = {
     log(`zcat | awk: ${awkAnswer} in ${(awkMs / 1000).toFixed(1)} s`);
     rmSync(work, { recursive: true, force: true });
 
-    const agree = Number(awkAnswer.split(" ")[2]) === ours.figures.maxDestinationsPerMinute && Number(b!.destinations) === ours.figures.maxDestinationsPerMinute;
-    if (!agree) log(`ANSWERS DIFFER: abuse-desk ${answer}, bare ${b!.dstport} ${b!.minute} ${b!.destinations}, awk ${awkAnswer}`);
+    const agree = Number(awkAnswer.split(" ")[2]) === ours.figures.maxDestinationsPerMinute && Number(b.destinations) === ours.figures.maxDestinationsPerMinute;
+    if (!agree) log(`ANSWERS DIFFER: abuse-desk ${answer}, bare ${b.dstport} ${b.minute} ${b.destinations}, awk ${awkAnswer}`);
     const rssMb = process.resourceUsage().maxRSS / 1024;
     const figures: Figure[] = [
       { name: `scan question, abuse-desk vs zcat|awk (${(bytes / 1024 / 1024).toFixed(0)} MB gzip)`, value: oursMs / 1000, unit: "s", baseline: { name: "zcat | awk", value: awkMs / 1000 }, better: "lower", target: { text: ">= 10x faster than zcat | awk, same answer", met: agree && awkMs / oursMs >= 10 } },
