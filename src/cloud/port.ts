@@ -41,6 +41,7 @@ import type {
   Vpc,
 } from "./model.ts";
 import type { EvidenceWriter } from "./port-evidence.ts";
+import type { LogsReader } from "./port-logs.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -83,7 +84,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation. */
-export interface CloudReader {
+export interface CloudReader extends LogsReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

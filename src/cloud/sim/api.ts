@@ -9,6 +9,7 @@
  */
 import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
 import { simPutObject } from "./evidence.ts";
+import { putObject as putS3Object } from "./logs.ts";
 import { CloudError } from "../errors.ts";
 import type {
   AccessKey,
@@ -1036,6 +1037,8 @@ export class SimApi {
     const acc = this.account(accountId, "s3:PutObject");
     const out = simPutObject(acc, accountId, input, this.now());
     const b = acc.buckets.get(input.bucket)!;
+    // One S3 per account: what was put is what listObjects/getObject read back (the versions and retention stay in evidence.ts).
+    putS3Object(this.state, accountId, input.bucket, input.key, input.body, { lastModified: this.now().toISOString() });
     this.log(this.globalTrail(accountId, b.region), "PutObject", { bucketName: input.bucket, key: input.key, "x-amz-object-lock-mode": input.retention?.mode, "x-amz-object-lock-retain-until-date": input.retention?.retainUntil }, null, [{ type: "AWS::S3::Object", name: `${input.bucket}/${input.key}` }]);
     return out;
   }
