@@ -72,13 +72,14 @@ export function trailEstate(): EstateInput {
               },
             ],
             cloudTrail: [
-              { eventName: "ImportKeyPair", eventTime: "2026-12-07T02:58:00Z", username: T.leakedUser, accessKeyId: T.leakedKey, sourceIpAddress: T.attacker, requestParameters: rp({ keyName: "x" }), responseElements: rp({ keyName: "x", keyPairId: "key-0000000000000aaa1" }) },
+              { eventName: "ImportKeyPair", eventTime: "2026-12-07T02:58:00Z", username: T.leakedUser, accessKeyId: T.leakedKey, sourceIpAddress: T.attacker, resources: [{ type: "AWS::EC2::KeyPair", name: "x" }], requestParameters: rp({ keyName: "x" }), responseElements: rp({ keyName: "x", keyPairId: "key-0000000000000aaa1" }) },
               {
                 eventName: "AuthorizeSecurityGroupIngress",
                 eventTime: "2026-12-07T03:00:00Z",
                 username: T.leakedUser,
                 accessKeyId: T.leakedKey,
                 sourceIpAddress: T.attacker,
+                resources: [{ type: "AWS::EC2::SecurityGroup", name: T.openedGroup }],
                 requestParameters: rp({ groupId: T.openedGroup, ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } }] } }),
               },
               {
@@ -90,7 +91,7 @@ export function trailEstate(): EstateInput {
                 requestParameters: rp({ instanceType: "c5.4xlarge", imageId: "ami-00000000000000001", keyName: "x" }),
                 responseElements: rp({ instancesSet: { items: [{ instanceId: T.scanner }] } }),
               },
-              { eventName: "SendCommand", eventTime: "2026-12-07T04:30:00Z", username: "alice", sourceIpAddress: "192.0.2.1", requestParameters: rp({ documentName: "AWS-RunShellScript", instanceIds: [T.web] }) },
+              { eventName: "SendCommand", eventTime: "2026-12-07T04:30:00Z", username: "alice", sourceIpAddress: "192.0.2.1", resources: [{ type: "AWS::EC2::Instance", name: T.web }], requestParameters: rp({ documentName: "AWS-RunShellScript", instanceIds: [T.web] }) },
               { eventName: "DescribeInstances", eventTime: "2026-12-07T04:31:00Z", username: "alice", sourceIpAddress: "192.0.2.1", requestParameters: rp({ filterSet: {} }) },
               // The web server's role session: from the instance itself, its NAT gateway, on its behalf by AWS, and from a stranger.
               { eventName: "DescribeTags", eventTime: "2026-12-07T04:00:00Z", username: `${T.role}/${T.web}`, accessKeyId: "ASIAEXAMPLEROLE00001", sourceIpAddress: T.webIp, requestParameters: rp({}) },
