@@ -174,7 +174,7 @@ export function eventOfRow(row: Record<string, unknown>): FoundEvent {
   if (user) ev.username = user;
   if (s(userIdentity.accessKeyId)) ev.accessKeyId = s(userIdentity.accessKeyId);
   if (s(row.sourceipaddress)) ev.sourceIpAddress = s(row.sourceipaddress);
-  return { ...ev, accountId: s(row.account) ?? s(row.recipientaccountid) ?? "" };
+  return { ...ev, accountId: s(row.aws_account_id) ?? s(row.recipientaccountid) ?? "" };
 }
 
 /** The query for the plan (the same text on both engines). */

@@ -4,8 +4,8 @@
  * downloaded files the same columns as the Athena table.
  *
  * Both engines see `cloudtrail_logs` with CloudTrail's record fields in lower case (the columns of
- * AWS's documented CloudTrail table) and three partition columns: `account`, `region` and
- * `timestamp` ('YYYY/MM/DD', the date folder of the log file). Every value that reaches the SQL
+ * AWS's documented CloudTrail table) and three partition columns: `aws_account_id`, `aws_region`
+ * and `dt` ('YYYY/MM/DD', the date folder of the log file), as src/investigate/sql names them. Every value that reaches the SQL
  * text is checked against the shape its kind has in AWS and then quoted; a value of any other shape
  * is refused (the caller says it was not searched), so nothing from a notice is spliced into SQL.
  */
@@ -109,7 +109,7 @@ export const TRAIL_COLUMNS = [
   "responseelements",
   "vpcendpointid",
   "recipientaccountid",
-  "account",
+  "aws_account_id",
 ] as const;
 
 /**
@@ -136,11 +136,11 @@ export function trailQuerySql(q: TrailSqlQuery): string {
     `  useridentity.type AS identity_type, useridentity.arn AS identity_arn, useridentity.principalid AS identity_principalid,`,
     `  useridentity.accountid AS identity_accountid, useridentity.accesskeyid AS identity_accesskeyid,`,
     `  useridentity.username AS identity_username, useridentity.invokedby AS identity_invokedby,`,
-    `  requestparameters, responseelements, vpcendpointid, recipientaccountid, account`,
+    `  requestparameters, responseelements, vpcendpointid, recipientaccountid, aws_account_id`,
     `FROM ${TRAIL_TABLE}`,
-    `WHERE ${inList("account", "account", q.accounts)}`,
-    `  AND ${inList("region", "region", q.regions)}`,
-    `  AND timestamp IN (${days.map(lit).join(", ")})`,
+    `WHERE ${inList("aws_account_id", "account", q.accounts)}`,
+    `  AND ${inList("aws_region", "region", q.regions)}`,
+    `  AND dt IN (${days.map(lit).join(", ")})`,
     `  AND eventtime >= ${lit(trailTime(q.start))} AND eventtime <= ${lit(trailTime(q.end))}`,
     `  AND (${who.join("\n    OR ")})`,
     `ORDER BY eventtime, eventid`,
@@ -230,23 +230,23 @@ export function athenaTrailDdl(loc: TrailLogLocation, o: { database: string; tab
   sharedeventid STRING,
   vpcendpointid STRING
 )
-PARTITIONED BY (\`account\` STRING, \`region\` STRING, \`timestamp\` STRING)
+PARTITIONED BY (\`aws_account_id\` STRING, \`aws_region\` STRING, \`dt\` STRING)
 ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
 LOCATION '${location}'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
-  'projection.account.type' = 'enum',
-  'projection.account.values' = '${accounts}',
-  'projection.region.type' = 'enum',
-  'projection.region.values' = '${regions}',
-  'projection.timestamp.type' = 'date',
-  'projection.timestamp.format' = 'yyyy/MM/dd',
-  'projection.timestamp.range' = '${o.fromDay},NOW',
-  'projection.timestamp.interval' = '1',
-  'projection.timestamp.interval.unit' = 'DAYS',
-  'storage.location.template' = '${location}\${account}/CloudTrail/\${region}/\${timestamp}'
+  'projection.aws_account_id.type' = 'enum',
+  'projection.aws_account_id.values' = '${accounts}',
+  'projection.aws_region.type' = 'enum',
+  'projection.aws_region.values' = '${regions}',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy/MM/dd',
+  'projection.dt.range' = '${o.fromDay},NOW',
+  'projection.dt.interval' = '1',
+  'projection.dt.interval.unit' = 'DAYS',
+  'storage.location.template' = '${location}\${aws_account_id}/CloudTrail/\${aws_region}/\${dt}/'
 )`;
 }
 
@@ -270,9 +270,9 @@ SELECT r.eventVersion AS eventversion, r.userIdentity AS useridentity, r.eventTi
   r.errorCode AS errorcode, r.errorMessage AS errormessage,
   CAST(r.requestParameters AS VARCHAR) AS requestparameters, CAST(r.responseElements AS VARCHAR) AS responseelements,
   r.requestID AS requestid, r.eventID AS eventid, r.eventType AS eventtype, r.recipientAccountId AS recipientaccountid, r.vpcEndpointId AS vpcendpointid,
-  regexp_extract(filename, '/AWSLogs/(?:o-[a-z0-9]+/)?(\\d{12})/CloudTrail/', 1) AS account,
-  regexp_extract(filename, '/CloudTrail/([a-z0-9-]+)/\\d{4}/', 1) AS region,
-  regexp_extract(filename, '/CloudTrail/[a-z0-9-]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS timestamp
+  regexp_extract(filename, '/AWSLogs/(?:o-[a-z0-9]+/)?(\\d{12})/CloudTrail/', 1) AS aws_account_id,
+  regexp_extract(filename, '/CloudTrail/([a-z0-9-]+)/\\d{4}/', 1) AS aws_region,
+  regexp_extract(filename, '/CloudTrail/[a-z0-9-]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS dt
 FROM (
   SELECT unnest(Records) AS r, filename
   FROM read_json([${list}], format = 'auto', compression = 'gzip', filename = true, maximum_object_size = 134217728,

@@ -150,7 +150,7 @@ describe("the trail query text", () => {
 
   it("names the partitions of the window and the delivery slack after it", () => {
     const sql = trailQuerySql({ ...base, end: "2026-12-07T23:30:00Z", accessKeyIds: [T.leakedKey] });
-    expect(sql).toContain("timestamp IN ('2026/12/07', '2026/12/08')");
+    expect(sql).toContain("dt IN ('2026/12/07', '2026/12/08')");
     expect(sql).toContain("eventtime >= '2026-12-07T02:00:00Z' AND eventtime <= '2026-12-07T23:30:00Z'");
     expect(sql).toContain(`useridentity.accesskeyid IN ('${T.leakedKey}')`);
     expect(trailQuerySql({ ...base, userNames: ["a_b"] })).toContain("useridentity.username IN ('a_b')");
@@ -165,18 +165,18 @@ describe("the trail query text", () => {
     expect(fileMayHoldWindow(key("0205"), "2026-12-07T02:00:00Z", "2026-12-07T03:00:00Z")).toBe(true);
     expect(fileMayHoldWindow(key("0355"), "2026-12-07T02:00:00Z", "2026-12-07T03:00:00Z")).toBe(true);
     expect(fileMayHoldWindow(key("0405"), "2026-12-07T02:00:00Z", "2026-12-07T03:00:00Z")).toBe(false);
-    expect(eventOfRow({ eventid: "x", account: T.account, identity_type: "AssumedRole", identity_principalid: "AROAX:i-1" }).username).toBe("i-1");
+    expect(eventOfRow({ eventid: "x", aws_account_id: T.account, identity_type: "AssumedRole", identity_principalid: "AROAX:i-1" }).username).toBe("i-1");
   });
 
   it("the Athena DDL projects the partitions over the trail's layout", () => {
     const ddl = athenaTrailDdl({ accountId: "999988887777", region: "us-east-1", bucket: "org-trail", prefix: "ct", organizationId: "o-abcdefghij" }, { database: "abuse_desk", accounts: [T.account, "444455556666"], regions: ["eu-west-1", "us-east-1"], fromDay: "2026/12/07" });
     expect(ddl).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS abuse_desk\.cloudtrail_logs \(/);
-    expect(ddl).toContain("PARTITIONED BY (`account` STRING, `region` STRING, `timestamp` STRING)");
+    expect(ddl).toContain("PARTITIONED BY (`aws_account_id` STRING, `aws_region` STRING, `dt` STRING)");
     expect(ddl).toContain("LOCATION 's3://org-trail/ct/AWSLogs/o-abcdefghij/'");
-    expect(ddl).toContain("'projection.account.values' = '111122223333,444455556666'");
-    expect(ddl).toContain("'projection.region.values' = 'eu-west-1,us-east-1'");
-    expect(ddl).toContain("'projection.timestamp.range' = '2026/12/07,NOW'");
-    expect(ddl).toContain("'storage.location.template' = 's3://org-trail/ct/AWSLogs/o-abcdefghij/${account}/CloudTrail/${region}/${timestamp}'");
+    expect(ddl).toContain("'projection.aws_account_id.values' = '111122223333,444455556666'");
+    expect(ddl).toContain("'projection.aws_region.values' = 'eu-west-1,us-east-1'");
+    expect(ddl).toContain("'projection.dt.range' = '2026/12/07,NOW'");
+    expect(ddl).toContain("'storage.location.template' = 's3://org-trail/ct/AWSLogs/o-abcdefghij/${aws_account_id}/CloudTrail/${aws_region}/${dt}/'");
     expect(() => athenaTrailDdl({ accountId: "1", region: "r", bucket: "b'; x" }, { database: "d", accounts: [T.account], regions: ["eu-west-1"], fromDay: "2026/12/07" })).toThrow(/bucket/);
     expect(() => athenaTrailDdl({ accountId: "1", region: "r", bucket: "org-trail" }, { database: "d; DROP", accounts: [T.account], regions: ["eu-west-1"], fromDay: "2026/12/07" })).toThrow(/database/);
   });
