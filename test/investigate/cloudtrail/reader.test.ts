@@ -3,26 +3,11 @@
  * scenarios (a scanning host launched by a leaked key; role credentials used from outside), an
  * unreadable region said as not searched, and the 90 days LookupEvents keeps.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { SimAccount, validateEstate, type FaultRule } from "../../../src/cloud/sim/index.ts";
+import { describe, expect, it } from "vitest";
 import { readTrail } from "../../../src/investigate/cloudtrail/index.ts";
-import type { InvestigateContext, InvestigateOptions, Subject } from "../../../src/investigate/types.ts";
-import { scanSubject, T, trailEstate, webSubject } from "./scenario.ts";
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-export function simCtx(opts: { faults?: FaultRule[]; options?: Partial<InvestigateOptions>; sim?: SimAccount } = {}): InvestigateContext & { sim: SimAccount } {
-  const sim = opts.sim ?? new SimAccount(validateEstate(trailEstate(), "trail"), opts.faults ? { faults: opts.faults } : {});
-  const workDir = mkdtempSync(join(tmpdir(), "trail13-reader-"));
-  dirs.push(workDir);
-  return { sim, port: sim, options: { marginMinutes: 60, engine: "local", hostTimeoutSeconds: 60, ...opts.options }, now: () => new Date(T.now), workDir };
-}
+import type { Subject } from "../../../src/investigate/types.ts";
+import { simCtx } from "./ctx.ts";
+import { scanSubject, T, webSubject } from "./scenario.ts";
 
 const kinds = (fs: { kind: string }[]) => [...new Set(fs.map((f) => f.kind))].sort();
 
