@@ -8,6 +8,8 @@
 import { gzipSync } from "node:zlib";
 import type { TrailEvent } from "../model.ts";
 import { hexOf } from "./ids.ts";
+import { putObject } from "./logs.ts";
+import type { SimState } from "./state.ts";
 
 export interface TrailFileLayout {
   prefix?: string;
@@ -53,4 +55,25 @@ export function trailLogFiles(events: TrailEvent[], accountId: string, region: s
     });
   }
   return out;
+}
+
+/**
+ * Delivers every account's and region's trail events of the estate as log files into a bucket of
+ * `loc.accountId` (an organization trail's log archive): what the CloudTrail reader lists and
+ * downloads with listObjects/getObject. Returns the number of files written.
+ */
+export function putTrailFiles(state: SimState, loc: TrailFileLayout & { accountId: string; bucket: string; region?: string }): number {
+  let n = 0;
+  for (const acc of state.accounts.values())
+    for (const [region, rs] of acc.regions)
+      for (const f of trailLogFiles(rs.trail, acc.accountId, region, loc)) {
+        putObject(state, loc.accountId, loc.bucket, f.key, f.body, { region: loc.region ?? "us-east-1", lastModified: new Date(deliveryOf(f.key)).toISOString() });
+        n++;
+      }
+  return n;
+}
+
+function deliveryOf(key: string): number {
+  const m = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[0-9a-f]+\.json\.gz$/.exec(key)!;
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!);
 }

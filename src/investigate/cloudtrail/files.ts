@@ -8,6 +8,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve, sep } from "node:path";
 import type { TrailEvent } from "../../cloud/model.ts";
+import type { DuckDbEngine, TrailLogFile } from "../sql/duckdb.ts";
+import type { SqlEngine } from "../sql/engine.ts";
 import type { NotSearched, TrailLogLocation } from "../types.ts";
 import type { FoundEvent } from "./analyze.ts";
 import type { TrailPlan } from "./plan.ts";
@@ -19,12 +21,9 @@ export interface TrailObjectReader {
   getObject(accountId: string, bucket: string, key: string, toFile: string, opts?: { region?: string; maxBytes?: number }): Promise<{ bytes: number }>;
 }
 
-/** A SQL engine as src/investigate/sql gives it: pages of rows. */
-export interface TrailSqlEngine {
-  readonly kind: "duckdb" | "athena";
-  query(sql: string): AsyncIterable<Record<string, unknown>[]>;
-  close(): Promise<void> | void;
-}
+export type TrailSqlEngine = SqlEngine;
+/** DuckDB with the view `cloudtrail_logs` over local files (src/investigate/sql/duckdb.ts). */
+export type TrailDuckDb = SqlEngine & Pick<DuckDbEngine, "registerCloudTrail">;
 
 export interface TrailFilesLimits {
   /** Files downloaded at most (beyond: the rest is not searched, and said). */
@@ -39,10 +38,10 @@ export const DEFAULT_FILES_LIMITS: TrailFilesLimits = { maxFiles: 20_000, maxByt
 const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** The partition prefixes to list: every account x region x day of the window (and the delivery slack after it). */
-export function partitionPrefixes(loc: TrailLogLocation, plan: Pick<TrailPlan, "accounts" | "regions">, start: string, end: string): { accountId: string; region: string; prefix: string }[] {
+export function partitionPrefixes(loc: TrailLogLocation, plan: Pick<TrailPlan, "accounts" | "regions">, start: string, end: string): { accountId: string; region: string; dt: string; prefix: string }[] {
   const days = daysOf(start, new Date(Date.parse(end) + DELIVERY_SLACK_MS).toISOString());
-  const out: { accountId: string; region: string; prefix: string }[] = [];
-  for (const accountId of plan.accounts) for (const region of plan.regions) for (const day of days) out.push({ accountId, region, prefix: `${trailRegionPrefix(loc, accountId, region)}${day}/` });
+  const out: { accountId: string; region: string; dt: string; prefix: string }[] = [];
+  for (const accountId of plan.accounts) for (const region of plan.regions) for (const dt of days) out.push({ accountId, region, dt, prefix: `${trailRegionPrefix(loc, accountId, region)}${dt}/` });
   return out;
 }
 
@@ -55,7 +54,7 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 }
 
 export interface DownloadResult {
-  files: string[];
+  files: TrailLogFile[];
   bytes: number;
   partitions: number;
   notSearched: NotSearched[];
@@ -109,12 +108,12 @@ export async function downloadTrailFiles(
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       const got = await s3.getObject(loc.accountId, loc.bucket, w.key, file, { region: loc.region, maxBytes: Math.max(1, limits.maxBytes - result.bytes) });
       result.bytes += got.bytes;
-      result.files.push(file);
+      result.files.push({ path: file, accountId: w.part.accountId, region: w.part.region, dt: w.part.dt });
     } catch (e) {
       result.notSearched.push({ what: `trail file s3://${loc.bucket}/${w.key}`, scope: { accountId: w.part.accountId, region: w.part.region }, reason: reasonOf(e) });
     }
   });
-  result.files.sort();
+  result.files.sort((a, b) => (a.path < b.path ? -1 : 1));
   return result;
 }
 

@@ -19,12 +19,13 @@ import type { CloudReader } from "../../cloud/port.ts";
 import { searchTrail } from "../trail.ts";
 import { emptyPart, type InvestigateContext, type InvestigationPart, type Reader, type Subject } from "../types.ts";
 import { analyzeTrail, type FoundEvent } from "./analyze.ts";
-import { DEFAULT_FILES_LIMITS, downloadTrailFiles, planSql, readRows, type TrailFilesLimits, type TrailObjectReader, type TrailSqlEngine } from "./files.ts";
+import { cloudTrailDdl } from "../sql/tables.ts";
+import { DEFAULT_FILES_LIMITS, downloadTrailFiles, planSql, readRows, type TrailDuckDb, type TrailFilesLimits, type TrailObjectReader, type TrailSqlEngine } from "./files.ts";
 import { planTrail, type TrailPlan, type TrailSearch } from "./plan.ts";
-import { athenaTrailDdl, duckdbTrailViewSql, UnsafeSqlValue } from "./sql.ts";
+import { UnsafeSqlValue } from "./sql.ts";
 
 export { analyzeTrail } from "./analyze.ts";
-export { athenaTrailDdl, duckdbTrailViewSql, trailQuerySql } from "./sql.ts";
+export { trailQuerySql } from "./sql.ts";
 
 /** LookupEvents keeps 90 days of management events. */
 export const LOOKUP_DAYS = 90;
@@ -36,8 +37,10 @@ const MAX_EXTRACT_EVENTS = 20_000;
 
 export interface TrailReaderDeps {
   search: typeof searchTrail;
-  /** Opens the SQL engine the options ask for (src/investigate/sql). */
-  openEngine: (ctx: InvestigateContext) => Promise<TrailSqlEngine>;
+  /** DuckDB over files in the work directory (src/investigate/sql/duckdb.ts). */
+  openDuckDb: (ctx: InvestigateContext) => Promise<TrailDuckDb>;
+  /** Athena, as investigate.athena says (src/investigate/sql/athena.ts). */
+  openAthena: (ctx: InvestigateContext) => Promise<TrailSqlEngine>;
   limits: TrailFilesLimits;
 }
 
@@ -120,9 +123,9 @@ async function fromFiles(ctx: InvestigateContext, deps: TrailReaderDeps, plan: T
         if (got.notSearched.length === 0) part.notSearched.push({ what: `the organization trail's files for ${window.start}..${window.end}`, reason: `s3://${loc.bucket} holds no trail files in the ${got.partitions} partitions of the window` });
         return { events: [], foundBy, queries: [sql], source: "trail files (none found)" };
       }
-      engine = await deps.openEngine(ctx);
-      const view = duckdbTrailViewSql(got.files);
-      for await (const _ of engine.query(view));
+      const db = await deps.openDuckDb(ctx);
+      engine = db;
+      await db.registerCloudTrail(got.files);
       queries.push(`-- ${got.files.length} files, ${got.bytes} bytes, from s3://${loc.bucket}`);
     } else {
       const athena = ctx.options.athena;
@@ -130,8 +133,8 @@ async function fromFiles(ctx: InvestigateContext, deps: TrailReaderDeps, plan: T
         part.notSearched.push({ what: "the organization trail's files through Athena", reason: "engine athena needs investigate.athena (database, output location)" });
         return null;
       }
-      engine = await deps.openEngine(ctx);
-      const ddl = athenaTrailDdl(loc, { database: athena.database, accounts: plan.accounts, regions: plan.regions, fromDay: window.start.slice(0, 10).replace(/-/g, "/") });
+      engine = await deps.openAthena(ctx);
+      const ddl = cloudTrailDdl({ bucket: loc.bucket, ...(loc.prefix ? { prefix: loc.prefix.replace(/^\/+|\/+$/g, "") } : {}), ...(loc.organizationId ? { organizationId: loc.organizationId } : {}), accounts: plan.accounts, regions: plan.regions, since: window.start.slice(0, 10).replace(/-/g, "/") });
       for await (const _ of engine.query(ddl));
       queries.push(ddl);
     }
@@ -183,11 +186,11 @@ export function makeReadTrail(deps: TrailReaderDeps): Reader {
   };
 }
 
-async function openConfiguredEngine(ctx: InvestigateContext): Promise<TrailSqlEngine> {
-  const { openSqlEngine } = await import("./engine.ts");
-  return openSqlEngine(ctx);
-}
-
 /** The CloudTrail reader. */
-export const readTrail: Reader = makeReadTrail({ search: searchTrail, openEngine: openConfiguredEngine, limits: DEFAULT_FILES_LIMITS });
+export const readTrail: Reader = makeReadTrail({
+  search: searchTrail,
+  openDuckDb: async (ctx) => (await import("./engine.ts")).openDuckDb(ctx),
+  openAthena: async (ctx) => (await import("./engine.ts")).openAthena(ctx),
+  limits: DEFAULT_FILES_LIMITS,
+});
 

@@ -1,7 +1,7 @@
 /**
  * The SQL over the organization trail's log files: one query text for DuckDB (local files) and
- * Athena (the table below, partition projection), the Athena DDL, and the DuckDB view that gives the
- * downloaded files the same columns as the Athena table.
+ * Athena, over the table `cloudtrail_logs` that src/investigate/sql defines for both (the DuckDB
+ * view over downloaded files, the Athena DDL with partition projection).
  *
  * Both engines see `cloudtrail_logs` with CloudTrail's record fields in lower case (the columns of
  * AWS's documented CloudTrail table) and three partition columns: `aws_account_id`, `aws_region`
@@ -168,114 +168,4 @@ export function fileMayHoldWindow(key: string, start: string, end: string): bool
   const t = deliveryTimeOf(key);
   if (t === null) return key.endsWith(".json.gz");
   return t >= Date.parse(start) && t <= Date.parse(end) + DELIVERY_SLACK_MS;
-}
-
-const sqlIdent = (name: string, what: string) => {
-  if (!/^[a-z_][a-z0-9_]{0,127}$/.test(name)) throw new Error(`the Athena ${what} "${name.slice(0, 80)}" is not a plain lower-case name`);
-  return name;
-};
-
-/**
- * The Athena table over the trail's files, with partition projection (no crawler, no MSCK REPAIR):
- * account and region enumerated from what the investigation needs, the date projected from the
- * first day of the window to today. Column types are those of AWS's documented CloudTrail table;
- * requestparameters and responseelements are strings (JSON text) on both engines.
- */
-export function athenaTrailDdl(loc: TrailLogLocation, o: { database: string; table?: string; accounts: string[]; regions: string[]; fromDay: string }): string {
-  const table = sqlIdent(o.table ?? TRAIL_TABLE, "table");
-  const database = sqlIdent(o.database, "database");
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(loc.bucket)) throw new Error(`the trail bucket name "${loc.bucket.slice(0, 80)}" is not a valid S3 bucket name`);
-  if (loc.organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(loc.organizationId)) throw new Error(`the organization id "${loc.organizationId.slice(0, 80)}" is not of the form o-xxxxxxxxxx`);
-  if (loc.prefix !== undefined && !/^[\w./-]{0,512}$/.test(loc.prefix)) throw new Error(`the trail prefix "${loc.prefix.slice(0, 80)}" has characters S3 trail prefixes do not`);
-  if (!/^\d{4}\/\d{2}\/\d{2}$/.test(o.fromDay)) throw new Error(`fromDay must be YYYY/MM/DD, got ${o.fromDay}`);
-  const base = loc.prefix ? `${loc.prefix.replace(/^\/+|\/+$/g, "")}/` : "";
-  const org = loc.organizationId ? `${loc.organizationId}/` : "";
-  const location = `s3://${loc.bucket}/${base}AWSLogs/${org}`;
-  const accounts = o.accounts.map((a) => checked("account", a)).join(",");
-  const regions = o.regions.map((r) => checked("region", r)).join(",");
-  return `CREATE EXTERNAL TABLE IF NOT EXISTS ${database}.${table} (
-  eventversion STRING,
-  useridentity STRUCT<
-    type: STRING,
-    principalid: STRING,
-    arn: STRING,
-    accountid: STRING,
-    invokedby: STRING,
-    accesskeyid: STRING,
-    username: STRING,
-    sessioncontext: STRUCT<
-      attributes: STRUCT<mfaauthenticated: STRING, creationdate: STRING>,
-      sessionissuer: STRUCT<type: STRING, principalid: STRING, arn: STRING, accountid: STRING, username: STRING>,
-      ec2roledelivery: STRING,
-      sourceidentity: STRING>>,
-  eventtime STRING,
-  eventsource STRING,
-  eventname STRING,
-  awsregion STRING,
-  sourceipaddress STRING,
-  useragent STRING,
-  errorcode STRING,
-  errormessage STRING,
-  requestparameters STRING,
-  responseelements STRING,
-  additionaleventdata STRING,
-  requestid STRING,
-  eventid STRING,
-  readonly STRING,
-  resources ARRAY<STRUCT<arn: STRING, accountid: STRING, type: STRING>>,
-  eventtype STRING,
-  apiversion STRING,
-  recipientaccountid STRING,
-  serviceeventdetails STRING,
-  sharedeventid STRING,
-  vpcendpointid STRING
-)
-PARTITIONED BY (\`aws_account_id\` STRING, \`aws_region\` STRING, \`dt\` STRING)
-ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
-STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-LOCATION '${location}'
-TBLPROPERTIES (
-  'projection.enabled' = 'true',
-  'projection.aws_account_id.type' = 'enum',
-  'projection.aws_account_id.values' = '${accounts}',
-  'projection.aws_region.type' = 'enum',
-  'projection.aws_region.values' = '${regions}',
-  'projection.dt.type' = 'date',
-  'projection.dt.format' = 'yyyy/MM/dd',
-  'projection.dt.range' = '${o.fromDay},NOW',
-  'projection.dt.interval' = '1',
-  'projection.dt.interval.unit' = 'DAYS',
-  'storage.location.template' = '${location}\${aws_account_id}/CloudTrail/\${aws_region}/\${dt}/'
-)`;
-}
-
-/** DuckDB's read_json schema for a CloudTrail log file ({"Records": [...]}): the fields the query reads, typed as the Athena table types them. */
-const RECORD_TYPE =
-  "STRUCT(eventVersion VARCHAR, userIdentity STRUCT(type VARCHAR, principalId VARCHAR, arn VARCHAR, accountId VARCHAR, invokedBy VARCHAR, accessKeyId VARCHAR, userName VARCHAR), " +
-  "eventTime VARCHAR, eventSource VARCHAR, eventName VARCHAR, awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, errorMessage VARCHAR, " +
-  "requestParameters JSON, responseElements JSON, requestID VARCHAR, eventID VARCHAR, eventType VARCHAR, recipientAccountId VARCHAR, vpcEndpointId VARCHAR)";
-
-/**
- * The DuckDB view `cloudtrail_logs` over downloaded log files: the same columns as the Athena table
- * for what the query reads, the partition columns taken from each file's path (the files are kept
- * under their S3 keys). `files` are local paths the caller wrote; they are quoted, never interpreted.
- */
-export function duckdbTrailViewSql(files: string[]): string {
-  if (files.length === 0) throw new Error("the cloudtrail_logs view needs at least one file");
-  const list = files.map(lit).join(", ");
-  return `CREATE OR REPLACE VIEW ${TRAIL_TABLE} AS
-SELECT r.eventVersion AS eventversion, r.userIdentity AS useridentity, r.eventTime AS eventtime, r.eventSource AS eventsource,
-  r.eventName AS eventname, r.awsRegion AS awsregion, r.sourceIPAddress AS sourceipaddress, r.userAgent AS useragent,
-  r.errorCode AS errorcode, r.errorMessage AS errormessage,
-  CAST(r.requestParameters AS VARCHAR) AS requestparameters, CAST(r.responseElements AS VARCHAR) AS responseelements,
-  r.requestID AS requestid, r.eventID AS eventid, r.eventType AS eventtype, r.recipientAccountId AS recipientaccountid, r.vpcEndpointId AS vpcendpointid,
-  regexp_extract(filename, '/AWSLogs/(?:o-[a-z0-9]+/)?(\\d{12})/CloudTrail/', 1) AS aws_account_id,
-  regexp_extract(filename, '/CloudTrail/([a-z0-9-]+)/\\d{4}/', 1) AS aws_region,
-  regexp_extract(filename, '/CloudTrail/[a-z0-9-]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS dt
-FROM (
-  SELECT unnest(Records) AS r, filename
-  FROM read_json([${list}], format = 'auto', compression = 'gzip', filename = true, maximum_object_size = 134217728,
-    columns = {Records: '${RECORD_TYPE}[]'})
-)`;
 }

@@ -4,20 +4,34 @@
  * findings LookupEvents gives; with `engine: athena` it sends the DDL (partition projection) and
  * the same query text, and reads the result pages. Keys from the bucket are hostile.
  */
-import { writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, AthenaClient } from "@aws-sdk/client-athena";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it } from "vitest";
 import { SimAccount, validateEstate } from "../../../src/cloud/sim/index.ts";
-import { trailLogFiles, type TrailLogFile } from "../../../src/cloud/sim/trail-files.ts";
-import { makeReadTrail, readTrail } from "../../../src/investigate/cloudtrail/index.ts";
-import { DEFAULT_FILES_LIMITS, type TrailObjectReader, type TrailSqlEngine } from "../../../src/investigate/cloudtrail/files.ts";
+import { putTrailFiles, trailLogFiles, type TrailLogFile } from "../../../src/cloud/sim/trail-files.ts";
+import { makeReadTrail, readTrail, type TrailReaderDeps } from "../../../src/investigate/cloudtrail/index.ts";
+import { TRAIL_DUCKDB } from "../../../src/investigate/cloudtrail/engine.ts";
+import { DEFAULT_FILES_LIMITS, type TrailObjectReader } from "../../../src/investigate/cloudtrail/files.ts";
+import { AthenaEngine } from "../../../src/investigate/sql/athena.ts";
+import { DuckDbEngine } from "../../../src/investigate/sql/duckdb.ts";
 import { searchTrail } from "../../../src/investigate/trail.ts";
-import type { TrailLogLocation } from "../../../src/investigate/types.ts";
-import { duckdb } from "./duckdb.ts";
+import type { InvestigateContext, TrailLogLocation } from "../../../src/investigate/types.ts";
 import { simCtx } from "./ctx.ts";
 import { scanSubject, T, trailEstate, webSubject } from "./scenario.ts";
 
 const ORG = "o-abcdefghij";
-const LOG_ACCOUNT = "999988887777";
+const LOG_ACCOUNT = T.logAccount;
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+// The reader's own DuckDB settings.
+const openDuckDb = (ctx: InvestigateContext) => DuckDbEngine.open({ workDir: ctx.workDir, ...TRAIL_DUCKDB });
+const deps = (over: Partial<TrailReaderDeps> = {}): TrailReaderDeps => ({ search: searchTrail, openDuckDb, openAthena: () => Promise.reject(new Error("Athena is not opened in this test")), limits: DEFAULT_FILES_LIMITS, ...over });
 const loc: TrailLogLocation = { accountId: LOG_ACCOUNT, region: "us-east-1", bucket: "org-trail-logs", prefix: "ct", organizationId: ORG };
 
 async function bucket(): Promise<TrailLogFile[]> {
@@ -58,21 +72,21 @@ const strip = (fs: { kind: string; subject: string; severity: string; summary: s
   fs.map((f) => ({ kind: f.kind, subject: f.subject, severity: f.severity, summary: f.summary, figures: f.figures, events: f.sources.map((s) => s.query?.split(" ")[1]) }));
 
 describe("readTrail over the organization trail's files (DuckDB)", () => {
-  it("lists only the window's partitions, downloads only the files that can hold it, and states what LookupEvents gives", async () => {
-    const objects = await bucket();
+  it("lists only the window's partitions in the sim's bucket, downloads only the files that can hold it, and states what LookupEvents gives", async () => {
     for (const subject of [scanSubject(), webSubject()]) {
-      const base = simCtx();
-      const { s3, listed, fetched } = fakeS3(objects);
-      const ctx = { ...base, port: portWith(base.sim, s3), options: { ...base.options, orgTrail: loc } };
-      const read = makeReadTrail({ search: searchTrail, openEngine: () => duckdb(), limits: DEFAULT_FILES_LIMITS });
-      const part = await read(ctx, subject);
+      const ctx = simCtx({ options: { orgTrail: loc } });
+      const written = putTrailFiles(ctx.sim.api.state, { accountId: LOG_ACCOUNT, bucket: loc.bucket, prefix: "ct", organizationId: ORG });
+      const part = await makeReadTrail(deps())(ctx, subject);
       expect(part.notSearched).toEqual([]);
+      const listed = ctx.sim.calls.filter((c) => c.method === "listObjects").map((c) => String(c.args[1])).sort();
+      const fetched = ctx.sim.calls.filter((c) => c.method === "getObject").map((c) => String(c.args[1]));
       // Two regions, one day (the window ends at 06:00: no next-day folder).
-      expect(listed.sort()).toEqual([`ct/AWSLogs/${ORG}/${T.account}/CloudTrail/eu-west-1/2026/12/07/`, `ct/AWSLogs/${ORG}/${T.account}/CloudTrail/us-east-1/2026/12/07/`]);
+      expect(listed).toEqual([`ct/AWSLogs/${ORG}/${T.account}/CloudTrail/eu-west-1/2026/12/07/`, `ct/AWSLogs/${ORG}/${T.account}/CloudTrail/us-east-1/2026/12/07/`]);
       expect(fetched.length).toBeGreaterThan(0);
-      expect(fetched.length).toBeLessThan(objects.length);
+      expect(fetched.length).toBeLessThan(written);
+      for (const k of fetched) expect(k).toMatch(/_20261207T0[2-6]\d\dZ_/);
       // No LookupEvents at all.
-      expect(base.sim.calls.some((c) => c.method === "lookupEvents")).toBe(false);
+      expect(ctx.sim.calls.some((c) => c.method === "lookupEvents")).toBe(false);
       const lookup = await readTrail(simCtx(), subject);
       expect(strip(part.findings)).toEqual(strip(lookup.findings));
       const extract = JSON.parse(String(part.artifacts[0]!.content)) as { source: string; queries: string[] };
@@ -87,7 +101,7 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
     const base = simCtx();
     const { s3, fetched } = fakeS3([...objects, evil]);
     const ctx = { ...base, port: portWith(base.sim, s3), options: { ...base.options, orgTrail: loc } };
-    const part = await makeReadTrail({ search: searchTrail, openEngine: () => duckdb(), limits: DEFAULT_FILES_LIMITS })(ctx, scanSubject());
+    const part = await makeReadTrail(deps())(ctx, scanSubject());
     expect(fetched).not.toContain(evil.key);
     expect(part.notSearched.some((n) => n.reason.includes("does not name a file under the work directory"))).toBe(true);
     expect(part.findings.some((f) => f.kind === "trail.instance.launched")).toBe(true);
@@ -98,7 +112,7 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
     const base = simCtx();
     const { s3, fetched } = fakeS3(objects);
     const ctx = { ...base, port: portWith(base.sim, s3), options: { ...base.options, orgTrail: loc } };
-    const part = await makeReadTrail({ search: searchTrail, openEngine: () => duckdb(), limits: { ...DEFAULT_FILES_LIMITS, maxFiles: 1 } })(ctx, scanSubject());
+    const part = await makeReadTrail(deps({ limits: { ...DEFAULT_FILES_LIMITS, maxFiles: 1 } }))(ctx, scanSubject());
     expect(fetched).toHaveLength(1);
     expect(part.notSearched.some((n) => /beyond the download limits/.test(n.what))).toBe(true);
   });
@@ -107,7 +121,7 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
     const base = simCtx();
     const s3: TrailObjectReader = { listObjects: () => Promise.reject(new Error("Access Denied (s3:ListBucket)")), getObject: () => Promise.reject(new Error("unreachable")) };
     const ctx = { ...base, port: portWith(base.sim, s3), options: { ...base.options, orgTrail: loc } };
-    const part = await makeReadTrail({ search: searchTrail, openEngine: () => duckdb(), limits: DEFAULT_FILES_LIMITS })(ctx, scanSubject());
+    const part = await makeReadTrail(deps())(ctx, scanSubject());
     expect(part.findings).toEqual([]);
     expect(part.notSearched.length).toBe(2);
     expect(part.notSearched.every((n) => n.reason === "Access Denied (s3:ListBucket)")).toBe(true);
@@ -115,68 +129,99 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
 });
 
 describe("readTrail through Athena", () => {
-  it("sends the DDL with partition projection and the same query text as DuckDB, and reads every result page", async () => {
+  it("sends the DDL with partition projection and the same query text as DuckDB (StartQueryExecution), and reads every result page", async () => {
     const objects = await bucket();
-    // Athena answers from the same files (the query run by DuckDB), in pages of 2 rows.
-    const sent: string[] = [];
-    const local: string[] = [];
-    const athena = async (): Promise<TrailSqlEngine> => {
-      const db = await duckdb();
-      const { s3 } = fakeS3(objects);
-      const { mkdtempSync, mkdirSync } = await import("node:fs");
-      const { join, dirname } = await import("node:path");
-      const { tmpdir } = await import("node:os");
-      const dir = mkdtempSync(join(tmpdir(), "trail13-athena-"));
-      const paths: string[] = [];
-      for (const o of objects) {
-        const p = join(dir, o.key);
-        mkdirSync(dirname(p), { recursive: true });
-        await s3.getObject(LOG_ACCOUNT, loc.bucket, o.key, p);
-        paths.push(p);
-      }
-      const { duckdbTrailViewSql } = await import("../../../src/investigate/cloudtrail/sql.ts");
-      for await (const _ of db.query(duckdbTrailViewSql(paths)));
+    // Athena answers from the same files: the query run by DuckDB, returned as Athena pages of 2 rows (a header row first).
+    const dir = mkdtempSync(join(tmpdir(), "trail13-athena-"));
+    dirs.push(dir);
+    const files = objects.map((o) => {
+      const path = join(dir, o.key);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, o.body);
+      const m = /CloudTrail\/([a-z0-9-]+)\/(\d{4}\/\d{2}\/\d{2})\//.exec(o.key)!;
+      return { path, accountId: T.account, region: m[1]!, dt: m[2]! };
+    });
+    const db = await DuckDbEngine.open({ workDir: dir, ...TRAIL_DUCKDB });
+    await db.registerCloudTrail(files);
+    const athena = mockClient(AthenaClient);
+    const results = new Map<string, Record<string, unknown>[]>();
+    let n = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(async (input: { QueryString: string }) => {
+      const id = `q${++n}`;
+      const rows: Record<string, unknown>[] = [];
+      if (input.QueryString.startsWith("SELECT")) for await (const page of db.query(input.QueryString)) rows.push(...page);
+      results.set(id, rows);
+      return { QueryExecutionId: id };
+    });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
+    athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string; NextToken?: string }) => {
+      const rows = results.get(input.QueryExecutionId)!;
+      const cols = rows.length > 0 ? Object.keys(rows[0]!) : [];
+      const at = input.NextToken ? Number(input.NextToken) : 0;
+      const cell = (v: unknown) => (v === null || v === undefined ? {} : { VarCharValue: String(v) });
+      const page = rows.slice(at, at + 2).map((r) => ({ Data: cols.map((c) => cell(r[c])) }));
       return {
-        kind: "athena",
-        async *query(sql: string) {
-          sent.push(sql);
-          if (sql.startsWith("CREATE EXTERNAL TABLE")) return;
-          const rows: Record<string, unknown>[] = [];
-          for await (const page of db.query(sql)) rows.push(...page);
-          for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? null : String(v)])));
-        },
-        close: () => db.close(),
+        ResultSet: { ResultSetMetadata: { ColumnInfo: cols.map((c) => ({ Name: c, Type: "varchar" })) }, Rows: at === 0 ? [{ Data: cols.map((c) => ({ VarCharValue: c })) }, ...page] : page },
+        ...(at + 2 < rows.length ? { NextToken: String(at + 2) } : {}),
       };
-    };
-    const base = simCtx();
-    const { s3, listed } = fakeS3(objects);
-    const ctx = { ...base, port: portWith(base.sim, s3), options: { ...base.options, engine: "athena" as const, orgTrail: loc, athena: { accountId: LOG_ACCOUNT, region: "us-east-1", database: "abuse_desk", outputLocation: "s3://athena-results/abuse-desk/" } } };
-    const part = await makeReadTrail({ search: searchTrail, openEngine: athena, limits: DEFAULT_FILES_LIMITS })(ctx, scanSubject());
-    expect(listed).toEqual([]); // Athena reads the files where they lie
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS abuse_desk\.cloudtrail_logs/);
-    expect(sent[0]).toContain(`'projection.aws_account_id.values' = '${T.account}'`);
-    expect(sent[0]).toContain("'projection.aws_region.values' = 'eu-west-1,us-east-1'");
-    expect(sent[0]).toContain("'projection.dt.range' = '2026/12/07,NOW'");
-    expect(sent[0]).toContain(`LOCATION 's3://org-trail-logs/ct/AWSLogs/${ORG}/'`);
-    // The same query text the local engine ran.
-    const lb = simCtx();
-    const localS3 = fakeS3(objects);
-    const recording = async (): Promise<TrailSqlEngine> => {
-      const db = await duckdb();
-      return { kind: "duckdb", query: (sql: string) => (local.push(sql), db.query(sql)), close: () => db.close() };
-    };
-    const localPart = await makeReadTrail({ search: searchTrail, openEngine: recording, limits: DEFAULT_FILES_LIMITS })({ ...lb, port: portWith(lb.sim, localS3.s3), options: { ...lb.options, orgTrail: loc } }, scanSubject());
-    expect(sent[1]).toBe(local.at(-1));
-    // Same answer on both engines.
-    expect(strip(part.findings)).toEqual(strip(localPart.findings));
-    expect(part.findings.length).toBeGreaterThan(0);
+    });
+    try {
+      const athenaOptions = { accountId: LOG_ACCOUNT, region: "us-east-1", database: "abuse_desk", workgroup: "investigations", outputLocation: "s3://athena-results/abuse-desk/" };
+      const ctx = simCtx({ options: { engine: "athena", orgTrail: loc, athena: athenaOptions } });
+      const openAthena = () => Promise.resolve(new AthenaEngine({ client: new AthenaClient({ region: "us-east-1" }), database: "abuse_desk", workgroup: "investigations", outputLocation: athenaOptions.outputLocation, sleep: () => Promise.resolve() }));
+      const part = await makeReadTrail(deps({ openAthena }))(ctx, scanSubject());
+      expect(part.notSearched).toEqual([]);
+      // Athena reads the files where they lie: nothing listed or downloaded.
+      expect(ctx.sim.calls.some((c) => c.method === "listObjects" || c.method === "getObject")).toBe(false);
+      const sent = athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input);
+      expect(sent).toHaveLength(2);
+      expect(sent.every((i) => i.QueryExecutionContext?.Database === "abuse_desk" && i.WorkGroup === "investigations" && i.ResultConfiguration?.OutputLocation === "s3://athena-results/abuse-desk/")).toBe(true);
+      const ddl = sent[0]!.QueryString!;
+      expect(ddl).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS `cloudtrail_logs`/);
+      expect(ddl).toContain(`'projection.aws_account_id.values'='${T.account}'`);
+      expect(ddl).toContain("'projection.aws_region.values'='eu-west-1,us-east-1'");
+      expect(ddl).toContain("'projection.dt.range'='2026/12/07,NOW'");
+      expect(ddl).toContain(`LOCATION 's3://org-trail-logs/ct/AWSLogs/${ORG}/'`);
+      // Every result page was read.
+      expect(athena.commandCalls(GetQueryResultsCommand).length).toBeGreaterThan(2);
+      // The same query text the local engine runs, and the same answer.
+      const local = simCtx({ options: { orgTrail: loc } });
+      putTrailFiles(local.sim.api.state, { accountId: LOG_ACCOUNT, bucket: loc.bucket, prefix: "ct", organizationId: ORG });
+      const ran: string[] = [];
+      const recording = async (c: InvestigateContext) => {
+        const e = await openDuckDb(c);
+        const q = e.query.bind(e);
+        e.query = (sql: string) => (ran.push(sql), q(sql));
+        return e;
+      };
+      const localPart = await makeReadTrail(deps({ openDuckDb: recording }))(local, scanSubject());
+      expect(sent[1]!.QueryString).toBe(ran.at(-1));
+      expect(strip(part.findings)).toEqual(strip(localPart.findings));
+      expect(part.findings.length).toBeGreaterThan(0);
+    } finally {
+      athena.restore();
+      await db.close();
+    }
   });
 
   it("without investigate.athena, Athena is not searched, and said", async () => {
-    const base = simCtx();
-    const ctx = { ...base, options: { ...base.options, engine: "athena" as const, orgTrail: loc } };
-    const part = await makeReadTrail({ search: searchTrail, openEngine: () => Promise.reject(new Error("not opened")), limits: DEFAULT_FILES_LIMITS })(ctx, scanSubject());
+    const ctx = simCtx({ options: { engine: "athena", orgTrail: loc } });
+    const part = await makeReadTrail(deps())(ctx, scanSubject());
     expect(part.notSearched).toEqual([{ what: "the organization trail's files through Athena", reason: "engine athena needs investigate.athena (database, output location)" }]);
+  });
+
+  it("a failed Athena query is not searched, with Athena's reason", async () => {
+    const athena = mockClient(AthenaClient);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q1" });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "FAILED", StateChangeReason: "Insufficient permissions to execute the query" } } });
+    try {
+      const ctx = simCtx({ options: { engine: "athena", orgTrail: loc, athena: { accountId: LOG_ACCOUNT, region: "us-east-1", database: "abuse_desk", outputLocation: "s3://r/" } } });
+      const part = await makeReadTrail(deps({ openAthena: () => Promise.resolve(new AthenaEngine({ client: new AthenaClient({ region: "us-east-1" }), database: "abuse_desk", sleep: () => Promise.resolve() })) }))(ctx, scanSubject());
+      expect(part.findings).toEqual([]);
+      expect(part.notSearched).toHaveLength(1);
+      expect(part.notSearched[0]!.reason).toContain("Insufficient permissions to execute the query");
+    } finally {
+      athena.restore();
+    }
   });
 });

@@ -13,6 +13,8 @@ import type { Subject } from "../../../src/investigate/types.ts";
 
 export const T = {
   account: "111122223333",
+  /** The organization's log archive: the trail's bucket. */
+  logAccount: "999988887777",
   region: "eu-west-1",
   leakedKey: "AKIAEXAMPLELEAKED001",
   leakedUser: "ci-deploy",
@@ -119,6 +121,7 @@ export function trailEstate(): EstateInput {
           },
         },
       },
+      { accountId: "999988887777", enabledRegions: ["us-east-1"] },
     ],
   };
 }

@@ -12,8 +12,9 @@ import { SimAccount, validateEstate } from "../../../src/cloud/sim/index.ts";
 import { trailLogFiles } from "../../../src/cloud/sim/trail-files.ts";
 import { analyzeTrail, type FoundEvent } from "../../../src/investigate/cloudtrail/analyze.ts";
 import { eventOfRow, partitionPrefixes, readRows } from "../../../src/investigate/cloudtrail/files.ts";
-import { athenaTrailDdl, deliveryTimeOf, duckdbTrailViewSql, fileMayHoldWindow, trailQuerySql, UnsafeSqlValue, type TrailSqlQuery } from "../../../src/investigate/cloudtrail/sql.ts";
-import { duckdb } from "./duckdb.ts";
+import { deliveryTimeOf, fileMayHoldWindow, trailQuerySql, UnsafeSqlValue, type TrailSqlQuery } from "../../../src/investigate/cloudtrail/sql.ts";
+import { TRAIL_DUCKDB } from "../../../src/investigate/cloudtrail/engine.ts";
+import { DuckDbEngine, type TrailLogFile as LocalFile } from "../../../src/investigate/sql/duckdb.ts";
 import { scanSubject, T, trailEstate, webSubject } from "./scenario.ts";
 
 const dirs: string[] = [];
@@ -27,18 +28,27 @@ async function scenarioEvents(region: string): Promise<FoundEvent[]> {
 }
 
 /** Writes the scenario's trail files under a fresh directory, as they sit in the bucket. */
-async function writeFiles(layout: { prefix?: string; organizationId?: string } = {}): Promise<string[]> {
+async function writeFiles(layout: { prefix?: string; organizationId?: string } = {}): Promise<LocalFile[]> {
   const dir = mkdtempSync(join(tmpdir(), "trail13-"));
   dirs.push(dir);
-  const out: string[] = [];
+  const out: LocalFile[] = [];
   for (const region of ["eu-west-1", "us-east-1"])
     for (const f of trailLogFiles(await scenarioEvents(region), T.account, region, layout)) {
       const file = join(dir, f.key);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, f.body);
-      out.push(file);
+      out.push({ path: file, accountId: T.account, region, dt: /\/(\d{4}\/\d{2}\/\d{2})\//.exec(f.key)![1]! });
     }
-  return out.sort();
+  return out;
+}
+
+/** DuckDB (src/investigate/sql) with the view over these files. */
+async function duckdb(files: LocalFile[]): Promise<DuckDbEngine> {
+  const dir = mkdtempSync(join(tmpdir(), "trail13-db-"));
+  dirs.push(dir);
+  const db = await DuckDbEngine.open({ workDir: dir, ...TRAIL_DUCKDB });
+  await db.registerCloudTrail(files);
+  return db;
 }
 
 const base: TrailSqlQuery = { accounts: [T.account], regions: ["eu-west-1", "us-east-1"], start: T.window.start, end: T.window.end, resourceIds: [], accessKeyIds: [], userNames: [], sessionNames: [] };
@@ -65,9 +75,8 @@ describe("trail log files (sim)", () => {
 describe("the trail query on DuckDB", () => {
   it("finds, from the files, the same findings LookupEvents' events give", async () => {
     const files = await writeFiles({ organizationId: "o-abcdefghij" });
-    const db = await duckdb();
+    const db = await duckdb(files);
     try {
-      for await (const _ of db.query(duckdbTrailViewSql(files)));
       for (const subject of [scanSubject(), webSubject()]) {
         const q = { ...base, resourceIds: subject.resources.map((r) => r.id), accessKeyIds: subject.principals.map((p) => p.id), sessionNames: subject.resources.map((r) => r.id) };
         const sql = trailQuerySql(q);
@@ -87,9 +96,8 @@ describe("the trail query on DuckDB", () => {
 
   it("reads only the partitions and window asked: another region, day or account gives nothing", async () => {
     const files = await writeFiles();
-    const db = await duckdb();
+    const db = await duckdb(files);
     try {
-      for await (const _ of db.query(duckdbTrailViewSql(files)));
       const count = async (q: TrailSqlQuery) => (await readRows(db, trailQuerySql(q), 1000)).events.length;
       expect(await count({ ...base, accessKeyIds: [T.leakedKey] })).toBe(5);
       expect(await count({ ...base, regions: ["eu-west-1"], accessKeyIds: [T.leakedKey] })).toBe(3);
@@ -108,9 +116,8 @@ describe("the trail query on DuckDB", () => {
 
   it("a row becomes the event LookupEvents gives (identity, addresses, request)", async () => {
     const files = await writeFiles();
-    const db = await duckdb();
+    const db = await duckdb(files);
     try {
-      for await (const _ of db.query(duckdbTrailViewSql(files)));
       const { events } = await readRows(db, trailQuerySql({ ...base, resourceIds: [T.openedGroup] }), 10);
       const lookup = (await scenarioEvents("eu-west-1")).find((e) => e.eventName === "AuthorizeSecurityGroupIngress")!;
       const e = events[0]!;
@@ -168,16 +175,4 @@ describe("the trail query text", () => {
     expect(eventOfRow({ eventid: "x", aws_account_id: T.account, identity_type: "AssumedRole", identity_principalid: "AROAX:i-1" }).username).toBe("i-1");
   });
 
-  it("the Athena DDL projects the partitions over the trail's layout", () => {
-    const ddl = athenaTrailDdl({ accountId: "999988887777", region: "us-east-1", bucket: "org-trail", prefix: "ct", organizationId: "o-abcdefghij" }, { database: "abuse_desk", accounts: [T.account, "444455556666"], regions: ["eu-west-1", "us-east-1"], fromDay: "2026/12/07" });
-    expect(ddl).toMatch(/^CREATE EXTERNAL TABLE IF NOT EXISTS abuse_desk\.cloudtrail_logs \(/);
-    expect(ddl).toContain("PARTITIONED BY (`aws_account_id` STRING, `aws_region` STRING, `dt` STRING)");
-    expect(ddl).toContain("LOCATION 's3://org-trail/ct/AWSLogs/o-abcdefghij/'");
-    expect(ddl).toContain("'projection.aws_account_id.values' = '111122223333,444455556666'");
-    expect(ddl).toContain("'projection.aws_region.values' = 'eu-west-1,us-east-1'");
-    expect(ddl).toContain("'projection.dt.range' = '2026/12/07,NOW'");
-    expect(ddl).toContain("'storage.location.template' = 's3://org-trail/ct/AWSLogs/o-abcdefghij/${aws_account_id}/CloudTrail/${aws_region}/${dt}/'");
-    expect(() => athenaTrailDdl({ accountId: "1", region: "r", bucket: "b'; x" }, { database: "d", accounts: [T.account], regions: ["eu-west-1"], fromDay: "2026/12/07" })).toThrow(/bucket/);
-    expect(() => athenaTrailDdl({ accountId: "1", region: "r", bucket: "org-trail" }, { database: "d; DROP", accounts: [T.account], regions: ["eu-west-1"], fromDay: "2026/12/07" })).toThrow(/database/);
-  });
 });
