@@ -117,6 +117,24 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
     expect(part.notSearched.some((n) => /beyond the download limits/.test(n.what))).toBe(true);
   });
 
+  it("a principal from the notice that is not an AWS name is left out of the SQL and said; the rest is searched", async () => {
+    const ctx = simCtx({ options: { orgTrail: loc } });
+    putTrailFiles(ctx.sim.api.state, { accountId: LOG_ACCOUNT, bucket: loc.bucket, prefix: "ct", organizationId: ORG });
+    const ran: string[] = [];
+    const recording = async (c: InvestigateContext) => {
+      const e = await openDuckDb(c);
+      const q = e.query.bind(e);
+      e.query = (sql: string) => (ran.push(sql), q(sql));
+      return e;
+    };
+    const subject = { ...scanSubject(), principals: [...scanSubject().principals, { accountId: T.account, kind: "user" as const, id: "x' OR '1'='1" }] };
+    const part = await makeReadTrail(deps({ openDuckDb: recording }))(ctx, subject);
+    expect(part.notSearched).toHaveLength(1);
+    expect(part.notSearched[0]!.what).toContain("user name");
+    expect(ran.join("\n")).not.toContain("OR '1'='1");
+    expect(part.findings.some((f) => f.kind === "trail.instance.launched" && f.subject === T.scanner)).toBe(true);
+  });
+
   it("a bucket that cannot be listed is not searched, never 'no events'", async () => {
     const base = simCtx();
     const s3: TrailObjectReader = { listObjects: () => Promise.reject(new Error("Access Denied (s3:ListBucket)")), getObject: () => Promise.reject(new Error("unreachable")) };
