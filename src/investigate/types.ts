@@ -138,6 +138,19 @@ export interface InvestigateOptions {
   /** Where SSM Run Command writes full outputs (inline output is truncated at 24,000 characters). */
   hostOutputs?: { bucket: string; prefix?: string; region?: string };
   hostTimeoutSeconds: number;
+  /** VPC flow logs (src/investigate/flows): bounds on what is downloaded, and who owns a log bucket in another account. */
+  flowLogs?: FlowLogOptions;
+}
+
+export interface FlowLogOptions {
+  /** At most this many log files per investigation (default 5,000). */
+  maxFiles?: number;
+  /** At most this many bytes downloaded in all (default 8 GiB); each file at most 1 GiB. */
+  maxBytes?: number;
+  /** Log bucket -> the account that owns it (a log-archive account); default: the ENI's own account. */
+  bucketOwners?: Record<string, string>;
+  /** DuckDB's memory limit (default 512MB). */
+  memoryLimit?: string;
 }
 
 /** What every reader gets. */
