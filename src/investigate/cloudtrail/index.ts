@@ -109,6 +109,8 @@ async function fromFiles(ctx: InvestigateContext, deps: TrailReaderDeps, plan: T
       return null;
     }
   }
+  // The trail's files are read for the window only: the searches before it (a launch, a key pair's creation) are said.
+  for (const s of plan.searches) if (s.start < window.start) part.notSearched.push({ what: `${s.label} (${s.start.slice(0, 16)}Z, before the window) in the organization trail's files`, reason: "only the window's partitions are read from the trail's files" });
   const engineKind = ctx.options.engine === "athena" ? "athena" : "duckdb";
   const queries: string[] = [];
   let engine: TrailSqlEngine | undefined;
