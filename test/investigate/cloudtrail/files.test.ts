@@ -77,8 +77,8 @@ describe("readTrail over the organization trail's files (DuckDB)", () => {
       const ctx = simCtx({ options: { orgTrail: loc } });
       const written = putTrailFiles(ctx.sim.api.state, { accountId: LOG_ACCOUNT, bucket: loc.bucket, prefix: "ct", organizationId: ORG });
       const part = await makeReadTrail(deps())(ctx, subject);
-      // Only the window is read from the files: the key pair's creation before it is said (the scanner has a key pair).
-      expect(part.notSearched.map((n) => n.what)).toEqual(subject.caseId === "case-scan" ? ["the creation of key pair x (of i-0000000000005ca11) (2026-11-07T02:00Z, before the window) in the organization trail's files"] : []);
+      // Only the window is read from the files: the scanner's key pair creation and the web server's launch, before it, are said.
+      expect(part.notSearched.map((n) => n.what)).toEqual(subject.caseId === "case-scan" ? ["the creation of key pair x (of i-0000000000005ca11) (2026-11-07T02:00Z, before the window) in the organization trail's files"] : ["the launch of i-00000000000000eb1 (2026-05-31T23:00Z, before the window) in the organization trail's files"]);
       const listed = ctx.sim.calls.filter((c) => c.method === "listObjects").map((c) => String(c.args[1])).sort();
       const fetched = ctx.sim.calls.filter((c) => c.method === "getObject").map((c) => String(c.args[1]));
       // Two regions, one day (the window ends at 06:00: no next-day folder).
