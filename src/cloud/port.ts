@@ -40,6 +40,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "./model.ts";
+import type { IamReader, IamWriter } from "./port-iam.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -78,7 +79,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation. */
-export interface CloudReader {
+export interface CloudReader extends IamReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 
@@ -137,7 +138,7 @@ export type RuleSpec = Omit<SgRule, "ruleId">;
  * The write side: containment (src/execute). Every method is one AWS call (or one batch of a
  * call), so the journal can record exactly what was done and undo it.
  */
-export interface CloudWriter {
+export interface CloudWriter extends IamWriter {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,

@@ -12,6 +12,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
@@ -34,6 +35,7 @@ export interface ClientMap {
   cloudtrail: CloudTrailClient;
   s3: S3Client;
   cloudfront: CloudFrontClient;
+  sesv2: SESv2Client;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -49,6 +51,7 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   cloudtrail: CloudTrailClient,
   s3: S3Client,
   cloudfront: CloudFrontClient,
+  sesv2: SESv2Client,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */
