@@ -74,6 +74,10 @@ export interface TrailQuery {
   eventNames?: string[];
   /** LookupEvents' ResourceName attribute (an instance id, an allocation id, an IP...). */
   resourceName?: string;
+  /** LookupEvents' Username attribute: the IAM user, or the role session name of assumed-role calls. */
+  username?: string;
+  /** LookupEvents' AccessKeyId attribute (long-term AKIA or temporary ASIA keys). */
+  accessKeyId?: string;
   /** Stop after this many events (default: all in range). */
   limit?: number;
 }

@@ -452,6 +452,16 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         expect((await p.lookupEvents(C.eu, { ...window, limit: 2 })).length).toBe(2);
         expect(await p.lookupEvents(C.eu, { start: "2025-05-22T00:00:00Z", end: "2025-05-23T00:00:00Z" })).toEqual([]);
       });
+      it("filters by user name and access key, each alone or with the other filters (one goes to AWS, the rest apply after)", async () => {
+        const p = await port();
+        expect((await p.lookupEvents(C.eu, { ...window, username: "bob" })).map((e) => e.eventName)).toEqual(["AssociateAddress", "AllocateAddress"]);
+        expect((await p.lookupEvents(C.eu, { ...window, username: "bob", eventNames: ["AllocateAddress"] })).map((e) => e.eventName)).toEqual(["AllocateAddress"]);
+        const byKey = await p.lookupEvents(C.eu, { ...window, accessKeyId: "ASIA2CONTRACTSESSION1" });
+        expect(byKey.map((e) => [e.eventName, e.accessKeyId])).toEqual([["AssociateAddress", "ASIA2CONTRACTSESSION1"]]);
+        expect((await p.lookupEvents(C.eu, { ...window, accessKeyId: "ASIA2CONTRACTSESSION1", resourceName: C.legacyAlloc })).map((e) => e.eventName)).toEqual(["AssociateAddress"]);
+        expect(await p.lookupEvents(C.eu, { ...window, accessKeyId: "ASIA2CONTRACTSESSION1", username: "alice" })).toEqual([]);
+        expect(await p.lookupEvents(C.eu, { ...window, username: "nobody" })).toEqual([]);
+      });
       it("keeps 90 days: an older event is never returned", async () => {
         const events = await (await port()).lookupEvents(C.eu, { start: "2024-12-01T00:00:00Z", end: "2025-06-01T12:00:00Z" });
         expect(events.map((e) => e.eventName)).not.toContain("CreateSecurityGroup");

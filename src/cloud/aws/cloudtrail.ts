@@ -1,7 +1,8 @@
 /**
  * CloudTrail LookupEvents: management events of the last 90 days, newest first. LookupEvents takes
- * one lookup attribute per call, so a query by resource name filters event names on our side, and a
- * query by several event names is one call per name, merged.
+ * one lookup attribute per call, so the most selective attribute given (access key, resource name,
+ * user name) goes to AWS and the rest are filtered on our side; a query by several event names alone
+ * is one call per name, merged.
  *
  * Its quota is 2 requests per second per account and region, far below the other APIs': every
  * page request waits its turn on the session's pacer (outside the concurrency slots, so waiting
@@ -60,9 +61,18 @@ export async function lookupEvents(ctx: Ctx, scope: Scope, q: TrailQuery): Promi
     return kept;
   };
 
+  // One lookup attribute per call: the most selective one given goes to AWS, the others are applied here.
+  const attrs: [LookupAttribute["AttributeKey"], string | undefined, (e: SdkEvent) => boolean][] = [
+    ["AccessKeyId", q.accessKeyId, (e) => e.AccessKeyId === q.accessKeyId],
+    ["ResourceName", q.resourceName, (e) => (e.Resources ?? []).some((r) => r.ResourceName === q.resourceName)],
+    ["Username", q.username, (e) => e.Username === q.username],
+  ];
+  const given = attrs.filter(([, v]) => v !== undefined);
+  const keepRest = (skip: number) => (e: SdkEvent) => (!names || names.has(e.EventName ?? "")) && given.every(([, , test], i) => i === skip || test(e));
   let events: SdkEvent[];
-  if (q.resourceName !== undefined) {
-    events = await lookup({ AttributeKey: "ResourceName", AttributeValue: q.resourceName }, (e) => !names || names.has(e.EventName ?? ""));
+  if (given.length) {
+    const [key, value] = given[0]!;
+    events = await lookup({ AttributeKey: key, AttributeValue: value }, keepRest(0));
   } else if (names) {
     const parts = await Promise.all([...names].map((n) => lookup({ AttributeKey: "EventName", AttributeValue: n }, () => true)));
     events = parts.flat();

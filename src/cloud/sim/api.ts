@@ -392,6 +392,8 @@ export class SimApi {
       if (t > end || t < start || t < oldest) continue;
       if (q.eventNames && !q.eventNames.includes(ev.eventName)) continue;
       if (q.resourceName !== undefined && !ev.resources.some((r) => r.name === q.resourceName)) continue;
+      if (q.username !== undefined && ev.username !== q.username) continue;
+      if (q.accessKeyId !== undefined && ev.accessKeyId !== q.accessKeyId) continue;
       out.push(structuredClone(ev));
       if (q.limit !== undefined && out.length >= q.limit) break;
     }

@@ -802,6 +802,8 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
       end: (input.EndTime as Date).toISOString(),
       ...(a?.AttributeKey === "EventName" ? { eventNames: [a.AttributeValue] } : {}),
       ...(a?.AttributeKey === "ResourceName" ? { resourceName: a.AttributeValue } : {}),
+      ...(a?.AttributeKey === "Username" ? { username: a.AttributeValue } : {}),
+      ...(a?.AttributeKey === "AccessKeyId" ? { accessKeyId: a.AttributeValue } : {}),
     });
     const p = page(events, input.NextToken);
     return {

@@ -293,6 +293,22 @@ describe("Systems Manager and CloudTrail", () => {
     ]);
   });
 
+  it("lookupEvents by access key and user name: the access key goes to AWS, the user name and resource are filtered on our side", async () => {
+    const mine = { ...event("e2", "AssociateAddress", "2026-01-02T00:00:00Z"), AccessKeyId: "ASIAEXAMPLESESSION01" };
+    const other = { ...event("e1", "AssociateAddress", "2026-01-01T00:00:00Z"), AccessKeyId: "ASIAEXAMPLESESSION01", Username: "alice" };
+    aws.cloudtrail.on(LookupEventsCommand).resolves({ Events: [mine, other] });
+    const got = await testPort().lookupEvents(SCOPE, { start: "2026-01-01T00:00:00Z", end: "2026-01-04T00:00:00Z", accessKeyId: "ASIAEXAMPLESESSION01", username: "bob", resourceName: "i-0aaaaaaaaaaaaaaa1" });
+    expect(sent(aws.cloudtrail, LookupEventsCommand)).toEqual([
+      { StartTime: new Date("2026-01-01T00:00:00Z"), EndTime: new Date("2026-01-04T00:00:00Z"), LookupAttributes: [{ AttributeKey: "AccessKeyId", AttributeValue: "ASIAEXAMPLESESSION01" }] },
+    ]);
+    expect(got.map((e) => [e.eventId, e.accessKeyId, e.username])).toEqual([["e2", "ASIAEXAMPLESESSION01", "bob"]]);
+    aws.cloudtrail.reset();
+    aws.cloudtrail.on(LookupEventsCommand).resolves({ Events: [other] });
+    const byUser = await testPort().lookupEvents(SCOPE, { start: "2026-01-01T00:00:00Z", end: "2026-01-04T00:00:00Z", username: "alice" });
+    expect(sent(aws.cloudtrail, LookupEventsCommand)[0]).toMatchObject({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "alice" }] });
+    expect(byUser.map((e) => e.eventId)).toEqual(["e1"]);
+  });
+
   it("lookupEvents by several event names: one call per name, merged newest first", async () => {
     aws.cloudtrail
       .on(LookupEventsCommand, { LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "AllocateAddress" }] })
