@@ -20,6 +20,7 @@ export const SCENARIO = {
   backdoorUser: "backup-admin",
   backdoorKey: "AKIABACKDOORKEY00001",
   role: "deploy-role",
+  createdRole: "ops-automation",
   exposedAt: "2025-06-01T07:55:00Z",
   now: "2025-06-02T12:00:00Z",
   minerRegions: ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1", "sa-east-1"],
@@ -151,6 +152,7 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
     { eventName: "AttachUserPolicy", eventTime: at("08:06"), ...key, requestParameters: { userName: S.backdoorUser, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } },
     { eventName: "CreateAccessKey", eventTime: at("08:07"), ...key, requestParameters: { userName: S.backdoorUser }, responseElements: { accessKey: { accessKeyId: S.backdoorKey, userName: S.backdoorUser, status: "Active" } } },
     { eventName: "CreateLoginProfile", eventTime: at("08:08"), ...key, requestParameters: { userName: S.backdoorUser, passwordResetRequired: false } },
+    { eventName: "CreateRole", eventTime: at("08:09"), ...backdoor, requestParameters: { roleName: S.createdRole, assumeRolePolicyDocument: JSON.stringify(S.attackerTrust) } },
     { eventName: "UpdateAssumeRolePolicy", eventTime: at("08:10"), ...backdoor, requestParameters: { roleName: S.role, policyDocument: JSON.stringify(S.attackerTrust) } },
     { eventName: "CreateEmailIdentity", eventTime: at("08:35"), ...key, eventSource: "ses.amazonaws.com", requestParameters: { emailIdentity: S.sesIdentity } },
     // Someone else's work in the window: not the attacker's, not in the inventory.
@@ -188,7 +190,10 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
             },
             { userName: "new-hire", createDate: at("11:00") },
           ],
-          roles: [{ roleName: S.role, createDate: "2025-04-01T09:00:00Z", trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/PowerUserAccess"] }],
+          roles: [
+            { roleName: S.createdRole, createDate: at("08:09"), trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
+            { roleName: S.role, createDate: "2025-04-01T09:00:00Z", trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/PowerUserAccess"] },
+          ],
         },
       },
     ],

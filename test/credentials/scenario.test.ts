@@ -51,6 +51,7 @@ describe("the credential sweep on the scripted attacker", () => {
         `login-profile global ${S.backdoorUser}`,
         `policy global ${S.backdoorUser}:arn:aws:iam::aws:policy/AdministratorAccess`,
         `trust-policy global ${S.role}`,
+        `role global ${S.createdRole}`,
         `trail-stopped ${S.loggingStoppedIn} arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/regional`,
         `ses ${S.sesRegion} ses:${S.sesRegion}`,
         `security-group-ingress ${S.loggingStoppedIn} ${S.openedGroup}`,
@@ -110,6 +111,7 @@ describe("the plan from the sweep", () => {
       expect.arrayContaining([
         `deactivate-access-key ${S.exposedKey}`,
         `revoke-sessions ${S.holder}`,
+        `revoke-sessions ${S.createdRole}`,
         `deactivate-access-key ${S.backdoorKey}`,
         `quarantine-user ${S.backdoorUser}`,
         `restore-trust-policy ${S.role}`,
