@@ -328,7 +328,8 @@ export async function sweep(port: CloudReader, req: SweepRequest, opts: { progre
           const h = holders.find((x) => x.accessKeyId === p.id);
           if (h?.kind === "role-session") sessionOf(h, mine);
         }
-        for (const e of mine) {
+        // Oldest first: a principal's origin is the event that first made it (CreateUser before CreateLoginProfile).
+        for (const e of [...mine].reverse()) {
           const category = categoryOf(e.eventName);
           if (category) {
             const d = e.detail;
