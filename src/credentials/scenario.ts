@@ -59,7 +59,7 @@ export interface ScenarioOptions {
   regions?: readonly string[];
   /** Unrelated events per region spread over the 30 days before now (the benchmark's load); default 0. */
   noisePerRegion?: number;
-  /** Events of the exposed key per region spread over the window (the benchmark's load); default 0. */
+  /** Events of the exposed key per region spread over the 30 days before now (the benchmark's load); default 0. */
   keyEventsPerRegion?: number;
 }
 
@@ -138,7 +138,7 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
     }
     // Load for the benchmark: the key's own reads in every region, and other people's events.
     for (let i = 0; i < (o.keyEventsPerRegion ?? 0); i++)
-      trail(region).push({ eventName: "DescribeInstances", eventTime: new Date(Date.parse(S.exposedAt) + 60_000 + i * 1000).toISOString(), ...key });
+      trail(region).push({ eventName: "DescribeInstances", eventTime: new Date(Date.parse(S.now) - 30 * 86_400_000 + (i + 1) * Math.floor((30 * 86_400_000) / ((o.keyEventsPerRegion ?? 1) + 1))).toISOString(), ...key });
     for (let i = 0; i < (o.noisePerRegion ?? 0); i++)
       trail(region).push({ eventName: "DescribeInstances", eventTime: new Date(Date.parse(S.now) - 30 * 86_400_000 + i * 60_000).toISOString(), username: "monitoring", accessKeyId: "AKIAMONITORING000001" });
   });
