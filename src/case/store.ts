@@ -80,6 +80,7 @@ import {
 import { WriteQueue, type Write } from "./writes.ts";
 import { SqlUserStore, type UserStore } from "./users.ts";
 import { attentionIn, type Attention } from "./attention.ts";
+import { keepRawTx, readRaw, type NoticeRaw } from "./notice-raw.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -146,7 +147,12 @@ export class SqlCaseStore implements CaseStore {
     // insert still collide (a writer that bypassed the lock), the retry finds the stored notice.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.write({ actor: input.actor, now }, (w) => intakeTx(w, notice, verdict, rawSha256, messageId, key, now));
+        return await this.write({ actor: input.actor, now }, async (w) => {
+          const r = await intakeTx(w, notice, verdict, rawSha256, messageId, key, now);
+          // the bytes as received, kept with a new notice (notice-raw.ts)
+          if (!r.duplicate && Buffer.isBuffer(input.raw)) await keepRawTx(w.trx, r.notice.id, input.raw, w.at);
+          return r;
+        });
       } catch (err) {
         if (attempt < 3 && isUniqueViolation(err)) continue;
         throw err;
@@ -176,11 +182,24 @@ export class SqlCaseStore implements CaseStore {
     throw unknownCase(ref);
   }
 
-  async listCases(filter: CaseFilter = {}, page: { limit?: number; after?: string | null } = {}): Promise<Page<Case>> {
+  async listCases(filter: CaseFilter = {}, page: { limit?: number; after?: string | null; before?: string | null } = {}): Promise<Page<Case>> {
     const limit = Math.max(1, Math.min(page.limit ?? 50, 1000));
     let q = this.filtered(filter);
     if (filter.status && filter.status.length > 0) q = q.where("status", "in", filter.status);
     else if (!filter.all) q = q.where("is_open", "=", 1);
+    if (page.before) {
+      // The page before a cursor: the same index walked backwards (keyset), then put back in order.
+      const [at, id] = decodeCursor(page.before);
+      const back = await q
+        .where((eb) => eb(eb.refTuple("deadline_at", "id"), "<", eb.tuple(at, id)))
+        .selectAll()
+        .orderBy("deadline_at", "desc")
+        .orderBy("id", "desc")
+        .limit(limit + 1)
+        .execute();
+      const items = back.slice(0, limit).reverse().map(rowToCase);
+      return { items, next: items.length ? encodeCursor(items[items.length - 1]!) : null, prev: back.length > limit ? encodeCursor(items[0]!) : null };
+    }
     if (page.after) {
       const [at, id] = decodeCursor(page.after);
       q = q.where((eb) => eb(eb.refTuple("deadline_at", "id"), ">", eb.tuple(at, id)));
@@ -192,7 +211,8 @@ export class SqlCaseStore implements CaseStore {
       .limit(limit + 1)
       .execute();
     const items = rows.slice(0, limit).map(rowToCase);
-    return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null };
+    // A page after a cursor has one before it (the cursor's own case, at least): say where it starts.
+    return { items, next: rows.length > limit ? encodeCursor(items[items.length - 1]!) : null, prev: page.after && items.length ? encodeCursor(items[0]!) : null };
   }
 
   private filtered(filter: Omit<CaseFilter, "status" | "all">) {
@@ -342,6 +362,12 @@ export class SqlCaseStore implements CaseStore {
     const id = parseCaseId(caseId) ?? caseId;
     const rows = await this.conn.db.selectFrom("notices").selectAll().where("case_id", "=", id).orderBy("id", "asc").execute();
     return rows.map(rowToNotice);
+  }
+
+  async noticeRaw(noticeId: number): Promise<NoticeRaw> {
+    const n = await this.conn.db.selectFrom("notices").select("raw_sha256").where("id", "=", noticeId).executeTakeFirst();
+    if (!n) throw new UserError(`there is no notice ${noticeId}`, { exitCode: 66 });
+    return readRaw(this.conn.db, noticeId, n.raw_sha256);
   }
 
   async addEvidence(caseId: string, input: EvidenceInput): Promise<Evidence> {

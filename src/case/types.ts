@@ -12,6 +12,7 @@ import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { UserStore } from "./users.ts";
 import type { Attention } from "./attention.ts";
+import type { NoticeRaw } from "./notice-raw.ts";
 
 /**
  * `rolled-back`: its containment was undone (every applied plan rolled back). Stored as text like
@@ -227,6 +228,8 @@ export interface Page<T> {
   items: T[];
   /** Pass back as `after` for the next page; null on the last page. */
   next: string | null;
+  /** Pass back as `before` for the previous page; null or absent on the first page. */
+  prev?: string | null;
 }
 
 export interface IntakeInput {
@@ -257,6 +260,7 @@ export interface ActorOpt {
 }
 
 export type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
+export type { NoticeRaw } from "./notice-raw.ts";
 
 export type PlanOperation = "apply" | "rollback";
 
@@ -310,10 +314,13 @@ export interface CaseStore extends JournalStore {
   readonly location: string;
 
   intake(input: IntakeInput): Promise<IntakeResult>;
+  /** A notice's bytes as received (notice-raw.ts): kept, too large to keep, or not kept (stored before 0010). */
+  noticeRaw(noticeId: number): Promise<NoticeRaw>;
   getCase(id: string): Promise<Case | null>;
   /** By desk id (any case) or AWS case number; throws UserError when nothing matches. */
   requireCase(ref: string): Promise<Case>;
-  listCases(filter?: CaseFilter, page?: { limit?: number; after?: string | null }): Promise<Page<Case>>;
+  /** Keyset paging: `after` the next page's cursor, or `before` the previous page's (from `prev`). */
+  listCases(filter?: CaseFilter, page?: { limit?: number; after?: string | null; before?: string | null }): Promise<Page<Case>>;
   countByStatus(filter?: Omit<CaseFilter, "status" | "all">): Promise<Record<CaseStatus, number>>;
 
   setStatus(id: string, to: CaseStatus, opts?: ActorOpt & { reason?: string }): Promise<Case>;

@@ -102,6 +102,8 @@ export interface PlanView {
   summary: string;
   /** Who wrote the plan (its `plan` timeline event's actor); null when the timeline does not say. */
   author: string | null;
+  /** Who approved the plan on the web desk and when; null: not approved (applying needs an approval, or the approver's explicit one-step confirmation). */
+  approval: { by: string; at: string } | null;
   steps: StepView[];
   refused: string[];
   warnings: string[];
@@ -239,10 +241,18 @@ function provenanceValue(n: Notice, key: string, i: number): string | null {
   return null;
 }
 
-export function noticeView(s: StoredNotice): NoticeView {
-  const n = s.notice;
-  // Every (source, value, fact) the parser recorded: provenance, resources, fields, deadline, mitigations.
-  const marks: { source: Source; value: string | null; fact: string; weak?: boolean }[] = [];
+/** A fact the parser read, with where (its `Source`) and its value as it may be written in the text. */
+export interface FactMark {
+  source: Source;
+  value: string | null;
+  fact: string;
+  /** A labelled field around facts: extracted facts win where both mark the same text. */
+  weak?: boolean;
+}
+
+/** Every (source, value, fact) the parser recorded: provenance, resources, fields, deadline, mitigations. */
+export function noticeMarks(n: Notice): FactMark[] {
+  const marks: FactMark[] = [];
   for (const [key, sources] of Object.entries(n.provenance ?? {})) {
     sources.forEach((src, i) => marks.push({ source: src, value: provenanceValue(n, key, i), fact: key }));
   }
@@ -250,6 +260,12 @@ export function noticeView(s: StoredNotice): NoticeView {
   for (const f of n.fields) if (f.value) marks.push({ source: f.source, value: f.value, fact: f.label, weak: true });
   if (n.deadline.source) marks.push({ source: n.deadline.source, value: n.deadline.text ?? null, fact: "deadline" });
   for (const m of n.mitigations) marks.push({ source: m.source, value: null, fact: "mitigation" });
+  return marks;
+}
+
+export function noticeView(s: StoredNotice): NoticeView {
+  const n = s.notice;
+  const marks = noticeMarks(n);
 
   const lines = new Map<string, { part: Source["part"]; line: number | null; excerpt: string; marks: { value: string | null; fact: string; label?: string; weak?: boolean }[] }>();
   for (const m of marks) {
@@ -373,6 +389,12 @@ function scalingOf(r: Resolved): string[] {
 // ---------------------------------------------------------------------------------------------
 // Plans and the journal
 
+/** The approval of a plan in a case's timeline (the first one: a plan is approved once). */
+export function approvalIn(timeline: readonly { at: string; data: Record<string, unknown> }[], planId: string): { by: string; at: string } | null {
+  const e = timeline.find((x) => x.data.planApproved === planId && typeof x.data.approvedBy === "string");
+  return e ? { by: e.data.approvedBy as string, at: e.at } : null;
+}
+
 function planView(p: Plan, byStep: Map<string, StepOutcome>, timeline: readonly TimelineEvent[]): PlanView {
   const steps = p.steps.map((s) => stepView(p, s, byStep.get(`${p.id}\u0000${s.id}`) ?? null));
   const counts: PlanView["counts"] = {};
@@ -386,6 +408,7 @@ function planView(p: Plan, byStep: Map<string, StepOutcome>, timeline: readonly 
     createdAt: p.createdAt,
     summary: p.summary,
     author: typeof byPerson?.data.planAuthor === "string" ? byPerson.data.planAuthor : (made?.actor ?? null),
+    approval: approvalIn(timeline, p.id),
     steps,
     refused: p.refused.map((r) => `${r.target}: ${r.reason}`),
     warnings: p.warnings,

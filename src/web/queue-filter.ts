@@ -23,6 +23,8 @@ export interface QueueQuery {
   needsLinking: boolean;
   q: string;
   after: string | null;
+  /** The previous page's cursor (keyset, walked backwards); `after` wins when both are given. */
+  before: string | null;
 }
 
 type Get = (k: string) => string | undefined;
@@ -44,6 +46,7 @@ export function parseQueueQuery(get: Get, getAll: GetAll): QueueQuery {
   const activity = s("activity");
   const severity = s("severity");
   const after = s("after");
+  const before = s("before");
   return {
     status: getAll("status").filter(Boolean).map((v) => oneOf(CASE_STATUSES, v, "status")),
     all: get("all") === "1",
@@ -55,6 +58,7 @@ export function parseQueueQuery(get: Get, getAll: GetAll): QueueQuery {
     needsLinking: get("needsLinking") === "1",
     q: (get("q") ?? "").trim().slice(0, 200),
     after: after && /^[A-Za-z0-9_-]{1,400}$/.test(after) ? after : after ? badCursor() : null,
+    before: after ? null : before && /^[A-Za-z0-9_-]{1,400}$/.test(before) ? before : before ? badCursor() : null,
   };
 }
 
@@ -92,7 +96,7 @@ export function toFilter(qq: QueueQuery): CaseFilter {
 }
 
 /** The query string of these filters (for the pager's links), without the cursor. */
-export function queryString(qq: QueueQuery, after?: string | null): string {
+export function queryString(qq: QueueQuery, after?: string | null, before?: string | null): string {
   const p = new URLSearchParams();
   for (const s of qq.status) p.append("status", s);
   if (qq.all) p.set("all", "1");
@@ -104,6 +108,7 @@ export function queryString(qq: QueueQuery, after?: string | null): string {
   if (qq.needsLinking) p.set("needsLinking", "1");
   if (qq.q) p.set("q", qq.q);
   if (after) p.set("after", after);
+  else if (before) p.set("before", before);
   const s = p.toString();
   return s ? `?${s}` : "";
 }

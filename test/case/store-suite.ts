@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CaseStore } from "../../src/case/index.ts";
 import type { SqlCaseStore } from "../../src/case/store.ts";
 import { sha256Hex } from "../../src/case/rules.ts";
+import { MAX_NOTICE_RAW_BYTES } from "../../src/case/notice-raw.ts";
 import { UserError } from "../../src/errors.ts";
 import type { Notice } from "../../src/notice/types.ts";
 import type { VerdictLevel } from "../../src/verify/types.ts";
@@ -188,6 +189,41 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
         const r = await store.intake({ notice: n, verdict: makeVerdict(), raw: { sha256: "AB".repeat(32) }, now: T0 });
         expect(r.notice.rawSha256).toBe("ab".repeat(32));
         await expect(store.intake({ notice: n, verdict: makeVerdict(), raw: { sha256: "xyz" } })).rejects.toThrow(UserError);
+      });
+    });
+
+    describe("the notice as received (0010-notice-raw)", () => {
+      it("keeps the received bytes of a new notice, exactly, checked against its SHA-256", async () => {
+        const bytes = Buffer.concat([Buffer.from("Subject: x\r\n\r\nbody \u00e9 "), Buffer.from([0xff, 0x00, 0x80])]);
+        const n = makeNotice();
+        const r = await intake(n, "authentic", T0, bytes);
+        const kept = await store.noticeRaw(r.notice.id);
+        expect(kept.state).toBe("kept");
+        if (kept.state !== "kept") return;
+        expect(kept.bytes.equals(bytes)).toBe(true);
+        expect(kept.sha256).toBe(r.notice.rawSha256);
+        expect(kept.size).toBe(bytes.length);
+        // the same notice again is a duplicate: nothing more kept, the first bytes stay
+        const again = await intake(n, "authentic", at(1), bytes);
+        expect(again.duplicate).toBe(true);
+        expect(Number((await (store as SqlCaseStore).db.selectFrom("notice_raw").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n)).toBe(1);
+      });
+
+      it("says when a notice was too large to keep, with its size and hash", async () => {
+        const big = Buffer.alloc(MAX_NOTICE_RAW_BYTES + 1, 0x61);
+        const r = await intake(makeNotice({ messageId: "<big@example>" }), "authentic", T0, big);
+        const kept = await store.noticeRaw(r.notice.id);
+        expect(kept).toMatchObject({ state: "too-large", size: MAX_NOTICE_RAW_BYTES + 1, sha256: r.notice.rawSha256 });
+        if (kept.state === "too-large") expect(kept.reason).toMatch(/larger than the 4194304 bytes/);
+      });
+
+      it("says the bytes were not kept for a notice given only by its hash (as before 0010), and refuses bytes that do not match", async () => {
+        const r = await store.intake({ notice: makeNotice({ messageId: null }), verdict: makeVerdict(), raw: { sha256: "ab".repeat(32) }, now: T0 });
+        expect(await store.noticeRaw(r.notice.id)).toMatchObject({ state: "not-kept" });
+        const s = await intake(makeNotice({ messageId: "<other@example>", caseNumber: "99" }), "authentic", T0, Buffer.from("the real bytes"));
+        await (store as SqlCaseStore).db.updateTable("notice_raw").set({ content: Buffer.from("other bytes").toString("base64") }).where("notice_id", "=", s.notice.id).execute();
+        expect(await store.noticeRaw(s.notice.id)).toMatchObject({ state: "mismatch" });
+        await expect(store.noticeRaw(999_999)).rejects.toThrow(/no notice 999999/);
       });
     });
 
@@ -531,6 +567,27 @@ export function storeSuite(name: string, make: () => Promise<StoreHarness>): voi
           after = page.next;
         } while (after);
         expect(seen).toEqual([...ids].reverse());
+        // and back: `before` a page's `prev` gives the page before it, the same pages in reverse
+        const pages: string[][] = [];
+        const forward: { prev: string | null | undefined }[] = [];
+        after = null;
+        do {
+          const page = await store.listCases({}, { limit: 5, after });
+          pages.push(page.items.map((c) => c.id));
+          forward.push({ prev: page.prev });
+          after = page.next;
+        } while (after);
+        expect(forward[0]!.prev ?? null).toBeNull();
+        let prev = forward.at(-1)!.prev ?? null;
+        for (let i = pages.length - 2; i >= 0; i--) {
+          const back = await store.listCases({}, { limit: 5, before: prev });
+          expect(back.items.map((c) => c.id)).toEqual(pages[i]);
+          expect(back.next).not.toBeNull();
+          prev = back.prev ?? null;
+          if (i === 0) expect(prev).toBeNull();
+          else expect(prev).not.toBeNull();
+        }
+        await expect(store.listCases({}, { before: "garbage" })).rejects.toThrow(/not a page cursor/);
         const acct = await store.listCases({ accountId: "111122223333" });
         expect(acct.items.map((c) => c.id).sort()).toEqual([ids[0], ids[3], ids[4], ids[6], ids[9]].sort());
         const dos = await store.listCases({ activityType: "dos" });

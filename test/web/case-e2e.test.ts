@@ -190,9 +190,18 @@ describe("the case page in chromium", () => {
     await shoot("queue");
 
     await Promise.all([page.waitForURL(`${web.url}/cases/${caseId}`), link.click()]);
-    const remote = page.locator('mark[data-fact="remoteIps"]').first();
-    expect(await remote.textContent()).toBe("203.0.113.99");
-    expect(await page.locator('mark[data-fact="instanceIds"]').first().textContent()).toBe("i-0a1b2c3d4e5f67890");
+    // The whole notice as received: its headers and every line of its text, each fact marked where it was read.
+    const received = page.locator("pre.received").first();
+    expect(await received.textContent()).toContain("We've received a report(s) that your AWS resource(s)");
+    const remote = received.locator('mark[data-fact="remoteIps"]').first();
+    expect(await remote.textContent()).toBe("203.0.113.99 (remoteIps)");
+    expect(await received.locator('mark[data-fact="instanceIds"]').first().textContent()).toBe("i-0a1b2c3d4e5f67890 (instanceIds)");
+    expect(await page.locator("dl.received-headers").first().textContent()).toContain("ec2-abuse@amazon.com");
+    // a mark is reached by keyboard, and names its fact
+    await remote.focus();
+    expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('data-fact')")).toBe("remoteIps");
+    await received.scrollIntoViewIfNeeded();
+    await shoot("case-notice-as-received");
     expect(await page.locator("#verdict .badge").textContent()).toBe("authentic");
     expect(await page.locator("#verdict").textContent()).toContain("DKIM signature by amazon.com");
     await shoot("case-new", { full: true });
@@ -206,12 +215,19 @@ describe("the case page in chromium", () => {
     expect(await steps.count()).toBe(12);
     await poll(() => page.locator("#journal").getAttribute("data-live")).toBe("open");
 
-    await page.getByRole("button", { name: "Approve and apply all steps" }).click();
+    // Approve, then apply: two actions; the approval names ann on the page (and in the audit chain).
+    expect(await page.locator('#plan details[open] [data-approved="no"]').count()).toBe(1);
+    await page.getByRole("button", { name: "Approve the plan" }).click();
+    await poll(() => page.locator('#plan details[open] [data-approved="yes"]').count()).toBe(1);
+    expect(await page.locator("#plan details[open] .approval").textContent()).toContain("Approved by ann");
+    await shoot("case-approved");
+    await page.getByRole("button", { name: "Apply all steps" }).click();
     // The apply is held at the snapshot step: what the page shows now came over the live feed.
     await poll(() => gate.reached).toBe(true);
     await poll(() => page.locator("#journal-rows tr.live td.phase.done").count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator("#journal-rows tr.live").filter({ hasText: "capture-metadata" }).count()).toBeGreaterThan(0);
-    expect(await page.locator("#action-result").textContent()).toBe("");
+    // the apply has not answered yet: what the page shows came over the live feed
+    expect(await page.locator("#action-result").textContent()).not.toContain("Applied");
     await shoot("case-applying");
     gate.armed = false;
     gate.release();

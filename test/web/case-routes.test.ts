@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SqlCaseStore } from "../../src/case/store.ts";
 import { openCloud } from "../../src/cloud/open.ts";
 import { stepStates } from "../../src/execute/journal.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
@@ -56,14 +57,15 @@ describe("the case page", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
     const html = await res.text();
-    expect(html).toMatch(/<mark title="remoteIps" data-fact="remoteIps">203\.0\.113\.99<\/mark>/);
-    expect(html).toMatch(/data-fact="instanceIds">i-0a1b2c3d4e5f67890<\/mark>/);
+    expect(html).toMatch(/<mark data-fact="remoteIps" title="remoteIps" tabindex="0">203\.0\.113\.99<span class="sr-only"> \(remoteIps\)<\/span><\/mark>/);
+    expect(html).toMatch(/data-fact="instanceIds" title="instanceIds" tabindex="0">i-0a1b2c3d4e5f67890<span/);
     expect(html).toContain("dkim.aws_pass");
     expect(html).toContain("ec2:ModifyNetworkInterfaceAttribute");
     expect(html).toContain("Auto Scaling group web-asg");
     expect(html).toContain(`data-feed="/cases/${d.caseId}/events"`);
     // a viewer is offered no action
-    expect(html).not.toContain("Approve and apply all steps");
+    expect(html).not.toContain("Apply all steps");
+    expect(html).not.toContain('value="approve"');
     expect(html).not.toContain('name="step"');
     expect(html).toContain("Applying and rolling back need the approver role.");
     // no inline script or style anywhere
@@ -72,11 +74,50 @@ describe("the case page", () => {
     expect(html).not.toMatch(/\son[a-z]+=/i);
   });
 
+  it("shows the whole notice as received: its headers and every line of its text, each fact marked on its line; the bytes download as received", async () => {
+    const html = await (await viewer.get(url())).text();
+    const pre = /<pre class="received"[^>]*>([\s\S]*?)<\/pre>/.exec(html)?.[1] ?? "";
+    // lines no fact was read from are shown too: the whole text, in order
+    expect(pre).toContain("We&#39;ve received a report(s) that your AWS resource(s)");
+    expect(pre.indexOf("Hello,")).toBeLessThan(pre.indexOf("Regards,"));
+    expect(pre).toMatch(/Remote IP: <mark data-fact="remoteIps"[^>]*>203\.0\.113\.99<span class="sr-only"> \(remoteIps\)<\/span><\/mark>/);
+    expect(pre).toMatch(/Protocol: <mark data-fact="protocol"[^>]*>TCP</);
+    // the headers as received, the subject's facts marked in it
+    expect(html).toMatch(/<dt>From<\/dt><dd>Amazon EC2 Abuse &lt;ec2-abuse@amazon.com&gt;<\/dd>/);
+    expect(html).toMatch(/<dt>Subject<\/dt><dd>Your AWS Abuse Report \[31415926535\] \[AWS ID <mark data-fact="accountIds"/);
+    expect(html).toMatch(/<dt>Authentication-Results<\/dt><dd>none in the message<\/dd>/);
+    expect(html).toContain("the text body, decoded");
+    const notice = (await d.store.notices(d.caseId))[0]!;
+    const dl = await viewer.get(url(`/notices/${notice.id}/raw`));
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get("content-type")).toBe("application/octet-stream");
+    expect(dl.headers.get("content-disposition")).toMatch(/^attachment; filename="AD-\d{4}-\d{4}-notice-\d+\.eml"$/);
+    expect(Buffer.from(await dl.arrayBuffer()).equals(d.raw)).toBe(true);
+    // only this case's notices, by a number
+    expect((await viewer.get(url("/notices/999/raw"))).status).toBe(404);
+    expect((await viewer.get(url("/notices/..%2f1/raw"))).status).toBe(404);
+  });
+
+  it("says a notice's bytes were not kept (stored before 0010), and still shows the lines the facts were read from", async () => {
+    const notice = (await d.store.notices(d.caseId))[0]!;
+    await (d.store as SqlCaseStore).db.deleteFrom("notice_raw").execute();
+    const html = await (await viewer.get(url())).text();
+    expect(html).not.toContain('<pre class="received"');
+    expect(html).toContain("The notice as received cannot be shown: the received bytes of this notice were not kept (it was stored before the desk kept them)");
+    expect(html).toMatch(/<ol class="notice-lines">[\s\S]*data-fact="remoteIps"/);
+    expect((await viewer.get(url(`/notices/${notice.id}/raw`))).status).toBe(404);
+  });
+
   it("an approver is offered apply and rollback; a responder writing a plan is offered no apply", async () => {
-    expect(await (await approver.get(url())).text()).toContain("Approve and apply all steps");
+    const a = await (await approver.get(url())).text();
+    expect(a).toContain('value="approve"');
+    expect(a).toContain("Approve and apply in one step");
+    expect(a).toContain("Apply all steps");
+    expect(a).toContain("Not approved: an approver approves it before it is applied");
     const r = await (await responder.get(url())).text();
     expect(r).toContain("Write a new plan");
-    expect(r).not.toContain("Approve and apply all steps");
+    expect(r).not.toContain('value="approve"');
+    expect(r).not.toContain("Apply all steps");
   });
 
   it("refuses an unknown case (404), a reference too long or with control characters, and anyone not signed in", async () => {
@@ -106,12 +147,16 @@ describe("actions and roles", () => {
       const res = await viewer.post(url(path), form);
       expect(res.status, path).toBe(403);
     }
-    expect((await viewer.post(planUrl(), { do: "apply-all" })).status).toBe(403);
+    expect((await viewer.post(planUrl(), { do: "apply-all", confirm: "yes" })).status).toBe(403);
+    expect((await viewer.post(planUrl(), { do: "approve" })).status).toBe(403);
     expect((await d.store.timeline(d.caseId)).length).toBe(before);
   });
 
-  it("apply, rollback and sending are refused to a responder (403)", async () => {
-    expect((await responder.post(planUrl(), { do: "apply-all" })).status).toBe(403);
+  it("approve, apply, rollback and sending are refused to a responder (403)", async () => {
+    const before = (await d.store.timeline(d.caseId)).length;
+    expect((await responder.post(planUrl(), { do: "approve" })).status).toBe(403);
+    expect((await responder.post(planUrl(), { do: "apply-all", confirm: "yes" })).status).toBe(403);
+    expect((await d.store.timeline(d.caseId)).length).toBe(before);
     expect((await responder.post(planUrl(), { do: "rollback-all" })).status).toBe(403);
     const send = await responder.post(url("/reply"), { do: "send", text: "hello" });
     expect(send.status).toBe(403);
@@ -123,7 +168,10 @@ describe("actions and roles", () => {
     const before = (await d.store.timeline(d.caseId)).length;
     expect((await responder.post(url("/note"), { text: "no token" }, { csrf: false })).status).toBe(403);
     expect((await responder.post(url("/note"), { text: "wrong token" }, { csrf: "x".repeat(43) })).status).toBe(403);
-    expect((await approver.post(planUrl(), { do: "apply-all" }, { csrf: false })).status).toBe(403);
+    expect((await approver.post(planUrl(), { do: "apply-all", confirm: "yes" }, { csrf: false })).status).toBe(403);
+    expect((await approver.post(planUrl(), { do: "approve" }, { csrf: false })).status).toBe(403);
+    expect((await approver.post(planUrl(), { do: "approve" }, { csrf: "y".repeat(43) })).status).toBe(403);
+    expect((await approver.post(planUrl(), { do: "approve" }, { headers: { origin: "https://evil.example" } })).status).toBe(403);
     expect((await responder.post(url("/note"), { text: "cross-site" }, { headers: { origin: "https://evil.example" } })).status).toBe(403);
     // another person's token is not mine
     expect((await responder.post(url("/note"), { text: "someone else's" }, { csrf: approver.csrf })).status).toBe(403);
@@ -180,8 +228,34 @@ describe("actions and roles", () => {
     expect(tl.find((e) => e.data.planId === fresh.id && e.data.planAuthor === "rita")?.actor).toBe("web:rita");
   });
 
+  it("an unapproved plan is not applied; an approver approves it (named on the timeline and in the audit chain), once", async () => {
+    const refused = await approver.post(planUrl(), { do: "apply-all" });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain(`plan ${d.plan.id} is not approved: approve it first`);
+    expect(await d.store.entries(d.plan.id)).toEqual([]);
+    const res = await approver.post(planUrl(), { do: "approve" }, { headers: htmx });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`Plan ${d.plan.id} approved by ann.`);
+    expect(html).toMatch(/data-approved="yes">Approved by ann at/);
+    expect(html).not.toContain('value="approve"');
+    const ev = (await d.store.timeline(d.caseId)).find((e) => e.data.planApproved === d.plan.id)!;
+    expect(ev).toMatchObject({ actor: "web:ann", type: "note", data: { approvedBy: "ann" } });
+    const audit = await d.store.auditEntries({ caseId: d.caseId });
+    expect(audit.some((a) => a.actor === "web:ann" && a.action === "timeline.note" && JSON.stringify(a.data).includes(`"planApproved":"${d.plan.id}"`))).toBe(true);
+    expect((await d.store.auditVerify()).intact).toBe(true);
+    // approving changed nothing in the account; approving again is refused
+    expect(await d.store.entries(d.plan.id)).toEqual([]);
+    const again = await approver.post(planUrl(), { do: "approve" });
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("already approved by ann");
+    // now it applies
+    expect((await approver.post(planUrl(), { do: "apply-all" })).status).toBe(303);
+    expect((await d.store.requireCase(d.caseId)).status).toBe("contained");
+  });
+
   it("an approver applies the whole plan (htmx: the plan section comes back); the journal names them; the case is contained", async () => {
-    const res = await approver.post(planUrl(), { do: "apply-all" }, { headers: htmx });
+    const res = await approver.post(planUrl(), { do: "apply-all", confirm: "yes" }, { headers: htmx });
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toMatch(/^<section id="plan"/);
@@ -192,11 +266,17 @@ describe("actions and roles", () => {
     expect(entries.length).toBeGreaterThan(0);
     expect(new Set(entries.map((e) => e.actor))).toEqual(new Set(["web:ann"]));
     expect((await d.store.requireCase(d.caseId)).status).toBe("contained");
+    // approved and applied in one step, confirmed: the approval is recorded first
+    const tl = await d.store.timeline(d.caseId);
+    const approval = tl.findIndex((e) => e.data.planApproved === d.plan.id);
+    expect(approval).toBeGreaterThanOrEqual(0);
+    expect(tl[approval]!.actor).toBe("web:ann");
+    expect(approval).toBeLessThan(tl.findIndex((e) => e.type === "step-applied"));
   });
 
   it("an approver applies chosen steps (with what they depend on) and rolls one step back", async () => {
     const iso = d.plan.steps.find((s) => s.action === "isolate-eni")!;
-    let res = await approver.post(planUrl(), { do: "apply-chosen", step: [iso.id] }, { headers: htmx });
+    let res = await approver.post(planUrl(), { do: "apply-chosen", step: [iso.id], confirm: "yes" }, { headers: htmx });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain("Also run, as chosen steps depend on them");
@@ -222,14 +302,14 @@ describe("actions and roles", () => {
   it("a plan id of another case, or of no plan, is refused", async () => {
     const n = makeNotice({ accountIds: ["444455556666"], instanceIds: ["i-0eee"], publicIps: [], caseNumber: "999" });
     const other = await d.store.intake({ notice: n, verdict: makeVerdict("authentic"), raw: raw(n) });
-    expect((await approver.post(`/cases/${other.case.id}/plans/${d.plan.id}/act`, { do: "apply-all" })).status).toBe(404);
-    expect((await approver.post(url("/plans/plan-nope/act"), { do: "apply-all" })).status).toBe(404);
+    expect((await approver.post(`/cases/${other.case.id}/plans/${d.plan.id}/act`, { do: "apply-all", confirm: "yes" })).status).toBe(404);
+    expect((await approver.post(url("/plans/plan-nope/act"), { do: "apply-all", confirm: "yes" })).status).toBe(404);
     expect((await approver.post(planUrl(), { do: "delete-everything" })).status).toBe(400);
     expect(await d.store.entries(d.plan.id)).toEqual([]);
   });
 
   it("evidence downloads as an attachment of a neutral type with its SHA-256; only the case's own", async () => {
-    await approver.post(planUrl(), { do: "apply-all" });
+    await approver.post(planUrl(), { do: "apply-all", confirm: "yes" });
     const ev = await d.store.evidence(d.caseId);
     expect(ev.length).toBeGreaterThan(0);
     const e = ev[0]!;
@@ -290,17 +370,22 @@ describe("actions and roles", () => {
 describe("four-eyes", () => {
   beforeEach(() => setup({ fourEyes: true }));
 
-  it("the approver who wrote the plan may not apply it; another approver may", async () => {
+  it("the approver who wrote the plan may not approve or apply it; another approver may", async () => {
     await approver.post(url("/plan"));
     const plans = await d.store.plansForCase(d.caseId);
     const mine = plans.find((p) => p.id !== d.plan.id)!;
-    const res = await approver.post(url(`/plans/${mine.id}/act`), { do: "apply-all" });
+    const res = await approver.post(url(`/plans/${mine.id}/act`), { do: "apply-all", confirm: "yes" });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("four-eyes");
+    const approve = await approver.post(url(`/plans/${mine.id}/act`), { do: "approve" });
+    expect(approve.status).toBe(403);
+    expect(await approve.text()).toContain("another approver must approve it");
     expect(await d.store.entries(mine.id)).toEqual([]);
+    expect((await d.store.timeline(d.caseId)).some((e) => e.data.planApproved === mine.id)).toBe(false);
     const page = await (await approver.get(url())).text();
     expect(page).toContain("Four-eyes: you wrote this plan");
     const bob = await w.agent("bob", "approver");
+    expect((await bob.post(url(`/plans/${mine.id}/act`), { do: "approve" })).status).toBe(303);
     const ok = await bob.post(url(`/plans/${mine.id}/act`), { do: "apply-all" });
     expect(ok.status).toBe(303);
     expect((await d.store.entries(mine.id)).every((e) => e.actor === "web:bob")).toBe(true);
@@ -325,7 +410,7 @@ describe("the live journal (server-sent events)", () => {
       }
     };
     await readUntil(/event: hello/);
-    await approver.post(planUrl(), { do: "apply-all" });
+    await approver.post(planUrl(), { do: "apply-all", confirm: "yes" });
     const last = d.plan.steps.at(-1)!;
     await readUntil(new RegExp(`"stepId":"${last.id}","phase":"done"`));
     await reader.cancel();

@@ -76,6 +76,37 @@ describe("hostile notices in the browser", () => {
     await page.close();
   }, 120_000);
 
+  it("shows each hostile notice as received on its case page as text: no payload runs, no element comes from it, bidi overrides are visible", async () => {
+    const page = await browser.context.newPage();
+    await guardPage(page);
+    await page.goto(`${web.url}/login`);
+    await page.getByLabel("User name").fill("hostile-viewer");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await Promise.all([page.waitForURL(`${web.url}/`), page.getByRole("button", { name: "Sign in" }).click()]);
+    const seen: string[] = [];
+    for (const id of caseIds) {
+      await page.goto(`${web.url}/cases/${id}`, { waitUntil: "load" });
+      const s = await hostileState(page);
+      expect(s.pwned, id).toBeNull();
+      expect(s.dialogs, id).toEqual([]);
+      expect(s.violations, id).toEqual([]);
+      // the whole notice is shown, from the kept bytes, and nothing in it became an element but the marks
+      const received = page.locator("pre.received");
+      expect(await received.count(), id).toBeGreaterThan(0);
+      expect(await page.locator("pre.received *:not(mark):not(mark > span.sr-only)").count(), id).toBe(0);
+      expect(await page.locator("main script:not([src^='/static/']), main img, main svg, main iframe, main style, main object, main embed, main a[href^='javascript:'], main a[href^='data:']").count(), id).toBe(0);
+      seen.push((await received.allInnerTexts()).join("\n"));
+    }
+    const all = seen.join("\n");
+    expect(all).toContain("<script>");
+    expect(all).toContain("<U+202E>");
+    expect(all).not.toContain("\u202e");
+    // a very long line is wrapped in the box, not widening the page
+    const width = await page.evaluate<number>("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    expect(width).toBeLessThanOrEqual(0);
+    await page.close();
+  }, 180_000);
+
   it("would catch a payload that ran: the guard sees an inline script blocked by the CSP", async () => {
     // The same listener on a page the desk serves, fed markup on purpose, proves the check can fail.
     const page = await browser.context.newPage();

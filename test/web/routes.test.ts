@@ -101,6 +101,15 @@ describe("queue", () => {
     expect(ids(first)).toHaveLength(50);
     expect(ids(second)).toHaveLength(5);
     expect(ids(second).filter((x) => ids(first).includes(x))).toEqual([]);
+    // the first page has no previous page; the second's previous page is the first, filters kept
+    expect(first).not.toContain("Previous page");
+    const prev = /href="(\/\?activity=spam_email&amp;before=[^"]+)" rel="prev"/.exec(second)?.[1]?.replace(/&amp;/g, "&");
+    expect(prev).toBeTruthy();
+    const back = await (await a.get(prev!)).text();
+    expect(ids(back)).toEqual(ids(first));
+    expect(back).not.toContain("Previous page");
+    expect(back).toContain("Next page");
+    expect((await a.get("/?before=not%20a%20cursor")).status).toBe(400);
   });
 
   it("shows notice text escaped, with bidi overrides made visible", async () => {

@@ -7,6 +7,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { CreateTableBuilder } from "kysely";
 import { webUsersSessions } from "../users-schema.ts";
+import { noticeRawTable } from "../notice-raw.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -370,6 +371,12 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
     "0009-web-users-sessions": {
       async up(db: Db) {
         await webUsersSessions(db);
+      },
+    },
+    "0010-notice-raw": {
+      async up(db: Db) {
+        // The bytes of each notice as received (notice-raw.ts); notices stored before have none.
+        await noticeRawTable(db);
       },
     },
   };

@@ -5,6 +5,7 @@
  */
 import type { Generated } from "kysely";
 import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
+import type { NoticeRawTable } from "../notice-raw.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -188,6 +189,7 @@ export interface Database {
   arrivals: ArrivalsTable;
   source_cursors: SourceCursorsTable;
   case_autoplans: CaseAutoplansTable;
+  notice_raw: NoticeRawTable;
 }
 
 /** The one plan the service makes for a case, and the arrival that made it (0007). */

@@ -14,6 +14,7 @@ import type { Plan } from "../../execute/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ReplyDraft } from "../../reply/types.ts";
 import type { Principal } from "../types.ts";
+import { approvalIn } from "../case-view.ts";
 
 export interface ActAs {
   user: Principal;
@@ -93,6 +94,38 @@ export async function writePlan(store: CaseStore, c: Case, port: CloudPort, as: 
   return plan;
 }
 
+/** Who approved the plan and when (the web desk's `note` naming the approval), or null: not approved. */
+export async function planApproval(store: CaseStore, plan: Plan): Promise<{ by: string; at: string } | null> {
+  if (!plan.caseId) return null;
+  return approvalIn(await store.timeline(plan.caseId), plan.id);
+}
+
+function fourEyesCheck(author: string | null, as: ActAs, plan: Plan, what: "approve" | "apply") {
+  if (author && samePerson(author, as.user.name)) {
+    throw new UserError(`four-eyes: ${as.user.name} wrote plan ${plan.id}, so another approver must ${what} it`, { exitCode: 77 });
+  }
+}
+
+/**
+ * An approver approves the plan as it stands (every step, its reason, risk and API calls, as the
+ * page shows them): recorded on the timeline and in the audit chain with the person. Four-eyes:
+ * not the plan's author. A plan is approved once.
+ */
+export async function approvePlan(store: CaseStore, req: { plan: Plan; fourEyes: boolean }, as: ActAs): Promise<{ by: string; at: string }> {
+  if (as.user.role !== "approver") throw new UserError(`approving a plan needs the approver role; ${as.user.name} is a ${as.user.role}`, { exitCode: 77 });
+  if (req.fourEyes) fourEyesCheck(await planAuthor(store, req.plan), as, req.plan, "approve");
+  const already = await planApproval(store, req.plan);
+  if (already) throw new UserError(`plan ${req.plan.id} was already approved by ${already.by} at ${already.at}`, { exitCode: 65 });
+  const e = await store.recordEvent(
+    req.plan.caseId!,
+    "note",
+    `Plan ${req.plan.id} approved by ${as.user.name} on the web desk (${req.plan.steps.length} steps)`,
+    { planId: req.plan.id, planApproved: req.plan.id, approvedBy: as.user.name, steps: req.plan.steps.map((s) => s.id) },
+    { actor: as.actor, now: as.now },
+  );
+  return { by: as.user.name, at: e.at };
+}
+
 export interface ApplyRequest {
   plan: Plan;
   /** Step ids chosen; empty: the whole plan. */
@@ -100,22 +133,25 @@ export interface ApplyRequest {
   /** A person's reason to apply despite a doubtful verdict. */
   override?: string;
   fourEyes: boolean;
+  /** The person approves the plan and applies it in one step (they confirmed it explicitly); else the plan must be approved already. */
+  approveNow?: boolean;
   port: CloudPort;
   onProgress?: () => void;
 }
 
 /** An approver applies the plan (all of it, or chosen steps with what they depend on). */
 export async function applyAsPerson(store: CaseStore, req: ApplyRequest, as: ActAs): Promise<{ result: ApplyResult; added: string[] }> {
-  if (req.fourEyes) {
-    const author = await planAuthor(store, req.plan);
-    if (author && samePerson(author, as.user.name)) {
-      throw new UserError(`four-eyes: ${as.user.name} wrote plan ${req.plan.id}, so another approver must apply it`, { exitCode: 77 });
-    }
-  }
+  if (req.fourEyes) fourEyesCheck(await planAuthor(store, req.plan), as, req.plan, "apply");
   const verdict = await storedVerdict(store, req.plan);
   const override = req.override?.trim();
   if ((verdict === "phishing" || verdict === "suspicious") && !override) {
     throw new UserError(`the notice was judged ${verdict}: applying its plan is refused unless you give the reason you are sure it is genuine`, { exitCode: 77 });
+  }
+  if (!(await planApproval(store, req.plan))) {
+    if (!req.approveNow) {
+      throw new UserError(`plan ${req.plan.id} is not approved: approve it first, or confirm that you approve and apply it in one step`, { exitCode: 77 });
+    }
+    await approvePlan(store, { plan: req.plan, fourEyes: req.fourEyes }, as);
   }
   const { only, added } = chosenWithDependencies(req.plan, req.steps);
   const { ApplyRefused } = await import("../../execute/errors.ts");

@@ -20,14 +20,15 @@ import type { Child } from "hono/jsx";
 import { CASE_STATUSES, type Case, type CaseStatus } from "../../case/types.ts";
 import { UserError } from "../../errors.ts";
 import { requireRole } from "../auth.ts";
-import { buildCaseView, caseViewFor, type CaseView, type NoticeView, type PlanView, type StepView } from "../case-view.ts";
+import { buildCaseView, caseViewFor, type CaseView, type NoticeView, type PlanView, type Segment, type StepView } from "../case-view.ts";
+import { receivedView, type ReceivedView } from "../notice-received.ts";
 import { denied } from "../errors.tsx";
 import { caseFeed, FeedLimiter, FeedWaker, formatCursor, parseCursor } from "../journal-events.ts";
 import { CsrfField, page, Safe } from "../layout.tsx";
 import { assetPath } from "../static.ts";
 import type { WebApp, WebContext, WebDeps } from "../types.ts";
 import { Countdown, VerdictBadge } from "./queue.tsx";
-import { applyAsPerson, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
+import { applyAsPerson, approvePlan, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
 import { readCase } from "../../case/read.ts";
 
 /** Live feeds open at once in this process, and how long one lives before the browser reconnects. */
@@ -87,7 +88,122 @@ function Severity(props: { s: string }) {
   return <span class={`sev ${props.s}`}>{props.s}</span>;
 }
 
-function NoticeBlock(props: { n: NoticeView; open: boolean }) {
+/** A fact marked in the notice's text: named for a screen reader and on hover, reachable by keyboard. */
+function Fact(props: { s: Segment }) {
+  const fact = props.s.fact ?? "";
+  return (
+    <mark data-fact={fact} title={fact} tabindex={0}>
+      <Safe text={props.s.text} />
+      <span class="sr-only"> ({fact})</span>
+    </mark>
+  );
+}
+
+function Segments(props: { segments: readonly Segment[] }) {
+  return <>{props.segments.map((s) => (s.fact ? <Fact s={s} /> : <Safe text={s.text} />))}</>;
+}
+
+/** The notice as received: its headers and its whole text, each fact marked where it was read; or why it cannot be shown. */
+function Received(props: { n: NoticeView; r: ReceivedView; caseId: string }) {
+  const { n, r } = props;
+  const rawUrl = caseUrl(props.caseId, `/notices/${n.id}/raw`);
+  return (
+    <>
+      <h3>The notice as received, each fact marked where it was read</h3>
+      {r.state === "kept" ? (
+        <>
+          <p class="muted">
+            {r.size} bytes as received (<a href={rawUrl}>download them</a>); shown: the headers and {r.textIs}. {r.marked} fact{r.marked === 1 ? "" : "s"} marked; tab to a mark to hear its name.
+          </p>
+          {r.headers.length ? (
+            <dl class="kv received-headers">
+              {r.headers.map((h) => (
+                <>
+                  <dt>{h.name}</dt>
+                  <dd>
+                    <Segments segments={h.segments} />
+                  </dd>
+                </>
+              ))}
+              <dt>Authentication-Results</dt>
+              <dd>
+                {r.authResults.length ? (
+                  <ul class="plain">
+                    {r.authResults.map((a) => (
+                      <li>
+                        <Safe text={a} max={500} />
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  "none in the message"
+                )}
+              </dd>
+            </dl>
+          ) : null}
+          {r.forwarded.length ? (
+            <>
+              <p>The forwarded message:</p>
+              <dl class="kv received-headers">
+                {r.forwarded.map((h) => (
+                  <>
+                    <dt>{h.name}</dt>
+                    <dd>
+                      <Segments segments={h.segments} />
+                    </dd>
+                  </>
+                ))}
+              </dl>
+            </>
+          ) : null}
+          <pre class="received" aria-label={`The text of notice ${n.id}`} tabindex={0}>
+            {r.lines.map((l, i) => (
+              <>
+                {i > 0 ? "\n" : ""}
+                <Segments segments={l} />
+              </>
+            ))}
+          </pre>
+          {r.truncated ? <p class="warn">The text is longer than what is shown: only its first 2 MiB are shown (download the bytes for the rest).</p> : null}
+          {r.notFound.length ? (
+            <details>
+              <summary>Facts not written literally in the text ({r.notFound.length})</summary>
+              <ul class="plain">
+                {r.notFound.map((x) => (
+                  <li>
+                    <Safe text={x} max={500} />
+                  </li>
+                ))}
+              </ul>
+            </details>
+          ) : null}
+        </>
+      ) : (
+        <>
+          <p class="warn">
+            <Safe text={`The notice as received cannot be shown: ${r.statement ?? "its bytes were not kept"}.`} max={600} />
+          </p>
+          <p class="muted">The lines the parser read facts from, as it kept them with the facts (SHA-256 of the bytes: {n.sha256}).</p>
+          <ol class="notice-lines">
+            {n.lines.map((l) => (
+              <li>
+                <span class="where">
+                  {l.part}
+                  {l.line !== null ? ` ${l.line}` : ""}
+                </span>
+                <span class="line">
+                  <Segments segments={l.segments} />
+                </span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </>
+  );
+}
+
+function NoticeBlock(props: { n: NoticeView; open: boolean; received: ReceivedView; caseId: string }) {
   const n = props.n;
   return (
     <details class="notice" open={props.open}>
@@ -123,29 +239,7 @@ function NoticeBlock(props: { n: NoticeView; open: boolean }) {
           </li>
         ))}
       </ul>
-      <h3>The notice as received, each fact marked where it was read</h3>
-      <p class="muted">The lines the parser read facts from, in the notice's order (the case store keeps the facts and where each came from; the message itself is kept by its SHA-256).</p>
-      <ol class="notice-lines">
-        {n.lines.map((l) => (
-          <li>
-            <span class="where">
-              {l.part}
-              {l.line !== null ? ` ${l.line}` : ""}
-            </span>
-            <span class="line">
-              {l.segments.map((s) =>
-                s.fact ? (
-                  <mark title={s.fact} data-fact={s.fact}>
-                    <Safe text={s.text} />
-                  </mark>
-                ) : (
-                  <Safe text={s.text} />
-                ),
-              )}
-            </span>
-          </li>
-        ))}
-      </ol>
+      <Received n={n} r={props.received} caseId={props.caseId} />
       {n.fields.length ? (
         <details>
           <summary>Every labelled field ({n.fields.length})</summary>
@@ -295,6 +389,15 @@ function PlanBlock(props: { c: WebContext; view: CaseView; p: PlanView; latest: 
           </>
         ) : null}
       </p>
+      <p class={p.approval ? "approval" : "approval muted"} data-approved={p.approval ? "yes" : "no"}>
+        {p.approval ? (
+          <>
+            Approved by <Safe text={p.approval.by} max={100} /> at <time datetime={p.approval.at}>{p.approval.at}</time>
+          </>
+        ) : (
+          "Not approved: an approver approves it before it is applied (or approves and applies it in one step, confirmed)."
+        )}
+      </p>
       {p.refused.map((r) => (
         <p class="warn">
           Not touched: <Safe text={r} max={500} />
@@ -339,11 +442,22 @@ function PlanBlock(props: { c: WebContext; view: CaseView; p: PlanView; latest: 
               Reason (for the journal)
               <input type="text" name="reason" maxlength={MAX_REASON} />
             </label>
-            {ownPlan ? <p class="warn">Four-eyes: you wrote this plan, so another approver applies it.</p> : null}
+            {ownPlan ? <p class="warn">Four-eyes: you wrote this plan, so another approver approves and applies it.</p> : null}
+            {anyApply && !ownPlan && !p.approval ? (
+              <>
+                <button type="submit" name="do" value="approve">
+                  Approve the plan
+                </button>
+                <label class="check">
+                  <input type="checkbox" name="confirm" value="yes" />
+                  Approve and apply in one step: I have read every step
+                </label>
+              </>
+            ) : null}
             {anyApply && !ownPlan ? (
               <>
-                <button type="submit" name="do" value="apply-all">
-                  Approve and apply all steps
+                <button type="submit" name="do" value="apply-all" class={p.approval ? "" : "secondary"}>
+                  Apply all steps
                 </button>
                 <button type="submit" name="do" value="apply-chosen" class="secondary">
                   Apply chosen steps
@@ -486,7 +600,7 @@ function EvidenceSection(props: { view: CaseView; oob?: boolean }) {
   );
 }
 
-function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: ReplyContext; users: string[]; flash: string | null }) {
+function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: ReplyContext; users: string[]; flash: string | null; received: ReceivedView[] }) {
   const { c, view, deps } = props;
   const k = view.case;
   const role = c.get("user").role;
@@ -554,7 +668,7 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
       <section id="notices" aria-labelledby="notices-h">
         <h2 id="notices-h">{view.notices.length === 1 ? "The notice" : `The notices (${view.notices.length})`}</h2>
         {view.notices.map((n, i) => (
-          <NoticeBlock n={n} open={i === 0} />
+          <NoticeBlock n={n} open={i === 0} received={props.received[i]!} caseId={view.case.id} />
         ))}
       </section>
 
@@ -749,6 +863,7 @@ const FLASH: Record<string, string> = {
   status: "Status changed.",
   linked: "Linked.",
   planned: "Plan written.",
+  approved: "Plan approved: it may be applied now.",
   applied: "Plan applied: see each step's state and the journal.",
   "rolled-back": "Rolled back: see each step's state and the journal.",
   drafted: "Draft saved.",
@@ -797,8 +912,8 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       // The case is read once: the view and the reply draft are both built from these records.
       const [records, users] = await Promise.all([readCase(deps.store, k.id), deps.store.users.listUsers()]);
       const view = buildCaseView(records, deps.clock());
-      const reply = await replyContext(records, deps.document);
-      return page(c, `${k.id}`, <CasePage c={c} deps={deps} view={view} reply={reply} users={users.map((u) => u.name)} flash={flash} />, { active: "queue" });
+      const [reply, received] = await Promise.all([replyContext(records, deps.document), Promise.all(records.notices.map(async (s) => receivedView(s, await deps.store.noticeRaw(s.id))))]);
+      return page(c, `${k.id}`, <CasePage c={c} deps={deps} view={view} reply={reply} users={users.map((u) => u.name)} flash={flash} received={received} />, { active: "queue" });
     };
     const done = (c: WebContext, k: Case, what: keyof typeof FLASH, anchor = "") => c.redirect(`${caseUrl(k.id)}?done=${what}${anchor}`, 303);
 
@@ -806,6 +921,21 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       const k = await caseOf(c, deps);
       const flash = FLASH[c.req.query("done") ?? ""] ?? null;
       return render(c, k, flash);
+    });
+
+    // --- a notice's bytes as received (an attachment of a neutral type: never rendered) -------
+    app.get("/cases/:id/notices/:nid/raw", requireRole("viewer"), async (c) => {
+      const k = await caseOf(c, deps);
+      const nid = c.req.param("nid");
+      const notice = /^[0-9]{1,15}$/.test(nid) ? (await deps.store.notices(k.id)).find((n) => n.id === Number(nid)) : undefined;
+      if (!notice) throw new UserError(`case ${k.id} has no notice ${nid.slice(0, 20)}`, { exitCode: 66 });
+      const raw = await deps.store.noticeRaw(notice.id);
+      if (raw.state !== "kept") return c.text(`The bytes of notice ${notice.id} are not available: ${raw.reason}.`, 404);
+      return c.body(new Uint8Array(raw.bytes), 200, {
+        "Content-Type": "application/octet-stream",
+        "Content-Disposition": `attachment; filename="${downloadName(k.id, "case")}-notice-${notice.id}.${notice.notice.format === "email" ? "eml" : notice.notice.format === "health-event" ? "json" : "txt"}"`,
+        "X-Content-Type-Options": "nosniff",
+      });
     });
 
     // --- the live feed -----------------------------------------------------------------------
@@ -934,12 +1064,17 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       const reason = bounded(one(f, "reason"), MAX_REASON, "reason");
       const override = bounded(one(f, "override"), MAX_REASON, "reason");
       const as = act(c, deps);
-      const port = await deps.openCloud();
+      // approving changes nothing in the account: no cloud port is opened for it
+      const port = what === "approve" ? null : await deps.openCloud();
       let message: string;
       try {
         const onProgress = () => waker.poke(k.id);
-        if (what === "apply-all" || what === "apply-chosen") {
-          const r = await applyAsPerson(deps.store, { plan, steps: what === "apply-all" ? [] : chosen, ...(override.trim() ? { override } : {}), fourEyes: deps.config.fourEyes, port, onProgress }, as);
+        if (what === "approve" || !port) {
+          const a = await approvePlan(deps.store, { plan, fourEyes: deps.config.fourEyes }, as);
+          message = `Plan ${plan.id} approved by ${a.by}.`;
+        } else if (what === "apply-all" || what === "apply-chosen") {
+          const approveNow = one(f, "confirm") === "yes";
+          const r = await applyAsPerson(deps.store, { plan, steps: what === "apply-all" ? [] : chosen, ...(override.trim() ? { override } : {}), fourEyes: deps.config.fourEyes, approveNow, port, onProgress }, as);
           message = applyMessage(r);
         } else if (what === "rollback-all" || what === "rollback-chosen") {
           const r = await rollbackAsPerson(deps.store, { plan, steps: what === "rollback-all" ? [] : chosen, reason, port, onProgress }, as);
@@ -948,10 +1083,10 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
           throw new UserError("that is not an action on a plan", { exitCode: 64 });
         }
       } finally {
-        port.close?.();
+        port?.close?.();
         waker.poke(k.id);
       }
-      if (!isHtmx(c)) return done(c, k, what.startsWith("apply") ? "applied" : "rolled-back", "#plan");
+      if (!isHtmx(c)) return done(c, k, what === "approve" ? "approved" : what.startsWith("apply") ? "applied" : "rolled-back", "#plan");
       const view = await caseViewFor(deps.store, k.id, deps.clock());
       return c.html(
         <>

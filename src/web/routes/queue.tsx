@@ -151,7 +151,7 @@ export function queueRoutes(app: WebApp, deps: WebDeps): void {
     // The desk's own case id goes straight to the case.
     const direct = qq.q ? searchCaseId(qq.q) : null;
     if (direct && (await deps.store.getCase(direct))) return c.redirect(`/cases/${encodeURIComponent(direct)}`, 303);
-    const r = await deps.store.listCases(toFilter(qq), { limit: PAGE, after: qq.after });
+    const r = await deps.store.listCases(toFilter(qq), { limit: PAGE, after: qq.after, before: qq.before });
     const caption = qq.q ? "Cases matching the search, deadline first" : qq.all ? "Cases, deadline first" : "Open cases, deadline first";
     return page(
       c,
@@ -162,8 +162,17 @@ export function queueRoutes(app: WebApp, deps: WebDeps): void {
         <CaseTable cases={r.items} now={now} caption={caption} />
         {r.items.length === 0 ? <p class="muted">{qq.q ? "No case matches the search." : "No case matches these filters."}</p> : null}
         <p class="pager">
-          {qq.after ? <a href={`/${queryString(qq)}`}>First page</a> : null}
-          {r.next ? <a href={`/${queryString(qq, r.next)}`}>Next page</a> : null}
+          {qq.after || qq.before ? <a href={`/${queryString(qq)}`}>First page</a> : null}
+          {r.prev ? (
+            <a href={`/${queryString(qq, null, r.prev)}`} rel="prev">
+              Previous page
+            </a>
+          ) : null}
+          {r.next ? (
+            <a href={`/${queryString(qq, r.next)}`} rel="next">
+              Next page
+            </a>
+          ) : null}
         </p>
       </section>,
       { active: "queue" },
