@@ -42,6 +42,7 @@ import type {
 } from "./model.ts";
 import type { EvidenceWriter } from "./port-evidence.ts";
 import type { LogsReader } from "./port-logs.ts";
+import type { IamReader, IamWriter } from "./port-iam.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -84,7 +85,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation. */
-export interface CloudReader extends LogsReader {
+export interface CloudReader extends LogsReader, IamReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 
@@ -143,7 +144,7 @@ export type RuleSpec = Omit<SgRule, "ruleId">;
  * The write side: containment (src/execute). Every method is one AWS call (or one batch of a
  * call), so the journal can record exactly what was done and undo it.
  */
-export interface CloudWriter extends EvidenceWriter {
+export interface CloudWriter extends EvidenceWriter, IamWriter {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,

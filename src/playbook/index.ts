@@ -10,6 +10,7 @@ import { PlanBuilder } from "./builder.ts";
 import { planContent } from "./content.ts";
 import { makeContext, type PlanContext } from "./context.ts";
 import { planCredentials } from "./credentials.ts";
+import { planSweep } from "../credentials/plan.ts";
 import { isReflection, planEmailSpam, planOpenProxy, planReflection } from "./exposure.ts";
 import { planHosts } from "./host.ts";
 import { flagOf } from "./options.ts";
@@ -176,6 +177,7 @@ export function planContainment(input: PlaybookInput): Plan {
       break;
     case "credentials":
       planCredentials(ctx, targets.keys);
+      if (input.credentialSweep) planSweep(ctx, input.credentialSweep.result, { deleteConsolePasswords: input.credentialSweep.deleteConsolePasswords === true, plannedKeys: new Set(targets.keys.map((k) => k.accessKey.accessKeyId)) });
       // An account compromise names instances too (the intruder's miners): contain them as hosts.
       if (input.notice.activityType === "account_compromise" && (targets.instances.length || targets.interfaces.length)) planHosts(ctx, targets.instances, targets.interfaces);
       break;

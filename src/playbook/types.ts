@@ -6,6 +6,7 @@ import type { Policy } from "../policy/policy.ts";
 import type { Subject } from "./builder.ts";
 
 import type { PlaybookName } from "../plan/playbooks.ts";
+import type { SweepResult } from "../credentials/sweep.ts";
 
 export { PLAYBOOKS, type PlaybookName } from "../plan/playbooks.ts";
 
@@ -41,6 +42,8 @@ export interface PlaybookInput {
   resolution: Resolution;
   policy: Policy;
   options?: PlaybookOptions;
+  /** The credential sweep (src/credentials), for a credential case: the plan contains what the attacker made. */
+  credentialSweep?: { result: SweepResult; deleteConsolePasswords?: boolean };
 }
 
 export type ResolvedInstance = Extract<Resolved, { type: "ec2-instance" }>;

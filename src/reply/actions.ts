@@ -168,7 +168,7 @@ function produced(after: unknown): string {
   return ids.length ? `: ${ids.join(", ")}` : "";
 }
 
-const GLOBAL_ACTIONS: ReadonlySet<string> = new Set(["capture-key-usage", "deactivate-access-key"]);
+const GLOBAL_ACTIONS: ReadonlySet<string> = new Set(["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "delete-login-profile"]);
 
 type Params = Record<string, unknown>;
 const str = (p: Params, k: string, fallback: string) => (typeof p[k] === "string" && p[k] ? (p[k] as string) : fallback);
@@ -212,6 +212,16 @@ const PHRASES: { [A in ActionName]: (p: Params, id: string) => string } = {
   "disable-distribution": (p, id) => `Disabled CloudFront distribution ${str(p, "distributionId", id)}`,
   "capture-key-usage": (p, id) => `Recorded the recent use of access key ${str(p, "accessKeyId", id)} from CloudTrail`,
   "deactivate-access-key": (p, id) => `Deactivated access key ${str(p, "accessKeyId", id)}${typeof p.userName === "string" ? ` of IAM user ${p.userName}` : ""}`,
+  "revoke-sessions": (p, id) => {
+    const o = (p.owner ?? {}) as Params;
+    const who = typeof o.userName === "string" ? `IAM user ${o.userName}` : typeof o.roleName === "string" ? `IAM role ${o.roleName}` : id;
+    return `Revoked every active session of ${who} issued before ${str(p, "issuedBefore", "the response")}`;
+  },
+  "quarantine-user": (p, id) => `Denied all access to the unauthorized IAM user ${str(p, "userName", id)} (kept, with its keys, as evidence)`,
+  "restore-trust-policy": (p, id) => `Restored the trust policy of IAM role ${str(p, "roleName", id)} to what it was before the unauthorized change`,
+  "cancel-spot-requests": (p, id) => `Cancelled the unauthorized spot instance ${plural(p, "spotInstanceRequestIds", "request", "requests")} ${list(p, "spotInstanceRequestIds", id)}`,
+  "suspend-ses-sending": () => `Suspended Amazon SES sending`,
+  "delete-login-profile": (p, id) => `Removed the console password of the unauthorized IAM user ${str(p, "userName", id)}`,
 };
 
 function capitalise(s: string): string {

@@ -17,6 +17,7 @@ import type { Scope } from "../../src/cloud/model.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
+import { credentialContract } from "./contract-iam.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
@@ -111,6 +112,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
   const port = async (opts: ContractSetupOptions = {}) => (await setup(opts)).port;
 
   describe(`cloud contract: ${name}`, () => {
+    credentialContract(() => port());
     describe("accounts and regions", () => {
       it("lists every account it can reach", async () => {
         const ids = (await (await port()).accounts()).map((a) => a.accountId);

@@ -10,12 +10,15 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { actionsForSide } from "../../src/cloud/aws/actions.ts";
 import { createAwsPort } from "../../src/cloud/aws/index.ts";
-import type { SimAccount } from "../../src/cloud/sim/index.ts";
 import { apply } from "../../src/execute/apply.ts";
 import { rollback } from "../../src/execute/rollback.ts";
 import { ACTIONS, iamActionsOf, READ_ONLY_ACTIONS } from "../../src/plan/actions/index.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import { planContainment } from "../../src/playbook/index.ts";
+import { SimAccount } from "../../src/cloud/sim/index.ts";
+import { planSweepFor } from "../../src/credentials/index.ts";
+import { compromisedKeyEstate, SCENARIO } from "../../src/credentials/scenario.ts";
+import { sweep } from "../../src/credentials/sweep.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import type { Resolution } from "../../src/resolve/types.ts";
 import { installFakeAws } from "../cloud/aws/fake-aws.ts";
@@ -98,7 +101,14 @@ export function authorizationsOf(c: Sent): AuthRequest[] {
       return [{ action: c.api, resource: `arn:aws:autoscaling:${c.region}:${c.accountId}:autoScalingGroup:*:autoScalingGroupName/${String(p.AutoScalingGroupName)}`, context }];
     }
     case "iam:UpdateAccessKey":
+    case "iam:PutUserPolicy":
+    case "iam:DeleteUserPolicy":
+    case "iam:DeleteLoginProfile":
       return [{ action: c.api, resource: `arn:aws:iam::${c.accountId}:user/${String(p.UserName)}`, context: {} }];
+    case "iam:PutRolePolicy":
+    case "iam:DeleteRolePolicy":
+    case "iam:UpdateAssumeRolePolicy":
+      return [{ action: c.api, resource: `arn:aws:iam::${c.accountId}:role/${String(p.RoleName)}`, context: {} }];
     default: {
       const [service] = c.api.split(":");
       return [{ action: c.api, resource: `arn:aws:${service}:${c.region}:${c.accountId}:resource`, context: {} }];
@@ -162,6 +172,29 @@ async function recordHandlerCalls(): Promise<Sent[]> {
     for (const call of sim.calls) {
       if (call.outcome !== "ok" || !WRITE_SIDE.has(call.method) || /:(Describe|Get|List)/.test(call.method)) continue;
       sent.push({ api: call.method, params: call.args[0] as Record<string, unknown>, accountId: call.accountId ?? X.acct, region: call.region ?? "us-east-1" });
+    }
+  }
+  // The credential response (issue 14): the scripted attacker's sweep, planned with console passwords deleted on request.
+  {
+    aws.reset();
+    const sim = SimAccount.fromEstate(compromisedKeyEstate());
+    const swept = await sweep(sim, { accessKeyIds: [SCENARIO.exposedKey], start: SCENARIO.exposedAt, end: SCENARIO.now });
+    const plan = planSweepFor(swept, { planId: "P-iam-credentials-sweep", caseId: null, createdAt: SCENARIO.now, policy: parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\n"), deleteConsolePasswords: true });
+    sim.calls.length = 0;
+    installFakeAws(sim, aws);
+    const port = createAwsPort({ region: "us-east-1", credentials: async () => ({ accessKeyId: "AKIAINCIDENTCALLER01", secretAccessKey: "x", accountId: SCENARIO.account }), maxAttempts: 3 });
+    const t = await tempStore();
+    try {
+      const r = await apply(plan, { port, journal: t.store, verdict: "authentic", approve: "person", retry: { sleep: async () => {} } });
+      expect(r.status, "credentials").toBe("complete");
+      const rb = await rollback(plan.id, { port, journal: t.store, retry: { sleep: async () => {} } });
+      expect(rb.status, "credentials").toBe("complete");
+    } finally {
+      await t.close();
+    }
+    for (const call of sim.calls) {
+      if (call.outcome !== "ok" || !WRITE_SIDE.has(call.method) || /:(Describe|Get|List)/.test(call.method)) continue;
+      sent.push({ api: call.method, params: call.args[0] as Record<string, unknown>, accountId: call.accountId ?? SCENARIO.account, region: call.region ?? "us-east-1" });
     }
   }
   return sent;

@@ -16,6 +16,10 @@ import { validatePlan } from "../../src/plan/validate.ts";
 import { planContainment } from "../../src/playbook/index.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import { actionDocs } from "../../scripts/gen-action-docs.ts";
+import { SimAccount } from "../../src/cloud/sim/index.ts";
+import { planSweepFor } from "../../src/credentials/index.ts";
+import { compromisedKeyEstate, SCENARIO } from "../../src/credentials/scenario.ts";
+import { sweep } from "../../src/credentials/sweep.ts";
 import { newSim, notice, resolutionOf, resolveAll, resolveBucket, resolveDistribution, resolveInstance, resolveKey, X } from "../execute/helpers.ts";
 
 /** A port that logs the name of every method called on it. */
@@ -63,6 +67,10 @@ async function plans(): Promise<{ plan: Plan; sim: ReturnType<typeof newSim> }[]
       }
     }
   }
+  // The credential response's actions: the sweep of the scripted attacker, console passwords deleted on request.
+  const sim = SimAccount.fromEstate(compromisedKeyEstate()) as unknown as ReturnType<typeof newSim>;
+  const swept = await sweep(sim, { accessKeyIds: [SCENARIO.exposedKey], start: SCENARIO.exposedAt, end: SCENARIO.now });
+  out.push({ plan: planSweepFor(swept, { planId: "P-modules", caseId: null, createdAt: SCENARIO.now, policy: parsePolicy(POLICIES[0]!), deleteConsolePasswords: true }), sim });
   return out;
 }
 

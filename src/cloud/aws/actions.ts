@@ -24,7 +24,8 @@ export type ServiceKey =
   | "cloudtrail"
   | "s3"
   | "cloudfront"
-  | "logs";
+  | "logs"
+  | "sesv2";
 
 /**
  * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
@@ -128,6 +129,26 @@ export const OPERATIONS = {
   "cloudfront.ListTagsForResource": ["cloudfront:ListTagsForResource"],
   "cloudfront.GetDistributionConfig": ["cloudfront:GetDistributionConfig"],
   "cloudfront.UpdateDistribution": ["cloudfront:UpdateDistribution"],
+
+  // The credential response (port-iam.ts; credentials.ts)
+  "iam.ListUsers": ["iam:ListUsers"],
+  "iam.GetLoginProfile": ["iam:GetLoginProfile"],
+  "iam.ListUserPolicies": ["iam:ListUserPolicies"],
+  "iam.GetRole": ["iam:GetRole"],
+  "iam.ListRolePolicies": ["iam:ListRolePolicies"],
+  "iam.ListAttachedRolePolicies": ["iam:ListAttachedRolePolicies"],
+  "iam.GetUserPolicy": ["iam:GetUserPolicy"],
+  "iam.GetRolePolicy": ["iam:GetRolePolicy"],
+  "iam.PutUserPolicy": ["iam:PutUserPolicy"],
+  "iam.PutRolePolicy": ["iam:PutRolePolicy"],
+  "iam.DeleteUserPolicy": ["iam:DeleteUserPolicy"],
+  "iam.DeleteRolePolicy": ["iam:DeleteRolePolicy"],
+  "iam.UpdateAssumeRolePolicy": ["iam:UpdateAssumeRolePolicy"],
+  "iam.DeleteLoginProfile": ["iam:DeleteLoginProfile"],
+  "ec2.DescribeSpotInstanceRequests": ["ec2:DescribeSpotInstanceRequests"],
+  "ec2.CancelSpotInstanceRequests": ["ec2:CancelSpotInstanceRequests"],
+  "sesv2.GetAccount": ["ses:GetAccount"],
+  "sesv2.PutAccountSendingAttributes": ["ses:PutAccountSendingAttributes"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -214,6 +235,23 @@ export const METHODS = {
   setAccessKeyStatus: { side: "write", ops: ["iam.UpdateAccessKey"] },
   // Evidence bundles with Object Lock retention (port-evidence.ts).
   putObject: { side: "write", ops: ["s3.GetBucketLocation", "s3.PutObject"] },
+
+  // The credential response (port-iam.ts)
+  accessKeyAccount: { side: "read", ops: ["sts.GetAccessKeyInfo"] },
+  describeIamUsers: {
+    side: "read",
+    ops: ["iam.ListUsers", "iam.GetUser", "iam.ListAccessKeys", "iam.GetAccessKeyLastUsed", "iam.GetLoginProfile", "iam.ListAttachedUserPolicies", "iam.ListUserPolicies"],
+  },
+  getIamRole: { side: "read", ops: ["iam.GetRole", "iam.ListRolePolicies", "iam.ListAttachedRolePolicies"] },
+  getInlinePolicy: { side: "read", ops: ["iam.GetUserPolicy", "iam.GetRolePolicy"] },
+  describeSpotInstanceRequests: { side: "read", ops: ["ec2.DescribeSpotInstanceRequests"] },
+  getSesAccount: { side: "read", ops: ["sesv2.GetAccount"] },
+  putInlinePolicy: { side: "write", ops: ["iam.PutUserPolicy", "iam.PutRolePolicy"] },
+  deleteInlinePolicy: { side: "write", ops: ["iam.DeleteUserPolicy", "iam.DeleteRolePolicy"] },
+  updateAssumeRolePolicy: { side: "write", ops: ["iam.UpdateAssumeRolePolicy"] },
+  deleteLoginProfile: { side: "write", ops: ["iam.DeleteLoginProfile"] },
+  cancelSpotInstanceRequests: { side: "write", ops: ["ec2.CancelSpotInstanceRequests"] },
+  setSesSendingEnabled: { side: "write", ops: ["sesv2.PutAccountSendingAttributes"] },
 } as const satisfies Record<string, { side: Side; ops: readonly Operation[] }>;
 
 export type PortMethod = keyof typeof METHODS;

@@ -14,6 +14,7 @@ import { AccountDirectory } from "./accounts.ts";
 import { METHODS, type PortMethod } from "./actions.ts";
 import * as asg from "./autoscaling.ts";
 import * as cf from "./cloudfront.ts";
+import * as creds from "./credentials.ts";
 import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
@@ -125,5 +126,18 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     setDistributionEnabled: (accountId, id, enabled) => cf.setDistributionEnabled(as("setDistributionEnabled"), accountId, id, enabled),
     setAccessKeyStatus: (accountId, userName, keyId, status) =>
       iam.setAccessKeyStatus(as("setAccessKeyStatus"), accountId, userName, keyId, status),
+
+    accessKeyAccount: (keyId) => creds.accessKeyAccount(as("accessKeyAccount"), keyId),
+    describeIamUsers: (accountId, names) => creds.describeIamUsers(as("describeIamUsers"), accountId, names),
+    getIamRole: (accountId, name) => creds.getIamRole(as("getIamRole"), accountId, name),
+    getInlinePolicy: (accountId, owner, name) => creds.getInlinePolicy(as("getInlinePolicy"), accountId, owner, name),
+    describeSpotInstanceRequests: (scope, ids) => creds.describeSpotInstanceRequests(as("describeSpotInstanceRequests"), scope, ids),
+    getSesAccount: (scope) => creds.getSesAccount(as("getSesAccount"), scope),
+    putInlinePolicy: (accountId, owner, name, doc) => creds.putInlinePolicy(as("putInlinePolicy"), accountId, owner, name, doc),
+    deleteInlinePolicy: (accountId, owner, name) => creds.deleteInlinePolicy(as("deleteInlinePolicy"), accountId, owner, name),
+    updateAssumeRolePolicy: (accountId, name, doc) => creds.updateAssumeRolePolicy(as("updateAssumeRolePolicy"), accountId, name, doc),
+    deleteLoginProfile: (accountId, name) => creds.deleteLoginProfile(as("deleteLoginProfile"), accountId, name),
+    cancelSpotInstanceRequests: (scope, ids) => creds.cancelSpotInstanceRequests(as("cancelSpotInstanceRequests"), scope, ids),
+    setSesSendingEnabled: (scope, enabled) => creds.setSesSendingEnabled(as("setSesSendingEnabled"), scope, enabled),
   };
 }

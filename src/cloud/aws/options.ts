@@ -85,6 +85,7 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   s3: "S3",
   cloudfront: "CloudFront",
   logs: "CloudWatch Logs",
+  sesv2: "SESv2",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

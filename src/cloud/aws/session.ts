@@ -13,6 +13,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
@@ -36,6 +37,7 @@ export interface ClientMap {
   s3: S3Client;
   cloudfront: CloudFrontClient;
   logs: CloudWatchLogsClient;
+  sesv2: SESv2Client;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -52,6 +54,7 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   s3: S3Client,
   cloudfront: CloudFrontClient,
   logs: CloudWatchLogsClient,
+  sesv2: SESv2Client,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */

@@ -35,6 +35,7 @@ import type {
   Vpc,
 } from "../model.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
+import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
 import { PORT_ACTIONS, isMutation, type PortMethod } from "./actions.ts";
 import { realClock, type Clock } from "./clock.ts";
@@ -405,6 +406,42 @@ export class SimAccount implements CloudPort {
   }
   setDistributionEnabled(accountId: string, distributionId: string, enabled: boolean): Promise<void> {
     return this.run("setDistributionEnabled", { accountId }, [distributionId, enabled], () => this.api.setDistributionEnabled(accountId, distributionId, enabled));
+  }
+  accessKeyAccount(accessKeyId: string): Promise<string | null> {
+    return this.run("accessKeyAccount", {}, [accessKeyId], () => this.api.accountOfAccessKey(accessKeyId));
+  }
+  describeIamUsers(accountId: string, userNames?: string[]): Promise<IamUserDetail[]> {
+    return this.run("describeIamUsers", { accountId }, [userNames], () => this.api.describeIamUsers(accountId, userNames));
+  }
+  getIamRole(accountId: string, roleName: string): Promise<IamRoleDetail | null> {
+    return this.run("getIamRole", { accountId }, [roleName], () => this.api.getIamRole(accountId, roleName));
+  }
+  getInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<string | null> {
+    return this.run("getInlinePolicy", { accountId }, [owner, policyName], () => this.api.getInlinePolicy(accountId, owner, policyName));
+  }
+  describeSpotInstanceRequests(scope: Scope, ids?: string[]): Promise<SpotInstanceRequest[]> {
+    return this.run("describeSpotInstanceRequests", scope, [ids], () => this.api.describeSpotInstanceRequests(scope, ids));
+  }
+  getSesAccount(scope: Scope): Promise<SesAccount | null> {
+    return this.run("getSesAccount", scope, [], () => this.api.getSesAccount(scope));
+  }
+  putInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string, document: string): Promise<void> {
+    return this.run("putInlinePolicy", { accountId }, [owner, policyName, document], () => this.api.putInlinePolicy(accountId, owner, policyName, document));
+  }
+  deleteInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<void> {
+    return this.run("deleteInlinePolicy", { accountId }, [owner, policyName], () => this.api.deleteInlinePolicy(accountId, owner, policyName));
+  }
+  updateAssumeRolePolicy(accountId: string, roleName: string, document: string): Promise<void> {
+    return this.run("updateAssumeRolePolicy", { accountId }, [roleName, document], () => this.api.updateAssumeRolePolicy(accountId, roleName, document));
+  }
+  deleteLoginProfile(accountId: string, userName: string): Promise<void> {
+    return this.run("deleteLoginProfile", { accountId }, [userName], () => this.api.deleteLoginProfile(accountId, userName));
+  }
+  cancelSpotInstanceRequests(scope: Scope, ids: string[]): Promise<void> {
+    return this.run("cancelSpotInstanceRequests", scope, [ids], () => this.api.cancelSpotInstanceRequests(scope, ids));
+  }
+  setSesSendingEnabled(scope: Scope, enabled: boolean): Promise<void> {
+    return this.run("setSesSendingEnabled", scope, [enabled], () => this.api.setSesSendingEnabled(scope, enabled));
   }
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
     return this.run("setAccessKeyStatus", { accountId }, [userName, accessKeyId, status], () => this.api.setAccessKeyStatus(accountId, userName, accessKeyId, status));

@@ -75,6 +75,20 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   // With Object Lock headers, PutObject is also authorised by s3:PutObjectRetention.
   putObject: ["s3:PutObject", "s3:PutObjectRetention", "s3:GetBucketLocation"],
   setAccessKeyStatus: ["iam:UpdateAccessKey"],
+
+  // The credential response (port-iam.ts)
+  accessKeyAccount: ["sts:GetAccessKeyInfo"],
+  describeIamUsers: ["iam:ListUsers", "iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies"],
+  getIamRole: ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"],
+  getInlinePolicy: ["iam:GetUserPolicy", "iam:GetRolePolicy"],
+  describeSpotInstanceRequests: ["ec2:DescribeSpotInstanceRequests"],
+  getSesAccount: ["ses:GetAccount"],
+  putInlinePolicy: ["iam:PutUserPolicy", "iam:PutRolePolicy"],
+  deleteInlinePolicy: ["iam:DeleteUserPolicy", "iam:DeleteRolePolicy"],
+  updateAssumeRolePolicy: ["iam:UpdateAssumeRolePolicy"],
+  deleteLoginProfile: ["iam:DeleteLoginProfile"],
+  cancelSpotInstanceRequests: ["ec2:CancelSpotInstanceRequests"],
+  setSesSendingEnabled: ["ses:PutAccountSendingAttributes"],
 };
 
 /** True when a fault rule's `call` names this method: its name, one of its IAM actions, `service:*`, or `*`. */

@@ -40,6 +40,8 @@ import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, Rul
 import { hexOf } from "./ids.ts";
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
+import * as iamSim from "./iam.ts";
+import type { InlinePolicyOwner } from "../port-iam.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
 /** AWS's default quotas and per-call limits, adjustable per simulator (some are adjustable in AWS too). */
@@ -1050,6 +1052,24 @@ export class SimApi {
     d.enabled = enabled;
     this.log(this.globalTrail(accountId), "UpdateDistribution", { id: distributionId, distributionConfig: { enabled } }, null, [{ type: "AWS::CloudFront::Distribution", name: distributionId }]);
   }
+
+  // ---- credential response (./iam.ts) ------------------------------------------------------
+
+  /** Logs a write made by ./iam.ts (an IAM write in the account's global trail region). */
+  record(where: { accountId: string; region?: string }, eventName: string, requestParameters: Record<string, unknown>, resources: { type?: string; name?: string }[]): void {
+    this.log(where.region ? { accountId: where.accountId, region: where.region } : this.globalTrail(where.accountId), eventName, requestParameters, null, resources);
+  }
+  describeIamUsers = (accountId: string, userNames?: string[]) => iamSim.describeIamUsers(this, accountId, userNames);
+  getIamRole = (accountId: string, roleName: string) => iamSim.getIamRole(this, accountId, roleName);
+  getInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string) => iamSim.getInlinePolicy(this, accountId, owner, name);
+  describeSpotInstanceRequests = (scope: Scope, ids?: string[]) => iamSim.describeSpotInstanceRequests(this, scope, ids);
+  getSesAccount = (scope: Scope) => iamSim.getSesAccount(this, scope);
+  putInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string, doc: string) => iamSim.putInlinePolicy(this, accountId, owner, name, doc);
+  deleteInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string) => iamSim.deleteInlinePolicy(this, accountId, owner, name);
+  updateAssumeRolePolicy = (accountId: string, roleName: string, doc: string) => iamSim.updateAssumeRolePolicy(this, accountId, roleName, doc);
+  deleteLoginProfile = (accountId: string, userName: string) => iamSim.deleteLoginProfile(this, accountId, userName);
+  cancelSpotInstanceRequests = (scope: Scope, ids: string[]) => iamSim.cancelSpotInstanceRequests(this, scope, ids);
+  setSesSendingEnabled = (scope: Scope, enabled: boolean) => iamSim.setSesSendingEnabled(this, scope, enabled);
 
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): void {
     const action = "iam:UpdateAccessKey";

@@ -9,6 +9,7 @@
  * (./load.ts), so an estate can never contradict itself. See docs/sim.md for a walk-through.
  */
 import { z } from "zod";
+import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -351,6 +352,9 @@ const region = z
     snapshots: z.array(snapshot).default([]),
     /** This region's CloudTrail events (IAM and other global services log to us-east-1). */
     cloudTrail: z.array(trailEvent).default([]),
+    spotRequests: z.array(spotRequest).default([]),
+    /** SES in this region (absent: SES as a new account has it, sandboxed, sending enabled). */
+    ses: sesAccount.optional(),
   })
   .strict();
 export type RegionInput = z.output<typeof region>;
@@ -374,6 +378,7 @@ const iamUser = z
     groups: z.array(z.string()).default([]),
     accessKeys: z.array(accessKey).max(2, "IAM allows at most 2 access keys per user").default([]),
     tags,
+    ...iamUserExtra,
   })
   .strict();
 
@@ -413,7 +418,7 @@ const account = z
     /** Regions enabled for the account (DescribeRegions). Regions under `regions` must be listed here. */
     enabledRegions: z.array(regionCode).min(1),
     regions: z.record(regionCode, region).default({}),
-    iam: z.object({ users: z.array(iamUser).default([]) }).strict().default({ users: [] }),
+    iam: z.object({ users: z.array(iamUser).default([]), roles: z.array(iamRole).default([]) }).strict().default({ users: [], roles: [] }),
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
   })

@@ -11,6 +11,8 @@ import type { LogsState } from "./logs.ts";
 import ipaddr from "ipaddr.js";
 import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type Distribution, type IamUser, type NetworkAclEntry, type SecurityGroup, type SgRule, type SsmManagedInstance, type Subnet, type Tags, type TrailEvent, type Vpc } from "../model.ts";
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
+import type { SesAccount, SpotInstanceRequest } from "../port-iam.ts";
+import { buildIamExtras, buildRegionExtras } from "./iam.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
 import { buildTrailEvent, byNewestFirst, eventSourceOf } from "./trail.ts";
 
@@ -178,6 +180,8 @@ export interface RegionState {
   survivingVolumes: Map<string, { volumeId: string; sizeGiB?: number; fromInstance: string; deviceName: string }>;
   /** Newest first. */
   trail: TrailEvent[];
+  spot?: Map<string, SpotInstanceRequest>;
+  ses?: SesAccount;
   /** Public IPv4 -> the ENI holding it now (an EIP's or an auto-assigned one). */
   byPublicIp: Map<string, { eniId: string; allocationId?: string }>;
   /** Public IPv4 -> allocation id, for every Elastic IP (associated or not). */
@@ -191,6 +195,20 @@ export interface RegionState {
 export interface UserRec {
   user: IamUser;
   keys: AccessKey[];
+  loginProfile?: { createDate: string; passwordResetRequired: boolean };
+  /** Inline policies: name -> document (JSON text). */
+  inline?: Map<string, string>;
+}
+
+export interface RoleRec {
+  roleName: string;
+  roleId: string;
+  arn: string;
+  path: string;
+  createDate: string;
+  trustPolicy: string;
+  attachedPolicies: string[];
+  inline: Map<string, string>;
 }
 
 export interface AccountState {
@@ -202,6 +220,7 @@ export interface AccountState {
   enabledRegions: string[];
   regions: Map<string, RegionState>;
   users: Map<string, UserRec>;
+  roles?: Map<string, RoleRec>;
   buckets: Map<string, Bucket>;
   distributions: Map<string, Distribution>;
 }
@@ -360,6 +379,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
 
 function buildGlobal(as: AccountState, acc: Estate["accounts"][number], base: Path, issues: EstateIssue[]): void {
   const keyOwners = new Map<string, string>();
+  buildIamExtras(as, acc);
   acc.iam.users.forEach((u, ui) => {
     const path: Path = [...base, "iam", "users", ui];
     if (as.users.has(u.userName)) issues.push({ path: [...path, "userName"], message: `IAM user ${u.userName} is listed twice` });
@@ -380,7 +400,9 @@ function buildGlobal(as: AccountState, acc: Estate["accounts"][number], base: Pa
       if (k.lastUsed) key.lastUsed = { ...k.lastUsed };
       return key;
     });
-    as.users.set(u.userName, { user, keys });
+    const rec: UserRec = { user, keys, inline: new Map(Object.entries(u.inlinePolicies)) };
+    if (u.loginProfile) rec.loginProfile = { ...u.loginProfile };
+    as.users.set(u.userName, rec);
   });
   acc.s3Buckets.forEach((b, bi) => {
     if (as.buckets.has(b.name)) issues.push({ path: [...base, "s3Buckets", bi, "name"], message: `bucket ${b.name} is listed twice` });
@@ -844,6 +866,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
     rs.snapshots.set(s.snapshotId, { snapshotId: s.snapshotId, volumeId: s.volumeId, description: s.description, startTime: s.startTime, state: "completed", tags: { ...s.tags } });
   });
 
+  buildRegionExtras(rs, input);
   input.cloudTrail.forEach((e, i) => {
     if (!e.eventSource && !eventSourceOf(e.eventName))
       issues.push({ path: [...base, "cloudTrail", i, "eventSource"], message: `unknown event ${e.eventName}: give its eventSource (ec2.amazonaws.com...)` });

@@ -6,16 +6,23 @@ import type { TrailEvent } from "../model.ts";
 import { uuidOf } from "./ids.ts";
 
 const SOURCES: [string, RegExp][] = [
-  ["iam.amazonaws.com", /^(CreateUser|DeleteUser|CreateAccessKey|UpdateAccessKey|DeleteAccessKey|AttachUserPolicy|DetachUserPolicy|PutUserPolicy|CreateLoginProfile|UpdateLoginProfile|AddUserToGroup|CreateRole|AttachRolePolicy|PutRolePolicy|GetAccessKeyLastUsed|ListAccessKeys|ListUsers|GetUser)$/],
+  ["iam.amazonaws.com", /^(CreateUser|DeleteUser|CreateAccessKey|UpdateAccessKey|DeleteAccessKey|AttachUserPolicy|DetachUserPolicy|PutUserPolicy|DeleteUserPolicy|CreateLoginProfile|UpdateLoginProfile|DeleteLoginProfile|AddUserToGroup|CreateRole|AttachRolePolicy|PutRolePolicy|DeleteRolePolicy|UpdateAssumeRolePolicy|AttachGroupPolicy|PutGroupPolicy|GetAccessKeyLastUsed|ListAccessKeys|ListUsers|GetUser)$/],
   ["signin.amazonaws.com", /^(ConsoleLogin|SwitchRole|CheckMfa)$/],
   ["sts.amazonaws.com", /^(AssumeRole|AssumeRoleWithSAML|AssumeRoleWithWebIdentity|GetCallerIdentity|GetSessionToken|GetFederationToken|GetAccessKeyInfo)$/],
   ["autoscaling.amazonaws.com", /^(EnterStandby|ExitStandby|DetachInstances|AttachInstances|SuspendProcesses|ResumeProcesses|SetInstanceProtection|UpdateAutoScalingGroup|CreateAutoScalingGroup|DeleteAutoScalingGroup)$/],
   ["elasticloadbalancing.amazonaws.com", /^(RegisterTargets|DeregisterTargets|RegisterInstancesWithLoadBalancer|DeregisterInstancesFromLoadBalancer|CreateLoadBalancer|DeleteLoadBalancer|CreateTargetGroup)$/],
-  ["s3.amazonaws.com", /^(CreateBucket|DeleteBucket|PutBucketPublicAccessBlock|DeleteBucketPublicAccessBlock|PutBucketPolicy|DeleteBucketPolicy|PutBucketAcl)$/],
+  ["s3.amazonaws.com", /^(ListBuckets|CreateBucket|DeleteBucket|PutBucketPublicAccessBlock|DeleteBucketPublicAccessBlock|PutBucketPolicy|DeleteBucketPolicy|PutBucketAcl)$/],
   ["cloudfront.amazonaws.com", /^(CreateDistribution|UpdateDistribution|DeleteDistribution)/],
   ["ssm.amazonaws.com", /^(SendCommand|StartSession|TerminateSession)$/],
+  ["ses.amazonaws.com", /^(CreateEmailIdentity|VerifyEmailIdentity|VerifyDomainIdentity|PutAccountSendingAttributes|UpdateAccountSendingEnabled|PutAccountDetails)$/],
+  ["cloudtrail.amazonaws.com", /^(StopLogging|DeleteTrail|StartLogging|UpdateTrail|PutEventSelectors)$/],
+  ["guardduty.amazonaws.com", /^(DeleteDetector|UpdateDetector)$/],
+  ["organizations.amazonaws.com", /^LeaveOrganization$/],
+  ["account.amazonaws.com", /^(DisableRegion|EnableRegion|PutAlternateContact|PutContactInformation)$/],
+  ["secretsmanager.amazonaws.com", /^GetSecretValue$/],
+  ["lightsail.amazonaws.com", /^(CreateInstances|CreateInstancesFromSnapshot|CreateKeyPair|OpenInstancePublicPorts)$/],
   ["lambda.amazonaws.com", /^(CreateFunction|UpdateFunctionCode|Invoke)/],
-  ["ec2.amazonaws.com", /^(RunInstances|TerminateInstances|StartInstances|StopInstances|RebootInstances|AllocateAddress|AssociateAddress|DisassociateAddress|ReleaseAddress|CreateSecurityGroup|DeleteSecurityGroup|AuthorizeSecurityGroup(Ingress|Egress)|RevokeSecurityGroup(Ingress|Egress)|ModifyNetworkInterfaceAttribute|ModifyInstanceAttribute|CreateSnapshots?|CreateTags|DeleteTags|CreateNetworkAclEntry|DeleteNetworkAclEntry|ReplaceNetworkAclEntry|CreateNatGateway|DeleteNatGateway|CreateNetworkInterface|DeleteNetworkInterface|AttachNetworkInterface|DetachNetworkInterface|CreateKeyPair|ImportKeyPair|CreateVolume|AttachVolume|DetachVolume|CreateImage|Describe\w+|GetConsoleOutput|GetConsoleScreenshot)$/],
+  ["ec2.amazonaws.com", /^(RunInstances|TerminateInstances|StartInstances|StopInstances|RebootInstances|AllocateAddress|AssociateAddress|DisassociateAddress|ReleaseAddress|CreateSecurityGroup|DeleteSecurityGroup|AuthorizeSecurityGroup(Ingress|Egress)|RevokeSecurityGroup(Ingress|Egress)|ModifyNetworkInterfaceAttribute|ModifyInstanceAttribute|CreateSnapshots?|CreateTags|DeleteTags|CreateNetworkAclEntry|DeleteNetworkAclEntry|ReplaceNetworkAclEntry|CreateNatGateway|DeleteNatGateway|CreateNetworkInterface|DeleteNetworkInterface|AttachNetworkInterface|DetachNetworkInterface|CreateKeyPair|ImportKeyPair|RequestSpotInstances|RequestSpotFleet|CreateFleet|CancelSpotInstanceRequests|CreateVolume|AttachVolume|DetachVolume|CreateImage|Describe\w+|GetConsoleOutput|GetConsoleScreenshot)$/],
 ];
 
 /** The service that logs an event name, or null when the name is not one the simulator knows. */

@@ -11,6 +11,7 @@ import type { ApiCall } from "../types.ts";
 import { BLOCK_BUCKET_PUBLIC_ACCESS, CAPTURE_BUCKET, CAPTURE_DISTRIBUTION, CAPTURE_KEY_USAGE, DEACTIVATE_ACCESS_KEY, DISABLE_DISTRIBUTION } from "./account.ts";
 import { ASG_DETACH, ASG_LOWER_MIN, ASG_PROTECT_SCALE_IN, ASG_STANDBY, ASG_SUSPEND_PROCESSES } from "./asg.ts";
 import { CAPTURE_METADATA, KEEP_VOLUMES, PROTECT_TERMINATION, SHUTDOWN_STOP, SNAPSHOT_VOLUMES, STOP_INSTANCE, TAG_RESOURCES } from "./instance.ts";
+import { CANCEL_SPOT_REQUESTS, DELETE_LOGIN_PROFILE, QUARANTINE_USER, RESTORE_TRUST_POLICY, REVOKE_SESSIONS, SUSPEND_SES_SENDING } from "./credentials.ts";
 import { DEREGISTER_CLASSIC, DEREGISTER_TARGETS } from "./lb.ts";
 import { BLOCK_SMTP_EGRESS, CLOSE_WEB_INGRESS, CREATE_ALL_TRAFFIC_GROUP, CREATE_ISOLATION_GROUP, ISOLATE_ENI, NACL_DENY, REVOKE_OPEN_INGRESS } from "./network.ts";
 
@@ -45,6 +46,12 @@ export const ACTION_MODULES = {
   "disable-distribution": DISABLE_DISTRIBUTION,
   "capture-key-usage": CAPTURE_KEY_USAGE,
   "deactivate-access-key": DEACTIVATE_ACCESS_KEY,
+  "revoke-sessions": REVOKE_SESSIONS,
+  "quarantine-user": QUARANTINE_USER,
+  "restore-trust-policy": RESTORE_TRUST_POLICY,
+  "cancel-spot-requests": CANCEL_SPOT_REQUESTS,
+  "suspend-ses-sending": SUSPEND_SES_SENDING,
+  "delete-login-profile": DELETE_LOGIN_PROFILE,
 } as const;
 
 type Modules = typeof ACTION_MODULES;
@@ -109,6 +116,8 @@ export const ACTION_ALIASES: Record<string, readonly ActionName[]> = {
   "restrict-ports": ["capture-metadata", "revoke-open-ingress", "close-web-ingress", "block-smtp-egress", "tag-resources"],
   "take-content-offline": ["capture-metadata", "snapshot-volumes", "capture-bucket", "block-bucket-public-access", "capture-distribution", "disable-distribution", "close-web-ingress", "tag-resources"],
   "deactivate-keys": ["capture-key-usage", "deactivate-access-key"],
+  // Never delete-login-profile: it is irreversible, a person decides it for each user.
+  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "cancel-spot-requests", "suspend-ses-sending"],
 };
 
 /** Expands action names and aliases (`isolate`) to action names; unknown words are returned in `unknown`. */

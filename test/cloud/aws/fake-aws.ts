@@ -91,15 +91,16 @@ import type { RegionState } from "../../../src/cloud/sim/state.ts";
 import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/sim/views.ts";
 import type { AnyStub, Mocks } from "./helpers.ts";
 import { installFakeLogs } from "./fake-aws-logs.ts";
+import { installFakeIam } from "./fake-aws-iam.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
-type In = any;
-interface Call {
+export type In = any;
+export interface Call {
   accountId: string;
   region: string;
   scope: Scope;
@@ -138,7 +139,7 @@ function defaultCode(kind: CloudError["kind"], service: ServiceKey): string {
   }
 }
 
-function page<T>(items: T[], token: string | undefined, size = PAGE): { items: T[]; next: string | undefined } {
+export function page<T>(items: T[], token: string | undefined, size = PAGE): { items: T[]; next: string | undefined } {
   const start = token ? Number(token) : 0;
   if (!Number.isInteger(start) || start < 0) throw sdkError("InvalidNextToken", `bad pagination token ${token}`);
   const end = start + size;
@@ -917,5 +918,6 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return { Distribution: { Id: d.id, ARN: d.arn, Status: "InProgress" }, ETag: etag(d.id) };
   });
 
+  installFakeIam(on, sim, m);
   return { log };
 }

@@ -13,6 +13,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
@@ -48,6 +49,7 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     s3: mockClient(S3Client),
     cloudfront: mockClient(CloudFrontClient),
     logs: mockClient(CloudWatchLogsClient),
+    sesv2: mockClient(SESv2Client),
   };
   const all = Object.values(m);
   const reset = () => {

@@ -31,6 +31,7 @@ const EVIDENCE_SHA256 = createHash("sha256").update(EVIDENCE).digest("hex");
 const PAB = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
 const window = { start: "2025-05-01T00:00:00Z", end: "2025-06-01T12:00:00Z" };
 const ssh = { direction: "ingress" as const, protocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" };
+const DENY_ALL = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] });
 const allOut = { direction: "egress" as const, protocol: "-1", cidrIpv4: "0.0.0.0/0" };
 
 type Ctx = { port: CloudPort; sim: SimAccount };
@@ -113,6 +114,19 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   deletePublicAccessBlock: [{ run: ({ port }) => port.deletePublicAccessBlock(C.prod, C.bucket) }],
   setDistributionEnabled: [{ run: ({ port }) => port.setDistributionEnabled(C.prod, C.distribution, false) }],
   setAccessKeyStatus: [{ run: ({ port }) => port.setAccessKeyStatus(C.prod, C.user, C.key, "Inactive") }],
+
+  accessKeyAccount: [{ run: ({ port }) => port.accessKeyAccount(C.key) }],
+  describeIamUsers: [{ run: ({ port }) => port.describeIamUsers(C.prod) }, { run: ({ port }) => port.describeIamUsers(C.prod, [C.user]) }],
+  getIamRole: [{ run: ({ port }) => port.getIamRole(C.prod, "contract-deploy") }],
+  getInlinePolicy: [{ run: ({ port }) => port.getInlinePolicy(C.prod, { userName: C.user }, "ci-logs") }, { run: ({ port }) => port.getInlinePolicy(C.prod, { roleName: "contract-deploy" }, "deploy-extra") }],
+  describeSpotInstanceRequests: [{ run: ({ port }) => port.describeSpotInstanceRequests(C.use1) }],
+  getSesAccount: [{ run: ({ port }) => port.getSesAccount(C.use1) }],
+  putInlinePolicy: [{ run: ({ port }) => port.putInlinePolicy(C.prod, { userName: C.user }, "p", DENY_ALL) }, { run: ({ port }) => port.putInlinePolicy(C.prod, { roleName: "contract-deploy" }, "p", DENY_ALL) }],
+  deleteInlinePolicy: [{ run: ({ port }) => port.deleteInlinePolicy(C.prod, { userName: C.user }, "ci-logs") }, { run: ({ port }) => port.deleteInlinePolicy(C.prod, { roleName: "contract-deploy" }, "deploy-extra") }],
+  updateAssumeRolePolicy: [{ run: ({ port }) => port.updateAssumeRolePolicy(C.prod, "contract-deploy", DENY_ALL) }],
+  deleteLoginProfile: [{ run: ({ port }) => port.deleteLoginProfile(C.prod, C.user) }],
+  cancelSpotInstanceRequests: [{ run: ({ port }) => port.cancelSpotInstanceRequests(C.use1, ["sir-c0000001"]) }],
+  setSesSendingEnabled: [{ run: ({ port }) => port.setSesSendingEnabled(C.use1, false) }],
 };
 
 /** Runs each method's scenarios on a fresh fake account and records the operations it sent. */

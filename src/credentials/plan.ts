@@ -1,0 +1,296 @@
+/**
+ * The containment plan for a compromised credential, written from the sweep (./sweep.ts): cut the
+ * holder off (its key deactivated, its sessions revoked), then one step per thing the attacker made
+ * or changed. Everything is reversible and journalled, except two things named as such: cancelling
+ * a spot request (AWS cannot reopen one) and deleting a console password (only with
+ * --delete-console-passwords). Termination and deletion of the attacker's resources are never
+ * steps: they stay preserved (snapshotted and stopped) for the investigation, and the plan says
+ * what a person may delete afterwards.
+ */
+import type { Scope } from "../cloud/model.ts";
+import type { StepRef } from "../playbook/builder.ts";
+import type { PlanContext } from "../playbook/context.ts";
+import type { InventoryItem, SweepResult } from "./sweep.ts";
+
+export interface SweepPlanOptions {
+  /** Delete the console password of users the attacker created (IRREVERSIBLE): only when a person asks. */
+  deleteConsolePasswords?: boolean;
+  /** Keys the playbook already deactivates (from the notice's resolution): not written twice. */
+  plannedKeys?: ReadonlySet<string>;
+}
+
+const toSecond = (iso: string) => new Date(iso).toISOString().slice(0, 19) + "Z";
+
+export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions = {}): void {
+  const { b } = ctx;
+  const planned = new Set(o.plannedKeys ?? []);
+  const subjects = (accountId: string) => [{ accountId, tags: {} }];
+  const issuedBefore = toSecond(s.window.end);
+  const cutOff: StepRef[] = [];
+
+  const deactivate = (accountId: string, accessKeyId: string, userName: string, why: string) => {
+    if (planned.has(accessKeyId)) return;
+    planned.add(accessKeyId);
+    const target = { accountId, region: "global", type: "access-key", id: accessKeyId };
+    const cap = b.add({
+      action: "capture-key-usage",
+      slug: accessKeyId,
+      target,
+      params: { accessKeyId, userName },
+      reason: "Evidence first: when, where and for which service the key was last used.",
+      changes: "nothing (reads only)",
+      reversible: true,
+      risk: "low",
+      subjects: subjects(accountId),
+    });
+    cutOff.push(
+      b.add({
+        action: "deactivate-access-key",
+        slug: accessKeyId,
+        target,
+        params: { accessKeyId, userName },
+        reason: why,
+        changes: `sets ${accessKeyId} of ${userName} to Inactive (never deleted: it stays as evidence and searchable in CloudTrail); Active again on rollback`,
+        reversible: true,
+        risk: "high",
+        dependsOn: [cap],
+        subjects: subjects(accountId),
+      }),
+    );
+  };
+
+  // 1. The holder: its key off, its sessions revoked.
+  for (const h of s.holders) {
+    if (h.quarantinePolicies.length)
+      b.warn(`AWS attached ${h.quarantinePolicies.join(", ")} to ${h.userName}: it stays (abuse-desk never removes it); remove it only once every exposed key is rotated and AWS's case is answered.`);
+    if (h.kind === "root") {
+      b.warn(`${h.accessKeyId} is a root user key: only the root user can deactivate or delete it (console, Security credentials). Root checklist: delete the root access keys, change the root password, enable MFA on root, check the account's contact and alternate contacts, check for root sign-ins you did not make.`);
+      continue;
+    }
+    if (h.kind === "unknown" || !h.accountId) {
+      b.warn(`The owner of ${h.accessKeyId} could not be found in the accounts this port reaches: nothing is planned for it.`);
+      continue;
+    }
+    if (h.kind === "user" && h.userName) {
+      const k = h.user?.accessKeys.find((x) => x.accessKeyId === h.accessKeyId);
+      if (k?.status === "Active") deactivate(h.accountId, h.accessKeyId, h.userName, "The key is exposed: whoever holds it can act as the user.");
+      for (const other of h.user?.accessKeys ?? [])
+        if (other.accessKeyId !== h.accessKeyId)
+          b.warn(`${h.userName}'s other key ${other.accessKeyId} (${other.status}${other.lastUsed?.date ? `, last used ${other.lastUsed.date}` : ", never used"}): rotate it too (create a new key, move the application, then deactivate this one).`);
+      if (h.user?.loginProfile) b.warn(`${h.userName} has a console password: change it (and require MFA) if it may be known.`);
+      cutOff.push(revoke(ctx, h.accountId, { userName: h.userName }, issuedBefore, `Temporary credentials the user obtained with the exposed key (GetSessionToken, federation) outlive the key: revoked.`));
+    }
+    if (h.kind === "role-session" && h.roleName)
+      cutOff.push(revoke(ctx, h.accountId, { roleName: h.roleName }, issuedBefore, `${h.accessKeyId} is a session of role ${h.roleName}${h.sessionName ? ` (${h.sessionName})` : ""}: temporary keys cannot be deactivated, so every session of the role issued before now is denied, as the console's "Revoke active sessions" does.`));
+  }
+
+  // 2. What the attacker made or changed.
+  const spot = new Map<string, { scope: Scope; ids: string[] }>();
+  for (const i of s.inventory) {
+    switch (i.kind) {
+      case "instance":
+        if (i.event && (i.state === "running" || i.state === "pending")) containInstance(ctx, i, cutOff);
+        else if (!i.event && i.state !== "terminated") b.warn(`${i.id} (${i.instanceType ?? "?"}, ${i.scope.accountId}/${i.scope.region}) was launched in the window but no swept principal's event names it: check whether it is yours before containing it.`);
+        break;
+      case "spot-request":
+        if (i.state === "open" || i.state === "active") {
+          const k = `${i.scope.accountId}/${i.scope.region}`;
+          (spot.get(k) ?? spot.set(k, { scope: i.scope, ids: [] }).get(k)!).ids.push(i.id);
+        }
+        break;
+      case "iam-user":
+        if (i.state !== "gone") {
+          const keys = (i.details?.keys as { id: string; status: string }[] | undefined) ?? [];
+          for (const k of keys) if (k.status === "Active") deactivate(i.scope.accountId, k.id, i.id, `${i.id} was created by the attacker (${i.event?.eventName} ${i.event?.eventTime}): its keys are theirs.`);
+          b.add({
+            action: "quarantine-user",
+            slug: i.id,
+            target: { accountId: i.scope.accountId, region: "global", type: "iam-user", id: i.id },
+            params: { userName: i.id },
+            reason: `${i.id} was created by the attacker (${i.event?.eventName} at ${i.event?.eventTime} by ${i.event?.by}): a way back in. Denied everything rather than deleted, so it stays as evidence.`,
+            changes: `puts the inline policy AbuseDeskQuarantine (deny everything) on ${i.id}: its keys and console sign-in can do nothing; removed on rollback`,
+            reversible: true,
+            risk: "medium",
+            dependsOn: cutOff,
+            subjects: subjects(i.scope.accountId),
+          });
+          if (i.details?.console === true) {
+            if (o.deleteConsolePasswords)
+              b.add({
+                action: "delete-login-profile",
+                slug: i.id,
+                target: { accountId: i.scope.accountId, region: "global", type: "iam-user", id: i.id },
+                params: { userName: i.id },
+                reason: `A person asked (--delete-console-passwords): the console password the attacker gave ${i.id} is removed.`,
+                changes: `IRREVERSIBLE: deletes the console password of ${i.id}; rollback cannot bring it back (the quarantine policy already blocks its use)`,
+                reversible: false,
+                risk: "high",
+                dependsOn: cutOff,
+                subjects: subjects(i.scope.accountId),
+              });
+            else b.warn(`${i.id} has a console password the attacker set: the quarantine policy makes it useless; deleting it is irreversible and only done when a person asks (plan again with --delete-console-passwords).`);
+          }
+        }
+        break;
+      case "access-key":
+        if (i.state === "Active" && !(i.details?.userCreatedByAttacker === true)) deactivate(i.scope.accountId, i.id, String(i.details?.userName), `The attacker created ${i.id} for ${String(i.details?.userName)} (${i.event?.eventTime}): a way back in.`);
+        else if (i.state === "Active") deactivate(i.scope.accountId, i.id, String(i.details?.userName), `${i.id} belongs to a user the attacker created.`);
+        break;
+      case "login-profile":
+        if (!(i.details?.userCreatedByAttacker === true) && i.state === "console password set")
+          b.warn(`The attacker ${i.event?.eventName === "CreateLoginProfile" ? "gave" : "changed"} the console password of ${i.id} (${i.event?.eventTime}): a person resets it (and requires MFA); abuse-desk does not delete a person's console access.`);
+        break;
+      case "role":
+        if (i.state === "exists")
+          b.add({
+            action: "revoke-sessions",
+            slug: i.id,
+            target: { accountId: i.scope.accountId, region: "global", type: "iam-principal", id: i.id },
+            params: { owner: { roleName: i.id }, issuedBefore },
+            reason: `${i.id} was created by the attacker (${i.event?.eventTime}): every session of it is denied (the role is kept as evidence).`,
+            changes: `puts AWSRevokeOlderSessions on ${i.id}; the previous policy (none) comes back on rollback`,
+            reversible: true,
+            risk: "medium",
+            dependsOn: cutOff,
+            subjects: subjects(i.scope.accountId),
+          });
+        break;
+      case "trust-policy": {
+        const prev = i.details?.previous as string | null | undefined;
+        const attacker = i.details?.attacker as string;
+        if (i.state === "still the attacker's" && prev)
+          b.add({
+            action: "restore-trust-policy",
+            slug: i.id,
+            target: { accountId: i.scope.accountId, region: "global", type: "iam-role", id: i.id },
+            params: { roleName: i.id, restore: prev, attacker },
+            reason: `The attacker changed who may assume ${i.id} (${i.event?.eventTime}): the trust policy it had before (from CloudTrail) is put back.`,
+            changes: `replaces the trust policy of ${i.id} by the one before the change; the attacker's comes back on rollback`,
+            reversible: true,
+            risk: "high",
+            dependsOn: cutOff,
+            subjects: subjects(i.scope.accountId),
+          });
+        else if (i.state === "still the attacker's") b.warn(`The attacker changed the trust policy of ${i.id} and its previous version is not in CloudTrail's 90 days: edit it by hand (remove the principals you do not know).`);
+        else b.warn(`The trust policy of ${i.id} was changed by the attacker and again since: check it by hand.`);
+        break;
+      }
+      case "security-group-ingress": {
+        const rules = (i.details?.rules as { direction: "ingress"; protocol: string; fromPort?: number; toPort?: number; cidrIpv4: string }[] | undefined) ?? [];
+        const vpcId = i.details?.vpcId as string | null;
+        if (rules.length && vpcId)
+          b.add({
+            action: "revoke-open-ingress",
+            slug: i.id,
+            target: { ...i.scope, type: "security-group", id: i.id },
+            params: { groupId: i.id, vpcId, revoke: rules, add: [] },
+            reason: `The attacker opened ${i.id} (${i.event?.eventTime}): the rules they added are revoked.`,
+            changes: `revokes ${rules.length} ingress rule(s) the attacker added; added back on rollback`,
+            reversible: true,
+            risk: "medium",
+            subjects: subjects(i.scope.accountId),
+          });
+        break;
+      }
+      case "ses":
+        if (i.details?.sendingEnabled === true)
+          b.add({
+            action: "suspend-ses-sending",
+            slug: i.scope.region,
+            target: { ...i.scope, type: "ses-account", id: i.scope.region },
+            params: {},
+            reason: `The attacker touched SES in ${i.scope.region} (${(i.details?.events as string[]).join(", ")}${(i.details?.identities as string[]).length ? `; identities ${(i.details?.identities as string[]).join(", ")}` : ""}): sending is suspended before it is used for spam.`,
+            changes: `turns SES sending off in ${i.scope.accountId}/${i.scope.region} (your own mail from SES there stops too); on again on rollback`,
+            reversible: true,
+            risk: "high",
+            subjects: subjects(i.scope.accountId),
+          });
+        break;
+      case "policy":
+        b.warn(`The attacker ${i.event?.eventName} ${String(i.details?.policy)} on ${String(i.details?.on)} ${String(i.details?.name)} (${i.event?.eventTime}): ${i.details?.on === "user" && s.inventory.some((x) => x.kind === "iam-user" && x.id === i.details?.name) ? "the user is quarantined; detach it by hand once preserved" : "detach it by hand (abuse-desk does not change policies of your own principals)"}.`);
+        break;
+      case "fleet":
+      case "lightsail-instance":
+      case "lambda-function":
+      case "key-pair":
+        b.warn(`${i.kind} ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.event?.eventName} ${i.event?.eventTime}): ${i.state}.`);
+        break;
+      case "trail-stopped":
+      case "detector-deleted":
+      case "region-disabled":
+      case "left-organization":
+      case "bucket-policy":
+      case "secret-read":
+      case "bucket-list":
+        b.warn(`${i.event?.eventName} in ${i.scope.accountId}/${i.scope.region} at ${i.event?.eventTime} by ${i.event?.by}: ${i.state}.`);
+        break;
+    }
+  }
+  for (const { scope, ids } of spot.values())
+    b.add({
+      action: "cancel-spot-requests",
+      slug: `${scope.region}-spot`,
+      target: { ...scope, type: "spot-requests", id: ids.join(",") },
+      params: { spotInstanceRequestIds: ids },
+      reason: `The attacker's spot requests would launch new instances as soon as these are stopped.`,
+      changes: `NOT REVERSIBLE: cancels ${ids.join(", ")} (AWS cannot reopen a cancelled request); the instances they launched are kept and stopped by their own steps`,
+      reversible: false,
+      risk: "medium",
+      dependsOn: cutOff,
+      subjects: subjects(scope.accountId),
+    });
+
+  const made = s.inventory.filter((i) => i.kind === "instance" && i.event);
+  if (made.length) b.warn(`Termination and deletion are never steps: the attacker's ${made.length} instance(s) are snapshotted and stopped, kept as evidence. Once the case is closed a person may terminate them (irreversible; abuse-desk's containment role is denied ec2:TerminateInstances).`);
+  for (const n of s.notSearched) b.warn(`Not searched: ${n.what}${n.scope ? ` (${n.scope.accountId}/${n.scope.region})` : ""}: ${n.reason}. What is there is not in this plan.`);
+}
+
+function revoke(ctx: PlanContext, accountId: string, owner: { userName: string } | { roleName: string }, issuedBefore: string, reason: string): StepRef {
+  const id = "userName" in owner ? owner.userName : owner.roleName;
+  return ctx.b.add({
+    action: "revoke-sessions",
+    slug: id,
+    target: { accountId, region: "global", type: "iam-principal", id },
+    params: { owner, issuedBefore },
+    reason,
+    changes: `puts the inline policy AWSRevokeOlderSessions (deny everything to credentials issued before ${issuedBefore}) on ${"userName" in owner ? "user" : "role"} ${id}; new sessions work; the previous policy comes back on rollback`,
+    reversible: true,
+    risk: "high",
+    subjects: [{ accountId, tags: {} }],
+  });
+}
+
+function containInstance(ctx: PlanContext, i: InventoryItem, cutOff: StepRef[]): void {
+  const { b } = ctx;
+  const target = { ...i.scope, type: "ec2-instance", id: i.id };
+  const subjects = [{ accountId: i.scope.accountId, tags: {} }];
+  const volumes = (i.details?.volumeIds as string[] | undefined) ?? [];
+  const what = `${i.instanceType ?? "instance"}${i.gpu ? " (GPU)" : ""}${i.cost ? `, about $${i.cost.usdPerHour}/h (estimate)` : ""}`;
+  const deps: StepRef[] = [...cutOff];
+  if (volumes.length)
+    deps.push(
+      b.add({
+        action: "snapshot-volumes",
+        slug: i.id,
+        target,
+        params: { instanceId: i.id, volumeIds: volumes, description: `abuse-desk ${ctx.caseKey}: ${i.id} launched by the attacker, as found`, tags: ctx.caseTags },
+        reason: `Preserve first: ${i.id} (${what}) was launched by the attacker (${i.event?.eventTime}); its disks are evidence of what ran.`,
+        changes: `creates ${volumes.length} snapshot(s) of ${volumes.join(", ")}, tagged with the case; kept on rollback (evidence)`,
+        reversible: true,
+        risk: "low",
+        subjects,
+      }),
+    );
+  b.add({
+    action: "stop-instance",
+    slug: i.id,
+    target,
+    params: { instanceId: i.id },
+    reason: `${i.id} (${what}) was launched by the attacker: stopped (not terminated) after its snapshots, so the cost stops and the disks stay.`,
+    changes: `stops ${i.id} (its EBS volumes are kept); started again on rollback`,
+    reversible: true,
+    risk: "medium",
+    dependsOn: deps,
+    subjects,
+  });
+}

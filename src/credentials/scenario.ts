@@ -1,0 +1,201 @@
+/**
+ * The scripted attacker of issue 14 on a simulated account: an access key of `ci-deploy` exposed
+ * in a public repository; within the hour the attacker lists buckets, creates a backdoor user with
+ * a key and a console password, gives it AdministratorAccess, opens the trust of `deploy-role` to
+ * an account of theirs, launches GPU miners in 5 regions, requests spot capacity with the backdoor
+ * key, stops CloudTrail logging in one region, creates an SES identity and opens SSH to the world.
+ * An instance a colleague launched in the window (no attacker event) is there too. The sweep must
+ * find all of it; the plan must contain it; rollback must restore what the plan changed.
+ *
+ * Used by test/credentials and bench/sweep.bench.ts (`regions` and `eventsPerRegion` scale it).
+ */
+import type { EstateInput } from "../cloud/sim/schema.ts";
+
+export const SCENARIO = {
+  account: "210987654321",
+  attackerAccount: "666666666666",
+  exposedKey: "AKIAEXPOSEDKEY000001",
+  otherKey: "AKIACIDEPLOYOTHER001",
+  holder: "ci-deploy",
+  backdoorUser: "backup-admin",
+  backdoorKey: "AKIABACKDOORKEY00001",
+  role: "deploy-role",
+  createdRole: "ops-automation",
+  exposedAt: "2025-06-01T07:55:00Z",
+  now: "2025-06-02T12:00:00Z",
+  minerRegions: ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1", "sa-east-1"],
+  minerType: "g4dn.12xlarge",
+  spotRegion: "us-west-2",
+  spotRequest: "sir-a77ac4e1",
+  spotInstance: "i-0a7ac4e100000005f",
+  loggingStoppedIn: "eu-west-1",
+  sesRegion: "us-east-1",
+  sesIdentity: "billing@attacker.example",
+  openedGroup: "sg-0a7ac4e100000000e",
+  colleagueRegion: "eu-central-1",
+  colleagueInstance: "i-0c011ea9e00000001",
+  originalTrust: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+  attackerTrust: {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      { Effect: "Allow", Principal: { AWS: "arn:aws:iam::666666666666:root" }, Action: "sts:AssumeRole" },
+    ],
+  },
+} as const;
+
+/** The 17 regions enabled by default (2025). */
+export const DEFAULT_REGIONS = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1", "eu-west-1", "eu-west-2", "eu-west-3",
+  "eu-central-1", "eu-north-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+];
+
+const hex = (n: number, width = 17) => n.toString(16).padStart(width, "0");
+const minerId = (i: number) => `i-0a7ac4e1${hex(i, 9)}`;
+const at = (hhmm: string) => `2025-06-01T${hhmm}:00Z`;
+
+export interface ScenarioOptions {
+  /** Regions enabled (default: the 17 default regions). */
+  regions?: readonly string[];
+  /** Unrelated events per region spread over the 30 days before now (the benchmark's load); default 0. */
+  noisePerRegion?: number;
+  /** Events of the exposed key per region spread over the 30 days before now (the benchmark's load); default 0. */
+  keyEventsPerRegion?: number;
+}
+
+export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
+  const S = SCENARIO;
+  const regions = [...(o.regions ?? DEFAULT_REGIONS)];
+  const key = { username: S.holder, accessKeyId: S.exposedKey, sourceIpAddress: "203.0.113.66", userAgent: "aws-cli/2.15.0 attacker" };
+  const backdoor = { username: S.backdoorUser, accessKeyId: S.backdoorKey, sourceIpAddress: "203.0.113.66" };
+  const byRegion: Record<string, NonNullable<EstateInput["accounts"][number]["regions"]>[string]> = {};
+  const trail = (region: string) => ((byRegion[region] ??= {}).cloudTrail ??= []) as NonNullable<NonNullable<EstateInput["accounts"][number]["regions"]>[string]["cloudTrail"]>;
+  const base = (region: string, n: number) => {
+    const r = (byRegion[region] ??= {});
+    const vpc = `vpc-0a7ac4e1${hex(n, 9)}`;
+    const subnet = `subnet-0a7ac4e1${hex(n, 9)}`;
+    const sg = region === S.loggingStoppedIn ? S.openedGroup : `sg-0a7ac4e1${hex(n, 9)}`;
+    r.vpcs = [{ vpcId: vpc, cidrBlock: "172.31.0.0/16", isDefault: true }];
+    r.subnets = [{ subnetId: subnet, vpcId: vpc, cidrBlock: "172.31.0.0/20", availabilityZone: `${region}a` }];
+    r.securityGroups = [{ groupId: sg, groupName: "default", vpcId: vpc, ingress: region === S.loggingStoppedIn ? [{ protocol: "tcp", port: 22, cidrIpv4: "0.0.0.0/0" }] : [] }];
+    return { subnet, sg };
+  };
+
+  regions.forEach((region, ri) => {
+    const n = ri + 1;
+    const { subnet, sg } = base(region, n);
+    const r = byRegion[region]!;
+    r.instances = [];
+    const mi = S.minerRegions.indexOf(region as (typeof S.minerRegions)[number]);
+    if (mi >= 0) {
+      const id = minerId(n);
+      r.instances.push({
+        instanceId: id,
+        instanceType: S.minerType,
+        imageId: "ami-0a7ac4e100000001",
+        launchTime: at(`08:2${mi}`),
+        keyName: "miner",
+        blockDevices: [{ deviceName: "/dev/xvda", volumeId: `vol-0a7ac4e1${hex(n, 9)}`, sizeGiB: 100 }],
+        networkInterfaces: [{ networkInterfaceId: `eni-0a7ac4e1${hex(n, 9)}`, subnetId: subnet, privateIpAddress: `172.31.0.${10 + n}`, publicIp: `198.51.100.${100 + n}`, groupIds: [sg] }],
+        tags: {},
+      });
+      trail(region).push({ eventName: "RunInstances", eventTime: at(`08:2${mi}`), ...key, requestParameters: { instanceType: S.minerType, instancesSet: { items: [{ imageId: "ami-0a7ac4e100000001", minCount: 1, maxCount: 1 }] } }, responseElements: { instancesSet: { items: [{ instanceId: id, instanceType: S.minerType }] } } });
+    }
+    if (region === S.spotRegion) {
+      r.instances.push({
+        instanceId: S.spotInstance,
+        instanceType: "p3.2xlarge",
+        imageId: "ami-0a7ac4e100000001",
+        launchTime: at("08:26"),
+        lifecycle: "spot",
+        blockDevices: [{ deviceName: "/dev/xvda", volumeId: "vol-0a7ac4e10000005f0", sizeGiB: 100 }],
+        networkInterfaces: [{ networkInterfaceId: "eni-0a7ac4e10000005f0", subnetId: subnet, privateIpAddress: "172.31.0.99", groupIds: [sg] }],
+        tags: {},
+      });
+      r.spotRequests = [{ spotInstanceRequestId: S.spotRequest, state: "active", instanceType: "p3.2xlarge", instanceId: S.spotInstance, createTime: at("08:25") }];
+      trail(region).push({ eventName: "RequestSpotInstances", eventTime: at("08:25"), ...backdoor, requestParameters: { instanceCount: 1, launchSpecification: { instanceType: "p3.2xlarge" } }, responseElements: { spotInstanceRequestSet: { items: [{ spotInstanceRequestId: S.spotRequest, state: "open" }] } } });
+      trail(region).push({ eventName: "RunInstances", eventTime: at("08:26"), username: "spot.amazonaws.com" as string, responseElements: { instancesSet: { items: [{ instanceId: S.spotInstance, instanceType: "p3.2xlarge" }] } } });
+    }
+    if (region === S.colleagueRegion) {
+      r.instances.push({
+        instanceId: S.colleagueInstance,
+        instanceType: "t3.micro",
+        imageId: "ami-0a7ac4e100000002",
+        launchTime: at("10:00"),
+        networkInterfaces: [{ networkInterfaceId: "eni-0c011ea9e00000001", subnetId: subnet, privateIpAddress: "172.31.0.200", groupIds: [sg] }],
+        tags: { Owner: "alice" },
+      });
+      trail(region).push({ eventName: "RunInstances", eventTime: at("10:00"), username: "alice", accessKeyId: "AKIAALICEKEY00000001", responseElements: { instancesSet: { items: [{ instanceId: S.colleagueInstance, instanceType: "t3.micro" }] } } });
+    }
+    if (region === S.loggingStoppedIn) {
+      trail(region).push({ eventName: "StopLogging", eventTime: at("08:30"), ...backdoor, requestParameters: { name: `arn:aws:cloudtrail:${region}:${S.account}:trail/regional` } });
+      trail(region).push({
+        eventName: "AuthorizeSecurityGroupIngress",
+        eventTime: at("08:40"),
+        ...key,
+        requestParameters: { groupId: sg, ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] } }] } },
+      });
+    }
+    // Load for the benchmark: the key's own reads in every region, and other people's events.
+    for (let i = 0; i < (o.keyEventsPerRegion ?? 0); i++)
+      trail(region).push({ eventName: "DescribeInstances", eventTime: new Date(Date.parse(S.now) - 30 * 86_400_000 + (i + 1) * Math.floor((30 * 86_400_000) / ((o.keyEventsPerRegion ?? 1) + 1))).toISOString(), ...key });
+    for (let i = 0; i < (o.noisePerRegion ?? 0); i++)
+      trail(region).push({ eventName: "DescribeInstances", eventTime: new Date(Date.parse(S.now) - 30 * 86_400_000 + i * 60_000).toISOString(), username: "monitoring", accessKeyId: "AKIAMONITORING000001" });
+  });
+
+  // Global (IAM, STS, S3 listing, SES) events: us-east-1.
+  const g = trail("us-east-1");
+  g.push(
+    { eventName: "CreateRole", eventTime: "2025-04-01T09:00:00Z", username: "admin", requestParameters: { roleName: S.role, assumeRolePolicyDocument: JSON.stringify(S.originalTrust) }, resources: [] },
+    { eventName: "ListBuckets", eventTime: at("08:00"), ...key },
+    { eventName: "CreateUser", eventTime: at("08:05"), ...key, requestParameters: { userName: S.backdoorUser }, responseElements: { user: { userName: S.backdoorUser } } },
+    { eventName: "AttachUserPolicy", eventTime: at("08:06"), ...key, requestParameters: { userName: S.backdoorUser, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" } },
+    { eventName: "CreateAccessKey", eventTime: at("08:07"), ...key, requestParameters: { userName: S.backdoorUser }, responseElements: { accessKey: { accessKeyId: S.backdoorKey, userName: S.backdoorUser, status: "Active" } } },
+    { eventName: "CreateLoginProfile", eventTime: at("08:08"), ...key, requestParameters: { userName: S.backdoorUser, passwordResetRequired: false } },
+    { eventName: "CreateRole", eventTime: at("08:09"), ...backdoor, requestParameters: { roleName: S.createdRole, assumeRolePolicyDocument: JSON.stringify(S.attackerTrust) } },
+    { eventName: "UpdateAssumeRolePolicy", eventTime: at("08:10"), ...backdoor, requestParameters: { roleName: S.role, policyDocument: JSON.stringify(S.attackerTrust) } },
+    { eventName: "CreateEmailIdentity", eventTime: at("08:35"), ...key, eventSource: "ses.amazonaws.com", requestParameters: { emailIdentity: S.sesIdentity } },
+    // Someone else's work in the window: not the attacker's, not in the inventory.
+    { eventName: "CreateUser", eventTime: at("11:00"), username: "admin", requestParameters: { userName: "new-hire" } },
+  );
+  byRegion["us-east-1"]!.ses = { sendingEnabled: true, productionAccessEnabled: true, max24HourSend: 50000 };
+
+  return {
+    version: 1,
+    now: S.now,
+    callerAccountId: S.account,
+    accounts: [
+      {
+        accountId: S.account,
+        name: "victim",
+        enabledRegions: regions,
+        regions: byRegion,
+        iam: {
+          users: [
+            {
+              userName: S.holder,
+              createDate: "2024-01-10T00:00:00Z",
+              attachedPolicies: ["arn:aws:iam::aws:policy/AmazonEC2FullAccess", "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"],
+              accessKeys: [
+                { accessKeyId: S.exposedKey, createDate: "2024-01-10T00:00:00Z", lastUsed: { date: at("08:40"), service: "ec2", region: "eu-west-1" } },
+                { accessKeyId: S.otherKey, createDate: "2025-02-01T00:00:00Z", lastUsed: { date: "2025-05-30T00:00:00Z", service: "s3", region: "us-east-1" } },
+              ],
+            },
+            {
+              userName: S.backdoorUser,
+              createDate: at("08:05"),
+              attachedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+              accessKeys: [{ accessKeyId: S.backdoorKey, createDate: at("08:07"), lastUsed: { date: at("08:30"), service: "cloudtrail", region: S.loggingStoppedIn } }],
+              loginProfile: { createDate: at("08:08") },
+            },
+            { userName: "new-hire", createDate: at("11:00") },
+          ],
+          roles: [
+            { roleName: S.createdRole, createDate: at("08:09"), trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
+            { roleName: S.role, createDate: "2025-04-01T09:00:00Z", trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/PowerUserAccess"] },
+          ],
+        },
+      },
+    ],
+  };
+}

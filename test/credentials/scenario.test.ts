@@ -1,0 +1,198 @@
+/**
+ * Issue 14's done-means on the simulated account: the scripted attacker (src/credentials/scenario.ts)
+ * found completely by the sweep, contained by the plan (applied through the executor with a real
+ * SQLite journal), and rollback restoring what the plan changed while the attacker's resources stay
+ * preserved (snapshots kept, nothing terminated or deleted).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { planSweepFor } from "../../src/credentials/index.ts";
+import { compromisedKeyEstate, SCENARIO as S } from "../../src/credentials/scenario.ts";
+import { sweep, type SweepResult } from "../../src/credentials/sweep.ts";
+import { REVOKE_POLICY_NAME } from "../../src/plan/actions/credentials.ts";
+import { apply, rollback } from "../../src/execute/index.ts";
+import { SimAccount } from "../../src/cloud/sim/index.ts";
+import { parsePolicy } from "../../src/policy/policy.ts";
+import { tempStore } from "../execute/helpers.ts";
+
+const closers: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of closers) await c();
+});
+const noSleep = { sleep: async () => {} };
+const POLICY = parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\n");
+
+const newSim = () => SimAccount.fromEstate(compromisedKeyEstate());
+const run = (sim: SimAccount): Promise<SweepResult> => sweep(sim, { accessKeyIds: [S.exposedKey], start: S.exposedAt, end: S.now });
+const kinds = (r: SweepResult) => r.inventory.map((i) => `${i.kind} ${i.scope.region} ${i.id}`).sort();
+
+describe("the credential sweep on the scripted attacker", () => {
+  it("finds who holds the key, AWS's quarantine policy, and the chain of principals the attacker created", async () => {
+    const r = await run(newSim());
+    expect(r.holders).toHaveLength(1);
+    const h = r.holders[0]!;
+    expect([h.kind, h.accountId, h.userName]).toEqual(["user", S.account, S.holder]);
+    expect(h.quarantinePolicies).toEqual(["AWSCompromisedKeyQuarantineV3"]);
+    expect(h.user!.accessKeys.map((k) => k.accessKeyId)).toEqual([S.exposedKey, S.otherKey]);
+    expect(r.principals.map((p) => `${p.kind}:${p.id}`)).toEqual([`access-key:${S.exposedKey}`, `user:${S.backdoorUser}`, `access-key:${S.backdoorKey}`]);
+    expect(r.searched).toHaveLength(17);
+    expect(r.notSearched).toEqual([]);
+  });
+
+  it("lists everything the attacker made or changed, with its event and its state now, and nothing of anyone else's", async () => {
+    const r = await run(newSim());
+    expect(kinds(r)).toEqual(
+      [
+        ...S.minerRegions.map((reg) => `instance ${reg} ${r.inventory.find((i) => i.kind === "instance" && i.scope.region === reg && i.instanceType === S.minerType)!.id}`),
+        `instance ${S.spotRegion} ${S.spotInstance}`,
+        `instance ${S.colleagueRegion} ${S.colleagueInstance}`,
+        `spot-request ${S.spotRegion} ${S.spotRequest}`,
+        `iam-user global ${S.backdoorUser}`,
+        `access-key global ${S.backdoorKey}`,
+        `login-profile global ${S.backdoorUser}`,
+        `policy global ${S.backdoorUser}:arn:aws:iam::aws:policy/AdministratorAccess`,
+        `trust-policy global ${S.role}`,
+        `role global ${S.createdRole}`,
+        `trail-stopped ${S.loggingStoppedIn} arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/regional`,
+        `ses ${S.sesRegion} ses:${S.sesRegion}`,
+        `security-group-ingress ${S.loggingStoppedIn} ${S.openedGroup}`,
+        `bucket-list us-east-1 buckets`,
+      ].sort(),
+    );
+    const miners = r.inventory.filter((i) => i.kind === "instance" && i.instanceType === S.minerType);
+    expect(miners).toHaveLength(5);
+    for (const m of miners) {
+      expect(m.state).toBe("running");
+      expect(m.gpu).toBe(true);
+      expect(m.event?.by).toBe(S.holder);
+      // g4dn.12xlarge at $3.912/h from launch (08:20..08:24) to now (12:00 the next day): about 27.6 h.
+      expect(m.cost!.usdPerHour).toBe(3.912);
+      expect(m.cost!.hours).toBeGreaterThan(27.5);
+      expect(m.cost!.hours).toBeLessThan(27.7);
+    }
+    const spotInstance = r.inventory.find((i) => i.id === S.spotInstance)!;
+    expect(spotInstance.event?.eventName).toBe("RequestSpotInstances");
+    expect(spotInstance.gpu).toBe(true);
+    expect(r.inventory.find((i) => i.id === S.colleagueInstance)!.event).toBeNull();
+    expect(r.inventory.find((i) => i.kind === "spot-request")!.state).toBe("active");
+    expect(r.inventory.find((i) => i.kind === "access-key")!.state).toBe("Active");
+    expect(r.inventory.find((i) => i.kind === "login-profile")!.state).toBe("console password set");
+    const trust = r.inventory.find((i) => i.kind === "trust-policy")!;
+    expect(trust.state).toBe("still the attacker's");
+    expect(JSON.parse(trust.details!.previous as string)).toEqual(S.originalTrust);
+    const ses = r.inventory.find((i) => i.kind === "ses")!;
+    expect(ses.details).toMatchObject({ identities: [S.sesIdentity], sendingEnabled: true });
+    expect(r.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("1 rule(s) still open");
+    // Another admin's user created in the window is not the attacker's.
+    expect(r.inventory.some((i) => i.id === "new-hire")).toBe(false);
+    // 5 x g4dn.12xlarge + 1 p3.2xlarge running: about $22.6 an hour.
+    expect(r.cost.usdPerHourNow).toBeCloseTo(5 * 3.912 + 3.06 + 0.0104, 2);
+    expect(r.cost.note).toMatch(/estimate/);
+  });
+
+  it("a region it cannot read is said as not searched, never as nothing found", async () => {
+    const sim = SimAccount.fromEstate(compromisedKeyEstate(), { faults: [{ call: "cloudtrail:LookupEvents", region: "ap-southeast-1", accessDenied: true }] });
+    const r = await run(sim);
+    expect(r.notSearched.map((n) => `${n.what} ${n.scope?.region}`)).toEqual(["CloudTrail LookupEvents ap-southeast-1"]);
+    expect(r.searched.map((s) => s.region)).not.toContain("ap-southeast-1");
+    // The miner there is still listed: instances launched in the window are read apart from CloudTrail.
+    const there = r.inventory.find((i) => i.kind === "instance" && i.scope.region === "ap-southeast-1");
+    expect(there?.state).toBe("running");
+    expect(there?.event).toBeNull();
+  });
+});
+
+describe("the plan from the sweep", () => {
+  it("contains every created thing; apply holds; rollback restores what it changed; the attacker's resources stay preserved", async () => {
+    const sim = newSim();
+    const r = await run(sim);
+    const plan = planSweepFor(r, { planId: "P-creds", caseId: null, createdAt: S.now, policy: POLICY });
+    const actions = plan.steps.map((s) => `${s.action} ${s.target.id}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        `deactivate-access-key ${S.exposedKey}`,
+        `revoke-sessions ${S.holder}`,
+        `revoke-sessions ${S.createdRole}`,
+        `deactivate-access-key ${S.backdoorKey}`,
+        `quarantine-user ${S.backdoorUser}`,
+        `restore-trust-policy ${S.role}`,
+        `cancel-spot-requests ${S.spotRequest}`,
+        `suspend-ses-sending ${S.sesRegion}`,
+        `revoke-open-ingress ${S.openedGroup}`,
+        `stop-instance ${S.spotInstance}`,
+      ]),
+    );
+    expect(plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(6);
+    expect(plan.steps.filter((s) => s.action === "snapshot-volumes")).toHaveLength(6);
+    // Never by default: the console password deletion, termination, the colleague's instance.
+    expect(actions.some((a) => a.startsWith("delete-login-profile"))).toBe(false);
+    expect(actions.some((a) => a.includes(S.colleagueInstance))).toBe(false);
+    expect(plan.warnings.join("\n")).toMatch(/--delete-console-passwords/);
+    expect(plan.warnings.join("\n")).toMatch(/AWSCompromisedKeyQuarantineV3/);
+    expect(plan.warnings.join("\n")).toMatch(new RegExp(`${S.otherKey}.*rotate`));
+    expect(plan.warnings.join("\n")).toMatch(new RegExp(`${S.colleagueInstance}.*check whether it is yours`));
+    expect(plan.warnings.join("\n")).toMatch(/StopLogging/);
+    expect(plan.steps.find((s) => s.action === "cancel-spot-requests")!.reversible).toBe(false);
+
+    const t = await tempStore();
+    closers.push(t.close);
+    const res = await apply(plan, { port: sim, journal: t.store, verdict: "authentic", approve: "person", retry: noSleep });
+    expect(res.steps.filter((s) => s.status === "failed")).toEqual([]);
+
+    // Contained: the sweep again finds nothing running, no live key, no live request, SES off.
+    const after = await run(sim);
+    expect(after.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(6).fill("stopped"));
+    expect(after.inventory.find((i) => i.kind === "access-key")!.state).toBe("Inactive");
+    expect(after.inventory.find((i) => i.kind === "spot-request")!.state).toBe("cancelled");
+    expect(after.inventory.find((i) => i.kind === "trust-policy")!.state).toBe("changed since");
+    expect(after.inventory.find((i) => i.kind === "ses")!.details!.sendingEnabled).toBe(false);
+    expect(after.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("rules no longer present");
+    expect(after.cost.usdPerHourNow).toBeCloseTo(0.0104, 3); // the colleague's t3.micro only
+    expect(JSON.parse((await sim.getIamRole(S.account, S.role))!.trustPolicy)).toEqual(S.originalTrust);
+    expect(JSON.parse((await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME))!).Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).toBe(S.now);
+    const [ci] = await sim.describeIamUsers(S.account, [S.holder]);
+    expect(ci!.accessKeys.map((k) => k.status)).toEqual(["Inactive", "Active"]);
+    const snapshotsTaken = (await Promise.all(S.minerRegions.map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat();
+    expect(snapshotsTaken).toHaveLength(6); // 5 miners and the spot instance (us-west-2)
+
+    // Applying again changes nothing.
+    const again = await apply(plan, { port: sim, journal: t.store, verdict: "authentic", approve: "person", retry: noSleep });
+    expect(again.steps.every((s) => s.status === "already-done")).toBe(true);
+
+    const rb = await rollback("P-creds", { port: sim, journal: t.store, retry: noSleep });
+    expect(rb.steps.filter((s) => s.status === "failed")).toEqual([]);
+    const back = await run(sim);
+    // What the plan changed is back (the exposed key active again, the attacker's trust, SES on, the SSH rule)...
+    expect(back.inventory.find((i) => i.kind === "access-key")!.state).toBe("Active");
+    expect(back.inventory.find((i) => i.kind === "trust-policy")!.state).toBe("still the attacker's");
+    expect(back.inventory.find((i) => i.kind === "ses")!.details!.sendingEnabled).toBe(true);
+    expect(back.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("1 rule(s) still open");
+    expect(back.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(6).fill("running"));
+    expect(await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME)).toBeNull();
+    expect(await sim.getInlinePolicy(S.account, { userName: S.backdoorUser }, "AbuseDeskQuarantine")).toBeNull();
+    // ...except what cannot be undone, said as kept: the cancelled spot request; and the evidence stays.
+    expect(rb.steps.find((s) => s.action === "cancel-spot-requests")!.status).toBe("kept");
+    expect(back.inventory.find((i) => i.kind === "spot-request")!.state).toBe("cancelled");
+    expect((await Promise.all(S.minerRegions.map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat()).toHaveLength(6);
+    // Nothing of the attacker's was deleted or terminated, before or after.
+    const users = await sim.describeIamUsers(S.account, [S.backdoorUser]);
+    expect(users[0]!.accessKeys.map((k) => k.accessKeyId)).toEqual([S.backdoorKey]);
+    expect(users[0]!.loginProfile).not.toBeNull();
+    expect(sim.calls.some((c) => /Terminate|Delete(User|AccessKey|LoginProfile)/i.test(c.method))).toBe(false);
+  });
+
+  it("deletes the attacker's console password only when a person asks, and says it cannot be rolled back", async () => {
+    const sim = newSim();
+    const r = await run(sim);
+    const plan = planSweepFor(r, { planId: "P-del", caseId: null, createdAt: S.now, policy: POLICY, deleteConsolePasswords: true });
+    const del = plan.steps.find((s) => s.action === "delete-login-profile")!;
+    expect(del.target.id).toBe(S.backdoorUser);
+    expect(del.reversible).toBe(false);
+    expect(del.changes).toMatch(/IRREVERSIBLE/);
+    const t = await tempStore();
+    closers.push(t.close);
+    await apply(plan, { port: sim, journal: t.store, verdict: "authentic", approve: "person", retry: noSleep });
+    expect((await sim.describeIamUsers(S.account, [S.backdoorUser]))[0]!.loginProfile).toBeNull();
+    const rb = await rollback("P-del", { port: sim, journal: t.store, retry: noSleep });
+    expect(rb.steps.find((s) => s.action === "delete-login-profile")!.status).toBe("kept");
+  });
+});
