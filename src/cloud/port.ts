@@ -40,6 +40,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "./model.ts";
+import type { PostureReader } from "./port-posture.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -81,8 +82,8 @@ export interface TrailQuery {
   limit?: number;
 }
 
-/** The read side: resolution and investigation. */
-export interface CloudReader {
+/** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
+export interface CloudReader extends PostureReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

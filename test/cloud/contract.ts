@@ -15,6 +15,7 @@ import { CloudError, type CloudErrorKind } from "../../src/cloud/errors.ts";
 import type { Scope } from "../../src/cloud/model.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
+import { postureContract } from "./contract-posture.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
@@ -109,6 +110,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
   const port = async (opts: ContractSetupOptions = {}) => (await setup(opts)).port;
 
   describe(`cloud contract: ${name}`, () => {
+    postureContract(port);
     describe("accounts and regions", () => {
       it("lists every account it can reach", async () => {
         const ids = (await (await port()).accounts()).map((a) => a.accountId);

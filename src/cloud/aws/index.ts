@@ -18,6 +18,7 @@ import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import type { AwsPortOptions } from "./options.ts";
+import * as posture from "./posture.ts";
 import * as s3 from "./s3.ts";
 import { AwsSession, type Ctx, type Purpose } from "./session.ts";
 import * as ssm from "./ssm.ts";
@@ -77,6 +78,17 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     lookupEvents: (scope, q) => trail.lookupEvents(as("lookupEvents"), scope, q),
     getBucket: (accountId, name) => s3.getBucket(as("getBucket"), accountId, name, bucketRegions),
     getDistribution: (accountId, id) => cf.getDistribution(as("getDistribution"), accountId, id),
+
+    getSecurityContact: (accountId) => posture.getSecurityContact(as("getSecurityContact"), accountId),
+    listEventRules: (scope) => posture.listEventRules(as("listEventRules"), scope),
+    describeTrails: (scope) => posture.describeTrails(as("describeTrails"), scope),
+    guardDutyDetectors: (scope) => posture.guardDutyDetectors(as("guardDutyDetectors"), scope),
+    credentialReport: (accountId) => posture.credentialReport(as("credentialReport"), accountId, options.credentialReportPollMs ?? 1000),
+    accountSummary: (accountId) => posture.accountSummary(as("accountSummary"), accountId),
+    accountPublicAccessBlock: (accountId) => posture.accountPublicAccessBlock(as("accountPublicAccessBlock"), accountId),
+    getBucketLogging: (accountId, bucket) => posture.getBucketLogging(as("getBucketLogging"), accountId, bucket, bucketRegions),
+    policyEntities: (accountId, arn) => posture.policyEntities(as("policyEntities"), accountId, arn),
+    inventoryApplications: (scope, id) => posture.inventoryApplications(as("inventoryApplications"), scope, id),
 
     modifyInstanceAttribute: (scope, id, change) => ec2.modifyInstanceAttribute(as("modifyInstanceAttribute"), scope, id, change),
     createSnapshots: (scope, id, opts) => ec2.createSnapshots(as("createSnapshots"), scope, id, opts),

@@ -50,6 +50,8 @@ export interface AwsPortOptions {
   maxAttempts?: number;
   /** CloudTrail LookupEvents calls per second per account and region: AWS's quota is 2, which is the default. */
   lookupEventsPerSecond?: number;
+  /** How long to wait between GenerateCredentialReport polls while IAM builds the report (default 1000 ms). */
+  credentialReportPollMs?: number;
   /** Endpoint per service, over AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (which the SDK reads itself). */
   endpoints?: Partial<Record<ServiceKey, string>>;
   /** Path-style S3 addressing; on by default whenever an S3 endpoint override is in force (emulators). */
@@ -84,6 +86,9 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   cloudtrail: "CloudTrail",
   s3: "S3",
   cloudfront: "CloudFront",
+  account: "Account",
+  eventbridge: "EventBridge",
+  guardduty: "GuardDuty",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

@@ -3,6 +3,9 @@
  * a concurrency cap per (account, region), and every call's failure translated into a CloudError
  * that names the IAM action. Service files (ec2.ts, s3.ts, ...) only ever talk to AWS through `run`.
  */
+import { AccountClient } from "@aws-sdk/client-account";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -34,6 +37,9 @@ export interface ClientMap {
   cloudtrail: CloudTrailClient;
   s3: S3Client;
   cloudfront: CloudFrontClient;
+  account: AccountClient;
+  eventbridge: EventBridgeClient;
+  guardduty: GuardDutyClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -49,6 +55,9 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   cloudtrail: CloudTrailClient,
   s3: S3Client,
   cloudfront: CloudFrontClient,
+  account: AccountClient,
+  eventbridge: EventBridgeClient,
+  guardduty: GuardDutyClient,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */

@@ -35,6 +35,18 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   // ListBuckets (s3:ListAllMyBuckets) tells "ours" from "someone else's" before anything is read.
   getBucket: ["s3:GetBucketLocation", "s3:ListAllMyBuckets", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],
   getDistribution: ["cloudfront:GetDistribution", "cloudfront:ListTagsForResource"],
+  // Posture reads (readiness).
+  getSecurityContact: ["account:GetAlternateContact"],
+  listEventRules: ["events:ListRules", "events:ListTargetsByRule"],
+  describeTrails: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"],
+  guardDutyDetectors: ["guardduty:ListDetectors", "guardduty:GetDetector"],
+  credentialReport: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+  accountSummary: ["iam:GetAccountSummary"],
+  // The AWS adapter cannot send it (no S3 Control client): it fails saying so, whatever the permissions.
+  accountPublicAccessBlock: [],
+  getBucketLogging: ["s3:GetBucketLogging", "s3:ListAllMyBuckets", "s3:GetBucketLocation"],
+  policyEntities: ["iam:ListEntitiesForPolicy"],
+  inventoryApplications: ["ssm:ListInventoryEntries"],
 
   modifyInstanceAttribute: ["ec2:ModifyInstanceAttribute"],
   // Tag-on-create needs ec2:CreateTags too.

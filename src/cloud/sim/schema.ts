@@ -9,6 +9,7 @@
  * (./load.ts), so an estate can never contradict itself. See docs/sim.md for a walk-through.
  */
 import { z } from "zod";
+import { postureSchema } from "./posture-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -154,6 +155,8 @@ const instance = z
     disableApiStop: z.boolean().default(false),
     instanceInitiatedShutdownBehavior: z.enum(["stop", "terminate"]).default("stop"),
     lifecycle: z.enum(["spot", "scheduled", "capacity-block"]).optional(),
+    /** MetadataOptions.HttpTokens (IMDSv1 allowed when `optional`). */
+    metadataHttpTokens: z.enum(["optional", "required"]).default("required"),
     /** For a terminated instance (it has no ENIs left): the zone it ran in. */
     availabilityZone: z.string().optional(),
     tags,
@@ -416,6 +419,7 @@ const account = z
     iam: z.object({ users: z.array(iamUser).default([]) }).strict().default({ users: [] }),
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
+    posture: postureSchema.optional(),
   })
   .strict();
 export type AccountInput = z.output<typeof account>;

@@ -10,6 +10,7 @@
 import ipaddr from "ipaddr.js";
 import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type Distribution, type IamUser, type NetworkAclEntry, type SecurityGroup, type SgRule, type SsmManagedInstance, type Subnet, type Tags, type TrailEvent, type Vpc } from "../model.ts";
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
+import { EMPTY_POSTURE, type PostureInput } from "./posture-schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
 import { buildTrailEvent, byNewestFirst, eventSourceOf } from "./trail.ts";
 
@@ -62,6 +63,7 @@ export interface InstanceRec {
   disableApiStop: boolean;
   instanceInitiatedShutdownBehavior: "stop" | "terminate";
   lifecycle?: "spot" | "scheduled" | "capacity-block";
+  metadataHttpTokens?: "optional" | "required";
   tags: Tags;
   userData?: string;
   consoleOutput?: string;
@@ -201,6 +203,8 @@ export interface AccountState {
   enabledRegions: string[];
   regions: Map<string, RegionState>;
   users: Map<string, UserRec>;
+  /** What the readiness checks read (./posture.ts). */
+  posture: PostureInput;
   buckets: Map<string, Bucket>;
   distributions: Map<string, Distribution>;
 }
@@ -331,6 +335,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
       users: new Map(),
       buckets: new Map(),
       distributions: new Map(),
+      posture: structuredClone(acc.posture ?? EMPTY_POSTURE),
     };
     if (acc.name !== undefined) as.name = acc.name;
     if (acc.email !== undefined) as.email = acc.email;
@@ -597,7 +602,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
       instanceInitiatedShutdownBehavior: inst.instanceInitiatedShutdownBehavior,
       tags: { ...inst.tags },
     };
-    for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle", "userData", "consoleOutput", "consoleScreenshot"] as const)
+    for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle", "metadataHttpTokens", "userData", "consoleOutput", "consoleScreenshot"] as const)
       if (inst[k] !== undefined) (rec as unknown as Record<string, unknown>)[k] = inst[k];
     rs.instances.set(rec.instanceId, rec);
   });

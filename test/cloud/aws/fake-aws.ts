@@ -89,11 +89,12 @@ import type { SimAccount } from "../../../src/cloud/sim/index.ts";
 import type { RegionState } from "../../../src/cloud/sim/state.ts";
 import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/sim/views.ts";
 import type { AnyStub, Mocks } from "./helpers.ts";
+import { installPostureFakes } from "./fake-aws-posture.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "eventbridge", "guardduty"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
 type In = any;
@@ -258,6 +259,7 @@ function sdkInstance(i: Instance, rs: RegionState) {
     // AWS lists the primary interface's groups here.
     SecurityGroups: (enis[0]?.groupIds ?? []).map((GroupId) => ({ GroupId })),
     InstanceLifecycle: i.lifecycle,
+    MetadataOptions: i.metadataHttpTokens ? { HttpTokens: i.metadataHttpTokens, HttpEndpoint: "enabled" } : undefined,
     Tags: tagList(i.tags),
   };
 }
@@ -897,5 +899,6 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return { Distribution: { Id: d.id, ARN: d.arn, Status: "InProgress" }, ETag: etag(d.id) };
   });
 
+  installPostureFakes(sim, mocks, on, sdkError);
   return { log };
 }

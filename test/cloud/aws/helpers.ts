@@ -3,6 +3,9 @@
  * uses, a port over them with static credentials (the real chain is never consulted), and readers
  * for the exact requests sent.
  */
+import { AccountClient } from "@aws-sdk/client-account";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -46,6 +49,9 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     cloudtrail: mockClient(CloudTrailClient),
     s3: mockClient(S3Client),
     cloudfront: mockClient(CloudFrontClient),
+    account: mockClient(AccountClient),
+    eventbridge: mockClient(EventBridgeClient),
+    guardduty: mockClient(GuardDutyClient),
   };
   const all = Object.values(m);
   const reset = () => {
