@@ -44,7 +44,7 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   accountSummary: ["iam:GetAccountSummary"],
   // The AWS adapter cannot send it (no S3 Control client): it fails saying so, whatever the permissions.
   accountPublicAccessBlock: [],
-  getBucketLogging: ["s3:GetBucketLogging", "s3:ListAllMyBuckets", "s3:GetBucketLocation"],
+  getBucketLogging: ["s3:GetBucketLogging", "s3:GetBucketLocation"],
   policyEntities: ["iam:ListEntitiesForPolicy"],
   inventoryApplications: ["ssm:ListInventoryEntries"],
 
