@@ -6,6 +6,7 @@
  * could not run is never counted as passed.
  */
 import type { CloudReader } from "../cloud/port.ts";
+import type { Facts } from "./facts.ts";
 
 export type Severity = "critical" | "high" | "medium" | "low";
 export type Category = "notices" | "logging" | "identity" | "exposure" | "response";
@@ -43,7 +44,7 @@ export interface CheckContext {
   regions: string[];
   now: Date;
   /** Memoised port reads shared by every check (./facts.ts). */
-  facts: import("./facts.ts").Facts;
+  facts: Facts;
   /** abuse-desk's own intake sources from the configuration, or undefined when no configuration was read. */
   intakeSources?: { name: string; kind: string }[];
 }
