@@ -3,6 +3,7 @@
  * harness throws, and every test fails with the reason.
  */
 import { openStore } from "../../src/case/index.ts";
+import { addressHistorySuite } from "./address-history-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
 import { freshSchema } from "./pg.ts";
@@ -24,3 +25,4 @@ async function make() {
 storeSuite("PostgreSQL", make);
 lockSuite("PostgreSQL", make);
 leaseSuite("PostgreSQL", make);
+addressHistorySuite("PostgreSQL", make);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/case/index.ts";
+import { addressHistorySuite } from "./address-history-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
 import { harnessFor, storeSuite } from "./store-suite.ts";
@@ -22,3 +23,4 @@ async function make() {
 storeSuite("SQLite", make);
 lockSuite("SQLite", make);
 leaseSuite("SQLite", make);
+addressHistorySuite("SQLite", make);
