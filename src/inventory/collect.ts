@@ -209,3 +209,24 @@ export async function collectInventory(port: CloudReader, opts: { accounts?: str
   notRead.sort((a, b) => `${a.accountId}${a.region}`.localeCompare(`${b.accountId}${b.region}`));
   return { generatedAt: (opts.now ?? new Date()).toISOString(), source: port.label, rows, notRead };
 }
+
+/**
+ * The public addresses the inventory saw and who held each, for the address history: an instance
+ * holds its addresses, a NAT gateway and a load balancer theirs, an ENI only the ones no instance,
+ * NAT gateway or load balancer already claims (a Lambda's, an endpoint's), an Elastic IP only when
+ * unassociated (associated, its holder is what it is associated with).
+ */
+export function addressObservations(inv: Inventory): { publicIp: string; accountId: string; region: string; resourceKind: string; resourceId: string; resourceName?: string }[] {
+  const out = new Map<string, { publicIp: string; accountId: string; region: string; resourceKind: string; resourceId: string; resourceName?: string }>();
+  const isIp = (s: string) => /^(\d{1,3}\.){3}\d{1,3}$/.test(s) || (s.includes(":") && /^[0-9a-f:]+$/i.test(s));
+  const rank: Record<AssetKind, number> = { instance: 0, "nat-gateway": 1, "load-balancer": 2, "network-interface": 3, "elastic-ip": 4 };
+  for (const r of [...inv.rows].sort((a, b) => rank[a.kind] - rank[b.kind])) {
+    if (r.kind === "elastic-ip" && r.state !== "unassociated") continue;
+    for (const ip of r.publicAddresses.filter(isIp)) {
+      const key = `${r.accountId}|${ip}`;
+      if (out.has(key)) continue;
+      out.set(key, { publicIp: ip, accountId: r.accountId, region: r.region, resourceKind: r.kind, resourceId: r.id, ...(r.name ? { resourceName: r.name } : {}) });
+    }
+  }
+  return [...out.values()];
+}
