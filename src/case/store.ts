@@ -24,6 +24,7 @@ import { intakeTx } from "./intake.ts";
 import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
 import { acquireJobLeaseTx, finishJobLeaseTx, jobLeasesQuery, plansWithPhaseQuery, renewJobLeaseTx, type JobLease, type JobLeaseOptions, type JobLeaseOutcome, type JobLeaseState } from "./leases.ts";
+import { addressAt, addressHoldings, recordAddressesTx, type AddressAt, type AddressHolding, type AddressObservation } from "./address-history.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
   caseNumberKey,
@@ -571,6 +572,20 @@ export class SqlCaseStore implements CaseStore {
 
   async plansWithJournalPhase(phases: readonly JournalPhase[], opts: { openCases?: boolean } = {}): Promise<{ planId: string; caseId: string | null }[]> {
     return plansWithPhaseQuery(this.conn.db, phases, opts);
+  }
+
+  // ---------------------------------------------------------------- address history (address-history.ts)
+
+  async recordAddresses(observations: AddressObservation[], seenAt: string): Promise<{ extended: number; started: number }> {
+    return this.write(undefined, (w) => recordAddressesTx(w.trx, observations, seenAt));
+  }
+
+  async addressAt(publicIp: string, at: string): Promise<AddressAt> {
+    return addressAt(this.conn.db, publicIp, at);
+  }
+
+  async addressHoldings(publicIp: string): Promise<AddressHolding[]> {
+    return addressHoldings(this.conn.db, publicIp);
   }
 
   // ---------------------------------------------------------------- audit

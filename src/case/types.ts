@@ -6,6 +6,7 @@
  * it is a timeline event; every change is also an entry of the hash-chained audit log. Plans and
  * the containment journal live in the same store (it implements `JournalStore`).
  */
+import type { AddressAt, AddressHolding, AddressObservation } from "./address-history.ts";
 import type { JournalPhase, JournalStore } from "../execute/types.ts";
 import type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
 import type { ActivityType, Notice, NoticeKind } from "../notice/types.ts";
@@ -313,6 +314,10 @@ export interface PlanLockOptions extends ActorOpt {
 
 export interface CaseStore extends JournalStore {
   readonly dialect: "sqlite" | "postgres";
+  /** The address history (address-history.ts): record an inventory's public addresses, ask who held one when. */
+  recordAddresses(observations: AddressObservation[], seenAt: string): Promise<{ extended: number; started: number }>;
+  addressAt(publicIp: string, at: string): Promise<AddressAt>;
+  addressHoldings(publicIp: string): Promise<AddressHolding[]>;
   /** Where it is (a file path, or the PostgreSQL URL without its password). */
   readonly location: string;
 

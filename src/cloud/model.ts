@@ -148,6 +148,8 @@ export interface Instance {
   disableApiStop?: boolean;
   instanceInitiatedShutdownBehavior?: "stop" | "terminate";
   lifecycle?: "spot" | "scheduled" | "capacity-block";
+  /** MetadataOptions.HttpTokens: `optional` lets IMDSv1 answer (credentials readable through an SSRF or open proxy), `required` is IMDSv2 only. */
+  metadataHttpTokens?: "optional" | "required";
   tags: Tags;
 }
 

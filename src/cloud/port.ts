@@ -43,6 +43,7 @@ import type {
 import type { EvidenceWriter } from "./port-evidence.ts";
 import type { LogsReader } from "./port-logs.ts";
 import type { IamReader, IamWriter } from "./port-iam.ts";
+import type { PostureReader } from "./port-posture.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -84,8 +85,8 @@ export interface TrailQuery {
   limit?: number;
 }
 
-/** The read side: resolution and investigation. */
-export interface CloudReader extends LogsReader, IamReader {
+/** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
+export interface CloudReader extends LogsReader, IamReader, PostureReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

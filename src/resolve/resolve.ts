@@ -19,12 +19,13 @@ import { CloudError } from "../cloud/errors.ts";
 import { DEFAULT_REGIONS, type ElasticIp, type IamUser, type Instance, type LoadBalancer, type NatGateway, type NetworkAcl, type NetworkInterface, type Scope, type SecurityGroup, type Subnet, type TrailEvent } from "../cloud/model.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
+import type { AddressAt, AddressHolding } from "../case/address-history.ts";
 import { ADDRESS_EVENTS, describeTimeline, holdersDuring, INSTANCE_EVENTS, ipTimeline, t, type IpTimeline } from "./history.ts";
 import { Limiter } from "./limiter.ts";
 import { describeOwnership, ownershipOf } from "./ownership.ts";
 import { collectRefs, type Ref } from "./refs.ts";
 import { placeOf, searchOutcome } from "./outcome.ts";
-import type { EnrichedInterface, Finding, Resolution, Resolved, ResolveOptions, ResolveProgress } from "./types.ts";
+import type { EnrichedInterface, Finding, IpHistory, Resolution, Resolved, ResolveOptions, ResolveProgress } from "./types.ts";
 
 type InstanceResolved = Extract<Resolved, { type: "ec2-instance" }>;
 type Gap = Resolution["gaps"][number];
@@ -753,6 +754,35 @@ export async function resolveNotice(notice: Notice, port: CloudReader, opts: Res
     }
   }
   await Promise.all(later);
+
+  // Where CloudTrail has nothing about an address (beyond its 90 days, no trail, an address AWS
+  // assigned automatically), abuse-desk's own address history may: said as its source.
+  const historyAt = window.begin ?? window.end ?? notice.receivedAt;
+  if (opts.addressHistory && historyAt)
+    await Promise.all(
+      ipRefs
+        .filter((ref) => !histories.has(ref))
+        .map(async (ref) => {
+          let h: AddressAt;
+          try {
+            h = await opts.addressHistory!(ref.id, historyAt);
+          } catch (err) {
+            note(findingOf(ref), `the address history could not be read: ${(err as Error).message}`);
+            return;
+          }
+          if (h.status === "unknown") return;
+          const f = findingOf(ref);
+          const who = (x: AddressHolding) => `${x.resourceKind} ${x.resourceId}${x.resourceName ? ` (${x.resourceName})` : ""} in ${x.accountId}/${x.region}`;
+          const kind = (k: string): IpHistory["holders"][number]["kind"] => (k === "instance" || k === "network-interface" || k === "nat-gateway" ? k : "other");
+          const rows = h.status === "held" ? [h.holding] : [h.before, h.after].filter((x): x is AddressHolding => x !== undefined);
+          const summary =
+            h.status === "held"
+              ? `held by ${who(h.holding)} at ${historyAt}: seen by abuse-desk inventory from ${h.holding.firstSeen} to ${h.holding.lastSeen} (address history; CloudTrail has no record of it)`
+              : `not observed at ${historyAt}${h.before ? `: last seen with ${who(h.before)} until ${h.before.lastSeen}` : ""}${h.after ? `${h.before ? "," : ":"} next with ${who(h.after)} from ${h.after.firstSeen}` : ""} (address history; CloudTrail has no record of it)`;
+          f.ipHistory = { ip: ref.id, summary, holders: rows.map((x) => ({ resourceId: x.resourceId, kind: kind(x.resourceKind), from: x.firstSeen, to: x.lastSeen })), eventIds: [], source: "address-history" };
+          note(f, `who held ${ref.id} is from abuse-desk's address history (inventory runs), not CloudTrail: ${summary}`);
+        }),
+    );
 
   // A moved address: what holds it now had nothing to do with the activity. It is named in the
   // words, never listed as a resource a plan could contain.

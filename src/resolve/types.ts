@@ -21,6 +21,7 @@ import type {
   TargetGroup,
   Vpc,
 } from "../cloud/model.ts";
+import type { AddressAt } from "../case/address-history.ts";
 import type { ResourceRef } from "../notice/types.ts";
 
 /** Who held a public IP during the activity window, read from CloudTrail. */
@@ -31,6 +32,8 @@ export interface IpHistory {
   holders: { resourceId: string; kind: "instance" | "network-interface" | "nat-gateway" | "other"; from: string | null; to: string | null; allocationId?: string }[];
   /** The CloudTrail events it was read from (event ids), newest first. */
   eventIds: string[];
+  /** Where it was read: CloudTrail (when absent), or abuse-desk's own address history (inventory runs) when CloudTrail had nothing. */
+  source?: "cloudtrail" | "address-history";
 }
 
 /** An ENI with its security groups read in full (rules included). */
@@ -148,4 +151,6 @@ export interface ResolveOptions {
   onProgress?: (e: ResolveProgress) => void;
   /** The clock (CloudTrail's 90 days are counted back from it). */
   now?: Date;
+  /** Who held an address at a time per abuse-desk's address history (the case store's addressAt): asked when CloudTrail has nothing. */
+  addressHistory?: (publicIp: string, at: string) => Promise<AddressAt>;
 }

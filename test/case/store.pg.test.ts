@@ -4,6 +4,7 @@
  */
 import { openStore } from "../../src/case/index.ts";
 import { investigationSuite } from "./investigation-suite.ts";
+import { addressHistorySuite } from "./address-history-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
 import { freshSchema } from "./pg.ts";
@@ -26,3 +27,4 @@ storeSuite("PostgreSQL", make);
 lockSuite("PostgreSQL", make);
 leaseSuite("PostgreSQL", make);
 investigationSuite("PostgreSQL", make);
+addressHistorySuite("PostgreSQL", make);

@@ -18,6 +18,7 @@ import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
+import { postureContract } from "./contract-posture.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
@@ -113,6 +114,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
 
   describe(`cloud contract: ${name}`, () => {
     credentialContract(() => port());
+    postureContract(port);
     describe("accounts and regions", () => {
       it("lists every account it can reach", async () => {
         const ids = (await (await port()).accounts()).map((a) => a.accountId);

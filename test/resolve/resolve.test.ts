@@ -202,7 +202,7 @@ describe("resolve: public IPs", () => {
     expect(f?.notes).toContain(`${to} has held 203.0.113.60 since 2026-04-28T12:00:00Z, after the activity (2026-04-26T11:00:00Z)`);
     // Only what held it during the activity is a resource; the innocent new holder is named in words.
     expect(f!.resources.map((r) => r.id)).toEqual([from]);
-    expect(f?.summary).toContain(`It belonged to ${from} in ${PROD}/us-east-1: running t3.small, owner carol@example.com, team growth, classic LB legacy-clb, 1 ENI, not SSM managed.`);
+    expect(f?.summary).toContain(`It belonged to ${from} in ${PROD}/us-east-1: running t3.small, owner carol@example.com, team growth, classic LB legacy-clb, 1 ENI, SSM managed (Online).`);
     expect(f?.summary).toContain(`It is now held by ${to} in ${PROD}/us-east-1`);
     expect(f?.summary).toMatch(/which had nothing to do with it\.$/);
   });

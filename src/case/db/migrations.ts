@@ -386,6 +386,23 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
         await createInvestigationTables(db, (t, name) => serialKey(t, name, dialect));
       },
     },
+    "0012-address-history": {
+      async up(db: Db) {
+        // Which resource held which public address, when (address-history.ts): state that grows
+        // by inventory runs; rows are extended (last_seen), so the table is not append-only.
+        await serialKey(db.schema.createTable("address_history"), "id", dialect)
+          .addColumn("public_ip", "text", (c) => c.notNull())
+          .addColumn("account_id", "text", (c) => c.notNull())
+          .addColumn("region", "text", (c) => c.notNull())
+          .addColumn("resource_kind", "text", (c) => c.notNull())
+          .addColumn("resource_id", "text", (c) => c.notNull())
+          .addColumn("resource_name", "text")
+          .addColumn("first_seen", "text", (c) => c.notNull())
+          .addColumn("last_seen", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("address_history_ip").on("address_history").columns(["public_ip", "last_seen"]).execute();
+      },
+    },
   };
 }
 

@@ -194,6 +194,20 @@ export interface Database {
   investigations: InvestigationsTable;
   investigation_findings: InvestigationFindingsTable;
   investigation_activity: InvestigationActivityTable;
+  address_history: AddressHistoryTable;
+}
+
+/** Which resource held which public address, when abuse-desk saw it (0012, address-history.ts). */
+export interface AddressHistoryTable {
+  id: Generated<number>;
+  public_ip: string;
+  account_id: string;
+  region: string;
+  resource_kind: string;
+  resource_id: string;
+  resource_name: string | null;
+  first_seen: string;
+  last_seen: string;
 }
 
 /** The one plan the service makes for a case, and the arrival that made it (0007). */

@@ -25,7 +25,10 @@ export type ServiceKey =
   | "s3"
   | "cloudfront"
   | "logs"
-  | "sesv2";
+  | "sesv2"
+  | "account"
+  | "eventbridge"
+  | "guardduty";
 
 /**
  * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
@@ -149,6 +152,20 @@ export const OPERATIONS = {
   "ec2.CancelSpotInstanceRequests": ["ec2:CancelSpotInstanceRequests"],
   "sesv2.GetAccount": ["ses:GetAccount"],
   "sesv2.PutAccountSendingAttributes": ["ses:PutAccountSendingAttributes"],
+  // Posture reads (readiness)
+  "account.GetAlternateContact": ["account:GetAlternateContact"],
+  "eventbridge.ListRules": ["events:ListRules"],
+  "eventbridge.ListTargetsByRule": ["events:ListTargetsByRule"],
+  "cloudtrail.DescribeTrails": ["cloudtrail:DescribeTrails"],
+  "cloudtrail.GetTrailStatus": ["cloudtrail:GetTrailStatus"],
+  "guardduty.ListDetectors": ["guardduty:ListDetectors"],
+  "guardduty.GetDetector": ["guardduty:GetDetector"],
+  "iam.GenerateCredentialReport": ["iam:GenerateCredentialReport"],
+  "iam.GetCredentialReport": ["iam:GetCredentialReport"],
+  "iam.GetAccountSummary": ["iam:GetAccountSummary"],
+  "iam.ListEntitiesForPolicy": ["iam:ListEntitiesForPolicy"],
+  "s3.GetBucketLogging": ["s3:GetBucketLogging"],
+  "ssm.ListInventoryEntries": ["ssm:ListInventoryEntries"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Operation = keyof typeof OPERATIONS;
@@ -197,6 +214,17 @@ export const METHODS = {
   getObject: { side: "read", ops: ["s3.GetBucketLocation", "s3.GetObject"] },
   startLogsQuery: { side: "read", ops: ["logs.StartQuery"] },
   getLogsQueryResults: { side: "read", ops: ["logs.GetQueryResults"] },
+  getSecurityContact: { side: "read", ops: ["account.GetAlternateContact"] },
+  listEventRules: { side: "read", ops: ["eventbridge.ListRules", "eventbridge.ListTargetsByRule"] },
+  describeTrails: { side: "read", ops: ["cloudtrail.DescribeTrails", "cloudtrail.GetTrailStatus"] },
+  guardDutyDetectors: { side: "read", ops: ["guardduty.ListDetectors", "guardduty.GetDetector"] },
+  credentialReport: { side: "read", ops: ["iam.GenerateCredentialReport", "iam.GetCredentialReport"] },
+  accountSummary: { side: "read", ops: ["iam.GetAccountSummary"] },
+  // S3 Control's client is not installed: the adapter sends nothing and says so (./posture.ts).
+  accountPublicAccessBlock: { side: "read", ops: [] },
+  getBucketLogging: { side: "read", ops: ["s3.GetBucketLocation", "s3.GetBucketLogging"] },
+  policyEntities: { side: "read", ops: ["iam.ListEntitiesForPolicy"] },
+  inventoryApplications: { side: "read", ops: ["ssm.ListInventoryEntries"] },
 
   // Reads only containment makes (finding what it created before a crash): the containment policy's
   describeSnapshots: { side: "write", ops: ["ec2.DescribeSnapshots"] },

@@ -193,6 +193,7 @@ export function toInstance(i: SdkInstance): Instance {
     // Every ENI's groups: isolating an instance means isolating all of its interfaces.
     securityGroupIds: [...new Set([...(i.SecurityGroups ?? []), ...enis.flatMap((n) => n.Groups ?? [])].map((g) => g.GroupId ?? "").filter(Boolean))],
     lifecycle: i.InstanceLifecycle as Instance["lifecycle"],
+    metadataHttpTokens: i.MetadataOptions?.HttpTokens === "optional" || i.MetadataOptions?.HttpTokens === "required" ? i.MetadataOptions.HttpTokens : undefined,
     tags: tagsOf(i.Tags),
   });
 }

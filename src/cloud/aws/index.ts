@@ -20,6 +20,7 @@ import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import * as logs from "./logs.ts";
 import type { AwsPortOptions } from "./options.ts";
+import * as posture from "./posture.ts";
 import * as s3 from "./s3.ts";
 import { putEvidenceObject } from "./evidence.ts";
 import { AwsSession, type Ctx, type Purpose } from "./session.ts";
@@ -85,6 +86,17 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     getObject: (accountId, bucket, key, toFile, opts) => logs.getObject(as("getObject"), accountId, bucket, key, toFile, opts, bucketRegions),
     startLogsQuery: (scope, q) => logs.startLogsQuery(as("startLogsQuery"), scope, q),
     getLogsQueryResults: (scope, id) => logs.getLogsQueryResults(as("getLogsQueryResults"), scope, id),
+
+    getSecurityContact: (accountId) => posture.getSecurityContact(as("getSecurityContact"), accountId),
+    listEventRules: (scope) => posture.listEventRules(as("listEventRules"), scope),
+    describeTrails: (scope) => posture.describeTrails(as("describeTrails"), scope),
+    guardDutyDetectors: (scope) => posture.guardDutyDetectors(as("guardDutyDetectors"), scope),
+    credentialReport: (accountId) => posture.credentialReport(as("credentialReport"), accountId, options.credentialReportPollMs ?? 1000),
+    accountSummary: (accountId) => posture.accountSummary(as("accountSummary"), accountId),
+    accountPublicAccessBlock: (accountId) => posture.accountPublicAccessBlock(as("accountPublicAccessBlock"), accountId),
+    getBucketLogging: (accountId, bucket) => posture.getBucketLogging(as("getBucketLogging"), accountId, bucket, bucketRegions),
+    policyEntities: (accountId, arn) => posture.policyEntities(as("policyEntities"), accountId, arn),
+    inventoryApplications: (scope, id) => posture.inventoryApplications(as("inventoryApplications"), scope, id),
 
     modifyInstanceAttribute: (scope, id, change) => ec2.modifyInstanceAttribute(as("modifyInstanceAttribute"), scope, id, change),
     createSnapshots: (scope, id, opts) => ec2.createSnapshots(as("createSnapshots"), scope, id, opts),

@@ -50,6 +50,8 @@ export interface AwsPortOptions {
   maxAttempts?: number;
   /** CloudTrail LookupEvents calls per second per account and region: AWS's quota is 2, which is the default. */
   lookupEventsPerSecond?: number;
+  /** How long to wait between GenerateCredentialReport polls while IAM builds the report (default 1000 ms). */
+  credentialReportPollMs?: number;
   /** Endpoint per service, over AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (which the SDK reads itself). */
   endpoints?: Partial<Record<ServiceKey, string>>;
   /** Path-style S3 addressing; on by default whenever an S3 endpoint override is in force (emulators). */
@@ -86,6 +88,9 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   cloudfront: "CloudFront",
   logs: "CloudWatch Logs",
   sesv2: "SESv2",
+  account: "Account",
+  eventbridge: "EventBridge",
+  guardduty: "GuardDuty",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

@@ -3,6 +3,9 @@
  * a concurrency cap per (account, region), and every call's failure translated into a CloudError
  * that names the IAM action. Service files (ec2.ts, s3.ts, ...) only ever talk to AWS through `run`.
  */
+import { AccountClient } from "@aws-sdk/client-account";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -38,6 +41,9 @@ export interface ClientMap {
   cloudfront: CloudFrontClient;
   logs: CloudWatchLogsClient;
   sesv2: SESv2Client;
+  account: AccountClient;
+  eventbridge: EventBridgeClient;
+  guardduty: GuardDutyClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -55,6 +61,9 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   cloudfront: CloudFrontClient,
   logs: CloudWatchLogsClient,
   sesv2: SESv2Client,
+  account: AccountClient,
+  eventbridge: EventBridgeClient,
+  guardduty: GuardDutyClient,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */

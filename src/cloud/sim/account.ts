@@ -36,6 +36,7 @@ import type {
 } from "../model.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
+import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
 import { PORT_ACTIONS, isMutation, type PortMethod } from "./actions.ts";
 import { realClock, type Clock } from "./clock.ts";
@@ -313,6 +314,37 @@ export class SimAccount implements CloudPort {
   }
   getDistribution(accountId: string, distributionId: string): Promise<Distribution | null> {
     return this.run("getDistribution", { accountId }, [distributionId], () => this.api.getDistribution(accountId, distributionId));
+  }
+
+  getSecurityContact(accountId: string): Promise<AlternateContact | null> {
+    return this.run("getSecurityContact", { accountId }, [], () => this.api.getSecurityContact(accountId));
+  }
+  listEventRules(scope: Scope): Promise<EventRule[]> {
+    return this.run("listEventRules", scope, [], () => this.api.listEventRules(scope));
+  }
+  describeTrails(scope: Scope): Promise<TrailInfo[]> {
+    return this.run("describeTrails", scope, [], () => this.api.describeTrails(scope));
+  }
+  guardDutyDetectors(scope: Scope): Promise<GuardDutyDetector[]> {
+    return this.run("guardDutyDetectors", scope, [], () => this.api.guardDutyDetectors(scope));
+  }
+  credentialReport(accountId: string): Promise<CredentialReportRow[]> {
+    return this.run("credentialReport", { accountId }, [], () => this.api.credentialReport(accountId));
+  }
+  accountSummary(accountId: string): Promise<AccountSummary> {
+    return this.run("accountSummary", { accountId }, [], () => this.api.accountSummary(accountId));
+  }
+  accountPublicAccessBlock(accountId: string): Promise<PublicAccessBlock | null> {
+    return this.run("accountPublicAccessBlock", { accountId }, [], () => this.api.accountPublicAccessBlock(accountId));
+  }
+  getBucketLogging(accountId: string, bucketName: string): Promise<{ targetBucket: string; targetPrefix: string } | null> {
+    return this.run("getBucketLogging", { accountId }, [bucketName], () => this.api.getBucketLogging(accountId, bucketName));
+  }
+  policyEntities(accountId: string, policyArn: string): Promise<PolicyEntities> {
+    return this.run("policyEntities", { accountId }, [policyArn], () => this.api.policyEntities(accountId, policyArn));
+  }
+  inventoryApplications(scope: Scope, instanceId: string): Promise<InventoryApplication[]> {
+    return this.run("inventoryApplications", scope, [instanceId], () => this.api.inventoryApplications(scope, instanceId));
   }
 
   // ---- write side --------------------------------------------------------------------------

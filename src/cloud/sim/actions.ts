@@ -40,6 +40,18 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   getObject: ["s3:GetObject", "s3:GetBucketLocation"],
   startLogsQuery: ["logs:StartQuery"],
   getLogsQueryResults: ["logs:GetQueryResults"],
+  // Posture reads (readiness).
+  getSecurityContact: ["account:GetAlternateContact"],
+  listEventRules: ["events:ListRules", "events:ListTargetsByRule"],
+  describeTrails: ["cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus"],
+  guardDutyDetectors: ["guardduty:ListDetectors", "guardduty:GetDetector"],
+  credentialReport: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+  accountSummary: ["iam:GetAccountSummary"],
+  // The AWS adapter cannot send it (no S3 Control client): it fails saying so, whatever the permissions.
+  accountPublicAccessBlock: [],
+  getBucketLogging: ["s3:GetBucketLogging", "s3:GetBucketLocation"],
+  policyEntities: ["iam:ListEntitiesForPolicy"],
+  inventoryApplications: ["ssm:ListInventoryEntries"],
 
   modifyInstanceAttribute: ["ec2:ModifyInstanceAttribute"],
   // Tag-on-create needs ec2:CreateTags too.

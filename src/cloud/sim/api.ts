@@ -38,6 +38,8 @@ import type {
 import { normaliseProtocol } from "../model.ts";
 import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import { hexOf } from "./ids.ts";
+import * as posture from "./posture.ts";
+import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
 import * as iamSim from "./iam.ts";
@@ -359,6 +361,19 @@ export class SimApi {
       return m ? [{ ...m }] : [];
     });
   }
+
+  // ---- posture reads (./posture.ts) --------------------------------------------------------
+
+  getSecurityContact(accountId: string): AlternateContact | null { return posture.getSecurityContact(this, accountId); }
+  listEventRules(scope: Scope): EventRule[] { return posture.listEventRules(this, scope); }
+  describeTrails(scope: Scope): TrailInfo[] { return posture.describeTrails(this, scope); }
+  guardDutyDetectors(scope: Scope): GuardDutyDetector[] { return posture.guardDutyDetectors(this, scope); }
+  credentialReport(accountId: string): CredentialReportRow[] { return posture.credentialReport(this, accountId); }
+  accountSummary(accountId: string): AccountSummary { return posture.accountSummary(this, accountId); }
+  accountPublicAccessBlock(accountId: string): PublicAccessBlock | null { return posture.accountPublicAccessBlock(this, accountId); }
+  getBucketLogging(accountId: string, bucketName: string): { targetBucket: string; targetPrefix: string } | null { return posture.getBucketLogging(this, accountId, bucketName); }
+  policyEntities(accountId: string, policyArn: string): PolicyEntities { return posture.policyEntities(this, accountId, policyArn); }
+  inventoryApplications(scope: Scope, instanceId: string): InventoryApplication[] { return posture.inventoryApplications(this, scope, instanceId); }
 
   // ---- IAM, CloudTrail, S3, CloudFront reads -----------------------------------------------
 

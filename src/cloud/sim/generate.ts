@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { DEFAULT_REGIONS } from "../model.ts";
 import type { EstateInput } from "./schema.ts";
 import { hexOf } from "./ids.ts";
+import { addSamplePosture } from "./generate-posture.ts";
 
 type Acc = EstateInput["accounts"][number];
 type Region = NonNullable<Acc["regions"]>[string];
@@ -407,7 +408,7 @@ export function sampleEstate(): EstateInput {
   const sb = network(sandbox, "us-west-2", "sandbox", 60);
   sb.region.instances!.push(...filler(r, { accountId: sandbox, region: "us-west-2", count: 20, subnets: sb.subs, groups: [sb.sgDefault, sb.sgWeb], cidr2: 60, publicPool: pool(200, 215), launchBase: now - 2 * 86_400_000 }));
 
-  return {
+  const estate: EstateInput = {
     version: 1,
     now: DEMO.now,
     organization: { id: "o-a1b2c3d4e5", managementAccountId: prod },
@@ -457,6 +458,8 @@ export function sampleEstate(): EstateInput {
       },
     ],
   };
+  addSamplePosture(estate, DEMO.now, { proxy: DEMO.proxy });
+  return estate;
 }
 
 /** fixtures/estates/sample.yaml, byte for byte. */

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
+import { postureSchema } from "./posture-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -155,6 +156,8 @@ const instance = z
     disableApiStop: z.boolean().default(false),
     instanceInitiatedShutdownBehavior: z.enum(["stop", "terminate"]).default("stop"),
     lifecycle: z.enum(["spot", "scheduled", "capacity-block"]).optional(),
+    /** MetadataOptions.HttpTokens (IMDSv1 allowed when `optional`). */
+    metadataHttpTokens: z.enum(["optional", "required"]).default("required"),
     /** For a terminated instance (it has no ENIs left): the zone it ran in. */
     availabilityZone: z.string().optional(),
     tags,
@@ -421,6 +424,7 @@ const account = z
     iam: z.object({ users: z.array(iamUser).default([]), roles: z.array(iamRole).default([]) }).strict().default({ users: [], roles: [] }),
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
+    posture: postureSchema.optional(),
   })
   .strict();
 export type AccountInput = z.output<typeof account>;

@@ -13,6 +13,7 @@ import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type 
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
 import type { SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import { buildIamExtras, buildRegionExtras } from "./iam.ts";
+import { EMPTY_POSTURE, type PostureInput } from "./posture-schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
 import { buildTrailEvent, byNewestFirst, eventSourceOf } from "./trail.ts";
 
@@ -65,6 +66,7 @@ export interface InstanceRec {
   disableApiStop: boolean;
   instanceInitiatedShutdownBehavior: "stop" | "terminate";
   lifecycle?: "spot" | "scheduled" | "capacity-block";
+  metadataHttpTokens?: "optional" | "required";
   tags: Tags;
   userData?: string;
   consoleOutput?: string;
@@ -221,6 +223,8 @@ export interface AccountState {
   regions: Map<string, RegionState>;
   users: Map<string, UserRec>;
   roles?: Map<string, RoleRec>;
+  /** What the readiness checks read (./posture.ts). */
+  posture: PostureInput;
   buckets: Map<string, Bucket>;
   distributions: Map<string, Distribution>;
 }
@@ -353,6 +357,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
       users: new Map(),
       buckets: new Map(),
       distributions: new Map(),
+      posture: structuredClone(acc.posture ?? EMPTY_POSTURE),
     };
     if (acc.name !== undefined) as.name = acc.name;
     if (acc.email !== undefined) as.email = acc.email;
@@ -622,7 +627,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
       instanceInitiatedShutdownBehavior: inst.instanceInitiatedShutdownBehavior,
       tags: { ...inst.tags },
     };
-    for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle", "userData", "consoleOutput", "consoleScreenshot"] as const)
+    for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle", "metadataHttpTokens", "userData", "consoleOutput", "consoleScreenshot"] as const)
       if (inst[k] !== undefined) (rec as unknown as Record<string, unknown>)[k] = inst[k];
     rs.instances.set(rec.instanceId, rec);
   });

@@ -68,7 +68,7 @@ export function instanceView(rs: RegionState, r: InstanceRec): Instance {
     const pub = primaryPublicIp(rs, primary);
     if (pub) view.publicIpAddress = pub;
   }
-  for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle"] as const) if (r[k] !== undefined) view[k] = r[k] as never;
+  for (const k of ["keyName", "platform", "iamInstanceProfile", "lifecycle", "metadataHttpTokens"] as const) if (r[k] !== undefined) view[k] = r[k] as never;
   return view;
 }
 

@@ -30,6 +30,7 @@ cloudContract("aws", async ({ faults }) => {
     discoverAccounts: true,
     assumeRole: { roleName: "AbuseDeskReadOnly", externalId: "contract-external-id" },
     maxAttempts: 3,
+    credentialReportPollMs: 0,
     // LookupEvents pacing (2 per second against AWS) is tested in global-services.test.ts; here it would only add wall time.
     lookupEventsPerSecond: 1000,
   });

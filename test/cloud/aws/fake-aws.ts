@@ -92,11 +92,12 @@ import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/si
 import type { AnyStub, Mocks } from "./helpers.ts";
 import { installFakeLogs } from "./fake-aws-logs.ts";
 import { installFakeIam } from "./fake-aws-iam.ts";
+import { installPostureFakes } from "./fake-aws-posture.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2", "eventbridge", "guardduty"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
 export type In = any;
@@ -261,6 +262,7 @@ function sdkInstance(i: Instance, rs: RegionState) {
     // AWS lists the primary interface's groups here.
     SecurityGroups: (enis[0]?.groupIds ?? []).map((GroupId) => ({ GroupId })),
     InstanceLifecycle: i.lifecycle,
+    MetadataOptions: i.metadataHttpTokens ? { HttpTokens: i.metadataHttpTokens, HttpEndpoint: "enabled" } : undefined,
     Tags: tagList(i.tags),
   };
 }
@@ -919,5 +921,6 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
   });
 
   installFakeIam(on, sim, m);
+  installPostureFakes(sim, mocks, on, sdkError);
   return { log };
 }

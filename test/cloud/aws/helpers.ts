@@ -3,6 +3,9 @@
  * uses, a port over them with static credentials (the real chain is never consulted), and readers
  * for the exact requests sent.
  */
+import { AccountClient } from "@aws-sdk/client-account";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -50,6 +53,9 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     cloudfront: mockClient(CloudFrontClient),
     logs: mockClient(CloudWatchLogsClient),
     sesv2: mockClient(SESv2Client),
+    account: mockClient(AccountClient),
+    eventbridge: mockClient(EventBridgeClient),
+    guardduty: mockClient(GuardDutyClient),
   };
   const all = Object.values(m);
   const reset = () => {

@@ -77,6 +77,17 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
       run: ({ port, sim }) => port.getLogsQueryResults(C.eu, [...sim.state.logs!.queries.keys()][0]!),
     },
   ],
+  getSecurityContact: [{ run: ({ port }) => port.getSecurityContact(C.prod) }],
+  listEventRules: [{ run: ({ port }) => port.listEventRules(C.eu) }],
+  describeTrails: [{ run: ({ port }) => port.describeTrails(C.eu) }],
+  guardDutyDetectors: [{ run: ({ port }) => port.guardDutyDetectors(C.eu) }],
+  credentialReport: [{ run: ({ port }) => port.credentialReport(C.prod) }],
+  accountSummary: [{ run: ({ port }) => port.accountSummary(C.prod) }],
+  // No operation: the S3 Control client is not installed (src/cloud/aws/posture.ts), so it fails saying so.
+  accountPublicAccessBlock: [{ run: ({ port }) => port.accountPublicAccessBlock(C.prod).catch(() => null) }],
+  getBucketLogging: [{ run: ({ port }) => port.getBucketLogging(C.prod, C.bucket) }],
+  policyEntities: [{ run: ({ port }) => port.policyEntities(C.prod, "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3") }],
+  inventoryApplications: [{ run: ({ port }) => port.inventoryApplications(C.eu, C.web) }],
 
   modifyInstanceAttribute: [{ run: ({ port }) => port.modifyInstanceAttribute(C.eu, C.web, { disableApiTermination: true }) }],
   createSnapshots: [{ run: ({ port }) => port.createSnapshots(C.eu, C.web, { description: "case", tags: { Case: "C-7" } }) }],
@@ -145,6 +156,7 @@ async function record(): Promise<Map<PortMethod, Set<Operation>>> {
         discoverAccounts: true,
         assumeRole: { roleName: "AbuseDeskReadOnly", containmentRoleName: "AbuseDeskContainment" },
         maxAttempts: 1,
+        credentialReportPollMs: 0,
       });
       if (s.setup) await s.setup({ port, sim });
       fake.log.length = 0;

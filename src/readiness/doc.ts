@@ -1,0 +1,69 @@
+/** docs/readiness.md, generated from the catalogue so every check is documented as it runs. */
+import { CHECKS } from "./checks.ts";
+
+const INTRO = `# Readiness
+
+\`abuse-desk readiness\` checks that the accounts are ready for the next abuse notice: that AWS's
+mail reaches a person, that there are logs to answer it from, that the identities and exposures
+AWS writes about are under control, and that abuse-desk can investigate and contain. Run it before
+your first notice, and regularly after.
+
+    abuse-desk readiness --account aws                      # Markdown report on standard output
+    abuse-desk readiness --account aws --format html --out readiness.html
+    abuse-desk readiness --account aws --format sarif --out readiness.sarif   # code-scanning dashboards
+    abuse-desk readiness --account aws --format csv --out readiness.csv
+    abuse-desk readiness --account aws --json
+
+Every account the port reaches (configured, or discovered through AWS Organizations and entered
+with the read-only role) and every enabled region is read at once, through the resolver's limiter
+(at most \`--concurrency\` calls in flight per account and region, 64 in all); each port read is made
+once however many checks use it.
+
+## Results
+
+Each check answers, per account: **pass**, **fail** with the resources that fail, or **could not
+run** with the reason (an AccessDenied names the IAM action; an account that cannot be entered is
+named). A check that could not run is never counted as passed: the score (0-100) is the
+severity-weighted share of checks that passed (critical 10, high 5, medium 3, low 1), and the
+command exits 69 when any check could not run, after printing or writing the report. Findings
+themselves do not change the exit status: they are the report.
+
+Permissions: the read-only policy (docs/iam/read-only-policy.json) covers every read; docs/aws.md
+says which action each check needs.
+
+## What this build cannot check
+
+- \`s3_account_level_public_access_blocks\` on AWS: the account-level Block Public Access is read
+  through the S3 Control API, and its client (\`@aws-sdk/client-s3-control\`) is not a dependency of
+  abuse-desk. The check reports "could not run" with the \`aws s3control get-public-access-block\`
+  command to run by hand. (The simulator answers it.)
+- \`vpc_flow_logs_enabled\` runs when the port has the flow-log read (\`describeFlowLogs\`, from the
+  flow-log investigation work); until then it reports "could not run".
+- The containment role cannot be proved assumable without assuming it: \`abuse_desk_roles_deployed\`
+  checks the read-only role (every account entered); \`abuse-desk doctor\` checks the containment role.
+
+## The checks
+`;
+
+export function readinessDoc(): string {
+  const parts = [INTRO];
+  for (const c of CHECKS) {
+    parts.push(
+      [
+        `### \`${c.id}\``,
+        "",
+        `**${c.title}.** Severity ${c.severity}, ${c.category}.${c.alignedWith ? ` Aligned with ${c.alignedWith}.` : " abuse-desk's own check (no Prowler or CIS equivalent)."}`,
+        "",
+        `Why it matters for abuse notices: ${c.why}`,
+        "",
+        `Fix: ${c.remediation.console}`,
+        "",
+        "```sh",
+        c.remediation.cli,
+        "```",
+        "",
+      ].join("\n"),
+    );
+  }
+  return parts.join("\n");
+}
