@@ -40,6 +40,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "./model.ts";
+import type { SsmCommandReader } from "./port-ssm.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -82,7 +83,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation. */
-export interface CloudReader {
+export interface CloudReader extends SsmCommandReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

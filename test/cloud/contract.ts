@@ -15,6 +15,7 @@ import { CloudError, type CloudErrorKind } from "../../src/cloud/errors.ts";
 import type { Scope } from "../../src/cloud/model.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
+import { ssmContract } from "./contract-ssm.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
@@ -401,6 +402,8 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         expect(got.find((m) => m.instanceId === C.web)).toMatchObject({ platformType: "Linux", platformName: "Amazon Linux" });
       });
     });
+
+    ssmContract(port);
 
     describe("IAM, S3, CloudFront", () => {
       it("finds an access key with its user and last use", async () => {

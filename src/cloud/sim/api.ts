@@ -37,6 +37,8 @@ import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, Rul
 import { hexOf } from "./ids.ts";
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
+import * as ssmRun from "./ssm.ts";
+import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
 /** AWS's default quotas and per-call limits, adjustable per simulator (some are adjustable in AWS too). */
@@ -353,6 +355,19 @@ export class SimApi {
       const m = rs.ssm.get(id);
       return m ? [{ ...m }] : [];
     });
+  }
+
+  /** Run Command (./ssm.ts); the id has AWS's shape (a UUID). */
+  sendCommand(scope: Scope, req: SendCommandRequest): string {
+    const rs = this.region(scope, "ssm:SendCommand");
+    return ssmRun.sendCommand(rs, scope, req, this.now(), () => {
+      const hex = this.newId("cmd").slice(5);
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(1, 4)}-${hex.slice(4, 16)}`.padEnd(36, "0");
+    });
+  }
+
+  getCommandInvocation(scope: Scope, commandId: string, instanceId: string): CommandInvocation | null {
+    return ssmRun.getCommandInvocation(this.region(scope, "ssm:GetCommandInvocation"), commandId, instanceId);
   }
 
   // ---- IAM, CloudTrail, S3, CloudFront reads -----------------------------------------------

@@ -9,6 +9,7 @@
  * (./load.ts), so an estate can never contradict itself. See docs/sim.md for a walk-through.
  */
 import { z } from "zod";
+import { hostTriageSchema } from "./ssm-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -348,6 +349,8 @@ const region = z
     targetGroups: z.array(targetGroup).default([]),
     autoScalingGroups: z.array(autoScalingGroup).default([]),
     ssmManagedInstances: z.array(ssmInstance).default([]),
+    /** What Run Command answers on these instances (./ssm-schema.ts). */
+    hostTriage: hostTriageSchema.default([]),
     snapshots: z.array(snapshot).default([]),
     /** This region's CloudTrail events (IAM and other global services log to us-east-1). */
     cloudTrail: z.array(trailEvent).default([]),
