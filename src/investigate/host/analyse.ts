@@ -38,7 +38,6 @@ export interface Analysis {
 export function safe(s: string | undefined, max = 160): string {
   if (!s) return "";
   const cut = s.length > max ? s.slice(0, max) : s;
-  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
   const clean = cut.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "?");
   return s.length > max ? `${clean}…` : clean;
 }
