@@ -71,7 +71,12 @@ export function s3Location(url: string | undefined): { bucket: string; key: stri
     return null;
   }
   if (u.protocol !== "https:" || !u.hostname.endsWith(".amazonaws.com")) return null;
-  const path = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  let path: string;
+  try {
+    path = decodeURIComponent(u.pathname.replace(/^\//, ""));
+  } catch {
+    return null;
+  }
   const virtual = /^(.+)\.s3[.-]/.exec(u.hostname);
   if (virtual && !u.hostname.startsWith("s3.") && !u.hostname.startsWith("s3-")) return path ? { bucket: virtual[1]!, key: path } : null;
   const slash = path.indexOf("/");
