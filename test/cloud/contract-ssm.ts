@@ -45,6 +45,12 @@ export function ssmContract(port: (opts?: ContractSetupOptions) => Promise<Cloud
       expect(last.stdout).not.toContain("@@ADX NONCE ");
       expect(last.stdout.length).toBeLessThanOrEqual(24_000);
       expect(last.outputS3).toBeUndefined();
+      if (p.label.startsWith("sim")) {
+        // the simulator logs its own SendCommand in CloudTrail, as AWS does (the commands hidden)
+        const [ev] = await p.lookupEvents(C.eu, { start: "2025-06-01T11:00:00Z", end: "2025-06-01T13:00:00Z", eventNames: ["SendCommand"] });
+        expect(ev).toMatchObject({ eventName: "SendCommand", eventSource: "ssm.amazonaws.com", username: "abuse-desk" });
+        expect(JSON.stringify(ev)).not.toContain("echo triage");
+      }
     });
     it("names where the full output is when the command asks for S3 output", async () => {
       const p = await port();

@@ -360,10 +360,19 @@ export class SimApi {
   /** Run Command (./ssm.ts); the id has AWS's shape (a UUID). */
   sendCommand(scope: Scope, req: SendCommandRequest): string {
     const rs = this.region(scope, "ssm:SendCommand");
-    return ssmRun.sendCommand(rs, scope, req, this.now(), () => {
+    const commandId = ssmRun.sendCommand(rs, scope, req, this.now(), () => {
       const hex = this.newId("cmd").slice(5);
       return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(1, 4)}-${hex.slice(4, 16)}`.padEnd(36, "0");
     });
+    // CloudTrail hides the commands (HIDDEN_DUE_TO_SECURITY_REASONS), as AWS does.
+    this.log(
+      rs,
+      "SendCommand",
+      { instanceIds: [...req.instanceIds], documentName: req.documentName, comment: req.comment, parameters: "HIDDEN_DUE_TO_SECURITY_REASONS", ...(req.outputS3 ? { outputS3BucketName: req.outputS3.bucket } : {}) },
+      { command: { commandId, documentName: req.documentName, status: "Pending" } },
+      [...req.instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })), { type: "AWS::SSM::Document", name: req.documentName }],
+    );
+    return commandId;
   }
 
   getCommandInvocation(scope: Scope, commandId: string, instanceId: string): CommandInvocation | null {

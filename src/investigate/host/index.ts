@@ -165,6 +165,9 @@ async function triageOne(ctx: InvestigateContext, subject: Parameters<Reader>[1]
   ctx.progress?.(`host ${r.id}: ${a.findings.length} findings, ${a.notSearched.length} sections not read`);
 }
 
+/** Hosts examined at once: each waits for its own command, so a slow host does not hold up the others. */
+const CONCURRENCY = 5;
+
 export const readHost: Reader = async (ctx, subject) => {
   const part = emptyPart();
   const instances = subject.resources.filter((r) => r.kind === "instance");
@@ -173,36 +176,49 @@ export const readHost: Reader = async (ctx, subject) => {
     const k = `${r.scope.accountId}/${r.scope.region}`;
     byScope.set(k, [...(byScope.get(k) ?? []), r]);
   }
+  // Each host gets its own part, merged in the subject's order, so the result does not depend on timing.
+  const jobs: { r: SubjectResource; part: InvestigationPart; managed?: SsmManagedInstance }[] = [];
   for (const group of byScope.values()) {
     const scope = group[0]!.scope;
     let managed: SsmManagedInstance[];
     try {
       managed = await ctx.port.ssmManagedInstances(scope, group.map((r) => r.id));
     } catch (err) {
-      for (const r of group) part.notSearched.push({ what: `host ${r.id}`, scope, reason: `could not ask Systems Manager whether it manages the instance: ${message(err)}` });
+      for (const r of group) jobs.push({ r, part: { ...emptyPart(), notSearched: [{ what: `host ${r.id}`, scope, reason: `could not ask Systems Manager whether it manages the instance: ${message(err)}` }] } });
       continue;
     }
     for (const r of group) {
+      const job: (typeof jobs)[number] = { r, part: emptyPart() };
       const m = managed.find((x) => x.instanceId === r.id);
-      if (!m) {
-        part.notSearched.push({ what: `host ${r.id}`, scope, reason: "Systems Manager does not manage this instance (no SSM agent, no instance profile allowing it, or no route to the SSM endpoints): examine it from a snapshot" });
-        continue;
-      }
-      if (m.pingStatus !== "Online") {
-        part.notSearched.push({
+      if (!m) job.part.notSearched.push({ what: `host ${r.id}`, scope, reason: "Systems Manager does not manage this instance (no SSM agent, no instance profile allowing it, or no route to the SSM endpoints): examine it from a snapshot" });
+      else if (m.pingStatus !== "Online")
+        job.part.notSearched.push({
           what: `host ${r.id}`,
           scope,
           reason: `its SSM agent is ${m.pingStatus}${m.lastPingDateTime ? ` (last seen ${m.lastPingDateTime})` : ""}: stopped, or cut off from the SSM endpoints (after isolation: policy hostTriage, with VPC interface endpoints for ssm, ssmmessages and ec2messages)`,
         });
-        continue;
-      }
+      else job.managed = m;
+      jobs.push(job);
+    }
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      if (!job.managed) continue;
       try {
-        await triageOne(ctx, subject, r, m, part);
+        await triageOne(ctx, subject, job.r, job.managed, job.part);
       } catch (err) {
         if (ctx.signal?.aborted) throw err;
-        part.notSearched.push({ what: `host ${r.id}`, scope, reason: `the triage failed: ${message(err)}` });
+        job.part.notSearched.push({ what: `host ${job.r.id}`, scope: job.r.scope, reason: `the triage failed: ${message(err)}` });
       }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, worker));
+  for (const j of jobs) {
+    part.findings.push(...j.part.findings);
+    part.artifacts.push(...j.part.artifacts);
+    part.notSearched.push(...j.part.notSearched);
   }
   return part;
 };

@@ -151,3 +151,38 @@ describe("hostile output", () => {
     expect(out.sections.size).toBe(0);
   });
 });
+
+describe("a Windows host (windows.ps1's format)", () => {
+  const sec = (name: string, body: string) => `@@ADX ${NONCE} BEGIN ${name}\n${body}\n\n@@ADX ${NONCE} END ${name} rc=0 bytes=${body.length} cap=16000\n`;
+  const t = (h: number) => new Date(NOW.getTime() - h * 3600_000).toISOString().replace(/\.000Z$/, "Z");
+  const sha = "A".repeat(64);
+  const text =
+    sec("meta", `now\t${nowEpoch}\nhost\tWIN-WEB1\nos\tMicrosoft Windows Server 2022 Datacenter\nversion\t1`) +
+    sec(
+      "procs",
+      [
+        `P\t4\t0\tSystem\t${t(700)}\t\t-\t\t`,
+        `P\t6120\t880\txmrig.exe\t${t(4)}\tC:\\Users\\Public\\AppData\\Local\\Temp\\xmrig.exe\t${sha}\tWIN-WEB1\\svc_web\t"C:\\Users\\Public\\AppData\\Local\\Temp\\xmrig.exe" -o 198.51.100.7:3333 --donate-level 1`,
+      ].join("\n"),
+    ) +
+    sec("net", ["N\ttcp\tListen\t0.0.0.0\t3389\t0.0.0.0\t0\t1100", "N\ttcp\tEstablished\t10.0.1.20\t50123\t198.51.100.7\t3333\t6120"].join("\n")) +
+    sec("services", "S\tAmazonSSMAgent\tRunning\tAuto\t\"C:\\Program Files\\Amazon\\SSM\\amazon-ssm-agent.exe\"") +
+    sec("tasks", "T\t\\\tUpdater\tReady\tpowershell.exe -w hidden -enc SQBFAFgA") +
+    sec("logons", `L\t${t(4.5)}\t10\tAdministrator\tWIN-WEB1\t203.0.113.77`) +
+    sec("runkeys", "R\tHKLM:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\tsvc\tC:\\ProgramData\\svc.exe") +
+    sec("agents", "A\tAmazonSSMAgent\tRunning\nA\tAmazonCloudWatchAgent\tabsent\nA\tWazuhSvc\tabsent") +
+    `@@ADX ${NONCE} DONE\n`;
+
+  it("the miner, its pool, the persistence and the remote desktop logon", () => {
+    const a = run(text, { platform: "windows" });
+    expect(one(a, "host.miner.running").summary).toBe("xmrig.exe running as WIN-WEB1\\svc_web since 04:00 UTC, connected to 198.51.100.7:3333 (pid 6120, C:\\Users\\Public\\AppData\\Local\\Temp\\xmrig.exe)");
+    expect(one(a, "host.miner.running").figures).toMatchObject({ sha256: "a".repeat(64) });
+    expect(one(a, "host.process.temp-binary").summary).toContain("runs from C:\\Users\\Public\\AppData\\Local\\Temp\\xmrig.exe");
+    expect(one(a, "host.persistence.task").summary).toBe("scheduled task \\Updater (Ready): powershell.exe -w hidden -enc SQBFAFgA");
+    expect(one(a, "host.persistence.runkey").summary).toBe("Run key HKLM:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run\\svc: C:\\ProgramData\\svc.exe");
+    expect(one(a, "host.login").summary).toBe("remote desktop logon as WIN-WEB1\\Administrator from 203.0.113.77 at 03:30 UTC");
+    expect(one(a, "host.agents").figures).toMatchObject({ ssmAgent: true, cloudWatchAgent: false });
+    expect(a.findings.filter((f) => f.kind === "host.persistence.service")).toEqual([]);
+    expect(a.notSearched).toEqual([]);
+  });
+});
