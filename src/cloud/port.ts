@@ -40,6 +40,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "./model.ts";
+import type { LogsReader } from "./port-logs.ts";
 import type { SsmCommandReader } from "./port-ssm.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
@@ -83,7 +84,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation. */
-export interface CloudReader extends SsmCommandReader {
+export interface CloudReader extends LogsReader, SsmCommandReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

@@ -15,6 +15,7 @@ import { CloudError, type CloudErrorKind } from "../../src/cloud/errors.ts";
 import type { Scope } from "../../src/cloud/model.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
+import { logsContract } from "./contract-logs.ts";
 import { ssmContract } from "./contract-ssm.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
@@ -474,6 +475,8 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         expect(all.map((e) => [e.eventName, e.eventSource])).toEqual([["CreateAccessKey", "iam.amazonaws.com"]]);
       });
     });
+
+    logsContract(port);
 
     describe("write side: instances and evidence", () => {
       it("changes instance attributes, and refuses an unknown instance or block device", async () => {

@@ -6,9 +6,10 @@
 import { readFileSync } from "node:fs";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import { cloudContract, CONTRACT_ESTATE } from "./contract.ts";
+import { seedContractLogs } from "./contract-logs.ts";
 
 const text = readFileSync(CONTRACT_ESTATE, "utf8");
-const { state } = parseEstate(text, "contract.yaml");
+const state = seedContractLogs(parseEstate(text, "contract.yaml").state);
 
 cloudContract("sim", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract", faults: faults ?? [] }) }));
 cloudContract("sim without indices", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract (scan)", faults: faults ?? [], indexed: false }) }));

@@ -23,7 +23,8 @@ export type ServiceKey =
   | "ssm"
   | "cloudtrail"
   | "s3"
-  | "cloudfront";
+  | "cloudfront"
+  | "logs";
 
 /**
  * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
@@ -50,6 +51,7 @@ export const OPERATIONS = {
   "ec2.DescribeNetworkAcls": ["ec2:DescribeNetworkAcls"],
   "ec2.DescribeInstanceAttribute": ["ec2:DescribeInstanceAttribute"],
   "ec2.DescribeSnapshots": ["ec2:DescribeSnapshots"],
+  "ec2.DescribeFlowLogs": ["ec2:DescribeFlowLogs"],
 
   // EC2 writes and evidence capture
   "ec2.ModifyInstanceAttribute": ["ec2:ModifyInstanceAttribute"],
@@ -111,8 +113,15 @@ export const OPERATIONS = {
   "s3.GetBucketLocation": ["s3:GetBucketLocation"],
   "s3.GetPublicAccessBlock": ["s3:GetBucketPublicAccessBlock"],
   "s3.GetBucketTagging": ["s3:GetBucketTagging"],
+  // Log files: listing a bucket is authorised by s3:ListBucket.
+  "s3.ListObjectsV2": ["s3:ListBucket"],
+  "s3.GetObject": ["s3:GetObject"],
   "s3.PutPublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
   "s3.DeletePublicAccessBlock": ["s3:PutBucketPublicAccessBlock"],
+
+  // CloudWatch Logs Insights (flow logs delivered to a log group)
+  "logs.StartQuery": ["logs:StartQuery"],
+  "logs.GetQueryResults": ["logs:GetQueryResults"],
 
   // CloudFront (global)
   "cloudfront.GetDistribution": ["cloudfront:GetDistribution"],
@@ -165,6 +174,11 @@ export const METHODS = {
   lookupEvents: { side: "read", ops: ["cloudtrail.LookupEvents"] },
   getBucket: { side: "read", ops: ["s3.ListBuckets", "s3.GetBucketLocation", "s3.GetPublicAccessBlock", "s3.GetBucketTagging"] },
   getDistribution: { side: "read", ops: ["cloudfront.GetDistribution", "cloudfront.ListTagsForResource"] },
+  describeFlowLogs: { side: "read", ops: ["ec2.DescribeFlowLogs"] },
+  listObjects: { side: "read", ops: ["s3.GetBucketLocation", "s3.ListObjectsV2"] },
+  getObject: { side: "read", ops: ["s3.GetBucketLocation", "s3.GetObject"] },
+  startLogsQuery: { side: "read", ops: ["logs.StartQuery"] },
+  getLogsQueryResults: { side: "read", ops: ["logs.GetQueryResults"] },
 
   // Reads only containment makes (finding what it created before a crash): the containment policy's
   describeSnapshots: { side: "write", ops: ["ec2.DescribeSnapshots"] },

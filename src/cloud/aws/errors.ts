@@ -80,6 +80,7 @@ const NOT_FOUND_CODES = new Set([
   "NatGatewayMalformed",
   "NoSuchEntity",
   "NoSuchBucket",
+  "NoSuchKey",
   "NoSuchDistribution",
   "LoadBalancerNotFound",
   "LoadBalancerNotFoundException",

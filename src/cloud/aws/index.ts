@@ -17,6 +17,7 @@ import * as cf from "./cloudfront.ts";
 import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
+import * as logs from "./logs.ts";
 import type { AwsPortOptions } from "./options.ts";
 import * as s3 from "./s3.ts";
 import { AwsSession, type Ctx, type Purpose } from "./session.ts";
@@ -79,6 +80,11 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     lookupEvents: (scope, q) => trail.lookupEvents(as("lookupEvents"), scope, q),
     getBucket: (accountId, name) => s3.getBucket(as("getBucket"), accountId, name, bucketRegions),
     getDistribution: (accountId, id) => cf.getDistribution(as("getDistribution"), accountId, id),
+    describeFlowLogs: (scope, q) => logs.describeFlowLogs(as("describeFlowLogs"), scope, q),
+    listObjects: (accountId, bucket, prefix, opts) => logs.listObjects(as("listObjects"), accountId, bucket, prefix, opts, bucketRegions),
+    getObject: (accountId, bucket, key, toFile, opts) => logs.getObject(as("getObject"), accountId, bucket, key, toFile, opts, bucketRegions),
+    startLogsQuery: (scope, q) => logs.startLogsQuery(as("startLogsQuery"), scope, q),
+    getLogsQueryResults: (scope, id) => logs.getLogsQueryResults(as("getLogsQueryResults"), scope, id),
 
     modifyInstanceAttribute: (scope, id, change) => ec2.modifyInstanceAttribute(as("modifyInstanceAttribute"), scope, id, change),
     createSnapshots: (scope, id, opts) => ec2.createSnapshots(as("createSnapshots"), scope, id, opts),

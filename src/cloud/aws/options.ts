@@ -84,6 +84,7 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   cloudtrail: "CloudTrail",
   s3: "S3",
   cloudfront: "CloudFront",
+  logs: "CloudWatch Logs",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

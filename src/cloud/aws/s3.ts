@@ -27,7 +27,7 @@ export function regionOfLocation(constraint: string | undefined | null): string 
   return constraint;
 }
 
-async function bucketRegion(ctx: Ctx, accountId: string, bucket: string, cache: BucketRegions, hint?: string): Promise<string> {
+export async function bucketRegion(ctx: Ctx, accountId: string, bucket: string, cache: BucketRegions, hint?: string): Promise<string> {
   const key = `${accountId}/${bucket}`;
   const known = cache.get(key) ?? hint;
   if (known) {

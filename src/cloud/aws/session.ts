@@ -5,6 +5,7 @@
  */
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
@@ -34,6 +35,7 @@ export interface ClientMap {
   cloudtrail: CloudTrailClient;
   s3: S3Client;
   cloudfront: CloudFrontClient;
+  logs: CloudWatchLogsClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -49,6 +51,7 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   cloudtrail: CloudTrailClient,
   s3: S3Client,
   cloudfront: CloudFrontClient,
+  logs: CloudWatchLogsClient,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */

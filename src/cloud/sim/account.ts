@@ -6,6 +6,8 @@
  * faults, retried when the failure is transient (as the AWS SDK's retry strategy does), then
  * applied to the state by ./api.ts, which enforces AWS's rules.
  */
+import type { FlowLog, FlowLogQuery, GetObjectOptions, ListObjectsOptions, LogsQuery, LogsQueryResults, S3Object } from "../port-logs.ts";
+import * as simLogs from "./logs.ts";
 import { CloudError, type CloudErrorKind } from "../errors.ts";
 import type {
   AccessKey,
@@ -298,6 +300,21 @@ export class SimAccount implements CloudPort {
   }
   getBucket(accountId: string, bucketName: string): Promise<Bucket | null> {
     return this.run("getBucket", { accountId }, [bucketName], () => this.api.getBucket(accountId, bucketName));
+  }
+  describeFlowLogs(scope: Scope, query: FlowLogQuery): Promise<FlowLog[]> {
+    return this.run("describeFlowLogs", scope, [query], () => simLogs.describeFlowLogs(this.api, scope, query));
+  }
+  listObjects(accountId: string, bucket: string, prefix: string, opts?: ListObjectsOptions): Promise<{ objects: S3Object[]; truncated: boolean }> {
+    return this.run("listObjects", { accountId }, [bucket, prefix, opts], () => simLogs.listObjects(this.api, accountId, bucket, prefix, opts));
+  }
+  getObject(accountId: string, bucket: string, key: string, toFile: string, opts?: GetObjectOptions): Promise<{ bytes: number }> {
+    return this.run("getObject", { accountId }, [bucket, key, toFile, opts], () => simLogs.getObject(this.api, accountId, bucket, key, toFile, opts));
+  }
+  startLogsQuery(scope: Scope, query: LogsQuery): Promise<string> {
+    return this.run("startLogsQuery", scope, [query], () => simLogs.startLogsQuery(this.api, scope, query));
+  }
+  getLogsQueryResults(scope: Scope, queryId: string): Promise<LogsQueryResults> {
+    return this.run("getLogsQueryResults", scope, [queryId], () => simLogs.getLogsQueryResults(this.api, scope, queryId));
   }
   getDistribution(accountId: string, distributionId: string): Promise<Distribution | null> {
     return this.run("getDistribution", { accountId }, [distributionId], () => this.api.getDistribution(accountId, distributionId));

@@ -37,6 +37,11 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   // ListBuckets (s3:ListAllMyBuckets) tells "ours" from "someone else's" before anything is read.
   getBucket: ["s3:GetBucketLocation", "s3:ListAllMyBuckets", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],
   getDistribution: ["cloudfront:GetDistribution", "cloudfront:ListTagsForResource"],
+  describeFlowLogs: ["ec2:DescribeFlowLogs"],
+  listObjects: ["s3:ListBucket", "s3:GetBucketLocation"],
+  getObject: ["s3:GetObject", "s3:GetBucketLocation"],
+  startLogsQuery: ["logs:StartQuery"],
+  getLogsQueryResults: ["logs:GetQueryResults"],
 
   modifyInstanceAttribute: ["ec2:ModifyInstanceAttribute"],
   // Tag-on-create needs ec2:CreateTags too.

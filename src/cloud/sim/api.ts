@@ -38,6 +38,7 @@ import { hexOf } from "./ids.ts";
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
 import * as ssmRun from "./ssm.ts";
+import { putObject } from "./logs.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
@@ -376,7 +377,10 @@ export class SimApi {
   }
 
   getCommandInvocation(scope: Scope, commandId: string, instanceId: string): CommandInvocation | null {
-    return ssmRun.getCommandInvocation(this.region(scope, "ssm:GetCommandInvocation"), commandId, instanceId);
+    return ssmRun.getCommandInvocation(this.region(scope, "ssm:GetCommandInvocation"), commandId, instanceId, (bucket, key, body) => {
+      // The agent writes with the instance role: into an existing bucket of the account, or nowhere.
+      if (this.state.accounts.get(scope.accountId)?.buckets.has(bucket)) putObject(this.state, scope.accountId, bucket, key, body, { lastModified: this.nowIso() });
+    });
   }
 
   // ---- IAM, CloudTrail, S3, CloudFront reads -----------------------------------------------

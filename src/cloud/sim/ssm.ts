@@ -22,6 +22,8 @@ export interface SimInvocation {
   /** Polls before the end (from the host's script). */
   pendingPolls: number;
   final: { status: CommandInvocationStatus; statusDetails: string; responseCode: number };
+  /** The full output was handed to S3 (once, when the invocation ended). */
+  uploaded?: boolean;
 }
 
 export interface SimCommand {
@@ -31,8 +33,6 @@ export interface SimCommand {
   requestedAt: string;
   outputS3?: { bucket: string; prefix?: string };
   invocations: Map<string, SimInvocation>;
-  /** Full outputs written to "S3" (bucket/key -> text), for the S3 reads. */
-  objects: Map<string, string>;
 }
 
 export interface SsmRegion {
@@ -64,7 +64,7 @@ export function sendCommand(rs: RegionState & SsmRegion, scope: Scope, req: Send
   if (bad.length) throw fail("invalid", "InvalidInstanceId", `instances not managed by Systems Manager in ${scope.region}: ${bad.join(", ")}`, ACTION, scope);
   const commandId = newId();
   const nonce = nonceOf(req.commands);
-  const cmd: SimCommand = { commandId, documentName: req.documentName, comment: req.comment, requestedAt: now.toISOString(), invocations: new Map(), objects: new Map() };
+  const cmd: SimCommand = { commandId, documentName: req.documentName, comment: req.comment, requestedAt: now.toISOString(), invocations: new Map() };
   if (req.outputS3) cmd.outputS3 = { bucket: req.outputS3.bucket, ...(req.outputS3.prefix !== undefined ? { prefix: req.outputS3.prefix } : {}) };
   for (const id of new Set(req.instanceIds)) {
     const managed = rs.ssm.get(id)!;
@@ -97,7 +97,16 @@ export function outputKeys(prefix: string | undefined, commandId: string, instan
   return { stdoutKey: `${base}/stdout`, stderrKey: `${base}/stderr` };
 }
 
-export function getCommandInvocation(rs: RegionState & SsmRegion, commandId: string, instanceId: string): CommandInvocation | null {
+/**
+ * One poll. `upload` is called once when an invocation with an S3 output location ends: the agent
+ * writes the full stdout and stderr there (the simulator's S3 store, ./logs.ts), if the bucket exists.
+ */
+export function getCommandInvocation(
+  rs: RegionState & SsmRegion,
+  commandId: string,
+  instanceId: string,
+  upload: (bucket: string, key: string, body: string) => void = () => {},
+): CommandInvocation | null {
   const cmd = rs.commands.get(commandId);
   const inv = cmd?.invocations.get(instanceId);
   if (!cmd || !inv) return null;
@@ -115,18 +124,12 @@ export function getCommandInvocation(rs: RegionState & SsmRegion, commandId: str
   };
   if (ended && cmd.outputS3 && inv.final.status !== "Undeliverable") {
     const keys = outputKeys(cmd.outputS3.prefix, commandId, instanceId, cmd.documentName);
-    cmd.objects.set(`${cmd.outputS3.bucket}/${keys.stdoutKey}`, inv.stdout);
-    cmd.objects.set(`${cmd.outputS3.bucket}/${keys.stderrKey}`, inv.stderr);
+    if (!inv.uploaded) {
+      inv.uploaded = true;
+      upload(cmd.outputS3.bucket, keys.stdoutKey, inv.stdout);
+      upload(cmd.outputS3.bucket, keys.stderrKey, inv.stderr);
+    }
     out.outputS3 = { bucket: cmd.outputS3.bucket, ...keys };
   }
   return out;
-}
-
-/** The full output the agent wrote to "S3", or null. */
-export function commandOutputObject(rs: SsmRegion, bucket: string, key: string): string | null {
-  for (const cmd of rs.commands.values()) {
-    const v = cmd.objects.get(`${bucket}/${key}`);
-    if (v !== undefined) return v;
-  }
-  return null;
 }

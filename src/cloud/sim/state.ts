@@ -7,6 +7,7 @@
  * cross-reference (a subnet's VPC, an ENI's groups, an EIP's ENI, a target's instance...), naming
  * the estate path of each bad value, so a hand-written estate can't describe an impossible account.
  */
+import type { LogsState } from "./logs.ts";
 import ipaddr from "ipaddr.js";
 import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type Distribution, type IamUser, type NetworkAclEntry, type SecurityGroup, type SgRule, type SsmManagedInstance, type Subnet, type Tags, type TrailEvent, type Vpc } from "../model.ts";
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
@@ -210,6 +211,8 @@ export interface AccountState {
 }
 
 export interface SimState {
+  /** Flow logs, S3 objects, log groups and Logs Insights queries (./logs.ts), created on first use. */
+  logs?: LogsState;
   now?: string;
   /** Ids the simulator has drawn so far (kept in the state so a persisted account never reuses one). */
   idCounter: number;

@@ -8,7 +8,7 @@
  * never passed over as clean.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { CloudError } from "../../cloud/errors.ts";
 import type { Scope, SsmManagedInstance } from "../../cloud/model.ts";
@@ -36,15 +36,6 @@ export function triageCommands(platform: "linux" | "windows", nonce: string): { 
   return platform === "windows"
     ? { documentName: "AWS-RunPowerShellScript", commands: [`$env:ADX_NONCE = '${nonce}'`, `$env:ADX_SECTION_SECONDS = '${SECTION_SECONDS}'`, script] }
     : { documentName: "AWS-RunShellScript", commands: [`ADX_NONCE=${nonce}`, `ADX_SECTION_SECONDS=${SECTION_SECONDS}`, "export ADX_NONCE ADX_SECTION_SECONDS", script] };
-}
-
-/** What the reader needs from flow13's S3 reads (src/cloud/port-logs.ts), when the port has them. */
-interface ObjectReader {
-  getObject(accountId: string, bucket: string, key: string, toFile: string): Promise<unknown>;
-}
-function objectReader(port: unknown): ObjectReader | null {
-  const p = port as Partial<ObjectReader>;
-  return typeof p.getObject === "function" ? (p as ObjectReader) : null;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -78,17 +69,25 @@ async function waitFor(ctx: InvestigateContext, scope: Scope, commandId: string,
   return last;
 }
 
-async function fullOutput(ctx: InvestigateContext, scope: Scope, inv: CommandInvocation): Promise<{ text: string; where: string } | { error: string }> {
+/** The largest full output fetched from S3; only its first MAX_TEXT characters are read. */
+const MAX_S3_OUTPUT = 64 * 1024 * 1024;
+
+async function fullOutput(ctx: InvestigateContext, scope: Scope, inv: CommandInvocation): Promise<{ text: string; where: string; cut: boolean } | { error: string }> {
   const s3 = inv.outputS3;
   if (!s3) return { error: "the command named no S3 output" };
-  const reader = objectReader(ctx.port);
-  if (!reader) return { error: "this build's cloud port cannot read S3 objects" };
   const file = join(ctx.workDir, `ssm-${inv.commandId.replace(/[^0-9a-f-]/g, "")}-${inv.instanceId.replace(/[^0-9a-z-]/g, "")}.stdout`);
   try {
-    await reader.getObject(scope.accountId, s3.bucket, s3.stdoutKey, file);
-    const size = statSync(file).size;
-    const text = readFileSync(file, "utf8");
-    return { text: size > MAX_TEXT ? text.slice(0, MAX_TEXT) : text, where: `s3://${s3.bucket}/${s3.stdoutKey}` };
+    const region = ctx.options.hostOutputs?.region;
+    await ctx.port.getObject(scope.accountId, s3.bucket, s3.stdoutKey, file, { maxBytes: MAX_S3_OUTPUT, ...(region ? { region } : {}) });
+    // bounded: never more than the parser reads
+    const fd = openSync(file, "r");
+    try {
+      const buf = Buffer.alloc(Math.min(fstatSync(fd).size, MAX_TEXT));
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return { text: buf.subarray(0, n).toString("utf8"), where: `s3://${s3.bucket}/${s3.stdoutKey}`, cut: fstatSync(fd).size > MAX_TEXT };
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     return { error: message(err) };
   }
@@ -141,6 +140,7 @@ async function triageOne(ctx: InvestigateContext, subject: Parameters<Reader>[1]
     if ("text" in full) {
       text = full.text;
       where = full.where;
+      if (full.cut) part.notSearched.push({ what: `host ${r.id}: the end of the full output`, scope, reason: `only the first ${MAX_TEXT.toLocaleString("en-US")} bytes of ${full.where} are read` });
     } else part.notSearched.push({ what: `host ${r.id}: the full output in S3`, scope, reason: `${full.error}; the inline output (at most ${INLINE_OUTPUT_LIMIT.toLocaleString("en-US")} characters) was read instead` });
   }
   const label = `host-triage ${r.id} ${commandId}`;

@@ -9,6 +9,7 @@ import { afterAll, beforeEach } from "vitest";
 import { createAwsPort } from "../../../src/cloud/aws/index.ts";
 import { parseEstate, SimAccount } from "../../../src/cloud/sim/index.ts";
 import { cloudContract, CONTRACT_ESTATE } from "../contract.ts";
+import { seedContractLogs } from "../contract-logs.ts";
 import { installFakeAws } from "./fake-aws.ts";
 import { mockAws } from "./helpers.ts";
 
@@ -19,7 +20,7 @@ beforeEach(() => aws.reset());
 
 cloudContract("aws", async ({ faults }) => {
   aws.reset();
-  const { state } = parseEstate(text, "contract.yaml");
+  const state = seedContractLogs(parseEstate(text, "contract.yaml").state);
   const sim = new SimAccount(state, { label: "sim:contract", faults: faults ?? [] });
   installFakeAws(sim, aws);
   const caller = state.callerAccountId;

@@ -89,11 +89,12 @@ import type { SimAccount } from "../../../src/cloud/sim/index.ts";
 import type { RegionState } from "../../../src/cloud/sim/state.ts";
 import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/sim/views.ts";
 import type { AnyStub, Mocks } from "./helpers.ts";
+import { installFakeLogs } from "./fake-aws-logs.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
 type In = any;
@@ -891,6 +892,9 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     api.deletePublicAccessBlock(accountId, input.Bucket);
     return {};
   });
+
+  // ---- flow logs, log files in S3, Logs Insights
+  installFakeLogs(sim, m, on, page, sdkError);
 
   // ---- CloudFront
   const distribution = (accountId: string, id: string) => {

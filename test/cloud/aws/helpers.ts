@@ -6,6 +6,7 @@
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingClient } from "@aws-sdk/client-elastic-load-balancing";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -46,6 +47,7 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     cloudtrail: mockClient(CloudTrailClient),
     s3: mockClient(S3Client),
     cloudfront: mockClient(CloudFrontClient),
+    logs: mockClient(CloudWatchLogsClient),
   };
   const all = Object.values(m);
   const reset = () => {

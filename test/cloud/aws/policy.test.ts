@@ -13,6 +13,10 @@ import { createAwsPort } from "../../../src/cloud/aws/index.ts";
 import type { CloudPort } from "../../../src/cloud/port.ts";
 import { parseEstate, SimAccount } from "../../../src/cloud/sim/index.ts";
 import { C, CONTRACT_ESTATE } from "../contract.ts";
+import { LOGS, seedContractLogs } from "../contract-logs.ts";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { installFakeAws } from "./fake-aws.ts";
 import { mockAws } from "./helpers.ts";
 import { intakeActions } from "../../intake/intake-actions.ts";
@@ -69,6 +73,16 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   lookupEvents: [{ run: ({ port }) => port.lookupEvents(C.eu, { ...window, eventNames: ["AssociateAddress", "RunInstances"] }) }],
   getBucket: [{ run: ({ port }) => port.getBucket(C.prod, C.bucket) }],
   getDistribution: [{ run: ({ port }) => port.getDistribution(C.prod, C.distribution) }],
+  describeFlowLogs: [{ run: ({ port }) => port.describeFlowLogs(C.eu, { networkInterfaceIds: [C.webEni], vpcIds: [C.vpc] }) }],
+  listObjects: [{ run: ({ port }) => port.listObjects(C.prod, LOGS.bucket, LOGS.prefix) }],
+  getObject: [{ run: ({ port }) => port.getObject(C.prod, LOGS.bucket, LOGS.keys[0]!, join(mkdtempSync(join(tmpdir(), "abuse-desk-policy-")), "obj")) }],
+  startLogsQuery: [{ run: ({ port }) => port.startLogsQuery(C.eu, { logGroupNames: [LOGS.group], start: "2025-05-01T09:00:00Z", end: "2025-05-01T11:00:00Z", queryString: "fields @timestamp, @message" }) }],
+  getLogsQueryResults: [
+    {
+      setup: ({ port }) => port.startLogsQuery(C.eu, { logGroupNames: [LOGS.group], start: "2025-05-01T09:00:00Z", end: "2025-05-01T11:00:00Z", queryString: "fields @timestamp, @message" }),
+      run: ({ port, sim }) => port.getLogsQueryResults(C.eu, [...sim.state.logs!.queries.keys()][0]!),
+    },
+  ],
 
   modifyInstanceAttribute: [{ run: ({ port }) => port.modifyInstanceAttribute(C.eu, C.web, { disableApiTermination: true }) }],
   createSnapshots: [{ run: ({ port }) => port.createSnapshots(C.eu, C.web, { description: "case", tags: { Case: "C-7" } }) }],
@@ -114,7 +128,7 @@ async function record(): Promise<Map<PortMethod, Set<Operation>>> {
     const ops = new Set<Operation>();
     for (const s of scenarios) {
       aws.reset();
-      const { state } = parseEstate(text, "contract.yaml");
+      const state = seedContractLogs(parseEstate(text, "contract.yaml").state);
       const sim = new SimAccount(state, { label: "sim:policy" });
       const fake = installFakeAws(sim, aws);
       const port = createAwsPort({
