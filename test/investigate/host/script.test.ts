@@ -79,6 +79,10 @@ describe("the triage scripts change nothing on the host", () => {
       expect(writesInPowerShell(`${windows}\n${evil}\n`), evil).not.toEqual([]);
     }
   });
+  it("the scripts stay small (one SendCommand request carries them whole)", () => {
+    expect(Buffer.byteLength(linux)).toBeLessThan(16 * 1024);
+    expect(Buffer.byteLength(windows)).toBeLessThan(16 * 1024);
+  });
   it("the commands sent are the nonce and bounds, then the script", () => {
     const nonce = "0123456789abcdef0123456789abcdef";
     const l = triageCommands("linux", nonce);
