@@ -283,7 +283,15 @@ function procLabel(p: Proc | undefined, pid?: number, name?: string): string {
 /** Processes and connections: miners, scanners, proxies, spam, deleted binaries, the reported peers. */
 function processesAndNetwork(o: Out, input: AnalyseInput, procs: Proc[], conns: Conn[]): void {
   const byPid = new Map(procs.map((p) => [p.pid, p]));
-  const connsOf = (pid: number) => conns.filter((c) => c.pid === pid);
+  // indexed once: a flood of processes and sockets stays linear
+  const byConnPid = new Map<number, Conn[]>();
+  for (const c of conns) {
+    if (c.pid === undefined) continue;
+    const list = byConnPid.get(c.pid);
+    if (list) list.push(c);
+    else byConnPid.set(c.pid, [c]);
+  }
+  const connsOf = (pid: number) => byConnPid.get(pid) ?? [];
 
   for (const p of procs) {
     const miner = isMinerName(p.name) || isMinerName(basename(p.args.split(" ", 1)[0] ?? "")) || minerArgs(p.args);
@@ -347,14 +355,25 @@ function processesAndNetwork(o: Out, input: AnalyseInput, procs: Proc[], conns: 
     const list = [...new Set(exposed.map((c) => `${c.proto}/${c.local.port} (${safe(c.name ?? "?", 24)})`))].slice(0, 20);
     o.add("host.net.listening", "info", `listening on non-loopback addresses: ${list.join(", ")}`, { sockets: exposed.length });
   }
+  const estabByLocalPort = new Map<number, Conn[]>();
+  for (const c of conns) {
+    if (c.state !== "ESTAB" || !c.peer) continue;
+    const list = estabByLocalPort.get(c.local.port);
+    if (list) list.push(c);
+    else estabByLocalPort.set(c.local.port, [c]);
+  }
+  const proxyPorts = new Set<number>();
   for (const l of listening) {
     if (l.state !== "LISTEN" || isLoopback(l.local.ip)) continue;
+    // one finding per port (IPv4 and IPv6 listeners, or a flood of duplicated lines, are one proxy)
+    if (proxyPorts.has(l.local.port) || proxyPorts.size >= MAX_PER_KIND) continue;
     const p = l.pid !== undefined ? byPid.get(l.pid) : undefined;
     const name = p?.name ?? l.name ?? "";
     const proxyish = PROXY_PORTS.has(l.local.port) || nameIn(PROXIES, name);
     if (!proxyish) continue;
-    const clients = new Set(conns.filter((c) => c.state === "ESTAB" && c.local.port === l.local.port && c.peer).map((c) => c.peer!.ip));
-    const sameProc = l.pid !== undefined ? conns.filter((c) => c.state === "ESTAB" && c.pid === l.pid && c.peer && c.local.port !== l.local.port) : [];
+    proxyPorts.add(l.local.port);
+    const clients = new Set((estabByLocalPort.get(l.local.port) ?? []).map((c) => c.peer!.ip));
+    const sameProc = l.pid !== undefined ? connsOf(l.pid).filter((c) => c.state === "ESTAB" && c.peer && c.local.port !== l.local.port) : [];
     const outbound = new Set(sameProc.map((c) => c.peer!.ip));
     const open = clients.size >= 5 && outbound.size >= 5;
     o.add(

@@ -144,7 +144,7 @@ describe("hostile output", () => {
     const a = run(text);
     expect(a.findings.filter((f) => f.kind === "host.miner.running")).toHaveLength(10);
     expect(a.findings.find((f) => f.kind === "host.miner.running" && f.summary.includes("further"))).toBeDefined();
-  });
+  }, 60_000);
   it("more text than the reader keeps is cut, and said", () => {
     const out = splitSections("x".repeat(9 * 1024 * 1024), NONCE);
     expect(out.unread).toBe(9 * 1024 * 1024 - 8 * 1024 * 1024);
@@ -185,4 +185,16 @@ describe("a Windows host (windows.ps1's format)", () => {
     expect(a.findings.filter((f) => f.kind === "host.persistence.service")).toEqual([]);
     expect(a.notSearched).toEqual([]);
   });
+});
+
+describe("a socket flood", () => {
+  it("20,000 connections of 20,000 processes and thousands of proxy listeners are read in one pass each", () => {
+    const n = 19_000;
+    const procs = Array.from({ length: n }, (_, i) => `P\t${20000 + i}\t1\t33\t${nowEpoch - 60}\t/usr/bin/worker`).join("\n");
+    const ss = Array.from({ length: n }, (_, i) => `| tcp LISTEN 0 128 0.0.0.0:8080 0.0.0.0:* users:(("w",pid=${20000 + i},fd=3))`).join("\n");
+    const text = host("clean").replace("U\t0\troot\n", `U\t0\troot\n${procs}\n`).replace("#> ss\n", `#> ss\n${ss}\n`);
+    const a = run(text);
+    expect(a.findings.filter((f) => f.kind === "host.proxy.listening")).toHaveLength(1);
+    expect(a.figures.processes as number).toBeGreaterThan(n);
+  }, 60_000);
 });
