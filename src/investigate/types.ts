@@ -138,6 +138,8 @@ export interface InvestigateOptions {
   /** Where SSM Run Command writes full outputs (inline output is truncated at 24,000 characters). */
   hostOutputs?: { bucket: string; prefix?: string; region?: string };
   hostTimeoutSeconds: number;
+  /** Between two GetCommandInvocation polls, in milliseconds (default 3000; tests use 0). */
+  hostPollMs?: number;
   /** VPC flow logs (src/investigate/flows): bounds on what is downloaded, and who owns a log bucket in another account. */
   flowLogs?: FlowLogOptions;
 }

@@ -19,6 +19,7 @@ import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
 import { postureContract } from "./contract-posture.ts";
+import { ssmContract } from "./contract-ssm.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
@@ -407,6 +408,8 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
         expect(got.find((m) => m.instanceId === C.web)).toMatchObject({ platformType: "Linux", platformName: "Amazon Linux" });
       });
     });
+
+    ssmContract(port);
 
     describe("IAM, S3, CloudFront", () => {
       it("finds an access key with its user and last use", async () => {

@@ -108,6 +108,8 @@ export const OPERATIONS = {
 
   // Systems Manager, CloudTrail
   "ssm.DescribeInstanceInformation": ["ssm:DescribeInstanceInformation"],
+  "ssm.SendCommand": ["ssm:SendCommand"],
+  "ssm.GetCommandInvocation": ["ssm:GetCommandInvocation"],
   "cloudtrail.LookupEvents": ["cloudtrail:LookupEvents"],
 
   // S3
@@ -206,6 +208,9 @@ export const METHODS = {
   findAccessKey: { side: "read", ops: ["sts.GetAccessKeyInfo", "iam.GetAccessKeyLastUsed", "iam.ListAccessKeys"] },
   getIamUser: { side: "read", ops: ["iam.GetUser", "iam.ListAttachedUserPolicies", "iam.ListGroupsForUser"] },
   ssmManagedInstances: { side: "read", ops: ["ssm.DescribeInstanceInformation"] },
+  // Host triage: the policy allows SendCommand only with the two triage documents (docs/iam).
+  sendCommand: { side: "read", ops: ["ssm.SendCommand"] },
+  getCommandInvocation: { side: "read", ops: ["ssm.GetCommandInvocation"] },
   lookupEvents: { side: "read", ops: ["cloudtrail.LookupEvents"] },
   getBucket: { side: "read", ops: ["s3.ListBuckets", "s3.GetBucketLocation", "s3.GetPublicAccessBlock", "s3.GetBucketTagging"] },
   getDistribution: { side: "read", ops: ["cloudfront.GetDistribution", "cloudfront.ListTagsForResource"] },

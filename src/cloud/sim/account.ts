@@ -34,6 +34,7 @@ import type {
   TrailEvent,
   Vpc,
 } from "../model.ts";
+import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
@@ -290,6 +291,12 @@ export class SimAccount implements CloudPort {
   }
   ssmManagedInstances(scope: Scope, instanceIds: string[]): Promise<SsmManagedInstance[]> {
     return this.run("ssmManagedInstances", scope, [instanceIds], () => this.api.ssmManagedInstances(scope, instanceIds));
+  }
+  sendCommand(scope: Scope, request: SendCommandRequest): Promise<string> {
+    return this.run("sendCommand", scope, [request], () => this.api.sendCommand(scope, request));
+  }
+  getCommandInvocation(scope: Scope, commandId: string, instanceId: string): Promise<CommandInvocation | null> {
+    return this.run("getCommandInvocation", scope, [commandId, instanceId], () => this.api.getCommandInvocation(scope, commandId, instanceId));
   }
   lookupEvents(scope: Scope, query: TrailQuery): Promise<TrailEvent[]> {
     return this.run("lookupEvents", scope, [query], () => this.api.lookupEvents(scope, query));

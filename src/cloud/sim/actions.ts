@@ -31,6 +31,8 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   findAccessKey: ["iam:GetAccessKeyLastUsed", "iam:ListAccessKeys"],
   getIamUser: ["iam:GetUser", "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"],
   ssmManagedInstances: ["ssm:DescribeInstanceInformation"],
+  sendCommand: ["ssm:SendCommand"],
+  getCommandInvocation: ["ssm:GetCommandInvocation"],
   lookupEvents: ["cloudtrail:LookupEvents"],
   // ListBuckets (s3:ListAllMyBuckets) tells "ours" from "someone else's" before anything is read.
   getBucket: ["s3:GetBucketLocation", "s3:ListAllMyBuckets", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging"],

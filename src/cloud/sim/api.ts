@@ -44,6 +44,8 @@ import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, t
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
 import * as iamSim from "./iam.ts";
 import type { InlinePolicyOwner } from "../port-iam.ts";
+import * as ssmRun from "./ssm.ts";
+import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { aclView, asgView, eipView, eniView, instanceView, lbView, natView, primaryPublicIp, sgView, tgView } from "./views.ts";
 
 /** AWS's default quotas and per-call limits, adjustable per simulator (some are adjustable in AWS too). */
@@ -374,6 +376,31 @@ export class SimApi {
   getBucketLogging(accountId: string, bucketName: string): { targetBucket: string; targetPrefix: string } | null { return posture.getBucketLogging(this, accountId, bucketName); }
   policyEntities(accountId: string, policyArn: string): PolicyEntities { return posture.policyEntities(this, accountId, policyArn); }
   inventoryApplications(scope: Scope, instanceId: string): InventoryApplication[] { return posture.inventoryApplications(this, scope, instanceId); }
+
+  /** Run Command (./ssm.ts); the id has AWS's shape (a UUID). */
+  sendCommand(scope: Scope, req: SendCommandRequest): string {
+    const rs = this.region(scope, "ssm:SendCommand");
+    const commandId = ssmRun.sendCommand(rs, scope, req, this.now(), () => {
+      const hex = this.newId("cmd").slice(5);
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(1, 4)}-${hex.slice(4, 16)}`.padEnd(36, "0");
+    });
+    // CloudTrail hides the commands (HIDDEN_DUE_TO_SECURITY_REASONS), as AWS does.
+    this.log(
+      rs,
+      "SendCommand",
+      { instanceIds: [...req.instanceIds], documentName: req.documentName, comment: req.comment, parameters: "HIDDEN_DUE_TO_SECURITY_REASONS", ...(req.outputS3 ? { outputS3BucketName: req.outputS3.bucket } : {}) },
+      { command: { commandId, documentName: req.documentName, status: "Pending" } },
+      [...req.instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })), { type: "AWS::SSM::Document", name: req.documentName }],
+    );
+    return commandId;
+  }
+
+  getCommandInvocation(scope: Scope, commandId: string, instanceId: string): CommandInvocation | null {
+    return ssmRun.getCommandInvocation(this.region(scope, "ssm:GetCommandInvocation"), commandId, instanceId, (bucket, key, body) => {
+      // The agent writes with the instance role: into an existing bucket of the account, or nowhere.
+      if (this.state.accounts.get(scope.accountId)?.buckets.has(bucket)) putS3Object(this.state, scope.accountId, bucket, key, body, { lastModified: this.nowIso() });
+    });
+  }
 
   // ---- IAM, CloudTrail, S3, CloudFront reads -----------------------------------------------
 

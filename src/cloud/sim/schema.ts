@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
 import { postureSchema } from "./posture-schema.ts";
+import { hostTriageSchema } from "./ssm-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -352,6 +353,8 @@ const region = z
     targetGroups: z.array(targetGroup).default([]),
     autoScalingGroups: z.array(autoScalingGroup).default([]),
     ssmManagedInstances: z.array(ssmInstance).default([]),
+    /** What Run Command answers on these instances (./ssm-schema.ts). */
+    hostTriage: hostTriageSchema.default([]),
     snapshots: z.array(snapshot).default([]),
     /** This region's CloudTrail events (IAM and other global services log to us-east-1). */
     cloudTrail: z.array(trailEvent).default([]),

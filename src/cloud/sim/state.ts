@@ -15,6 +15,7 @@ import type { SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import { buildIamExtras, buildRegionExtras } from "./iam.ts";
 import { EMPTY_POSTURE, type PostureInput } from "./posture-schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
+import type { SsmRegion } from "./ssm.ts";
 import { buildTrailEvent, byNewestFirst, eventSourceOf } from "./trail.ts";
 
 export type Path = (string | number)[];
@@ -192,6 +193,9 @@ export interface RegionState {
   eipsByEni: Map<string, EipRec[]>;
   /** Target id (instance id, IP) -> target group ARNs. */
   tgsByTarget: Map<string, Set<string>>;
+  /** Run Command: scripted host outputs and the commands sent (./ssm.ts). */
+  hostTriage: SsmRegion["hostTriage"];
+  commands: SsmRegion["commands"];
 }
 
 export interface UserRec {
@@ -298,6 +302,8 @@ export function emptyRegion(accountId: string, region: string): RegionState {
     eipByIp: new Map(),
     eipsByEni: new Map(),
     tgsByTarget: new Map(),
+    hostTriage: new Map(),
+    commands: new Map(),
   };
 }
 
@@ -865,6 +871,11 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
     const rec: SsmManagedInstance = { instanceId: m.instanceId, pingStatus: m.pingStatus };
     for (const k of ["platformType", "platformName", "agentVersion", "lastPingDateTime"] as const) if (m[k] !== undefined) rec[k] = m[k];
     rs.ssm.set(m.instanceId, rec);
+  });
+
+  input.hostTriage.forEach((h, i) => {
+    if (!rs.ssm.has(h.instanceId)) issues.push({ path: [...base, "hostTriage", i, "instanceId"], message: `instance ${h.instanceId} is not in ssmManagedInstances in ${where}` });
+    rs.hostTriage.set(h.instanceId, { ...h });
   });
 
   input.snapshots.forEach((s) => {

@@ -80,7 +80,7 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
-import { DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
+import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { OPERATIONS, type Operation, type ServiceKey } from "../../../src/cloud/aws/actions.ts";
 import { CloudError } from "../../../src/cloud/errors.ts";
@@ -795,6 +795,37 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     return {
       InstanceInformationList: p.items.map((i) => ({ InstanceId: i.instanceId, PingStatus: i.pingStatus, PlatformType: i.platformType, PlatformName: i.platformName, AgentVersion: i.agentVersion, LastPingDateTime: i.lastPingDateTime ? new Date(i.lastPingDateTime) : undefined })),
       NextToken: p.next,
+    };
+  });
+  on(m.ssm, SendCommandCommand, "ssm.SendCommand", ({ scope, input }) => {
+    const commands = input.Parameters?.commands;
+    const timeout = input.Parameters?.executionTimeout;
+    if (!Array.isArray(commands) || !Array.isArray(timeout) || timeout.length !== 1) throw sdkError("InvalidParameters", "the fake expects Parameters.commands and one executionTimeout");
+    if (typeof input.TimeoutSeconds !== "number" || input.TimeoutSeconds < 30) throw sdkError("ValidationException", "TimeoutSeconds is at least 30");
+    const commandId = api.sendCommand(scope, {
+      instanceIds: input.InstanceIds ?? [],
+      documentName: input.DocumentName,
+      commands,
+      timeoutSeconds: Number(timeout[0]),
+      comment: input.Comment ?? "",
+      ...(input.OutputS3BucketName ? { outputS3: { bucket: input.OutputS3BucketName, ...(input.OutputS3KeyPrefix ? { prefix: input.OutputS3KeyPrefix } : {}) } } : {}),
+    });
+    return { Command: { CommandId: commandId, DocumentName: input.DocumentName, InstanceIds: input.InstanceIds, Status: "Pending" } };
+  });
+  on(m.ssm, GetCommandInvocationCommand, "ssm.GetCommandInvocation", ({ scope, region, input }) => {
+    const inv = api.getCommandInvocation(scope, input.CommandId, input.InstanceId);
+    if (!inv) throw sdkError("InvocationDoesNotExist", "invocation does not exist");
+    const url = (key: string) => `https://s3.${region}.amazonaws.com/${inv.outputS3!.bucket}/${key.split("/").map(encodeURIComponent).join("/")}`;
+    return {
+      CommandId: inv.commandId,
+      InstanceId: inv.instanceId,
+      Status: inv.status,
+      StatusDetails: inv.statusDetails,
+      ResponseCode: inv.responseCode,
+      StandardOutputContent: inv.stdout,
+      StandardErrorContent: inv.stderr,
+      StandardOutputUrl: inv.outputS3 ? url(inv.outputS3.stdoutKey) : "",
+      StandardErrorUrl: inv.outputS3 ? url(inv.outputS3.stderrKey) : "",
     };
   });
   on(m.cloudtrail, LookupEventsCommand, "cloudtrail.LookupEvents", ({ scope, input }) => {

@@ -64,6 +64,16 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   findAccessKey: [{ run: ({ port }) => port.findAccessKey(C.prod, C.key) }],
   getIamUser: [{ run: ({ port }) => port.getIamUser(C.prod, C.user) }],
   ssmManagedInstances: [{ run: ({ port }) => port.ssmManagedInstances(C.eu, [C.web]) }],
+  sendCommand: [{ run: ({ port }) => port.sendCommand(C.eu, { instanceIds: [C.web], documentName: "AWS-RunShellScript", commands: ["ADX_NONCE=0123456789abcdef", "true"], timeoutSeconds: 60, comment: "policy" }) }],
+  getCommandInvocation: [
+    {
+      setup: ({ port }) => port.sendCommand(C.eu, { instanceIds: [C.web], documentName: "AWS-RunShellScript", commands: ["true"], timeoutSeconds: 60, comment: "policy" }),
+      run: async ({ port, sim }) => {
+        const commandId = [...sim.state.accounts.get(C.prod)!.regions.get("eu-west-1")!.commands.keys()][0]!;
+        return port.getCommandInvocation(C.eu, commandId, C.web);
+      },
+    },
+  ],
   lookupEvents: [{ run: ({ port }) => port.lookupEvents(C.eu, { ...window, eventNames: ["AssociateAddress", "RunInstances"] }) }],
   getBucket: [{ run: ({ port }) => port.getBucket(C.prod, C.bucket) }],
   getDistribution: [{ run: ({ port }) => port.getDistribution(C.prod, C.distribution) }],
