@@ -136,7 +136,10 @@ export function register(program: Command): void {
         const { journal: _journal, ...rest } = await readCase(s, ref);
         return { ...rest, transits: await caseOpenTransits(s, rest.case.id), recovered };
       });
-      if (o.json) return printJson(data);
+      if (o.json) {
+        const { storedNoticeJson } = await import("./json/view.ts");
+        return printJson({ ...data, notices: data.notices.map(storedNoticeJson) });
+      }
       const c = data.case;
       const now = new Date();
       const out: string[] = [];

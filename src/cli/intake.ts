@@ -161,6 +161,7 @@ export function register(program: Command): void {
     }
 
     if (opts.json) {
+      const { verdictJson } = await import("./json/view.ts");
       printJson({
         items: results.map((r) => ({
           file: r.file,
@@ -170,7 +171,7 @@ export function register(program: Command): void {
           duplicate: r.intake.duplicate,
           joinedBy: r.intake.joinedBy,
           reverified: r.intake.reverified,
-          verdict: r.verdict,
+          verdict: verdictJson(r.verdict),
           resolution: r.resolution,
         })),
         failures,
