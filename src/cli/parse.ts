@@ -29,8 +29,8 @@ export function register(program: Command): void {
       }
       const { items, failures } = await parseNotices(bytes, name, receivedAt ? { receivedAt } : {});
       if (opts.json) {
-        if (items.length === 1 && failures.length === 0) printJson(noticeJson(items[0]!.notice));
-        else printJson({ items: items.map((i) => noticeJson(i.notice, { index: i.index })), failures });
+        if (items.length === 1 && failures.length === 0) printJson(noticeJson(items[0]!.notice, {}, { legacy: true }));
+        else printJson({ items: items.map((i) => noticeJson(i.notice, { index: i.index }, { legacy: true })), failures });
       } else {
         const { formatNotice } = await import("../notice/summary.ts");
         const c = colors;

@@ -26,8 +26,8 @@ const NOTICES = join(import.meta.dirname, "../../fixtures/notices");
 const DNS = ["--offline", "--dns-cache", join(DRILL_DIR, "dns.json")];
 
 /** What the vocabulary says of any value, wherever it sits: the problems found, with their paths. */
-function vocabularyProblems(v: unknown, path = "$"): string[] {
-  if (Array.isArray(v)) return v.flatMap((x, i) => vocabularyProblems(x, `${path}[${i}]`));
+function vocabularyProblems(v: unknown, path = "$", allow: readonly string[] = []): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => vocabularyProblems(x, `${path}[${i}]`, allow));
   if (!v || typeof v !== "object") return [];
   const out: string[] = [];
   for (const [k, x] of Object.entries(v)) {
@@ -35,11 +35,11 @@ function vocabularyProblems(v: unknown, path = "$"): string[] {
     // the keys of provenance are the notice's field names, not fields of the output; `data` of a
     // timeline event or an audit entry is the record as it was written (the audit chain hashes it)
     if (k === "provenance" || k === "data") continue;
-    if (k === "caseNumber" || k === "verdictDetail") out.push(`${p}: not in the vocabulary (awsCaseNumber; verdict { level, reasons, auth })`);
+    if ((k === "caseNumber" || k === "verdictDetail") && !allow.includes(k)) out.push(`${p}: not in the vocabulary (awsCaseNumber; verdict { level, reasons, auth })`);
     if (/(^at|At|^begin|^end)$/.test(k) && typeof x === "string" && x !== "" && !isoTime.safeParse(x).success) out.push(`${p}: ${JSON.stringify(x)} is not ISO 8601 UTC with Z`);
     if (k === "verdict" && x !== null && typeof x === "object" && !("level" in x && "reasons" in x && "auth" in x)) out.push(`${p}: a verdict object is { level, reasons, auth }`);
     if (k === "verdict" && typeof x === "string" && !["authentic", "unverified", "suspicious", "phishing"].includes(x)) out.push(`${p}: ${x} is not a verdict level`);
-    out.push(...vocabularyProblems(x, p));
+    out.push(...vocabularyProblems(x, p, allow));
   }
   return out;
 }
@@ -60,7 +60,8 @@ function check(name: OutputName, out: string, what: string): unknown {
   const value = JSON.parse(out) as unknown;
   const parsed = (OUTPUTS[name] as z.ZodType).safeParse(value);
   expect.soft(parsed.success ? [] : issues(parsed.error.issues), `${what} against docs/schemas/${name}.json`).toEqual([]);
-  expect.soft(vocabularyProblems(value), what).toEqual([]);
+  // parse --json keeps `caseNumber` beside `awsCaseNumber`, for the tools that read its published keys
+  expect.soft(vocabularyProblems(value, "$", name === "parse" ? ["caseNumber"] : []), what).toEqual([]);
   covered.add(name);
   return value;
 }

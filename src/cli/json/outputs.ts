@@ -30,6 +30,9 @@ const many = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(i
 /** One notice gives the object itself; an mbox, or an input with an unreadable message, gives `{ items, failures }`. */
 const oneOrMany = <T extends z.ZodType, U extends z.ZodType>(one: T, item: U) => z.union([one, many(item)]);
 
+/** `parse --json` also prints AWS's number as `caseNumber`, the key it published first (tools such as the notice scorer read it). */
+const parsedNotice = notice.extend({ caseNumber: awsCaseNumber.nullable().describe("deprecated: the same as awsCaseNumber, kept for tools that read parse --json") });
+
 const timeLeft = z.strictObject({ at: isoTime.nullable(), basis: z.string(), remainingMs: z.number().nullable(), overdue: z.boolean(), text: z.string() });
 const triageReport = z.strictObject({
   index: z.int(),
@@ -101,7 +104,7 @@ const webUser = z.strictObject({ name: z.string(), role: z.enum(["viewer", "resp
 const reportTime = isoTime.or(z.literal("")).describe("ISO 8601 UTC, or empty when unknown");
 
 export const OUTPUTS = {
-  parse: oneOrMany(notice, notice.extend({ index: z.int() })).describe("abuse-desk parse --json: what a notice says"),
+  parse: oneOrMany(parsedNotice, parsedNotice.extend({ index: z.int() })).describe("abuse-desk parse --json: what a notice says"),
   verify: oneOrMany(verdict, verdict.extend({ index: z.int(), subject: z.string().nullable(), awsCaseNumber: awsCaseNumber.nullable() })).describe("abuse-desk verify --json: the verdict"),
   triage: oneOrMany(triageReport, triageReport).describe("abuse-desk triage --json"),
   resolve: oneOrMany(resolution, z.strictObject({ index: z.int(), resolution })).describe("abuse-desk resolve --json: where the resources are"),

@@ -12,6 +12,7 @@
 import type { StoredNotice } from "../../case/types.ts";
 import type { Notice } from "../../notice/types.ts";
 import type { Report } from "../../report/model.ts";
+import type { TriageReport } from "../../triage/index.ts";
 import type { Verdict } from "../../verify/types.ts";
 
 export interface VerdictJson {
@@ -24,11 +25,18 @@ export function verdictJson(v: Verdict): VerdictJson {
   return { level: v.verdict, reasons: v.reasons, auth: v.auth };
 }
 
-/** The Notice with its flat keys first (the order `parse --json` has always printed), AWS's number as `awsCaseNumber`. */
-export function noticeJson(n: Notice, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * The Notice with its flat keys first (the order `parse --json` has always printed), AWS's number as
+ * `awsCaseNumber`. `legacy`: also as `caseNumber`, right after it: the key `parse --json` published
+ * first and that tools reading it rely on (the notice scorer, ../shared/tools/score-notices).
+ */
+export function noticeJson(n: Notice, extra: Record<string, unknown> = {}, opts: { legacy?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { ...extra };
   const rec = n as unknown as Record<string, unknown>;
-  for (const k of FIRST) out[k === "caseNumber" ? "awsCaseNumber" : k] = rec[k];
+  for (const k of FIRST) {
+    out[k === "caseNumber" ? "awsCaseNumber" : k] = rec[k];
+    if (k === "caseNumber" && opts.legacy) out.caseNumber = rec[k];
+  }
   for (const [k, v] of Object.entries(rec)) if (!(k in out) && k !== "caseNumber") out[k] = v;
   return out;
 }
@@ -37,6 +45,7 @@ const FIRST = ["activityType", "kind", "caseNumber", "accountIds", "regions", "i
 /** Reads a notice printed by noticeJson (or by an older `parse --json`, with `caseNumber`) back into a Notice. */
 export function noticeFromJson(v: Record<string, unknown>): Notice {
   const { awsCaseNumber, index: _index, ...rest } = v;
+  // an older `parse --json` printed caseNumber only; this one prints both, the same value
   return { ...rest, caseNumber: (rest.caseNumber ?? awsCaseNumber ?? null) as string | null } as unknown as Notice;
 }
 
@@ -54,3 +63,6 @@ export function reportJson(r: Report): Record<string, unknown> {
     overrides: r.overrides.map(({ plan, ...o }) => ({ ...o, planId: plan })),
   };
 }
+
+/** `triage --json`: the TriageReport with its verdict and notice in the vocabulary. */
+export type TriageJson = Omit<TriageReport, "verdict" | "notice"> & { verdict: VerdictJson; notice: Omit<Notice, "caseNumber"> & { awsCaseNumber: string | null } };
