@@ -13,6 +13,7 @@
 import type { Command } from "commander";
 import type { Notice } from "../notice/types.ts";
 import { noticeFromJson } from "./json/view.ts";
+import { accountFlags, shellWord } from "./hint.ts";
 
 interface Options {
   json?: boolean;
@@ -118,7 +119,7 @@ export function register(program: Command): void {
         return o.status === "not-searched" ? o.missing : [];
       });
       const done = () => {
-        if (missing.length) throw notSearchedError(missing, "resolve");
+        if (missing.length) throw notSearchedError(missing, "resolve", `abuse-desk resolve ${file === undefined || file === "-" ? "FILE" : shellWord(file)}${accountFlags(opts)}`);
       };
       if (opts.json) {
         if (results.length === 1 && failures.length === 0) printJson(results[0]!.resolution);
