@@ -116,7 +116,9 @@ export function register(program: Command): void {
           if (result.status === "failed") process.exitCode = 1;
           else if (result.notSearched) {
             const { notSearchedError } = await import("../resolve/outcome.ts");
-            throw notSearchedError(result.notSearched, `apply ${plan.id}: the case is not contained`);
+            const { accountFlags } = await import("./hint.ts");
+            const again = plan.caseId ? `abuse-desk plan ${plan.caseId}${accountFlags(opts)}` : undefined;
+            throw notSearchedError(result.notSearched, `apply ${plan.id}: the case is not contained`, again);
           }
         } catch (err) {
           if (err instanceof ApplyRefused) {

@@ -67,8 +67,10 @@ export function register(program: Command): void {
         return s.auditEntries({ caseId, afterSeq: after, limit });
       });
       if (o.json) return printJson(entries);
-      for (const e of entries) {
-        process.stdout.write(`${String(e.seq).padStart(6)}  ${e.at}  ${e.action.padEnd(26)} ${(e.caseId ?? "-").padEnd(13)} ${e.actor}  ${colors.dim(e.hash.slice(0, 16))}\n`);
-      }
+      const { renderTable } = await import("./table.ts");
+      const { humanTime } = await import("../time.ts");
+      // the full time and hash are in --json; here, what fits a line
+      const rows = entries.map((e) => [String(e.seq), humanTime(e.at, { tz: "UTC" }), e.action, e.caseId ?? "-", e.actor, { text: e.hash.slice(0, 8), paint: colors.dim }]);
+      if (rows.length) process.stdout.write(renderTable(rows, { head: ["SEQ", "AT", "ACTION", "CASE", "ACTOR", "HASH"], wrap: [1, 4] }) + "\n");
     });
 }

@@ -82,25 +82,19 @@ export function register(program: Command): void {
         process.stdout.write(`no cases${filter.all || filter.status ? "" : " open"} match\n`);
         return;
       }
-      const { default: Table } = await import("cli-table3");
-      const table = new Table({
-        head: ["CASE", "STATUS", "SEVERITY", "ACTIVITY", "ACCOUNT", "DEADLINE", "ASSIGNEE", "AWS CASE"],
-        style: { head: [], border: [], compact: true },
-        chars: { top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "", left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "  " },
-      });
-      for (const c of page.items) {
-        table.push([
-          c.id + (c.needsLinking ? colors.yellow(" *") : ""),
-          c.status,
-          severityColor[c.severity](c.severity),
-          c.activityType,
-          c.accountId ?? "-",
-          deadlineCell(c, now, humanTime),
-          c.assignee ?? colors.dim("-"),
-          c.awsCaseNumber ?? "-",
-        ]);
-      }
-      process.stdout.write(table.toString() + "\n");
+      const { renderTable } = await import("./table.ts");
+      const rows = page.items.map((c) => [
+        c.id + (c.needsLinking ? colors.yellow(" *") : ""),
+        c.status,
+        { text: c.severity, paint: severityColor[c.severity] },
+        c.activityType,
+        c.accountId ?? "-",
+        deadlineCell(c, now, humanTime),
+        c.assignee ?? { text: "-", paint: colors.dim },
+        c.awsCaseNumber ?? "-",
+      ]);
+      // the deadline, the assignee and AWS's number wrap first; the id, status and account never need to
+      process.stdout.write(renderTable(rows, { head: ["CASE", "STATUS", "SEVERITY", "ACTIVITY", "ACCOUNT", "DEADLINE", "ASSIGNEE", "AWS CASE"], wrap: [3, 5, 6, 7] }) + "\n");
       const linking = page.items.filter((c) => c.needsLinking);
       if (linking.length) {
         process.stdout.write(colors.dim("* needs linking: link it to the case it belongs to (abuse-desk case link FROM INTO)\n"));
@@ -136,7 +130,10 @@ export function register(program: Command): void {
         const { journal: _journal, ...rest } = await readCase(s, ref);
         return { ...rest, transits: await caseOpenTransits(s, rest.case.id), recovered };
       });
-      if (o.json) return printJson(data);
+      if (o.json) {
+        const { storedNoticeJson } = await import("./json/view.ts");
+        return printJson({ ...data, notices: data.notices.map(storedNoticeJson) });
+      }
       const c = data.case;
       const now = new Date();
       const out: string[] = [];

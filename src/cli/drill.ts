@@ -62,12 +62,13 @@ export function register(program: Command): void {
       });
 
       if (opts.json) {
+        const { verdictJson } = await import("./json/view.ts");
         printJson({
           home: result.home,
           database: result.databaseLocation,
           notice: result.noticeFile,
           case: result.case,
-          verdict: result.verdict,
+          verdict: verdictJson(result.verdict),
           resolution: result.resolution,
           plan: result.plan,
           applied: { byPolicy: result.automatic, byPerson: result.byPerson },

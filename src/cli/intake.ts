@@ -14,6 +14,7 @@ import type { CloudPort } from "../cloud/port.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
+import { accountFlags } from "./hint.ts";
 
 interface Options extends DnsFlags {
   json?: boolean;
@@ -35,12 +36,12 @@ const HOW: Record<string, string> = {
 };
 
 /** What to run next for a notice just taken in: its verdict decides (a forged notice is reported, not planned). */
-function nextHint(r: IntakeOutcome, spec: string | undefined): string {
+function nextHint(r: IntakeOutcome, flags: string): string {
   const id = r.intake.case.id;
   if (r.verdict.verdict === "phishing" || r.verdict.verdict === "suspicious") {
     return `Next: do not act on it; report it to AWS (forward it as an attachment to ${REPORT_SPOOFING})  ·  abuse-desk case show ${id}`;
   }
-  return `Next: abuse-desk case show ${id}  ·  abuse-desk plan ${id}${spec ? ` --account ${spec}` : ""}`;
+  return `Next: abuse-desk case show ${id}  ·  abuse-desk plan ${id}${flags}`;
 }
 
 /** The file begins like an mbox (a From_ line, then a header); a file that cannot be read is left to readInput to say so. */
@@ -161,6 +162,7 @@ export function register(program: Command): void {
     }
 
     if (opts.json) {
+      const { verdictJson } = await import("./json/view.ts");
       printJson({
         items: results.map((r) => ({
           file: r.file,
@@ -170,7 +172,7 @@ export function register(program: Command): void {
           duplicate: r.intake.duplicate,
           joinedBy: r.intake.joinedBy,
           reverified: r.intake.reverified,
-          verdict: r.verdict,
+          verdict: verdictJson(r.verdict),
           resolution: r.resolution,
         })),
         failures,
@@ -196,11 +198,13 @@ export function register(program: Command): void {
       for (const f of failures) process.stdout.write(c.red(`${f.file}${f.index !== undefined ? ` #${f.index + 1}` : ""}: could not be read: ${f.error}\n`));
       for (const w of warnings) process.stderr.write(c.yellow(`warning: ${w}\n`));
       for (const n of notNotices) process.stdout.write(c.yellow(`${n.file}${n.index ? ` #${n.index + 1}` : ""}: not an AWS abuse notice (${n.reason}): no case opened; --force-case opens one anyway\n`));
-      if (results.length) process.stdout.write(c.dim(`\n${nextHint(results[0]!, spec)}\n`));
+      if (results.length) process.stdout.write(c.dim(`\n${nextHint(results[0]!, accountFlags({ account: spec, profile: opts.profile, region: opts.region }))}\n`));
     }
     if (results.length === 0) process.exitCode = 65;
     // Stored and recorded as it is; a place that could not be read ends it with 69, naming what is missing.
     const missing = results.flatMap((r) => missingOf(r.resolution));
-    if (missing.length) throw notSearchedError(missing, `intake: ${[...new Set(results.filter((r) => missingOf(r.resolution).length).map((r) => r.intake.case.id))].join(", ")}`);
+    const short = [...new Set(results.filter((r) => missingOf(r.resolution).length).map((r) => r.intake.case.id))];
+    const again = short.map((id) => `abuse-desk plan ${id}${accountFlags({ account: spec, profile: opts.profile, region: opts.region })}`).join("; ");
+    if (missing.length) throw notSearchedError(missing, `intake: ${short.join(", ")}`, again);
   });
 }

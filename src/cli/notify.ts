@@ -80,7 +80,8 @@ export function register(program: Command): void {
       });
       if (o.json) return printJson(events);
       if (events.length === 0) return void process.stdout.write("nothing due\n");
-      for (const e of events) process.stdout.write(`${e.caseId}  ${e.kind.padEnd(22)} ${e.title}\n`);
+      const { renderTable } = await import("./table.ts");
+      process.stdout.write(renderTable(events.map((e) => [e.caseId, e.kind, e.title])) + "\n");
       if (settings.channels.length === 0) process.stdout.write(colors.dim("no channel configured: `notify run` would send nothing (docs/notify.md)\n"));
     });
 

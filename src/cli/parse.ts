@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .action(async (file: string | undefined, opts: { json?: boolean; receivedAt?: string }) => {
       const { readInput, parseNotices, printJson, colors } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
-      const { noticeToJson } = await import("../notice/json.ts");
+      const { noticeJson } = await import("./json/view.ts");
       const { bytes, name } = await readInput(file);
       let receivedAt: string | undefined;
       if (opts.receivedAt) {
@@ -29,8 +29,8 @@ export function register(program: Command): void {
       }
       const { items, failures } = await parseNotices(bytes, name, receivedAt ? { receivedAt } : {});
       if (opts.json) {
-        if (items.length === 1 && failures.length === 0) printJson(noticeToJson(items[0]!.notice));
-        else printJson({ items: items.map((i) => noticeToJson(i.notice, { index: i.index })), failures });
+        if (items.length === 1 && failures.length === 0) printJson(noticeJson(items[0]!.notice, {}, { legacy: true }));
+        else printJson({ items: items.map((i) => noticeJson(i.notice, { index: i.index }, { legacy: true })), failures });
       } else {
         const { formatNotice } = await import("../notice/summary.ts");
         const c = colors;

@@ -22,6 +22,7 @@ import { PLAN_OPTIONS } from "../playbook/options.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import { REPORT_SPOOFING } from "../verify/aws.ts";
+import { accountFlags, shellWord } from "./hint.ts";
 import { writePrivateFile } from "../private-file.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 import { withStore } from "./io.ts";
@@ -167,9 +168,9 @@ export async function confirmOrRefuse(question: string, yes: boolean | undefined
 }
 
 /** The hint after a saved plan follows its notice's verdict: a forged notice is reported to AWS, not applied. */
-function applyHint(verdict: Plan["verdict"], caseId: string): string {
+function applyHint(verdict: Plan["verdict"], caseId: string, flags: string): string {
   if (verdict === "phishing" || verdict === "suspicious") return `Its notice was judged ${verdict}: do not apply it; report the notice to AWS (forward it as an attachment to ${REPORT_SPOOFING}).`;
-  return `Apply it with: abuse-desk apply ${caseId}`;
+  return `Apply it with: abuse-desk apply ${caseId}${flags}`;
 }
 
 export function register(program: Command): void {
@@ -209,8 +210,10 @@ export function register(program: Command): void {
     /** Planned from a partial search: the plan is shown and kept, then exit 69 naming what was not searched. */
     const incomplete = (resolution: Resolution, what: string) => {
       const o = searchOutcome(resolution);
-      if (o.status === "not-searched") throw notSearchedError(o.missing, what);
+      if (o.status === "not-searched") throw notSearchedError(o.missing, what, again);
     };
+    // searching again is this same command, with the account flags the person gave
+    const again = `abuse-desk plan ${shellWord(ref)}${accountFlags(opts)}`;
     const show = (plan: Plan) => {
       if (opts.json) printJson(plan);
       else process.stdout.write(formatPlan(plan, colors, { calls: opts.calls }) + "\n");
@@ -258,7 +261,7 @@ export function register(program: Command): void {
         if (recovered.length) process.stderr.write((await import("../execute/format.ts")).formatRecovered(recovered, colors).join("\n") + "\n");
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);
-        if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id)}\n`));
+        if (!opts.json) process.stdout.write(colors.dim(`\nSaved with case ${c.id}. ${applyHint(plan.verdict, c.id, accountFlags(opts))}\n`));
         // A plan waiting for approval is news for the team (docs/notify.md).
         const n = await notifyAfterChange(store, c.id, now);
         if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));

@@ -1,6 +1,6 @@
 /** Human rendering of a triage report: colour on a terminal, plain when piped. */
 import { humanTime } from "../time.ts";
-import Table from "cli-table3";
+import { renderTable } from "./table.ts";
 import type { Notice } from "../notice/types.ts";
 import { missingLines } from "../resolve/outcome.ts";
 import type { TriageReport } from "../triage/index.ts";
@@ -61,14 +61,7 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
   out.push("");
   out.push(c.bold(r.summary));
   out.push("");
-  const table = new Table({
-    chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
-    style: { head: [], border: [], "padding-left": 1, "padding-right": 1 },
-    wordWrap: true,
-    colWidths: [20, 78],
-  });
-  for (const [k, v] of factRows(n)) table.push([c.dim(k), v]);
-  out.push(table.toString());
+  out.push(renderTable(factRows(n).map(([k, v]) => [{ text: k, paint: c.dim }, v]), { indent: 2, wrap: [1] }));
   const d = r.deadline;
   const when = d.at ? `${time(d.at)} (${d.basis === "stated" ? "stated in the notice" : "24 hours after receipt"})` : "";
   const left = d.overdue ? c.red(c.bold(d.text)) : d.remainingMs !== null && d.remainingMs < 4 * 3600_000 ? c.yellow(c.bold(d.text)) : c.bold(d.text);

@@ -21,8 +21,11 @@ export function register(program: Command): void {
         throw new UserError("a PDF is not for a terminal: give --out FILE.pdf (or pipe the output)", { exitCode: 64 });
       }
       const { reportForCase } = await import("../report/model.ts");
-      const report = await withStore((store) => reportForCase(store, ref));
-      if (o.json) return printJson(report);
+      const report = await withStore((store) => reportForCase(store, ref, new Date(), o.json ? "iso" : "human"));
+      if (o.json) {
+        const { reportJson } = await import("./json/view.ts");
+        return printJson(reportJson(report));
+      }
 
       let bytes: Buffer;
       if (format === "pdf") {

@@ -12,6 +12,8 @@
  */
 import type { Command } from "commander";
 import type { Notice } from "../notice/types.ts";
+import { noticeFromJson } from "./json/view.ts";
+import { accountFlags, shellWord } from "./hint.ts";
 
 interface Options {
   json?: boolean;
@@ -36,10 +38,10 @@ function noticesFromJson(bytes: Buffer): Notice[] | null {
   } catch {
     return null;
   }
-  const isNotice = (x: unknown): x is Notice => !!x && typeof x === "object" && "activityType" in x && "resources" in x && "instanceIds" in x && "publicIps" in x;
-  if (isNotice(v)) return [v];
+  const isNotice = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && "activityType" in x && "resources" in x && "instanceIds" in x && "publicIps" in x;
+  if (isNotice(v)) return [noticeFromJson(v)];
   const items = (v as { items?: unknown }).items;
-  if (Array.isArray(items) && items.length > 0 && items.every(isNotice)) return items;
+  if (Array.isArray(items) && items.length > 0 && items.every(isNotice)) return items.map(noticeFromJson);
   return null;
 }
 
@@ -117,7 +119,7 @@ export function register(program: Command): void {
         return o.status === "not-searched" ? o.missing : [];
       });
       const done = () => {
-        if (missing.length) throw notSearchedError(missing, "resolve");
+        if (missing.length) throw notSearchedError(missing, "resolve", `abuse-desk resolve ${file === undefined || file === "-" ? "FILE" : shellWord(file)}${accountFlags(opts)}`);
       };
       if (opts.json) {
         if (results.length === 1 && failures.length === 0) printJson(results[0]!.resolution);

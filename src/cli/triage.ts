@@ -8,6 +8,7 @@ import type { CloudPort } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import type { TriageReport } from "../triage/index.ts";
+import type { TriageJson } from "./json/view.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
 
 interface Options extends DnsFlags {
@@ -61,8 +62,10 @@ export function register(program: Command): void {
     await dns.save();
 
     if (opts.json) {
-      if (reports.length === 1 && parsed.failures.length === 0) printJson(reports[0]);
-      else printJson({ items: reports, failures: parsed.failures });
+      const { noticeJson, verdictJson } = await import("./json/view.ts");
+      const view = (r: TriageReport) => ({ ...r, verdict: verdictJson(r.verdict), notice: noticeJson(r.notice) }) as unknown as TriageJson;
+      if (reports.length === 1 && parsed.failures.length === 0) printJson(view(reports[0]!));
+      else printJson({ items: reports.map(view), failures: parsed.failures });
     } else {
       const { renderTriage } = await import("./render-triage.ts");
       reports.forEach((r, k) => process.stdout.write((k ? "\n" : "") + renderTriage(r, { many: reports.length > 1 })));

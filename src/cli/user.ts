@@ -65,7 +65,10 @@ export function register(program: Command): void {
         process.stdout.write("no users yet: abuse-desk user add NAME --role approver\n");
         return;
       }
-      for (const u of users) process.stdout.write(`${u.name}  ${u.role}${u.hasPassword ? "" : "  (proxy only)"}  last sign-in ${u.lastLoginAt ?? "never"}\n`);
+      const { renderTable } = await import("./table.ts");
+      const { humanTime } = await import("../time.ts");
+      const rows = users.map((u) => [u.name, u.role, u.hasPassword ? "password" : "proxy only", u.lastLoginAt ? humanTime(u.lastLoginAt) : "never"]);
+      process.stdout.write(renderTable(rows, { head: ["USER", "ROLE", "SIGN-IN", "LAST SIGN-IN"], wrap: [0, 3] }) + "\n");
     });
 
   cmd

@@ -58,12 +58,9 @@ export function register(program: Command): void {
       await dns.save();
 
       if (opts.json) {
-        if (verdicts.length === 1 && parsed.failures.length === 0) {
-          const { verdict, reasons, auth } = verdicts[0]!;
-          printJson({ verdict, reasons, auth });
-        } else {
-          printJson({ items: verdicts, failures: parsed.failures });
-        }
+        const { verdictJson } = await import("./json/view.ts");
+        if (verdicts.length === 1 && parsed.failures.length === 0) printJson(verdictJson(verdicts[0]!));
+        else printJson({ items: verdicts.map((v) => ({ index: v.index, subject: v.subject, awsCaseNumber: v.caseNumber, ...verdictJson(v) })), failures: parsed.failures });
       } else {
         const c = colors;
         verdicts.forEach((v, k) => {

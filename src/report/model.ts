@@ -7,11 +7,11 @@
 import { readCase, type CaseRecords } from "../case/read.ts";
 import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
 import type { Finding } from "../resolve/types.ts";
-import type { Reason } from "../verify/types.ts";
+import type { AuthResults, Reason, VerdictLevel } from "../verify/types.ts";
 import { describeStep, stepOutcomes, type StepOutcome } from "../reply/actions.ts";
 import { evidenceFromJournal } from "../reply/evidence.ts";
 import { ACTIVITY_LABELS } from "../reply/family.ts";
-import { fmtBytes, fmtTime } from "../reply/format.ts";
+import { fmtBytes, fmtTime as fmtHumanTime } from "../reply/format.ts";
 import { findingsFromTimeline, unsearchedFromTimeline } from "../reply/timeline.ts";
 import { missingLines } from "../resolve/outcome.ts";
 import { investigationStatement, type InvestigationStatement } from "../investigate/statement.ts";
@@ -31,6 +31,11 @@ export interface ReportInput extends CaseRecords {
   /** Default: the last reply sent, else the last drafted, from the timeline. */
   reply?: ReportReply | null;
   generatedAt: Date;
+  /**
+   * How a time is written: for a reader (default, `2026-05-01 10:00:00 UTC`) or, for `report
+   * --json`, ISO 8601 UTC with Z like every JSON output (an unknown time is then empty).
+   */
+  times?: "human" | "iso";
 }
 
 export interface Report {
@@ -39,7 +44,7 @@ export interface Report {
   subtitle: string;
   generatedAt: string;
   facts: { label: string; value: string }[];
-  verdict: { level: string; reasons: Pick<Reason, "severity" | "code" | "message">[] } | null;
+  verdict: { level: VerdictLevel; reasons: Pick<Reason, "severity" | "code" | "message">[]; auth: AuthResults | null } | null;
   notices: { receivedAt: string; kind: string; subject: string; caseNumber: string; verdict: string; sha256: string }[];
   resources: { id: string; type: string; where: string; status: string; owner: string; summary: string }[];
   /** The places the latest search could not read: where, why, the fix (empty when the search was complete). */
@@ -60,6 +65,7 @@ const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 }
 
 export function buildReport(input: ReportInput): Report {
   const c = input.case;
+  const fmtTime = input.times === "iso" ? isoTime : humanTime;
   // The case's verdict is its most trusted notice's; the Verdict section shows the worst notice's
   // (its reasons are what a reader must see), so the fact says when the two differ.
   const worst = [...input.notices].sort((a, b) => VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict])[0];
@@ -80,7 +86,7 @@ export function buildReport(input: ReportInput): Report {
     { label: "Assignee", value: c.assignee ?? "nobody" },
   ].filter((f) => f.value !== "");
 
-  const verdict = worst ? { level: worst.verdict, reasons: worst.verdictDetail.reasons.map((r) => ({ severity: r.severity, code: r.code, message: r.message })) } : null;
+  const verdict = worst ? { level: worst.verdict, reasons: worst.verdictDetail.reasons.map((r) => ({ code: r.code, severity: r.severity, message: r.message })), auth: worst.verdictDetail.auth } : null;
 
   const notices = input.notices.map((n) => ({
     receivedAt: fmtTime(n.receivedAt),
@@ -146,9 +152,9 @@ function outcomeText(o: StepOutcome): string {
   const rb = o.rollback;
   switch (o.status) {
     case "done":
-      if (rb?.status === "rolled-back") return `done, rolled back at ${fmtTime(rb.at)}${rb.reason ? ` (${rb.reason})` : ""}`;
-      if (rb?.status === "failed") return `done; rollback failed at ${fmtTime(rb.at)}: ${rb.error}`;
-      if (rb?.status === "in-progress") return `done; rollback started at ${fmtTime(rb.at)}, not finished`;
+      if (rb?.status === "rolled-back") return `done, rolled back at ${fmtHumanTime(rb.at)}${rb.reason ? ` (${rb.reason})` : ""}`;
+      if (rb?.status === "failed") return `done; rollback failed at ${fmtHumanTime(rb.at)}: ${rb.error}`;
+      if (rb?.status === "in-progress") return `done; rollback started at ${fmtHumanTime(rb.at)}, not finished`;
       return "done";
     case "failed":
       return `failed: ${o.error}`;
@@ -198,6 +204,13 @@ function resourceRows(findings: readonly Finding[], c: Case): Report["resources"
 }
 
 /** The report of a case in the store: everything it shows, read in one place. */
-export async function reportForCase(store: CaseStore, ref: string, generatedAt: Date = new Date()): Promise<Report> {
-  return buildReport({ ...(await readCase(store, ref)), generatedAt });
+export async function reportForCase(store: CaseStore, ref: string, generatedAt: Date = new Date(), times: ReportInput["times"] = "human"): Promise<Report> {
+  return buildReport({ ...(await readCase(store, ref)), generatedAt, times });
+}
+
+const humanTime = fmtHumanTime;
+function isoTime(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toISOString();
 }

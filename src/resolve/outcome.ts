@@ -32,26 +32,63 @@ export function placeOf(g: Pick<Unsearched, "accountId" | "region">): string {
 /** What to do about a gap recorded before gaps carried their fix. */
 const FALLBACK_FIX = "make the account readable (docs/aws.md), then run the command again";
 
-/** One line per missing place: where, why, and the fix. */
+/** A problem said once for the places it stopped: one account's regions that failed the same way (no credentials, the same denied action). */
+export interface MissingGroup {
+  accountId: string;
+  /** The regions it stopped, in order; empty for an account-wide gap. */
+  regions: string[];
+  reason: string;
+  fix: string;
+}
+
+/**
+ * The gaps, one per problem: the regions of an account that could not be read for the same reason
+ * with the same fix (a credential problem fails every region alike) are one group, said once. A
+ * reason that names its region is compared with the region taken out.
+ */
+export function groupMissing(missing: readonly Unsearched[]): MissingGroup[] {
+  const groups = new Map<string, MissingGroup>();
+  for (const g of missing) {
+    const general = g.region ? g.reason.split(g.region).join("{region}") : g.reason;
+    const fix = (g.fix ?? FALLBACK_FIX).split(g.region ?? "\u0000").join("{region}");
+    const key = JSON.stringify([g.accountId, g.region ? "r" : "a", g.cause ?? "", general, fix]);
+    const found = groups.get(key);
+    if (found && g.region) found.regions.push(g.region);
+    else if (!found) groups.set(key, { accountId: g.accountId, regions: g.region ? [g.region] : [], reason: general, fix });
+  }
+  return [...groups.values()].map((x) => {
+    // one region: its own words; several: the region in the words becomes "each region"
+    const say = (t: string) => t.split("{region}").join(x.regions.length === 1 ? x.regions[0]! : "each region");
+    return { ...x, reason: say(x.reason), fix: say(x.fix) };
+  });
+}
+
+function groupPlace(x: MissingGroup): string {
+  if (x.regions.length <= 1) return placeOf({ accountId: x.accountId, region: x.regions[0] });
+  const shown = x.regions.length > 6 ? `${x.regions.slice(0, 5).join(", ")} and ${x.regions.length - 5} more` : x.regions.join(", ");
+  return `${x.accountId} in ${x.regions.length} regions (${shown})`;
+}
+
+/** One line per problem: where (an account's regions that failed alike are one line), why, and the fix. */
 export function missingLines(missing: readonly Unsearched[]): string[] {
-  return missing.map((g) => `${placeOf(g)}: ${g.reason}; fix: ${g.fix ?? FALLBACK_FIX}`);
+  return groupMissing(missing).map((x) => `${groupPlace(x)}: ${x.reason}; fix: ${x.fix}`);
 }
 
 /** One sentence for a timeline or a summary: "not searched: A (why); B (why)". */
 export function missingSentence(missing: readonly Unsearched[]): string {
-  return `not searched: ${missing.map((g) => `${placeOf(g)} (${g.reason})`).join("; ")}`;
+  return `not searched: ${groupMissing(missing).map((x) => `${groupPlace(x)} (${x.reason})`).join("; ")}`;
 }
 
 /**
  * The error `intake`, `plan`, `apply` and `resolve` end with when the search was not complete
  * (exit 69, service unavailable): what they did is done and printed; this says what is missing.
  */
-export function notSearchedError(missing: readonly Unsearched[], what: string): UserError {
+export function notSearchedError(missing: readonly Unsearched[], what: string, again?: string): UserError {
   const n = missing.length;
   const lines = missingLines(missing).map((l) => `  - ${l}`);
   return new UserError(
     `${what}: the search is not complete: ${n} place${n === 1 ? "" : "s"} could not be read, so nothing there is "not found" (not searched):\n${lines.join("\n")}`,
-    { exitCode: 69, hint: "fix what is named above, then search again: abuse-desk plan CASE --account ... searches the account anew and records the result on the case" },
+    { exitCode: 69, hint: `fix what is named above, then search again: ${again ?? "abuse-desk plan CASE --account ..."} (it searches the account anew and records the result on the case)` },
   );
 }
 

@@ -37,14 +37,14 @@ describe("abuse-desk drill", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.out) as {
       case: { id: string; status: string; verdict: string };
-      verdict: { verdict: string };
+      verdict: { level: string };
       plan: { steps: unknown[]; playbook: string };
       applied: { byPolicy: { status: string }; byPerson: { status: string } | null };
       reply: string;
       report: string;
       database: string;
     };
-    expect(out.verdict.verdict).toBe("authentic");
+    expect(out.verdict.level).toBe("authentic");
     expect(out.case).toMatchObject({ id: "AD-2026-0001", status: "contained", verdict: "authentic" });
     expect(out.plan.playbook).toBe("compromised-host");
     expect([out.applied.byPolicy.status, out.applied.byPerson?.status]).toContain("complete");
@@ -105,11 +105,11 @@ describe("abuse-desk intake", () => {
     const file = join(home, "notice.eml");
     writeFileSync(file, await composeDrillNotice(new Date()));
     process.env.ABUSE_DESK_HOME = home;
-    type Out = { items: { case: { id: string; verdict: string }; duplicate: boolean; reverified: { from: string; to: string } | null; verdict: { verdict: string }; resolution: unknown }[] };
+    type Out = { items: { case: { id: string; verdict: string }; duplicate: boolean; reverified: { from: string; to: string } | null; verdict: { level: string }; resolution: unknown }[] };
     try {
       // No DNS and no account: unverified, nothing searched.
       const first = JSON.parse((await runCli("intake", file, "--offline", "--json")).out) as Out;
-      expect(first.items[0]).toMatchObject({ duplicate: false, verdict: { verdict: "unverified" }, case: { verdict: "unverified" }, resolution: null });
+      expect(first.items[0]).toMatchObject({ duplicate: false, verdict: { level: "unverified" }, case: { verdict: "unverified" }, resolution: null });
       // Again, offline: proves nothing either way, changes nothing, and says so.
       const same = await runCli("intake", file, "--offline");
       expect(same.out).toMatch(/already stored: nothing changed/);
@@ -142,8 +142,8 @@ describe("abuse-desk intake", () => {
     try {
       const first = await runCli("intake", file, "--account", "sim", "--offline", "--dns-cache", join(DRILL_DIR, "dns.json"), "--json");
       expect(first.code).toBe(0);
-      const a = JSON.parse(first.out) as { items: { case: { id: string }; created: boolean; duplicate: boolean; verdict: { verdict: string }; resolution: { findings: { status: string }[] } }[] };
-      expect(a.items[0]).toMatchObject({ created: true, duplicate: false, verdict: { verdict: "authentic" } });
+      const a = JSON.parse(first.out) as { items: { case: { id: string }; created: boolean; duplicate: boolean; verdict: { level: string }; resolution: { findings: { status: string }[] } }[] };
+      expect(a.items[0]).toMatchObject({ created: true, duplicate: false, verdict: { level: "authentic" } });
       expect(a.items[0]!.resolution.findings.every((f) => f.status === "found")).toBe(true);
 
       const again = JSON.parse((await runCli("intake", file, "--offline", "--json")).out) as { items: { duplicate: boolean; case: { id: string } }[] };

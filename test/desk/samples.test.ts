@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SAMPLE_FILE, samplePortScan } from "../../scripts/gen-samples.ts";
 import { DRILL_DIR } from "../../src/drill/index.ts";
-import type { TriageReport } from "../../src/triage/index.ts";
+import type { TriageJson as TriageReport } from "../../src/cli/json/view.ts";
 import { runCli } from "../helpers/cli.ts";
 
 describe("fixtures/samples/port-scan.eml", () => {
@@ -16,7 +16,7 @@ describe("fixtures/samples/port-scan.eml", () => {
     const r = await runCli("triage", SAMPLE_FILE, "--account", "sim", "--offline", "--dns-cache", join(DRILL_DIR, "dns.json"), "--now", "2026-05-01T10:00:00Z", "--json");
     expect(r.code).toBe(0);
     const t = JSON.parse(r.out) as TriageReport;
-    expect(t.verdict.verdict).toBe("authentic");
+    expect(t.verdict.level).toBe("authentic");
     expect(t.deadline.text).toBe("23 h left");
     expect(t.resolution!.findings.map((f) => [f.ref.id, f.status])).toEqual([
       ["i-0a1b2c3d4e5f67890", "found"],

@@ -30,7 +30,7 @@ describe("parse command", () => {
   it("--json prints the Notice with the flat keys first, in the documented order", async () => {
     const out = await run(join(FIXTURES, "aws2017-multi-resource.eml"), "--json");
     const obj = JSON.parse(out) as Record<string, unknown>;
-    expect(Object.keys(obj).slice(0, 17)).toEqual(["activityType", "kind", "caseNumber", "accountIds", "regions", "instanceIds", "publicIps", "accessKeyIds", "networkInterfaceIds", "remoteIps", "remotePorts", "protocol", "destinationUrls", "window", "deadline", "resources", "fields"]);
+    expect(Object.keys(obj).slice(0, 18)).toEqual(["activityType", "kind", "awsCaseNumber", "caseNumber", "accountIds", "regions", "instanceIds", "publicIps", "accessKeyIds", "networkInterfaceIds", "remoteIps", "remotePorts", "protocol", "destinationUrls", "window", "deadline", "resources", "fields"]);
     expect(obj.activityType).toBe("port_scan");
     expect(obj.remotePorts).toEqual({ count: 1505 });
   });

@@ -12,7 +12,7 @@ describe("the report's content", () => {
   it("states the facts, the verdict with its reasons and the notices", () => {
     expect(r.facts).toContainEqual({ label: "AWS case", value: "17654321098" });
     expect(r.facts).toContainEqual({ label: "Deadline", value: "2026-05-02 09:00:00 UTC (default)" });
-    expect(r.verdict).toEqual({ level: "authentic", reasons: [expect.objectContaining({ code: "dkim.pass", severity: "pass" }), expect.objectContaining({ code: "sender.known" })] });
+    expect(r.verdict).toEqual({ level: "authentic", reasons: [expect.objectContaining({ code: "dkim.pass", severity: "pass" }), expect.objectContaining({ code: "sender.known" })], auth: storedNotice().verdictDetail.auth });
     expect(r.notices[0]).toMatchObject({ kind: "initial_report", sha256: NOTICE_SHA });
     expect(r.awsMitigations).toEqual(["Blocked OUTBOUND TCP traffic on port 22"]);
   });

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { parseInput } from "../../src/notice/index.ts";
 import type { Notice } from "../../src/notice/types.ts";
 import { nextSteps } from "../../src/triage/advice.ts";
-import { formatDuration, timeLeft, type TriageReport } from "../../src/triage/index.ts";
+import { formatDuration, timeLeft } from "../../src/triage/index.ts";
+import type { TriageJson as TriageReport } from "../../src/cli/json/view.ts";
 import { summarize } from "../../src/triage/summary.ts";
 import { runCli } from "../helpers/cli.ts";
 
@@ -120,7 +121,7 @@ describe("abuse-desk triage", () => {
   it("--json: verdict, summary, notice, deadline, next steps", async () => {
     const r = await runCli("triage", join(NOTICES, "aws2017-multi-resource.eml"), "--json", "--offline", "--now", "2024-03-05T12:00:00Z");
     const t = JSON.parse(r.out) as TriageReport;
-    expect(t.verdict.verdict).toBe("phishing"); // an amazon.com From with no DKIM signature at all
+    expect(t.verdict.level).toBe("phishing"); // an amazon.com From with no DKIM signature at all
     expect(r.code).toBe(3);
     expect(t.notice.instanceIds).toEqual(["i-0a1b2c3d4e5f6a7b8"]);
     expect(Date.parse(t.deadline.at!)).toBe(Date.parse("2024-03-06T09:12:00Z"));
@@ -132,7 +133,7 @@ describe("abuse-desk triage", () => {
   it("a forged notice's next steps are do-not-act and report-to-AWS, in the text and in --json", async () => {
     const r = await runCli("triage", join(NOTICES, "aws2017-multi-resource.eml"), "--json", "--offline", "--now", "2024-03-05T12:00:00Z");
     const t = JSON.parse(r.out) as TriageReport;
-    expect(t.verdict.verdict).toBe("phishing");
+    expect(t.verdict.level).toBe("phishing");
     expect(t.nextSteps[0]).toMatch(/^Do not act on this notice/);
     expect(t.nextSteps.join(" ")).toContain("stop-spoofing@amazon.com");
     expect(t.nextSteps.join(" ")).not.toMatch(/Isolate|same thread|abuse-desk plan/);

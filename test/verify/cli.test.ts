@@ -54,8 +54,8 @@ describe("abuse-desk verify", () => {
   for (const f of FIXTURE_MAIL) {
     it(`${f.name}.eml -> ${f.verdict}`, async () => {
       const r = await run("verify", mailFile(f.name), "--json", "--offline", "--dns-cache", dnsFile, "--at", NOW.toISOString());
-      const v = JSON.parse(r.out) as { verdict: string; reasons: { code: string }[] };
-      expect(v.verdict).toBe(f.verdict);
+      const v = JSON.parse(r.out) as { level: string; reasons: { code: string }[] };
+      expect(v.level).toBe(f.verdict);
       for (const c of f.codes) expect(v.reasons.map((x) => x.code)).toContain(c);
       expect(r.code).toBe(f.verdict === "phishing" ? EXIT.phishing : f.verdict === "suspicious" ? EXIT.suspicious : EXIT.ok);
     });
@@ -84,9 +84,9 @@ describe("abuse-desk verify", () => {
     const dir = mkdtempSync(join(tmpdir(), "verify-"));
     writeFileSync(join(dir, "two.mbox"), mbox);
     const r = await run("verify", join(dir, "two.mbox"), "--json", "--offline", "--dns-cache", dnsFile);
-    const j = JSON.parse(r.out) as { items: { index: number; verdict: string }[]; failures: unknown[] };
+    const j = JSON.parse(r.out) as { items: { index: number; level: string }[]; failures: unknown[] };
     // mbox stores LF line ends; DKIM canonicalises line ends, so the signature still verifies
-    expect(j.items.map((i) => i.verdict)).toEqual(["authentic", "phishing"]);
+    expect(j.items.map((i) => i.level)).toEqual(["authentic", "phishing"]);
     expect(r.code).toBe(EXIT.phishing);
   });
 
@@ -96,17 +96,17 @@ describe("abuse-desk verify", () => {
       const dir = mkdtempSync(join(tmpdir(), "verify-"));
       const cacheFile = join(dir, "dns.json");
       const first = await run("verify", mailFile("genuine-signed"), "--json", "--dns-server", `127.0.0.1:${server.port}`, "--dns-cache", cacheFile);
-      expect(JSON.parse(first.out).verdict).toBe("authentic");
+      expect(JSON.parse(first.out).level).toBe("authentic");
       expect(server.queries).toEqual(expect.arrayContaining(["TXT abusedesk-test-rsa._domainkey.amazon.com", "TXT _dmarc.amazon.com"]));
       const saved = JSON.parse(readFileSync(cacheFile, "utf8")) as { entries: Record<string, unknown> };
       expect(Object.keys(saved.entries)).toEqual(expect.arrayContaining(["TXT abusedesk-test-rsa._domainkey.amazon.com", "TXT _dmarc.amazon.com"]));
       const asked = server.queries.length;
       const again = await run("verify", mailFile("genuine-signed"), "--json", "--offline", "--dns-cache", cacheFile);
-      expect(JSON.parse(again.out).verdict).toBe("authentic");
+      expect(JSON.parse(again.out).level).toBe("authentic");
       expect(server.queries.length).toBe(asked);
       // a record that does not exist is remembered as such
       const spoof = await run("verify", mailFile("forged-from-amazon"), "--json", "--dns-server", `127.0.0.1:${server.port}`, "--dns-cache", cacheFile);
-      expect(JSON.parse(spoof.out).verdict).toBe("phishing");
+      expect(JSON.parse(spoof.out).level).toBe("phishing");
     } finally {
       await server.close();
     }
@@ -117,8 +117,8 @@ describe("abuse-desk verify", () => {
     const port = server.port;
     await server.close(); // nobody listens there now
     const r = await run("verify", mailFile("genuine-signed"), "--json", "--dns-server", `127.0.0.1:${port}`, "--dns-timeout", "100");
-    const v = JSON.parse(r.out) as { verdict: string; reasons: { code: string }[] };
-    expect(v.verdict).toBe("unverified");
+    const v = JSON.parse(r.out) as { level: string; reasons: { code: string }[] };
+    expect(v.level).toBe("unverified");
     expect(v.reasons.map((x) => x.code)).toContain("dns.unavailable");
     expect(r.code).toBe(0);
   });
