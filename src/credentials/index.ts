@@ -139,14 +139,15 @@ export function findingsOf(s: SweepResult): Finding[] {
 
 /**
  * The investigation reader: a sweep for every access key the subject names (its principals), from
- * the subject's window start (the exposure or the notice's window) to its end. Artifacts: the whole
+ * the subject's window start (the exposure or the notice's window) to now. Artifacts: the whole
  * sweep as JSON. Regions and accounts not read are in notSearched.
  */
 export const readCredentials: Reader = async (ctx, subject): Promise<InvestigationPart> => {
   const keys = subject.principals.filter((p) => p.kind === "access-key" && /^(AKIA|ASIA)[A-Z0-9]{16}$/.test(p.id)).map((p) => p.id);
   if (!keys.length) return { findings: [], artifacts: [], notSearched: [] };
   ctx.progress?.(`credential sweep: ${keys.join(", ")} from ${subject.window.start}`);
-  const end = subject.window.end > ctx.now().toISOString() ? ctx.now().toISOString() : subject.window.end;
+  // To now, not to the window's end: what the attacker made after the notice's window is the point of the sweep.
+  const end = ctx.now().toISOString();
   const s = await sweep(ctx.port, { accessKeyIds: keys, start: subject.window.start, end }, { ...(ctx.progress ? { progress: ctx.progress } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const artifact: EvidenceInput = { label: LABEL, content: JSON.stringify(s, null, 2), source: `abuse-desk credential sweep of ${keys.join(", ")}`, collectedAt: ctx.now().toISOString() } as EvidenceInput;
   return { findings: findingsOf(s), artifacts: [artifact], notSearched: s.notSearched };

@@ -5,13 +5,7 @@
  * The orchestrator (./index.ts) runs every reader here concurrently (or those `--only` names); a
  * reader that throws becomes a NotSearched entry naming it, never silence.
  *
- * WIRING (the lead, at merge time): each reader lands on its own branch; add it below, lazily
- * imported so `abuse-desk` starts without loading DuckDB or the SDK:
- *   trail:       readTrail        from ./cloudtrail/index.ts       (trail13)
- *   flows:       readFlows        from ./flows/index.ts            (flow13)
- *   host:        readHost         from ./host/index.ts             (host13)
- *   credentials: readCredentials  from ../credentials/ or ./credentials/ (creds14)
- * A name listed in READER_NAMES with no entry in READERS is reported as "not searched: this build
+ * Each is imported lazily, so `abuse-desk` starts without loading DuckDB or the SDK. A name listed in READER_NAMES with no entry in READERS is reported as "not searched: this build
  * has no reader for it", never as "nothing found".
  */
 import type { FindingArea, Reader } from "./types.ts";
@@ -36,6 +30,8 @@ export const READER_TITLES: Record<ReaderName, { area: FindingArea; title: strin
 };
 
 export const READERS: NamedReader[] = [
-  // --- wired at merge time (see above); for example:
-  // { name: "trail", ...READER_TITLES.trail, load: async () => (await import("./cloudtrail/index.ts")).readTrail },
+  { name: "trail", ...READER_TITLES.trail, load: async () => (await import("./cloudtrail/index.ts")).readTrail },
+  { name: "flows", ...READER_TITLES.flows, load: async () => (await import("./flows/index.ts")).readFlows },
+  { name: "host", ...READER_TITLES.host, load: async () => (await import("./host/index.ts")).readHost },
+  { name: "credentials", ...READER_TITLES.credentials, load: async () => (await import("../credentials/index.ts")).readCredentials },
 ];
