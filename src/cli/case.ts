@@ -132,7 +132,8 @@ export function register(program: Command): void {
       });
       if (o.json) {
         const { storedNoticeJson } = await import("./json/view.ts");
-        return printJson({ ...data, notices: data.notices.map(storedNoticeJson) });
+        const { activityJson } = await import("./investigate.ts");
+        return printJson({ ...data, notices: data.notices.map(storedNoticeJson), ...(data.investigations ? { investigations: data.investigations.map((i) => ({ ...i, activity: i.activity.map(activityJson) })) } : {}) });
       }
       const c = data.case;
       const now = new Date();

@@ -6,6 +6,7 @@
  */
 import { type Command, Option } from "commander";
 import type { InvestigationOutcome } from "../investigate/index.ts";
+import type { ActivityVerdict } from "../investigate/types.ts";
 
 interface Options {
   engine?: "local" | "athena";
@@ -83,11 +84,16 @@ export function investigationJson(out: InvestigationOutcome) {
     finishedAt: i.finishedAt,
     subject: out.subject,
     readers: i.readers,
-    activity: i.activity,
+    activity: i.activity.map(activityJson),
     findings: i.findings,
     notSearched: i.notSearched,
     evidence: out.evidence.map((e) => ({ id: e.id, label: e.label, source: e.source, sha256: e.sha256, size: e.size, collectedAt: e.collectedAt })),
   };
+}
+
+/** An activity verdict as --json prints it: `result`, since `verdict` in every output is a notice's (src/cli/json/vocabulary.ts). */
+export function activityJson({ verdict, ...rest }: ActivityVerdict) {
+  return { result: verdict, ...rest };
 }
 
 export function formatInvestigation(out: InvestigationOutcome): string {

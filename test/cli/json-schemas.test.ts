@@ -143,6 +143,20 @@ describe("every command's --json output validates against its schema", () => {
 
     await json("plan", ["plan", id, "--account", "sim"]);
     await json("apply", ["apply", id, "--yes", "--account", "sim"]);
+    // investigate exits 69 when a reader could not search somewhere (the sim has no flow logs for
+    // every interface, no SSM on every host): its JSON is printed either way and says what was not searched
+    const inv = await runCli("investigate", id, "--account", "sim", "--json");
+    expect([0, 69], inv.err).toContain(inv.code);
+    const investigation = check("investigate", inv.out, "investigate") as { caseId: string; status: string; notSearched: unknown[] };
+    expect(investigation.caseId).toBe(id);
+    expect(investigation.status === "partial").toBe(inv.code === 69);
+    expect(investigation.notSearched.length > 0).toBe(inv.code === 69);
+    const listed = await json<unknown[]>("evidence-list", ["evidence", "list", id]);
+    expect(listed.length).toBeGreaterThan(0);
+    await json("evidence-export", ["evidence", "export", id, "--out", join(home.dir, "bundle.tar")]);
+    expect(existsSync(join(home.dir, "bundle.tar"))).toBe(true);
+    // the sample estate's exposed key (fixtures/estates/sample.yaml, the `sim` account)
+    await json("sweep", ["sweep", "--key", "AKIA2EXAMPLEKEY00001", "--account", "sim"]);
     await json("case-list", ["case", "list"]);
     const shown = await json<{ notices: { verdict: { level: string } }[] }>("case-show", ["case", "show", id]);
     expect(shown.notices[0]!.verdict.level).toBe("authentic");
@@ -161,6 +175,13 @@ describe("every command's --json output validates against its schema", () => {
     await json("case-reopen", ["case", "reopen", id]);
     await json("audit-verify", ["audit", "verify", "--deep"]);
     await json("audit-log", ["audit", "log", "--limit", "5"]);
+    // readiness exits 0 when every check ran, whatever it found, and 69 when one could not run (docs/readiness.md)
+    const ready = await runCli("readiness", "--account", "sim", "--json");
+    const readiness = check("readiness", ready.out, "readiness") as { counts: Record<string, number> };
+    expect(ready.code, ready.err).toBe(readiness.counts["could-not-run"]! > 0 ? 69 : 0);
+    expect(readiness.counts.fail).toBeGreaterThan(0);
+    await json("inventory", ["inventory", "--account", "sim", "--out", join(home.dir, "assets.xlsx")]);
+    expect(existsSync(join(home.dir, "assets.xlsx"))).toBe(true);
     await json("sim-status", ["sim", "status"]);
     await json("sim-reset", ["sim", "reset"]);
     // this setup has no reply address nor examiner CIDRs: doctor says so (exit 78), in its JSON

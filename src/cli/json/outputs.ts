@@ -6,19 +6,27 @@
  */
 import { z } from "zod";
 import {
+  accountId,
+  activityResult,
   auditEntry,
   awsCaseNumber,
   caseId,
   caseObject,
   failure,
+  investigationFinding,
+  investigationNotSearched,
+  investigationSubject,
   isoTime,
   notice,
   notSearched,
   plan,
   planId,
+  readerRun,
   reason,
   resolution,
+  scope,
   stepId,
+  storedInvestigation,
   storedNotice,
   timelineEvent,
   transitOutcome,
@@ -101,6 +109,24 @@ const delivery = z.strictObject({
 
 const webUser = z.strictObject({ name: z.string(), role: z.enum(["viewer", "responder", "approver"]), hasPassword: z.boolean(), createdAt: isoTime, updatedAt: isoTime, lastLoginAt: isoTime.nullable() });
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const storedEvidence = z.strictObject({
+  id: z.int(),
+  caseId,
+  label: z.string(),
+  path: z.string().nullable(),
+  encoding: z.string(),
+  sha256,
+  size: z.int().min(0),
+  source: z.string(),
+  collectedAt: isoTime,
+  recordedAt: isoTime,
+  actor: z.string(),
+  planId: planId.nullable(),
+  stepId: stepId.nullable(),
+});
+const notRun = z.strictObject({ accountId, region: z.string().optional(), reason: z.string(), action: z.string().optional() });
+
 const reportTime = isoTime.or(z.literal("")).describe("ISO 8601 UTC, or empty when unknown");
 
 export const OUTPUTS = {
@@ -139,7 +165,7 @@ export const OUTPUTS = {
       recovered: z.array(transitOutcome).optional(),
     })
     .describe("abuse-desk rollback --json: what each step's undo did"),
-  "case-list": z.strictObject({ items: z.array(caseObject), next: z.string().nullable() }).describe("abuse-desk case list --json: a page of cases; next is the cursor of the next page"),
+  "case-list": z.strictObject({ items: z.array(caseObject), next: z.string().nullable(), prev: z.string().nullable().optional() }).describe("abuse-desk case list --json: a page of cases; next is the cursor of the next page"),
   "case-show": z
     .strictObject({
       case: caseObject,
@@ -149,6 +175,7 @@ export const OUTPUTS = {
       timeline: z.array(timelineEvent),
       transits: z.array(z.object({}).loose()),
       recovered: z.array(transitOutcome),
+      investigations: z.array(storedInvestigation).optional(),
     })
     .describe("abuse-desk case show --json: a case and everything kept with it"),
   "case-assign": caseObject.describe("abuse-desk case assign --json: the case"),
@@ -180,6 +207,18 @@ export const OUTPUTS = {
       evidence: z.array(z.strictObject({ label: z.string(), sha256: z.string(), size: z.string(), source: z.string(), collectedAt: reportTime, where: z.string() })),
       timeline: z.array(z.strictObject({ at: isoTime, actor: z.string(), type: z.string(), summary: z.string() })),
       reply: z.object({ status: z.enum(["sent", "drafted"]), at: isoTime }).loose().nullable(),
+      investigation: z
+        .strictObject({
+          investigationId: z.int(),
+          status: z.enum(["complete", "partial"]),
+          at: isoTime,
+          activity: z.array(z.string()),
+          likelyCause: z.string().nullable(),
+          fixed: z.array(z.string()),
+          findings: z.array(z.strictObject({ severity: z.enum(["info", "low", "medium", "high", "critical"]), area: z.string(), kind: z.string(), subject: z.string(), summary: z.string(), at: isoTime.nullable(), sources: z.array(z.string()) })),
+          notSearched: z.array(z.string()),
+        })
+        .nullable(),
     })
     .describe("abuse-desk report --json: the report's content"),
   "audit-verify": z
@@ -230,6 +269,154 @@ export const OUTPUTS = {
   "user-remove": z.strictObject({ removed: z.string() }).describe("abuse-desk user remove --json"),
   "user-passwd": webUser.describe("abuse-desk user passwd --json: the user"),
   "user-role": webUser.describe("abuse-desk user role --json: the user"),
+  investigate: z
+    .strictObject({
+      caseId,
+      investigationId: z.int(),
+      status: z.enum(["complete", "partial"]).describe("partial (exit 69) when something was not searched"),
+      startedAt: isoTime,
+      finishedAt: isoTime,
+      subject: investigationSubject,
+      readers: z.array(readerRun),
+      activity: z.array(activityResult),
+      findings: z.array(investigationFinding),
+      notSearched: z.array(investigationNotSearched),
+      evidence: z.array(z.strictObject({ id: z.int(), label: z.string(), source: z.string(), sha256, size: z.int().min(0), collectedAt: isoTime })),
+    })
+    .describe("abuse-desk investigate --json: what the investigation found, and what it could not search"),
+  "evidence-list": z.array(storedEvidence).describe("abuse-desk evidence list --json: the case's evidence, without its content"),
+  "evidence-export": z
+    .strictObject({
+      caseId,
+      out: z.string().nullable(),
+      sha256,
+      size: z.int().min(0),
+      gzip: z.boolean(),
+      items: z.int().min(0),
+      included: z.int().min(0),
+      notIncluded: z.array(z.object({ evidenceId: z.int(), label: z.string(), reason: z.string(), location: z.string().optional() }).loose()),
+      s3: z.object({}).loose().nullable().describe("where the bundle was put in S3 (PutObject's answer), or null"),
+    })
+    .describe("abuse-desk evidence export --json: the bundle written"),
+  sweep: z
+    .strictObject({
+      sweep: z.strictObject({
+        window: z.strictObject({ start: isoTime, end: isoTime }),
+        holders: z.array(
+          z.strictObject({
+            accessKeyId: z.string(),
+            accountId: accountId.nullable(),
+            kind: z.enum(["user", "root", "role-session", "unknown"]),
+            userName: z.string().optional(),
+            roleName: z.string().optional(),
+            roleArn: z.string().optional(),
+            sessionName: z.string().optional(),
+            user: z.object({ userName: z.string(), arn: z.string() }).loose().optional().describe("the IAM user as IAM describes it"),
+            quarantinePolicies: z.array(z.string()),
+          }),
+        ),
+        principals: z.array(
+          z.strictObject({
+            kind: z.enum(["access-key", "user"]),
+            id: z.string(),
+            accountId: accountId.nullable(),
+            origin: z.union([z.literal("exposed"), z.strictObject({ eventId: z.string(), eventName: z.string(), by: z.string() })]),
+          }),
+        ),
+        events: z.array(
+          z.strictObject({
+            accountId,
+            region: z.string(),
+            eventId: z.string(),
+            eventName: z.string(),
+            eventTime: isoTime,
+            category: z.string(),
+            principal: z.string(),
+            username: z.string().optional(),
+            accessKeyId: z.string().optional(),
+            sourceIpAddress: z.string().optional(),
+            errorCode: z.string().optional(),
+            requestParameters: z.record(z.string(), z.unknown()).nullable().describe("CloudTrail's record, as AWS wrote it"),
+            responseElements: z.record(z.string(), z.unknown()).nullable().describe("CloudTrail's record, as AWS wrote it"),
+          }),
+        ),
+        inventory: z.array(
+          z.strictObject({
+            kind: z.string(),
+            scope,
+            id: z.string(),
+            event: z.strictObject({ eventId: z.string(), eventName: z.string(), eventTime: isoTime, by: z.string() }).nullable(),
+            state: z.string(),
+            instanceType: z.string().optional(),
+            gpu: z.boolean().optional(),
+            cost: z.strictObject({ usdPerHour: z.number(), hours: z.number(), usd: z.number(), basis: z.enum(["listed", "from the family"]) }).optional(),
+            details: z.record(z.string(), z.unknown()).optional(),
+          }),
+        ),
+        cost: z.strictObject({ usdSoFar: z.number(), usdPerHourNow: z.number(), pricesAsOf: z.string(), note: z.string() }),
+        searched: z.array(scope),
+        notSearched: z.array(investigationNotSearched),
+      }),
+      plan: plan.optional().describe("the containment plan, when one was made"),
+    })
+    .describe("abuse-desk sweep --json: who holds the key, what it did, and the plan"),
+  readiness: z
+    .strictObject({
+      generatedAt: isoTime,
+      source: z.string(),
+      accounts: z.array(z.strictObject({ accountId, name: z.string().optional(), regions: z.int().min(0), reachable: z.boolean() })),
+      score: z.number().min(0).max(100),
+      counts: z.strictObject({ pass: z.int(), fail: z.int(), "could-not-run": z.int() }),
+      checks: z.array(
+        z.strictObject({
+          id: z.string(),
+          title: z.string(),
+          severity: z.enum(["critical", "high", "medium", "low"]),
+          category: z.enum(["notices", "logging", "identity", "exposure", "response"]),
+          alignedWith: z.string().optional(),
+          why: z.string(),
+          remediation: z.strictObject({ console: z.string(), cli: z.string() }),
+          status: z.enum(["pass", "fail", "could-not-run"]),
+          examined: z.int().min(0),
+          failed: z.array(z.strictObject({ accountId, region: z.string().optional(), id: z.string(), detail: z.string() })),
+          notRun: z.array(notRun),
+        }),
+      ),
+      elapsedMs: z.number().min(0),
+    })
+    .describe("abuse-desk readiness --json: each check, what failed and what could not run"),
+  inventory: z
+    .strictObject({
+      generatedAt: isoTime,
+      source: z.string(),
+      rows: z.array(
+        z.strictObject({
+          accountId,
+          region: z.string(),
+          kind: z.enum(["instance", "network-interface", "elastic-ip", "nat-gateway", "load-balancer"]),
+          id: z.string(),
+          name: z.string(),
+          owner: z.string(),
+          team: z.string(),
+          publicAddresses: z.array(z.string()),
+          privateAddresses: z.array(z.string()),
+          securityGroups: z.array(z.string()),
+          subnet: z.string(),
+          vpc: z.string(),
+          autoScalingGroup: z.string(),
+          launchTime: isoTime.or(z.literal("")).describe("ISO 8601 UTC, or empty when it has none"),
+          ami: z.string(),
+          platform: z.string(),
+          state: z.string(),
+          ssm: z.string(),
+          imds: z.string(),
+          terminationProtection: z.string(),
+        }),
+      ),
+      notRead: z.array(notRun),
+      history: z.object({}).loose().nullable().describe("what the address history recorded from this inventory, or null"),
+    })
+    .describe("abuse-desk inventory --json: the assets, and the places that could not be read"),
 } as const;
 
 export type OutputName = keyof typeof OUTPUTS;

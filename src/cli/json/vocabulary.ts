@@ -200,3 +200,77 @@ export const auditEntry = z.strictObject({
 });
 
 export const failure = z.strictObject({ index: z.int(), error: z.string() });
+
+/** Where a reader looked: an account and a region. */
+export const scope = z.strictObject({ accountId, region: z.string() });
+
+/** What an investigation is about (src/investigate/types.ts Subject). */
+export const investigationSubject = z.strictObject({
+  caseId,
+  activityType,
+  window: z.strictObject({ start: isoTime, end: isoTime }),
+  noticeWindow: z.strictObject({ begin: isoTime.nullable(), end: isoTime.nullable() }),
+  remoteIps: z.array(z.string()),
+  remotePorts: z.array(z.int()),
+  resources: z.array(
+    z.strictObject({
+      scope,
+      kind: z.enum(["instance", "network-interface", "elastic-ip", "nat-gateway", "load-balancer", "other"]),
+      id: z.string(),
+      publicIps: z.array(z.string()),
+      privateIps: z.array(z.string()),
+      networkInterfaceIds: z.array(z.string()),
+      instanceRoleArn: z.string().optional(),
+      platform: z.enum(["linux", "windows"]).optional(),
+    }),
+  ),
+  principals: z.array(z.strictObject({ accountId, kind: z.enum(["access-key", "user", "role", "root"]), id: z.string() })),
+  containedAt: isoTime.nullable().optional(),
+});
+
+const figures = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
+
+/** One statement an investigation makes, traced to its source. */
+export const investigationFinding = z.strictObject({
+  kind: z.string(),
+  area: z.enum(["cloudtrail", "flow-logs", "host", "credentials"]),
+  severity: z.enum(["info", "low", "medium", "high", "critical"]),
+  subject: z.string(),
+  summary: z.string(),
+  figures: figures.optional(),
+  at: isoTime.optional(),
+  sources: z.array(z.strictObject({ evidence: z.string(), query: z.string().optional() })),
+});
+
+/** Was the reported traffic seen in the flow logs: `result`, not `verdict` (a verdict is a notice's). */
+export const activityResult = z.strictObject({
+  result: z.enum(["confirmed", "not-observed", "no-logs"]),
+  networkInterfaceIds: z.array(z.string()),
+  window: z.strictObject({ start: isoTime, end: isoTime }),
+  stoppedAfterContainment: z.boolean().nullable(),
+  query: z.string(),
+  figures,
+});
+
+/** Something an investigation could not read: said, never passed over as "nothing found". */
+export const investigationNotSearched = z.strictObject({ what: z.string(), scope: scope.optional(), reason: z.string() }).describe("a thing the investigation could not read");
+
+export const readerRun = z.strictObject({ name: z.string(), status: z.enum(["ran", "failed", "skipped"]), findings: z.int().min(0), artifacts: z.int().min(0), error: z.string().optional() });
+
+/** An investigation as the case keeps it (`case show`). */
+export const storedInvestigation = z.strictObject({
+  id: z.int(),
+  caseId,
+  actor: z.string(),
+  recordedAt: isoTime,
+  status: z.enum(["complete", "partial"]),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  options: z.record(z.string(), z.unknown()),
+  subject: investigationSubject,
+  readers: z.array(readerRun),
+  findings: z.array(investigationFinding),
+  activity: z.array(activityResult),
+  notSearched: z.array(investigationNotSearched),
+  evidenceIds: z.array(z.int()),
+});
