@@ -282,17 +282,10 @@ export const CHECKS: CheckDef[] = [
     why: "Flow logs are how you confirm or refute what AWS says an instance did (the scan, the DoS, the proxy traffic) and show it stopped after containment.",
     remediation: { console: "VPC > Your VPCs > VPC > Flow logs > Create flow log: All traffic, to S3 or CloudWatch Logs", cli: "aws ec2 create-flow-logs --resource-type VPC --resource-ids VPC_ID --traffic-type ALL --log-destination-type s3 --log-destination arn:aws:s3:::BUCKET/flow-logs/" },
     run: async (ctx) => {
-      const port = ctx.port as unknown as { describeFlowLogs?: (scope: Scope, q: { vpcIds?: string[] }) => Promise<{ resourceId: string }[]> };
-      if (typeof port.describeFlowLogs !== "function") {
-        const out = outcome();
-        out.notRun.push({ accountId: ctx.accountId, reason: "this build cannot read flow logs (the describeFlowLogs port read is not present)" });
-        return out;
-      }
-      const describe = port.describeFlowLogs.bind(ctx.port);
       return eachRegion(ctx, async (scope, out) => {
         const vpcs = [...new Set((await ctx.facts.networkInterfaces(scope)).map((e) => e.vpcId))].sort();
         if (vpcs.length === 0) return;
-        const logs = await describe(scope, { vpcIds: vpcs });
+        const logs = await ctx.port.describeFlowLogs(scope, { vpcIds: vpcs });
         for (const vpc of vpcs) {
           out.examined++;
           if (!logs.some((l) => l.resourceId === vpc)) fail(out, { accountId: scope.accountId, region: scope.region, id: vpc, detail: "VPC in use without flow logs" });

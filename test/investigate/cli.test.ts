@@ -60,16 +60,30 @@ async function caseWithEvidence(): Promise<string> {
 }
 
 describe("abuse-desk investigate", () => {
-  it("says what it could not search (this build's readers are not wired), exits 69, and keeps the run on the case", async () => {
+  it("runs every reader on the sim, says what it could not search and why, exits 69, and keeps the run on the case", async () => {
     const id = await caseWithEvidence();
     const r = await runCli("investigate", id, "--account", "sim", "--json", "--margin", "10");
     expect(r.code).toBe(69);
-    const j = JSON.parse(r.out) as { status: string; notSearched: { what: string; reason: string }[]; subject: { resources: { id: string }[]; window: { start: string } } };
+    const j = JSON.parse(r.out) as {
+      status: string;
+      notSearched: { what: string; reason: string }[];
+      activity: { result: string; figures: Record<string, unknown> }[];
+      findings: { kind: string }[];
+      subject: { resources: { id: string }[]; window: { start: string } };
+    };
     expect(j.status).toBe("partial");
     expect(j.subject.resources.length).toBeGreaterThan(0);
-    expect(j.notSearched.map((n) => n.what)).toEqual(["CloudTrail", "VPC flow logs", "the host (SSM Run Command triage)", "the credentials"]);
+    // the sample notice is from May: CloudTrail's 90 days no longer reach it, and no organization trail is configured
+    expect(j.notSearched.find((n) => n.what.startsWith("CloudTrail before"))?.reason).toMatch(/LookupEvents keeps 90 days and no organization trail is configured/);
+    // the sample host has no scripted triage output: the script failed, and every section is said as not read because of that
+    const host = j.notSearched.filter((n) => n.what.startsWith("host "));
+    expect(host[0]!.reason).toMatch(/the triage script ended Failed \(exit 127\)/);
+    expect(host.slice(1).every((n) => n.reason === "the script ended Failed (exit 127) before this section")).toBe(true);
+    // no flow logs cover the sample's ENIs: "no logs", never "not observed"
+    expect(j.activity.map((a) => a.result)).toEqual(["no-logs"]);
+    expect(j.findings.map((f) => f.kind)).toContain("flow.no-logs");
     expect(r.err).toContain("the investigation is not complete");
-    const text = await runCli("investigate", id, "--account", "sim", "--only", "flows");
+    const text = await runCli("investigate", id, "--account", "sim", "--only", "host");
     expect(text.out).toContain("PARTIAL");
     expect(text.out).toContain("Not searched:");
     const store = await openStore();

@@ -27,9 +27,10 @@ describe("readiness on the sample estate", async () => {
         "ec2_instance_imdsv2_enabled",
         "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports",
         "iam_rotate_access_keys_90_days",
-        // in the estate before: the demo incident's SSH rule, the squid-test host outside SSM
+        // in the estate before: the demo incident's SSH rule, the squid-test host outside SSM, and no VPC flow logs anywhere
         "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389",
         "ec2_instance_managed_by_ssm",
+        "vpc_flow_logs_enabled",
       ].sort(),
     );
   });
@@ -42,11 +43,15 @@ describe("readiness on the sample estate", async () => {
     expect(failing("ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389")).toEqual(["111122223333/eu-west-1/sg-0a1b2c3d4e5f6a7b8"]);
     expect(failing("ec2_instance_managed_by_ssm")).toEqual(["444455556666/us-east-1/i-0b5c6d7e8f9a01234"]);
   });
-  it("says which checks could not run, and does not count them as passed", () => {
-    expect(report.checks.filter((c) => c.status === "could-not-run").map((c) => c.id)).toEqual(["vpc_flow_logs_enabled"]);
-    expect(report.counts).toEqual({ pass: CHECKS.length - 8, fail: 7, "could-not-run": 1 });
-    expect(report.score).toBe(scoreOf(report.checks));
-    expect(report.score).toBeLessThan(100);
+  it("says which checks could not run (access denied), and does not count them as passed", async () => {
+    expect(report.checks.filter((c) => c.status === "could-not-run")).toEqual([]);
+    expect(report.counts).toEqual({ pass: CHECKS.length - 8, fail: 8, "could-not-run": 0 });
+    const denied = await runReadiness(fresh({ faults: [{ call: "ec2:DescribeFlowLogs", accessDenied: true }] }), { now: NOW, intakeSources: [{ name: "sqs", kind: "sqs" }] });
+    expect(denied.checks.filter((c) => c.status === "could-not-run").map((c) => c.id)).toEqual(["vpc_flow_logs_enabled"]);
+    expect(denied.checks.find((c) => c.id === "vpc_flow_logs_enabled")!.failed).toEqual([]);
+    expect(denied.counts).toEqual({ pass: CHECKS.length - 8, fail: 7, "could-not-run": 1 });
+    expect(denied.score).toBe(scoreOf(denied.checks));
+    expect(denied.score).toBeLessThan(100);
   });
   it("reads every account and every enabled region (3 accounts, 17 + 4 + 3 regions)", () => {
     expect(report.accounts.map((a) => [a.accountId, a.regions, a.reachable])).toEqual([
@@ -56,12 +61,13 @@ describe("readiness on the sample estate", async () => {
     ]);
   });
 
-  it("SARIF 2.1.0: one rule per check, one result per failed resource, could-not-run as open", () => {
-    const s = JSON.parse(renderSarif(report, "1.2.3"));
+  it("SARIF 2.1.0: one rule per check, one result per failed resource, could-not-run as open", async () => {
+    const denied = await runReadiness(fresh({ faults: [{ call: "ec2:DescribeFlowLogs", accessDenied: true }] }), { now: NOW, intakeSources: [{ name: "sqs", kind: "sqs" }] });
+    const s = JSON.parse(renderSarif(denied, "1.2.3"));
     expect(s.version).toBe("2.1.0");
     expect(s.runs[0].tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(CHECKS.map((c) => c.id));
     const results = s.runs[0].results as { ruleId: string; kind: string; locations?: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
-    expect(results.filter((r) => r.kind === "fail")).toHaveLength(report.checks.reduce((n, c) => n + c.failed.length, 0));
+    expect(results.filter((r) => r.kind === "fail")).toHaveLength(denied.checks.reduce((n, c) => n + c.failed.length, 0));
     expect(results.filter((r) => r.kind === "open").map((r) => r.ruleId)).toEqual(["vpc_flow_logs_enabled"]);
     expect(results.find((r) => r.ruleId === "ec2_instance_imdsv2_enabled")!.locations![0]!.physicalLocation.artifactLocation.uri).toBe("aws://444455556666/us-east-1/i-0b5c6d7e8f9a01234");
   });

@@ -24,6 +24,8 @@ export interface AnalyseInput {
   remotePorts: number[];
   /** Fallback "now" when the output has no meta section (seconds since the epoch). */
   nowEpoch: number;
+  /** Why the output may end before the script's end marker: the reason given for each section missing from it. */
+  endedEarly?: string;
 }
 
 export interface Analysis {
@@ -660,7 +662,7 @@ export function analyse(input: AnalyseInput): Analysis {
   for (const name of expected) {
     const sec = s.get(name);
     const what = `host ${input.instanceId}: ${name}`;
-    if (!sec) o.notSearched.push({ what, reason: input.out.done ? "the script printed no such section" : "the output ends before this section (Run Command's inline output stops at 24,000 characters: set investigate.hostOutputs to an S3 bucket for the full output)" });
+    if (!sec) o.notSearched.push({ what, reason: input.out.done ? "the script printed no such section" : (input.endedEarly ?? "the output ends before this section") });
     else if (!sec.complete) o.notSearched.push({ what, reason: "the section is cut off (the output ends inside it)" });
     else if (sec.rc === 124 || sec.rc === 137) o.notSearched.push({ what, reason: "the section timed out on the host; what it printed before is read" });
     else if (sec.bytes !== undefined && sec.cap !== undefined && sec.bytes > sec.cap) o.notSearched.push({ what, reason: `only the first ${sec.cap.toLocaleString("en-US")} of ${sec.bytes.toLocaleString("en-US")} bytes were kept` });

@@ -159,6 +159,12 @@ async function triageOne(ctx: InvestigateContext, subject: Parameters<Reader>[1]
     remoteIps: subject.remoteIps,
     remotePorts: subject.remotePorts,
     nowEpoch: Math.floor(ctx.now().getTime() / 1000),
+    endedEarly:
+      where.startsWith("inline") && text.length >= INLINE_OUTPUT_LIMIT - 64
+        ? "the output ends before this section (Run Command's inline output stops at 24,000 characters: set investigate.hostOutputs to an S3 bucket for the full output)"
+        : inv.status !== "Success"
+          ? `the script ended ${inv.status} (exit ${inv.responseCode}) before this section`
+          : "the output ends before this section",
   });
   part.findings.push(...a.findings);
   for (const n of a.notSearched) part.notSearched.push({ ...n, scope });
