@@ -19,7 +19,7 @@ import { parseJsonLenient } from "./health/json.ts";
 import { healthConsoleToNotice } from "./health/console.ts";
 import { healthEventToNotice } from "./health/notice.ts";
 import { readHeaderBlock, unwrapInlineForward } from "./mime/forward.ts";
-import { readMail, toMailView, type MailData } from "./mime/mail.ts";
+import { forwardedMessage, readMail, toMailView } from "./mime/mail.ts";
 import { referencesOf } from "./mime/headers.ts";
 import { splitMbox } from "./mime/mbox.ts";
 import { isoUTC } from "./extract/times.ts";
@@ -217,18 +217,7 @@ function addressText(a: { address: string; name: string } | null): string | null
 async function parseEmail(raw: Buffer, index: number, opts: ParseOptions): Promise<ParsedItem> {
   const mail = await readMail(raw);
   // the notice inside a forward: an attached message/rfc822, else an inline forward in the text
-  let inner: MailData | null = null;
-  for (const e of mail.embedded) {
-    try {
-      const m = await readMail(e);
-      if (m.text.trim() || m.subject) {
-        inner = m;
-        break;
-      }
-    } catch {
-      // an unreadable attachment is not the notice
-    }
-  }
+  const inner = await forwardedMessage(mail);
   let text: string;
   let subject: string | null;
   let from: string | null;

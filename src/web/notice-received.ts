@@ -20,7 +20,7 @@ import { parseJsonLenient } from "../notice/health/json.ts";
 import { decodeBytes } from "../notice/mime/decode.ts";
 import { decodeWords, header, type HeaderList } from "../notice/mime/headers.ts";
 import { htmlToText } from "../notice/mime/html.ts";
-import { readMail, type MailData } from "../notice/mime/mail.ts";
+import { forwardedMessage, readMail } from "../notice/mime/mail.ts";
 import { highlight, noticeMarks, where, type FactMark, type Segment } from "./case-view.ts";
 
 /** The most text shown of one notice (the parser reads no more than 2 MiB of text either). */
@@ -94,18 +94,7 @@ async function textOf(s: StoredNotice, bytes: Buffer, marks: FactMark[]): Promis
   const n = s.notice;
   if (n.format === "email") {
     const mail = await readMail(bytes);
-    let inner: MailData | null = null;
-    for (const e of mail.embedded) {
-      try {
-        const m = await readMail(e);
-        if (m.text.trim() || m.subject) {
-          inner = m;
-          break;
-        }
-      } catch {
-        // an unreadable attachment is not the notice (as the parser decides)
-      }
-    }
+    const inner = await forwardedMessage(mail);
     const src = inner ?? mail;
     const fromHtml = src.html !== null && src.text === htmlToText(src.html);
     return {

@@ -8,7 +8,10 @@ import { gzipSync } from "node:zlib";
 import type { Scope } from "../model.ts";
 import { DEFAULT_FLOW_LOG_FORMAT, type FlowLog } from "../port-logs.ts";
 import { addFlowLog, putObject } from "./logs.ts";
+import { rng } from "./generate.ts";
 import type { SimState } from "./state.ts";
+
+export { rng };
 
 export interface FlowRecord {
   version: number;
@@ -32,17 +35,6 @@ export interface FlowRecord {
   region?: string;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same files. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIELD_VALUE: Record<string, (r: FlowRecord) => string | number | undefined> = {
   version: (r) => r.version,

@@ -214,3 +214,20 @@ async function readWithMailparser(raw: Buffer): Promise<MailData> {
     warnings: [],
   };
 }
+
+/**
+ * The notice inside a forward sent as an attachment: the first attached message/rfc822 that reads
+ * and has a text or a subject; null when there is none. One rule for the parser and for the web
+ * desk's view of the notice as received.
+ */
+export async function forwardedMessage(mail: MailData): Promise<MailData | null> {
+  for (const e of mail.embedded) {
+    try {
+      const m = await readMail(e);
+      if (m.text.trim() || m.subject) return m;
+    } catch {
+      // an unreadable attachment is not the notice
+    }
+  }
+  return null;
+}
