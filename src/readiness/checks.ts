@@ -5,7 +5,7 @@
  * failed and where it could not read; it never turns an unreadable place into a pass.
  */
 import { CloudError } from "../cloud/errors.ts";
-import type { Scope, SgRule } from "../cloud/model.ts";
+import type { Bucket, Scope, SgRule } from "../cloud/model.ts";
 import { QUARANTINE_POLICIES } from "../cloud/port-posture.ts";
 import type { CheckContext, CheckDef, CheckOutcome, FailedResource, NotRun } from "./types.ts";
 
@@ -243,13 +243,7 @@ export const CHECKS: CheckDef[] = [
     alignedWith: "Prowler cloudtrail_logs_s3_bucket_is_not_publicly_accessible; CIS AWS Foundations 3.3",
     why: "Trail logs name every principal, key and address in the account: a public log bucket is a map for the next intruder, and a finding AWS will ask about.",
     remediation: { console: "S3 > BUCKET > Permissions > Block public access (bucket settings) > Edit: all four on", cli: "aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true" },
-    run: (ctx) => trailBuckets(ctx, async (bucket, out) => {
-      const b = await ctx.facts.bucket(ctx.accountId, bucket);
-      if (!b) {
-        out.notRun.push({ accountId: ctx.accountId, reason: `the trail bucket ${bucket} is not in this account (check it in the account that owns it)` });
-        return;
-      }
-      out.examined++;
+    run: (ctx) => trailBuckets(ctx, async (bucket, b, out) => {
       const p = b.publicAccessBlock;
       if (!p || !p.blockPublicAcls || !p.ignorePublicAcls || !p.blockPublicPolicy || !p.restrictPublicBuckets)
         fail(out, { accountId: ctx.accountId, region: b.region, id: bucket, detail: "Block Public Access is not fully on for the trail bucket" });
@@ -263,13 +257,7 @@ export const CHECKS: CheckDef[] = [
     alignedWith: "Prowler cloudtrail_logs_s3_bucket_access_logging_enabled; CIS AWS Foundations 3.6",
     why: "Who read or deleted the trail's logs is not in the trail: the bucket's access log is where an intruder covering tracks shows up.",
     remediation: { console: "S3 > BUCKET > Properties > Server access logging > Edit: Enable, to a separate log bucket", cli: "aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status '{\"LoggingEnabled\":{\"TargetBucket\":\"LOGBUCKET\",\"TargetPrefix\":\"cloudtrail/\"}}'" },
-    run: (ctx) => trailBuckets(ctx, async (bucket, out) => {
-      const b = await ctx.facts.bucket(ctx.accountId, bucket);
-      if (!b) {
-        out.notRun.push({ accountId: ctx.accountId, reason: `the trail bucket ${bucket} is not in this account (check it in the account that owns it)` });
-        return;
-      }
-      out.examined++;
+    run: (ctx) => trailBuckets(ctx, async (bucket, b, out) => {
       if (!(await ctx.facts.bucketLogging(ctx.accountId, bucket))) fail(out, { accountId: ctx.accountId, region: b.region, id: bucket, detail: "server access logging is off" });
     }),
   },
@@ -627,7 +615,8 @@ export function routesHealth(pattern: string): boolean {
 }
 
 /** The buckets of the trails homed in this account, each once. */
-async function trailBuckets(ctx: CheckContext, fn: (bucket: string, out: CheckOutcome) => Promise<void>): Promise<CheckOutcome> {
+/** Each trail bucket of the account, read once per check: one that is in another account is said as not run here. */
+async function trailBuckets(ctx: CheckContext, fn: (bucket: string, b: Bucket, out: CheckOutcome) => Promise<void>): Promise<CheckOutcome> {
   const out = outcome();
   const buckets = new Set<string>();
   await Promise.all(
@@ -640,9 +629,15 @@ async function trailBuckets(ctx: CheckContext, fn: (bucket: string, out: CheckOu
       }
     }),
   );
-  for (const b of [...buckets].sort()) {
+  for (const name of [...buckets].sort()) {
     try {
-      await fn(b, out);
+      const b = await ctx.facts.bucket(ctx.accountId, name);
+      if (!b) {
+        out.notRun.push({ accountId: ctx.accountId, reason: `the trail bucket ${name} is not in this account (check it in the account that owns it)` });
+        continue;
+      }
+      out.examined++;
+      await fn(name, b, out);
     } catch (err) {
       out.notRun.push(notRunOf(err, ctx.accountId));
     }

@@ -21,7 +21,7 @@ import { CASE_STATUSES, type Case, type CaseStatus } from "../../case/types.ts";
 import { UserError } from "../../errors.ts";
 import { requireRole } from "../auth.ts";
 import { buildCaseView, caseViewFor, type CaseView, type NoticeView, type PlanView, type Segment, type StepView } from "../case-view.ts";
-import { receivedView, type ReceivedView } from "../notice-received.ts";
+import { receivedView, type ReceivedHeader, type ReceivedView } from "../notice-received.ts";
 import { denied } from "../errors.tsx";
 import { caseFeed, FeedLimiter, FeedWaker, formatCursor, parseCursor } from "../journal-events.ts";
 import { CsrfField, page, Safe } from "../layout.tsx";
@@ -104,6 +104,22 @@ function Segments(props: { segments: readonly Segment[] }) {
   return <>{props.segments.map((s) => (s.fact ? <Fact s={s} /> : <Safe text={s.text} />))}</>;
 }
 
+/** Header rows of the notice as received (its own, or those of the message it forwards). */
+function HeaderRows(props: { headers: readonly ReceivedHeader[] }) {
+  return (
+    <>
+      {props.headers.map((h) => (
+        <>
+          <dt>{h.name}</dt>
+          <dd>
+            <Segments segments={h.segments} />
+          </dd>
+        </>
+      ))}
+    </>
+  );
+}
+
 /** The notice as received: its headers and its whole text, each fact marked where it was read; or why it cannot be shown. */
 function Received(props: { n: NoticeView; r: ReceivedView; caseId: string }) {
   const { n, r } = props;
@@ -118,14 +134,7 @@ function Received(props: { n: NoticeView; r: ReceivedView; caseId: string }) {
           </p>
           {r.headers.length ? (
             <dl class="kv received-headers">
-              {r.headers.map((h) => (
-                <>
-                  <dt>{h.name}</dt>
-                  <dd>
-                    <Segments segments={h.segments} />
-                  </dd>
-                </>
-              ))}
+              <HeaderRows headers={r.headers} />
               <dt>Authentication-Results</dt>
               <dd>
                 {r.authResults.length ? (
@@ -146,14 +155,7 @@ function Received(props: { n: NoticeView; r: ReceivedView; caseId: string }) {
             <>
               <p>The forwarded message:</p>
               <dl class="kv received-headers">
-                {r.forwarded.map((h) => (
-                  <>
-                    <dt>{h.name}</dt>
-                    <dd>
-                      <Segments segments={h.segments} />
-                    </dd>
-                  </>
-                ))}
+                <HeaderRows headers={r.forwarded} />
               </dl>
             </>
           ) : null}
