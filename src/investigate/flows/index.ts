@@ -16,6 +16,7 @@ import type { FlowLog } from "../../cloud/port-logs.ts";
 import { DuckDbEngine, type FlowLogFile } from "../sql/duckdb.ts";
 import { allRows, type SqlEngine } from "../sql/engine.ts";
 import { emptyPart, type ActivityVerdict, type InvestigateContext, type InvestigationPart, type Reader, type Subject } from "../types.ts";
+import { deliveryRange, dtOf, flowLogObjects, partitionsOf } from "./prune.ts";
 import { coverageSql, dosSql, miningSql, POOL_PORTS, PROXY_PORTS, proxySql, remotesSql, scanSql, spamSql, type FlowScope } from "./queries.ts";
 
 export type FlowActivity = "scan" | "dos" | "spam" | "proxy" | "mining" | "remotes";
@@ -52,6 +53,8 @@ export const THRESHOLDS = {
 const MAX_FILES = 5000;
 const MAX_BYTES = 8 * 1024 ** 3;
 const INSIGHTS_POLLS = 120;
+/** One folder of one flow log holds 288 objects a day (more when AWS splits a delivery): a listing this long means something is wrong. */
+const LIST_MAX_KEYS = 100_000;
 
 interface Target {
   scope: Scope;
@@ -61,29 +64,6 @@ interface Target {
   vpcs: string[];
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-function dtOf(t: number, hourly: boolean): string {
-  const d = new Date(t * 1000);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}${hourly ? `/${pad(d.getUTCHours())}` : ""}`;
-}
-function dtsBetween(start: number, end: number, hourly: boolean): string[] {
-  const step = hourly ? 3600 : 86400;
-  const out: string[] = [];
-  for (let t = start - (start % step); t <= end; t += step) out.push(dtOf(t, hourly));
-  return out;
-}
-function partitionPrefix(fl: FlowLog, scope: Scope, dt: string): string {
-  const [y, m, d, h] = dt.split("/");
-  const base = fl.prefix ? `${fl.prefix}/` : "";
-  return fl.hiveCompatiblePartitions
-    ? `${base}AWSLogs/aws-account-id=${scope.accountId}/aws-service=vpcflowlogs/aws-region=${scope.region}/year=${y}/month=${m}/day=${d}/${h ? `hour=${h}/` : ""}`
-    : `${base}AWSLogs/${scope.accountId}/vpcflowlogs/${scope.region}/${y}/${m}/${d}/${h ? `${h}/` : ""}`;
-}
-/** The delivery time in a flow log file's name (…_20250501T1005Z_…), epoch seconds. */
-function fileTime(key: string): number | undefined {
-  const m = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_/.exec(key);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) / 1000 : undefined;
-}
 const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 const num = (v: unknown) => (typeof v === "number" ? v : Number(v ?? 0));
 
@@ -124,6 +104,8 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   // Read past containment (up to an hour, not past now) to tell whether the traffic stopped.
   const readEnd = contained !== null ? Math.max(we, Math.min(nowS, contained + 3600)) : we;
+  // The objects that can hold records starting in the window or after containment (./prune.ts).
+  const range = deliveryRange(ws, readEnd, opts.deliverySlackMinutes);
   const dir = join(ctx.workDir, "flows");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
@@ -168,20 +150,16 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
       try {
         if (fl.destinationType === "s3") {
           const owner = opts.bucketOwners?.[fl.bucket ?? ""] ?? t.scope.accountId;
-          const flDts = dtsBetween(ws - 600, readEnd + 1200, fl.perHourPartition);
-          for (const dt of flDts) dts.add(dt);
-          for (const dt of flDts) {
-            const listed = await ctx.port.listObjects(owner, fl.bucket!, partitionPrefix(fl, t.scope, dt), { maxKeys: maxFiles + 1 });
-            for (const o of listed.objects) {
-              const at = fileTime(o.key);
-              if (!o.key.includes(`_${fl.flowLogId}_`) || at === undefined || at < ws - 600 || at > readEnd + 1200) continue;
-              if (++fileCount > maxFiles) throw new BoundError(`more than ${maxFiles} log files in the window`);
-              if (o.size > budget) throw new BoundError(`the window's log files exceed the download bound (${opts.maxBytes ?? MAX_BYTES} bytes)`);
-              budget -= o.size;
-              const path = join(dir, `${fileCount}-${basename(o.key).replace(/[^\w.-]/g, "_")}`);
-              await ctx.port.getObject(owner, fl.bucket!, o.key, path, { maxBytes: Math.min(budget + o.size, 1024 ** 3) });
-              files.push({ path, fileFormat: fl.fileFormat, logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt });
-            }
+          // Only this flow log's objects whose name time can hold records of the window (./prune.ts).
+          for (const dt of partitionsOf(range, fl.perHourPartition)) dts.add(dt);
+          const objects = await flowLogObjects((prefix) => ctx.port.listObjects(owner, fl.bucket!, prefix, { maxKeys: LIST_MAX_KEYS }), fl, t.scope, range);
+          for (const o of objects) {
+            if (++fileCount > maxFiles) throw new BoundError(`more than ${maxFiles} log files in the window`);
+            if (o.size > budget) throw new BoundError(`the window's log files exceed the download bound (${opts.maxBytes ?? MAX_BYTES} bytes)`);
+            budget -= o.size;
+            const path = join(dir, `${fileCount}-${basename(o.key).replace(/[^\w.-]/g, "_")}`);
+            await ctx.port.getObject(owner, fl.bucket!, o.key, path, { maxBytes: Math.min(budget + o.size, 1024 ** 3) });
+            files.push({ path, fileFormat: fl.fileFormat, logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt: o.dt });
           }
         } else if (fl.destinationType === "cloud-watch-logs" && fl.logGroupName) {
           const got = await insights(ctx, t.scope, fl, t.enis, ws - 600, readEnd, sleep);
@@ -193,7 +171,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
             const dt = dtOf(t0, true);
             byHour.set(dt, [...(byHour.get(dt) ?? []), r["@message"] ?? ""]);
           }
-          for (const dt of dtsBetween(ws - 600, readEnd + 1200, true)) dts.add(dt);
+          for (const dt of partitionsOf(range, true)) dts.add(dt);
           const header = [...fl.logFormat.matchAll(/\$\{([a-z0-9-]+)\}/g)].map((m) => m[1]).join(" ");
           for (const [dt, lines] of byHour) {
             const path = join(dir, `${++fileCount}-${fl.flowLogId}-${dt.replace(/\//g, "")}.log.gz`);
