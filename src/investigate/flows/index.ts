@@ -15,6 +15,7 @@ import type { Scope } from "../../cloud/model.ts";
 import type { FlowLog } from "../../cloud/port-logs.ts";
 import { DuckDbEngine, type FlowLogFile } from "../sql/duckdb.ts";
 import { allRows, type SqlEngine } from "../sql/engine.ts";
+import { flowLogsDdl, flowLogsViewSql, flowTableName, flowViewName, parseLogFormat, type FlowField } from "../sql/tables.ts";
 import { emptyPart, type ActivityVerdict, type InvestigateContext, type InvestigationPart, type Reader, type Subject } from "../types.ts";
 import { deliveryRange, dtOf, flowLogObjects, partitionsOf } from "./prune.ts";
 import { coverageSql, dosSql, miningSql, POOL_PORTS, PROXY_PORTS, proxySql, remotesSql, scanSql, spamSql, type FlowScope } from "./queries.ts";
@@ -82,8 +83,10 @@ function targetsOf(subject: Subject): Target[] {
 }
 
 export interface ReadFlowsDeps {
-  /** The engine the questions run on (default: DuckDB over the downloaded files). */
+  /** The engine the questions run on with engine local (default: DuckDB over the downloaded files). */
   openEngine?: (ctx: InvestigateContext) => Promise<DuckDbEngine>;
+  /** The engine with engine athena (default: Athena as investigate.athena says, the process's credentials). */
+  openAthena?: (ctx: InvestigateContext) => Promise<SqlEngine>;
   /** Between Logs Insights polls (default 1 s). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -115,6 +118,10 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
   const ips: string[] = [];
   const dts = new Set<string>();
   let flowLogsFound = 0;
+  // engine athena: the logs are read where they lie, through one table per flow log (partition projection) and a view over them.
+  const athena = ctx.options.engine === "athena";
+  const tables: { flowLogId: string; table: string; fields: FlowField[]; ddl: string }[] = [];
+  const readable: string[] = [];
   let fileCount = 0;
 
   for (const t of targets) {
@@ -148,7 +155,15 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
       }
       flowLogsFound++;
       try {
-        if (fl.destinationType === "s3") {
+        if (fl.destinationType === "s3" && athena) {
+          const fields = parseLogFormat(fl.logFormat);
+          const table = flowTableName(fl.flowLogId);
+          const since = fl.creationTime && !Number.isNaN(Date.parse(fl.creationTime)) ? dtOf(Math.floor(Date.parse(fl.creationTime) / 1000), false) : "2015/06/01";
+          const ddl = flowLogsDdl({ table, bucket: fl.bucket!, prefix: fl.prefix ?? "", accounts: [t.scope.accountId], regions: [t.scope.region], fileFormat: fl.fileFormat, perHourPartition: fl.perHourPartition, hiveCompatiblePartitions: fl.hiveCompatiblePartitions, since }, fields);
+          for (const dt of partitionsOf(range, fl.perHourPartition)) dts.add(dt);
+          tables.push({ flowLogId: fl.flowLogId, table, fields, ddl });
+          readable.push(fl.flowLogId);
+        } else if (fl.destinationType === "s3") {
           const owner = opts.bucketOwners?.[fl.bucket ?? ""] ?? t.scope.accountId;
           // Only this flow log's objects whose name time can hold records of the window (./prune.ts).
           for (const dt of partitionsOf(range, fl.perHourPartition)) dts.add(dt);
@@ -161,6 +176,9 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
             await ctx.port.getObject(owner, fl.bucket!, o.key, path, { maxBytes: Math.min(budget + o.size, 1024 ** 3) });
             files.push({ path, fileFormat: fl.fileFormat, logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt: o.dt });
           }
+          readable.push(fl.flowLogId);
+        } else if (fl.destinationType === "cloud-watch-logs" && fl.logGroupName && athena) {
+          part.notSearched.push({ what: `flow log ${fl.flowLogId} (${fl.logGroupName})`, scope: t.scope, reason: "it delivers to CloudWatch Logs, which Athena does not read: run with --engine local (Logs Insights)" });
         } else if (fl.destinationType === "cloud-watch-logs" && fl.logGroupName) {
           const got = await insights(ctx, t.scope, fl, t.enis, ws - 600, readEnd, sleep);
           if (got.truncated) part.notSearched.push({ what: `part of flow log ${fl.flowLogId} (${fl.logGroupName})`, scope: t.scope, reason: "Logs Insights returns at most 10,000 records per query; the window held more" });
@@ -178,6 +196,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
             writeFileSync(path, gzipSync([header, ...lines.filter((l) => !/[\r\n]/.test(l))].join("\n") + "\n"), { mode: 0o600, flag: "wx" });
             files.push({ path, fileFormat: "plain-text", logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt });
           }
+          readable.push(fl.flowLogId);
         }
       } catch (err) {
         if (err instanceof BoundError) throw new Error(`VPC flow logs: ${err.message}; narrow the window or raise investigate.flowLogs bounds`, { cause: err });
@@ -197,19 +216,46 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
     return part;
   }
 
-  progress(`flow logs: ${files.length} files, querying`);
-  const engine = await (deps.openEngine ?? ((c) => DuckDbEngine.open({ workDir: c.workDir, ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) })))(ctx);
+  if (readable.length === 0) {
+    // Flow logs exist but none could be read: never "no records" or "not observed".
+    part.activity = { verdict: "no-logs", networkInterfaceIds: enis, window, stoppedAfterContainment: null, query: "none: no flow log could be read (see not searched)", figures: { flowLogs: flowLogsFound, read: 0 } };
+    return part;
+  }
+  // One view name for these flow logs, on either engine: the questions' text is the same.
+  const view = flowViewName(readable);
+  let engine: SqlEngine;
+  const statements: string[] = [];
+  if (athena) {
+    progress(`flow logs: ${tables.length} Athena table${tables.length === 1 ? "" : "s"}, querying`);
+    engine = await (deps.openAthena ?? (async (c) => (await import("../cloudtrail/engine.ts")).openAthena(c)))(ctx);
+  } else {
+    progress(`flow logs: ${files.length} files, querying`);
+    const db = await (deps.openEngine ?? ((c) => DuckDbEngine.open({ workDir: c.workDir, ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) })))(ctx);
+    engine = db;
+    try {
+      await db.registerFlowLogs(files, view);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
   try {
-    await engine.registerFlowLogs(files);
-    const during: FlowScope = { networkInterfaceIds: enis, ownIps: ips, start: ws, end: we, dts: [...dts].sort() };
+    if (athena) {
+      // The tables (IF NOT EXISTS: a flow log's location and format never change), then the view over them.
+      statements.push(...tables.map((x) => x.ddl), flowLogsViewSql(view, tables));
+      for (const sql of statements) for await (const _ of engine.query(sql)) void _;
+    }
+    const during: FlowScope = { networkInterfaceIds: enis, ownIps: ips, start: ws, end: we, dts: [...dts].sort(), table: view };
     const result = await ask(engine, activity, during, subject);
     const cov = (await allRows(engine, coverageSql(during)))[0] ?? {};
     const records = num(cov.records);
     const evidence = `flow-logs ${activity} ${subject.caseId}`;
+    const artifact = () =>
+      JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, ...(athena ? { statements } : { files: files.length }), coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2);
     part.artifacts.push({
       label: evidence,
-      content: JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, files: files.length, coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2),
-      source: `vpc flow logs: ${files.length} files, ${engine.kind}`,
+      content: artifact(),
+      source: athena ? `vpc flow logs: ${tables.length} Athena table${tables.length === 1 ? "" : "s"} (${tables.map((x) => x.table).join(", ")})` : `vpc flow logs: ${files.length} files, ${engine.kind}`,
       collectedAt: ctx.now().toISOString(),
     });
     let stopped: boolean | null = null;
@@ -219,7 +265,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
       if (afterCov > 0) stopped = !(await ask(engine, activity, after, subject)).detected;
     }
     const verdict: ActivityVerdict["verdict"] = result.detected ? "confirmed" : records > 0 ? "not-observed" : "no-logs";
-    part.activity = { verdict, networkInterfaceIds: enis, window, stoppedAfterContainment: stopped, query: result.main, figures: { ...result.figures, records, files: files.length } };
+    part.activity = { verdict, networkInterfaceIds: enis, window, stoppedAfterContainment: stopped, query: result.main, figures: { ...result.figures, records, ...(athena ? { tables: tables.length } : { files: files.length }) } };
     const sources = [{ evidence, query: result.main }];
     const who = enis.join(", ");
     if (verdict === "confirmed") {
@@ -245,7 +291,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
         sources: [{ evidence, query: sql }],
       });
       result.questions.push({ sql, rows });
-      part.artifacts[0]!.content = JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, files: files.length, coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2);
+      part.artifacts[0]!.content = artifact();
     }
   } finally {
     await engine.close();
