@@ -163,3 +163,13 @@ describe("the rule", () => {
     await expect(flowLogObjects(async () => ({ objects: [], truncated: true }), { flowLogId: FL, prefix: "", hiveCompatiblePartitions: false, perHourPartition: false }, EU, r)).rejects.toThrow(/cut short/);
   });
 });
+
+describe("the slack in the configuration", () => {
+  it("investigate.flowLogs.deliverySlackMinutes reaches the reader's options; a bad value is refused with its key", async () => {
+    const { investigateSettings } = await import("../../src/config/investigate.ts");
+    const s = investigateSettings({ path: "c.yaml", data: { investigate: { flowLogs: { deliverySlackMinutes: 45, bucketOwners: { "org-flow-logs": "444455556666" } } } } });
+    expect(s.flowLogs).toEqual({ deliverySlackMinutes: 45, bucketOwners: { "org-flow-logs": "444455556666" } });
+    expect(() => investigateSettings({ path: "c.yaml", data: { investigate: { flowLogs: { deliverySlackMinutes: -5 } } } })).toThrow(/investigate\.flowLogs\.deliverySlackMinutes/);
+    expect(() => investigateSettings({ path: "c.yaml", data: { investigate: { flowLogs: { slack: 5 } } } })).toThrow(/investigate\.flowLogs/);
+  });
+});
