@@ -43,6 +43,7 @@ import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, 
 import { addTargetIndex, defaultEgress, reindexIps, toRule, type AccountState, type AsgRec, type RegionState, type SimState } from "./state.ts";
 import { buildTrailEvent, type TrailSpec } from "./trail.ts";
 import * as iamSim from "./iam.ts";
+import * as fleetSim from "./fleet.ts";
 import type { InlinePolicyOwner } from "../port-iam.ts";
 import * as ssmRun from "./ssm.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
@@ -1112,6 +1113,16 @@ export class SimApi {
   deleteLoginProfile = (accountId: string, userName: string) => iamSim.deleteLoginProfile(this, accountId, userName);
   cancelSpotInstanceRequests = (scope: Scope, ids: string[]) => iamSim.cancelSpotInstanceRequests(this, scope, ids);
   setSesSendingEnabled = (scope: Scope, enabled: boolean) => iamSim.setSesSendingEnabled(this, scope, enabled);
+  // ---- fleets and Lightsail (./fleet.ts)
+  describeSpotFleetRequests = (scope: Scope, ids?: string[]) => fleetSim.describeSpotFleetRequests(this, scope, ids);
+  describeFleets = (scope: Scope, ids?: string[]) => fleetSim.describeFleets(this, scope, ids);
+  getLightsailInstances = (scope: Scope) => fleetSim.getLightsailInstances(this, scope);
+  getLightsailInstanceSnapshot = (scope: Scope, name: string) => fleetSim.getLightsailInstanceSnapshot(this, scope, name);
+  cancelSpotFleetRequests = (scope: Scope, ids: string[]) => fleetSim.cancelSpotFleetRequests(this, scope, ids);
+  deleteFleets = (scope: Scope, ids: string[]) => fleetSim.deleteFleets(this, scope, ids);
+  createLightsailInstanceSnapshot = (scope: Scope, instanceName: string, snapshotName: string) => fleetSim.createLightsailInstanceSnapshot(this, scope, instanceName, snapshotName);
+  stopLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.stopLightsailInstance(this, scope, instanceName);
+  startLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.startLightsailInstance(this, scope, instanceName);
 
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): void {
     const action = "iam:UpdateAccessKey";

@@ -13,6 +13,7 @@ import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type 
 import type { Estate, RegionInput, SgRuleInput } from "./schema.ts";
 import type { SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import { buildIamExtras, buildRegionExtras } from "./iam.ts";
+import { buildFleetRegion, type FleetRegionState } from "./fleet.ts";
 import { EMPTY_POSTURE, type PostureInput } from "./posture-schema.ts";
 import { hexOf, macOf, uuidOf } from "./ids.ts";
 import type { SsmRegion } from "./ssm.ts";
@@ -184,6 +185,8 @@ export interface RegionState {
   /** Newest first. */
   trail: TrailEvent[];
   spot?: Map<string, SpotInstanceRequest>;
+  /** Spot fleets, EC2 fleets, Lightsail (./fleet.ts). */
+  fleet?: FleetRegionState;
   ses?: SesAccount;
   /** Public IPv4 -> the ENI holding it now (an EIP's or an auto-assigned one). */
   byPublicIp: Map<string, { eniId: string; allocationId?: string }>;
@@ -883,6 +886,7 @@ function buildRegion(rs: RegionState, input: RegionInput, base: Path, issues: Es
   });
 
   buildRegionExtras(rs, input);
+  buildFleetRegion(rs, input);
   input.cloudTrail.forEach((e, i) => {
     if (!e.eventSource && !eventSourceOf(e.eventName))
       issues.push({ path: [...base, "cloudTrail", i, "eventSource"], message: `unknown event ${e.eventName}: give its eventSource (ec2.amazonaws.com...)` });

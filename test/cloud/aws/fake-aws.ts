@@ -97,7 +97,7 @@ import { installPostureFakes } from "./fake-aws-posture.ts";
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2", "eventbridge", "guardduty"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2", "eventbridge", "guardduty", "lightsail"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
 export type In = any;
