@@ -100,7 +100,7 @@ function partialFailure(action: string, scope: Scope, failures: { id: string | u
   const f = failures[0];
   if (!f) return;
   const code = f.code ?? "error";
-  const kind = /NotFound|invalidSpotFleetRequestId|fleetIdDoesNotExist|IdMalformed/i.test(code) ? "not-found" : "invalid";
+  const kind = /NotFound|DoesNotExist|Malformed/i.test(code) ? "not-found" : "invalid";
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : "";
   throw new CloudError(kind, `AWS refused ${action} for ${f.id ?? "?"} in account ${scope.accountId}, region ${scope.region} (${code}${f.message ? `: ${f.message}` : ""})${more}`, { code, action, ...scope });
 }

@@ -108,9 +108,9 @@ export function deleteFleets(h: SimFleetHost, scope: Scope, ids: string[]): void
   h.record(scope, "DeleteFleets", { DeleteFleetsRequest: { FleetId: ids.length === 1 ? ids[0] : ids, TerminateInstances: false } }, []);
 }
 
+/** Where Lightsail is not offered the adapter sends nothing: the simulator answers before looking at the region, as it does. */
 function lightsailRegion(h: SimFleetHost, scope: Scope, action: string): FleetRegionState | null {
-  const rs = h.region(scope, action);
-  return LIGHTSAIL_REGIONS.has(scope.region) ? stateOf(rs) : null;
+  return LIGHTSAIL_REGIONS.has(scope.region) ? stateOf(h.region(scope, action)) : null;
 }
 
 function offered(h: SimFleetHost, scope: Scope, action: string): FleetRegionState {
