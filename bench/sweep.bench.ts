@@ -60,7 +60,7 @@ const bench: Bench = {
         for (const l of fake.log) if (l.op === "cloudtrail.LookupEvents") perRegion.set(l.region, (perRegion.get(l.region) ?? 0) + 1);
         const busiest = Math.max(...perRegion.values());
         const total = [...perRegion.values()].reduce((a, b) => a + b, 0);
-        if (r.notSearched.length || r.inventory.filter((i) => i.kind === "instance" && i.gpu).length !== 6) throw new Error("the benchmark's sweep did not find the scenario completely");
+        if (r.notSearched.length || r.inventory.filter((i) => i.kind === "instance" && i.gpu).length !== 8 || r.inventory.filter((i) => i.kind === "spot-fleet" || i.kind === "fleet" || i.kind === "lightsail-instance").length !== 4) throw new Error("the benchmark's sweep did not find the scenario completely");
         return { ms, busiest, total, regions: perRegion.size, events: r.events.length };
       };
       const par = await measure(false);

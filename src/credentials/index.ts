@@ -76,6 +76,7 @@ const SEVERITY: Record<InventoryItem["kind"], FindingSeverity> = {
   instance: "high",
   "spot-request": "high",
   fleet: "high",
+  "spot-fleet": "high",
   "lightsail-instance": "high",
   "lambda-function": "medium",
   "iam-user": "critical",

@@ -84,12 +84,13 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
       cutOff.push(revoke(ctx, h.accountId, { roleName: h.roleName }, issuedBefore, `${h.accessKeyId} is a session of role ${h.roleName}${h.sessionName ? ` (${h.sessionName})` : ""}: temporary keys cannot be deactivated, so every session of the role issued before now is denied, as the console's "Revoke active sessions" does.`));
   }
 
-  // 2. What the attacker made or changed.
+  // 2. What the attacker made or changed. Fleets first: a maintain fleet replaces what is stopped, so its instances stop after it is cancelled.
+  const fleetSteps = planFleets(ctx, s, [...cutOff]);
   const spot = new Map<string, { scope: Scope; ids: string[] }>();
   for (const i of s.inventory) {
     switch (i.kind) {
       case "instance":
-        if (i.event && (i.state === "running" || i.state === "pending")) containInstance(ctx, i, cutOff);
+        if (i.event && (i.state === "running" || i.state === "pending")) containInstance(ctx, i, [...cutOff, ...fleetStepsOf(fleetSteps, i)]);
         else if (!i.event && i.state !== "terminated") b.warn(`${i.id} (${i.instanceType ?? "?"}, ${i.scope.accountId}/${i.scope.region}) was launched in the window but no swept principal's event names it: check whether it is yours before containing it.`);
         break;
       case "spot-request":
@@ -209,8 +210,17 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
       case "policy":
         b.warn(`The attacker ${i.event?.eventName} ${String(i.details?.policy)} on ${String(i.details?.on)} ${String(i.details?.name)} (${i.event?.eventTime}): ${i.details?.on === "user" && s.inventory.some((x) => x.kind === "iam-user" && x.id === i.details?.name) ? "the user is quarantined; detach it by hand once preserved" : "detach it by hand (abuse-desk does not change policies of your own principals)"}.`);
         break;
+      case "spot-fleet":
       case "fleet":
+        if (!i.event) b.warn(`${i.kind === "fleet" ? "EC2 fleet" : "Spot fleet request"} ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.state}, created ${String(i.details?.createTime ?? "?")}) was created in the window but no swept principal's event names it: check whether it is yours before cancelling it.`);
+        else if (i.kind === "fleet" && i.details?.type === "instant") b.warn(`EC2 fleet ${i.id} (${i.scope.accountId}/${i.scope.region}) is an instant fleet: it launches nothing more and cannot be deleted without terminating its instances; its instances are contained by their own steps.`);
+        else if (!i.details) b.warn(`${i.kind} ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.event.eventName} ${i.event.eventTime}): ${i.state}.`);
+        break;
       case "lightsail-instance":
+        if (i.event && (i.state === "running" || i.state === "stopped")) containLightsail(ctx, i, [...cutOff]);
+        else if (!i.event) b.warn(`Lightsail instance ${i.id} (${i.instanceType ?? "?"}, ${i.scope.accountId}/${i.scope.region}, ${i.state}) was created in the window but no swept principal's event names it: check whether it is yours before containing it.`);
+        else b.warn(`Lightsail instance ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.event.eventName} ${i.event.eventTime}): ${i.state}.`);
+        break;
       case "lambda-function":
       case "key-pair":
         b.warn(`${i.kind} ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.event?.eventName} ${i.event?.eventTime}): ${i.state}.`);
@@ -242,6 +252,8 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
 
   const made = s.inventory.filter((i) => i.kind === "instance" && i.event);
   if (made.length) b.warn(`Termination and deletion are never steps: the attacker's ${made.length} instance(s) are snapshotted and stopped, kept as evidence. Once the case is closed a person may terminate them (irreversible; abuse-desk's containment role is denied ec2:TerminateInstances).`);
+  const lightsail = s.inventory.filter((i) => i.kind === "lightsail-instance" && i.event && (i.state === "running" || i.state === "stopped"));
+  if (lightsail.length) b.warn(`The attacker's ${lightsail.length} Lightsail instance(s) are snapshotted and stopped, not deleted: a stopped Lightsail instance is still billed. Once the case is closed a person may delete them (IRREVERSIBLE; the containment role is denied lightsail:DeleteInstance).`);
   for (const n of s.notSearched) b.warn(`Not searched: ${n.what}${n.scope ? ` (${n.scope.accountId}/${n.scope.region})` : ""}: ${n.reason}. What is there is not in this plan.`);
 }
 
@@ -291,6 +303,84 @@ function containInstance(ctx: PlanContext, i: InventoryItem, cutOff: StepRef[]):
     reversible: true,
     risk: "medium",
     dependsOn: deps,
+    subjects,
+  });
+}
+
+/** One cancel (spot fleets) and one delete (EC2 fleets) per region, TerminateInstances=false; both named not reversible. */
+function planFleets(ctx: PlanContext, s: SweepResult, cutOff: StepRef[]): Map<string, StepRef> {
+  const { b } = ctx;
+  const LIVE = new Set(["submitted", "active", "modifying"]);
+  const groups = new Map<string, { kind: "spot-fleet" | "fleet"; scope: Scope; ids: string[] }>();
+  for (const i of s.inventory) {
+    if ((i.kind !== "spot-fleet" && i.kind !== "fleet") || !i.event || !i.details || !LIVE.has(i.state)) continue;
+    if (i.kind === "fleet" && i.details.type === "instant") continue;
+    const k = `${i.kind}/${i.scope.accountId}/${i.scope.region}`;
+    (groups.get(k) ?? groups.set(k, { kind: i.kind, scope: i.scope, ids: [] }).get(k)!).ids.push(i.id);
+  }
+  const steps = new Map<string, StepRef>();
+  for (const [k, { kind, scope, ids }] of groups) {
+    const spot = kind === "spot-fleet";
+    steps.set(
+      k,
+      b.add({
+        action: spot ? "cancel-spot-fleet-requests" : "delete-fleets",
+        slug: `${scope.region}-${spot ? "spot-fleets" : "fleets"}`,
+        target: { ...scope, type: spot ? "spot-fleet-requests" : "ec2-fleets", id: ids.join(",") },
+        params: spot ? { spotFleetRequestIds: ids } : { fleetIds: ids },
+        reason: `The attacker's ${spot ? "spot fleet requests" : "EC2 fleets"} would launch new instances as soon as theirs are stopped (a maintain fleet replaces what stops).`,
+        changes: `NOT REVERSIBLE: ${spot ? "cancels" : "deletes"} ${ids.join(", ")} with TerminateInstances=false (AWS cannot ${spot ? "reopen a cancelled fleet request" : "restore a deleted fleet"}); their instances keep running until their own steps snapshot and stop them`,
+        reversible: false,
+        risk: "medium",
+        dependsOn: cutOff,
+        subjects: [{ accountId: scope.accountId, tags: {} }],
+      }),
+    );
+  }
+  return steps;
+}
+
+/** The fleet step an instance launched by a fleet waits for. */
+function fleetStepsOf(steps: Map<string, StepRef>, i: InventoryItem): StepRef[] {
+  const via = i.details?.viaFleet;
+  if (typeof via !== "string") return [];
+  const step = steps.get(`${via.startsWith("sfr-") ? "spot-fleet" : "fleet"}/${i.scope.accountId}/${i.scope.region}`);
+  return step ? [step] : [];
+}
+
+/** A Lightsail resource name for the case's snapshot of an instance (letters, digits, `.`, `_`, `-`; at most 255). */
+export function lightsailSnapshotName(caseKey: string, instanceName: string): string {
+  return `abuse-desk-${caseKey}-${instanceName}`.replace(/[^\w.-]/g, "-").slice(0, 255);
+}
+
+function containLightsail(ctx: PlanContext, i: InventoryItem, cutOff: StepRef[]): void {
+  const { b } = ctx;
+  const target = { ...i.scope, type: "lightsail-instance", id: i.id };
+  const subjects = [{ accountId: i.scope.accountId, tags: {} }];
+  const what = `${i.instanceType ?? "bundle ?"}${i.gpu ? " (GPU)" : ""}${i.cost ? `, about $${i.cost.usdPerHour}/h (estimate)` : ""}`;
+  const snapshotName = lightsailSnapshotName(ctx.caseKey, i.id);
+  const snap = b.add({
+    action: "snapshot-lightsail-instance",
+    slug: i.id,
+    target,
+    params: { instanceName: i.id, snapshotName },
+    reason: `Preserve first: Lightsail instance ${i.id} (${what}) was created by the attacker (${i.event?.eventTime}); its disk is evidence of what ran.`,
+    changes: `creates the instance snapshot ${snapshotName}; kept on rollback (evidence)`,
+    reversible: true,
+    risk: "low",
+    subjects,
+  });
+  if (i.state !== "running") return;
+  b.add({
+    action: "stop-lightsail-instance",
+    slug: i.id,
+    target,
+    params: { instanceName: i.id },
+    reason: `Lightsail instance ${i.id} (${what}) was created by the attacker: stopped (not deleted) after its snapshot.`,
+    changes: `stops ${i.id} (its disk is kept); started again on rollback`,
+    reversible: true,
+    risk: "medium",
+    dependsOn: [...cutOff, snap],
     subjects,
   });
 }

@@ -57,3 +57,22 @@ export function hourlyPrice(instanceType: string): { usdPerHour: number; basis: 
   if (base === undefined || !base || f === null) return null;
   return { usdPerHour: Math.round(base * f * 10_000) / 10_000, basis: "from the family" };
 }
+
+/**
+ * Lightsail bundles (Linux, public IPv4), USD per month as published on PRICES_AS_OF; a bundle id is
+ * `<size>_<version>` (`medium_3_0`; IPv6-only ones `medium_ipv6_3_0` cost less: the IPv4 price is an
+ * upper bound). Lightsail bills up to 730 hours a month: the hourly estimate is the monthly price / 730.
+ */
+const LIGHTSAIL_MONTHLY: Record<string, number> = { nano: 5, micro: 7, small: 12, medium: 24, large: 44, xlarge: 84, "2xlarge": 164 };
+
+/** A Lightsail bundle's hourly price estimate; null for a bundle not in the table (Windows, memory-optimised, GPU research bundles). */
+export function lightsailHourlyPrice(bundleId: string): { usdPerHour: number; basis: "listed" } | null {
+  const size = bundleId.split("_")[0] ?? "";
+  const monthly = Object.hasOwn(LIGHTSAIL_MONTHLY, size) ? LIGHTSAIL_MONTHLY[size]! : undefined;
+  return monthly === undefined ? null : { usdPerHour: Math.round((monthly / 730) * 10_000) / 10_000, basis: "listed" };
+}
+
+/** Lightsail's GPU bundles (Lightsail for Research): flagged as a miner's choice. */
+export function isGpuBundle(bundleId: string): boolean {
+  return /gpu/i.test(bundleId);
+}

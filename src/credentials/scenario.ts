@@ -4,7 +4,10 @@
  * a key and a console password, gives it AdministratorAccess, opens the trust of `deploy-role` to
  * an account of theirs, launches GPU miners in 5 regions, requests spot capacity with the backdoor
  * key, stops CloudTrail logging in one region, creates an SES identity and opens SSH to the world.
- * An instance a colleague launched in the window (no attacker event) is there too. The sweep must
+ * More miners come through a spot fleet (us-east-2, the backdoor key), a maintain EC2 fleet
+ * (ap-northeast-1) and a Lightsail instance (eu-west-2), whose instances CloudTrail names no swept
+ * principal for. An instance and a Lightsail instance a colleague launched in the window (no
+ * attacker event) are there too. The sweep must
  * find all of it; the plan must contain it; rollback must restore what the plan changed.
  *
  * Used by test/credentials and bench/sweep.bench.ts (`regions` and `eventsPerRegion` scale it).
@@ -34,6 +37,17 @@ export const SCENARIO = {
   openedGroup: "sg-0a7ac4e100000000e",
   colleagueRegion: "eu-central-1",
   colleagueInstance: "i-0c011ea9e00000001",
+  spotFleetRegion: "us-east-2",
+  spotFleet: "sfr-0a7ac4e1-0000-4000-8000-000000000001",
+  spotFleetInstance: "i-0a7ac4e10000000f1",
+  fleetRegion: "ap-northeast-1",
+  fleet: "fleet-0a7ac4e1-0000-4000-8000-000000000002",
+  fleetInstance: "i-0a7ac4e10000000f2",
+  fleetType: "g5.12xlarge",
+  lightsailRegion: "eu-west-2",
+  lightsailInstance: "wp-backup-1",
+  lightsailBundle: "2xlarge_3_0",
+  colleagueLightsail: "alice-dev",
   originalTrust: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] },
   attackerTrust: {
     Version: "2012-10-17",
@@ -116,7 +130,40 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
       trail(region).push({ eventName: "RequestSpotInstances", eventTime: at("08:25"), ...backdoor, requestParameters: { instanceCount: 1, launchSpecification: { instanceType: "p3.2xlarge" } }, responseElements: { spotInstanceRequestSet: { items: [{ spotInstanceRequestId: S.spotRequest, state: "open" }] } } });
       trail(region).push({ eventName: "RunInstances", eventTime: at("08:26"), username: "spot.amazonaws.com" as string, responseElements: { instancesSet: { items: [{ instanceId: S.spotInstance, instanceType: "p3.2xlarge" }] } } });
     }
+    // Fleets: their instances are launched by the fleet service, not by a swept principal.
+    const fleetInstance = (instanceId: string, instanceType: string, launchTime: string) => ({
+      instanceId,
+      instanceType,
+      imageId: "ami-0a7ac4e100000001",
+      launchTime,
+      lifecycle: "spot" as const,
+      blockDevices: [{ deviceName: "/dev/xvda", volumeId: `vol-${instanceId.slice(2)}`, sizeGiB: 100 }],
+      networkInterfaces: [{ networkInterfaceId: `eni-${instanceId.slice(2)}`, subnetId: subnet, privateIpAddress: "172.31.0.98", groupIds: [sg] }],
+      tags: {},
+    });
+    if (region === S.spotFleetRegion) {
+      r.instances.push(fleetInstance(S.spotFleetInstance, "p3.8xlarge", at("08:28")));
+      r.spotFleets = [{ spotFleetRequestId: S.spotFleet, state: "active", type: "maintain", createTime: at("08:27"), targetCapacity: 1, instanceTypes: ["p3.8xlarge"], instanceIds: [S.spotFleetInstance] }];
+      trail(region).push({
+        eventName: "RequestSpotFleet",
+        eventTime: at("08:27"),
+        ...backdoor,
+        requestParameters: { RequestSpotFleetRequest: { SpotFleetRequestConfig: { TargetCapacity: 1, Type: "maintain", LaunchSpecifications: { item: { InstanceType: "p3.8xlarge" } } } } },
+        responseElements: { RequestSpotFleetResponse: { spotFleetRequestId: S.spotFleet } },
+      });
+    }
+    if (region === S.fleetRegion) {
+      r.instances.push(fleetInstance(S.fleetInstance, S.fleetType, at("08:29")));
+      r.fleets = [{ fleetId: S.fleet, state: "active", type: "maintain", createTime: at("08:28"), targetCapacity: 1, instanceTypes: [S.fleetType], instanceIds: [S.fleetInstance] }];
+      trail(region).push({ eventName: "CreateFleet", eventTime: at("08:28"), ...key, requestParameters: { CreateFleetRequest: { Type: "maintain", TargetCapacitySpecification: { TotalTargetCapacity: 1 } } }, responseElements: { CreateFleetResponse: { fleetId: S.fleet, errorSet: "", fleetInstanceSet: "" } } });
+    }
+    if (region === S.lightsailRegion) {
+      r.lightsailInstances = [{ name: S.lightsailInstance, createdAt: at("08:31"), state: "running", bundleId: S.lightsailBundle, blueprintId: "ubuntu_22_04", publicIpAddress: "198.51.100.201", tags: {} }];
+      trail(region).push({ eventName: "CreateInstances", eventTime: at("08:31"), ...key, eventSource: "lightsail.amazonaws.com", requestParameters: { instanceNames: [S.lightsailInstance], availabilityZone: `${region}a`, blueprintId: "ubuntu_22_04", bundleId: S.lightsailBundle } });
+    }
     if (region === S.colleagueRegion) {
+      // A colleague's Lightsail instance in the window, with no event of a swept principal.
+      r.lightsailInstances = [{ name: S.colleagueLightsail, createdAt: at("10:05"), state: "running", bundleId: "small_3_0", blueprintId: "debian_12", tags: { Owner: "alice" } }];
       r.instances.push({
         instanceId: S.colleagueInstance,
         instanceType: "t3.micro",

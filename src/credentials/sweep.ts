@@ -16,7 +16,7 @@ import type { CloudReader } from "../cloud/port.ts";
 import type { IamUserDetail } from "../cloud/port-iam.ts";
 import { searchTrail } from "../investigate/trail.ts";
 import type { NotSearched } from "../investigate/types.ts";
-import { hourlyPrice, isGpuType, PRICES_AS_OF } from "./prices.ts";
+import { hourlyPrice, isGpuBundle, isGpuType, lightsailHourlyPrice, PRICES_AS_OF } from "./prices.ts";
 
 /** IAM, STS and the other global services log to us-east-1: IAM things are placed in region "global". */
 export const GLOBAL = "global";
@@ -126,6 +126,7 @@ export interface SweepEvent {
 export type InventoryKind =
   | "instance"
   | "spot-request"
+  | "spot-fleet"
   | "fleet"
   | "lightsail-instance"
   | "lambda-function"
@@ -499,16 +500,9 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
       delete inst.details.noEvent;
     }
   }
-  for (const e of ok.filter((x) => x.eventName === "RequestSpotFleet" || x.eventName === "CreateFleet")) {
-    const id = str(e.responseElements?.spotFleetRequestId) ?? str(obj(e.responseElements?.CreateFleetResponse)?.fleetId) ?? str(e.responseElements?.fleetId) ?? e.eventId;
-    out.push({ kind: "fleet", scope: { accountId: e.accountId, region: e.region }, id, event: ev(e), state: "not read: fleets are not read by abuse-desk; cancel it in the console (EC2, Spot Requests) or with aws ec2 cancel-spot-fleet-requests / delete-fleets" });
-  }
-  for (const e of ok.filter((x) => x.eventName === "CreateInstances" || /^CreateFunction/.test(x.eventName))) {
-    const lightsail = e.eventName === "CreateInstances";
-    const names = lightsail ? (Array.isArray(e.requestParameters?.instanceNames) ? (e.requestParameters!.instanceNames as unknown[]).map(String) : [e.eventId]) : [str(e.requestParameters?.functionName) ?? e.eventId];
-    for (const n of names)
-      out.push({ kind: lightsail ? "lightsail-instance" : "lambda-function", scope: { accountId: e.accountId, region: e.region }, id: n, event: ev(e), state: `not read: abuse-desk does not read ${lightsail ? "Lightsail" : "Lambda"}; check it in the console` });
-  }
+  await fleetsAndLightsail(port, ok, allScopes, req, out, ev, safely);
+  for (const e of ok.filter((x) => /^CreateFunction/.test(x.eventName)))
+    out.push({ kind: "lambda-function", scope: { accountId: e.accountId, region: e.region }, id: str(e.requestParameters?.functionName) ?? e.eventId, event: ev(e), state: "not read: abuse-desk does not read Lambda; check it in the console" });
 
   // IAM: users, keys, console passwords, policies, roles and trust.
   const userEvents = new Map<string, { accountId: string; name: string; e: SweepEvent }>();
@@ -650,4 +644,129 @@ async function previousTrust(port: CloudReader, e: SweepEvent, roleName: string,
     if (doc) return doc;
   }
   return undefined;
+}
+
+/** The fleet id an event created: RequestSpotFleet's spotFleetRequestId, CreateFleet's fleetId (EC2's XML-shaped responses, wrapped or not). */
+function fleetIdOf(e: SweepEvent): string | undefined {
+  const r = e.responseElements;
+  if (e.eventName === "RequestSpotFleet") return str(r?.spotFleetRequestId) ?? str(obj(r?.RequestSpotFleetResponse)?.spotFleetRequestId);
+  return str(r?.fleetId) ?? str(obj(r?.CreateFleetResponse)?.fleetId);
+}
+
+const inWindow = (t: string, req: SweepRequest) => {
+  const x = Date.parse(t);
+  return x >= Date.parse(req.start) && x <= Date.parse(req.end);
+};
+
+/**
+ * Spot fleet requests, EC2 fleets and Lightsail instances: the ones the swept principals' events
+ * created (with their state now: read again) and, in every region, CloudTrail read or not, those
+ * created in the window with no event of a swept principal. A fleet's instances take its event
+ * (the attacker's, whoever CloudTrail names for the launch); GPU types flagged; Lightsail priced.
+ */
+async function fleetsAndLightsail(
+  port: CloudReader,
+  ok: SweepEvent[],
+  allScopes: Scope[],
+  req: SweepRequest,
+  out: InventoryItem[],
+  ev: (e: SweepEvent) => NonNullable<InventoryItem["event"]>,
+  safely: <T>(what: string, scope: Scope, f: () => Promise<T>) => Promise<T | null>,
+): Promise<void> {
+  const where = (s: Scope) => `${s.accountId}/${s.region}`;
+  const fleetEvents = new Map<string, SweepEvent>();
+  for (const e of ok.filter((x) => x.eventName === "RequestSpotFleet" || x.eventName === "CreateFleet")) {
+    const id = fleetIdOf(e);
+    const scope = { accountId: e.accountId, region: e.region };
+    if (id) fleetEvents.set(`${where(scope)}/${id}`, e);
+    else out.push({ kind: e.eventName === "RequestSpotFleet" ? "spot-fleet" : "fleet", scope, id: e.eventId, event: ev(e), state: "not read: the event names no fleet (it failed, or CloudTrail left the response out); check the region's fleets" });
+  }
+  const lightsailEvents = new Map<string, SweepEvent>();
+  for (const e of ok.filter((x) => x.eventName === "CreateInstances")) {
+    const names = Array.isArray(e.requestParameters?.instanceNames) ? (e.requestParameters!.instanceNames as unknown[]).filter((n): n is string => typeof n === "string" && n !== "") : [];
+    for (const n of names) lightsailEvents.set(`${e.accountId}/${e.region}/${n}`, e);
+  }
+  const read = new Map<string, { spot: boolean; fleets: boolean; lightsail: "read" | "not offered" | "not read" }>();
+  const typed = (types: string[]) => {
+    const gpu = types.filter(isGpuType);
+    return { ...(types.length ? { instanceType: (gpu[0] ?? types[0])! } : {}), gpu: gpu.length > 0 };
+  };
+  const fleetItem = (kind: "spot-fleet" | "fleet", scope: Scope, id: string, e: SweepEvent | undefined, f: { state: string; type: string; targetCapacity: number; instanceIds: string[]; instanceTypes: string[]; createTime: string }): InventoryItem => ({
+    kind,
+    scope,
+    id,
+    event: e ? ev(e) : null,
+    state: f.state,
+    ...typed(f.instanceTypes),
+    details: { type: f.type, targetCapacity: f.targetCapacity, instanceIds: f.instanceIds, instanceTypes: f.instanceTypes, createTime: f.createTime, ...(e ? {} : { noEvent: true }) },
+  });
+  await Promise.all(
+    allScopes.map(async (scope) => {
+      const w = where(scope);
+      const [spot, fleets, lightsail] = await Promise.all([
+        safely(`spot fleet requests of ${w}`, scope, () => port.describeSpotFleetRequests(scope)),
+        safely(`EC2 fleets of ${w}`, scope, () => port.describeFleets(scope)),
+        // Wrapped: null from `safely` is "could not be read", a null list is "Lightsail not offered here".
+        safely(`Lightsail instances of ${w}`, scope, async () => ({ list: await port.getLightsailInstances(scope) })),
+      ]);
+      read.set(w, { spot: spot !== null, fleets: fleets !== null, lightsail: lightsail === null ? "not read" : lightsail.list === null ? "not offered" : "read" });
+      for (const f of spot ?? []) {
+        const e = fleetEvents.get(`${w}/${f.spotFleetRequestId}`);
+        if (!e && !inWindow(f.createTime, req)) continue;
+        fleetEvents.delete(`${w}/${f.spotFleetRequestId}`);
+        out.push(fleetItem("spot-fleet", scope, f.spotFleetRequestId, e, f));
+      }
+      for (const f of fleets ?? []) {
+        const e = fleetEvents.get(`${w}/${f.fleetId}`);
+        if (!e && !inWindow(f.createTime, req)) continue;
+        fleetEvents.delete(`${w}/${f.fleetId}`);
+        out.push(fleetItem("fleet", scope, f.fleetId, e, f));
+      }
+      for (const i of lightsail?.list ?? []) {
+        const e = lightsailEvents.get(`${w}/${i.name}`);
+        if (!e && !inWindow(i.createdAt, req)) continue;
+        lightsailEvents.delete(`${w}/${i.name}`);
+        const item: InventoryItem = {
+          kind: "lightsail-instance",
+          scope,
+          id: i.name,
+          event: e ? ev(e) : null,
+          state: i.state,
+          instanceType: i.bundleId,
+          gpu: isGpuBundle(i.bundleId),
+          details: { bundleId: i.bundleId, blueprintId: i.blueprintId, createdAt: i.createdAt, arn: i.arn, publicIpAddress: i.publicIpAddress ?? null, ...(e ? {} : { noEvent: true }) },
+        };
+        const p = lightsailHourlyPrice(i.bundleId);
+        if (p) {
+          // Lightsail bills a stopped instance too: from creation to the end of the window.
+          const hours = Math.round(hoursBetween(i.createdAt, req.end) * 100) / 100;
+          item.cost = { usdPerHour: p.usdPerHour, hours, usd: Math.round(p.usdPerHour * hours * 100) / 100, basis: p.basis };
+        }
+        out.push(item);
+      }
+    }),
+  );
+  // Created by a swept principal but not found now.
+  for (const [k, e] of fleetEvents) {
+    const scope = { accountId: e.accountId, region: e.region };
+    const r = read.get(where(scope));
+    const wasRead = e.eventName === "RequestSpotFleet" ? r?.spot : r?.fleets;
+    out.push({ kind: e.eventName === "RequestSpotFleet" ? "spot-fleet" : "fleet", scope, id: k.slice(where(scope).length + 1), event: ev(e), state: wasRead ? "gone (deleted, or expired from the API)" : "not read" });
+  }
+  for (const [k, e] of lightsailEvents) {
+    const scope = { accountId: e.accountId, region: e.region };
+    const r = read.get(where(scope))?.lightsail;
+    out.push({ kind: "lightsail-instance", scope, id: k.slice(where(scope).length + 1), event: ev(e), state: r === "read" ? "gone (deleted)" : r === "not offered" ? "Lightsail is not offered in this region" : "not read" });
+  }
+  // A fleet's instances are the attacker's when the fleet is, whoever CloudTrail names for their launch (the fleet service).
+  for (const f of out.filter((x) => (x.kind === "spot-fleet" || x.kind === "fleet") && x.event && Array.isArray(x.details?.instanceIds))) {
+    for (const id of f.details!.instanceIds as string[]) {
+      const inst = out.find((x) => x.kind === "instance" && x.id === id && x.scope.accountId === f.scope.accountId && x.scope.region === f.scope.region);
+      if (inst && !inst.event) {
+        inst.event = f.event;
+        inst.details = { ...inst.details, viaFleet: f.id };
+        delete inst.details.noEvent;
+      }
+    }
+  }
 }

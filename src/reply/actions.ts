@@ -222,6 +222,10 @@ const PHRASES: { [A in ActionName]: (p: Params, id: string) => string } = {
   "cancel-spot-requests": (p, id) => `Cancelled the unauthorized spot instance ${plural(p, "spotInstanceRequestIds", "request", "requests")} ${list(p, "spotInstanceRequestIds", id)}`,
   "suspend-ses-sending": () => `Suspended Amazon SES sending`,
   "delete-login-profile": (p, id) => `Removed the console password of the unauthorized IAM user ${str(p, "userName", id)}`,
+  "cancel-spot-fleet-requests": (p, id) => `Cancelled the unauthorized spot fleet ${plural(p, "spotFleetRequestIds", "request", "requests")} ${list(p, "spotFleetRequestIds", id)} (their instances kept and stopped)`,
+  "delete-fleets": (p, id) => `Deleted the unauthorized EC2 ${plural(p, "fleetIds", "fleet", "fleets")} ${list(p, "fleetIds", id)} (their instances kept and stopped)`,
+  "snapshot-lightsail-instance": (p, id) => `Preserved Lightsail instance ${str(p, "instanceName", id)} in snapshot ${str(p, "snapshotName", "?")}`,
+  "stop-lightsail-instance": (p, id) => `Stopped the unauthorized Lightsail instance ${str(p, "instanceName", id)}`,
 };
 
 function capitalise(s: string): string {

@@ -9,6 +9,7 @@ import { planSweepFor } from "../../src/credentials/index.ts";
 import { compromisedKeyEstate, SCENARIO as S } from "../../src/credentials/scenario.ts";
 import { sweep, type SweepResult } from "../../src/credentials/sweep.ts";
 import { REVOKE_POLICY_NAME } from "../../src/plan/actions/credentials.ts";
+import { lightsailSnapshotName } from "../../src/credentials/plan.ts";
 import { apply, rollback } from "../../src/execute/index.ts";
 import { SimAccount } from "../../src/cloud/sim/index.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
@@ -45,6 +46,12 @@ describe("the credential sweep on the scripted attacker", () => {
         ...S.minerRegions.map((reg) => `instance ${reg} ${r.inventory.find((i) => i.kind === "instance" && i.scope.region === reg && i.instanceType === S.minerType)!.id}`),
         `instance ${S.spotRegion} ${S.spotInstance}`,
         `instance ${S.colleagueRegion} ${S.colleagueInstance}`,
+        `instance ${S.spotFleetRegion} ${S.spotFleetInstance}`,
+        `instance ${S.fleetRegion} ${S.fleetInstance}`,
+        `spot-fleet ${S.spotFleetRegion} ${S.spotFleet}`,
+        `fleet ${S.fleetRegion} ${S.fleet}`,
+        `lightsail-instance ${S.lightsailRegion} ${S.lightsailInstance}`,
+        `lightsail-instance ${S.colleagueRegion} ${S.colleagueLightsail}`,
         `spot-request ${S.spotRegion} ${S.spotRequest}`,
         `iam-user global ${S.backdoorUser}`,
         `access-key global ${S.backdoorKey}`,
@@ -84,8 +91,23 @@ describe("the credential sweep on the scripted attacker", () => {
     expect(r.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("1 rule(s) still open");
     // Another admin's user created in the window is not the attacker's.
     expect(r.inventory.some((i) => i.id === "new-hire")).toBe(false);
-    // 5 x g4dn.12xlarge + 1 p3.2xlarge running: about $22.6 an hour.
-    expect(r.cost.usdPerHourNow).toBeCloseTo(5 * 3.912 + 3.06 + 0.0104, 2);
+    // Fleets: found with the event that made them, their state now, their instances (which take the fleet's event), GPU types flagged.
+    const sf = r.inventory.find((i) => i.kind === "spot-fleet")!;
+    expect([sf.state, sf.event?.eventName, sf.event?.by, sf.gpu, sf.details?.instanceIds]).toEqual(["active", "RequestSpotFleet", S.backdoorUser, true, [S.spotFleetInstance]]);
+    const ef = r.inventory.find((i) => i.kind === "fleet")!;
+    expect([ef.state, ef.event?.eventName, ef.event?.by, ef.instanceType, ef.gpu, ef.details?.type]).toEqual(["active", "CreateFleet", S.holder, S.fleetType, true, "maintain"]);
+    for (const [id, via, type, price] of [[S.spotFleetInstance, S.spotFleet, "p3.8xlarge", 12.24], [S.fleetInstance, S.fleet, S.fleetType, 5.672]] as const) {
+      const inst = r.inventory.find((i) => i.id === id)!;
+      expect([inst.state, inst.instanceType, inst.gpu, inst.event?.eventName, inst.details?.viaFleet, inst.cost?.usdPerHour]).toEqual(["running", type, true, via === S.spotFleet ? "RequestSpotFleet" : "CreateFleet", via, price]);
+    }
+    // Lightsail: the attacker's with its event and a cost estimate; a colleague's in the window listed with no event.
+    const ls = r.inventory.find((i) => i.id === S.lightsailInstance)!;
+    expect([ls.state, ls.event?.eventName, ls.event?.by, ls.instanceType, ls.cost?.usdPerHour]).toEqual(["running", "CreateInstances", S.holder, S.lightsailBundle, 0.2247]);
+    expect(ls.cost!.hours).toBeCloseTo(27.48, 1);
+    const alice = r.inventory.find((i) => i.id === S.colleagueLightsail)!;
+    expect([alice.event, alice.details?.noEvent]).toEqual([null, true]);
+    // 5 x g4dn.12xlarge + p3.2xlarge + p3.8xlarge + g5.12xlarge + Lightsail 2xlarge running, and the colleague's t3.micro and Lightsail small.
+    expect(r.cost.usdPerHourNow).toBeCloseTo(5 * 3.912 + 3.06 + 12.24 + 5.672 + 0.2247 + 0.0104 + 0.0164, 2);
     expect(r.cost.note).toMatch(/estimate/);
   });
 
@@ -119,10 +141,31 @@ describe("the plan from the sweep", () => {
         `suspend-ses-sending ${S.sesRegion}`,
         `revoke-open-ingress ${S.openedGroup}`,
         `stop-instance ${S.spotInstance}`,
+        `cancel-spot-fleet-requests ${S.spotFleet}`,
+        `delete-fleets ${S.fleet}`,
+        `stop-instance ${S.spotFleetInstance}`,
+        `stop-instance ${S.fleetInstance}`,
+        `snapshot-lightsail-instance ${S.lightsailInstance}`,
+        `stop-lightsail-instance ${S.lightsailInstance}`,
       ]),
     );
-    expect(plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(6);
-    expect(plan.steps.filter((s) => s.action === "snapshot-volumes")).toHaveLength(6);
+    expect(plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(8);
+    expect(plan.steps.filter((s) => s.action === "snapshot-volumes")).toHaveLength(8);
+    // Fleets: cancelled/deleted without terminating (named not reversible), before their instances are stopped (a maintain fleet replaces them).
+    const byAction = (a: string, id: string) => plan.steps.find((s) => s.action === a && s.target.id === id)!;
+    for (const [fleetStep, inst] of [[byAction("cancel-spot-fleet-requests", S.spotFleet), S.spotFleetInstance], [byAction("delete-fleets", S.fleet), S.fleetInstance]] as const) {
+      expect(fleetStep.reversible).toBe(false);
+      expect(fleetStep.changes).toMatch(/NOT REVERSIBLE.*TerminateInstances=false/);
+      expect(fleetStep.calls).toEqual([expect.objectContaining({ params: expect.objectContaining({ TerminateInstances: false }) })]);
+      expect(byAction("stop-instance", inst).dependsOn).toContain(fleetStep.id);
+    }
+    // Lightsail: the snapshot first, then the stop; the colleague's is not touched.
+    const lsStop = byAction("stop-lightsail-instance", S.lightsailInstance);
+    expect(lsStop.dependsOn).toContain(byAction("snapshot-lightsail-instance", S.lightsailInstance).id);
+    expect(lsStop.reversible).toBe(true);
+    expect(actions.some((a) => a.includes(S.colleagueLightsail))).toBe(false);
+    expect(plan.warnings.join("\n")).toMatch(new RegExp(`${S.colleagueLightsail}.*check whether it is yours`));
+    expect(plan.warnings.join("\n")).toMatch(/lightsail:DeleteInstance/);
     // Never by default: the console password deletion, termination, the colleague's instance.
     expect(actions.some((a) => a.startsWith("delete-login-profile"))).toBe(false);
     expect(actions.some((a) => a.includes(S.colleagueInstance))).toBe(false);
@@ -140,19 +183,27 @@ describe("the plan from the sweep", () => {
 
     // Contained: the sweep again finds nothing running, no live key, no live request, SES off.
     const after = await run(sim);
-    expect(after.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(6).fill("stopped"));
+    expect(after.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(8).fill("stopped"));
+    expect(after.inventory.find((i) => i.kind === "spot-fleet")!.state).toBe("cancelled_running");
+    expect(after.inventory.find((i) => i.kind === "fleet")!.state).toBe("deleted_running");
+    expect(after.inventory.find((i) => i.id === S.lightsailInstance)!.state).toBe("stopped");
+    expect(after.inventory.find((i) => i.id === S.colleagueLightsail)!.state).toBe("running");
+    const lsSnapshot = lightsailSnapshotName("P-creds", S.lightsailInstance);
+    expect(await sim.getLightsailInstanceSnapshot({ accountId: S.account, region: S.lightsailRegion }, lsSnapshot)).toMatchObject({ fromInstanceName: S.lightsailInstance, state: "available" });
     expect(after.inventory.find((i) => i.kind === "access-key")!.state).toBe("Inactive");
     expect(after.inventory.find((i) => i.kind === "spot-request")!.state).toBe("cancelled");
     expect(after.inventory.find((i) => i.kind === "trust-policy")!.state).toBe("changed since");
     expect(after.inventory.find((i) => i.kind === "ses")!.details!.sendingEnabled).toBe(false);
     expect(after.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("rules no longer present");
-    expect(after.cost.usdPerHourNow).toBeCloseTo(0.0104, 3); // the colleague's t3.micro only
+    expect(after.cost.usdPerHourNow).toBeCloseTo(0.0104 + 0.0164, 2); // the colleague's t3.micro and Lightsail instance only
     expect(JSON.parse((await sim.getIamRole(S.account, S.role))!.trustPolicy)).toEqual(S.originalTrust);
     expect(JSON.parse((await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME))!).Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).toBe(S.now);
     const [ci] = await sim.describeIamUsers(S.account, [S.holder]);
     expect(ci!.accessKeys.map((k) => k.status)).toEqual(["Inactive", "Active"]);
     const snapshotsTaken = (await Promise.all(S.minerRegions.map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat();
     expect(snapshotsTaken).toHaveLength(6); // 5 miners and the spot instance (us-west-2)
+    const fleetSnapshots = async () => (await Promise.all([S.spotFleetRegion, S.fleetRegion].map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat();
+    expect(await fleetSnapshots()).toHaveLength(2);
 
     // Applying again changes nothing.
     const again = await apply(plan, { port: sim, journal: t.store, verdict: "authentic", approve: "person", retry: noSleep });
@@ -166,18 +217,29 @@ describe("the plan from the sweep", () => {
     expect(back.inventory.find((i) => i.kind === "trust-policy")!.state).toBe("still the attacker's");
     expect(back.inventory.find((i) => i.kind === "ses")!.details!.sendingEnabled).toBe(true);
     expect(back.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("1 rule(s) still open");
-    expect(back.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(6).fill("running"));
+    expect(back.inventory.filter((i) => i.kind === "instance" && i.event).map((i) => i.state)).toEqual(Array(8).fill("running"));
+    expect(back.inventory.find((i) => i.id === S.lightsailInstance)!.state).toBe("running");
     expect(await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME)).toBeNull();
     expect(await sim.getInlinePolicy(S.account, { userName: S.backdoorUser }, "AbuseDeskQuarantine")).toBeNull();
     // ...except what cannot be undone, said as kept: the cancelled spot request; and the evidence stays.
     expect(rb.steps.find((s) => s.action === "cancel-spot-requests")!.status).toBe("kept");
     expect(back.inventory.find((i) => i.kind === "spot-request")!.state).toBe("cancelled");
+    expect(rb.steps.find((s) => s.action === "cancel-spot-fleet-requests")!.status).toBe("kept");
+    expect(rb.steps.find((s) => s.action === "delete-fleets")!.status).toBe("kept");
+    expect(back.inventory.find((i) => i.kind === "spot-fleet")!.state).toBe("cancelled_running");
+    expect(back.inventory.find((i) => i.kind === "fleet")!.state).toBe("deleted_running");
+    expect(rb.steps.find((s) => s.action === "snapshot-lightsail-instance")!.status).toBe("kept");
+    expect(await sim.getLightsailInstanceSnapshot({ accountId: S.account, region: S.lightsailRegion }, lsSnapshot)).not.toBeNull();
+    expect(await fleetSnapshots()).toHaveLength(2);
     expect((await Promise.all(S.minerRegions.map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat()).toHaveLength(6);
     // Nothing of the attacker's was deleted or terminated, before or after.
     const users = await sim.describeIamUsers(S.account, [S.backdoorUser]);
     expect(users[0]!.accessKeys.map((k) => k.accessKeyId)).toEqual([S.backdoorKey]);
     expect(users[0]!.loginProfile).not.toBeNull();
     expect(sim.calls.some((c) => /Terminate|Delete(User|AccessKey|LoginProfile)/i.test(c.method))).toBe(false);
+    // The fleets' instances were never terminated (TerminateInstances=false), and the Lightsail instance is there.
+    for (const [region, id] of [[S.spotFleetRegion, S.spotFleetInstance], [S.fleetRegion, S.fleetInstance]] as const)
+      expect((await sim.describeInstances({ accountId: S.account, region }, { instanceIds: [id] }))[0]!.state).toBe("running");
   });
 
   it("deletes the attacker's console password only when a person asks, and says it cannot be rolled back", async () => {

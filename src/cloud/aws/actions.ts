@@ -28,7 +28,8 @@ export type ServiceKey =
   | "sesv2"
   | "account"
   | "eventbridge"
-  | "guardduty";
+  | "guardduty"
+  | "lightsail";
 
 /**
  * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
@@ -154,6 +155,18 @@ export const OPERATIONS = {
   "ec2.CancelSpotInstanceRequests": ["ec2:CancelSpotInstanceRequests"],
   "sesv2.GetAccount": ["ses:GetAccount"],
   "sesv2.PutAccountSendingAttributes": ["ses:PutAccountSendingAttributes"],
+  // Fleets and Lightsail (port-fleet.ts)
+  "ec2.DescribeSpotFleetRequests": ["ec2:DescribeSpotFleetRequests"],
+  "ec2.DescribeSpotFleetInstances": ["ec2:DescribeSpotFleetInstances"],
+  "ec2.DescribeFleets": ["ec2:DescribeFleets"],
+  "ec2.DescribeFleetInstances": ["ec2:DescribeFleetInstances"],
+  "ec2.CancelSpotFleetRequests": ["ec2:CancelSpotFleetRequests"],
+  "ec2.DeleteFleets": ["ec2:DeleteFleets"],
+  "lightsail.GetInstances": ["lightsail:GetInstances"],
+  "lightsail.GetInstanceSnapshot": ["lightsail:GetInstanceSnapshot"],
+  "lightsail.CreateInstanceSnapshot": ["lightsail:CreateInstanceSnapshot"],
+  "lightsail.StopInstance": ["lightsail:StopInstance"],
+  "lightsail.StartInstance": ["lightsail:StartInstance"],
   // Posture reads (readiness)
   "account.GetAlternateContact": ["account:GetAlternateContact"],
   "eventbridge.ListRules": ["events:ListRules"],
@@ -285,6 +298,18 @@ export const METHODS = {
   deleteLoginProfile: { side: "write", ops: ["iam.DeleteLoginProfile"] },
   cancelSpotInstanceRequests: { side: "write", ops: ["ec2.CancelSpotInstanceRequests"] },
   setSesSendingEnabled: { side: "write", ops: ["sesv2.PutAccountSendingAttributes"] },
+
+  // Fleets and Lightsail (port-fleet.ts)
+  describeSpotFleetRequests: { side: "read", ops: ["ec2.DescribeSpotFleetRequests", "ec2.DescribeSpotFleetInstances"] },
+  describeFleets: { side: "read", ops: ["ec2.DescribeFleets", "ec2.DescribeFleetInstances"] },
+  getLightsailInstances: { side: "read", ops: ["lightsail.GetInstances"] },
+  // Containment's own read: has it taken the snapshot already.
+  getLightsailInstanceSnapshot: { side: "write", ops: ["lightsail.GetInstanceSnapshot"] },
+  cancelSpotFleetRequests: { side: "write", ops: ["ec2.CancelSpotFleetRequests"] },
+  deleteFleets: { side: "write", ops: ["ec2.DeleteFleets"] },
+  createLightsailInstanceSnapshot: { side: "write", ops: ["lightsail.CreateInstanceSnapshot"] },
+  stopLightsailInstance: { side: "write", ops: ["lightsail.StopInstance"] },
+  startLightsailInstance: { side: "write", ops: ["lightsail.StartInstance"] },
 } as const satisfies Record<string, { side: Side; ops: readonly Operation[] }>;
 
 export type PortMethod = keyof typeof METHODS;

@@ -90,6 +90,8 @@ const NOT_FOUND_CODES = new Set([
   "TargetGroupNotFoundException",
   "NotFound",
   "ResourceNotFoundException",
+  // Lightsail's
+  "NotFoundException",
   // CreateTags' answer for an id that names nothing
   "InvalidID",
 ]);

@@ -16,6 +16,7 @@ import * as asg from "./autoscaling.ts";
 import * as cf from "./cloudfront.ts";
 import * as creds from "./credentials.ts";
 import * as ec2 from "./ec2.ts";
+import * as fleet from "./fleet.ts";
 import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import * as logs from "./logs.ts";
@@ -153,5 +154,15 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     deleteLoginProfile: (accountId, name) => creds.deleteLoginProfile(as("deleteLoginProfile"), accountId, name),
     cancelSpotInstanceRequests: (scope, ids) => creds.cancelSpotInstanceRequests(as("cancelSpotInstanceRequests"), scope, ids),
     setSesSendingEnabled: (scope, enabled) => creds.setSesSendingEnabled(as("setSesSendingEnabled"), scope, enabled),
+
+    describeSpotFleetRequests: (scope, ids) => fleet.describeSpotFleetRequests(as("describeSpotFleetRequests"), scope, ids),
+    describeFleets: (scope, ids) => fleet.describeFleets(as("describeFleets"), scope, ids),
+    getLightsailInstances: (scope) => fleet.getLightsailInstances(as("getLightsailInstances"), scope),
+    getLightsailInstanceSnapshot: (scope, name) => fleet.getLightsailInstanceSnapshot(as("getLightsailInstanceSnapshot"), scope, name),
+    cancelSpotFleetRequests: (scope, ids) => fleet.cancelSpotFleetRequests(as("cancelSpotFleetRequests"), scope, ids),
+    deleteFleets: (scope, ids) => fleet.deleteFleets(as("deleteFleets"), scope, ids),
+    createLightsailInstanceSnapshot: (scope, instance, snapshot) => fleet.createLightsailInstanceSnapshot(as("createLightsailInstanceSnapshot"), scope, instance, snapshot),
+    stopLightsailInstance: (scope, name) => fleet.stopLightsailInstance(as("stopLightsailInstance"), scope, name),
+    startLightsailInstance: (scope, name) => fleet.startLightsailInstance(as("startLightsailInstance"), scope, name),
   };
 }

@@ -91,6 +91,7 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   account: "Account",
   eventbridge: "EventBridge",
   guardduty: "GuardDuty",
+  lightsail: "Lightsail",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

@@ -6,6 +6,7 @@
 import { AccountClient } from "@aws-sdk/client-account";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GuardDutyClient } from "@aws-sdk/client-guardduty";
+import { LightsailClient } from "@aws-sdk/client-lightsail";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -44,6 +45,7 @@ export interface ClientMap {
   account: AccountClient;
   eventbridge: EventBridgeClient;
   guardduty: GuardDutyClient;
+  lightsail: LightsailClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -64,6 +66,7 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   account: AccountClient,
   eventbridge: EventBridgeClient,
   guardduty: GuardDutyClient,
+  lightsail: LightsailClient,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */

@@ -37,6 +37,7 @@ import type {
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
+import type { Ec2Fleet, LightsailInstance, LightsailInstanceSnapshot, SpotFleetRequest } from "../port-fleet.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
 import { PORT_ACTIONS, isMutation, type PortMethod } from "./actions.ts";
@@ -481,6 +482,33 @@ export class SimAccount implements CloudPort {
   }
   setSesSendingEnabled(scope: Scope, enabled: boolean): Promise<void> {
     return this.run("setSesSendingEnabled", scope, [enabled], () => this.api.setSesSendingEnabled(scope, enabled));
+  }
+  describeSpotFleetRequests(scope: Scope, ids?: string[]): Promise<SpotFleetRequest[]> {
+    return this.run("describeSpotFleetRequests", scope, [ids], () => this.api.describeSpotFleetRequests(scope, ids));
+  }
+  describeFleets(scope: Scope, ids?: string[]): Promise<Ec2Fleet[]> {
+    return this.run("describeFleets", scope, [ids], () => this.api.describeFleets(scope, ids));
+  }
+  getLightsailInstances(scope: Scope): Promise<LightsailInstance[] | null> {
+    return this.run("getLightsailInstances", scope, [], () => this.api.getLightsailInstances(scope));
+  }
+  getLightsailInstanceSnapshot(scope: Scope, snapshotName: string): Promise<LightsailInstanceSnapshot | null> {
+    return this.run("getLightsailInstanceSnapshot", scope, [snapshotName], () => this.api.getLightsailInstanceSnapshot(scope, snapshotName));
+  }
+  cancelSpotFleetRequests(scope: Scope, ids: string[]): Promise<void> {
+    return this.run("cancelSpotFleetRequests", scope, [ids], () => this.api.cancelSpotFleetRequests(scope, ids));
+  }
+  deleteFleets(scope: Scope, ids: string[]): Promise<void> {
+    return this.run("deleteFleets", scope, [ids], () => this.api.deleteFleets(scope, ids));
+  }
+  createLightsailInstanceSnapshot(scope: Scope, instanceName: string, snapshotName: string): Promise<void> {
+    return this.run("createLightsailInstanceSnapshot", scope, [instanceName, snapshotName], () => this.api.createLightsailInstanceSnapshot(scope, instanceName, snapshotName));
+  }
+  stopLightsailInstance(scope: Scope, instanceName: string): Promise<void> {
+    return this.run("stopLightsailInstance", scope, [instanceName], () => this.api.stopLightsailInstance(scope, instanceName));
+  }
+  startLightsailInstance(scope: Scope, instanceName: string): Promise<void> {
+    return this.run("startLightsailInstance", scope, [instanceName], () => this.api.startLightsailInstance(scope, instanceName));
   }
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
     return this.run("setAccessKeyStatus", { accountId }, [userName, accessKeyId, status], () => this.api.setAccessKeyStatus(accountId, userName, accessKeyId, status));

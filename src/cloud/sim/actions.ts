@@ -103,6 +103,15 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   deleteLoginProfile: ["iam:DeleteLoginProfile"],
   cancelSpotInstanceRequests: ["ec2:CancelSpotInstanceRequests"],
   setSesSendingEnabled: ["ses:PutAccountSendingAttributes"],
+  describeSpotFleetRequests: ["ec2:DescribeSpotFleetRequests", "ec2:DescribeSpotFleetInstances"],
+  describeFleets: ["ec2:DescribeFleets", "ec2:DescribeFleetInstances"],
+  getLightsailInstances: ["lightsail:GetInstances"],
+  getLightsailInstanceSnapshot: ["lightsail:GetInstanceSnapshot"],
+  cancelSpotFleetRequests: ["ec2:CancelSpotFleetRequests"],
+  deleteFleets: ["ec2:DeleteFleets"],
+  createLightsailInstanceSnapshot: ["lightsail:CreateInstanceSnapshot"],
+  stopLightsailInstance: ["lightsail:StopInstance"],
+  startLightsailInstance: ["lightsail:StartInstance"],
 };
 
 /** True when a fault rule's `call` names this method: its name, one of its IAM actions, `service:*`, or `*`. */

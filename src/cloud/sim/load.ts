@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { UserError } from "../../errors.ts";
 import { estateSchema, type Estate, type EstateInput } from "./schema.ts";
-import { buildState, type EstateIssue, type Path, type SimState } from "./state.ts";
+import { buildState, type EstateIssue, type Path } from "./build.ts";
+import type { SimState } from "./state.ts";
 
 /** At most this many problems are listed (the count of the rest is given). */
 const MAX_LISTED = 25;

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
+import { fleetRegionFields } from "./schema-fleet.ts";
 import { postureSchema } from "./posture-schema.ts";
 import { hostTriageSchema } from "./ssm-schema.ts";
 
@@ -359,6 +360,7 @@ const region = z
     /** This region's CloudTrail events (IAM and other global services log to us-east-1). */
     cloudTrail: z.array(trailEvent).default([]),
     spotRequests: z.array(spotRequest).default([]),
+    ...fleetRegionFields,
     /** SES in this region (absent: SES as a new account has it, sandboxed, sending enabled). */
     ses: sesAccount.optional(),
   })

@@ -20,9 +20,9 @@ const SOURCES: [string, RegExp][] = [
   ["organizations.amazonaws.com", /^LeaveOrganization$/],
   ["account.amazonaws.com", /^(DisableRegion|EnableRegion|PutAlternateContact|PutContactInformation)$/],
   ["secretsmanager.amazonaws.com", /^GetSecretValue$/],
-  ["lightsail.amazonaws.com", /^(CreateInstances|CreateInstancesFromSnapshot|CreateKeyPair|OpenInstancePublicPorts)$/],
+  ["lightsail.amazonaws.com", /^(CreateInstances|CreateInstancesFromSnapshot|CreateKeyPair|OpenInstancePublicPorts|CreateInstanceSnapshot|StopInstance|StartInstance)$/],
   ["lambda.amazonaws.com", /^(CreateFunction|UpdateFunctionCode|Invoke)/],
-  ["ec2.amazonaws.com", /^(RunInstances|TerminateInstances|StartInstances|StopInstances|RebootInstances|AllocateAddress|AssociateAddress|DisassociateAddress|ReleaseAddress|CreateSecurityGroup|DeleteSecurityGroup|AuthorizeSecurityGroup(Ingress|Egress)|RevokeSecurityGroup(Ingress|Egress)|ModifyNetworkInterfaceAttribute|ModifyInstanceAttribute|CreateSnapshots?|CreateTags|DeleteTags|CreateNetworkAclEntry|DeleteNetworkAclEntry|ReplaceNetworkAclEntry|CreateNatGateway|DeleteNatGateway|CreateNetworkInterface|DeleteNetworkInterface|AttachNetworkInterface|DetachNetworkInterface|CreateKeyPair|ImportKeyPair|RequestSpotInstances|RequestSpotFleet|CreateFleet|CancelSpotInstanceRequests|CreateVolume|AttachVolume|DetachVolume|CreateImage|Describe\w+|GetConsoleOutput|GetConsoleScreenshot)$/],
+  ["ec2.amazonaws.com", /^(RunInstances|TerminateInstances|StartInstances|StopInstances|RebootInstances|AllocateAddress|AssociateAddress|DisassociateAddress|ReleaseAddress|CreateSecurityGroup|DeleteSecurityGroup|AuthorizeSecurityGroup(Ingress|Egress)|RevokeSecurityGroup(Ingress|Egress)|ModifyNetworkInterfaceAttribute|ModifyInstanceAttribute|CreateSnapshots?|CreateTags|DeleteTags|CreateNetworkAclEntry|DeleteNetworkAclEntry|ReplaceNetworkAclEntry|CreateNatGateway|DeleteNatGateway|CreateNetworkInterface|DeleteNetworkInterface|AttachNetworkInterface|DetachNetworkInterface|CreateKeyPair|ImportKeyPair|RequestSpotInstances|RequestSpotFleet|CreateFleet|CancelSpotInstanceRequests|CancelSpotFleetRequests|DeleteFleets|CreateVolume|AttachVolume|DetachVolume|CreateImage|Describe\w+|GetConsoleOutput|GetConsoleScreenshot)$/],
 ];
 
 /** The service that logs an event name, or null when the name is not one the simulator knows. */

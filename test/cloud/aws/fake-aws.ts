@@ -92,12 +92,13 @@ import { aclView, asgView, eniView, lbView, tgView } from "../../../src/cloud/si
 import type { AnyStub, Mocks } from "./helpers.ts";
 import { installFakeLogs } from "./fake-aws-logs.ts";
 import { installFakeIam } from "./fake-aws-iam.ts";
+import { installFakeFleet } from "./fake-aws-fleet.ts";
 import { installPostureFakes } from "./fake-aws-posture.ts";
 
 /** Small pages, so every list the contract reads crosses a page boundary somewhere. */
 export const PAGE = 2;
 
-const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2", "eventbridge", "guardduty"]);
+const REGIONAL: ReadonlySet<ServiceKey> = new Set(["ec2", "autoscaling", "elbv2", "elb", "ssm", "cloudtrail", "logs", "sesv2", "eventbridge", "guardduty", "lightsail"]);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SDK inputs are checked field by field below
 export type In = any;
@@ -952,6 +953,7 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
   });
 
   installFakeIam(on, sim, m);
+  installFakeFleet(on, sim, m);
   installPostureFakes(sim, mocks, on, sdkError);
   return { log };
 }

@@ -6,6 +6,7 @@
 import { AccountClient } from "@aws-sdk/client-account";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { GuardDutyClient } from "@aws-sdk/client-guardduty";
+import { LightsailClient } from "@aws-sdk/client-lightsail";
 import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -56,6 +57,7 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     account: mockClient(AccountClient),
     eventbridge: mockClient(EventBridgeClient),
     guardduty: mockClient(GuardDutyClient),
+    lightsail: mockClient(LightsailClient),
   };
   const all = Object.values(m);
   const reset = () => {

@@ -1,7 +1,9 @@
 /**
  * A tiny AWS query-protocol endpoint on 127.0.0.1, for the tests that need the real SDK stack
  * (endpoint resolution, signing, the retry strategy, credential providers) rather than a mocked
- * `send`: each request's Action is answered by a handler with a status and an XML body.
+ * `send`: each request's Action is answered by a handler with a status and an XML body. JSON
+ * protocols (SES v2's rest-json, Lightsail's awsJson1_1) are answered too: the handler sees the
+ * method, path, X-Amz-Target and raw body, and gives its answer's content type in `headers`.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +14,12 @@ export interface Received {
   host: string;
   path: string;
   authorization: string;
+  method: string;
+  /** X-Amz-Target (JSON protocols): `Lightsail_20161128.GetInstances`. */
+  target: string;
+  contentType: string;
+  /** The raw request body. */
+  body: string;
 }
 
 export type Answer = { status: number; body: string; headers?: Record<string, string> };
@@ -32,8 +40,20 @@ async function body(req: IncomingMessage): Promise<string> {
 export async function startLoopback(handler: Handler): Promise<Loopback> {
   const received: Received[] = [];
   const server: Server = createServer(async (req, res) => {
-    const params = new URLSearchParams(await body(req));
-    const r: Received = { action: params.get("Action") ?? "", params, host: req.headers.host ?? "", path: req.url ?? "", authorization: String(req.headers.authorization ?? "") };
+    const raw = await body(req);
+    const contentType = String(req.headers["content-type"] ?? "");
+    const params = new URLSearchParams(contentType.startsWith("application/x-www-form-urlencoded") ? raw : "");
+    const r: Received = {
+      action: params.get("Action") ?? "",
+      params,
+      host: req.headers.host ?? "",
+      path: req.url ?? "",
+      authorization: String(req.headers.authorization ?? ""),
+      method: req.method ?? "",
+      target: String(req.headers["x-amz-target"] ?? ""),
+      contentType,
+      body: raw,
+    };
     received.push(r);
     const answer = handler(r, received.filter((x) => x.action === r.action).length);
     res.writeHead(answer.status, { "content-type": "text/xml", ...answer.headers });

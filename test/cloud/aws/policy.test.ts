@@ -148,6 +148,16 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   deleteLoginProfile: [{ run: ({ port }) => port.deleteLoginProfile(C.prod, C.user) }],
   cancelSpotInstanceRequests: [{ run: ({ port }) => port.cancelSpotInstanceRequests(C.use1, ["sir-c0000001"]) }],
   setSesSendingEnabled: [{ run: ({ port }) => port.setSesSendingEnabled(C.use1, false) }],
+
+  describeSpotFleetRequests: [{ run: ({ port }) => port.describeSpotFleetRequests(C.use1) }],
+  describeFleets: [{ run: ({ port }) => port.describeFleets(C.use1) }],
+  getLightsailInstances: [{ run: ({ port }) => port.getLightsailInstances(C.use1) }],
+  getLightsailInstanceSnapshot: [{ run: ({ port }) => port.getLightsailInstanceSnapshot(C.use1, "case-miner") }],
+  cancelSpotFleetRequests: [{ run: ({ port }) => port.cancelSpotFleetRequests(C.use1, ["sfr-c0000000-0000-4000-8000-000000000001"]) }],
+  deleteFleets: [{ run: ({ port }) => port.deleteFleets(C.use1, ["fleet-c0000000-0000-4000-8000-000000000001"]) }],
+  createLightsailInstanceSnapshot: [{ run: ({ port }) => port.createLightsailInstanceSnapshot(C.use1, "contract-miner", "case-miner") }],
+  stopLightsailInstance: [{ run: ({ port }) => port.stopLightsailInstance(C.use1, "contract-miner") }],
+  startLightsailInstance: [{ run: ({ port }) => port.startLightsailInstance(C.use1, "contract-web") }],
 };
 
 /** Runs each method's scenarios on a fresh fake account and records the operations it sent. */
