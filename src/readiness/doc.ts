@@ -33,10 +33,6 @@ says which action each check needs.
 
 ## What this build cannot check
 
-- \`s3_account_level_public_access_blocks\` on AWS: the account-level Block Public Access is read
-  through the S3 Control API, and its client (\`@aws-sdk/client-s3-control\`) is not a dependency of
-  abuse-desk. The check reports "could not run" with the \`aws s3control get-public-access-block\`
-  command to run by hand. (The simulator answers it.)
 - \`vpc_flow_logs_enabled\` runs when the port has the flow-log read (\`describeFlowLogs\`, from the
   flow-log investigation work); until then it reports "could not run".
 - The containment role cannot be proved assumable without assuming it: \`abuse_desk_roles_deployed\`

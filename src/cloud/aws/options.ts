@@ -91,6 +91,7 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   account: "Account",
   eventbridge: "EventBridge",
   guardduty: "GuardDuty",
+  s3control: "S3 Control",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

@@ -12,6 +12,8 @@ export interface Received {
   host: string;
   path: string;
   authorization: string;
+  /** S3 Control's x-amz-account-id header. */
+  accountIdHeader?: string;
 }
 
 export type Answer = { status: number; body: string; headers?: Record<string, string> };
@@ -34,6 +36,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
   const server: Server = createServer(async (req, res) => {
     const params = new URLSearchParams(await body(req));
     const r: Received = { action: params.get("Action") ?? "", params, host: req.headers.host ?? "", path: req.url ?? "", authorization: String(req.headers.authorization ?? "") };
+    if (typeof req.headers["x-amz-account-id"] === "string") r.accountIdHeader = req.headers["x-amz-account-id"];
     received.push(r);
     const answer = handler(r, received.filter((x) => x.action === r.action).length);
     res.writeHead(answer.status, { "content-type": "text/xml", ...answer.headers });

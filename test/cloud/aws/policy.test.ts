@@ -93,8 +93,7 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   guardDutyDetectors: [{ run: ({ port }) => port.guardDutyDetectors(C.eu) }],
   credentialReport: [{ run: ({ port }) => port.credentialReport(C.prod) }],
   accountSummary: [{ run: ({ port }) => port.accountSummary(C.prod) }],
-  // No operation: the S3 Control client is not installed (src/cloud/aws/posture.ts), so it fails saying so.
-  accountPublicAccessBlock: [{ run: ({ port }) => port.accountPublicAccessBlock(C.prod).catch(() => null) }],
+  accountPublicAccessBlock: [{ run: ({ port }) => port.accountPublicAccessBlock(C.prod) }, { run: ({ port }) => port.accountPublicAccessBlock(C.staging) }],
   getBucketLogging: [{ run: ({ port }) => port.getBucketLogging(C.prod, C.bucket) }],
   policyEntities: [{ run: ({ port }) => port.policyEntities(C.prod, "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3") }],
   inventoryApplications: [{ run: ({ port }) => port.inventoryApplications(C.eu, C.web) }],
