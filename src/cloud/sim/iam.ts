@@ -5,8 +5,9 @@
  * a policy document must be JSON, a spot request already cancelled stays cancelled).
  */
 import { CloudError } from "../errors.ts";
-import type { Scope } from "../model.ts";
+import type { AccessKey, IamUser, Scope } from "../model.ts";
 import { SES_REGIONS, type IamRoleDetail, type IamUserDetail, type InlinePolicyOwner, type SesAccount, type SpotInstanceRequest } from "../port-iam.ts";
+import { invalid as invalidCall, notFound, type SimCore } from "./core.ts";
 import { hexOf } from "./ids.ts";
 import type { Estate, RegionInput } from "./schema.ts";
 import type { AccountState, RegionState, RoleRec, UserRec } from "./state.ts";
@@ -204,4 +205,37 @@ export function setSesSendingEnabled(h: SimIamHost, scope: Scope, enabled: boole
   if (!SES_REGIONS.has(scope.region)) throw new CloudError("unavailable", `SES is not offered in ${scope.region}`, { code: "UnknownEndpoint", action, ...scope });
   rs.ses = { ...(rs.ses ?? { sendingEnabled: true, productionAccessEnabled: false, max24HourSend: 200 }), sendingEnabled: enabled };
   h.record(scope, "PutAccountSendingAttributes", { sendingEnabled: enabled }, []);
+}
+
+// ---- access keys and users (IAM), an access key's account (STS) ------------------------------
+
+export function findAccessKey(api: SimCore, accountId: string, accessKeyId: string): AccessKey | null {
+  const acc = api.account(accountId, "iam:GetAccessKeyLastUsed");
+  for (const u of acc.users.values()) {
+    const k = u.keys.find((x) => x.accessKeyId === accessKeyId);
+    if (k) return { ...k, ...(k.lastUsed ? { lastUsed: { ...k.lastUsed } } : {}) };
+  }
+  return null;
+}
+
+/** STS GetAccessKeyInfo: the account an access key belongs to, whichever account asks. */
+export function accountOfAccessKey(api: SimCore, accessKeyId: string): string | null {
+  for (const acc of api.state.accounts.values()) for (const u of acc.users.values()) if (u.keys.some((k) => k.accessKeyId === accessKeyId)) return acc.accountId;
+  return null;
+}
+
+export function getIamUser(api: SimCore, accountId: string, userName: string): IamUser | null {
+  const u = api.account(accountId, "iam:GetUser").users.get(userName);
+  return u ? { ...u.user, attachedPolicies: [...u.user.attachedPolicies], groups: [...u.user.groups], tags: { ...u.user.tags } } : null;
+}
+
+export function setAccessKeyStatus(api: SimCore, accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): void {
+  const action = "iam:UpdateAccessKey";
+  const u = api.account(accountId, action).users.get(userName);
+  if (!u) throw notFound("NoSuchEntity", `the user with name ${userName} cannot be found`, action, { accountId });
+  const k = u.keys.find((x) => x.accessKeyId === accessKeyId);
+  if (!k) throw notFound("NoSuchEntity", `the access key with id ${accessKeyId} cannot be found for user ${userName}`, action, { accountId });
+  if (status !== "Active" && status !== "Inactive") throw invalidCall("ValidationError", "status is Active or Inactive", action, { accountId });
+  k.status = status;
+  api.log(api.globalTrail(accountId), "UpdateAccessKey", { userName, accessKeyId, status }, null, [{ type: "AWS::IAM::AccessKey", name: accessKeyId }]);
 }

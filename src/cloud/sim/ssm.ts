@@ -7,9 +7,11 @@
  * location the command names.
  */
 import { CloudError } from "../errors.ts";
-import type { Scope } from "../model.ts";
+import type { Scope, SsmManagedInstance } from "../model.ts";
 import { INLINE_OUTPUT_LIMIT, TRIAGE_DOCUMENTS, type CommandInvocation, type CommandInvocationStatus, type SendCommandRequest } from "../port-ssm.ts";
+import type { SimCore } from "./core.ts";
 import { scenarioOutput } from "./host-scenarios.ts";
+import { putObject as putS3Object } from "./logs.ts";
 import type { HostTriageInput } from "./ssm-schema.ts";
 import type { RegionState } from "./state.ts";
 
@@ -132,4 +134,39 @@ export function getCommandInvocation(
     out.outputS3 = { bucket: cmd.outputS3.bucket, ...keys };
   }
   return out;
+}
+
+// ---- the calls SimApi delegates (./api.ts) ----------------------------------------------------
+
+export function ssmManagedInstances(api: SimCore, scope: Scope, instanceIds: string[]): SsmManagedInstance[] {
+  const rs = api.region(scope, "ssm:DescribeInstanceInformation");
+  return [...new Set(instanceIds)].flatMap((id) => {
+    const m = rs.ssm.get(id);
+    return m ? [{ ...m }] : [];
+  });
+}
+
+/** Run Command (./ssm.ts); the id has AWS's shape (a UUID). */
+export function simSendCommand(api: SimCore, scope: Scope, req: SendCommandRequest): string {
+  const rs = api.region(scope, "ssm:SendCommand");
+  const commandId = sendCommand(rs, scope, req, api.now(), () => {
+    const hex = api.newId("cmd").slice(5);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(1, 4)}-${hex.slice(4, 16)}`.padEnd(36, "0");
+  });
+  // CloudTrail hides the commands (HIDDEN_DUE_TO_SECURITY_REASONS), as AWS does.
+  api.log(
+    rs,
+    "SendCommand",
+    { instanceIds: [...req.instanceIds], documentName: req.documentName, comment: req.comment, parameters: "HIDDEN_DUE_TO_SECURITY_REASONS", ...(req.outputS3 ? { outputS3BucketName: req.outputS3.bucket } : {}) },
+    { command: { commandId, documentName: req.documentName, status: "Pending" } },
+    [...req.instanceIds.map((name) => ({ type: "AWS::EC2::Instance", name })), { type: "AWS::SSM::Document", name: req.documentName }],
+  );
+  return commandId;
+}
+
+export function simGetCommandInvocation(api: SimCore, scope: Scope, commandId: string, instanceId: string): CommandInvocation | null {
+  return getCommandInvocation(api.region(scope, "ssm:GetCommandInvocation"), commandId, instanceId, (bucket, key, body) => {
+    // The agent writes with the instance role: into an existing bucket of the account, or nowhere.
+    if (api.state.accounts.get(scope.accountId)?.buckets.has(bucket)) putS3Object(api.state, scope.accountId, bucket, key, body, { lastModified: api.nowIso() });
+  });
 }
