@@ -4,6 +4,7 @@
  * is read side by side while no (account, region) pair has more than `perKey` calls in flight.
  */
 import type { Instance, NetworkInterface, Scope, SecurityGroup } from "../cloud/model.ts";
+import type { AccessSide } from "../cloud/port-access.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import { Limiter } from "../resolve/limiter.ts";
 
@@ -86,6 +87,15 @@ export class Facts {
   }
   bucketLogging(accountId: string, name: string) {
     return this.global("logging", accountId, name, () => this.port.getBucketLogging(accountId, name));
+  }
+  organizationAccounts() {
+    return this.once("org", "organization/global", () => this.port.organizationAccounts());
+  }
+  enterAccount(accountId: string, side: AccessSide) {
+    return this.global("enter", accountId, side, () => this.port.enterAccount(accountId, side));
+  }
+  role(accountId: string, roleName: string) {
+    return this.global("role", accountId, roleName, () => this.port.getIamRole(accountId, roleName));
   }
   policyEntities(accountId: string, arn: string) {
     return this.global("entities", accountId, arn, () => this.port.policyEntities(accountId, arn));

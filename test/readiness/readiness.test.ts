@@ -53,6 +53,9 @@ describe("readiness on the sample estate", async () => {
     expect(denied.score).toBe(scoreOf(denied.checks));
     expect(denied.score).toBeLessThan(100);
   });
+  it("abuse-desk's roles are deployed in every account of the organization: the roles check passes, having examined all three", () => {
+    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")).toMatchObject({ status: "pass", examined: 3, failed: [], notRun: [] });
+  });
   it("reads every account and every enabled region (3 accounts, 17 + 4 + 3 regions)", () => {
     expect(report.accounts.map((a) => [a.accountId, a.regions, a.reachable])).toEqual([
       ["111122223333", 17, true],
@@ -85,9 +88,11 @@ describe("a check that could not run is never passed", () => {
     expect(gd.status).toBe("could-not-run");
     expect(gd.notRun).toEqual([expect.objectContaining({ accountId: "111122223333", region: "eu-north-1", action: "guardduty:ListDetectors" })]);
   });
-  it("an account that cannot be entered fails the roles check and runs nothing else", async () => {
-    const report = await runReadiness(fresh({ faults: [{ call: "ec2:DescribeRegions", accountId: "777788889999", accessDenied: true }] }), { now: NOW, intakeSources: [] });
-    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")!.failed.map((f) => f.accountId)).toEqual(["777788889999"]);
+  it("an account that cannot be entered runs none of its checks (could not run, not passed), and fails the roles check", async () => {
+    const state = parseEstate(text, "sample.yaml").state;
+    state.accounts.get("777788889999")!.reachable = false;
+    const report = await runReadiness(new SimAccount(state), { now: NOW, intakeSources: [] });
+    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")!.failed.map((f) => `${f.accountId}/${f.id}`)).toEqual(["777788889999/AbuseDeskContainment", "777788889999/AbuseDeskReadOnly"]);
     const contact = report.checks.find((c) => c.id === "account_security_contact_information_is_registered")!;
     // the sandbox's missing contact can no longer be seen: not run there, and the check does not pass
     expect(contact.notRun.map((n) => n.accountId)).toEqual(["777788889999"]);

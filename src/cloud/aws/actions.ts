@@ -193,6 +193,9 @@ export const METHODS = {
   // CloudReader
   accounts: { side: "read", ops: [] },
   regions: { side: "read", ops: [] },
+  // Reaching accounts only (Organizations ListAccounts, STS AssumeRole): readiness's roles check (../port-access.ts).
+  organizationAccounts: { side: "read", ops: [] },
+  enterAccount: { side: "read", ops: [] },
   describeInstances: { side: "read", ops: ["ec2.DescribeInstances", "ec2.DescribeInstanceAttribute"] },
   describeAddresses: { side: "read", ops: ["ec2.DescribeAddresses"] },
   describeNetworkInterfaces: { side: "read", ops: ["ec2.DescribeNetworkInterfaces"] },

@@ -13,6 +13,8 @@ export type PortMethod = PortCall;
 export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   accounts: ["organizations:ListAccounts"],
   regions: ["ec2:DescribeRegions"],
+  organizationAccounts: ["organizations:ListAccounts"],
+  enterAccount: ["sts:AssumeRole"],
   describeInstances: ["ec2:DescribeInstances"],
   describeAddresses: ["ec2:DescribeAddresses"],
   describeNetworkInterfaces: ["ec2:DescribeNetworkInterfaces"],

@@ -40,6 +40,7 @@ import type {
 import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import type { InlinePolicyOwner } from "../port-iam.ts";
+import type { AccessSide } from "../port-access.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { SimCore } from "./core.ts";
 import * as asg from "./autoscaling.ts";
@@ -48,6 +49,7 @@ import * as trail from "./cloudtrail.ts";
 import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iamSim from "./iam.ts";
+import * as access from "./access.ts";
 import * as acls from "./network-acls.ts";
 import * as posture from "./posture.ts";
 import * as s3 from "./s3.ts";
@@ -165,4 +167,9 @@ export class SimApi extends SimCore {
   deleteLoginProfile = (accountId: string, userName: string) => iamSim.deleteLoginProfile(this, accountId, userName);
   cancelSpotInstanceRequests = (scope: Scope, ids: string[]) => iamSim.cancelSpotInstanceRequests(this, scope, ids);
   setSesSendingEnabled = (scope: Scope, enabled: boolean) => iamSim.setSesSendingEnabled(this, scope, enabled);
+
+  // ---- reaching accounts (./access.ts) ----------------------------------------------------
+  organizationAccounts = () => access.organizationAccounts(this);
+  enterAccount = (accountId: string, side: AccessSide) => access.enterAccount(this, accountId, side);
+  assumeRole = (accountId: string, roleName: string) => access.assumeRole(this, accountId, roleName);
 }

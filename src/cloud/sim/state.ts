@@ -240,6 +240,8 @@ export interface SimState {
   /** Ids the simulator has drawn so far (kept in the state so a persisted account never reuses one). */
   idCounter: number;
   organization?: { id: string; managementAccountId: string };
+  /** abuse-desk's role names, when the estate models its roles (./access.ts). */
+  deskRoles?: { roleName: string; containmentRoleName: string };
   callerAccountId: string;
   accounts: Map<string, AccountState>;
 }
@@ -382,6 +384,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
   const state: SimState = { idCounter: 0, callerAccountId: estate.callerAccountId ?? estate.accounts[0]!.accountId, accounts };
   if (estate.now !== undefined) state.now = estate.now;
   if (estate.organization) state.organization = { ...estate.organization };
+  if (estate.deskRoles) state.deskRoles = { ...estate.deskRoles };
   if (!accounts.has(state.callerAccountId)) issues.push({ path: ["callerAccountId"], message: `caller account ${state.callerAccountId} is not one of the accounts` });
   if (state.organization && !accounts.has(state.organization.managementAccountId))
     issues.push({ path: ["organization", "managementAccountId"], message: `management account ${state.organization.managementAccountId} is not one of the accounts` });

@@ -47,6 +47,8 @@ const tgArn = (sim: SimAccount) => [...sim.state.accounts.get(C.prod)!.regions.g
 const SCENARIOS: Record<PortMethod, Scenario[]> = {
   accounts: [{ run: ({ port }) => port.accounts() }],
   regions: [{ run: ({ port }) => port.regions(C.staging) }],
+  organizationAccounts: [{ run: ({ port }) => port.organizationAccounts() }],
+  enterAccount: [{ run: ({ port }) => port.enterAccount(C.staging, "read") }, { run: ({ port }) => port.enterAccount(C.staging, "write") }],
   describeInstances: [{ run: ({ port }) => port.describeInstances(C.eu, { instanceIds: [C.web, "i-0ffffffffffffffff"] }) }],
   describeAddresses: [{ run: ({ port }) => port.describeAddresses(C.eu, { publicIps: [C.legacyEip] }) }],
   describeNetworkInterfaces: [{ run: ({ port }) => port.describeNetworkInterfaces(C.eu, { publicIps: [C.natIp] }) }],
