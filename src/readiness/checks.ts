@@ -273,7 +273,7 @@ export const CHECKS: CheckDef[] = [
       return eachRegion(ctx, async (scope, out) => {
         const vpcs = [...new Set((await ctx.facts.networkInterfaces(scope)).map((e) => e.vpcId))].sort();
         if (vpcs.length === 0) return;
-        const logs = await ctx.port.describeFlowLogs(scope, { vpcIds: vpcs });
+        const logs = await ctx.facts.flowLogs(scope, vpcs);
         for (const vpc of vpcs) {
           out.examined++;
           if (!logs.some((l) => l.resourceId === vpc)) fail(out, { accountId: scope.accountId, region: scope.region, id: vpc, detail: "VPC in use without flow logs" });

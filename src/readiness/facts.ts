@@ -61,6 +61,10 @@ export class Facts {
   inventory(scope: Scope, instanceId: string) {
     return this.at(`inventory:${instanceId}`, scope, () => this.port.inventoryApplications(scope, instanceId));
   }
+  /** The flow logs on these VPCs (through the limiter like every other read). */
+  flowLogs(scope: Scope, vpcIds: string[]) {
+    return this.at(`flowlogs:${vpcIds.join(",")}`, scope, () => this.port.describeFlowLogs(scope, { vpcIds }));
+  }
   trails(scope: Scope) {
     return this.at("trails", scope, () => this.port.describeTrails(scope));
   }

@@ -141,3 +141,26 @@ describe("health rule patterns", () => {
     expect(routesHealth("not json")).toBe(false);
   });
 });
+
+describe("every read goes through the limiter", () => {
+  it("never more calls in flight than totalConcurrency, whatever the check (flow logs included)", async () => {
+    const sim = fresh();
+    let inFlight = 0;
+    let most = 0;
+    const port = new Proxy(sim, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== "function" || prop === "constructor") return v;
+        return (...args: unknown[]) => {
+          const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+          if (!(r instanceof Promise) || prop === "accounts") return r;
+          most = Math.max(most, ++inFlight);
+          return r.finally(() => inFlight--);
+        };
+      },
+    });
+    const report = await runReadiness(port, { now: NOW, intakeSources: [], concurrency: 1, totalConcurrency: 2 });
+    expect(report.checks.find((c) => c.id === "vpc_flow_logs_enabled")!.examined).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+});
