@@ -15,6 +15,7 @@
  *   matches its members, so an empty list matches nothing (never "everything"); a positional id
  *   list that is empty returns nothing. Filters in one query all apply (AND), as AWS's do.
  */
+import type { AccessReader } from "./port-access.ts";
 import type {
   AccessKey,
   AccountInfo,
@@ -88,7 +89,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
-export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader {
+export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader, AccessReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

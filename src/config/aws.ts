@@ -23,7 +23,7 @@ const region = z.string().regex(/^[a-z]{2,4}(-[a-z]+){1,3}-\d+$/, "not a region 
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, "an endpoint is an http:// or https:// URL");
 const roleName = z.string().regex(/^[\w+=,.@/-]{1,512}$/, "not an IAM role name (a path is allowed: security/AbuseDesk)");
 
-export const SERVICE_KEYS = ["ec2", "autoscaling", "elbv2", "elb", "iam", "sts", "organizations", "ssm", "cloudtrail", "s3", "cloudfront"] as const satisfies readonly ServiceKey[];
+export const SERVICE_KEYS = ["ec2", "autoscaling", "elbv2", "elb", "iam", "sts", "organizations", "ssm", "cloudtrail", "s3", "cloudfront", "s3control"] as const satisfies readonly ServiceKey[];
 
 export const awsSection = z
   .object({

@@ -7,7 +7,7 @@
 import { CloudError } from "../cloud/errors.ts";
 import type { Bucket, Scope, SgRule } from "../cloud/model.ts";
 import { QUARANTINE_POLICIES } from "../cloud/port-posture.ts";
-import type { CheckContext, CheckDef, CheckOutcome, FailedResource, NotRun } from "./types.ts";
+import type { CheckContext, CheckDef, CheckMeta, CheckOutcome, FailedResource, NotRun, OrganizationCheckContext } from "./types.ts";
 
 const DAY = 86_400_000;
 
@@ -76,7 +76,7 @@ function covers(r: SgRule, protocol: "tcp" | "udp", port: number): boolean {
   return from <= port && port <= to;
 }
 
-function worldOpenCheck(def: Omit<CheckDef, "run">, protocol: "tcp" | "udp", ports: number[]): CheckDef {
+function worldOpenCheck(def: CheckMeta, protocol: "tcp" | "udp", ports: number[]): CheckDef {
   return {
     ...def,
     run: (ctx) =>
@@ -273,7 +273,7 @@ export const CHECKS: CheckDef[] = [
       return eachRegion(ctx, async (scope, out) => {
         const vpcs = [...new Set((await ctx.facts.networkInterfaces(scope)).map((e) => e.vpcId))].sort();
         if (vpcs.length === 0) return;
-        const logs = await ctx.port.describeFlowLogs(scope, { vpcIds: vpcs });
+        const logs = await ctx.facts.flowLogs(scope, vpcs);
         for (const vpc of vpcs) {
           out.examined++;
           if (!logs.some((l) => l.resourceId === vpc)) fail(out, { accountId: scope.accountId, region: scope.region, id: vpc, detail: "VPC in use without flow logs" });
@@ -573,17 +573,17 @@ export const CHECKS: CheckDef[] = [
   },
   {
     id: "abuse_desk_roles_deployed",
-    title: "abuse-desk's read-only role can be assumed in every account of the organization",
+    title: "abuse-desk's read-only and containment roles are deployed, and can be assumed, in every account of the organization",
     severity: "high",
     category: "response",
-    why: "A notice can name any account of the organization. An account abuse-desk cannot enter is 'not searched': the resource is not found, not contained, and the reply is late.",
-    remediation: { console: "CloudFormation > StackSets: deploy deploy/iam (AbuseDeskReadOnly and AbuseDeskContainment) to every account of the organization", cli: "aws cloudformation create-stack-instances --stack-set-name abuse-desk-roles --deployment-targets OrganizationalUnitIds=ROOT_OU --regions us-east-1" },
-    run: (ctx) =>
-      forAccount(ctx, async (out) => {
-        // The runner reads the account's regions through the role before any check: reaching here means it was assumed.
-        out.examined = 1;
-        await ctx.facts.regions(ctx.accountId);
-      }),
+    why: "A notice can name any account of the organization. An account abuse-desk cannot enter is 'not searched': the resource is not found, not contained, and the reply is late; an account without the containment role can be searched but not contained when the 24 hours run out.",
+    remediation: {
+      console:
+        "CloudFormation > StackSets: deploy deploy/cloudformation/roles-stackset.yaml (AbuseDeskReadOnly and AbuseDeskContainment, trusting the account abuse-desk runs in) to every account of the organization (service-managed StackSets skip the management account: deploy it there as a stack)",
+      cli: "aws cloudformation create-stack-instances --stack-set-name abuse-desk-roles --deployment-targets OrganizationalUnitIds=ROOT_OU --regions us-east-1   # then: abuse-desk doctor --account aws",
+    },
+    scope: "organization",
+    run: rolesDeployed,
   },
 ];
 
@@ -642,5 +642,57 @@ async function trailBuckets(ctx: CheckContext, fn: (bucket: string, b: Bucket, o
       out.notRun.push(notRunOf(err, ctx.accountId));
     }
   }
+  return out;
+}
+
+const SIDE_NAME = { read: "read-only role", write: "containment role" } as const;
+
+/**
+ * abuse_desk_roles_deployed: every active account of the organization (and every account the port
+ * works in) entered for reads and for writes the way the configuration does. A role AssumeRole
+ * refuses fails (it is not deployed, or does not trust abuse-desk: GetRole through the read-only
+ * role says which, where that role works); an account where it could not be told (throttling, the
+ * network, iam:GetRole denied when nothing else failed) is not run there, never passed.
+ */
+async function rolesDeployed(ctx: OrganizationCheckContext): Promise<CheckOutcome> {
+  const out = outcome();
+  const ids = new Map<string, string | undefined>(ctx.accounts.map((a) => [a.accountId, a.name]));
+  if (!ctx.narrowed) {
+    try {
+      const org = await ctx.facts.organizationAccounts();
+      for (const a of org ?? []) if (a.state === "ACTIVE" && !ids.has(a.accountId)) ids.set(a.accountId, a.name);
+    } catch (err) {
+      const why = notRunOf(err, "organization");
+      out.notRun.push({ ...why, reason: `the organization's accounts could not be listed (only the accounts abuse-desk is configured for were checked): ${why.reason}` });
+    }
+  }
+  await Promise.all(
+    [...ids.keys()].map(async (accountId) => {
+      let read, write;
+      try {
+        [read, write] = await Promise.all([ctx.facts.enterAccount(accountId, "read"), ctx.facts.enterAccount(accountId, "write")]);
+      } catch (err) {
+        const why = notRunOf(err, accountId);
+        out.notRun.push({ ...why, reason: `whether abuse-desk's roles can be assumed could not be told: ${why.reason}` });
+        return;
+      }
+      out.examined++;
+      const entries = write.roleArn !== undefined && write.roleArn === read.roleArn ? [read] : [read, write];
+      for (const e of entries) {
+        if (e.entered) continue;
+        const what = `${SIDE_NAME[e.side]}${e.roleName ? ` ${e.roleName}` : ""}`;
+        let detail = `${what} cannot be assumed${e.refusal ? ` (${e.refusal})` : ""}`;
+        if (e.roleName && read.entered) {
+          try {
+            const role = await ctx.facts.role(accountId, e.roleName);
+            detail = role ? `${what} exists but does not let abuse-desk assume it (its trust policy, or the external id)` : `${what} does not exist in the account`;
+          } catch (err) {
+            detail += `; whether it exists could not be read: ${notRunOf(err, accountId).reason}`;
+          }
+        } else if (e.side === "write" && !read.entered) detail += "; whether it exists could not be read (the read-only role cannot be assumed either)";
+        fail(out, { accountId, id: e.roleName ?? e.side, detail });
+      }
+    }),
+  );
   return out;
 }

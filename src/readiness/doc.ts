@@ -31,16 +31,17 @@ themselves do not change the exit status: they are the report.
 Permissions: the read-only policy (docs/iam/read-only-policy.json) covers every read; docs/aws.md
 says which action each check needs.
 
-## What this build cannot check
+## Checks of the whole organization
 
-- \`s3_account_level_public_access_blocks\` on AWS: the account-level Block Public Access is read
-  through the S3 Control API, and its client (\`@aws-sdk/client-s3-control\`) is not a dependency of
-  abuse-desk. The check reports "could not run" with the \`aws s3control get-public-access-block\`
-  command to run by hand. (The simulator answers it.)
-- \`vpc_flow_logs_enabled\` runs when the port has the flow-log read (\`describeFlowLogs\`, from the
-  flow-log investigation work); until then it reports "could not run".
-- The containment role cannot be proved assumable without assuming it: \`abuse_desk_roles_deployed\`
-  checks the read-only role (every account entered); \`abuse-desk doctor\` checks the containment role.
+\`abuse_desk_roles_deployed\` runs once, not per account: every active account Organizations lists
+(ListAccounts from the management or a delegated administrator account), and every account
+abuse-desk is configured for, is entered for reads and for writes the way the configuration does
+(\`aws.assumeRole.roleName\` and \`containmentRoleName\`; the caller's own credentials for reads in
+its own account). A role AssumeRole refuses fails the check; where the read-only role works,
+\`iam:GetRole\` says whether the refused role is missing or does not trust abuse-desk. An account
+where it could not be told (throttling, the network) is "could not run" there; when Organizations
+cannot be listed, the configured accounts are still checked and the listing is reported as not run
+(\`organization\`). No write is made: assuming the containment role changes nothing.
 
 ## The checks
 `;

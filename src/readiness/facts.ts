@@ -4,6 +4,7 @@
  * is read side by side while no (account, region) pair has more than `perKey` calls in flight.
  */
 import type { Instance, NetworkInterface, Scope, SecurityGroup } from "../cloud/model.ts";
+import type { AccessSide } from "../cloud/port-access.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import { Limiter } from "../resolve/limiter.ts";
 
@@ -60,6 +61,10 @@ export class Facts {
   inventory(scope: Scope, instanceId: string) {
     return this.at(`inventory:${instanceId}`, scope, () => this.port.inventoryApplications(scope, instanceId));
   }
+  /** The flow logs on these VPCs (through the limiter like every other read). */
+  flowLogs(scope: Scope, vpcIds: string[]) {
+    return this.at(`flowlogs:${vpcIds.join(",")}`, scope, () => this.port.describeFlowLogs(scope, { vpcIds }));
+  }
   trails(scope: Scope) {
     return this.at("trails", scope, () => this.port.describeTrails(scope));
   }
@@ -86,6 +91,15 @@ export class Facts {
   }
   bucketLogging(accountId: string, name: string) {
     return this.global("logging", accountId, name, () => this.port.getBucketLogging(accountId, name));
+  }
+  organizationAccounts() {
+    return this.once("org", "organization/global", () => this.port.organizationAccounts());
+  }
+  enterAccount(accountId: string, side: AccessSide) {
+    return this.global("enter", accountId, side, () => this.port.enterAccount(accountId, side));
+  }
+  role(accountId: string, roleName: string) {
+    return this.global("role", accountId, roleName, () => this.port.getIamRole(accountId, roleName));
   }
   policyEntities(accountId: string, arn: string) {
     return this.global("entities", accountId, arn, () => this.port.policyEntities(accountId, arn));

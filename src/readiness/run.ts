@@ -1,8 +1,9 @@
 /**
  * Running the catalogue: every account the port reaches, every enabled region, every check, at
  * once, through one limiter (the resolver's: at most `concurrency` calls per account and region,
- * `totalConcurrency` in all). An account that cannot be entered fails abuse_desk_roles_deployed and
- * leaves every other check "could not run" for it, never "passed".
+ * `totalConcurrency` in all). An account that cannot be entered leaves every per-account check
+ * "could not run" for it, never "passed"; the organization's checks (abuse_desk_roles_deployed) run
+ * once, alongside, and say which accounts' roles are missing.
  */
 import type { CloudReader } from "../cloud/port.ts";
 import { Limiter } from "../resolve/limiter.ts";
@@ -48,44 +49,41 @@ export async function runReadiness(port: CloudReader, opts: ReadinessOptions = {
   const accounts = opts.accounts ? listed.filter((a) => opts.accounts!.includes(a.accountId)) : listed;
   const merged = new Map<string, CheckOutcome>(checks.map((c) => [c.id, { examined: 0, failed: [], notRun: [] }]));
   const summary: ReadinessReport["accounts"] = [];
+  const perAccount = checks.filter((c): c is Extract<CheckDef, { scope?: "account" }> => c.scope !== "organization");
+  const organizationWide = checks.filter((c): c is Extract<CheckDef, { scope: "organization" }> => c.scope === "organization");
+  /** Runs one check and merges what it found; a check that throws could not run where it was run. */
+  const settle = async (id: string, where: string, run: () => Promise<CheckOutcome>) => {
+    let o: CheckOutcome;
+    try {
+      o = await run();
+    } catch (err) {
+      o = { examined: 0, failed: [], notRun: [notRunOf(err, where)] };
+    }
+    const m = merged.get(id)!;
+    m.examined += o.examined;
+    m.failed.push(...o.failed);
+    m.notRun.push(...o.notRun);
+  };
 
-  await Promise.all(
-    accounts.map(async (acc) => {
+  await Promise.all([
+    ...accounts.map(async (acc) => {
       let regions: string[];
       try {
         regions = await facts.regions(acc.accountId);
       } catch (err) {
         const why = notRunOf(err, acc.accountId);
         summary.push({ accountId: acc.accountId, ...(acc.name ? { name: acc.name } : {}), regions: 0, reachable: false });
-        for (const c of checks) {
-          const m = merged.get(c.id)!;
-          if (c.id === "abuse_desk_roles_deployed") {
-            m.examined++;
-            m.failed.push({ accountId: acc.accountId, id: acc.accountId, detail: `cannot be entered: ${why.reason}` });
-          } else m.notRun.push({ ...why, reason: `account not entered: ${why.reason}` });
-        }
+        for (const c of perAccount) merged.get(c.id)!.notRun.push({ ...why, reason: `account not entered: ${why.reason}` });
         return;
       }
       if (opts.regions) regions = regions.filter((r) => opts.regions!.includes(r));
       summary.push({ accountId: acc.accountId, ...(acc.name ? { name: acc.name } : {}), regions: regions.length, reachable: true });
       opts.progress?.(`readiness: account ${acc.accountId}, ${regions.length} regions`);
       const ctx = { port, accountId: acc.accountId, regions, now, facts, ...(opts.intakeSources ? { intakeSources: opts.intakeSources } : {}) };
-      await Promise.all(
-        checks.map(async (c) => {
-          let o: CheckOutcome;
-          try {
-            o = await c.run(ctx);
-          } catch (err) {
-            o = { examined: 0, failed: [], notRun: [notRunOf(err, acc.accountId)] };
-          }
-          const m = merged.get(c.id)!;
-          m.examined += o.examined;
-          m.failed.push(...o.failed);
-          m.notRun.push(...o.notRun);
-        }),
-      );
+      await Promise.all(perAccount.map((c) => settle(c.id, acc.accountId, () => c.run(ctx))));
     }),
-  );
+    ...organizationWide.map((c) => settle(c.id, "organization", () => c.run({ port, accounts, narrowed: opts.accounts !== undefined, now, facts }))),
+  ]);
 
   const key = (x: { accountId: string; region?: string; id?: string }) => `${x.accountId}|${x.region ?? ""}|${x.id ?? ""}`;
   const results: CheckResult[] = checks.map((c) => {

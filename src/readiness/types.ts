@@ -5,6 +5,7 @@
  * could-not-run (with the reason, naming the IAM action when access was denied). A check that
  * could not run is never counted as passed.
  */
+import type { AccountInfo } from "../cloud/model.ts";
 import type { CloudReader } from "../cloud/port.ts";
 import type { Facts } from "./facts.ts";
 
@@ -49,7 +50,18 @@ export interface CheckContext {
   intakeSources?: { name: string; kind: string }[];
 }
 
-export interface CheckDef {
+/** What the runner gives a check that runs once for the whole organization. */
+export interface OrganizationCheckContext {
+  port: CloudReader;
+  /** The accounts the port works in (after --account narrowing): examined even when Organizations does not list them. */
+  accounts: AccountInfo[];
+  /** True when the run was narrowed to some accounts: only those are examined. */
+  narrowed: boolean;
+  now: Date;
+  facts: Facts;
+}
+
+export interface CheckMeta {
   id: string;
   title: string;
   severity: Severity;
@@ -59,8 +71,11 @@ export interface CheckDef {
   /** Why it matters when AWS writes about abuse. */
   why: string;
   remediation: { console: string; cli: string };
-  run(ctx: CheckContext): Promise<CheckOutcome>;
 }
+
+/** A check of the catalogue: run in each account the port reaches (the default), or once for the organization. */
+export type CheckDef = CheckMeta &
+  ({ scope?: "account"; run(ctx: CheckContext): Promise<CheckOutcome> } | { scope: "organization"; run(ctx: OrganizationCheckContext): Promise<CheckOutcome> });
 
 export type CheckStatus = "pass" | "fail" | "could-not-run";
 

@@ -61,6 +61,13 @@ export function postureContract(port: (opts?: ContractSetupOptions) => Promise<C
       expect(await p.accountSummary(C.prod)).toEqual({ accountMfaEnabled: true, accountAccessKeysPresent: false });
       expect(await p.accountSummary(C.staging)).toEqual({ accountMfaEnabled: false, accountAccessKeysPresent: false });
     });
+    it("reads the account-level S3 Block Public Access, null where none is set, and names s3:GetAccountPublicAccessBlock when denied", async () => {
+      const p = await port();
+      expect(await p.accountPublicAccessBlock(C.prod)).toEqual({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: true });
+      expect(await p.accountPublicAccessBlock(C.staging)).toBeNull();
+      const q = await port({ faults: [{ call: "s3:GetAccountPublicAccessBlock", accessDenied: true }] });
+      await expectCloudError(q.accountPublicAccessBlock(C.prod), "access-denied", { action: "s3:GetAccountPublicAccessBlock" });
+    });
     it("reads a bucket's access logging, null when off", async () => {
       const p = await port();
       expect(await p.getBucketLogging(C.prod, C.bucket)).toEqual({ targetBucket: "contract-open-bucket", targetPrefix: "logs/" });

@@ -20,12 +20,16 @@ import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
 import { fleetContract } from "./contract-fleet.ts";
 import { postureContract } from "./contract-posture.ts";
+import { accessContract } from "./contract-access.ts";
+import type { SimState } from "../../src/cloud/sim/state.ts";
 import { ssmContract } from "./contract-ssm.ts";
 
 export const CONTRACT_ESTATE = new URL("../../fixtures/estates/contract.yaml", import.meta.url).pathname;
 
 export interface ContractSetupOptions {
   faults?: FaultRule[];
+  /** Changes the contract estate's state before the port is made (both implementations see the change). */
+  mutate?: (state: SimState) => void;
 }
 export interface ContractTarget {
   port: CloudPort;
@@ -118,6 +122,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
     credentialContract(() => port());
     fleetContract(() => port());
     postureContract(port);
+    accessContract(port);
     describe("accounts and regions", () => {
       it("lists every account it can reach", async () => {
         const ids = (await (await port()).accounts()).map((a) => a.accountId);

@@ -11,5 +11,10 @@ import { seedContractLogs } from "./contract-logs.ts";
 const text = readFileSync(CONTRACT_ESTATE, "utf8");
 const state = seedContractLogs(parseEstate(text, "contract.yaml").state);
 
-cloudContract("sim", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract", faults: faults ?? [] }) }));
-cloudContract("sim without indices", async ({ faults }) => ({ port: new SimAccount(structuredClone(state), { label: "sim:contract (scan)", faults: faults ?? [], indexed: false }) }));
+const fresh = (mutate?: (s: typeof state) => void) => {
+  const s = structuredClone(state);
+  mutate?.(s);
+  return s;
+};
+cloudContract("sim", async ({ faults, mutate }) => ({ port: new SimAccount(fresh(mutate), { label: "sim:contract", faults: faults ?? [] }) }));
+cloudContract("sim without indices", async ({ faults, mutate }) => ({ port: new SimAccount(fresh(mutate), { label: "sim:contract (scan)", faults: faults ?? [], indexed: false }) }));

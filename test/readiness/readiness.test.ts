@@ -53,6 +53,9 @@ describe("readiness on the sample estate", async () => {
     expect(denied.score).toBe(scoreOf(denied.checks));
     expect(denied.score).toBeLessThan(100);
   });
+  it("abuse-desk's roles are deployed in every account of the organization: the roles check passes, having examined all three", () => {
+    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")).toMatchObject({ status: "pass", examined: 3, failed: [], notRun: [] });
+  });
   it("reads every account and every enabled region (3 accounts, 17 + 4 + 3 regions)", () => {
     expect(report.accounts.map((a) => [a.accountId, a.regions, a.reachable])).toEqual([
       ["111122223333", 17, true],
@@ -85,9 +88,11 @@ describe("a check that could not run is never passed", () => {
     expect(gd.status).toBe("could-not-run");
     expect(gd.notRun).toEqual([expect.objectContaining({ accountId: "111122223333", region: "eu-north-1", action: "guardduty:ListDetectors" })]);
   });
-  it("an account that cannot be entered fails the roles check and runs nothing else", async () => {
-    const report = await runReadiness(fresh({ faults: [{ call: "ec2:DescribeRegions", accountId: "777788889999", accessDenied: true }] }), { now: NOW, intakeSources: [] });
-    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")!.failed.map((f) => f.accountId)).toEqual(["777788889999"]);
+  it("an account that cannot be entered runs none of its checks (could not run, not passed), and fails the roles check", async () => {
+    const state = parseEstate(text, "sample.yaml").state;
+    state.accounts.get("777788889999")!.reachable = false;
+    const report = await runReadiness(new SimAccount(state), { now: NOW, intakeSources: [] });
+    expect(report.checks.find((c) => c.id === "abuse_desk_roles_deployed")!.failed.map((f) => `${f.accountId}/${f.id}`)).toEqual(["777788889999/AbuseDeskContainment", "777788889999/AbuseDeskReadOnly"]);
     const contact = report.checks.find((c) => c.id === "account_security_contact_information_is_registered")!;
     // the sandbox's missing contact can no longer be seen: not run there, and the check does not pass
     expect(contact.notRun.map((n) => n.accountId)).toEqual(["777788889999"]);
@@ -134,5 +139,28 @@ describe("health rule patterns", () => {
     expect(routesHealth('{"source":["aws.health"],"detail":{"service":["EC2"]}}')).toBe(false);
     expect(routesHealth('{"source":["aws.ec2"]}')).toBe(false);
     expect(routesHealth("not json")).toBe(false);
+  });
+});
+
+describe("every read goes through the limiter", () => {
+  it("never more calls in flight than totalConcurrency, whatever the check (flow logs included)", async () => {
+    const sim = fresh();
+    let inFlight = 0;
+    let most = 0;
+    const port = new Proxy(sim, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== "function" || prop === "constructor") return v;
+        return (...args: unknown[]) => {
+          const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+          if (!(r instanceof Promise) || prop === "accounts") return r;
+          most = Math.max(most, ++inFlight);
+          return r.finally(() => inFlight--);
+        };
+      },
+    });
+    const report = await runReadiness(port, { now: NOW, intakeSources: [], concurrency: 1, totalConcurrency: 2 });
+    expect(report.checks.find((c) => c.id === "vpc_flow_logs_enabled")!.examined).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
   });
 });

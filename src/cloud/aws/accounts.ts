@@ -9,6 +9,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { CloudError } from "../errors.ts";
 import type { AccountInfo } from "../model.ts";
+import type { AccountEntry, OrganizationAccount } from "../port-access.ts";
 import { allPages, CALLER, GLOBAL, type AwsSession, type Purpose, type Reach } from "./session.ts";
 import { DEFAULTS, type AwsAccountEntry, type AwsPortOptions, type CredentialProvider } from "./options.ts";
 
@@ -53,6 +54,8 @@ export class AccountDirectory implements Reach {
   private readonly providers = new Map<string, CredentialProvider>();
   private readonly entries: Map<string, AwsAccountEntry>;
   private readonly excluded: Set<string>;
+  /** Accounts `enter` got into for reads: readable through the port even when not configured. */
+  private readonly enteredForReads = new Set<string>();
 
   constructor(
     private readonly session: AwsSession,
@@ -105,20 +108,17 @@ export class AccountDirectory implements Reach {
     return this.accountsPromise;
   }
 
-  private async organizationAccounts(): Promise<AccountInfo[]> {
+  /**
+   * Every account of the organization with its state (ListAccounts from the caller's account: the
+   * management or a delegated administrator account), or null when the caller is in no organization.
+   */
+  async listOrganization(): Promise<OrganizationAccount[] | null> {
     const me = await this.caller();
     let pages;
     try {
       pages = await this.session.run("organizations.ListAccounts", { accountId: me.accountId, region: GLOBAL, base: true }, (org) => allPages(paginateListAccounts, org, {}));
     } catch (err) {
-      if (err instanceof CloudError && err.code === "AWSOrganizationsNotInUseException") {
-        throw new CloudError("invalid", `Account ${me.accountId} is not in an AWS Organization: turn off aws.organizations, or list the accounts in aws.accounts.`, {
-          accountId: me.accountId,
-          action: "ListAccounts",
-          code: err.code,
-          cause: err,
-        });
-      }
+      if (err instanceof CloudError && err.code === "AWSOrganizationsNotInUseException") return null;
       if (err instanceof CloudError && err.kind === "access-denied") {
         throw new CloudError(
           "access-denied",
@@ -129,16 +129,28 @@ export class AccountDirectory implements Reach {
       }
       throw err;
     }
-    const out: AccountInfo[] = [];
+    const out: OrganizationAccount[] = [];
     for (const page of pages) {
       for (const a of page.Accounts ?? []) {
+        if (!a.Id) continue;
         // `State` replaces `Status` (retired in 2026); either says whether the account is usable.
-        const state = a.State ?? a.Status;
-        if (!a.Id || state !== "ACTIVE") continue;
-        out.push({ accountId: a.Id, ...(a.Name ? { name: a.Name } : {}), origin: "organizations" });
+        out.push({ accountId: a.Id, ...(a.Name ? { name: a.Name } : {}), state: String(a.State ?? a.Status ?? "UNKNOWN") });
       }
     }
     return out;
+  }
+
+  private async organizationAccounts(): Promise<AccountInfo[]> {
+    const listed = await this.listOrganization();
+    if (listed === null) {
+      const me = await this.caller();
+      throw new CloudError("invalid", `Account ${me.accountId} is not in an AWS Organization: turn off aws.organizations, or list the accounts in aws.accounts.`, {
+        accountId: me.accountId,
+        action: "ListAccounts",
+        code: "AWSOrganizationsNotInUseException",
+      });
+    }
+    return listed.filter((a) => a.state === "ACTIVE").map((a) => ({ accountId: a.accountId, ...(a.name ? { name: a.name } : {}), origin: "organizations" as const }));
   }
 
   /** Throws unknown-account unless the account is one this port works in. */
@@ -200,15 +212,25 @@ export class AccountDirectory implements Reach {
    * uses that; any other assumes the configured role name in it.
    */
   async credentials(accountId: string, purpose: Purpose): Promise<{ key: string; provider: CredentialProvider }> {
-    await this.check(accountId);
+    // An account of the organization readiness entered for reads (enter) may be read (GetRole) though not configured.
+    if (!(purpose === "read" && this.enteredForReads.has(accountId))) await this.check(accountId);
+    const way = await this.way(accountId, purpose);
+    if (way.via === "profile") return this.provider(`profile:${way.profile}`, () => fromNodeProviderChain({ profile: way.profile }));
+    if (way.via === "caller") return { key: "base", provider: this.session.baseCredentials };
+    const { roleArn, me } = way;
+    return this.provider(`role:${roleArn}`, () => this.assumeRoleProvider(accountId, roleArn, me));
+  }
+
+  /** The way into an account for one side, from the configuration (nothing is called but GetCallerIdentity). */
+  private async way(accountId: string, purpose: Purpose): Promise<{ via: "profile"; profile: string } | { via: "caller" } | { via: "role"; roleArn: string; me: Caller }> {
     const entry = this.entries.get(accountId);
     const ar = this.options.assumeRole ?? {};
-    if (entry?.profile) return this.provider(`profile:${entry.profile}`, () => fromNodeProviderChain({ profile: entry.profile! }));
+    if (entry?.profile) return { via: "profile", profile: entry.profile };
     const me = await this.caller();
     const roleName = purpose === "write" ? (ar.containmentRoleName ?? ar.roleName) : ar.roleName;
     let roleArn = entry?.roleArn;
     if (!roleArn) {
-      if (accountId === me.accountId && !(purpose === "write" && ar.containmentRoleName)) return { key: "base", provider: this.session.baseCredentials };
+      if (accountId === me.accountId && !(purpose === "write" && ar.containmentRoleName)) return { via: "caller" };
       if (!roleName) {
         throw new CloudError(
           "unknown-account",
@@ -219,8 +241,33 @@ export class AccountDirectory implements Reach {
       }
       roleArn = `arn:${me.partition}:iam::${accountId}:role/${roleName.replace(/^\/+/, "")}`;
     }
-    const arn = roleArn;
-    return this.provider(`role:${arn}`, () => this.assumeRoleProvider(accountId, arn, me));
+    return { via: "role", roleArn, me };
+  }
+
+  /**
+   * Enters an account for one side as the configuration says, whether or not the port works in it
+   * (readiness asks this of every account of the organization). AssumeRole's AccessDenied is an
+   * answer (entered: false); any other failure is thrown.
+   */
+  async enter(accountId: string, purpose: Purpose): Promise<AccountEntry> {
+    if (!ACCOUNT_ID.test(accountId)) throw new CloudError("unknown-account", `"${accountId}" is not an AWS account id (12 digits)`, { accountId });
+    const way = await this.way(accountId, purpose);
+    const base = { accountId, side: purpose };
+    if (way.via === "caller") return { ...base, via: "caller", entered: true };
+    if (way.via === "profile") {
+      const key = `profile:${way.profile}`;
+      await this.provider(key, () => fromNodeProviderChain({ profile: way.profile }));
+      return { ...base, via: "profile", entered: true };
+    }
+    const role = { roleArn: way.roleArn, roleName: way.roleArn.slice(way.roleArn.lastIndexOf("/") + 1) };
+    try {
+      await this.provider(`role:${way.roleArn}`, () => this.assumeRoleProvider(accountId, way.roleArn, way.me));
+      if (purpose === "read") this.enteredForReads.add(accountId);
+      return { ...base, via: "role", ...role, entered: true };
+    } catch (err) {
+      if (err instanceof CloudError && err.kind === "access-denied") return { ...base, via: "role", ...role, entered: false, refusal: err.message };
+      throw err;
+    }
   }
 
   private async provider(key: string, make: () => CredentialProvider): Promise<{ key: string; provider: CredentialProvider }> {

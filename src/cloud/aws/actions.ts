@@ -29,7 +29,8 @@ export type ServiceKey =
   | "account"
   | "eventbridge"
   | "guardduty"
-  | "lightsail";
+  | "lightsail"
+  | "s3control";
 
 /**
  * SDK operation -> IAM actions it needs. Mostly `prefix:Operation`; the exceptions are why this
@@ -180,6 +181,8 @@ export const OPERATIONS = {
   "iam.GetAccountSummary": ["iam:GetAccountSummary"],
   "iam.ListEntitiesForPolicy": ["iam:ListEntitiesForPolicy"],
   "s3.GetBucketLogging": ["s3:GetBucketLogging"],
+  // S3 Control: the account's own Block Public Access (authorised as s3:, not s3control:)
+  "s3control.GetPublicAccessBlock": ["s3:GetAccountPublicAccessBlock"],
   "ssm.ListInventoryEntries": ["ssm:ListInventoryEntries"],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -203,6 +206,9 @@ export const METHODS = {
   // CloudReader
   accounts: { side: "read", ops: [] },
   regions: { side: "read", ops: [] },
+  // Reaching accounts only (Organizations ListAccounts, STS AssumeRole): readiness's roles check (../port-access.ts).
+  organizationAccounts: { side: "read", ops: [] },
+  enterAccount: { side: "read", ops: [] },
   describeInstances: { side: "read", ops: ["ec2.DescribeInstances", "ec2.DescribeInstanceAttribute"] },
   describeAddresses: { side: "read", ops: ["ec2.DescribeAddresses"] },
   describeNetworkInterfaces: { side: "read", ops: ["ec2.DescribeNetworkInterfaces"] },
@@ -238,8 +244,7 @@ export const METHODS = {
   guardDutyDetectors: { side: "read", ops: ["guardduty.ListDetectors", "guardduty.GetDetector"] },
   credentialReport: { side: "read", ops: ["iam.GenerateCredentialReport", "iam.GetCredentialReport"] },
   accountSummary: { side: "read", ops: ["iam.GetAccountSummary"] },
-  // S3 Control's client is not installed: the adapter sends nothing and says so (./posture.ts).
-  accountPublicAccessBlock: { side: "read", ops: [] },
+  accountPublicAccessBlock: { side: "read", ops: ["s3control.GetPublicAccessBlock"] },
   getBucketLogging: { side: "read", ops: ["s3.GetBucketLocation", "s3.GetBucketLogging"] },
   policyEntities: { side: "read", ops: ["iam.ListEntitiesForPolicy"] },
   inventoryApplications: { side: "read", ops: ["ssm.ListInventoryEntries"] },

@@ -59,6 +59,8 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
 
     accounts: () => directory.accounts(),
     regions: (accountId) => directory.regions(accountId),
+    organizationAccounts: () => directory.listOrganization(),
+    enterAccount: (accountId, side) => directory.enter(accountId, side),
 
     describeInstances: (scope, q) => ec2.describeInstances(as("describeInstances"), scope, q),
     describeAddresses: (scope, q) => ec2.describeAddresses(as("describeAddresses"), scope, q),

@@ -92,6 +92,7 @@ export const SDK_SERVICE_IDS: Record<ServiceKey, string> = {
   eventbridge: "EventBridge",
   guardduty: "GuardDuty",
   lightsail: "Lightsail",
+  s3control: "S3 Control",
 };
 
 export function endpointEnvVar(service: ServiceKey): string {

@@ -3,10 +3,7 @@
  * GuardDuty, IAM, S3 and SSM. A thing AWS says is not configured (no alternate contact, a policy
  * that exists nowhere, no logging) is an empty answer; everything else goes through the session's
  * error translation, so an AccessDenied names the IAM action.
- *
- * The account-level S3 Block Public Access lives in the S3 Control API, whose client
- * (@aws-sdk/client-s3-control) is not a dependency of abuse-desk: that read says so (unavailable)
- * rather than guess, and the readiness check built on it reports "could not run", never "passed".
+ * The account-level S3 Block Public Access is read through S3 Control.
  */
 import { GetAlternateContactCommand } from "@aws-sdk/client-account";
 import { DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
@@ -14,12 +11,15 @@ import { ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-even
 import { GetDetectorCommand, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import { GenerateCredentialReportCommand, GetAccountSummaryCommand, GetCredentialReportCommand, ListEntitiesForPolicyCommand } from "@aws-sdk/client-iam";
 import { GetBucketLoggingCommand } from "@aws-sdk/client-s3";
+import { GetPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { ListInventoryEntriesCommand } from "@aws-sdk/client-ssm";
 import { CloudError } from "../errors.ts";
 import type { Scope } from "../model.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { isNotFound } from "./errors.ts";
+import { endpointFor } from "./options.ts";
 import { bucketRegion, type BucketRegions } from "./s3.ts";
+import { s3ControlEndpointProblem } from "./s3control.ts";
 import { global, target, type Ctx } from "./session.ts";
 
 /** The Account API has one endpoint, in us-east-1. */
@@ -210,16 +210,25 @@ export async function accountSummary(ctx: Ctx, accountId: string): Promise<Accou
   return { accountMfaEnabled: (m.AccountMFAEnabled ?? 0) > 0, accountAccessKeysPresent: (m.AccountAccessKeysPresent ?? 0) > 0 };
 }
 
-export function accountPublicAccessBlock(_ctx: Ctx, accountId: string): Promise<PublicAccessBlock | null> {
-  return Promise.reject(
-    new CloudError(
-      "unavailable",
-      "The account-level S3 Block Public Access is read through the S3 Control API, and its client (@aws-sdk/client-s3-control) is not installed with abuse-desk; check it with `aws s3control get-public-access-block --account-id " +
-        accountId +
-        "`.",
-      { accountId, action: "s3:GetAccountPublicAccessBlock", code: "ClientNotInstalled" },
-    ),
-  );
+/**
+ * S3 Control GetPublicAccessBlock for the account itself (AccountId is the account read, with that
+ * account's role). NoSuchPublicAccessBlockConfiguration is AWS's "none set": null, which the
+ * readiness check fails. The call goes to the home region's S3 Control endpoint (the setting is
+ * account-wide), whose host the SDK prefixes with the account id (./s3control.ts).
+ */
+export async function accountPublicAccessBlock(ctx: Ctx, accountId: string): Promise<PublicAccessBlock | null> {
+  const override = endpointFor(ctx.session.options, "s3control");
+  const problem = override ? s3ControlEndpointProblem(override, accountId) : undefined;
+  if (problem) throw problem;
+  try {
+    const out = await ctx.session.run("s3control.GetPublicAccessBlock", global(ctx, accountId), (s3c) => s3c.send(new GetPublicAccessBlockCommand({ AccountId: accountId })));
+    const c = out.PublicAccessBlockConfiguration;
+    if (!c) return null;
+    return { blockPublicAcls: c.BlockPublicAcls ?? false, ignorePublicAcls: c.IgnorePublicAcls ?? false, blockPublicPolicy: c.BlockPublicPolicy ?? false, restrictPublicBuckets: c.RestrictPublicBuckets ?? false };
+  } catch (err) {
+    if (err instanceof CloudError && err.code === "NoSuchPublicAccessBlockConfiguration") return null;
+    throw err;
+  }
 }
 
 export async function getBucketLogging(ctx: Ctx, accountId: string, bucketName: string, cache: BucketRegions): Promise<{ targetBucket: string; targetPrefix: string } | null> {

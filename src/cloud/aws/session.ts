@@ -17,6 +17,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -27,6 +28,7 @@ import type { Operation, ServiceKey } from "./actions.ts";
 import { translateError } from "./errors.ts";
 import { Limiter, Pacer } from "./limiter.ts";
 import { DEFAULTS, endpointFor, type AwsPortOptions, type CredentialProvider } from "./options.ts";
+import { s3ControlClientConfig } from "./s3control.ts";
 
 export interface ClientMap {
   ec2: EC2Client;
@@ -46,6 +48,7 @@ export interface ClientMap {
   eventbridge: EventBridgeClient;
   guardduty: GuardDutyClient;
   lightsail: LightsailClient;
+  s3control: S3ControlClient;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each client takes its own config type; the shared fields are what we pass
@@ -67,6 +70,7 @@ const CLIENTS: { [K in ServiceKey]: new (config: any) => ClientMap[K] } = {
   eventbridge: EventBridgeClient,
   guardduty: GuardDutyClient,
   lightsail: LightsailClient,
+  s3control: S3ControlClient,
 };
 
 /** IAM, Organizations and CloudFront have one endpoint per partition; their calls carry region "global". */
@@ -183,6 +187,8 @@ export class AwsSession {
       config.forcePathStyle = o.s3ForcePathStyle ?? endpointFor(o, "s3") !== undefined;
       config.followRegionRedirects = true;
     }
+    // S3 Control prefixes the endpoint's host with the account id: `*.localhost` must reach the emulator (./s3control.ts).
+    if (service === "s3control") Object.assign(config, s3ControlClientConfig(endpointFor(o, "s3control")));
     return config;
   }
 

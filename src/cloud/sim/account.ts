@@ -35,6 +35,7 @@ import type {
   Vpc,
 } from "../model.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
+import type { AccessSide, AccountEntry, OrganizationAccount } from "../port-access.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import type { Ec2Fleet, LightsailInstance, LightsailInstanceSnapshot, SpotFleetRequest } from "../port-fleet.ts";
@@ -241,6 +242,19 @@ export class SimAccount implements CloudPort {
   }
   regions(accountId: string): Promise<string[]> {
     return this.run("regions", { accountId }, [], () => this.api.regions(accountId));
+  }
+  organizationAccounts(): Promise<OrganizationAccount[] | null> {
+    return this.run("organizationAccounts", {}, [], () => this.api.organizationAccounts());
+  }
+  /** As the adapter: STS refusing AssumeRole (an injected AccessDenied too) is an answer, `entered: false`. */
+  async enterAccount(accountId: string, side: AccessSide): Promise<AccountEntry> {
+    try {
+      return await this.run("enterAccount", { accountId }, [side], () => this.api.enterAccount(accountId, side));
+    } catch (err) {
+      if (!(err instanceof CloudError) || err.kind !== "access-denied") throw err;
+      const entry = this.api.enterAccount(accountId, side);
+      return { ...entry, entered: false, refusal: err.message };
+    }
   }
   describeInstances(scope: Scope, query: InstanceQuery): Promise<Instance[]> {
     return this.run("describeInstances", scope, [query], () => this.api.describeInstances(scope, query));

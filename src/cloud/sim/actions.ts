@@ -13,6 +13,8 @@ export type PortMethod = PortCall;
 export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   accounts: ["organizations:ListAccounts"],
   regions: ["ec2:DescribeRegions"],
+  organizationAccounts: ["organizations:ListAccounts"],
+  enterAccount: ["sts:AssumeRole"],
   describeInstances: ["ec2:DescribeInstances"],
   describeAddresses: ["ec2:DescribeAddresses"],
   describeNetworkInterfaces: ["ec2:DescribeNetworkInterfaces"],
@@ -49,8 +51,7 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   guardDutyDetectors: ["guardduty:ListDetectors", "guardduty:GetDetector"],
   credentialReport: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
   accountSummary: ["iam:GetAccountSummary"],
-  // The AWS adapter cannot send it (no S3 Control client): it fails saying so, whatever the permissions.
-  accountPublicAccessBlock: [],
+  accountPublicAccessBlock: ["s3:GetAccountPublicAccessBlock"],
   getBucketLogging: ["s3:GetBucketLogging", "s3:GetBucketLocation"],
   policyEntities: ["iam:ListEntitiesForPolicy"],
   inventoryApplications: ["ssm:ListInventoryEntries"],

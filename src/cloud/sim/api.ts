@@ -40,6 +40,7 @@ import type {
 import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import type { InlinePolicyOwner } from "../port-iam.ts";
+import type { AccessSide } from "../port-access.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { SimCore } from "./core.ts";
 import * as asg from "./autoscaling.ts";
@@ -49,6 +50,7 @@ import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iamSim from "./iam.ts";
 import * as fleetSim from "./fleet.ts";
+import * as access from "./access.ts";
 import * as acls from "./network-acls.ts";
 import * as posture from "./posture.ts";
 import * as s3 from "./s3.ts";
@@ -176,4 +178,9 @@ export class SimApi extends SimCore {
   createLightsailInstanceSnapshot = (scope: Scope, instanceName: string, snapshotName: string) => fleetSim.createLightsailInstanceSnapshot(this, scope, instanceName, snapshotName);
   stopLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.stopLightsailInstance(this, scope, instanceName);
   startLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.startLightsailInstance(this, scope, instanceName);
+
+  // ---- reaching accounts (./access.ts) ----------------------------------------------------
+  organizationAccounts = () => access.organizationAccounts(this);
+  enterAccount = (accountId: string, side: AccessSide) => access.enterAccount(this, accountId, side);
+  assumeRole = (accountId: string, roleName: string) => access.assumeRole(this, accountId, roleName);
 }

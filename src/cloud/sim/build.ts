@@ -60,6 +60,7 @@ export function buildState(estate: Estate): { state: SimState; issues: EstateIss
   const state: SimState = { idCounter: 0, callerAccountId: estate.callerAccountId ?? estate.accounts[0]!.accountId, accounts };
   if (estate.now !== undefined) state.now = estate.now;
   if (estate.organization) state.organization = { ...estate.organization };
+  if (estate.deskRoles) state.deskRoles = { ...estate.deskRoles };
   if (!accounts.has(state.callerAccountId)) issues.push({ path: ["callerAccountId"], message: `caller account ${state.callerAccountId} is not one of the accounts` });
   if (state.organization && !accounts.has(state.organization.managementAccountId))
     issues.push({ path: ["organization", "managementAccountId"], message: `management account ${state.organization.managementAccountId} is not one of the accounts` });

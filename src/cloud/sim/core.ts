@@ -6,6 +6,7 @@
  * ./elb.ts, ./s3.ts, ./cloudfront.ts, ./cloudtrail.ts, ./iam.ts, ./ssm.ts, ./posture.ts), which
  * take this core as their first argument.
  */
+import { readable } from "./access.ts";
 import { CloudError } from "../errors.ts";
 import type { AccountInfo, Scope, Tags } from "../model.ts";
 import { hexOf } from "./ids.ts";
@@ -97,7 +98,7 @@ export class SimCore {
   account(accountId: string, action = "sts:AssumeRole"): AccountState {
     const acc = this.state.accounts.get(accountId);
     if (!acc) throw new CloudError("unknown-account", `account ${accountId} is not one this port can reach (known: ${[...this.state.accounts.keys()].join(", ")})`, { accountId, action });
-    if (!acc.reachable)
+    if (!readable(this.state, acc))
       throw new CloudError("access-denied", `access denied: cannot assume a role in account ${accountId} (sts:AssumeRole)`, { accountId, action: "sts:AssumeRole", code: "AccessDenied" });
     return acc;
   }

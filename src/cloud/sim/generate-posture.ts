@@ -7,7 +7,8 @@
  * The open proxy port (squid-test, 3128) and alice's 151-day-old access key were already in the
  * estate, as were SSH open to the world on the demo incident's group and the squid-test host not
  * being managed by Systems Manager. Every running instance otherwise is SSM-managed, with a Wazuh
- * agent in its inventory.
+ * agent in its inventory, and abuse-desk's roles (AbuseDeskReadOnly, AbuseDeskContainment) are
+ * deployed in every account, trusting the management account (`deskRoles`: modelled, ./access.ts).
  */
 import type { EstateInput } from "./schema.ts";
 
@@ -17,6 +18,10 @@ const HEALTH_PATTERN = JSON.stringify({ source: ["aws.health"], detail: { servic
 const PAB = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
 
 export function addSamplePosture(estate: EstateInput, now: string, ids: { proxy: string }): void {
+  const management = estate.organization?.managementAccountId ?? estate.callerAccountId ?? estate.accounts[0]!.accountId;
+  estate.deskRoles = { roleName: "AbuseDeskReadOnly", containmentRoleName: "AbuseDeskContainment" };
+  // As deploy/cloudformation/roles-stackset.yaml creates them: trusting the management account, with the external id.
+  const trustPolicy = () => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${management}:root` }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "abuse-desk-sample" } } }] });
   const delivered = new Date(Date.parse(now) - 3_600_000).toISOString().slice(0, 19) + "Z";
   for (const acc of estate.accounts) {
     const name = acc.name ?? acc.accountId;
@@ -56,5 +61,12 @@ export function addSamplePosture(estate: EstateInput, now: string, ids: { proxy:
       inventory,
     };
     acc.posture = posture;
+    const iam = acc.iam ?? {};
+    iam.roles = [
+      ...(iam.roles ?? []),
+      { roleName: "AbuseDeskReadOnly", createDate: "2025-01-05T09:00:00Z", trustPolicy: trustPolicy() },
+      { roleName: "AbuseDeskContainment", createDate: "2025-01-05T09:00:00Z", trustPolicy: trustPolicy() },
+    ];
+    acc.iam = iam;
   }
 }

@@ -95,7 +95,7 @@ export function accountSummary(api: Api, accountId: string): AccountSummary {
 }
 
 export function accountPublicAccessBlock(api: Api, accountId: string): PublicAccessBlock | null {
-  const b = api.account(accountId).posture.publicAccessBlock;
+  const b = api.account(accountId, "s3:GetAccountPublicAccessBlock").posture.publicAccessBlock;
   return b ? { ...b } : null;
 }
 

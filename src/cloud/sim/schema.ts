@@ -443,6 +443,8 @@ export const estateSchema = z
     organization: z.object({ id: z.string().regex(/^o-[a-z0-9]{10,32}$/), managementAccountId: accountId }).strict().optional(),
     /** The account whose credentials the port holds (STS GetCallerIdentity). Default: the first account. */
     callerAccountId: accountId.optional(),
+    /** abuse-desk's roles are modelled: each must be under an account's iam.roles, trusting the caller, to be assumed (./access.ts). */
+    deskRoles: z.object({ roleName: z.string().default("AbuseDeskReadOnly"), containmentRoleName: z.string().default("AbuseDeskContainment") }).strict().optional(),
     accounts: z.array(account).min(1),
   })
   .strict();

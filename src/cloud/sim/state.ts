@@ -233,6 +233,8 @@ export interface SimState {
   /** Ids the simulator has drawn so far (kept in the state so a persisted account never reuses one). */
   idCounter: number;
   organization?: { id: string; managementAccountId: string };
+  /** abuse-desk's role names, when the estate models its roles (./access.ts). */
+  deskRoles?: { roleName: string; containmentRoleName: string };
   callerAccountId: string;
   accounts: Map<string, AccountState>;
 }

@@ -18,9 +18,10 @@ const aws = mockAws();
 afterAll(() => aws.restore());
 beforeEach(() => aws.reset());
 
-cloudContract("aws", async ({ faults }) => {
+cloudContract("aws", async ({ faults, mutate }) => {
   aws.reset();
   const state = seedContractLogs(parseEstate(text, "contract.yaml").state);
+  mutate?.(state);
   const sim = new SimAccount(state, { label: "sim:contract", faults: faults ?? [] });
   installFakeAws(sim, aws);
   const caller = state.callerAccountId;
@@ -28,7 +29,7 @@ cloudContract("aws", async ({ faults }) => {
     region: "us-east-1",
     credentials: async () => ({ accessKeyId: "AKIACONTRACTCALLER01", secretAccessKey: "contract", accountId: caller }),
     discoverAccounts: true,
-    assumeRole: { roleName: "AbuseDeskReadOnly", externalId: "contract-external-id" },
+    assumeRole: { roleName: "AbuseDeskReadOnly", containmentRoleName: "AbuseDeskContainment", externalId: "contract-external-id" },
     maxAttempts: 3,
     credentialReportPollMs: 0,
     // LookupEvents pacing (2 per second against AWS) is tested in global-services.test.ts; here it would only add wall time.

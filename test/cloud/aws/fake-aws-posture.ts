@@ -2,7 +2,8 @@
  * The fake AWS's answers to the posture reads (src/cloud/aws/posture.ts), from the simulator, in
  * AWS's wire shapes: EventBridge and GuardDuty NextToken pages, IAM's Marker pages, the credential
  * report as CSV bytes with AWS's columns and N/A markers, GetAlternateContact's
- * ResourceNotFoundException, ListInventoryEntries' InvalidInstanceId. Requests are checked: a
+ * ResourceNotFoundException, ListInventoryEntries' InvalidInstanceId, S3 Control's
+ * NoSuchPublicAccessBlockConfiguration. Requests are checked: a
  * field the adapter must send (AlternateContactType, includeShadowTrails, TypeName) is refused when
  * missing, as a typo would be against AWS.
  */
@@ -12,6 +13,7 @@ import { ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-even
 import { GetDetectorCommand, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import { GenerateCredentialReportCommand, GetAccountSummaryCommand, GetCredentialReportCommand, ListEntitiesForPolicyCommand } from "@aws-sdk/client-iam";
 import { GetBucketLoggingCommand } from "@aws-sdk/client-s3";
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from "@aws-sdk/client-s3-control";
 import { ListInventoryEntriesCommand } from "@aws-sdk/client-ssm";
 import type { Operation } from "../../../src/cloud/aws/actions.ts";
 import type { Scope } from "../../../src/cloud/model.ts";
@@ -128,6 +130,13 @@ export function installPostureFakes(sim: SimAccount, m: Mocks, on: On, sdkError:
     if (b.region !== region) throw sdkError("PermanentRedirect", `The bucket is in ${b.region}; this request went to ${region}`, 301);
     const l = api.getBucketLogging(accountId, input.Bucket);
     return l ? { LoggingEnabled: { TargetBucket: l.targetBucket, TargetPrefix: l.targetPrefix } } : {};
+  });
+  on(m.s3control, GetAccountPublicAccessBlockCommand, "s3control.GetPublicAccessBlock", ({ accountId, input }) => {
+    // S3 Control answers for the account in AccountId, which must be the caller's own.
+    if (input.AccountId !== accountId) throw sdkError("AccessDenied", `AccountId ${input.AccountId} is not the caller's account ${accountId}`, 403);
+    const b = api.accountPublicAccessBlock(accountId);
+    if (!b) throw sdkError("NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found", 404);
+    return { PublicAccessBlockConfiguration: { BlockPublicAcls: b.blockPublicAcls, IgnorePublicAcls: b.ignorePublicAcls, BlockPublicPolicy: b.blockPublicPolicy, RestrictPublicBuckets: b.restrictPublicBuckets } };
   });
   on(m.ssm, ListInventoryEntriesCommand, "ssm.ListInventoryEntries", ({ scope, input }) => {
     if (input.TypeName !== "AWS:Application") throw sdkError("InvalidTypeNameException", "the fake expects TypeName AWS:Application");

@@ -342,7 +342,8 @@ export function installFakeAws(sim: SimAccount, mocks: Mocks): FakeAws {
     const match = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(String(input.RoleArn));
     if (!match) throw sdkError("ValidationError", `bad role ARN ${input.RoleArn}`);
     if (!input.RoleSessionName) throw sdkError("ValidationError", "RoleSessionName is required");
-    api.account(match[1]!);
+    // The simulator's rule: the account reachable and, where the estate models abuse-desk's roles, the role there trusting the caller.
+    api.assumeRole(match[1]!, match[2]!.slice(match[2]!.lastIndexOf("/") + 1));
     return {
       Credentials: { AccessKeyId: `ASIA${match[1]}CONTR`, SecretAccessKey: "contract-secret", SessionToken: "contract-token", Expiration: new Date(Date.now() + 3600_000) },
       AssumedRoleUser: { Arn: `arn:aws:sts::${match[1]}:assumed-role/${match[2]}/${input.RoleSessionName}`, AssumedRoleId: "AROACONTRACT:abuse-desk" },

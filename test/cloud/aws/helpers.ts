@@ -17,6 +17,7 @@ import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balan
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -58,6 +59,7 @@ export function mockAws(): Mocks & { reset(): void; restore(): void } {
     eventbridge: mockClient(EventBridgeClient),
     guardduty: mockClient(GuardDutyClient),
     lightsail: mockClient(LightsailClient),
+    s3control: mockClient(S3ControlClient),
   };
   const all = Object.values(m);
   const reset = () => {

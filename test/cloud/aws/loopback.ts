@@ -20,6 +20,8 @@ export interface Received {
   contentType: string;
   /** The raw request body. */
   body: string;
+  /** S3 Control's x-amz-account-id header. */
+  accountIdHeader?: string;
 }
 
 export type Answer = { status: number; body: string; headers?: Record<string, string> };
@@ -54,6 +56,7 @@ export async function startLoopback(handler: Handler): Promise<Loopback> {
       contentType,
       body: raw,
     };
+    if (typeof req.headers["x-amz-account-id"] === "string") r.accountIdHeader = req.headers["x-amz-account-id"];
     received.push(r);
     const answer = handler(r, received.filter((x) => x.action === r.action).length);
     res.writeHead(answer.status, { "content-type": "text/xml", ...answer.headers });

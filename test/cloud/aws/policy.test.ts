@@ -47,6 +47,8 @@ const tgArn = (sim: SimAccount) => [...sim.state.accounts.get(C.prod)!.regions.g
 const SCENARIOS: Record<PortMethod, Scenario[]> = {
   accounts: [{ run: ({ port }) => port.accounts() }],
   regions: [{ run: ({ port }) => port.regions(C.staging) }],
+  organizationAccounts: [{ run: ({ port }) => port.organizationAccounts() }],
+  enterAccount: [{ run: ({ port }) => port.enterAccount(C.staging, "read") }, { run: ({ port }) => port.enterAccount(C.staging, "write") }],
   describeInstances: [{ run: ({ port }) => port.describeInstances(C.eu, { instanceIds: [C.web, "i-0ffffffffffffffff"] }) }],
   describeAddresses: [{ run: ({ port }) => port.describeAddresses(C.eu, { publicIps: [C.legacyEip] }) }],
   describeNetworkInterfaces: [{ run: ({ port }) => port.describeNetworkInterfaces(C.eu, { publicIps: [C.natIp] }) }],
@@ -93,8 +95,7 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   guardDutyDetectors: [{ run: ({ port }) => port.guardDutyDetectors(C.eu) }],
   credentialReport: [{ run: ({ port }) => port.credentialReport(C.prod) }],
   accountSummary: [{ run: ({ port }) => port.accountSummary(C.prod) }],
-  // No operation: the S3 Control client is not installed (src/cloud/aws/posture.ts), so it fails saying so.
-  accountPublicAccessBlock: [{ run: ({ port }) => port.accountPublicAccessBlock(C.prod).catch(() => null) }],
+  accountPublicAccessBlock: [{ run: ({ port }) => port.accountPublicAccessBlock(C.prod) }, { run: ({ port }) => port.accountPublicAccessBlock(C.staging) }],
   getBucketLogging: [{ run: ({ port }) => port.getBucketLogging(C.prod, C.bucket) }],
   policyEntities: [{ run: ({ port }) => port.policyEntities(C.prod, "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3") }],
   inventoryApplications: [{ run: ({ port }) => port.inventoryApplications(C.eu, C.web) }],

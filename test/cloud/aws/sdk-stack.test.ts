@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAwsPort } from "../../../src/cloud/aws/index.ts";
 import { CloudError } from "../../../src/cloud/errors.ts";
 import { CALLER, staticCredentials } from "./helpers.ts";
-import { callerIdentityOk, describeRegionsOk, describeVpcsOk, ec2Error, startLoopback, type Handler, type Loopback } from "./loopback.ts";
+import { callerIdentityOk, describeRegionsOk, describeVpcsOk, ec2Error, startLoopback, type Answer, type Handler, type Loopback } from "./loopback.ts";
 
 const SCOPE = { accountId: CALLER, region: "eu-west-1" };
 
@@ -67,6 +67,41 @@ describe("endpoint overrides", () => {
     expect(e).toBeInstanceOf(CloudError);
     expect(e.kind).toBe("unavailable");
     expect(e.message).toContain("http://127.0.0.1:9");
+  });
+});
+
+describe("S3 Control: the account id in front of the endpoint's host", () => {
+  /** S3 Control's REST-XML answer to GetPublicAccessBlock, and its error envelope. */
+  const pabOk = (policy: boolean): Answer => ({
+    status: 200,
+    body: `<?xml version="1.0" encoding="UTF-8"?><PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>${policy}</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`,
+    headers: { "content-type": "application/xml" },
+  });
+  const s3ControlError = (code: string, status: number): Answer => ({
+    status,
+    body: `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Code>${code}</Code><Message>${code}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`,
+    headers: { "content-type": "application/xml" },
+  });
+  // The SDK makes http://localhost:PORT into http://111122223333.localhost:PORT; the adapter resolves *.localhost to loopback itself.
+  const port = () => createAwsPort({ region: "eu-west-1", credentials: staticCredentials, endpoints: { s3control: server.url.replace("127.0.0.1", "localhost"), sts: server.url }, maxAttempts: 1, accounts: [CALLER] });
+  const pab = () => server.received.filter((r) => r.path.startsWith("/v20180820/"));
+
+  it("GetPublicAccessBlock goes to {AccountId}.localhost with the account's id, signed for s3 in the home region", async () => {
+    handler = (req) => (req.path === "/v20180820/configuration/publicAccessBlock" ? pabOk(false) : s3ControlError("NotImplemented", 501));
+    expect(await port().accountPublicAccessBlock(CALLER)).toEqual({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: true });
+    const [req] = pab();
+    expect(req!.host).toBe(`${CALLER}.localhost:${new URL(server.url).port}`);
+    expect(req!.path).toBe("/v20180820/configuration/publicAccessBlock");
+    expect(req!.accountIdHeader).toBe(CALLER);
+    expect(req!.authorization).toMatch(/Credential=AKIAIOSFODNN7EXAMPLE\/\d{8}\/eu-west-1\/s3\/aws4_request/);
+  });
+
+  it("NoSuchPublicAccessBlockConfiguration from the wire is null; AccessDenied names s3:GetAccountPublicAccessBlock", async () => {
+    handler = () => s3ControlError("NoSuchPublicAccessBlockConfiguration", 404);
+    expect(await port().accountPublicAccessBlock(CALLER)).toBeNull();
+    handler = () => s3ControlError("AccessDenied", 403);
+    const e = (await port().accountPublicAccessBlock(CALLER).catch((err: unknown) => err)) as CloudError;
+    expect(e).toMatchObject({ kind: "access-denied", action: "s3:GetAccountPublicAccessBlock", accountId: CALLER });
   });
 });
 
