@@ -383,6 +383,10 @@ export const OUTPUTS = {
         }),
       ),
       elapsedMs: z.number().min(0),
+      saved: z
+        .strictObject({ runId: z.int().min(1), kept: z.int().min(0), total: z.int().min(0), truncated: z.string().nullable().describe("what was cut to keep the run bounded, or null") })
+        .nullable()
+        .describe("the run as kept in the case store (the web desk's readiness page reads it), or null with --no-save or when it could not be kept"),
     })
     .describe("abuse-desk readiness --json: each check, what failed and what could not run"),
   inventory: z
