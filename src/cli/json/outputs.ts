@@ -219,6 +219,29 @@ export const OUTPUTS = {
           notSearched: z.array(z.string()),
         })
         .nullable(),
+      gaps: z
+        .strictObject({
+          gaps: z.array(
+            z.strictObject({
+              checkId: z.string(),
+              title: z.string(),
+              severity: z.enum(["critical", "high", "medium", "low"]),
+              category: z.enum(["notices", "logging", "identity", "exposure", "response"]),
+              accountId,
+              scope: z.enum(["resource", "region", "account"]).describe("how it concerns the case: one of its resources, its region, or its account"),
+              resources: z.array(z.strictObject({ accountId, region: z.string().optional(), id: z.string(), detail: z.string() })),
+              why: z.string().optional(),
+              remediation: z.strictObject({ console: z.string(), cli: z.string() }).optional(),
+              runId: z.int().min(1),
+              generatedAt: isoTime,
+            }),
+          ),
+          notChecked: z.array(z.strictObject({ checkId: z.string(), title: z.string(), severity: z.enum(["critical", "high", "medium", "low"]), accountId, notRun: z.array(notRun), runId: z.int().min(1), generatedAt: isoTime })),
+          runs: z.array(z.strictObject({ accountId, runId: z.int().min(1), generatedAt: isoTime })),
+          noRun: z.array(accountId).describe("accounts of the case no readiness run was kept for"),
+        })
+        .nullable()
+        .describe("the gaps that let this happen: failing readiness checks that concern the case (docs/readiness.md)"),
     })
     .describe("abuse-desk report --json: the report's content"),
   "audit-verify": z
