@@ -205,8 +205,19 @@ describe("the case page in chromium", () => {
     expect(await page.locator("#verdict .badge").textContent()).toBe("authentic");
     expect(await page.locator("#verdict").textContent()).toContain("DKIM signature by amazon.com");
     await shoot("case-new", { full: true });
+    // the case's gaps and the readiness page, from a kept readiness run of the same estate
+    const { runReadiness } = await import("../../src/readiness/run.ts");
+    const sim = await openCloud("sim", { home });
+    await store.recordReadinessRun(await runReadiness(sim, { intakeSources: [{ name: "sqs", kind: "sqs" }] }));
+    sim.close?.();
     await axe("case", `/cases/${caseId}`);
     await axe("queue", "/");
+    await axe("readiness", "/readiness");
+    await page.goto(`${web.url}/cases/${caseId}#gaps`);
+    expect(await page.locator("#gaps").innerText()).toMatch(/From the latest readiness run of 111122223333/);
+    await page.locator("#gaps a", { hasText: "111122223333" }).first().click();
+    await page.waitForURL(/\/readiness\?account=111122223333/);
+    expect(await page.locator("#account-111122223333 h3", { hasText: "Failing checks" }).count()).toBe(1);
   }, 180_000);
 
   it("writes the plan, applies it and sees the journal arrive live; rolls one step back", async () => {
