@@ -111,7 +111,9 @@ export function renderMarkdown(r: Report): string {
     out.push(
       g.runs.length
         ? `The failing readiness checks that concern this case's resources, regions and accounts, from the latest readiness run of each (${g.runs.map((x) => `${line(x.accountId)}: run ${x.runId}, ${line(fmtTime(x.generatedAt))}`).join("; ")}).`
-        : "No readiness run was kept for the accounts of this case: run `abuse-desk readiness` to know the gaps.",
+        : g.noRun.length
+          ? "No readiness run was kept for the accounts of this case: run `abuse-desk readiness` to know the gaps."
+          : "This case names no account and none of its resources was found, so no readiness gap can be linked to it.",
       "",
     );
     if (g.noRun.length && g.runs.length) out.push(`No readiness run was kept for ${g.noRun.map(line).join(", ")}.`, "");

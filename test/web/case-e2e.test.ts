@@ -213,11 +213,11 @@ describe("the case page in chromium", () => {
     await axe("case", `/cases/${caseId}`);
     await axe("queue", "/");
     await axe("readiness", "/readiness");
+    // the case page's gaps section leads to the readiness page (its content: test/web/readiness.test.ts)
     await page.goto(`${web.url}/cases/${caseId}#gaps`);
-    expect(await page.locator("#gaps").innerText()).toMatch(/From the latest readiness run of 111122223333/);
-    await page.locator("#gaps a", { hasText: "111122223333" }).first().click();
-    await page.waitForURL(/\/readiness\?account=111122223333/);
-    expect(await page.locator("#account-111122223333 h3", { hasText: "Failing checks" }).count()).toBe(1);
+    await page.locator("#gaps a[href^='/readiness']").first().click();
+    await page.waitForURL(/\/readiness/);
+    expect(await page.locator("main h3", { hasText: "Failing checks" }).count()).toBeGreaterThan(0);
   }, 180_000);
 
   it("writes the plan, applies it and sees the journal arrive live; rolls one step back", async () => {

@@ -16,7 +16,11 @@ export function GapsSection(props: { gaps: CaseGaps | null }) {
   return (
     <section id="gaps" aria-labelledby="gaps-h">
       <h2 id="gaps-h">Gaps that let this happen</h2>
-      {g === null || g.runs.length === 0 ? (
+      {g !== null && g.runs.length === 0 && g.noRun.length === 0 ? (
+        <p class="muted">
+          This case names no account and none of its resources was found yet, so no readiness gap can be linked to it (<a href={readinessUrl()}>readiness</a>).
+        </p>
+      ) : g === null || g.runs.length === 0 ? (
         <p class="muted">
           No readiness run is kept for the accounts of this case: run <code>abuse-desk readiness</code> to know its gaps (<a href={readinessUrl()}>readiness</a>).
         </p>
