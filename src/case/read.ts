@@ -5,6 +5,11 @@
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "./types.ts";
 import type { StoredInvestigation } from "./investigations.ts";
+import type { ReadinessAccountRun } from "./readiness-runs.ts";
+import { findingsFromTimeline } from "../reply/timeline.ts";
+
+/** Accounts whose readiness a case reads at most (a case naming more reads the first ones). */
+export const MAX_GAP_ACCOUNTS = 20;
 
 export interface CaseRecords {
   case: Case;
@@ -16,6 +21,8 @@ export interface CaseRecords {
   timeline: TimelineEvent[];
   /** The case's investigations, oldest first (investigations.ts). */
   investigations?: StoredInvestigation[];
+  /** The latest readiness run of each account the case concerns (readiness-runs.ts): src/readiness/gaps.ts reads the gaps from them. */
+  readiness?: ReadinessAccountRun[];
 }
 
 /** The journal entries of these plans, flattened in the plans' order. */
@@ -27,6 +34,11 @@ export async function plansJournal(store: Pick<CaseStore, "entries">, plans: rea
 export async function readCase(store: CaseStore, ref: string): Promise<CaseRecords> {
   const c = await store.requireCase(ref);
   const [notices, plans, evidence, timeline, investigations] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id), store.investigations(c.id)]);
-  const journal = await plansJournal(store, plans);
-  return { case: c, notices, plans, journal, evidence, timeline, investigations };
+  const accounts = new Set(c.accountIds);
+  for (const f of findingsFromTimeline(timeline)) for (const r of f.resources) accounts.add(r.accountId);
+  const [journal, readiness] = await Promise.all([
+    plansJournal(store, plans),
+    Promise.all([...accounts].sort().slice(0, MAX_GAP_ACCOUNTS).map((a) => store.readinessAccountRun(a))).then((runs) => runs.filter((r): r is ReadinessAccountRun => r !== null)),
+  ]);
+  return { case: c, notices, plans, journal, evidence, timeline, investigations, readiness };
 }

@@ -25,6 +25,8 @@ import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
 import { acquireJobLeaseTx, finishJobLeaseTx, jobLeasesQuery, plansWithPhaseQuery, renewJobLeaseTx, type JobLease, type JobLeaseOptions, type JobLeaseOutcome, type JobLeaseState } from "./leases.ts";
 import { addressAt, addressHoldings, recordAddressesTx, type AddressAt, type AddressHolding, type AddressObservation } from "./address-history.ts";
+import { readinessAccountRun, readinessLatest, readinessTrend, recordReadinessRunTx, type ReadinessAccountRun, type ReadinessAccountSummary, type RecordedReadinessRun } from "./readiness-runs.ts";
+import type { ReadinessReport } from "../readiness/types.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
   caseNumberKey,
@@ -586,6 +588,24 @@ export class SqlCaseStore implements CaseStore {
 
   async addressHoldings(publicIp: string): Promise<AddressHolding[]> {
     return addressHoldings(this.conn.db, publicIp);
+  }
+
+  // ---------------------------------------------------------------- readiness runs (readiness-runs.ts)
+
+  async recordReadinessRun(report: ReadinessReport, opts: ActorOpt = {}): Promise<RecordedReadinessRun> {
+    return this.write(opts, (w) => recordReadinessRunTx(w, report));
+  }
+
+  async readinessLatest(opts: { limit?: number } = {}): Promise<ReadinessAccountSummary[]> {
+    return readinessLatest(this.conn.db, opts);
+  }
+
+  async readinessTrend(accountId: string, opts: { limit?: number } = {}): Promise<ReadinessAccountSummary[]> {
+    return readinessTrend(this.conn.db, accountId, opts);
+  }
+
+  async readinessAccountRun(accountId: string, opts: { runId?: number } = {}): Promise<ReadinessAccountRun | null> {
+    return readinessAccountRun(this.conn.db, accountId, opts);
   }
 
   // ---------------------------------------------------------------- audit

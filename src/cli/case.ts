@@ -127,7 +127,8 @@ export function register(program: Command): void {
             port.close?.();
           }
         }
-        const { journal: _journal, ...rest } = await readCase(s, ref);
+        // the readiness runs read for the gaps are the report's and the case page's (abuse-desk report), not the case record's
+        const { journal: _journal, readiness: _readiness, ...rest } = await readCase(s, ref);
         return { ...rest, transits: await caseOpenTransits(s, rest.case.id), recovered };
       });
       if (o.json) {

@@ -4,6 +4,10 @@
  * reaches a person, logging, identity, exposure, response readiness, in every account and region
  * at once. Prints a score and the failing resources with their fix.
  *
+ * The run is kept in the case store (src/case/readiness-runs.ts: the web desk's readiness page and
+ * the cases' gaps read it) unless `--no-save`; a run that cannot be kept is said (exit 73, or the
+ * store's own status) after the report was printed or written.
+ *
  * Exit 0 when every check ran (whatever it found: the findings are the report); 69 when a check
  * could not run somewhere (access denied, an account not entered, a read this build cannot make):
  * the report is still printed or written, and the message names what could not be read.
@@ -22,6 +26,7 @@ interface Options {
   regions?: string;
   concurrency?: string;
   now?: string;
+  save?: boolean;
 }
 
 const FORMATS = ["md", "html", "sarif", "csv"] as const;
@@ -42,6 +47,7 @@ export function register(program: Command): void {
     .option("--out <file>", "write the report to this file instead of standard output (created 0600, never over an existing file without --force: exit 73)")
     .option("--force", "with --out: replace an existing file (never a symbolic link)")
     .option("--now <iso>", "the current time (default: now)")
+    .option("--no-save", "do not keep the run in the case store (the web desk's readiness page and the cases' gaps read the kept runs)")
     .action(async (opts: Options) => {
       const { UserError } = await import("../errors.ts");
       const { timeOption, printJson, progressLine } = await import("./io.ts");
@@ -84,9 +90,22 @@ export function register(program: Command): void {
         port.close?.();
       }
 
+      // Kept before anything is printed, so --json can say where; a store that fails is said after the report.
+      let saved: { runId: number; kept: number; total: number; truncated: string | null } | null = null;
+      let saveError: unknown = null;
+      if (opts.save !== false) {
+        const { withStore } = await import("./io.ts");
+        try {
+          const r = await withStore((store) => store.recordReadinessRun(report));
+          saved = { runId: r.runId, kept: r.kept, total: r.total, truncated: r.truncated };
+        } catch (err) {
+          saveError = err;
+        }
+      }
+
       const render = await import("../readiness/render.ts");
       let text: string;
-      if (opts.json) text = JSON.stringify(report, null, 2) + "\n";
+      if (opts.json) text = JSON.stringify({ ...report, saved }, null, 2) + "\n";
       else if (format === "html") text = render.renderHtml(report);
       else if (format === "sarif") {
         const { readFileSync } = await import("node:fs");
@@ -99,8 +118,13 @@ export function register(program: Command): void {
         const { writePrivateFile } = await import("../private-file.ts");
         writePrivateFile(opts.out, text, { force: opts.force === true });
         process.stderr.write(`readiness: score ${report.score}/100, ${report.counts.fail} failed, ${report.counts["could-not-run"]} could not run; written to ${opts.out}\n`);
-      } else if (opts.json) printJson(report);
+      } else if (opts.json) printJson({ ...report, saved });
       else process.stdout.write(text);
+      if (saved) process.stderr.write(`readiness: kept as run ${saved.runId} in the case store${saved.truncated ? ` (bounded: ${saved.truncated})` : ""}\n`);
+      if (saveError) {
+        const e = saveError as { message?: string; exitCode?: number };
+        throw new UserError(`the run was not kept in the case store: ${e.message ?? String(saveError)}`, { exitCode: saveError instanceof UserError && e.exitCode ? e.exitCode : 73, hint: "the report above is complete; run again with --no-save to skip keeping it" });
+      }
 
       const notRun = report.checks.filter((c) => c.status === "could-not-run");
       if (notRun.length)

@@ -31,6 +31,32 @@ themselves do not change the exit status: they are the report.
 Permissions: the read-only policy (docs/iam/read-only-policy.json) covers every read; docs/aws.md
 says which action each check needs.
 
+## Kept runs, the web desk, and the gaps of a case
+
+Each run is kept in the case store (migration \`0014-readiness-runs\`, \`src/case/readiness-runs.ts\`)
+unless \`--no-save\`: when it ran, the accounts, the score, and every check's result per account
+with the resources that failed and where it could not run; an audit entry (\`readiness.recorded\`)
+holds the SHA-256 of what was kept. \`--json\` says which run it became (\`saved\`); a store that
+cannot keep it is said after the report (exit 73, or the store's own status). A check's status in
+one account is \`fail\` when a resource of that account failed, else \`could-not-run\` when a place
+of that account could not be read, else \`pass\`; each account gets its own score.
+
+Bounded: at most 1,000 accounts per run, 100 failed resources and 20 unread places per check and
+account, 20,000 failed resources per run, 300 characters of any text. What is cut is counted
+(\`failedTotal\`) and said (the run's "bounded: ..." sentence), never dropped silently.
+
+The service runs one daily (\`scheduler.readiness\`, docs/service-scheduler.md). The web desk's
+\`/readiness\` page shows the latest kept run of each account: its score and the trend over the recent
+runs, the failing checks by severity with their resources and the fix, and the checks that could not
+run. A case's page and its report list **the gaps that let it happen**
+(\`src/readiness/gaps.ts\`): the failing checks of the latest run of the case's accounts that concern
+it, matched by the results' resource ids and scopes, never by text: one of its resources (its
+security group open on admin or proxy ports, IMDSv1 or no SSM on its instance, no flow logs on its
+VPC, an old key of its user), its region (no trail logging it, no GuardDuty there), or its account
+(no security contact, Health events not routed, abuse-desk cannot enter it; account-wide S3 Block
+Public Access only for a case about a bucket). Checks that could not run where the case is are listed
+as not checked, never as "no gap".
+
 ## Checks of the whole organization
 
 \`abuse_desk_roles_deployed\` runs once, not per account: every active account Organizations lists

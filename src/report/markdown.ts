@@ -105,6 +105,30 @@ export function renderMarkdown(r: Report): string {
     if (i.notSearched.length) out.push("**Not searched** (nothing there is known to be absent):", "", ...i.notSearched.map((l) => `- ${line(l)}`), "");
   }
 
+  if (r.gaps) {
+    const g = r.gaps;
+    out.push("## Gaps that let this happen", "");
+    out.push(
+      g.runs.length
+        ? `The failing readiness checks that concern this case's resources, regions and accounts, from the latest readiness run of each (${g.runs.map((x) => `${line(x.accountId)}: run ${x.runId}, ${line(fmtTime(x.generatedAt))}`).join("; ")}).`
+        : g.noRun.length
+          ? "No readiness run was kept for the accounts of this case: run `abuse-desk readiness` to know the gaps."
+          : "This case names no account and none of its resources was found, so no readiness gap can be linked to it.",
+      "",
+    );
+    if (g.noRun.length && g.runs.length) out.push(`No readiness run was kept for ${g.noRun.map(line).join(", ")}.`, "");
+    if (g.runs.length) {
+      if (g.gaps.length === 0) out.push("_No failing check concerns this case._", "");
+      for (const x of g.gaps) {
+        out.push(`- **${line(x.severity)}** ${code(x.checkId)}: ${line(x.title)} (${x.scope === "resource" ? "its resources" : x.scope === "region" ? "its region" : "its account"}: ${x.resources.map((f) => `${code(f.id)} ${line(f.detail)}`).join("; ")})`);
+        if (x.remediation) out.push(`  - Fix (console): ${line(x.remediation.console)}`, `  - Fix (CLI): ${code(x.remediation.cli)}`);
+      }
+      if (g.gaps.length) out.push("");
+      if (g.notChecked.length)
+        out.push("**Not checked** (these could not run where this case is, so nothing there is known to be fine):", "", ...g.notChecked.map((n) => `- ${code(n.checkId)} in ${line(n.accountId)}: ${n.notRun.map((w) => line(`${w.region ? `${w.region}: ` : ""}${w.reason}`)).join("; ")}`), "");
+    }
+  }
+
   out.push("## Evidence", "", table(["Artefact", "SHA-256", "Size", "Source", "Collected", "Kept"], r.evidence.map((e) => [md(e.label), code(e.sha256), md(e.size), md(e.source), md(e.collectedAt), md(e.where)])));
 
   out.push("## Timeline", "", table(["Time", "Event", "Summary", "By"], r.timeline.map((t) => [md(t.at), md(t.type), md(t.summary), md(t.actor)])));

@@ -15,6 +15,7 @@ import { fmtBytes, fmtTime as fmtHumanTime } from "../reply/format.ts";
 import { findingsFromTimeline, unsearchedFromTimeline } from "../reply/timeline.ts";
 import { missingLines } from "../resolve/outcome.ts";
 import { investigationStatement, type InvestigationStatement } from "../investigate/statement.ts";
+import { caseGaps, gapSubject, type CaseGaps } from "../readiness/gaps.ts";
 
 export interface ReportReply {
   status: "sent" | "drafted";
@@ -59,6 +60,8 @@ export interface Report {
   reply: ReportReply | null;
   /** What the latest investigation states (src/investigate/statement.ts); null when the case was not investigated. */
   investigation: InvestigationStatement | null;
+  /** The gaps that let this happen: the failing readiness checks that concern the case's resources, region and account (src/readiness/gaps.ts); null when the readiness runs were not read. */
+  gaps: CaseGaps | null;
 }
 
 const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 } as const;
@@ -106,6 +109,7 @@ export function buildReport(input: ReportInput): Report {
     outcome: outcomeText(o),
   }));
 
+  const findings = input.findings ?? findingsFromTimeline(input.timeline);
   const journalEvidence = evidenceFromJournal(input.journal);
   const stored = new Set(input.evidence.map((e) => `${e.sha256}\u0000${e.label}`));
   const evidence = [
@@ -123,7 +127,7 @@ export function buildReport(input: ReportInput): Report {
     facts,
     verdict,
     notices,
-    resources: resourceRows(input.findings ?? findingsFromTimeline(input.timeline), c),
+    resources: resourceRows(findings, c),
     notSearched: missingLines(unsearchedFromTimeline(input.timeline)),
     plans: [...input.plans]
       .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt))
@@ -135,6 +139,7 @@ export function buildReport(input: ReportInput): Report {
     timeline: input.timeline.map((e) => ({ at: fmtTime(e.at), actor: e.actor, type: e.type, summary: e.summary })),
     reply: input.reply === undefined ? replyFromTimeline(input.timeline) : input.reply,
     investigation: investigationStatement(input.investigations ?? []),
+    gaps: input.readiness ? caseGaps(gapSubject(findings, c), input.readiness) : null,
   };
 }
 

@@ -61,7 +61,16 @@ export async function openScheduler(deps: SchedulerPortDeps): Promise<SchedulerP
     warn: (o: Record<string, unknown>, m: string) => deps.log.warn(o, m),
     error: (o: Record<string, unknown>, m: string) => deps.log.error(o, m),
   };
-  const base = { store: deps.store, port: deps.port, policy: deps.policy, notify: deps.notify, settings: schedulerSettings(deps.doc), actor: deps.actor, log };
+  // The readiness job's intake check reads the configured sources, as `abuse-desk readiness` does.
+  const { configuredSources } = await import("../intake/registry.ts");
+  const intake = deps.doc.data.intake;
+  let intakeSources: { name: string; kind: string }[] | undefined;
+  try {
+    intakeSources = intake && typeof intake === "object" && !Array.isArray(intake) ? configuredSources(intake as Record<string, unknown>).map((s) => ({ name: s.name, kind: s.kind })) : [];
+  } catch {
+    intakeSources = undefined; // an intake section the sources refuse: the check says it could not run
+  }
+  const base = { store: deps.store, port: deps.port, policy: deps.policy, notify: deps.notify, settings: schedulerSettings(deps.doc), actor: deps.actor, log, ...(intakeSources ? { intakeSources } : {}) };
   return {
     name: "scheduler",
     tick: (now) => schedulerTick({ ...base, force: true }, now),

@@ -14,6 +14,16 @@
  *   notifications  what src/notify/due.ts finds due (deadline warnings, plans waiting, failed
  *                  steps, alarms...), plus follow-ups and reminders (./followups.ts); an event no
  *                  channel could deliver is tried again on later runs, at most MAX_NOTIFY_RUNS
+ *   inventory      the estate's public addresses and who holds each, recorded in the address
+ *                  history (src/case/address-history.ts), so `resolve` can answer "who held it
+ *                  then" beyond CloudTrail's 90 days; daily by default
+ *   readiness      a readiness run (src/readiness) kept in the store (src/case/readiness-runs.ts):
+ *                  the web desk's readiness page and the cases' gaps read it; daily by default
+ *
+ * The two estate jobs read every account and region: daily by default (`scheduler.intervals`),
+ * each can be switched off (`scheduler.inventory.enabled: false`), `serve --once` runs them only
+ * when due (never forced: a cron line calling it every minute does not read the estate every
+ * minute), and a run that failed is tried again after `retryMs` (default an hour), not a day.
  *
  * Every outcome goes on the case it concerns, as a timeline event (so on the audit chain): a
  * retry that failed says it failed, one given up says so and what a person must do. The desk
@@ -39,8 +49,14 @@ import { missingSentence, searchOutcome } from "../resolve/outcome.ts";
 import { sleep } from "../intake/status.ts";
 import { followUpNotifications } from "./followups.ts";
 
-export const JOBS = ["transits", "re-resolve", "step-retries", "notifications"] as const;
+export const JOBS = ["transits", "re-resolve", "step-retries", "notifications", "inventory", "readiness"] as const;
 export type JobName = (typeof JOBS)[number];
+/** The jobs that read the whole estate (see above). */
+export const ESTATE_JOBS = ["inventory", "readiness"] as const;
+export type EstateJob = (typeof ESTATE_JOBS)[number];
+const isEstateJob = (job: JobName): job is EstateJob => (ESTATE_JOBS as readonly string[]).includes(job);
+/** Public addresses one inventory run records at most (the rest are counted and said). */
+export const MAX_INVENTORY_ADDRESSES = 50_000;
 
 // ---------------------------------------------------------------- settings
 
@@ -48,7 +64,13 @@ const ms = (max: number) => z.number().int().min(1000).max(max);
 const SchedulerSchema = z
   .object({
     /** How often each job runs, across all instances (ms). */
-    intervals: z.object({ transits: ms(86_400_000), "re-resolve": ms(86_400_000), "step-retries": ms(86_400_000), notifications: ms(86_400_000) }).partial().strict().optional(),
+    intervals: z
+      .object({ transits: ms(86_400_000), "re-resolve": ms(86_400_000), "step-retries": ms(86_400_000), notifications: ms(86_400_000), inventory: ms(7 * 86_400_000), readiness: ms(7 * 86_400_000) })
+      .partial()
+      .strict()
+      .optional(),
+    inventory: z.object({ enabled: z.boolean().optional(), retryMs: ms(86_400_000).optional() }).strict().optional(),
+    readiness: z.object({ enabled: z.boolean().optional(), retryMs: ms(86_400_000).optional() }).strict().optional(),
     /** How long a job's holder may go without renewing before another instance takes the job over (ms). */
     leaseMs: ms(3_600_000).optional(),
     stepRetries: z.object({ max: z.number().int().min(0).max(10).optional(), backoffMs: ms(86_400_000).optional() }).strict().optional(),
@@ -71,10 +93,12 @@ export interface SchedulerSettings {
   followUpAfterHours: number;
   /** A case changed less than this ago is left to the command that changed it (it notifies itself). */
   settleMs: number;
+  /** The estate jobs: on or off, and how soon a run that failed is tried again. */
+  estate: Record<EstateJob, { enabled: boolean; retryMs: number }>;
 }
 
 export const DEFAULT_SCHEDULER: SchedulerSettings = {
-  intervals: { transits: 60_000, "re-resolve": 300_000, "step-retries": 60_000, notifications: 60_000 },
+  intervals: { transits: 60_000, "re-resolve": 300_000, "step-retries": 60_000, notifications: 60_000, inventory: 86_400_000, readiness: 86_400_000 },
   leaseMs: 120_000,
   maxStepRetries: 3,
   stepRetryBackoffMs: 300_000,
@@ -82,6 +106,7 @@ export const DEFAULT_SCHEDULER: SchedulerSettings = {
   resolveBackoffMs: 600_000,
   followUpAfterHours: 72,
   settleMs: 60_000,
+  estate: { inventory: { enabled: true, retryMs: 3_600_000 }, readiness: { enabled: true, retryMs: 3_600_000 } },
 };
 
 /** The `scheduler:` section of config.yaml (docs/service-scheduler.md), every key optional. */
@@ -97,6 +122,10 @@ export function schedulerSettings(doc: ConfigDocument): SchedulerSettings {
     resolveBackoffMs: s.reResolve?.backoffMs ?? d.resolveBackoffMs,
     followUpAfterHours: s.followUpAfterHours ?? d.followUpAfterHours,
     settleMs: s.settleMs ?? d.settleMs,
+    estate: {
+      inventory: { enabled: s.inventory?.enabled ?? d.estate.inventory.enabled, retryMs: s.inventory?.retryMs ?? d.estate.inventory.retryMs },
+      readiness: { enabled: s.readiness?.enabled ?? d.estate.readiness.enabled, retryMs: s.readiness?.retryMs ?? d.estate.readiness.retryMs },
+    },
   };
 }
 
@@ -126,14 +155,17 @@ export interface SchedulerDeps {
   jobs?: readonly JobName[];
   /** Retries inside one apply (execute/retry.ts); tests make the back-off free. */
   applyRetry?: RetryOptions;
-  /** Run every job now even when not due (`serve --once`); never while another instance runs it. */
+  /** Run every job now even when not due (`serve --once`); never while another instance runs it; never the estate jobs (they run when due). */
   force?: boolean;
+  /** abuse-desk's configured intake sources, for the readiness run's intake check (absent: that check could not run). */
+  intakeSources?: { name: string; kind: string }[];
   log?: SchedulerLog;
 }
 
 /** What one job did to one case or plan. */
 export interface JobItem {
-  caseId: string;
+  /** The case it concerns (absent for the estate jobs). */
+  caseId?: string;
   planId?: string;
   outcome: string;
   summary: string;
@@ -178,12 +210,23 @@ async function fence(ctx: Ctx): Promise<void> {
 }
 
 function settingsOf(deps: SchedulerDeps): SchedulerSettings {
-  return { ...DEFAULT_SCHEDULER, ...deps.settings, intervals: { ...DEFAULT_SCHEDULER.intervals, ...deps.settings?.intervals } };
+  const d = DEFAULT_SCHEDULER;
+  const e = deps.settings?.estate;
+  return {
+    ...d,
+    ...deps.settings,
+    intervals: { ...d.intervals, ...deps.settings?.intervals },
+    estate: { inventory: { ...d.estate.inventory, ...e?.inventory }, readiness: { ...d.estate.readiness, ...e?.readiness } },
+  };
 }
 
 /** Why a job cannot run with these deps, or null. */
-function missing(job: JobName, deps: SchedulerDeps): string | null {
+function missing(job: JobName, deps: SchedulerDeps, settings: SchedulerSettings): string | null {
   switch (job) {
+    case "inventory":
+    case "readiness":
+      if (!settings.estate[job].enabled) return `switched off in the configuration (scheduler.${job}.enabled: false)`;
+      return deps.port ? null : "no cloud account is configured";
     case "transits":
     case "re-resolve":
       return deps.port ? null : "no cloud account is configured";
@@ -206,12 +249,13 @@ export async function schedulerTick(deps: SchedulerDeps, now: Date = new Date())
   const reports: JobReport[] = [];
   for (const job of JOBS) {
     if (deps.jobs && !deps.jobs.includes(job)) continue;
-    const why = missing(job, deps);
+    const why = missing(job, deps, settings);
     if (why) {
       reports.push({ job, status: "skipped", items: [], reason: why });
       continue;
     }
-    const got = await deps.store.acquireJobLease(job, { leaseMs: settings.leaseMs, ...(deps.force ? { force: true } : {}), ...(deps.process ? { process: deps.process } : {}) });
+    const force = deps.force === true && !isEstateJob(job);
+    const got = await deps.store.acquireJobLease(job, { leaseMs: settings.leaseMs, ...(force ? { force: true } : {}), ...(deps.process ? { process: deps.process } : {}) });
     if ("busy" in got) {
       reports.push({ job, status: "busy", items: [], holder: got.busy.holder });
       continue;
@@ -237,8 +281,9 @@ export async function schedulerTick(deps: SchedulerDeps, now: Date = new Date())
         const error = (err as Error)?.message ?? String(err);
         report = { job, status: "failed", items: ctx.items, error };
         deps.log?.error({ job, err: error }, `scheduler: job ${job} failed`);
-        // Due again after its interval like a run that worked: a failing job does not spin.
-        await deps.store.finishJobLease(lease, { intervalMs: settings.intervals[job], outcome: `failed: ${error}`, failed: true }).catch(() => undefined);
+        // Due again after its interval like a run that worked (a failing job does not spin); an estate job sooner, after its retryMs.
+        const again = isEstateJob(job) ? Math.max(1, Math.min(settings.intervals[job], settings.estate[job].retryMs)) : settings.intervals[job];
+        await deps.store.finishJobLease(lease, { intervalMs: again, outcome: `failed: ${error}`, failed: true }).catch(() => undefined);
       }
     }
     for (const it of report.items) deps.log?.info({ job, caseId: it.caseId, planId: it.planId, outcome: it.outcome }, it.summary);
@@ -311,7 +356,74 @@ const RUN: Record<JobName, (ctx: Ctx) => Promise<void>> = {
   "re-resolve": runReResolve,
   "step-retries": runStepRetries,
   notifications: runNotifications,
+  inventory: runInventory,
+  readiness: runReadinessJob,
 };
+
+/**
+ * Runs `fn` (one long read of the estate) while renewing the job's lease every third of it; a lease
+ * lost meanwhile ends the job (LeaseLost) before anything is recorded.
+ */
+async function withHeartbeat<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+  let lost = false;
+  const timer = setInterval(
+    () => {
+      ctx.store.renewJobLease(ctx.lease).then(
+        (ok) => (lost ||= !ok),
+        () => undefined,
+      );
+    },
+    Math.max(1000, Math.floor(ctx.settings.leaseMs / 3)),
+  );
+  timer.unref?.();
+  let out: T;
+  try {
+    out = await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  if (lost) throw new LeaseLost(`the lease of ${ctx.lease.job} was taken over while it read the estate`);
+  await fence(ctx);
+  return out;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The address history from an inventory of every account and region; nothing read at all is a failure (tried again after retryMs). */
+async function runInventory(ctx: Ctx): Promise<void> {
+  const port = ctx.deps.port!;
+  const { collectInventory, addressObservations } = await import("../inventory/collect.ts");
+  const inv = await withHeartbeat(ctx, () => collectInventory(port, { now: ctx.now }));
+  const notRead = inv.notRead.map((n) => `${n.accountId}${n.region ? `/${n.region}` : ""}: ${n.reason}`);
+  if (inv.rows.length === 0 && notRead.length > 0) throw new Error(`the inventory read nothing: ${notRead.slice(0, 5).join("; ")}${notRead.length > 5 ? `; and ${notRead.length - 5} more` : ""}`);
+  const all = addressObservations(inv);
+  const kept = all.slice(0, MAX_INVENTORY_ADDRESSES);
+  const seenAt = ctx.now.toISOString().slice(0, 19) + "Z";
+  const r = await ctx.store.recordAddresses(kept, seenAt);
+  const cut = all.length > kept.length ? `; ${all.length - kept.length} more addresses not recorded (at most ${MAX_INVENTORY_ADDRESSES} per run)` : "";
+  const partial = notRead.length ? `; NOT READ (tried again on the next run): ${notRead.slice(0, 5).join("; ")}${notRead.length > 5 ? `; and ${notRead.length - 5} more` : ""}` : "";
+  ctx.items.push({
+    outcome: notRead.length || cut ? "partial" : "recorded",
+    summary: `Inventory: ${plural(inv.rows.length, "resource")}, ${plural(kept.length, "public address", "public addresses")} in the address history (${r.started} new holdings, ${r.extended} still held)${cut}${partial}`,
+  });
+}
+
+/** A readiness run of every account the port reaches, kept in the store; checks that could not run are kept as such (a run, not a failure). */
+async function runReadinessJob(ctx: Ctx): Promise<void> {
+  const port = ctx.deps.port!;
+  const { runReadiness } = await import("../readiness/run.ts");
+  const report = await withHeartbeat(ctx, () => runReadiness(port, { now: ctx.now, ...(ctx.deps.intakeSources ? { intakeSources: ctx.deps.intakeSources } : {}) }));
+  if (report.accounts.length === 0) throw new Error("readiness reached no account");
+  const saved = await ctx.store.recordReadinessRun(report, { actor: ctx.actor, now: ctx.now });
+  const unreachable = report.accounts.filter((a) => !a.reachable).map((a) => a.accountId);
+  ctx.items.push({
+    outcome: report.counts["could-not-run"] > 0 ? "partial" : "recorded",
+    summary:
+      `Readiness run ${saved.runId}: score ${report.score}/100 over ${plural(report.accounts.length, "account")}, ${report.counts.fail} failed, ${report.counts["could-not-run"]} could not run` +
+      (unreachable.length ? `; not entered: ${unreachable.slice(0, 5).join(", ")}${unreachable.length > 5 ? ` and ${unreachable.length - 5} more` : ""}` : "") +
+      (saved.truncated ? `; bounded: ${saved.truncated}` : ""),
+  });
+}
 
 /** Interfaces left in the all-traffic group: only plans whose journal ever recorded a transit are read. */
 async function runTransits(ctx: Ctx): Promise<void> {

@@ -18,6 +18,7 @@ import { authRoutes } from "./routes/auth.tsx";
 import { caseRoutes } from "./routes/case.tsx";
 import { intakeRoutes } from "./routes/intake.tsx";
 import { queueRoutes } from "./routes/queue.tsx";
+import { readinessRoutes } from "./routes/readiness.tsx";
 import { settingsRoutes } from "./routes/settings.tsx";
 import { soonRoutes } from "./routes/soon.tsx";
 import { securityHeaders, sizeLimits } from "./security.ts";
@@ -27,7 +28,7 @@ import type { RouteModule, WebApp, WebDeps, WebEnv } from "./types.ts";
 export type { WebDeps, WebEnv, WebApp, Principal } from "./types.ts";
 
 /** The route modules, in order. A new area: a file in routes/ exporting a `RouteModule`, listed here. */
-const ROUTES: RouteModule[] = [authRoutes, queueRoutes, caseRoutes, intakeRoutes, settingsRoutes, soonRoutes];
+const ROUTES: RouteModule[] = [authRoutes, queueRoutes, caseRoutes, intakeRoutes, settingsRoutes, readinessRoutes, soonRoutes];
 
 /** Paths whose posts may be larger than `web.limits.bodyBytes` (the notice upload). */
 function largeBodies(deps: WebDeps): { path: RegExp; bytes: number }[] {

@@ -160,6 +160,8 @@ export interface CaseView {
   links: { direction: "into" | "from"; caseId: string }[];
   /** What the latest investigation states (routes/case-investigation.tsx shows it). */
   investigation: Report["investigation"];
+  /** The gaps that let this happen (src/readiness/gaps.ts; routes/case-gaps.tsx shows them). */
+  gaps: Report["gaps"];
 }
 
 const VERDICT_RANK: Record<VerdictLevel, number> = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 };
@@ -203,6 +205,7 @@ export function buildCaseView(records: CaseRecords, now: Date): CaseView {
     timelineId: records.timeline.reduce((m, e) => Math.max(m, e.id), 0),
     reply: report.reply,
     investigation: report.investigation,
+    gaps: report.gaps,
     awsMitigations: report.awsMitigations,
     links: linksOf(c, records.timeline),
   };

@@ -14,13 +14,13 @@ import { CSRF_FIELD } from "./csrf.ts";
 import { assetPath } from "./static.ts";
 import type { Principal, WebContext } from "./types.ts";
 
-/** The navigation: one entry per area; readiness and inventory come with their own issue. */
+/** The navigation: one entry per area; the inventory page comes with its own issue. */
 export const NAV: { href: string; label: string; key: string; soon?: boolean }[] = [
   { href: "/", label: "Queue", key: "queue" },
   { href: "/needs-a-person", label: "Needs a person", key: "needs" },
   { href: "/intake", label: "Intake", key: "intake" },
   { href: "/settings", label: "Sources & settings", key: "settings" },
-  { href: "/readiness", label: "Readiness", key: "readiness", soon: true },
+  { href: "/readiness", label: "Readiness", key: "readiness" },
   { href: "/inventory", label: "Inventory", key: "inventory", soon: true },
 ];
 

@@ -5,6 +5,7 @@
 import { openStore } from "../../src/case/index.ts";
 import { investigationSuite } from "./investigation-suite.ts";
 import { addressHistorySuite } from "./address-history-suite.ts";
+import { readinessRunsSuite } from "./readiness-runs-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
 import { freshSchema } from "./pg.ts";
@@ -28,3 +29,4 @@ lockSuite("PostgreSQL", make);
 leaseSuite("PostgreSQL", make);
 investigationSuite("PostgreSQL", make);
 addressHistorySuite("PostgreSQL", make);
+readinessRunsSuite("PostgreSQL", make);

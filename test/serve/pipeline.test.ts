@@ -65,6 +65,8 @@ describe("serve --once on the folder source", () => {
   it("a forged notice opens its case marked phishing and raises the verdict alarm, and nothing else: the account is never read, nothing planned or applied", async () => {
     const home = newHome();
     copyFileSync(FORGED, join(home, "inbox", "forged.eml"));
+    // The scheduler's daily estate jobs (inventory, readiness) read the account on their own timer, not because of a notice: off here.
+    writeFileSync(join(home, "config.yaml"), "scheduler:\n  inventory: { enabled: false }\n  readiness: { enabled: false }\n");
     const sim = countingPort(await openCloud("sim", { home }));
     const mem = memoryChannel();
     const { service: svc, store } = await service(home, { port: sim.port, notify: mem.settings });

@@ -345,6 +345,8 @@ describe("what cannot run, and a job that fails", () => {
       ["re-resolve", "skipped", "no cloud account is configured"],
       ["step-retries", "skipped", "no cloud account is configured"],
       ["notifications", "skipped", "no notification channel is configured"],
+      ["inventory", "skipped", "no cloud account is configured"],
+      ["readiness", "skipped", "no cloud account is configured"],
     ]);
     const noAuto = await schedulerTick({ store, port: sim, policy: { ...POLICY, automatic: [] }, jobs: ["step-retries"] });
     expect(noAuto.jobs[0]).toMatchObject({ status: "skipped", reason: "the policy lets no step run without a person, so nothing is retried automatically" });

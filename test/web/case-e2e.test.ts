@@ -205,8 +205,19 @@ describe("the case page in chromium", () => {
     expect(await page.locator("#verdict .badge").textContent()).toBe("authentic");
     expect(await page.locator("#verdict").textContent()).toContain("DKIM signature by amazon.com");
     await shoot("case-new", { full: true });
+    // the case's gaps and the readiness page, from a kept readiness run of the same estate
+    const { runReadiness } = await import("../../src/readiness/run.ts");
+    const sim = await openCloud("sim", { home });
+    await store.recordReadinessRun(await runReadiness(sim, { intakeSources: [{ name: "sqs", kind: "sqs" }] }));
+    sim.close?.();
     await axe("case", `/cases/${caseId}`);
     await axe("queue", "/");
+    await axe("readiness", "/readiness");
+    // the case page's gaps section leads to the readiness page (its content: test/web/readiness.test.ts)
+    await page.goto(`${web.url}/cases/${caseId}#gaps`);
+    await page.locator("#gaps a[href^='/readiness']").first().click();
+    await page.waitForURL(/\/readiness/);
+    expect(await page.locator("main h3", { hasText: "Failing checks" }).count()).toBeGreaterThan(0);
   }, 180_000);
 
   it("writes the plan, applies it and sees the journal arrive live; rolls one step back", async () => {

@@ -34,6 +34,20 @@ beforeAll(async () => {
   // What a person types is outside input too: a hostile assignee.
   await w.store.assign(caseIds[0]!, '<img src=x onerror="window.__pwned=\'assignee\'">');
   await w.store.users.addUser("hostile-viewer", "viewer", PASSWORD);
+  // What an estate says is outside input too: a readiness run whose resources and names carry payloads.
+  const payload = '<script>window.__pwned="readiness"</script><img src=x onerror="window.__pwned=\'readiness-img\'">\u202Eevil';
+  await w.store.recordReadinessRun({
+    generatedAt: new Date().toISOString(),
+    source: "sim",
+    accounts: [{ accountId: "999900001111", name: payload, regions: 1, reachable: true }],
+    score: 0,
+    counts: { pass: 0, fail: 1, "could-not-run": 1 },
+    checks: [
+      { id: "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", title: "t", severity: "high", category: "exposure", why: "w", remediation: { console: "c", cli: "x" }, status: "fail", examined: 1, failed: [{ accountId: "999900001111", region: "eu-west-1", id: `sg-${payload}`, detail: payload }], notRun: [] },
+      { id: "guardduty_is_enabled", title: "g", severity: "high", category: "logging", why: "w", remediation: { console: "c", cli: "x" }, status: "could-not-run", examined: 0, failed: [], notRun: [{ accountId: "999900001111", region: "eu-west-1", reason: payload }] },
+    ],
+    elapsedMs: 1,
+  });
   browser = await launchChromium();
 }, 120_000);
 
@@ -56,7 +70,7 @@ describe("hostile notices in the browser", () => {
     await page.getByLabel("User name").fill("hostile-viewer");
     await page.getByLabel("Password").fill(PASSWORD);
     await Promise.all([page.waitForURL(`${web.url}/`), page.getByRole("button", { name: "Sign in" }).click()]);
-    const pages = ["/", "/?all=1", "/needs-a-person", "/?q=40000000001", "/?q=i-0a0000000000000a8", "/?verdict=unverified", "/settings"];
+    const pages = ["/", "/?all=1", "/needs-a-person", "/?q=40000000001", "/?q=i-0a0000000000000a8", "/?verdict=unverified", "/settings", "/readiness"];
     for (const p of pages) {
       await page.goto(`${web.url}${p}`, { waitUntil: "load" });
       // let app.js tick and htmx process the document
@@ -73,6 +87,12 @@ describe("hostile notices in the browser", () => {
     expect(text).toContain("<U+202E>");
     expect(text).toContain("<img src=x onerror=");
     expect(await page.locator("main script, main img, main svg, main iframe, main style, main [hx-get]").count()).toBe(0);
+    // The estate's payloads are on the readiness page as text.
+    await page.goto(`${web.url}/readiness`);
+    const ready = await page.locator("main").innerText();
+    expect(ready).toContain('sg-<script>window.__pwned="readiness"</script>');
+    expect(ready).toContain("<U+202E>evil");
+    expect(await page.locator("main script, main img, main svg, main iframe, main style").count()).toBe(0);
     await page.close();
   }, 120_000);
 

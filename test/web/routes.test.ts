@@ -223,9 +223,9 @@ describe("settings and placeholders", () => {
     }
   });
 
-  it("serves the readiness and inventory placeholders to any signed-in user", async () => {
+  it("serves the inventory placeholder to any signed-in user", async () => {
     const v = await w.agent("p-viewer", "viewer");
-    for (const p of ["/readiness", "/inventory"]) {
+    for (const p of ["/inventory"]) {
       const res = await v.get(p);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain("not built yet");

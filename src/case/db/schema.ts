@@ -7,6 +7,7 @@ import type { Generated } from "kysely";
 import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
 import type { NoticeRawTable } from "../notice-raw.ts";
 import type { InvestigationActivityTable, InvestigationFindingsTable, InvestigationsTable } from "../investigations.ts";
+import type { ReadinessResultsTable, ReadinessRunAccountsTable, ReadinessRunsTable } from "../readiness-runs.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -195,6 +196,9 @@ export interface Database {
   investigation_findings: InvestigationFindingsTable;
   investigation_activity: InvestigationActivityTable;
   address_history: AddressHistoryTable;
+  readiness_runs: ReadinessRunsTable;
+  readiness_run_accounts: ReadinessRunAccountsTable;
+  readiness_results: ReadinessResultsTable;
 }
 
 /** Which resource held which public address, when abuse-desk saw it (0012, address-history.ts). */

@@ -219,6 +219,29 @@ export const OUTPUTS = {
           notSearched: z.array(z.string()),
         })
         .nullable(),
+      gaps: z
+        .strictObject({
+          gaps: z.array(
+            z.strictObject({
+              checkId: z.string(),
+              title: z.string(),
+              severity: z.enum(["critical", "high", "medium", "low"]),
+              category: z.enum(["notices", "logging", "identity", "exposure", "response"]),
+              accountId,
+              scope: z.enum(["resource", "region", "account"]).describe("how it concerns the case: one of its resources, its region, or its account"),
+              resources: z.array(z.strictObject({ accountId, region: z.string().optional(), id: z.string(), detail: z.string() })),
+              why: z.string().optional(),
+              remediation: z.strictObject({ console: z.string(), cli: z.string() }).optional(),
+              runId: z.int().min(1),
+              generatedAt: isoTime,
+            }),
+          ),
+          notChecked: z.array(z.strictObject({ checkId: z.string(), title: z.string(), severity: z.enum(["critical", "high", "medium", "low"]), accountId, notRun: z.array(notRun), runId: z.int().min(1), generatedAt: isoTime })),
+          runs: z.array(z.strictObject({ accountId, runId: z.int().min(1), generatedAt: isoTime })),
+          noRun: z.array(accountId).describe("accounts of the case no readiness run was kept for"),
+        })
+        .nullable()
+        .describe("the gaps that let this happen: failing readiness checks that concern the case (docs/readiness.md)"),
     })
     .describe("abuse-desk report --json: the report's content"),
   "audit-verify": z
@@ -383,6 +406,10 @@ export const OUTPUTS = {
         }),
       ),
       elapsedMs: z.number().min(0),
+      saved: z
+        .strictObject({ runId: z.int().min(1), kept: z.int().min(0), total: z.int().min(0), truncated: z.string().nullable().describe("what was cut to keep the run bounded, or null") })
+        .nullable()
+        .describe("the run as kept in the case store (the web desk's readiness page reads it), or null with --no-save or when it could not be kept"),
     })
     .describe("abuse-desk readiness --json: each check, what failed and what could not run"),
   inventory: z

@@ -31,6 +31,7 @@ import { Countdown, VerdictBadge } from "./queue.tsx";
 import { applyAsPerson, approvePlan, casePlan, checkId, replyContext, rollbackAsPerson, saveDraft, sendReply, writePlan, type ActAs, type ReplyContext } from "./case-actions.ts";
 import { readCase } from "../../case/read.ts";
 import { InvestigationSection } from "./case-investigation.tsx";
+import { GapsSection } from "./case-gaps.tsx";
 
 /** Live feeds open at once in this process, and how long one lives before the browser reconnects. */
 export const FEED_LIMIT = 200;
@@ -635,7 +636,7 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
 
       <nav aria-label="On this page" class="toc">
         <a href="#facts">Facts</a> <a href="#verdict">Verdict</a> <a href="#notices">Notice</a> <a href="#resources">Resources</a> <a href="#plan">Plan</a> <a href="#journal">Journal</a>{" "}
-        <a href="#evidence">Evidence</a> <a href="#reply">Reply</a> <a href="#timeline">Timeline</a> <a href="#manage">Manage</a>
+        <a href="#gaps">Gaps</a> <a href="#evidence">Evidence</a> <a href="#reply">Reply</a> <a href="#timeline">Timeline</a> <a href="#manage">Manage</a>
       </nav>
 
       <section id="facts" aria-labelledby="facts-h">
@@ -775,6 +776,7 @@ function CasePage(props: { c: WebContext; deps: WebDeps; view: CaseView; reply: 
       </section>
 
       <InvestigationSection statement={view.investigation} caseId={view.case.id} />
+      <GapsSection gaps={view.gaps} />
 
       <EvidenceSection view={view} />
 

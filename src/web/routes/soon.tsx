@@ -1,11 +1,10 @@
-/** Readiness and inventory come with their own issue: their place in the layout says so. */
+/** The inventory page comes with its own issue: its place in the layout says so. (Readiness: routes/readiness.tsx.) */
 import { requireRole } from "../auth.ts";
 import { page } from "../layout.tsx";
 import type { WebApp } from "../types.ts";
 
 export function soonRoutes(app: WebApp): void {
   for (const [path, key, title] of [
-    ["/readiness", "readiness", "Readiness"],
     ["/inventory", "inventory", "Inventory"],
   ] as const) {
     app.get(path, requireRole("viewer"), (c) =>

@@ -1,0 +1,130 @@
+/**
+ * The gaps that let a case happen (src/readiness/gaps.ts): the failing readiness checks that
+ * concern a case's resources, region and account, matched by the results' resource ids and
+ * scopes. On the sample estate's deliberate gaps: the case about the open-proxy host shows its
+ * security group, its instance's IMDSv1 and SSM gaps and its VPC's flow logs, and nothing of the
+ * other accounts; the report (Markdown) lists them with their fix.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/case/index.ts";
+import type { ReadinessAccountRun } from "../../src/case/readiness-runs.ts";
+import { readCase } from "../../src/case/read.ts";
+import type { CaseStore } from "../../src/case/types.ts";
+import { recordResolution } from "../../src/desk/index.ts";
+import { caseGaps, gapSubject, type GapSubject } from "../../src/readiness/gaps.ts";
+import { runReadiness } from "../../src/readiness/run.ts";
+import { renderMarkdown } from "../../src/report/markdown.ts";
+import { buildReport } from "../../src/report/model.ts";
+import { resolveNotice } from "../../src/resolve/index.ts";
+import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
+import { sim } from "../resolve/helpers.ts";
+
+const NOW = new Date("2026-05-01T09:30:00Z");
+const PROD = "111122223333";
+const STAGING = "444455556666";
+const SANDBOX = "777788889999";
+const PROXY_HOST = "i-0b5c6d7e8f9a01234";
+const PROXY_SG = "sg-0b5c6d7e8f9a0f128";
+
+let home: string;
+let store: CaseStore;
+let runs: ReadinessAccountRun[];
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "abuse-desk-gaps-"));
+  store = await openStore({ home, url: undefined });
+  await store.recordReadinessRun(await runReadiness(sim("sample"), { now: NOW, intakeSources: [{ name: "sqs", kind: "sqs" }] }));
+  runs = (await Promise.all([PROD, STAGING, SANDBOX].map((a) => store.readinessAccountRun(a)))).filter((r): r is ReadinessAccountRun => r !== null);
+});
+afterAll(async () => {
+  await store.destroy();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const summary = (g: ReturnType<typeof caseGaps>) => g.gaps.map((x) => [x.checkId, x.accountId, x.scope, x.resources.map((r) => r.id)]);
+
+describe("the gaps of a case about the open-proxy host", () => {
+  it("its security group, its instance and its VPC; nothing of the other accounts or regions", async () => {
+    const res = await resolveNotice(makeNotice({ activityType: "open_proxy", accountIds: [], regions: [], instanceIds: [], publicIps: ["198.51.100.128"] }), sim("sample"), { now: NOW });
+    const subject = gapSubject(res.findings);
+    expect(subject.accountIds).toEqual([STAGING]);
+    const gaps = caseGaps(subject, runs);
+    const vpc = subject.resources.find((r) => r.kind === "vpc")!.id;
+    // most severe first (all high but SSM), then by check id
+    expect(summary(gaps)).toEqual([
+      ["ec2_instance_imdsv2_enabled", STAGING, "resource", [PROXY_HOST]],
+      ["ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", STAGING, "resource", [PROXY_SG]],
+      ["vpc_flow_logs_enabled", STAGING, "resource", [vpc]],
+      ["ec2_instance_managed_by_ssm", STAGING, "resource", [PROXY_HOST]],
+    ]);
+    // the fix comes with each gap
+    expect(gaps.gaps[1]!.remediation?.cli).toMatch(/revoke-security-group-ingress/);
+    expect(gaps.runs).toEqual([{ accountId: STAGING, runId: 1, generatedAt: NOW.toISOString() }]);
+    expect(gaps.notChecked).toEqual([]);
+    expect(gaps.noRun).toEqual([]);
+  });
+
+  it("the case page's and the report's source: the case store's latest runs, through readCase; the Markdown lists them with the fix", async () => {
+    const notice = makeNotice({ activityType: "open_proxy", accountIds: [STAGING], regions: ["us-east-1"], instanceIds: [], publicIps: ["198.51.100.128"] });
+    const { case: c } = await store.intake({ notice, verdict: makeVerdict(), raw: raw(notice) });
+    await recordResolution(store, c.id, await resolveNotice(notice, sim("sample"), { now: NOW }));
+    const records = await readCase(store, c.id);
+    expect(records.readiness?.map((r) => r.accountId)).toEqual([STAGING]);
+    const report = buildReport({ ...records, generatedAt: NOW });
+    expect(summary(report.gaps!).map((g) => g[0])).toEqual(["ec2_instance_imdsv2_enabled", "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", "vpc_flow_logs_enabled", "ec2_instance_managed_by_ssm"]);
+    const md = renderMarkdown(report);
+    const section = md.slice(md.indexOf("## Gaps that let this happen"), md.indexOf("## Evidence"));
+    expect(section).toMatch(/`ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports`/);
+    expect(section).toMatch(new RegExp(`\`${PROXY_SG}\``));
+    expect(section).toMatch(/Fix \(console\): /);
+    expect(section).toMatch(/Fix \(CLI\): `aws ec2 /);
+    expect(section).not.toMatch(new RegExp(`${SANDBOX}|${PROD}|us-east-2|alice`));
+  });
+});
+
+describe("scopes: a region's, an account's, a user's gaps", () => {
+  const subject = (over: Partial<GapSubject>): GapSubject => ({ accountIds: [], places: [], resources: [], ...over });
+
+  it("a case in the region without a trail gets that gap; the same account's other regions do not", () => {
+    const inEast2 = caseGaps(subject({ accountIds: [STAGING], places: [{ accountId: STAGING, region: "us-east-2" }] }), runs);
+    expect(summary(inEast2)).toEqual([["cloudtrail_multi_region_enabled", STAGING, "region", ["us-east-2"]]]);
+    const inEast1 = caseGaps(subject({ accountIds: [STAGING], places: [{ accountId: STAGING, region: "us-east-1" }] }), runs);
+    expect(summary(inEast1)).toEqual([]);
+  });
+
+  it("the account without a security contact: every case there; not a case of another account", () => {
+    expect(summary(caseGaps(subject({ accountIds: [SANDBOX], places: [{ accountId: SANDBOX, region: "us-east-1" }] }), runs))).toEqual([["account_security_contact_information_is_registered", SANDBOX, "account", [SANDBOX]]]);
+    expect(summary(caseGaps(subject({ accountIds: [PROD], places: [{ accountId: PROD, region: "eu-west-1" }] }), runs))).toEqual([]);
+  });
+
+  it("an exposed key's case: its user's old key; another user's case: nothing", () => {
+    const alice = caseGaps(subject({ accountIds: [PROD], resources: [{ accountId: PROD, id: "alice", kind: "iam-user" }] }), runs);
+    expect(summary(alice)).toEqual([["iam_rotate_access_keys_90_days", PROD, "resource", ["alice#key1"]]]);
+    expect(summary(caseGaps(subject({ accountIds: [PROD], resources: [{ accountId: PROD, id: "bob", kind: "iam-user" }] }), runs))).toEqual([]);
+  });
+
+  it("the same resource id in another account is not the case's", () => {
+    expect(summary(caseGaps(subject({ accountIds: [PROD], resources: [{ accountId: PROD, region: "us-east-1", id: PROXY_SG, kind: "security-group" }] }), runs))).toEqual([]);
+  });
+
+  it("a check that could not run where the case is: not checked, never 'no gap'", () => {
+    const denied: ReadinessAccountRun = {
+      ...runs.find((r) => r.accountId === STAGING)!,
+      results: runs
+        .find((r) => r.accountId === STAGING)!
+        .results.map((r) => (r.id === "guardduty_is_enabled" ? { ...r, status: "could-not-run" as const, notRun: [{ accountId: STAGING, region: "us-east-1", reason: "access denied: guardduty:ListDetectors is not allowed", action: "guardduty:ListDetectors" }], notRunTotal: 1 } : r)),
+    };
+    const g = caseGaps(subject({ accountIds: [STAGING], places: [{ accountId: STAGING, region: "us-east-1" }] }), [denied]);
+    expect(g.notChecked.map((n) => [n.checkId, n.notRun.map((w) => w.region)])).toEqual([["guardduty_is_enabled", ["us-east-1"]]]);
+    const elsewhere = caseGaps(subject({ accountIds: [STAGING], places: [{ accountId: STAGING, region: "eu-west-1" }] }), [denied]);
+    expect(elsewhere.notChecked).toEqual([]);
+  });
+
+  it("an account with no run kept is said", () => {
+    const g = caseGaps(subject({ accountIds: ["999999999999"] }), runs);
+    expect(g).toEqual({ gaps: [], notChecked: [], runs: [], noRun: ["999999999999"] });
+  });
+});
