@@ -10,6 +10,7 @@
  *     orgTrail: { accountId: "111122223333", region: eu-west-1, bucket: org-trail-logs, prefix: trail, organizationId: o-abc123 }
  *     hostOutputs: { bucket: ssm-outputs, prefix: triage/, region: eu-west-1 }
  *     hostTimeoutSeconds: 120
+ *     flowLogs: { deliverySlackMinutes: 30, maxFiles: 5000, maxBytes: 8589934592, memoryLimit: 512MB, bucketOwners: { log-archive-bucket: "444455556666" } }
  */
 import { z } from "zod";
 import type { InvestigateOptions } from "../investigate/types.ts";
@@ -45,6 +46,16 @@ export const investigateSection = z
       .optional(),
     hostOutputs: z.object({ bucket, prefix: prefix.optional(), region: region.optional() }).strict().optional(),
     hostTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+    flowLogs: z
+      .object({
+        deliverySlackMinutes: z.number().int().min(0).max(24 * 60).optional(),
+        maxFiles: z.number().int().min(1).max(100_000).optional(),
+        maxBytes: z.number().int().min(1).max(1024 ** 4).optional(),
+        memoryLimit: z.string().regex(/^\d{1,6}(KB|MB|GB)$/, "a DuckDB memory limit (512MB, 2GB)").optional(),
+        bucketOwners: z.record(bucket, accountId).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -60,6 +71,7 @@ export function investigateSettings(doc: ConfigDocument = readConfigFile()): Inv
     ...(s.athena ? { athena: s.athena } : {}),
     ...(s.orgTrail ? { orgTrail: s.orgTrail } : {}),
     ...(s.hostOutputs ? { hostOutputs: s.hostOutputs } : {}),
+    ...(s.flowLogs ? { flowLogs: s.flowLogs } : {}),
   };
 }
 

@@ -153,6 +153,8 @@ export interface FlowLogOptions {
   bucketOwners?: Record<string, string>;
   /** DuckDB's memory limit (default 512MB). */
   memoryLimit?: string;
+  /** S3 objects named up to this many minutes after the window's end are read (default 30; src/investigate/flows/prune.ts). */
+  deliverySlackMinutes?: number;
 }
 
 /** What every reader gets. */

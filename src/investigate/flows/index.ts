@@ -15,7 +15,9 @@ import type { Scope } from "../../cloud/model.ts";
 import type { FlowLog } from "../../cloud/port-logs.ts";
 import { DuckDbEngine, type FlowLogFile } from "../sql/duckdb.ts";
 import { allRows, type SqlEngine } from "../sql/engine.ts";
+import { flowLogsDdl, flowLogsViewSql, flowTableName, flowViewName, parseLogFormat, type FlowField } from "../sql/tables.ts";
 import { emptyPart, type ActivityVerdict, type InvestigateContext, type InvestigationPart, type Reader, type Subject } from "../types.ts";
+import { deliveryRange, dtOf, flowLogObjects, partitionsOf } from "./prune.ts";
 import { coverageSql, dosSql, miningSql, POOL_PORTS, PROXY_PORTS, proxySql, remotesSql, scanSql, spamSql, type FlowScope } from "./queries.ts";
 
 export type FlowActivity = "scan" | "dos" | "spam" | "proxy" | "mining" | "remotes";
@@ -52,6 +54,8 @@ export const THRESHOLDS = {
 const MAX_FILES = 5000;
 const MAX_BYTES = 8 * 1024 ** 3;
 const INSIGHTS_POLLS = 120;
+/** One folder of one flow log holds 288 objects a day (more when AWS splits a delivery): a listing this long means something is wrong. */
+const LIST_MAX_KEYS = 100_000;
 
 interface Target {
   scope: Scope;
@@ -61,29 +65,6 @@ interface Target {
   vpcs: string[];
 }
 
-const pad = (n: number) => String(n).padStart(2, "0");
-function dtOf(t: number, hourly: boolean): string {
-  const d = new Date(t * 1000);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}${hourly ? `/${pad(d.getUTCHours())}` : ""}`;
-}
-function dtsBetween(start: number, end: number, hourly: boolean): string[] {
-  const step = hourly ? 3600 : 86400;
-  const out: string[] = [];
-  for (let t = start - (start % step); t <= end; t += step) out.push(dtOf(t, hourly));
-  return out;
-}
-function partitionPrefix(fl: FlowLog, scope: Scope, dt: string): string {
-  const [y, m, d, h] = dt.split("/");
-  const base = fl.prefix ? `${fl.prefix}/` : "";
-  return fl.hiveCompatiblePartitions
-    ? `${base}AWSLogs/aws-account-id=${scope.accountId}/aws-service=vpcflowlogs/aws-region=${scope.region}/year=${y}/month=${m}/day=${d}/${h ? `hour=${h}/` : ""}`
-    : `${base}AWSLogs/${scope.accountId}/vpcflowlogs/${scope.region}/${y}/${m}/${d}/${h ? `${h}/` : ""}`;
-}
-/** The delivery time in a flow log file's name (…_20250501T1005Z_…), epoch seconds. */
-function fileTime(key: string): number | undefined {
-  const m = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_/.exec(key);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!) / 1000 : undefined;
-}
 const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000Z", "Z");
 const num = (v: unknown) => (typeof v === "number" ? v : Number(v ?? 0));
 
@@ -102,8 +83,10 @@ function targetsOf(subject: Subject): Target[] {
 }
 
 export interface ReadFlowsDeps {
-  /** The engine the questions run on (default: DuckDB over the downloaded files). */
+  /** The engine the questions run on with engine local (default: DuckDB over the downloaded files). */
   openEngine?: (ctx: InvestigateContext) => Promise<DuckDbEngine>;
+  /** The engine with engine athena (default: Athena as investigate.athena says, the process's credentials). */
+  openAthena?: (ctx: InvestigateContext) => Promise<SqlEngine>;
   /** Between Logs Insights polls (default 1 s). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -124,6 +107,8 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   // Read past containment (up to an hour, not past now) to tell whether the traffic stopped.
   const readEnd = contained !== null ? Math.max(we, Math.min(nowS, contained + 3600)) : we;
+  // The objects that can hold records starting in the window or after containment (./prune.ts).
+  const range = deliveryRange(ws, readEnd, opts.deliverySlackMinutes);
   const dir = join(ctx.workDir, "flows");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
@@ -133,6 +118,10 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
   const ips: string[] = [];
   const dts = new Set<string>();
   let flowLogsFound = 0;
+  // engine athena: the logs are read where they lie, through one table per flow log (partition projection) and a view over them.
+  const athena = ctx.options.engine === "athena";
+  const tables: { flowLogId: string; table: string; fields: FlowField[]; ddl: string }[] = [];
+  const readable: string[] = [];
   let fileCount = 0;
 
   for (const t of targets) {
@@ -166,23 +155,30 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
       }
       flowLogsFound++;
       try {
-        if (fl.destinationType === "s3") {
+        if (fl.destinationType === "s3" && athena) {
+          const fields = parseLogFormat(fl.logFormat);
+          const table = flowTableName(fl.flowLogId);
+          const since = fl.creationTime && !Number.isNaN(Date.parse(fl.creationTime)) ? dtOf(Math.floor(Date.parse(fl.creationTime) / 1000), false) : "2015/06/01";
+          const ddl = flowLogsDdl({ table, bucket: fl.bucket!, prefix: fl.prefix ?? "", accounts: [t.scope.accountId], regions: [t.scope.region], fileFormat: fl.fileFormat, perHourPartition: fl.perHourPartition, hiveCompatiblePartitions: fl.hiveCompatiblePartitions, since }, fields);
+          for (const dt of partitionsOf(range, fl.perHourPartition)) dts.add(dt);
+          tables.push({ flowLogId: fl.flowLogId, table, fields, ddl });
+          readable.push(fl.flowLogId);
+        } else if (fl.destinationType === "s3") {
           const owner = opts.bucketOwners?.[fl.bucket ?? ""] ?? t.scope.accountId;
-          const flDts = dtsBetween(ws - 600, readEnd + 1200, fl.perHourPartition);
-          for (const dt of flDts) dts.add(dt);
-          for (const dt of flDts) {
-            const listed = await ctx.port.listObjects(owner, fl.bucket!, partitionPrefix(fl, t.scope, dt), { maxKeys: maxFiles + 1 });
-            for (const o of listed.objects) {
-              const at = fileTime(o.key);
-              if (!o.key.includes(`_${fl.flowLogId}_`) || at === undefined || at < ws - 600 || at > readEnd + 1200) continue;
-              if (++fileCount > maxFiles) throw new BoundError(`more than ${maxFiles} log files in the window`);
-              if (o.size > budget) throw new BoundError(`the window's log files exceed the download bound (${opts.maxBytes ?? MAX_BYTES} bytes)`);
-              budget -= o.size;
-              const path = join(dir, `${fileCount}-${basename(o.key).replace(/[^\w.-]/g, "_")}`);
-              await ctx.port.getObject(owner, fl.bucket!, o.key, path, { maxBytes: Math.min(budget + o.size, 1024 ** 3) });
-              files.push({ path, fileFormat: fl.fileFormat, logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt });
-            }
+          // Only this flow log's objects whose name time can hold records of the window (./prune.ts).
+          for (const dt of partitionsOf(range, fl.perHourPartition)) dts.add(dt);
+          const objects = await flowLogObjects((prefix) => ctx.port.listObjects(owner, fl.bucket!, prefix, { maxKeys: LIST_MAX_KEYS }), fl, t.scope, range);
+          for (const o of objects) {
+            if (++fileCount > maxFiles) throw new BoundError(`more than ${maxFiles} log files in the window`);
+            if (o.size > budget) throw new BoundError(`the window's log files exceed the download bound (${opts.maxBytes ?? MAX_BYTES} bytes)`);
+            budget -= o.size;
+            const path = join(dir, `${fileCount}-${basename(o.key).replace(/[^\w.-]/g, "_")}`);
+            await ctx.port.getObject(owner, fl.bucket!, o.key, path, { maxBytes: Math.min(budget + o.size, 1024 ** 3) });
+            files.push({ path, fileFormat: fl.fileFormat, logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt: o.dt });
           }
+          readable.push(fl.flowLogId);
+        } else if (fl.destinationType === "cloud-watch-logs" && fl.logGroupName && athena) {
+          part.notSearched.push({ what: `flow log ${fl.flowLogId} (${fl.logGroupName})`, scope: t.scope, reason: "it delivers to CloudWatch Logs, which Athena does not read: run with --engine local (Logs Insights)" });
         } else if (fl.destinationType === "cloud-watch-logs" && fl.logGroupName) {
           const got = await insights(ctx, t.scope, fl, t.enis, ws - 600, readEnd, sleep);
           if (got.truncated) part.notSearched.push({ what: `part of flow log ${fl.flowLogId} (${fl.logGroupName})`, scope: t.scope, reason: "Logs Insights returns at most 10,000 records per query; the window held more" });
@@ -193,13 +189,14 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
             const dt = dtOf(t0, true);
             byHour.set(dt, [...(byHour.get(dt) ?? []), r["@message"] ?? ""]);
           }
-          for (const dt of dtsBetween(ws - 600, readEnd + 1200, true)) dts.add(dt);
+          for (const dt of partitionsOf(range, true)) dts.add(dt);
           const header = [...fl.logFormat.matchAll(/\$\{([a-z0-9-]+)\}/g)].map((m) => m[1]).join(" ");
           for (const [dt, lines] of byHour) {
             const path = join(dir, `${++fileCount}-${fl.flowLogId}-${dt.replace(/\//g, "")}.log.gz`);
             writeFileSync(path, gzipSync([header, ...lines.filter((l) => !/[\r\n]/.test(l))].join("\n") + "\n"), { mode: 0o600, flag: "wx" });
             files.push({ path, fileFormat: "plain-text", logFormat: fl.logFormat, accountId: t.scope.accountId, region: t.scope.region, dt });
           }
+          readable.push(fl.flowLogId);
         }
       } catch (err) {
         if (err instanceof BoundError) throw new Error(`VPC flow logs: ${err.message}; narrow the window or raise investigate.flowLogs bounds`, { cause: err });
@@ -219,19 +216,46 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
     return part;
   }
 
-  progress(`flow logs: ${files.length} files, querying`);
-  const engine = await (deps.openEngine ?? ((c) => DuckDbEngine.open({ workDir: c.workDir, ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) })))(ctx);
+  if (readable.length === 0) {
+    // Flow logs exist but none could be read: never "no records" or "not observed".
+    part.activity = { verdict: "no-logs", networkInterfaceIds: enis, window, stoppedAfterContainment: null, query: "none: no flow log could be read (see not searched)", figures: { flowLogs: flowLogsFound, read: 0 } };
+    return part;
+  }
+  // One view name for these flow logs, on either engine: the questions' text is the same.
+  const view = flowViewName(readable);
+  let engine: SqlEngine;
+  const statements: string[] = [];
+  if (athena) {
+    progress(`flow logs: ${tables.length} Athena table${tables.length === 1 ? "" : "s"}, querying`);
+    engine = await (deps.openAthena ?? (async (c) => (await import("../cloudtrail/engine.ts")).openAthena(c)))(ctx);
+  } else {
+    progress(`flow logs: ${files.length} files, querying`);
+    const db = await (deps.openEngine ?? ((c) => DuckDbEngine.open({ workDir: c.workDir, ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}) })))(ctx);
+    engine = db;
+    try {
+      await db.registerFlowLogs(files, view);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
   try {
-    await engine.registerFlowLogs(files);
-    const during: FlowScope = { networkInterfaceIds: enis, ownIps: ips, start: ws, end: we, dts: [...dts].sort() };
+    if (athena) {
+      // The tables (IF NOT EXISTS: a flow log's location and format never change), then the view over them.
+      statements.push(...tables.map((x) => x.ddl), flowLogsViewSql(view, tables));
+      for (const sql of statements) for await (const _ of engine.query(sql)) void _;
+    }
+    const during: FlowScope = { networkInterfaceIds: enis, ownIps: ips, start: ws, end: we, dts: [...dts].sort(), table: view };
     const result = await ask(engine, activity, during, subject);
     const cov = (await allRows(engine, coverageSql(during)))[0] ?? {};
     const records = num(cov.records);
     const evidence = `flow-logs ${activity} ${subject.caseId}`;
+    const artifact = () =>
+      JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, ...(athena ? { statements } : { files: files.length }), coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2);
     part.artifacts.push({
       label: evidence,
-      content: JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, files: files.length, coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2),
-      source: `vpc flow logs: ${files.length} files, ${engine.kind}`,
+      content: artifact(),
+      source: athena ? `vpc flow logs: ${tables.length} Athena table${tables.length === 1 ? "" : "s"} (${tables.map((x) => x.table).join(", ")})` : `vpc flow logs: ${files.length} files, ${engine.kind}`,
       collectedAt: ctx.now().toISOString(),
     });
     let stopped: boolean | null = null;
@@ -241,7 +265,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
       if (afterCov > 0) stopped = !(await ask(engine, activity, after, subject)).detected;
     }
     const verdict: ActivityVerdict["verdict"] = result.detected ? "confirmed" : records > 0 ? "not-observed" : "no-logs";
-    part.activity = { verdict, networkInterfaceIds: enis, window, stoppedAfterContainment: stopped, query: result.main, figures: { ...result.figures, records, files: files.length } };
+    part.activity = { verdict, networkInterfaceIds: enis, window, stoppedAfterContainment: stopped, query: result.main, figures: { ...result.figures, records, ...(athena ? { tables: tables.length } : { files: files.length }) } };
     const sources = [{ evidence, query: result.main }];
     const who = enis.join(", ");
     if (verdict === "confirmed") {
@@ -267,7 +291,7 @@ export async function readFlowsWith(ctx: InvestigateContext, subject: Subject, d
         sources: [{ evidence, query: sql }],
       });
       result.questions.push({ sql, rows });
-      part.artifacts[0]!.content = JSON.stringify({ engine: engine.kind, window, networkInterfaceIds: enis, files: files.length, coverage: { sql: coverageSql(during), rows: [cov] }, questions: result.questions }, null, 2);
+      part.artifacts[0]!.content = artifact();
     }
   } finally {
     await engine.close();

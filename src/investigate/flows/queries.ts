@@ -17,6 +17,15 @@ export interface FlowScope {
   end: number;
   /** The partitions that hold the window (`dt` values), for Athena's partition projection. */
   dts: string[];
+  /** The table or view queried (default `vpc_flow_logs`): the reader names one view per set of flow logs, the same on both engines. */
+  table?: string;
+}
+
+/** The relation a question reads. */
+export function tableOf(s: FlowScope): string {
+  const t = s.table ?? "vpc_flow_logs";
+  if (!/^[a-z_][a-z0-9_]{0,127}$/.test(t)) throw new Error(`not a table name: ${t.slice(0, 60)}`);
+  return t;
 }
 
 const ENI = /^eni-[0-9a-f]{8,17}$/;
@@ -62,7 +71,7 @@ export const POOL_PORTS = [3333, 3334, 4444, 5555, 5556, 7777, 8333, 9999, 14433
 /** Port scan: distinct destination addresses per destination port per minute, with SYN-only flows. */
 export function scanSql(s: FlowScope): string {
   return `SELECT dstport, start - start % 60 AS minute, count(DISTINCT dstaddr) AS destinations, count(*) AS flows, sum(CASE WHEN tcp_flags = 2 THEN 1 ELSE 0 END) AS syn_only_flows, count(tcp_flags) AS with_tcp_flags, sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected_flows
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND srcaddr IN (${own(s)})
 GROUP BY dstport, start - start % 60
 ORDER BY destinations DESC, minute ASC, dstport ASC
@@ -73,7 +82,7 @@ LIMIT 20`;
 export function dosSql(s: FlowScope, targets: string[]): string {
   const toTargets = targets.length > 0 ? ` AND dstaddr IN (${list(targets, checkIp)})` : "";
   return `SELECT dstaddr, start - start % 60 AS minute, sum(packets) AS packets, sum(bytes) AS bytes, count(*) AS flows
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND srcaddr IN (${own(s)})${toTargets}
 GROUP BY dstaddr, start - start % 60
 ORDER BY packets DESC, minute ASC, dstaddr ASC
@@ -83,7 +92,7 @@ LIMIT 20`;
 /** Spam: distinct destinations on the mail ports. */
 export function spamSql(s: FlowScope): string {
   return `SELECT dstport, count(DISTINCT dstaddr) AS destinations, count(*) AS flows, sum(bytes) AS bytes, min(start) AS first_start, max("end") AS last_end
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND srcaddr IN (${own(s)}) AND dstport IN (${ports(MAIL_PORTS)}) AND action = 'ACCEPT'
 GROUP BY dstport
 ORDER BY dstport`;
@@ -92,12 +101,12 @@ ORDER BY dstport`;
 /** Open proxy: sources connecting in to the proxy ports, and destinations reached out. */
 export function proxySql(s: FlowScope, proxyPorts: number[]): string {
   return `SELECT 'inbound' AS direction, dstport AS port, count(DISTINCT srcaddr) AS peers, count(*) AS flows, sum(bytes) AS bytes
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND dstaddr IN (${own(s)}) AND dstport IN (${ports(proxyPorts)}) AND action = 'ACCEPT'
 GROUP BY dstport
 UNION ALL
 SELECT 'outbound' AS direction, 0 AS port, count(DISTINCT dstaddr) AS peers, count(*) AS flows, sum(bytes) AS bytes
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND srcaddr IN (${own(s)}) AND action = 'ACCEPT'
 ORDER BY direction, port`;
 }
@@ -106,7 +115,7 @@ ORDER BY direction, port`;
 export function miningSql(s: FlowScope, remotes: string[], poolPorts: number[]): string {
   const remote = remotes.length > 0 ? ` OR dstaddr IN (${list(remotes, checkIp)})` : "";
   return `SELECT dstaddr, dstport, min(start) AS first_start, max("end") AS last_end, max("end") - min(start) AS seconds, count(*) AS flows, sum(bytes) AS bytes
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)} AND srcaddr IN (${own(s)}) AND (dstport IN (${ports(poolPorts)})${remote}) AND action = 'ACCEPT'
 GROUP BY dstaddr, dstport
 ORDER BY seconds DESC, dstaddr ASC, dstport ASC
@@ -117,7 +126,7 @@ LIMIT 20`;
 export function remotesSql(s: FlowScope, remotes: string[], remotePorts: number[]): string {
   const conds = [remotes.length > 0 ? `dstaddr IN (${list(remotes, checkIp)}) OR srcaddr IN (${list(remotes, checkIp)})` : "", remotePorts.length > 0 ? `dstport IN (${ports(remotePorts)})` : ""].filter(Boolean);
   return `SELECT CASE WHEN srcaddr IN (${own(s)}) THEN dstaddr ELSE srcaddr END AS remote, dstport, count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, min(start) AS first_start, max("end") AS last_end
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)}${conds.length > 0 ? ` AND (${conds.join(" OR ")})` : " AND false"}
 GROUP BY CASE WHEN srcaddr IN (${own(s)}) THEN dstaddr ELSE srcaddr END, dstport
 ORDER BY flows DESC, remote ASC, dstport ASC
@@ -127,6 +136,6 @@ LIMIT 50`;
 /** How many records the window holds at all (tells "no traffic of that kind" from "no logs"). */
 export function coverageSql(s: FlowScope): string {
   return `SELECT count(*) AS records, min(start) AS first_start, max("end") AS last_end
-FROM vpc_flow_logs
+FROM ${tableOf(s)}
 WHERE ${scopeClause(s)}`;
 }

@@ -70,8 +70,9 @@ export class DuckDbEngine implements SqlEngine {
     return new DuckDbEngine(instance, conn, opts.maxJsonBytes ?? 64 * 1024 * 1024);
   }
 
-  /** (Re)creates the view `vpc_flow_logs` over these files: every column of versions 2-5, NULL where a file's format lacks it. */
-  async registerFlowLogs(files: FlowLogFile[]): Promise<void> {
+  /** (Re)creates the view `vpc_flow_logs` (or `view`) over these files: every column of versions 2-5, NULL where a file's format lacks it. */
+  async registerFlowLogs(files: FlowLogFile[], view = "vpc_flow_logs"): Promise<void> {
+    if (!/^[a-z_][a-z0-9_]{0,127}$/.test(view)) throw new Error(`not a view name: ${view.slice(0, 60)}`);
     const cols = (present: Map<string, string>) =>
       [...FLOW_FIELDS.map((x) => `${present.get(x.column) ?? `CAST(NULL AS ${duckType(x.type)})`} AS "${x.column}"`), `p.aws_account_id`, `p.aws_region`, `p.dt`].join(", ");
     await this.conn.run("CREATE OR REPLACE TEMP TABLE flow_files (path VARCHAR, aws_account_id VARCHAR, aws_region VARCHAR, dt VARCHAR)");
@@ -103,7 +104,7 @@ export class DuckDbEngine implements SqlEngine {
       }
     }
     if (parts.length === 0) parts.push(`SELECT ${cols(new Map())} FROM flow_files p WHERE false`);
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW vpc_flow_logs AS ${parts.join("\nUNION ALL\n")}`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW ${view} AS ${parts.join("\nUNION ALL\n")}`);
   }
 
   /** (Re)creates the view `cloudtrail_logs` over CloudTrail log files ({"Records":[...]}, gzip or not). */

@@ -132,6 +132,45 @@ export function flowLogsDdl(spec: FlowTableSpec, fields: readonly FlowField[] = 
   return `CREATE EXTERNAL TABLE IF NOT EXISTS \`${table}\` (\n${cols}\n)\nPARTITIONED BY (\`aws_account_id\` string, \`aws_region\` string, \`dt\` string)\n${storage}\nLOCATION ${sqlString(`${base}/`)}\nTBLPROPERTIES (\n  ${props.join(",\n  ")}\n)`;
 }
 
+/** The Athena table of one flow log (its bucket, prefix, format and layout never change). */
+export function flowTableName(flowLogId: string): string {
+  if (!/^fl-[0-9a-f]{8,17}$/.test(flowLogId)) throw new Error(`not a flow log id: ${flowLogId.slice(0, 60)}`);
+  return `vpc_flow_logs_${flowLogId.replace(/-/g, "_")}`;
+}
+
+/**
+ * The view the flow questions read, named after the flow logs it unites (so two investigations of
+ * different flow logs never replace each other's view in a shared Athena database, and the same
+ * flow logs always give the same name): the reader gives this name to DuckDB's view too, so both
+ * engines run the same question text.
+ */
+export function flowViewName(flowLogIds: string[]): string {
+  const ids = [...new Set(flowLogIds)].sort();
+  for (const id of ids) flowTableName(id);
+  let h = 0x811c9dc5;
+  for (const c of ids.join(",")) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return `vpc_flow_logs_v${h.toString(16).padStart(8, "0")}`;
+}
+
+const athenaType = (t: FlowField["type"]) => (t === "int" ? "integer" : t === "bigint" ? "bigint" : "varchar");
+
+/**
+ * CREATE OR REPLACE VIEW over the flow logs' tables for Athena: every column of versions 2-5 in
+ * FLOW_FIELDS' order (NULL where a table's format lacks it) and the partition columns, as DuckDB's
+ * view over the downloaded files (./duckdb.ts registerFlowLogs).
+ */
+export function flowLogsViewSql(view: string, tables: { table: string; fields: readonly FlowField[] }[]): string {
+  if (!/^[a-z_][a-z0-9_]{0,127}$/.test(view)) throw new Error(`not a view name: ${view}`);
+  if (tables.length === 0) throw new Error("the view needs at least one table");
+  const parts = tables.map(({ table, fields }) => {
+    if (!/^\w+$/.test(table)) throw new Error(`not a table name: ${table}`);
+    const has = new Set(fields.map((f) => f.column));
+    const cols = FLOW_FIELDS.map((f) => (has.has(f.column) ? `"${f.column}"` : `CAST(NULL AS ${athenaType(f.type)}) AS "${f.column}"`));
+    return `SELECT ${[...cols, "aws_account_id", "aws_region", "dt"].join(", ")} FROM ${table}`;
+  });
+  return `CREATE OR REPLACE VIEW ${view} AS\n${parts.join("\nUNION ALL\n")}`;
+}
+
 export interface TrailTableSpec {
   table?: string;
   bucket: string;
