@@ -1,10 +1,12 @@
 /**
  * What needs a person (the web desk's "needs a person" view): plans of open cases that wait for
- * someone to approve them, steps that failed (applying or rolling back) and were not since done,
- * read from the plans and the journal in two queries. Cases with a doubtful verdict and
+ * someone to approve them or, approved, to apply them (the approval read as ./approval.ts reads
+ * it), steps that failed (applying or rolling back) and were not since done,
+ * read from the plans, the journal and the approvals' notes in three queries. Cases with a doubtful verdict and
  * follow-ups that matched no case are `listCases` filters (verdict, needsLinking).
  */
 import type { Plan } from "../plan/types.ts";
+import { approvalIn, type PlanApproval } from "./approval.ts";
 import { num, type Trx } from "./rows.ts";
 
 export interface PendingPlan {
@@ -16,6 +18,8 @@ export interface PendingPlan {
   waiting: number;
   steps: number;
   deadline: string;
+  /** Who approved it on the web desk and when; null: it waits for an approval, else for someone to apply it. */
+  approval: PlanApproval | null;
 }
 
 export interface FailedStep {
@@ -84,8 +88,25 @@ export async function attentionIn(db: Trx, opts: { scan?: number } = {}): Promis
       return !e || (e.phase !== "done" && e.phase !== "skipped");
     }).length;
     if (!failed && !rolled && steps.length > 0 && waiting > 0) {
-      pendingPlans.push({ caseId, planId: r.id, createdAt: r.created_at, playbook: (JSON.parse(r.plan_json) as Plan).playbook, waiting, steps: steps.length, deadline: r.deadline_at });
+      pendingPlans.push({ caseId, planId: r.id, createdAt: r.created_at, playbook: (JSON.parse(r.plan_json) as Plan).playbook, waiting, steps: steps.length, deadline: r.deadline_at, approval: null });
     }
+  }
+  // The approvals of the plans that wait: the web desk's notes naming them, read as the desk reads them.
+  const byCase = new Map<string, PendingPlan[]>();
+  for (const p of pendingPlans) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
+  const caseIds = [...byCase.keys()];
+  for (let i = 0; i < caseIds.length; i += 300) {
+    const notes = await db
+      .selectFrom("timeline")
+      .select(["case_id", "at", "data"])
+      .where("case_id", "in", caseIds.slice(i, i + 300))
+      .where("type", "=", "note")
+      .where("data", "like", '%"planApproved"%')
+      .orderBy("id", "asc")
+      .execute();
+    const entries = new Map<string, { at: string; data: Record<string, unknown> }[]>();
+    for (const n of notes) entries.set(n.case_id, [...(entries.get(n.case_id) ?? []), { at: n.at, data: JSON.parse(n.data) as Record<string, unknown> }]);
+    for (const [caseId, list] of entries) for (const p of byCase.get(caseId) ?? []) p.approval = approvalIn(list, p.planId);
   }
   return { pendingPlans, failedSteps, truncated };
 }

@@ -5,6 +5,7 @@
  */
 import { normaliseProtocol, type SgRule } from "../cloud/model.ts";
 import type { RuleSpec } from "../cloud/port.ts";
+import { samePeer, sameRule } from "../cloud/sg-rule.ts";
 
 export type Proto = "tcp" | "udp";
 
@@ -71,28 +72,12 @@ export function toSpec(rule: SgRule | RuleSpec): RuleSpec {
   return spec;
 }
 
-/** Two rules grant the same thing (descriptions and rule ids aside). */
-export function sameRule(a: SgRule | RuleSpec, b: SgRule | RuleSpec): boolean {
-  const pa = normaliseProtocol(a.protocol);
-  const pb = normaliseProtocol(b.protocol);
-  if (pa !== pb || a.direction !== b.direction) return false;
-  if ((a.cidrIpv4 ?? "") !== (b.cidrIpv4 ?? "") || (a.cidrIpv6 ?? "") !== (b.cidrIpv6 ?? "")) return false;
-  if ((a.groupId ?? "") !== (b.groupId ?? "") || (a.prefixListId ?? "") !== (b.prefixListId ?? "")) return false;
-  if (pa === "-1") return true;
-  const norm = (v: number | undefined) => (v === undefined ? -1 : v);
-  if (pa === "tcp" || pa === "udp") {
-    const [af, at] = portRange(a);
-    const [bf, bt] = portRange(b);
-    return af === bf && at === bt;
-  }
-  return norm(a.fromPort) === norm(b.fromPort) && norm(a.toPort) === norm(b.toPort);
-}
+/** Two rules grant the same thing (descriptions and rule ids aside): AWS's identity of a rule, defined once in ../cloud/sg-rule.ts. */
+export { sameRule };
 
 /** `inner` allows nothing `outer` does not: same direction and peer, protocol and ports inside outer's. */
 export function within(inner: SgRule | RuleSpec, outer: SgRule | RuleSpec): boolean {
-  if (inner.direction !== outer.direction) return false;
-  if ((inner.cidrIpv4 ?? "") !== (outer.cidrIpv4 ?? "") || (inner.cidrIpv6 ?? "") !== (outer.cidrIpv6 ?? "")) return false;
-  if ((inner.groupId ?? "") !== (outer.groupId ?? "") || (inner.prefixListId ?? "") !== (outer.prefixListId ?? "")) return false;
+  if (inner.direction !== outer.direction || !samePeer(inner, outer)) return false;
   const po = normaliseProtocol(outer.protocol);
   if (po === "-1") return true;
   const pi = normaliseProtocol(inner.protocol);
@@ -102,9 +87,11 @@ export function within(inner: SgRule | RuleSpec, outer: SgRule | RuleSpec): bool
     const [inf, int] = portRange(inner);
     return inf >= of && int <= ot;
   }
-  // ICMP: "ports" are type and code; -1 (or none) is all of them.
+  if (pi !== "icmp" && pi !== "icmpv6") return true; // another IP protocol has no ports (AWS allows all of its traffic)
+  // ICMP: "ports" are type and code; -1 (or none) is all of them, and all types is all codes.
   const all = (v: number | undefined) => v === undefined || v === -1;
-  return (all(outer.fromPort) || outer.fromPort === inner.fromPort) && (all(outer.toPort) || outer.toPort === inner.toPort);
+  if (all(outer.fromPort)) return true;
+  return outer.fromPort === inner.fromPort && (all(outer.toPort) || outer.toPort === inner.toPort);
 }
 
 /** The AWS-allowed character set for rule descriptions, and its length limit. */

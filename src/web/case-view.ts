@@ -21,6 +21,10 @@ import { describeStep, stepOutcomes, type StepOutcome } from "../reply/actions.t
 import { findingsFromTimeline } from "../reply/timeline.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { Reason, VerdictLevel } from "../verify/types.ts";
+import { approvalIn } from "../case/approval.ts";
+
+/** Who approved a plan (../case/approval.ts, one reading for the desk, the queue and the CLI). */
+export { approvalIn };
 
 /** A piece of a notice line: plain text, or a fact the parser read there (`fact` names it). */
 export interface Segment {
@@ -395,11 +399,6 @@ function scalingOf(r: Resolved): string[] {
 // ---------------------------------------------------------------------------------------------
 // Plans and the journal
 
-/** The approval of a plan in a case's timeline (the first one: a plan is approved once). */
-export function approvalIn(timeline: readonly { at: string; data: Record<string, unknown> }[], planId: string): { by: string; at: string } | null {
-  const e = timeline.find((x) => x.data.planApproved === planId && typeof x.data.approvedBy === "string");
-  return e ? { by: e.data.approvedBy as string, at: e.at } : null;
-}
 
 function planView(p: Plan, byStep: Map<string, StepOutcome>, timeline: readonly TimelineEvent[]): PlanView {
   const steps = p.steps.map((s) => stepView(p, s, byStep.get(`${p.id}\u0000${s.id}`) ?? null));

@@ -155,6 +155,36 @@ describe("needs a person", () => {
   });
 });
 
+describe("needs a person: approved, not applied", () => {
+  it("says which waiting plans were approved (by whom, when) and not applied, and which wait for an approval", async () => {
+    const a = await w.agent("n2-viewer", "viewer");
+    const approved = await addCase(w, { accountIds: ["121212121212"], instanceIds: ["i-0appr00000000001"] });
+    const aplan = makePlan(approved.id);
+    await w.store.savePlan(aplan);
+    // The approval exactly as the desk's approve action records it (src/web/routes/case-actions.ts approvePlan).
+    await w.store.recordEvent(approved.id, "note", `Plan ${aplan.id} approved by carol <i>x</i> on the web desk`, { planId: aplan.id, planApproved: aplan.id, approvedBy: "carol <i>x</i>", steps: aplan.steps.map((s) => s.id) }, { actor: "web:carol" });
+    const waiting = await addCase(w, { accountIds: ["131313131313"], instanceIds: ["i-0unap00000000001"] });
+    const wplan = makePlan(waiting.id);
+    await w.store.savePlan(wplan);
+    const html = await (await a.get("/needs-a-person")).text();
+    const table = html.slice(html.indexOf("Plans waiting for approval or to be applied"), html.indexOf("Failed steps"));
+    const row = (planId: string) => {
+      const at = table.indexOf(planId);
+      expect(at).toBeGreaterThan(-1);
+      return table.slice(table.lastIndexOf("<tr", at), table.indexOf("</tr>", at));
+    };
+    expect(row(aplan.id)).toContain("approved, not applied");
+    expect(row(aplan.id)).toContain("carol &lt;i&gt;x&lt;/i&gt;");
+    expect(row(aplan.id)).not.toContain("waiting for approval");
+    expect(row(wplan.id)).toContain("waiting for approval");
+    expect(row(wplan.id)).not.toContain("approved, not applied");
+    // The store says the same to any other reader.
+    const att = await w.store.needsAttention();
+    expect(att.pendingPlans.find((p) => p.planId === aplan.id)?.approval).toMatchObject({ by: "carol <i>x</i>" });
+    expect(att.pendingPlans.find((p) => p.planId === wplan.id)?.approval).toBeNull();
+  });
+});
+
 describe("intake", () => {
   it("shows viewers the page but refuses their post (403), and a responder's post without CSRF", async () => {
     const v = await w.agent("i-viewer", "viewer");

@@ -82,6 +82,12 @@ function suite(label: string, make: () => Promise<{ store: CaseStore; close(): P
         await store.savePlan(plan);
         let att = await store.needsAttention();
         expect(att.pendingPlans.map((p) => p.planId)).toEqual([plan.id]);
+        expect(att.pendingPlans[0]!.approval).toBeNull();
+        // approved on the web desk (its note), not applied: still waiting, now for someone to apply it
+        await store.recordEvent(k.id, "note", `Plan ${plan.id} approved by carol on the web desk`, { planId: plan.id, planApproved: plan.id, approvedBy: "carol" }, { actor: "web:carol" });
+        await store.recordEvent(k.id, "note", "an unrelated note mentioning planApproved", { other: "planApproved" });
+        att = await store.needsAttention();
+        expect(att.pendingPlans).toMatchObject([{ planId: plan.id, approval: { by: "carol" } }]);
         await store.append({ planId: plan.id, stepId: plan.steps[0]!.id, phase: "started", actor: "t" });
         await store.append({ planId: plan.id, stepId: plan.steps[0]!.id, phase: "failed", actor: "t", error: "boom" });
         att = await store.needsAttention();

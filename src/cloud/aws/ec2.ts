@@ -713,13 +713,15 @@ const TCP_UDP = new Set(["tcp", "udp", "6", "17"]);
 
 /** One IpPermission per rule: exact, and a failure names the rule that failed. */
 export function ipPermission(rule: RuleSpec, withDescription: boolean): IpPermission {
-  const p: IpPermission = { IpProtocol: PORTLESS_ALL.has(rule.protocol) ? "-1" : rule.protocol };
+  // AWS's protocol names are lower case; a rule written "TCP" is the tcp rule (../sg-rule.ts).
+  const protocol = rule.protocol.trim().toLowerCase();
+  const p: IpPermission = { IpProtocol: PORTLESS_ALL.has(protocol) ? "-1" : protocol };
   const unset = (n: number | undefined) => n === undefined || n === -1;
-  if (TCP_UDP.has(rule.protocol)) {
+  if (TCP_UDP.has(protocol)) {
     // AWS wants a range for TCP/UDP; "all ports" is 0-65535.
     p.FromPort = unset(rule.fromPort) ? 0 : rule.fromPort;
     p.ToPort = unset(rule.toPort) ? 65535 : rule.toPort;
-  } else if (ICMP.has(rule.protocol)) {
+  } else if (ICMP.has(protocol)) {
     // For ICMP the "ports" are type and code; -1 means all.
     p.FromPort = rule.fromPort ?? -1;
     p.ToPort = rule.toPort ?? -1;

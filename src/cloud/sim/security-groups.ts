@@ -1,21 +1,14 @@
 /**
  * The simulated security-group calls: describe and find groups, create a group (with AWS's default
  * egress), authorize and revoke rules (InvalidPermission.Duplicate / .NotFound by AWS's notion of
- * the same rule, the per-group rule quota), and set a network interface's groups.
+ * the same rule, ../sg-rule.ts, shared with the playbook; the per-group rule quota), and set a network interface's groups.
  */
 import { normaliseProtocol, type Scope, type SecurityGroup, type Tags } from "../model.ts";
 import type { RuleSpec } from "../port.ts";
+import { ruleKey } from "../sg-rule.ts";
 import { allows, checkTags, invalid, notFound, tagsMatch, type SimCore } from "./core.ts";
 import { defaultEgress, toRule, type RegionState } from "./state.ts";
 import { sgView } from "./views.ts";
-
-function ruleKey(r: RuleSpec): string {
-  const protocol = normaliseProtocol(r.protocol);
-  const all = protocol === "-1";
-  const from = all || r.fromPort === undefined || r.fromPort === -1 ? "" : String(r.fromPort);
-  const to = all || r.toPort === undefined || r.toPort === -1 ? from : String(r.toPort);
-  return [r.direction, protocol, from, to, r.cidrIpv4 ?? "", r.cidrIpv6 ?? "", r.groupId ?? "", r.prefixListId ?? ""].join("|");
-}
 
 export function describeRule(r: RuleSpec): string {
   const protocol = normaliseProtocol(r.protocol);

@@ -250,7 +250,9 @@ export function toRule(direction: "ingress" | "egress", r: SgRuleInput): SgRule 
   const protocol = normaliseProtocol(r.protocol);
   const rule: SgRule = { direction, protocol };
   const from = r.port ?? r.fromPort;
-  const to = r.port ?? r.toPort ?? r.fromPort;
+  // A TCP/UDP rule given one port is that port; an ICMP rule given a type only is every code of it (-1), as the adapter sends it.
+  const icmp = protocol === "icmp" || protocol === "icmpv6";
+  const to = r.port ?? r.toPort ?? (icmp ? -1 : r.fromPort);
   if (protocol !== "-1" && from !== undefined && from !== -1) {
     rule.fromPort = from;
     rule.toPort = to ?? from;

@@ -14,7 +14,7 @@ import type { Plan } from "../../execute/types.ts";
 import { UserError } from "../../errors.ts";
 import type { ReplyDraft } from "../../reply/types.ts";
 import type { Principal } from "../types.ts";
-import { approvalIn } from "../case-view.ts";
+import { approvalIn, planAuthorIn, samePerson } from "../../case/approval.ts";
 
 export interface ActAs {
   user: Principal;
@@ -76,14 +76,8 @@ export function chosenWithDependants(plan: Plan, chosen: readonly string[]): { o
  */
 export async function planAuthor(store: CaseStore, plan: Plan): Promise<string | null> {
   if (!plan.caseId) return null;
-  const tl = await store.timeline(plan.caseId);
-  const note = [...tl].reverse().find((e) => e.data.planId === plan.id && typeof e.data.planAuthor === "string");
-  if (note) return note.data.planAuthor as string;
-  return tl.find((e) => e.type === "plan" && e.data.planId === plan.id)?.actor ?? null;
+  return planAuthorIn(await store.timeline(plan.caseId), plan.id);
 }
-
-/** The plan's author (a web user's name, or `web:<name>` as the store names them) is this person. */
-const samePerson = (author: string, name: string) => author === name || author === `web:${name}`;
 
 /** A responder writes a plan: resolved in the configured account now, kept with the case, its author named on the timeline. */
 export async function writePlan(store: CaseStore, c: Case, port: CloudPort, as: ActAs): Promise<Plan> {

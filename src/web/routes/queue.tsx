@@ -193,7 +193,7 @@ export function queueRoutes(app: WebApp, deps: WebDeps): void {
       <section>
         <h1>Needs a person</h1>
         {att.truncated ? <p class="muted">Showing the most urgent open cases' plans only.</p> : null}
-        <h2 id="approve">Plans waiting for approval ({att.pendingPlans.length})</h2>
+        <h2 id="approve">Plans waiting for approval or to be applied ({att.pendingPlans.length})</h2>
         {att.pendingPlans.length === 0 ? (
           <p class="muted">None.</p>
         ) : (
@@ -204,6 +204,7 @@ export function queueRoutes(app: WebApp, deps: WebDeps): void {
                   <th scope="col">Case</th>
                   <th scope="col">Deadline</th>
                   <th scope="col">Plan</th>
+                  <th scope="col">State</th>
                   <th scope="col">Steps waiting</th>
                 </tr>
               </thead>
@@ -216,6 +217,17 @@ export function queueRoutes(app: WebApp, deps: WebDeps): void {
                     </td>
                     <td class="mono">
                       {p.planId} <span class="muted">({p.playbook})</span>
+                    </td>
+                    <td>
+                      {p.approval ? (
+                        <>
+                          <strong>approved, not applied</strong> <span class="muted">
+                            by <Safe text={p.approval.by} max={80} /> at <span class="mono">{p.approval.at}</span>
+                          </span>
+                        </>
+                      ) : (
+                        "waiting for approval"
+                      )}
                     </td>
                     <td>
                       {p.waiting} of {p.steps}
