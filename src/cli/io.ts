@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import pc from "picocolors";
 import type { CaseStore } from "../case/types.ts";
@@ -110,6 +111,31 @@ export async function withTerminal<T>(fn: () => Promise<T>): Promise<T> {
 export function progressLine(text: string | null): void {
   const write = originals?.stderr ?? process.stderr.write;
   write.call(process.stderr, `\r\x1b[2K${text === null ? "" : safeText(text)}`);
+}
+
+/**
+ * The case store for a command that can do without one (resolve, triage, plan of a file: the
+ * address history answers who held an address when CloudTrail has nothing): the store when there
+ * is one (DATABASE_URL, or the SQLite file already in the data directory; none is created), else
+ * null. A store that cannot be opened is said on stderr and the command goes on without it.
+ */
+export async function withStoreIfAny<T>(fn: (store: CaseStore | null) => Promise<T>): Promise<T> {
+  const { openStore, describeTarget } = await import("../case/index.ts");
+  let store: CaseStore | null = null;
+  let where = "the case store";
+  try {
+    const target = describeTarget();
+    where = target.location;
+    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore();
+  } catch (err) {
+    // Only a UserError's message is written for a person (no connection string, no stack).
+    process.stderr.write(`${safeText(where)} could not be opened${err instanceof UserError ? ` (${safeText(err.message)})` : ""}: the address history is not read\n`);
+  }
+  try {
+    return await fn(store);
+  } finally {
+    await store?.destroy();
+  }
 }
 
 /** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */

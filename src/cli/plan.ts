@@ -194,7 +194,7 @@ export function register(program: Command): void {
   dnsOptions.add(cmd);
   cmd.action(async (ref: string, opts: Options) => {
     const { UserError } = await import("../errors.ts");
-    const { printJson, colors, readInput, parseNotices, timeOption } = await import("./io.ts");
+    const { printJson, colors, readInput, parseNotices, timeOption, withStoreIfAny } = await import("./io.ts");
     const { formatPlan } = await import("../execute/format.ts");
     const { optionsFromFlags, planContainment } = await import("../playbook/index.ts");
     const { loadPolicy } = await import("../policy/load.ts");
@@ -246,7 +246,8 @@ export function register(program: Command): void {
         const dns = await dnsOptions.open(opts, now);
         const verdict = await verify(item, dns.verifyOptions);
         await dns.save();
-        const resolution = await resolveNotice(item.notice, port, { now });
+        const { addressHistoryOf } = await import("../resolve/index.ts");
+        const resolution = await withStoreIfAny((store) => resolveNotice(item.notice, port, { now, ...addressHistoryOf(store) }));
         const { newPlanId } = await import("../desk/index.ts");
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });

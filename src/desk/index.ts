@@ -88,8 +88,8 @@ export async function intakeItem(
   let resolution: Resolution | null = null;
   let resourcesRecorded = false;
   if (deps.port && intake.notice.verdict === intake.case.verdict && item.notice.resources.length) {
-    const { resolveNotice } = await import("../resolve/index.ts");
-    resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
+    const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
+    resolution = await resolveNotice(item.notice, deps.port, { ...(deps.now ? { now: deps.now } : {}), ...addressHistoryOf(deps.store) });
     resourcesRecorded = await recordResolution(deps.store, intake.case.id, resolution, at);
   }
   return { index: item.index, intake, verdict, resolution, recovered, resourcesRecorded };
@@ -120,7 +120,7 @@ export async function planCase(
   deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string; recoverWith?: CloudPort },
 ): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[] }> {
   const { UserError } = await import("../errors.ts");
-  const { resolveNotice } = await import("../resolve/index.ts");
+  const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
   const c = await store.requireCase(caseRef);
   // An interface an earlier plan left in the all-traffic group is moved out before the account is read for the new plan.
@@ -128,7 +128,7 @@ export async function planCase(
   const recovered = deps.recoverWith ? await recoverTransits(store, { port: deps.recoverWith, caseId: c.id, ...(deps.actor ? { actor: deps.actor } : {}) }) : [];
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
-  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now });
+  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now, ...addressHistoryOf(store) });
   await recordResolution(store, c.id, resolution, { now: deps.now, ...(deps.actor ? { actor: deps.actor } : {}) });
   const plan = planContainment({
     planId: deps.planId ?? newPlanId(deps.now),

@@ -10,13 +10,14 @@
  */
 import type { NetworkInterface, Scope } from "../cloud/model.ts";
 import type { AddressAt, AddressHolding } from "../case/address-history.ts";
+import type { CaseStore } from "../case/types.ts";
 import type { Notice } from "../notice/types.ts";
 import { ADDRESS_EVENTS, describeTimeline, holdersDuring, INSTANCE_EVENTS, ipTimeline, t, type IpTimeline } from "./history.ts";
 import { eipResolved, enrichEni, enrichInstance, lbResolved, natResolved } from "./enrich.ts";
 import type { Located } from "./locate.ts";
 import type { Ref } from "./refs.ts";
 import { note, uniq, type ScopeHits, type Search, type TrailEvents } from "./search.ts";
-import type { Finding, IpHistory, Resolved } from "./types.ts";
+import type { Finding, IpHistory, Resolved, ResolveOptions } from "./types.ts";
 
 const DAY = 86_400_000;
 /** CloudTrail LookupEvents keeps 90 days. */
@@ -143,7 +144,7 @@ export async function resolveHoldersThen(s: Search, histories: Map<Ref, IpTimeli
   for (const [ref, tl] of histories) {
     const f = s.findingOf(ref);
     const during = holdersDuring(tl, window);
-    f.ipHistory = { ip: ref.id, summary: describeTimeline(tl, window), holders: tl.holders.map(({ region: _r, accountId: _a, endedBy: _e, ...h }) => h), eventIds: tl.eventIds };
+    f.ipHistory = { ip: ref.id, summary: describeTimeline(tl, window), holders: tl.holders.map(({ region: _r, accountId: _a, endedBy: _e, ...h }) => h), eventIds: tl.eventIds, source: "cloudtrail" };
     const currentIds = new Set(f.resources.flatMap(holderIdsOf));
     const holding = tl.holders.find((h) => h.to === null);
     const end = window.end ?? window.begin;
@@ -182,6 +183,15 @@ export async function resolveHoldersThen(s: Search, histories: Map<Ref, IpTimeli
     }
   }
   await Promise.all(later);
+}
+
+/**
+ * The address history a resolution may ask when CloudTrail has nothing: the case store's, when
+ * there is a store. The one place that decides it for the service, the desk's stages and the CLI;
+ * what is asked, when, and how the answer is said is `fromAddressHistory`.
+ */
+export function addressHistoryOf(store: Pick<CaseStore, "addressAt"> | null | undefined): Pick<ResolveOptions, "addressHistory"> {
+  return store ? { addressHistory: (ip, at) => store.addressAt(ip, at) } : {};
 }
 
 /** The time the address history is asked about for a notice: the activity's start, its end, or the notice's arrival. */

@@ -3,6 +3,7 @@
  * reference in none of the places read while a place it could be in was not read is never
  * "not found"), its summary, and what a responder should notice (groups open to the world).
  */
+import { ruleTraffic } from "./format.ts";
 import { describeOwnership, ownershipOf } from "./ownership.ts";
 import { t } from "./history.ts";
 import type { TrailHistories } from "./holders.ts";
@@ -44,6 +45,8 @@ export function sayFindings(s: Search, notice: Notice, refs: Ref[], loc: Located
       f.summary = `${ref.id} was not found in ${where(f.searched)}`;
       if (ref.type === "public-ip" && !ref.id.includes(":"))
         f.summary += unreadTrail ? `; CloudTrail could not be read in ${unreadTrail} region${unreadTrail === 1 ? "" : "s"} (see gaps), so whether it was an Elastic IP there is not known` : "; CloudTrail (90 days) has no record of it as an Elastic IP either";
+      // Who held it then, from abuse-desk's own address history, where CloudTrail had nothing.
+      if (f.ipHistory?.source === "address-history") f.summary += `; ${f.ipHistory.summary}`;
     } else if (foundUsers.length) {
       f.summary = foundUsers
         .map(({ accountId, user }) => {
@@ -66,7 +69,7 @@ function openRules(groups: SecurityGroup[]): string[] {
   for (const g of groups)
     for (const r of g.rules) {
       if (r.direction !== "ingress" || (r.cidrIpv4 !== "0.0.0.0/0" && r.cidrIpv6 !== "::/0")) continue;
-      const what = r.protocol === "-1" ? "all traffic" : r.fromPort === undefined ? r.protocol : r.fromPort === r.toPort ? `${r.protocol}/${r.fromPort}` : `${r.protocol}/${r.fromPort}-${r.toPort}`;
+      const what = r.protocol === "-1" ? "all traffic" : ruleTraffic(r);
       const s = `${g.groupId} (${g.groupName}) is open to the world on ${what}`;
       if (!out.includes(s)) out.push(s);
     }
