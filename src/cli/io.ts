@@ -126,7 +126,7 @@ export async function withStoreIfAny<T>(fn: (store: CaseStore | null) => Promise
   try {
     const target = describeTarget();
     where = target.location;
-    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore();
+    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore({ actor: await cliActor() });
   } catch (err) {
     // Only a UserError's message is written for a person (no connection string, no stack).
     process.stderr.write(`${safeText(where)} could not be opened${err instanceof UserError ? ` (${safeText(err.message)})` : ""}: the address history is not read\n`);
@@ -138,10 +138,32 @@ export async function withStoreIfAny<T>(fn: (store: CaseStore | null) => Promise
   }
 }
 
+/** Who the person running this command is (read here, at the edge; the stages are given it): src/config/actor.ts. */
+export async function cliActor(): Promise<string> {
+  const { actorFromEnv } = await import("../config/actor.ts");
+  return actorFromEnv();
+}
+
+/**
+ * After a command changed a case: what is due is sent to the channels the config file names
+ * (read here, at the edge). A config that cannot be read is a warning, as a failed send is: the
+ * change stands.
+ */
+export async function notifyAfterChange(store: CaseStore, caseId: string, now?: Date): Promise<{ sent: number; warning: string | null }> {
+  const [{ readConfigFile }, desk] = await Promise.all([import("../config/file.ts"), import("../desk/index.ts")]);
+  let config;
+  try {
+    config = readConfigFile();
+  } catch (err) {
+    return { sent: 0, warning: `notifications were not sent: ${(err as Error).message}` };
+  }
+  return desk.notifyAfterChange(store, caseId, config, now);
+}
+
 /** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */
 export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
   const { openStore } = await import("../case/index.ts");
-  const store = await openStore();
+  const store = await openStore({ actor: await cliActor() });
   try {
     return await fn(store);
   } finally {

@@ -257,8 +257,9 @@ export function register(program: Command): void {
 
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
-        const { planCase, notifyAfterChange } = await import("../desk/index.ts");
-        const { case: c, plan, resolution, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        const { planCase } = await import("../desk/index.ts");
+        const { notifyAfterChange, cliActor } = await import("./io.ts");
+        const { case: c, plan, resolution, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, actor: await cliActor(), ...(opts.planId ? { planId: opts.planId } : {}) });
         if (recovered.length) process.stderr.write((await import("../execute/format.ts")).formatRecovered(recovered, colors).join("\n") + "\n");
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);

@@ -27,6 +27,7 @@ import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { ConfigDocument } from "../config/file.ts";
 import { missingSentence, readResolution, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
 import type { Resolution, Unsearched } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
@@ -268,13 +269,14 @@ export { caseContainmentInPlace, caseOpenTransits, recoverTransits } from "./con
 
 /**
  * Sends what is due for a case to the configured channels (docs/notify.md), after the case has
- * changed. Notifying never fails the operation that changed the case: a problem is returned as a
- * warning for the caller to print.
+ * changed, per the configuration the caller read (the file is read at the edge: the CLI, serve, web). Notifying
+ * never fails the operation that changed the case: a problem is returned as a warning for the
+ * caller to print.
  */
-export async function notifyAfterChange(store: CaseStore, caseId: string, now?: Date): Promise<{ sent: number; warning: string | null }> {
+export async function notifyAfterChange(store: CaseStore, caseId: string, config: ConfigDocument, now?: Date): Promise<{ sent: number; warning: string | null }> {
   try {
-    const [{ readConfigFile }, { notifySettings }, { notifyCase }] = await Promise.all([import("../config/file.ts"), import("../notify/config.ts"), import("../notify/index.ts")]);
-    const settings = notifySettings(readConfigFile());
+    const [{ notifySettings }, { notifyCase }] = await Promise.all([import("../notify/config.ts"), import("../notify/index.ts")]);
+    const settings = notifySettings(config);
     const events = await notifyCase(store, caseId, settings, now ? { now } : {});
     return { sent: events.length, warning: null };
   } catch (err) {
