@@ -4,9 +4,9 @@
 // - `--version` / `-V` is read from package.json (main.ts reads the same field).
 // - A help request (`--help`, `-h`, `help [COMMAND...]`, `COMMAND... --help`) is answered from a
 //   cache of what the full CLI printed for the same request: the first request runs the full CLI
-//   and keeps its output; the cache is keyed by the size and time of every source file, the
-//   lock file, the version, the request and the terminal width, so any change to the code makes
-//   a new entry and the help printed is always the code's own. The cache is a private directory
+//   and keeps its output; the cache is keyed by the size, modification and change times and inode
+//   of every source file and of the lock file, the version, the request and the terminal width,
+//   so any change to the code makes a new entry and the help printed is always the code's own. The cache is a private directory
 //   ($XDG_CACHE_HOME/abuse-desk, else ~/.cache/abuse-desk; 0700, files 0600); one that is not the
 //   user's own or is open to others is not used.
 import { createHash } from "node:crypto";
@@ -37,8 +37,13 @@ function cacheDir(env = process.env) {
   return join(base, "abuse-desk");
 }
 
-/** The size and modification time of every file the help is made from. */
-function sourceStamp() {
+/**
+ * What every file the help is made from is now: its size, modification time, change time and
+ * inode. The change time is set by the kernel on any write and cannot be set back (\`touch -d\`,
+ * \`cp -p\`, tar and rsync restore only the modification time), and a file replaced by another has
+ * a new inode: an edit that keeps the size and restores the time still makes a new stamp.
+ */
+export function sourceStamp(base = root) {
   const h = createHash("sha256");
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -46,15 +51,15 @@ function sourceStamp() {
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
         const st = statSync(p);
-        h.update(`${p}\0${st.size}\0${st.mtimeMs}\n`);
+        h.update(`${p}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
       }
     }
   };
-  walk(join(root, "src"));
+  walk(join(base, "src"));
   for (const f of ["package.json", "package-lock.json", "bin/abuse-desk.js", "bin/fast-start.js"]) {
     try {
-      const st = statSync(join(root, f));
-      h.update(`${f}\0${st.size}\0${st.mtimeMs}\n`);
+      const st = statSync(join(base, f));
+      h.update(`${f}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.ino}\n`);
     } catch {
       h.update(`${f}\0-\n`);
     }
@@ -62,10 +67,14 @@ function sourceStamp() {
   return h.digest("hex");
 }
 
+/** The cache entry's name: the sources' stamp, the version, the terminal width and the request, all of them. */
+export function helpKey(stamp, ver, width, request) {
+  return createHash("sha256").update(`${stamp}\0${ver}\0${width}\0${request}`).digest("hex").slice(0, 32);
+}
+
 function cacheFile(request) {
   const width = process.stdout.isTTY ? process.stdout.columns ?? 0 : 0;
-  const key = createHash("sha256").update(`${sourceStamp()}\0${version()}\0${width}\0${request}`).digest("hex").slice(0, 32);
-  return join(cacheDir(), `help-${key}.txt`);
+  return join(cacheDir(), `help-${helpKey(sourceStamp(), version(), width, request)}.txt`);
 }
 
 /** The directory is the user's own and closed to others: else nothing in it is believed. */

@@ -3,7 +3,6 @@
  * and the timeline events and audit entries it adds), queued and committed in groups, with the
  * audit entries of the whole group chained just before the commit.
  */
-import { userInfo } from "node:os";
 import { UserError } from "../errors.ts";
 import { AUDIT_KEYED, canonicalJson, chainEntry, GENESIS } from "./audit.ts";
 import type { AuditKey } from "./audit-key.ts";
@@ -23,15 +22,6 @@ interface QueuedWrite {
 /** Most writes committed together in one transaction. */
 const MAX_GROUP = 500;
 
-/** Who did it, when the caller does not say: `ABUSE_DESK_ACTOR`, else the OS user. */
-export function defaultActor(): string {
-  if (process.env.ABUSE_DESK_ACTOR) return process.env.ABUSE_DESK_ACTOR;
-  try {
-    return userInfo().username || "abuse-desk";
-  } catch {
-    return "abuse-desk";
-  }
-}
 
 /** Data as it will read back: JSON-clean (undefined dropped, dates as text). */
 function clean(data: Record<string, unknown>): Record<string, unknown> {
@@ -170,7 +160,7 @@ export class WriteQueue {
     return this.conn.writeTx(async (trx) => {
       const chain = new ChainBuffer();
       const values: unknown[] = [];
-      for (const op of batch) values.push(await op.fn(new Write(trx, op.opts?.actor ?? defaultActor(), op.opts?.now ?? new Date(), chain)));
+      for (const op of batch) values.push(await op.fn(new Write(trx, op.opts?.actor ?? this.conn.actor, op.opts?.now ?? new Date(), chain)));
       await chain.flush(trx, this.conn.auditKey, () => this.checkKey(trx));
       return values;
     });

@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(async (ref: string, opts: Options) => {
       const { UserError } = await import("../errors.ts");
-      const { colors, printJson, withStore } = await import("./io.ts");
+      const { colors, printJson, withStore, cliActor } = await import("./io.ts");
       const { planForApply, confirmOrRefuse } = await import("./plan.ts");
       const { ApplyRefused } = await import("../execute/index.ts");
       const { applyPlan, refuseIfLocked } = await import("../desk/index.ts");
@@ -96,7 +96,8 @@ export function register(program: Command): void {
             approve: opts.auto ? "policy" : "person",
             ...(policy ? { policy } : {}),
             ...(opts.overrideVerdict ? { override: { reason: opts.overrideVerdict } } : {}),
-            ...(opts.actor ? { actor: opts.actor } : {}),
+            // The person, read here at the edge; an automatic apply (--auto) is the policy's unless --actor says who.
+            ...(opts.actor ? { actor: opts.actor } : opts.auto ? {} : { actor: await cliActor() }),
             ...(total ? { concurrency: { total } } : {}),
             onProgress: (e) => {
               if (!progressLines || e.status === "started") return;
@@ -109,7 +110,7 @@ export function register(program: Command): void {
           else process.stdout.write(formatApplyResult(result, colors) + "\n");
           if (plan.caseId) {
             // A failed step, or steps left for a person, is news for the team (docs/notify.md).
-            const { notifyAfterChange } = await import("../desk/index.ts");
+            const { notifyAfterChange } = await import("./io.ts");
             const n = await notifyAfterChange(store, plan.caseId);
             if (n.warning) process.stderr.write(colors.yellow(`warning: ${n.warning}\n`));
           }

@@ -4,7 +4,7 @@
  */
 import { Argument, type Command, Option } from "commander";
 import { UserError } from "../errors.ts";
-import { colors, printJson, withStore } from "./io.ts";
+import { cliActor, colors, printJson, withStore } from "./io.ts";
 import { CASE_STATUSES, OPEN_STATUSES, SEVERITIES, type Case, type CaseFilter, type CaseStatus, type Severity, type TimelineEvent } from "../case/types.ts";
 
 
@@ -122,7 +122,7 @@ export function register(program: Command): void {
           const { openCloud } = await import("../cloud/open.ts");
           const port = await openCloud(o.account, { profile: o.profile, region: o.region });
           try {
-            recovered = await recoverTransits(s, { port, caseId: c.id });
+            recovered = await recoverTransits(s, { port, caseId: c.id, actor: await cliActor() });
           } finally {
             port.close?.();
           }

@@ -17,3 +17,8 @@ export function accountFlags(o: { account?: string | undefined; profile?: string
   if (o.region) out.push("--region", shellWord(o.region));
   return out.length ? ` ${out.join(" ")}` : "";
 }
+
+/** `abuse-desk COMMAND 'the file.eml' --account ...`: FILE stands for standard input (nothing to paste back). */
+export function commandLine(command: string, file: string | undefined, o: { account?: string | undefined; profile?: string | undefined; region?: string | undefined }): string {
+  return `abuse-desk ${command} ${file === undefined || file === "-" ? "FILE" : shellWord(file)}${accountFlags(o)}`;
+}

@@ -79,7 +79,8 @@ export function register(program: Command): void {
     const { UserError } = await import("../errors.ts");
     const { parseInput } = await import("../notice/index.ts");
     const { verify } = await import("../verify/index.ts");
-    const { intakeItem, notifyAfterChange, NotANoticeError } = await import("../desk/index.ts");
+    const { intakeItem, NotANoticeError } = await import("../desk/index.ts");
+    const { notifyAfterChange, cliActor } = await import("./io.ts");
     const { searchOutcome, missingLines, notSearchedError } = await import("../resolve/outcome.ts");
     const missingOf = (r: IntakeOutcome["resolution"]) => {
       const o = searchOutcome(r);
@@ -141,7 +142,7 @@ export function register(program: Command): void {
           {
             let out;
             try {
-              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.forceCase ? { forceCase: true } : {}) });
+              out = await intakeItem(item, { store, verify: (i) => verify(i, dns.verifyOptions), port, recoverWith: port, actor: opts.actor ?? (await cliActor()), ...(opts.forceCase ? { forceCase: true } : {}) });
             } catch (e) {
               if (!(e instanceof NotANoticeError)) throw e;
               notNotices.push({ file: name, index: item.index, reason: e.why });

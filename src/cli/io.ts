@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import pc from "picocolors";
 import type { CaseStore } from "../case/types.ts";
@@ -112,10 +113,57 @@ export function progressLine(text: string | null): void {
   write.call(process.stderr, `\r\x1b[2K${text === null ? "" : safeText(text)}`);
 }
 
+/**
+ * The case store for a command that can do without one (resolve, triage, plan of a file: the
+ * address history answers who held an address when CloudTrail has nothing): the store when there
+ * is one (DATABASE_URL, or the SQLite file already in the data directory; none is created), else
+ * null. A store that cannot be opened is said on stderr and the command goes on without it.
+ */
+export async function withStoreIfAny<T>(fn: (store: CaseStore | null) => Promise<T>): Promise<T> {
+  const { openStore, describeTarget } = await import("../case/index.ts");
+  let store: CaseStore | null = null;
+  let where = "the case store";
+  try {
+    const target = describeTarget();
+    where = target.location;
+    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore({ actor: await cliActor() });
+  } catch (err) {
+    // Only a UserError's message is written for a person (no connection string, no stack).
+    process.stderr.write(`${safeText(where)} could not be opened${err instanceof UserError ? ` (${safeText(err.message)})` : ""}: the address history is not read\n`);
+  }
+  try {
+    return await fn(store);
+  } finally {
+    await store?.destroy();
+  }
+}
+
+/** Who the person running this command is (read here, at the edge; the stages are given it): src/config/actor.ts. */
+export async function cliActor(): Promise<string> {
+  const { actorFromEnv } = await import("../config/actor.ts");
+  return actorFromEnv();
+}
+
+/**
+ * After a command changed a case: what is due is sent to the channels the config file names
+ * (read here, at the edge). A config that cannot be read is a warning, as a failed send is: the
+ * change stands.
+ */
+export async function notifyAfterChange(store: CaseStore, caseId: string, now?: Date): Promise<{ sent: number; warning: string | null }> {
+  const [{ readConfigFile }, desk] = await Promise.all([import("../config/file.ts"), import("../desk/index.ts")]);
+  let config;
+  try {
+    config = readConfigFile();
+  } catch (err) {
+    return { sent: 0, warning: `notifications were not sent: ${(err as Error).message}` };
+  }
+  return desk.notifyAfterChange(store, caseId, config, now);
+}
+
 /** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */
 export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
   const { openStore } = await import("../case/index.ts");
-  const store = await openStore();
+  const store = await openStore({ actor: await cliActor() });
   try {
     return await fn(store);
   } finally {

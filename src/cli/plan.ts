@@ -194,7 +194,7 @@ export function register(program: Command): void {
   dnsOptions.add(cmd);
   cmd.action(async (ref: string, opts: Options) => {
     const { UserError } = await import("../errors.ts");
-    const { printJson, colors, readInput, parseNotices, timeOption } = await import("./io.ts");
+    const { printJson, colors, readInput, parseNotices, timeOption, withStoreIfAny } = await import("./io.ts");
     const { formatPlan } = await import("../execute/format.ts");
     const { optionsFromFlags, planContainment } = await import("../playbook/index.ts");
     const { loadPolicy } = await import("../policy/load.ts");
@@ -246,7 +246,8 @@ export function register(program: Command): void {
         const dns = await dnsOptions.open(opts, now);
         const verdict = await verify(item, dns.verifyOptions);
         await dns.save();
-        const resolution = await resolveNotice(item.notice, port, { now });
+        const { addressHistoryOf } = await import("../resolve/index.ts");
+        const resolution = await withStoreIfAny((store) => resolveNotice(item.notice, port, { now, ...addressHistoryOf(store) }));
         const { newPlanId } = await import("../desk/index.ts");
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
@@ -256,8 +257,9 @@ export function register(program: Command): void {
 
       // A case: plan for its latest notice that asks for action, and keep the plan with the case.
       await withStore(async (store) => {
-        const { planCase, notifyAfterChange } = await import("../desk/index.ts");
-        const { case: c, plan, resolution, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, ...(opts.planId ? { planId: opts.planId } : {}) });
+        const { planCase } = await import("../desk/index.ts");
+        const { notifyAfterChange, cliActor } = await import("./io.ts");
+        const { case: c, plan, resolution, recovered } = await planCase(store, ref, { port, recoverWith: port, policy, options, now, actor: await cliActor(), ...(opts.planId ? { planId: opts.planId } : {}) });
         if (recovered.length) process.stderr.write((await import("../execute/format.ts")).formatRecovered(recovered, colors).join("\n") + "\n");
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });
         show(plan);

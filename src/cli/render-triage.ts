@@ -2,6 +2,7 @@
 import { humanTime } from "../time.ts";
 import { renderTable } from "./table.ts";
 import type { Notice } from "../notice/types.ts";
+import { historySource } from "../resolve/format.ts";
 import { missingLines } from "../resolve/outcome.ts";
 import type { TriageReport } from "../triage/index.ts";
 import { ACTIVITY_WORDS } from "../triage/summary.ts";
@@ -80,7 +81,7 @@ export function renderTriage(r: TriageReport, opts: { many?: boolean } = {}): st
       }
       ids.forEach((id) => shown.add(id));
       out.push(`  ${mark} ${f.summary}`);
-      if (f.ipHistory) out.push(`      ${c.dim(f.ipHistory.summary)}`);
+      if (f.ipHistory) out.push(`      ${c.dim(`${f.ipHistory.summary} [${historySource(f.ipHistory)}]`)}`);
     }
     for (const g of r.resolution.gaps) out.push(`  ${c.yellow("!")} not searched: ${missingLines([g])[0]}`);
     if (!r.resolution.findings.length) out.push(c.dim("  the notice names no resource to look for"));

@@ -7,13 +7,17 @@
  * --json prints `{ findings, gaps, elapsedMs }` (a Resolution, src/resolve/types.ts) for one
  * notice, `{ items: [{ index, resolution }], failures }` for several.
  *
+ * Who held a public address when: CloudTrail, else (beyond its 90 days, no trail) the case
+ * store's address history that `inventory` records, when there is a store; each finding's
+ * `ipHistory.source` says which answered.
+ *
  * Exit 69 when a place could not be read (no credentials, access denied, an endpoint error): what
  * was found is printed, then what was not searched, why, and the fix (src/resolve/outcome.ts).
  */
 import type { Command } from "commander";
 import type { Notice } from "../notice/types.ts";
 import { noticeFromJson } from "./json/view.ts";
-import { accountFlags, shellWord } from "./hint.ts";
+import { commandLine } from "./hint.ts";
 
 interface Options {
   json?: boolean;
@@ -59,10 +63,10 @@ export function register(program: Command): void {
     .option("--concurrency <n>", "cloud calls in flight per account, region and service (default 8)")
     .option("--now <iso>", "the current time (default: now)")
     .action(async (file: string | undefined, opts: Options) => {
-      const { readInput, parseNotices, timeOption, printJson, colors, progressLine } = await import("./io.ts");
+      const { readInput, parseNotices, timeOption, printJson, colors, progressLine, withStoreIfAny } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
       const { openCloud } = await import("../cloud/open.ts");
-      const { resolveNotice } = await import("../resolve/index.ts");
+      const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
       const { formatResolution } = await import("../resolve/format.ts");
 
       let concurrency: number | undefined;
@@ -95,18 +99,22 @@ export function register(program: Command): void {
       const onProgress = tty
         ? (e: { message: string; callsDone: number; callsStarted: number; region?: string }) => progressLine(`resolving: ${e.callsDone}/${e.callsStarted} calls${e.region ? ` (${e.region})` : ""}`)
         : undefined;
-      const results = [];
+      const results: { index: number; resolution: Awaited<ReturnType<typeof resolveNotice>> }[] = [];
       try {
-        for (const { index, notice } of notices) {
-          const resolution = await resolveNotice(notice, port, {
-            ...(accounts ? { accounts } : {}),
-            ...(regions ? { regions } : {}),
-            ...(concurrency ? { concurrency } : {}),
-            ...(now ? { now } : {}),
-            ...(onProgress ? { onProgress } : {}),
-          });
-          results.push({ index, resolution });
-        }
+        // Where CloudTrail has nothing, the case store's address history (when there is a store) may say who held an address.
+        await withStoreIfAny(async (store) => {
+          for (const { index, notice } of notices) {
+            const resolution = await resolveNotice(notice, port, {
+              ...(accounts ? { accounts } : {}),
+              ...(regions ? { regions } : {}),
+              ...(concurrency ? { concurrency } : {}),
+              ...(now ? { now } : {}),
+              ...(onProgress ? { onProgress } : {}),
+              ...addressHistoryOf(store),
+            });
+            results.push({ index, resolution });
+          }
+        });
       } finally {
         if (tty) progressLine(null);
         port.close?.();
@@ -119,7 +127,7 @@ export function register(program: Command): void {
         return o.status === "not-searched" ? o.missing : [];
       });
       const done = () => {
-        if (missing.length) throw notSearchedError(missing, "resolve", `abuse-desk resolve ${file === undefined || file === "-" ? "FILE" : shellWord(file)}${accountFlags(opts)}`);
+        if (missing.length) throw notSearchedError(missing, "resolve", commandLine("resolve", file, opts));
       };
       if (opts.json) {
         if (results.length === 1 && failures.length === 0) printJson(results[0]!.resolution);

@@ -38,7 +38,7 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON")
     .action(async (ref: string, opts: Options) => {
       const { UserError } = await import("../errors.ts");
-      const { colors, printJson, withStore } = await import("./io.ts");
+      const { colors, printJson, withStore, cliActor } = await import("./io.ts");
       const { findPlan, confirmOrRefuse } = await import("./plan.ts");
       const { ApplyRefused, READ_ONLY_ACTIONS } = await import("../execute/index.ts");
       const { refuseIfLocked, rollbackPlan } = await import("../desk/index.ts");
@@ -79,7 +79,7 @@ export function register(program: Command): void {
           const result = await rollbackPlan(store, plan.id, {
             port,
             ...(opts.reason ? { reason: opts.reason } : {}),
-            ...(opts.actor ? { actor: opts.actor } : {}),
+            actor: opts.actor ?? (await cliActor()),
             onProgress: (e) => {
               if (!opts.json && e.status !== "started") process.stderr.write(`${e.status} ${e.stepId}${e.message ? ` ${e.message}` : ""}\n`);
             },

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import type { CloudPort } from "../cloud/port.ts";
 import type { Notice } from "../notice/types.ts";
-import type { Resolution } from "../resolve/types.ts";
+import type { Resolution, ResolveOptions } from "../resolve/types.ts";
 import type { TriageReport } from "../triage/index.ts";
 import type { TriageJson } from "./json/view.ts";
 import { dnsOptions, type DnsFlags } from "./dns-options.ts";
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExit status: 0 authentic or unverified, 2 suspicious, 3 phishing (the worst of several notices), as `verify`.");
   dnsOptions.add(cmd);
   cmd.action(async (file: string | undefined, opts: Options) => {
-    const { readInput, parseNotices, timeOption, printJson } = await import("./io.ts");
+    const { readInput, parseNotices, timeOption, printJson, withStoreIfAny } = await import("./io.ts");
     const { verify } = await import("../verify/index.ts");
     const { triageItem } = await import("../triage/index.ts");
 
@@ -41,21 +41,31 @@ export function register(program: Command): void {
     const { bytes, name } = await readInput(file);
     const parsed = await parseNotices(bytes, name);
 
-    let resolve: ((n: Notice) => Promise<Resolution>) | undefined;
+    let resolve: ((n: Notice, history: Pick<ResolveOptions, "addressHistory">) => Promise<Resolution>) | undefined;
     let port: CloudPort | undefined;
     if (opts.account) {
       const { openCloud } = await import("../cloud/open.ts");
       const { resolveNotice } = await import("../resolve/index.ts");
       const account = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
       port = account;
-      resolve = (n) => resolveNotice(n, account, { now });
+      resolve = (n, history) => resolveNotice(n, account, { now, ...history });
     }
 
+    // The commands the advice names, as they can be pasted: this notice's file, the account flags given.
+    const { commandLine } = await import("./hint.ts");
+    const invocation = (command: string) => commandLine(command, file, opts);
     const reports: TriageReport[] = [];
     try {
-      for (const item of parsed.items) {
-        reports.push(await triageItem(item, { verify: (i) => verify(i, dns.verifyOptions), resolve, now }));
-      }
+      const each = async (history: Pick<ResolveOptions, "addressHistory">) => {
+        for (const item of parsed.items) {
+          reports.push(await triageItem(item, { verify: (i) => verify(i, dns.verifyOptions), ...(resolve ? { resolve: (n: Notice) => resolve(n, history) } : {}), invocation, now }));
+        }
+      };
+      // Finding resources: the case store's address history (when there is a store) answers where CloudTrail has nothing.
+      if (resolve) {
+        const { addressHistoryOf } = await import("../resolve/index.ts");
+        await withStoreIfAny((store) => each(addressHistoryOf(store)));
+      } else await each({});
     } finally {
       port?.close?.();
     }

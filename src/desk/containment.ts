@@ -29,7 +29,7 @@ export interface RecoverTransitOptions {
 async function recoverPlan(store: CaseStore, plan: Plan, o: RecoverTransitOptions): Promise<TransitOutcome[]> {
   const open = openTransits(plan, await store.entries(plan.id));
   if (!open.length) return [];
-  const actor = o.actor ?? process.env.USER ?? "person";
+  const actor = o.actor ?? "person";
   try {
     return await store.withPlanLock(plan.id, { operation: o.prefer === "restore" ? "rollback" : "apply", actor }, ({ journal }) =>
       recoverPlanTransits(plan, { port: o.port, journal, actor, ...(o.prefer ? { prefer: o.prefer } : {}) }),

@@ -27,6 +27,7 @@ import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { ParsedItem } from "../notice/types.ts";
 import type { PlaybookOptions } from "../playbook/types.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { ConfigDocument } from "../config/file.ts";
 import { missingSentence, readResolution, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
 import type { Resolution, Unsearched } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
@@ -88,8 +89,8 @@ export async function intakeItem(
   let resolution: Resolution | null = null;
   let resourcesRecorded = false;
   if (deps.port && intake.notice.verdict === intake.case.verdict && item.notice.resources.length) {
-    const { resolveNotice } = await import("../resolve/index.ts");
-    resolution = await resolveNotice(item.notice, deps.port, deps.now ? { now: deps.now } : {});
+    const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
+    resolution = await resolveNotice(item.notice, deps.port, { ...(deps.now ? { now: deps.now } : {}), ...addressHistoryOf(deps.store) });
     resourcesRecorded = await recordResolution(deps.store, intake.case.id, resolution, at);
   }
   return { index: item.index, intake, verdict, resolution, recovered, resourcesRecorded };
@@ -120,7 +121,7 @@ export async function planCase(
   deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string; recoverWith?: CloudPort },
 ): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[] }> {
   const { UserError } = await import("../errors.ts");
-  const { resolveNotice } = await import("../resolve/index.ts");
+  const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
   const c = await store.requireCase(caseRef);
   // An interface an earlier plan left in the all-traffic group is moved out before the account is read for the new plan.
@@ -128,7 +129,7 @@ export async function planCase(
   const recovered = deps.recoverWith ? await recoverTransits(store, { port: deps.recoverWith, caseId: c.id, ...(deps.actor ? { actor: deps.actor } : {}) }) : [];
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
-  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now });
+  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now, ...addressHistoryOf(store) });
   await recordResolution(store, c.id, resolution, { now: deps.now, ...(deps.actor ? { actor: deps.actor } : {}) });
   const plan = planContainment({
     planId: deps.planId ?? newPlanId(deps.now),
@@ -268,13 +269,14 @@ export { caseContainmentInPlace, caseOpenTransits, recoverTransits } from "./con
 
 /**
  * Sends what is due for a case to the configured channels (docs/notify.md), after the case has
- * changed. Notifying never fails the operation that changed the case: a problem is returned as a
- * warning for the caller to print.
+ * changed, per the configuration the caller read (the file is read at the edge: the CLI, serve, web). Notifying
+ * never fails the operation that changed the case: a problem is returned as a warning for the
+ * caller to print.
  */
-export async function notifyAfterChange(store: CaseStore, caseId: string, now?: Date): Promise<{ sent: number; warning: string | null }> {
+export async function notifyAfterChange(store: CaseStore, caseId: string, config: ConfigDocument, now?: Date): Promise<{ sent: number; warning: string | null }> {
   try {
-    const [{ readConfigFile }, { notifySettings }, { notifyCase }] = await Promise.all([import("../config/file.ts"), import("../notify/config.ts"), import("../notify/index.ts")]);
-    const settings = notifySettings(readConfigFile());
+    const [{ notifySettings }, { notifyCase }] = await Promise.all([import("../notify/config.ts"), import("../notify/index.ts")]);
+    const settings = notifySettings(config);
     const events = await notifyCase(store, caseId, settings, now ? { now } : {});
     return { sent: events.length, warning: null };
   } catch (err) {

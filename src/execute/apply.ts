@@ -148,7 +148,8 @@ export function stepContext(plan: Plan, step: Step, states: Map<string, StepStat
 
 export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyResult> {
   let o = opts;
-  const actor = o.actor ?? (o.approve === "policy" ? "policy" : (process.env.USER ?? "person"));
+  // Who acts is given by the caller (the CLI reads the person at its edge); a stage never reads the environment for it.
+  const actor = o.actor ?? (o.approve === "policy" ? "policy" : "person");
   // The gate comes first: a refused plan leaves no trace but the refusal.
   // Both judgements must say authentic: the one the plan was written under and the one given now
   // (a plan file edited to mark its steps automatic still carries the verdict it was made with).

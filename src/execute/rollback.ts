@@ -55,7 +55,7 @@ export async function rollback(planId: string, opts: RollbackOptions): Promise<R
   const o = { ...opts, journal: coalescing(opts.journal) };
   const plan: Plan | null = await o.journal.getPlan(planId);
   if (!plan) throw new ApplyRefused("unknown-plan", `no plan ${planId} in the journal`);
-  const actor = o.actor ?? process.env.USER ?? "person";
+  const actor = o.actor ?? "person";
   // An interface an earlier run left in the all-traffic group goes back to its old groups first.
   const recovered = await recoverPlanTransits(plan, { port: o.port, journal: o.journal, actor, prefer: "restore" });
   const rec = recovered.length ? { recovered } : {};

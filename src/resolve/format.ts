@@ -5,7 +5,7 @@
  */
 import type { SecurityGroup, SgRule } from "../cloud/model.ts";
 import { hidesNothing, missingLines, placeOf, searchOutcome } from "./outcome.ts";
-import type { Finding, Resolution, Resolved } from "./types.ts";
+import type { Finding, IpHistory, Resolution, Resolved } from "./types.ts";
 
 export type Colors = { bold(s: string): string; dim(s: string): string; yellow(s: string): string; red(s: string): string; green(s: string): string; cyan(s: string): string };
 
@@ -17,9 +17,18 @@ const STATUS: Record<Finding["status"], (c: Colors) => string> = {
   error: (c) => c.red("NOT LOOKED UP"),
 };
 
+/** The traffic a rule lets through: "all", "tcp/22", "udp/1000-2000", "icmp". */
+export function ruleTraffic(r: SgRule): string {
+  return r.protocol === "-1" ? "all" : r.fromPort === undefined ? r.protocol : r.fromPort === r.toPort ? `${r.protocol}/${r.fromPort}` : `${r.protocol}/${r.fromPort}-${r.toPort}`;
+}
+
 function rule(r: SgRule): string {
-  const what = r.protocol === "-1" ? "all" : r.fromPort === undefined ? r.protocol : r.fromPort === r.toPort ? `${r.protocol}/${r.fromPort}` : `${r.protocol}/${r.fromPort}-${r.toPort}`;
-  return `${what} ${r.cidrIpv4 ?? r.cidrIpv6 ?? r.groupId ?? r.prefixListId ?? "?"}`;
+  return `${ruleTraffic(r)} ${r.cidrIpv4 ?? r.cidrIpv6 ?? r.groupId ?? r.prefixListId ?? "?"}`;
+}
+
+/** Where an address's history was read, in words. */
+export function historySource(h: Pick<IpHistory, "source">): string {
+  return h.source === "address-history" ? "abuse-desk's address history" : "CloudTrail";
 }
 
 function groupLine(g: SecurityGroup, c: Colors): string {
@@ -98,7 +107,7 @@ export function formatResolution(res: Resolution, c: Colors, opts: { label?: str
   for (const f of res.findings) {
     lines.push(`${STATUS[f.status](c)} ${c.bold(f.ref.id)}`);
     lines.push(`  ${f.summary}`);
-    if (f.ipHistory && f.status !== "moved") lines.push(`  ${c.dim("history")}  ${f.ipHistory.summary}`);
+    if (f.ipHistory) lines.push(`  ${c.dim(`history (${historySource(f.ipHistory)})`)}  ${f.status === "moved" ? "(said above)" : f.ipHistory.summary}`);
     for (const n of f.notes ?? []) lines.push(`  ${c.yellow("!")} ${n}`);
     for (const r of f.resources) lines.push(...resourceLines(r, c));
     lines.push("");

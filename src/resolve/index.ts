@@ -1,5 +1,6 @@
 /** Resolution: which resources a notice is about, in every account and region. See docs/resolve.md. */
 export { resolveNotice } from "./resolve.ts";
+export { addressHistoryOf } from "./holders.ts";
 export { collectRefs, type Ref } from "./refs.ts";
 export { ownershipOf, describeOwnership } from "./ownership.ts";
 export { ipTimeline, describeTimeline, holdersDuring, ADDRESS_EVENTS, INSTANCE_EVENTS } from "./history.ts";

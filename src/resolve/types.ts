@@ -24,7 +24,7 @@ import type {
 import type { AddressAt } from "../case/address-history.ts";
 import type { ResourceRef } from "../notice/types.ts";
 
-/** Who held a public IP during the activity window, read from CloudTrail. */
+/** Who held a public IP during the activity window, read from CloudTrail or abuse-desk's address history (`source`). */
 export interface IpHistory {
   ip: string;
   /** Plain words: "released at T; held by i-… from T1 to T2". */
@@ -32,7 +32,7 @@ export interface IpHistory {
   holders: { resourceId: string; kind: "instance" | "network-interface" | "nat-gateway" | "other"; from: string | null; to: string | null; allocationId?: string }[];
   /** The CloudTrail events it was read from (event ids), newest first. */
   eventIds: string[];
-  /** Where it was read: CloudTrail (when absent), or abuse-desk's own address history (inventory runs) when CloudTrail had nothing. */
+  /** Where it was read: CloudTrail, or abuse-desk's own address history (inventory runs) when CloudTrail had nothing. Absent only in resolutions stored before it was said (read them as CloudTrail). */
   source?: "cloudtrail" | "address-history";
 }
 

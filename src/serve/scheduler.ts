@@ -465,10 +465,10 @@ async function runReResolve(ctx: Ctx): Promise<void> {
     const n = tries.length + 1;
     const chosen = actingNotice(await ctx.store.notices(c.id));
     if (!chosen) continue;
-    const { resolveNotice } = await import("../resolve/index.ts");
+    const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
     let resolution;
     try {
-      resolution = await resolveNotice(chosen.notice, port, { now: ctx.now, addressHistory: (ip, at) => ctx.store.addressAt(ip, at) });
+      resolution = await resolveNotice(chosen.notice, port, { now: ctx.now, ...addressHistoryOf(ctx.store) });
     } catch (err) {
       const more = n < max ? `tried again after ${at(ctx.now.getTime() + backoff * 2 ** n)}` : `no more automatic attempts: a person must look (abuse-desk plan ${c.id})`;
       await record(ctx, c.id, "failed", `Re-resolution ${n} of ${max} failed: ${(err as Error).message}; ${more}`, { attempt: n, of: max, error: (err as Error).message });

@@ -13,10 +13,20 @@ import type { VerdictLevel } from "../verify/types.ts";
 const FIRST = "Check the verdict above: act only on a notice that is genuinely from AWS; never follow links or reply to a suspicious one.";
 const REPLY = "Reply to AWS in the same thread (keep the subject: it carries the case) with what you found and did, before the deadline.";
 
+/**
+ * The command line a step tells the person to run (`resolve`, `plan`, `intake --force-case`), as
+ * it can be pasted: the CLI gives the notice's file and the account flags used (src/cli/hint.ts).
+ */
+export type Invocation = (command: "resolve" | "plan" | "intake --force-case") => string;
+const bare: Invocation = (command) => `abuse-desk ${command}`;
+
+/** A step in words, or one that names a command to run. */
+type Step = string | ((run: Invocation) => string);
+
 /** One family of advice for activities that need the same response. */
 interface Family {
   activities: ActivityType[];
-  steps: string[];
+  steps: Step[];
 }
 
 const FAMILIES: Family[] = [
@@ -24,8 +34,8 @@ const FAMILIES: Family[] = [
     // A host of yours is doing something to others: contain it, keep it for forensics.
     activities: ["port_scan", "intrusion", "brute_force", "web_attack", "botnet_c2", "dos", "crypto_mining", "malware_hosting", "crawling"],
     steps: [
-      "Find the instance (all regions and accounts if the notice names none): `abuse-desk resolve`.",
-      "Isolate it with its security groups: nothing in or out except your examiners' addresses; use a network ACL when several hosts in one subnet are involved (`abuse-desk plan`, then `apply`).",
+      (run) => `Find the instance (all regions and accounts if the notice names none): \`${run("resolve")}\`.`,
+      (run) => `Isolate it with its security groups: nothing in or out except your examiners' addresses; use a network ACL when several hosts in one subnet are involved (\`${run("plan")}\`, then \`apply\`).`,
       "Preserve it: snapshot every volume, enable termination protection, keep it running (memory is evidence); stop rather than terminate if it must go down.",
       "Take it out of its Auto Scaling group and load balancers so it is not replaced or sent traffic.",
       "Investigate: CloudTrail for who launched or changed it, its logs, shell history, running processes and connections (netstat / lsof), new users and cron jobs.",
@@ -92,7 +102,7 @@ const BY_KIND: Partial<Record<NoticeKind, string[]>> = {
   resolved: ["AWS says the case is resolved: record it and close the case. Keep the evidence for your own post-mortem."],
 };
 
-const OTHER: string[] = [
+const OTHER: Step[] = [
   "Read the notice in full: it names no activity this tool recognises. Find the resources it names and ask AWS in the thread if anything is unclear.",
 ];
 
@@ -115,22 +125,24 @@ const SUSPICIOUS: string[] = [
 ];
 
 /** Text that is not an AWS notice at all. */
-const NOT_A_NOTICE: string[] = [
-  "This is not an AWS abuse notice: there is nothing to contain or to reply to, and no case is opened for it unless you ask (`abuse-desk intake --force-case`).",
+const NOT_A_NOTICE: Step[] = [
+  (run) => `This is not an AWS abuse notice: there is nothing to contain or to reply to, and no case is opened for it unless you ask (\`${run("intake --force-case")}\`).`,
   "If you expected a notice from AWS, give the original message (.eml, or \"Show original\" in your mail client) or check the Support Center in the AWS console.",
 ];
 
 /**
  * The next steps, most urgent first: for a phishing or suspicious verdict "do not act, report it
  * to AWS" and nothing else (never containment, never a reply in the thread); for text that is not
- * an AWS notice (`notANotice`), that; else the steps for the notice's kind and activity.
+ * an AWS notice (`notANotice`), that; else the steps for the notice's kind and activity. `run`
+ * writes the commands the steps name (bare `abuse-desk resolve` unless the caller knows better).
  */
-export function nextSteps(notice: Pick<Notice, "kind" | "activityType">, verdict: VerdictLevel, notANotice: string | null = null): string[] {
+export function nextSteps(notice: Pick<Notice, "kind" | "activityType">, verdict: VerdictLevel, notANotice: string | null = null, run: Invocation = bare): string[] {
+  const say = (steps: Step[]) => steps.map((x) => (typeof x === "string" ? x : x(run)));
   if (verdict === "phishing") return PHISHING;
   if (verdict === "suspicious") return SUSPICIOUS;
-  if (notANotice) return NOT_A_NOTICE;
+  if (notANotice) return say(NOT_A_NOTICE);
   const byKind = BY_KIND[notice.kind] ?? [];
   if (notice.kind === "resolved") return byKind;
   const family = FAMILIES.find((f) => f.activities.includes(notice.activityType));
-  return [FIRST, ...byKind, ...(family?.steps ?? OTHER), REPLY];
+  return say([FIRST, ...byKind, ...(family?.steps ?? OTHER), REPLY]);
 }

@@ -9,7 +9,7 @@ import { notAnAwsNotice } from "../notice/aws-notice.ts";
 import type { Notice, ParsedItem } from "../notice/types.ts";
 import type { Resolution } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
-import { nextSteps } from "./advice.ts";
+import { nextSteps, type Invocation } from "./advice.ts";
 import { summarize } from "./summary.ts";
 
 export interface TimeLeft {
@@ -52,6 +52,8 @@ export interface TriageDeps {
   verify: (item: ParsedItem) => Promise<Verdict>;
   /** Present when an account is configured: finds the notice's resources. */
   resolve?: (notice: Notice) => Promise<Resolution>;
+  /** The command lines the next steps name, as the person can paste them (the CLI's file and account flags). */
+  invocation?: Invocation;
   now: Date;
 }
 
@@ -67,7 +69,7 @@ export async function triageItem(item: ParsedItem, deps: TriageDeps): Promise<Tr
     summary: notANotice ? `This is not an AWS abuse notice: ${notANotice}.` : summarize(item.notice),
     notice: item.notice,
     deadline: timeLeft(item.notice.deadline, deps.now),
-    nextSteps: nextSteps(item.notice, verdict.verdict, notANotice),
+    nextSteps: nextSteps(item.notice, verdict.verdict, notANotice, deps.invocation),
     resolution,
   };
 }

@@ -60,3 +60,39 @@ describe("fast start", () => {
     expect(readdirSync(cache)).toEqual([]);
   }, 60_000);
 });
+
+describe("the help cache's key", () => {
+  it("changes with any edit of a source, even one that keeps the size and puts the time back, and with the version, width and request", async () => {
+    const { sourceStamp, helpKey } = (await import(join(import.meta.dirname, "..", "..", "bin", "fast-start.js"))) as {
+      sourceStamp(base: string): string;
+      helpKey(stamp: string, version: string, width: number, request: string): string;
+    };
+    const { mkdirSync, utimesSync } = await import("node:fs");
+    const base = mkdtempSync(join(tmpdir(), "abuse-desk-stamp-"));
+    try {
+      mkdirSync(join(base, "src"));
+      const file = join(base, "src", "main.ts");
+      writeFileSync(file, 'export const HELP = "one";\n');
+      utimesSync(file, new Date("2026-01-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"));
+      const before = sourceStamp(base);
+      expect(sourceStamp(base)).toBe(before); // nothing changed: the same entry
+      // the same size, the modification time put back (as cp -p, tar or touch -r would): still a new stamp
+      await new Promise((r) => setTimeout(r, 20));
+      writeFileSync(file, 'export const HELP = "two";\n');
+      utimesSync(file, new Date("2026-01-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"));
+      expect(statSync(file).mtimeMs).toBe(Date.parse("2026-01-01T00:00:00Z"));
+      expect(sourceStamp(base)).not.toBe(before);
+      // a new file is a new stamp too
+      const after = sourceStamp(base);
+      writeFileSync(join(base, "src", "more.ts"), "");
+      expect(sourceStamp(base)).not.toBe(after);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+    const k = helpKey("s", "0.1.0", 0, "--help");
+    expect(helpKey("s", "0.1.1", 0, "--help")).not.toBe(k);
+    expect(helpKey("s", "0.1.0", 120, "--help")).not.toBe(k);
+    expect(helpKey("s", "0.1.0", 0, "--help plan")).not.toBe(k);
+    expect(helpKey("t", "0.1.0", 0, "--help")).not.toBe(k);
+  });
+});

@@ -207,3 +207,43 @@ describe("abuse-desk triage", () => {
     expect(bad.code).toBe(64);
   });
 });
+
+describe("triage's advice: commands that can be pasted", () => {
+  const TEXT = [
+    "We've received a report(s) that your AWS resource(s)",
+    "",
+    "AWS ID: 111122223333    Region: eu-west-1    EC2 Instance Id: i-0a1b2c3d4e5f67890",
+    "",
+    "has been implicated in activity which resembles scanning remote hosts on the internet for security vulnerabilities.",
+  ].join("\n");
+
+  it("names the notice's file quoted for the shell and the --account/--profile/--region used", async () => {
+    const { copyFileSync, mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = join(mkdtempSync(join(tmpdir(), "triage-advice-")), "it's here");
+    (await import("node:fs")).mkdirSync(dir);
+    const file = join(dir, "the notice.txt");
+    writeFileSync(file, TEXT);
+    const estate = join(dir, "my estate.yaml");
+    copyFileSync(join(import.meta.dirname, "../../fixtures/estates/sample.yaml"), estate);
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+    const r = await runCli("triage", file, "--offline", "--json", "--account", `sim:${estate}`);
+    const steps = (JSON.parse(r.out) as TriageReport).nextSteps.join("\n");
+    expect(steps).toContain(`\`abuse-desk resolve ${q(file)} --account ${q(`sim:${estate}`)}\``);
+    expect(steps).toContain(`\`abuse-desk plan ${q(file)} --account ${q(`sim:${estate}`)}\`, then \`apply\``);
+    expect(steps).not.toMatch(/`abuse-desk resolve`/);
+
+    const bare = await runCli("triage", file, "--offline", "--json");
+    expect((JSON.parse(bare.out) as TriageReport).nextSteps.join("\n")).toContain(`\`abuse-desk resolve ${q(file)}\``);
+  });
+
+  it("the flags are the ones given, and standard input is FILE", () => {
+    const run = (c: string) => `abuse-desk ${c} FILE --account aws --profile prod --region eu-west-1`;
+    const steps = nextSteps({ kind: "initial_report", activityType: "port_scan" }, "authentic", null, run).join("\n");
+    expect(steps).toContain("`abuse-desk resolve FILE --account aws --profile prod --region eu-west-1`");
+    expect(nextSteps({ kind: "initial_report", activityType: "other" }, "unverified", "it names nothing", run)[0]).toContain("`abuse-desk intake --force-case FILE --account aws");
+    // without a caller that knows the invocation, the bare command (the desk's default)
+    expect(nextSteps({ kind: "initial_report", activityType: "port_scan" }, "authentic").join("\n")).toContain("`abuse-desk resolve`");
+  });
+});

@@ -24,6 +24,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** How long a writer waits for another process's write lock, in ms (SQLite busy_timeout). */
   busyTimeoutMs?: number;
+  /** Who the store's writes are by when a write does not say: given by the edge (the CLI: src/config/actor.ts). Default "abuse-desk". */
+  actor?: string;
 }
 
 export interface Connection {
@@ -35,6 +37,8 @@ export interface Connection {
   writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** The key the audit chain is HMAC'd with (kept outside the database: audit-key.ts). */
   auditKey: AuditKey;
+  /** Who a write is by when it does not say (OpenOptions.actor). */
+  actor: string;
 }
 
 export const DB_FILE = "abuse-desk.db";
@@ -68,7 +72,7 @@ function redact(url: string): string {
 export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   const target = describeTarget(opts);
   const auditKey = loadAuditKey(dataHome(opts.home));
-  const conn = { ...(target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts)), auditKey };
+  const conn = { ...(target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts)), auditKey, actor: opts.actor ?? "abuse-desk" };
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(conn);
@@ -80,7 +84,7 @@ export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   return conn;
 }
 
-async function connectSqlite(file: string, opts: OpenOptions): Promise<Omit<Connection, "auditKey">> {
+async function connectSqlite(file: string, opts: OpenOptions): Promise<Omit<Connection, "auditKey" | "actor">> {
   const { default: BetterSqlite3 } = await import("better-sqlite3");
   // The store holds the notices, the evidence and the plans: its directory is 0700 (the data
   // directory is made so; a directory named by DATABASE_URL only when it is created here) and the
@@ -158,7 +162,7 @@ function busy(err: unknown, file: string): unknown {
   return err;
 }
 
-async function connectPostgres(url: string, location: string): Promise<Omit<Connection, "auditKey">> {
+async function connectPostgres(url: string, location: string): Promise<Omit<Connection, "auditKey" | "actor">> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection that the server drops (restart, failover) must not crash the process: the

@@ -135,6 +135,25 @@ export const notSearched = z
   .loose()
   .describe("a place that could not be read: never 'not found'");
 
+/** Who held a public address when, and which source answered: CloudTrail, or abuse-desk's address history (inventory runs) when CloudTrail had nothing. */
+export const ipHistory = z
+  .strictObject({
+    ip: z.string(),
+    summary: z.string(),
+    holders: z.array(
+      z.strictObject({
+        resourceId: z.string(),
+        kind: z.enum(["instance", "network-interface", "nat-gateway", "other"]),
+        from: isoTime.nullable(),
+        to: isoTime.nullable(),
+        allocationId: z.string().optional(),
+      }),
+    ),
+    eventIds: z.array(z.string()),
+    source: z.enum(["cloudtrail", "address-history"]).describe("which source answered who held the address"),
+  })
+  .describe("who held a public address when, and where that was read");
+
 export const resolution = z
   .strictObject({
     findings: z.array(
@@ -144,6 +163,7 @@ export const resolution = z
           status: z.enum(["found", "not-found", "moved", "not-searched", "error"]),
           summary: z.string(),
           resources: z.array(z.object({ type: z.string(), id: z.string() }).loose()),
+          ipHistory: ipHistory.optional(),
         })
         .loose(),
     ),

@@ -125,7 +125,7 @@ async function takeIn(deps: WebDeps, bytes: Buffer, actor: string, forceCase: bo
         out.notSearched.push(`${r.intake.case.id}: no account is configured for the web desk (web.account), so its resources were not looked up`);
       }
       if (!r.intake.duplicate) {
-        const n = await notifyAfterChange(deps.store, r.intake.case.id);
+        const n = await notifyAfterChange(deps.store, r.intake.case.id, deps.document);
         if (n.warning) deps.log.warn({ case: r.intake.case.id }, n.warning);
       }
     }
