@@ -22,7 +22,7 @@ import { automaticSteps } from "../../src/policy/automatic.ts";
 import { parsePolicy } from "../../src/policy/policy.ts";
 import { searchOutcome } from "../../src/resolve/outcome.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
-import { resource } from "../resolve/helpers.ts";
+import { credentialNotice } from "./helpers.ts";
 
 const NOW = new Date(S.now);
 const POLICY = parsePolicy("examiners: { cidrs: [203.0.113.16/28] }\n");
@@ -39,24 +39,6 @@ afterEach(async () => {
 });
 
 const newSim = (o: SimOptions = {}) => SimAccount.fromEstate(compromisedKeyEstate(), o);
-
-export function credentialNotice(over: Partial<Notice> = {}): Notice {
-  return makeNotice({
-    kind: "credentials_exposed",
-    activityType: "credentials_exposed",
-    activityText: "Your AWS access key was found publicly available",
-    subject: `Your AWS Account ${S.account} has exposed credentials`,
-    receivedAt: "2025-06-01T08:10:00.000Z",
-    accountIds: [S.account],
-    regions: [],
-    instanceIds: [],
-    publicIps: [],
-    accessKeyIds: [S.exposedKey],
-    window: { begin: S.exposedAt, end: null },
-    resources: [resource("access-key", S.exposedKey, { accountId: S.account })],
-    ...over,
-  });
-}
 
 async function openCase(notice: Notice, port: SimAccount, verdict: "authentic" | "unverified" = "authentic"): Promise<string> {
   const out = await intakeItem({ index: 0, notice, raw: raw(notice), format: "email", mail: null } as never, { store, verify: async () => makeVerdict(verdict), port, now: NOW });
