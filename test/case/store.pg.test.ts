@@ -4,6 +4,7 @@
  */
 import { openStore } from "../../src/case/index.ts";
 import { investigationSuite } from "./investigation-suite.ts";
+import { checklistSuite } from "./checklist-suite.ts";
 import { addressHistorySuite } from "./address-history-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
 import { lockSuite } from "./lock-suite.ts";
@@ -28,3 +29,4 @@ lockSuite("PostgreSQL", make);
 leaseSuite("PostgreSQL", make);
 investigationSuite("PostgreSQL", make);
 addressHistorySuite("PostgreSQL", make);
+checklistSuite("PostgreSQL", make);

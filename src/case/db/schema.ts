@@ -7,6 +7,7 @@ import type { Generated } from "kysely";
 import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../users-schema.ts";
 import type { NoticeRawTable } from "../notice-raw.ts";
 import type { InvestigationActivityTable, InvestigationFindingsTable, InvestigationsTable } from "../investigations.ts";
+import type { CaseChecklistTable } from "../checklist.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -194,6 +195,7 @@ export interface Database {
   investigations: InvestigationsTable;
   investigation_findings: InvestigationFindingsTable;
   investigation_activity: InvestigationActivityTable;
+  case_checklist: CaseChecklistTable;
   address_history: AddressHistoryTable;
 }
 

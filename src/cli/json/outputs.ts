@@ -300,6 +300,9 @@ export const OUTPUTS = {
     .describe("abuse-desk evidence export --json: the bundle written"),
   sweep: z
     .strictObject({
+      caseId: caseId.optional().describe("with a CASE: the case swept"),
+      investigationId: z.int().optional().describe("with a CASE: the investigation run the sweep is kept as"),
+      evidence: z.strictObject({ id: z.int(), label: z.literal("credential-sweep.json"), sha256 }).optional().describe("with a CASE: the sweep kept as case evidence, with its SHA-256"),
       sweep: z.strictObject({
         window: z.strictObject({ start: isoTime, end: isoTime }),
         holders: z.array(
@@ -359,7 +362,7 @@ export const OUTPUTS = {
       }),
       plan: plan.optional().describe("the containment plan, when one was made"),
     })
-    .describe("abuse-desk sweep --json: who holds the key, what it did, and the plan"),
+    .describe("abuse-desk sweep --json: who holds the key, what it did, and the plan; with a CASE, where it is kept"),
   readiness: z
     .strictObject({
       generatedAt: isoTime,
