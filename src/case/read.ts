@@ -5,6 +5,7 @@
 import type { JournalEntry, Plan } from "../execute/types.ts";
 import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "./types.ts";
 import type { StoredInvestigation } from "./investigations.ts";
+import { isCredentialCase, type ChecklistItemState } from "../credentials/checklist.ts";
 
 export interface CaseRecords {
   case: Case;
@@ -16,6 +17,8 @@ export interface CaseRecords {
   timeline: TimelineEvent[];
   /** The case's investigations, oldest first (investigations.ts). */
   investigations?: StoredInvestigation[];
+  /** A credential case's root checklist (checklist.ts); null for any other case. */
+  checklist?: ChecklistItemState[] | null;
 }
 
 /** The journal entries of these plans, flattened in the plans' order. */
@@ -28,5 +31,6 @@ export async function readCase(store: CaseStore, ref: string): Promise<CaseRecor
   const c = await store.requireCase(ref);
   const [notices, plans, evidence, timeline, investigations] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id), store.investigations(c.id)]);
   const journal = await plansJournal(store, plans);
-  return { case: c, notices, plans, journal, evidence, timeline, investigations };
+  const checklist = isCredentialCase(c, notices) ? await store.checklist(c.id) : null;
+  return { case: c, notices, plans, journal, evidence, timeline, investigations, checklist };
 }

@@ -170,22 +170,25 @@ export async function sweepCase(
  * not is refused (exit 65), never read as if it were what was found.
  */
 export async function latestCaseSweep(store: CaseStore, caseId: string): Promise<{ sweep: SweepResult; evidence: Evidence; investigationId: number } | null> {
-  const runs = await store.investigations(caseId);
-  const evidence = await store.evidence(caseId);
+  return sweepFromRecords(await store.investigations(caseId), await store.evidence(caseId));
+}
+
+/** The same, from records already read (the reply and the report read the case once). */
+export function sweepFromRecords(runs: readonly StoredInvestigation[], evidence: readonly Evidence[]): { sweep: SweepResult; evidence: Evidence; investigationId: number } | null {
   for (const run of [...runs].reverse()) {
     if (!run.readers.some((r) => r.name === "credentials" && r.status === "ran")) continue;
     const ev = evidence.find((e) => run.evidenceIds.includes(e.id) && e.label === SWEEP_LABEL);
     if (!ev || ev.content === null) continue;
     const bytes = ev.encoding === "base64" ? Buffer.from(ev.content, "base64") : Buffer.from(ev.content, "utf8");
     if (createHash("sha256").update(bytes).digest("hex") !== ev.sha256)
-      throw new UserError(`case ${caseId}: the stored credential sweep (evidence ${ev.id}) does not match its SHA-256; it is not read`, { exitCode: 65, hint: "run abuse-desk audit verify, then sweep the case again" });
+      throw new UserError(`case ${run.caseId}: the stored credential sweep (evidence ${ev.id}) does not match its SHA-256; it is not read`, { exitCode: 65, hint: "run abuse-desk audit verify, then sweep the case again" });
     let s: SweepResult;
     try {
       s = JSON.parse(bytes.toString("utf8")) as SweepResult;
     } catch {
       continue;
     }
-    if (!s || typeof s !== "object" || !Array.isArray(s.holders) || !Array.isArray(s.inventory) || !Array.isArray(s.notSearched) || !Array.isArray(s.searched)) continue;
+    if (!s || typeof s !== "object" || !Array.isArray(s.holders) || !Array.isArray(s.inventory) || !Array.isArray(s.notSearched) || !Array.isArray(s.searched) || !s.window) continue;
     return { sweep: s, evidence: ev, investigationId: run.id };
   }
   return null;

@@ -29,3 +29,9 @@ export interface ChecklistItemState {
   by: string | null;
   at: string | null;
 }
+
+/** A case about exposed credentials or a compromised account: its activity, or any of its notices'. */
+export function isCredentialCase(c: { activityType: string }, notices: readonly { kind: string; activityType: string }[]): boolean {
+  const credential = (x: string) => x === "credentials_exposed" || x === "account_compromise";
+  return credential(c.activityType) || notices.some((n) => credential(n.kind) || credential(n.activityType));
+}

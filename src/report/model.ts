@@ -5,6 +5,7 @@
  * is decided here, once.
  */
 import { readCase, type CaseRecords } from "../case/read.ts";
+import type { ChecklistItemState } from "../credentials/checklist.ts";
 import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
 import type { Finding } from "../resolve/types.ts";
 import type { AuthResults, Reason, VerdictLevel } from "../verify/types.ts";
@@ -59,6 +60,8 @@ export interface Report {
   reply: ReportReply | null;
   /** What the latest investigation states (src/investigate/statement.ts); null when the case was not investigated. */
   investigation: InvestigationStatement | null;
+  /** A credential case's root checklist (what only root can do), item by item; null for any other case. */
+  checklist: ChecklistItemState[] | null;
 }
 
 const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 } as const;
@@ -135,6 +138,7 @@ export function buildReport(input: ReportInput): Report {
     timeline: input.timeline.map((e) => ({ at: fmtTime(e.at), actor: e.actor, type: e.type, summary: e.summary })),
     reply: input.reply === undefined ? replyFromTimeline(input.timeline) : input.reply,
     investigation: investigationStatement(input.investigations ?? []),
+    checklist: input.checklist ?? null,
   };
 }
 

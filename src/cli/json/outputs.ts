@@ -12,6 +12,7 @@ import {
   awsCaseNumber,
   caseId,
   caseObject,
+  checklistItem,
   failure,
   investigationFinding,
   investigationNotSearched,
@@ -176,8 +177,12 @@ export const OUTPUTS = {
       transits: z.array(z.object({}).loose()),
       recovered: z.array(transitOutcome),
       investigations: z.array(storedInvestigation).optional(),
+      checklist: z.array(checklistItem).nullable().optional().describe("a credential case's root checklist; null for any other case"),
     })
     .describe("abuse-desk case show --json: a case and everything kept with it"),
+  "case-checklist": z
+    .strictObject({ caseId, changed: z.boolean().describe("with --done or --reopen: whether the item's state changed"), items: z.array(checklistItem) })
+    .describe("abuse-desk case checklist --json: the root checklist of a credential case"),
   "case-assign": caseObject.describe("abuse-desk case assign --json: the case"),
   "case-note": timelineEvent.describe("abuse-desk case note --json: the note, as a timeline event"),
   "case-status": caseObject.describe("abuse-desk case status --json: the case"),
@@ -207,6 +212,7 @@ export const OUTPUTS = {
       evidence: z.array(z.strictObject({ label: z.string(), sha256: z.string(), size: z.string(), source: z.string(), collectedAt: reportTime, where: z.string() })),
       timeline: z.array(z.strictObject({ at: isoTime, actor: z.string(), type: z.string(), summary: z.string() })),
       reply: z.object({ status: z.enum(["sent", "drafted"]), at: isoTime }).loose().nullable(),
+      checklist: z.array(checklistItem).nullable().optional().describe("a credential case's root checklist; null for any other case"),
       investigation: z
         .strictObject({
           investigationId: z.int(),
