@@ -322,6 +322,7 @@ export const OUTPUTS = {
             sessionName: z.string().optional(),
             user: z.object({ userName: z.string(), arn: z.string() }).loose().optional().describe("the IAM user as IAM describes it"),
             quarantinePolicies: z.array(z.string()),
+            issuedBy: z.strictObject({ eventId: z.string(), eventTime: isoTime, accountId, region: z.string(), by: z.string() }).optional().describe("a temporary key: the AssumeRole event that issued it"),
           }),
         ),
         principals: z.array(
