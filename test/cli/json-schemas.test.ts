@@ -163,6 +163,13 @@ describe("every command's --json output validates against its schema", () => {
     const swept = await runCli("sweep", credId, "--account", "sim", "--json");
     expect([0, 69], swept.err).toContain(swept.code);
     expect((check("sweep", swept.out, "sweep CASE") as { caseId: string }).caseId).toBe(credId);
+    const list = await json<{ changed: boolean; items: { id: string; state: string }[] }>("case-checklist", ["case", "checklist", credId, "--done", "contact-information"]);
+    expect(list.changed).toBe(true);
+    expect(list.items.find((i) => i.id === "contact-information")!.state).toBe("done");
+    const credShown = await json<{ checklist: { state: string }[] | null }>("case-show", ["case", "show", credId]);
+    expect(credShown.checklist!.filter((i) => i.state === "done")).toHaveLength(1);
+    await json("report", ["report", credId]);
+    await json("reply", ["reply", credId]);
     await json("case-list", ["case", "list"]);
     const shown = await json<{ notices: { verdict: { level: string } }[] }>("case-show", ["case", "show", id]);
     expect(shown.notices[0]!.verdict.level).toBe("authentic");

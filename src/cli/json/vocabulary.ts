@@ -93,7 +93,7 @@ export const notice = z
     protocol: z.string().nullable(),
     destinationUrls: z.array(z.string()),
     window: z.strictObject({ begin: isoTime.nullable(), end: isoTime.nullable() }),
-    deadline: z.strictObject({ at: isoTime.nullable(), basis: z.enum(["stated", "default", "unknown"]), text: z.string().nullable() }),
+    deadline: z.strictObject({ at: isoTime.nullable(), basis: z.enum(["stated", "default", "unknown"]), text: z.string().nullable(), source: source.optional().describe("where a stated deadline was read") }),
     resources: z.array(z.object({ type: z.string(), id: z.string(), source: source.optional() }).loose()),
     fields: z.array(z.object({ label: z.string(), value: z.string() }).loose()),
     format: z.string(),
