@@ -7,6 +7,7 @@ import type { Case, CaseStore, Evidence, StoredNotice, TimelineEvent } from "./t
 import type { StoredInvestigation } from "./investigations.ts";
 import type { ReadinessAccountRun } from "./readiness-runs.ts";
 import { findingsFromTimeline } from "../reply/timeline.ts";
+import { isCredentialCase, type ChecklistItemState } from "../credentials/checklist.ts";
 
 /** Accounts whose readiness a case reads at most (a case naming more reads the first ones). */
 export const MAX_GAP_ACCOUNTS = 20;
@@ -23,6 +24,8 @@ export interface CaseRecords {
   investigations?: StoredInvestigation[];
   /** The latest readiness run of each account the case concerns (readiness-runs.ts): src/readiness/gaps.ts reads the gaps from them. */
   readiness?: ReadinessAccountRun[];
+  /** A credential case's root checklist (checklist.ts); null for any other case. */
+  checklist?: ChecklistItemState[] | null;
 }
 
 /** The journal entries of these plans, flattened in the plans' order. */
@@ -36,9 +39,10 @@ export async function readCase(store: CaseStore, ref: string): Promise<CaseRecor
   const [notices, plans, evidence, timeline, investigations] = await Promise.all([store.notices(c.id), store.plansForCase(c.id), store.evidence(c.id), store.timeline(c.id), store.investigations(c.id)]);
   const accounts = new Set(c.accountIds);
   for (const f of findingsFromTimeline(timeline)) for (const r of f.resources) accounts.add(r.accountId);
-  const [journal, readiness] = await Promise.all([
+  const [journal, readiness, checklist] = await Promise.all([
     plansJournal(store, plans),
     Promise.all([...accounts].sort().slice(0, MAX_GAP_ACCOUNTS).map((a) => store.readinessAccountRun(a))).then((runs) => runs.filter((r): r is ReadinessAccountRun => r !== null)),
+    isCredentialCase(c, notices) ? store.checklist(c.id) : Promise.resolve(null),
   ]);
-  return { case: c, notices, plans, journal, evidence, timeline, investigations, readiness };
+  return { case: c, notices, plans, journal, evidence, timeline, investigations, readiness, checklist };
 }

@@ -85,6 +85,8 @@ import { SqlUserStore, type UserStore } from "./users.ts";
 import { attentionIn, type Attention } from "./attention.ts";
 import { keepRawTx, readRaw, type NoticeRaw } from "./notice-raw.ts";
 import { investigationsOf, recordInvestigationTx, type InvestigationInput, type StoredInvestigation } from "./investigations.ts";
+import { checkItem, checklistOf, setChecklistItemTx } from "./checklist.ts";
+import type { ChecklistItemState } from "../credentials/checklist.ts";
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -459,6 +461,17 @@ export class SqlCaseStore implements CaseStore {
 
   async investigations(caseId: string): Promise<StoredInvestigation[]> {
     return investigationsOf(this.conn.db, parseCaseId(caseId) ?? caseId);
+  }
+
+  // ---------------------------------------------------------------- the root checklist (checklist.ts)
+
+  async checklist(caseId: string): Promise<ChecklistItemState[]> {
+    return checklistOf(this.conn.db, parseCaseId(caseId) ?? caseId);
+  }
+
+  async setChecklistItem(caseId: string, item: string, state: "open" | "done", opts: ActorOpt = {}): Promise<{ changed: boolean; item: ChecklistItemState }> {
+    checkItem(item);
+    return this.write(opts, (w) => setChecklistItemTx(w, caseId, item, state));
   }
 
   // ---------------------------------------------------------------- plans and the journal (JournalStore)

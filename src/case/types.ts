@@ -6,6 +6,7 @@
  * it is a timeline event; every change is also an entry of the hash-chained audit log. Plans and
  * the containment journal live in the same store (it implements `JournalStore`).
  */
+import type { ChecklistItemState } from "../credentials/checklist.ts";
 import type { AddressAt, AddressHolding, AddressObservation } from "./address-history.ts";
 import type { ReadinessAccountRun, ReadinessAccountSummary, RecordedReadinessRun } from "./readiness-runs.ts";
 import type { ReadinessReport } from "../readiness/types.ts";
@@ -118,6 +119,8 @@ export const EVENT_TYPES = [
   "scheduled",
   /** A run of `abuse-desk investigate` (src/case/investigations.ts): its findings, verdicts and what it could not search. */
   "investigation",
+  /** An item of a credential case's root checklist done or open again (src/case/checklist.ts). */
+  "checklist",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -363,6 +366,10 @@ export interface CaseStore extends JournalStore {
   recordInvestigation(caseId: string, input: InvestigationInput, opts?: ActorOpt): Promise<StoredInvestigation>;
   /** The case's investigations, oldest first. */
   investigations(caseId: string): Promise<StoredInvestigation[]>;
+  /** The case's root checklist (src/case/checklist.ts): every catalogue item with its state, who and when. */
+  checklist(caseId: string): Promise<ChecklistItemState[]>;
+  /** Sets an item of the root checklist (an item outside the catalogue: exit 64); audited. */
+  setChecklistItem(caseId: string, item: string, state: "open" | "done", opts?: ActorOpt): Promise<{ changed: boolean; item: ChecklistItemState }>;
 
   /** Checks the whole chain; `anchor` (a seq and hash recorded elsewhere earlier) also catches a rewritten or truncated log. */
   /** `deep` also compares every timeline event and journal entry with the audit entry that recorded it. */

@@ -1,5 +1,5 @@
 /**
- * `abuse-desk case list|show|assign|note|status|link|close|reopen`: the cases in the store.
+ * `abuse-desk case list|show|assign|note|checklist|status|link|close|reopen`: the cases in the store.
  * The store is the one DATABASE_URL names, else SQLite in $ABUSE_DESK_HOME (or ~/.abuse-desk).
  */
 import { Argument, type Command, Option } from "commander";
@@ -110,7 +110,7 @@ export function register(program: Command): void {
     .option("--account <spec>", "also end any all-traffic transit an interrupted run left open: sim, sim:PATH or aws")
     .option("--profile <name>", "AWS profile (with --account aws)")
     .option("--region <region>", "AWS home region (with --account aws)")
-    .option("--json", "print JSON: { case, notices, plans, evidence, timeline, transits, recovered }")
+    .option("--json", "print JSON: { case, notices, plans, evidence, timeline, transits, recovered, investigations, checklist }")
     .action(async (ref: string, o: { json?: boolean; account?: string; profile?: string; region?: string }) => {
       const { humanTime } = await import("../time.ts");
       const { readCase } = await import("../case/read.ts");
@@ -182,6 +182,11 @@ export function register(program: Command): void {
         out.push("", colors.bold("Plans"));
         for (const p of data.plans) out.push(`  ${p.id} (${p.playbook}): ${p.steps.length} steps${p.refused.length ? `, ${p.refused.length} refused` : ""}`);
       }
+      if (data.checklist) {
+        const open = data.checklist.filter((i) => i.state === "open").length;
+        out.push("", colors.bold("Root checklist") + colors.dim(` (${open} of ${data.checklist.length} open; abuse-desk case checklist ${c.id} --done ITEM)`));
+        for (const i of data.checklist) out.push(`  [${i.state === "done" ? "x" : " "}] ${i.id}${i.by ? colors.dim(` ${i.state} by ${i.by}, ${i.at}`) : ""}`);
+      }
       if (data.evidence.length) {
         out.push("", colors.bold("Evidence"));
         for (const e of data.evidence) out.push(`  ${e.label}  sha256:${e.sha256}  ${colors.dim(`${e.source}, ${e.collectedAt}${e.path ? `, ${e.path}` : ""}`)}`);
@@ -215,6 +220,37 @@ export function register(program: Command): void {
       const ev = await withStore((s) => s.addNote(ref, words.join(" ")));
       if (o.json) return printJson(ev);
       process.stdout.write(`note added to ${ev.caseId}\n`);
+    });
+
+  cmd
+    .command("checklist")
+    .description("the root checklist of a credential case (what only the root user can do): each item open or done, by whom, when; --done ITEM marks one")
+    .argument("<case>", "case id (AD-2026-0001) or AWS's case number")
+    .option("--done <item>", "mark this item done (its id: root-access-keys, root-password-mfa, contact-information, root-sign-ins, billing-review)")
+    .option("--reopen <item>", "mark this item open again")
+    .option("--actor <name>", "who, as the case's timeline names them (default: $ABUSE_DESK_ACTOR, else the OS user)")
+    .option("--json", "print { caseId, changed, items } as JSON")
+    .action(async (ref: string, o: { done?: string; reopen?: string; actor?: string; json?: boolean }) => {
+      if (o.done !== undefined && o.reopen !== undefined) throw new UserError("--done or --reopen, not both", { exitCode: 64 });
+      const checkItem: (item: unknown) => void = (await import("../case/checklist.ts")).checkItem;
+      const { isCredentialCase } = await import("../credentials/checklist.ts");
+      const item = o.done ?? o.reopen;
+      // Refused before the store is opened: an item outside the catalogue is a usage error.
+      if (item !== undefined) checkItem(item);
+      const r = await withStore(async (s) => {
+        const c = await s.requireCase(ref);
+        if (!isCredentialCase(c, await s.notices(c.id)))
+          throw new UserError(`case ${c.id} is not a credential case (${c.activityType.replace(/_/g, " ")}): the root checklist is for exposed credentials and account compromise`, { exitCode: 65 });
+        const changed = item !== undefined ? (await s.setChecklistItem(c.id, item, o.done !== undefined ? "done" : "open", o.actor ? { actor: o.actor } : {})).changed : false;
+        return { caseId: c.id, changed, items: await s.checklist(c.id) };
+      });
+      if (o.json) return printJson(r);
+      const { safeText } = await import("../safe-text.ts");
+      const out = [colors.bold(`Root checklist of ${r.caseId}`) + colors.dim(" (what only the root user can do; abuse-desk cannot do it)")];
+      for (const i of r.items) out.push(`  [${i.state === "done" ? colors.green("x") : " "}] ${i.id.padEnd(20)} ${i.text}${i.state === "done" || i.by ? colors.dim(` (${i.state} by ${safeText(i.by ?? "?")}, ${i.at})`) : ""}`);
+      const open = r.items.filter((i) => i.state === "open").length;
+      out.push(open ? `${open} of ${r.items.length} open: mark one with abuse-desk case checklist ${r.caseId} --done ITEM` : "All done.");
+      process.stdout.write(out.join("\n") + "\n");
     });
 
   cmd

@@ -97,7 +97,9 @@ const SEVERITY: Record<InventoryItem["kind"], FindingSeverity> = {
   "bucket-list": "low",
 };
 
-const LABEL = "credential-sweep.json";
+/** The evidence label of a stored sweep (the whole SweepResult as JSON). */
+export const SWEEP_LABEL = "credential-sweep.json";
+const LABEL = SWEEP_LABEL;
 
 /** The sweep's findings: one per holder and per inventory item, each traced to the sweep's evidence and query. */
 export function findingsOf(s: SweepResult): Finding[] {

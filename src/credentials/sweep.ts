@@ -96,6 +96,8 @@ export interface Holder {
   user?: IamUserDetail;
   /** AWS's quarantine policies found on the user (AWSCompromisedKeyQuarantine, any version): reported, never removed. */
   quarantinePolicies: string[];
+  /** A temporary key: the AssumeRole event that issued it (who assumed the role, when, where). */
+  issuedBy?: { eventId: string; eventTime: string; accountId: string; region: string; by: string };
 }
 
 export interface Principal {
@@ -231,6 +233,7 @@ async function holderOf(port: CloudReader, accessKeyId: string, accounts: string
 
 /** The role session behind a temporary key, from the identity CloudTrail recorded for it. */
 function sessionOf(h: Holder, events: (TrailEvent & { accountId: string })[]): void {
+  if (h.roleName) return;
   for (const e of events) {
     const id = obj(e.detail.userIdentity);
     const arn = str(id?.arn);
@@ -243,6 +246,38 @@ function sessionOf(h: Holder, events: (TrailEvent & { accountId: string })[]): v
       return;
     }
   }
+}
+
+/** Temporary credentials live at most 12 hours (a role's longest session): the AssumeRole that issued a key is searched from that far before the window. */
+const MAX_SESSION_MS = 12 * 3_600_000;
+
+/**
+ * The role and session behind a temporary key, from the AssumeRole event whose response carries
+ * that key id (through the one CloudTrail search, searchTrail, in the holder's account's regions,
+ * or every region when STS could not tell the account). Regions not read are said.
+ */
+async function sessionIssuedBy(port: CloudReader, h: Holder, scopes: Scope[], req: SweepRequest, opts: { progress?: (m: string) => void; signal?: AbortSignal }, notSearched: NotSearched[]): Promise<void> {
+  const where = h.accountId ? scopes.filter((s) => s.accountId === h.accountId) : scopes;
+  const start = new Date(Date.parse(req.start) - MAX_SESSION_MS).toISOString();
+  const r = await searchTrail(port, { scopes: where, start, end: req.end, eventNames: ["AssumeRole"] }, opts);
+  for (const e of r.events) {
+    if (e.detail.errorCode) continue;
+    const res = obj(e.detail.responseElements);
+    if (str(obj(res?.credentials)?.accessKeyId) !== h.accessKeyId) continue;
+    const reqp = obj(e.detail.requestParameters);
+    const roleArn = str(reqp?.roleArn);
+    const m = roleArn ? /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/.exec(roleArn) : null;
+    if (!m) continue;
+    h.accountId ??= m[1]!;
+    h.roleName = m[2]!;
+    h.roleArn = `arn:aws:iam::${m[1]}:role/${m[2]}`;
+    const session = str(reqp?.roleSessionName);
+    if (session) h.sessionName = session;
+    h.issuedBy = { eventId: e.eventId, eventTime: e.eventTime, accountId: e.accountId, region: e.awsRegion, by: byOf(e) };
+    return;
+  }
+  // Not found where it could be read: what could not be read is said (the key's own events may still name the role).
+  for (const n of r.notSearched) notSearched.push({ ...n, what: `the AssumeRole event that issued ${h.accessKeyId} (${n.what})` });
 }
 
 const byOf = (e: TrailEvent) => e.username ?? e.accessKeyId ?? "unknown";
@@ -304,6 +339,8 @@ export async function sweep(port: CloudReader, req: SweepRequest, opts: { progre
   scopes.sort((a, b) => `${a.accountId}/${a.region}`.localeCompare(`${b.accountId}/${b.region}`));
 
   const holders = await Promise.all(req.accessKeyIds.map((k) => holderOf(port, k, accounts, notSearched)));
+  // A temporary key: the AssumeRole event that issued it names the role and the session, even when the key itself made no call yet.
+  await Promise.all(holders.filter((h) => h.kind === "role-session").map((h) => sessionIssuedBy(port, h, scopes, req, opts, notSearched)));
 
   // The chain of principals, round by round.
   const principals: Principal[] = req.accessKeyIds.map((id, i) => ({ kind: "access-key", id, accountId: holders[i]!.accountId, origin: "exposed" }));

@@ -31,6 +31,7 @@ import type { ConfigDocument } from "../config/file.ts";
 import { missingSentence, readResolution, searchOutcome, type SearchOutcome } from "../resolve/outcome.ts";
 import type { Resolution, Unsearched } from "../resolve/types.ts";
 import type { Verdict } from "../verify/types.ts";
+import type { CaseSweep } from "../credentials/case.ts";
 
 export interface IntakeOutcome {
   index: number;
@@ -118,8 +119,18 @@ export function actingNotice(notices: StoredNotice[]): StoredNotice | undefined 
 export async function planCase(
   store: CaseStore,
   caseRef: string,
-  deps: { port: CloudReader; policy: Policy; options?: PlaybookOptions; now: Date; planId?: string; actor?: string; recoverWith?: CloudPort },
-): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[] }> {
+  deps: {
+    port: CloudReader;
+    policy: Policy;
+    options?: PlaybookOptions;
+    now: Date;
+    planId?: string;
+    actor?: string;
+    recoverWith?: CloudPort;
+    /** A credential case: the sweep's start (default: the notices' window) and whether the attacker's console passwords are deleted (IRREVERSIBLE, a person asks). */
+    credentials?: { since?: Date; deleteConsolePasswords?: boolean; progress?: (m: string) => void };
+  },
+): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[]; sweep?: CaseSweep }> {
   const { UserError } = await import("../errors.ts");
   const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
@@ -130,8 +141,14 @@ export async function planCase(
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
   const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now, ...addressHistoryOf(store) });
+  // A credential case: the sweep (read-only) finds what the attacker made, for the plan to contain;
+  // what it could not read joins the search's gaps, so the plan, apply and the case say it.
+  const { credentialPlanSweep } = await import("../credentials/case.ts");
+  const swept = await credentialPlanSweep(store, c, chosen, deps);
+  if (swept) resolution.gaps.push(...swept.gaps);
   await recordResolution(store, c.id, resolution, { now: deps.now, ...(deps.actor ? { actor: deps.actor } : {}) });
   const plan = planContainment({
+    ...(swept?.sweep ? { credentialSweep: { result: swept.sweep.sweep, deleteConsolePasswords: deps.credentials?.deleteConsolePasswords === true } } : {}),
     planId: deps.planId ?? newPlanId(deps.now),
     caseId: c.id,
     createdAt: deps.now.toISOString(),
@@ -142,7 +159,7 @@ export async function planCase(
     ...(deps.options ? { options: deps.options } : {}),
   });
   await store.savePlan(plan);
-  return { case: c, plan, resolution, recovered };
+  return { case: c, plan, resolution, recovered, ...(swept?.sweep ? { sweep: swept.sweep } : {}) };
 }
 
 /** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */

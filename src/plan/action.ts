@@ -104,6 +104,8 @@ export interface ActionModule<P> {
   uses: readonly PortMethod[];
   /** Only reads: a step of it changes nothing, so rollback has nothing to undo. */
   readOnly?: boolean;
+  /** Cannot be undone: a step of it never runs without a person (no policy rule makes it automatic). */
+  irreversible?: boolean;
 }
 
 /** Declares an action module (the parameter type is the schema's). */

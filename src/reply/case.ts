@@ -4,6 +4,7 @@
  * record it on the timeline. This is what `abuse-desk reply` and the drill call.
  */
 import { investigationStatement } from "../investigate/statement.ts";
+import { sweepFromRecords } from "../credentials/case.ts";
 import { createHash } from "node:crypto";
 import { readCase, type CaseRecords } from "../case/read.ts";
 import { canMoveCase } from "../case/rules.ts";
@@ -49,7 +50,7 @@ export async function loadCaseData(store: CaseStore, ref: string): Promise<CaseD
 }
 
 /** What the reply is drafted from, out of a case's records (already read: the web desk's case page reads them once). */
-export function caseData({ case: c, notices, plans, journal, evidence, timeline, investigations }: CaseRecords): CaseData {
+export function caseData({ case: c, notices, plans, journal, evidence, timeline, investigations, checklist }: CaseRecords): CaseData {
   const { used, leftOut } = replyNotices(notices);
   return {
     case: c,
@@ -66,6 +67,8 @@ export function caseData({ case: c, notices, plans, journal, evidence, timeline,
       evidence,
       manualActions: manualActions(timeline),
       investigation: investigationStatement(investigations ?? []),
+      // A credential case: the latest sweep kept with it (checked against its SHA-256) and its root checklist.
+      credentials: checklist ? { sweep: sweepFromRecords(investigations ?? [], evidence)?.sweep ?? null, checklist } : null,
     },
   };
 }

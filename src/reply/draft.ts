@@ -17,6 +17,7 @@ import { safeText } from "../safe-text.ts";
 import type { Finding, Resolved } from "../resolve/types.ts";
 import type { VerdictLevel } from "../verify/types.ts";
 import { describeStep, stepOutcomes, stopsActivity } from "./actions.ts";
+import { credentialReply, stepKey, type StepState } from "../credentials/reply.ts";
 import { evidenceFromJournal, mergeEvidence } from "./evidence.ts";
 import { ACTIVITY_LABELS, activityFamily } from "./family.ts";
 import { fmtHours, fmtTime } from "./format.ts";
@@ -140,6 +141,28 @@ export function draftReply(input: ReplyInput): ReplyDraft {
     extension = { hours, why: sentence(why), until: until ? fmtTime(until) : null, duration: fmtHours(hours) };
   }
 
+  // --- a credential case: what was done in AWS's order, from the same journal outcomes ----------
+  let credentials: { text: string } | null = null;
+  if (input.credentials && (family === "credentials-exposed" || family === "account-compromise")) {
+    const states = new Map<string, StepState>();
+    for (const o of outcomes) {
+      const st: StepState =
+        o.status === "done"
+          ? o.rollback?.status === "rolled-back"
+            ? { status: "rolled-back", at: o.rollback.at }
+            : { status: "done", at: o.doneAt }
+          : o.status === "skipped"
+            ? { status: "already" }
+            : o.status === "failed"
+              ? { status: "failed", error: o.error }
+              : { status: "pending" };
+      states.set(stepKey(o.planId, o.stepId), st);
+    }
+    credentials = { text: credentialReply(input.credentials.sweep, input.plans ?? [], states, input.credentials.checklist) };
+    if (!input.credentials.sweep) warnings.push("The credential sweep was not run: the reply says every region is still to be checked (abuse-desk sweep CASE).");
+    else if (input.credentials.sweep.notSearched.length) warnings.push(`The credential sweep did not read everything (${input.credentials.sweep.notSearched.length} place(s)): the reply says the check is not complete.`);
+  }
+
   // --- the view the template renders ---------------------------------------------------------
   const window = thread?.window ?? { begin: null, end: null };
   const evidence = mergeEvidence(input.evidence ?? [], evidenceFromJournal(input.journal ?? []));
@@ -181,6 +204,7 @@ export function draftReply(input: ReplyInput): ReplyDraft {
     hasPrevention: prevention.length > 0,
     hasEvidence: evidence.length > 0,
     extension,
+    credentials,
     legitimate: legitimate ? { useCase: capitalise(sentence(legitimate)) } : null,
     signature: {
       name: opts.signature?.name ?? null,

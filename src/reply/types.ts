@@ -10,6 +10,8 @@ import type { Notice } from "../notice/types.ts";
 import type { Finding, Unsearched } from "../resolve/types.ts";
 import type { Verdict, VerdictLevel } from "../verify/types.ts";
 import type { TemplateSet } from "./templates.ts";
+import type { SweepResult } from "../credentials/sweep.ts";
+import type { ChecklistItemState } from "../credentials/checklist.ts";
 
 /** A notice of the case (its `references`, when the parser read them, thread the reply). */
 export type ReplyNotice = Notice;
@@ -76,6 +78,11 @@ export interface ReplyInput {
   options?: ReplyOptions;
   /** Default: the shipped templates. */
   templates?: TemplateSet;
+  /**
+   * A credential case: its latest stored sweep (null when none was run) and its root checklist;
+   * the reply then lists what was done in AWS's order (src/credentials/reply.ts).
+   */
+  credentials?: { sweep: SweepResult | null; checklist: ChecklistItemState[] | null } | null;
 }
 
 /** One action the reply states, and the journal entry that proves it. */

@@ -94,6 +94,12 @@ export function renderMarkdown(r: Report): string {
     out.push("Applied despite the verdict:", "", ...r.overrides.map((o) => `- ${line(o.at)}: plan ${line(o.plan)} by ${line(o.actor)}${o.reason ? `: ${line(o.reason)}` : ""}`), "");
   }
 
+  if (r.checklist) {
+    const open = r.checklist.filter((i) => i.state === "open").length;
+    out.push("## Root checklist", "", `What only the root user can do (${open} of ${r.checklist.length} open).`, "");
+    out.push(table(["Item", "What", "State", "By", "When"], r.checklist.map((i) => [code(i.id), md(i.text), md(i.state), md(i.by ?? ""), md(i.at ?? "")])));
+  }
+
   if (r.investigation) {
     const i = r.investigation;
     out.push(`## Investigation${i.status === "partial" ? " (partial: something was not searched)" : ""}`, "", `Investigation ${i.investigationId}, finished ${line(i.at)}.`, "");

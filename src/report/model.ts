@@ -5,6 +5,7 @@
  * is decided here, once.
  */
 import { readCase, type CaseRecords } from "../case/read.ts";
+import type { ChecklistItemState } from "../credentials/checklist.ts";
 import type { Case, CaseStore, TimelineEvent } from "../case/types.ts";
 import type { Finding } from "../resolve/types.ts";
 import type { AuthResults, Reason, VerdictLevel } from "../verify/types.ts";
@@ -62,6 +63,8 @@ export interface Report {
   investigation: InvestigationStatement | null;
   /** The gaps that let this happen: the failing readiness checks that concern the case's resources, region and account (src/readiness/gaps.ts); null when the readiness runs were not read. */
   gaps: CaseGaps | null;
+  /** A credential case's root checklist (what only root can do), item by item; null for any other case. */
+  checklist: ChecklistItemState[] | null;
 }
 
 const VERDICT_RANK = { authentic: 0, unverified: 1, suspicious: 2, phishing: 3 } as const;
@@ -140,6 +143,7 @@ export function buildReport(input: ReportInput): Report {
     reply: input.reply === undefined ? replyFromTimeline(input.timeline) : input.reply,
     investigation: investigationStatement(input.investigations ?? []),
     gaps: input.readiness ? caseGaps(gapSubject(findings, c), input.readiness) : null,
+    checklist: input.checklist ?? null,
   };
 }
 

@@ -182,6 +182,15 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
   }
   for (const o of r.overrides) para(`Applied despite the verdict: ${o.at}, plan ${o.plan} by ${o.actor}${o.reason ? `: ${o.reason}` : ""}`, { size: 9 });
 
+  if (r.checklist) {
+    heading("Root checklist");
+    para(`What only the root user can do (${r.checklist.filter((i) => i.state === "open").length} of ${r.checklist.length} open).`, { size: 8.5, color: GREY });
+    table(
+      [{ header: "Item", weight: 7 }, { header: "State", weight: 1.2 }, { header: "By", weight: 1.8 }, { header: "When (UTC)", weight: 2.6 }],
+      r.checklist.map((i) => ({ cells: [i.text, i.state, i.by ?? "", i.at ?? ""] })),
+    );
+  }
+
   heading("Evidence");
   table(
     [{ header: "Artefact", weight: 4 }, { header: "Size", weight: 1.2 }, { header: "Source", weight: 4 }, { header: "Collected", weight: 2.2 }, { header: "Kept", weight: 2 }],

@@ -4,6 +4,7 @@
  */
 import { openStore } from "../../src/case/index.ts";
 import { investigationSuite } from "./investigation-suite.ts";
+import { checklistSuite } from "./checklist-suite.ts";
 import { addressHistorySuite } from "./address-history-suite.ts";
 import { readinessRunsSuite } from "./readiness-runs-suite.ts";
 import { leaseSuite } from "./lease-suite.ts";
@@ -30,3 +31,4 @@ leaseSuite("PostgreSQL", make);
 investigationSuite("PostgreSQL", make);
 addressHistorySuite("PostgreSQL", make);
 readinessRunsSuite("PostgreSQL", make);
+checklistSuite("PostgreSQL", make);

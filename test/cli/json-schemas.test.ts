@@ -157,6 +157,19 @@ describe("every command's --json output validates against its schema", () => {
     expect(existsSync(join(home.dir, "bundle.tar"))).toBe(true);
     // the sample estate's exposed key (fixtures/estates/sample.yaml, the `sim` account)
     await json("sweep", ["sweep", "--key", "AKIA2EXAMPLEKEY00001", "--account", "sim"]);
+    // a credential case: its sweep kept with the case (exit 69: the notice is older than CloudTrail's 90 days, said as not searched)
+    const cred = await json<{ items: { case: { id: string } }[] }>("intake", ["intake", join(NOTICES, "credentials-exposed-base64.eml"), ...DNS]);
+    const credId = cred.items[0]!.case.id;
+    const swept = await runCli("sweep", credId, "--account", "sim", "--json");
+    expect([0, 69], swept.err).toContain(swept.code);
+    expect((check("sweep", swept.out, "sweep CASE") as { caseId: string }).caseId).toBe(credId);
+    const list = await json<{ changed: boolean; items: { id: string; state: string }[] }>("case-checklist", ["case", "checklist", credId, "--done", "contact-information"]);
+    expect(list.changed).toBe(true);
+    expect(list.items.find((i) => i.id === "contact-information")!.state).toBe("done");
+    const credShown = await json<{ checklist: { state: string }[] | null }>("case-show", ["case", "show", credId]);
+    expect(credShown.checklist!.filter((i) => i.state === "done")).toHaveLength(1);
+    await json("report", ["report", credId]);
+    await json("reply", ["reply", credId]);
     await json("case-list", ["case", "list"]);
     const shown = await json<{ notices: { verdict: { level: string } }[] }>("case-show", ["case", "show", id]);
     expect(shown.notices[0]!.verdict.level).toBe("authentic");

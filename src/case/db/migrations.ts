@@ -10,6 +10,7 @@ import { webUsersSessions } from "../users-schema.ts";
 import { noticeRawTable } from "../notice-raw.ts";
 import { createInvestigationTables } from "../investigations.ts";
 import { createReadinessTables } from "../readiness-runs.ts";
+import { createChecklistTable } from "../checklist.ts";
 import { AUDIT_KEYED, auditKeyId, canonicalJson, caseRecord, chainEntry, GENESIS, noticeRecord } from "../audit.ts";
 
 export type Dialect = "sqlite" | "postgres";
@@ -402,6 +403,12 @@ function all(dialect: Dialect, key: Buffer): Record<string, Migration> {
           .addColumn("last_seen", "text", (c) => c.notNull())
           .execute();
         await db.schema.createIndex("address_history_ip").on("address_history").columns(["public_ip", "last_seen"]).execute();
+      },
+    },
+    "0013-credential-checklist": {
+      async up(db: Db) {
+        // The root checklist of a credential case, item by item (checklist.ts): state, who, when.
+        await createChecklistTable(db);
       },
     },
     "0014-readiness-runs": {

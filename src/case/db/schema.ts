@@ -8,6 +8,7 @@ import type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable } from "../
 import type { NoticeRawTable } from "../notice-raw.ts";
 import type { InvestigationActivityTable, InvestigationFindingsTable, InvestigationsTable } from "../investigations.ts";
 import type { ReadinessResultsTable, ReadinessRunAccountsTable, ReadinessRunsTable } from "../readiness-runs.ts";
+import type { CaseChecklistTable } from "../checklist.ts";
 
 export type { WebLoginThrottleTable, WebSessionsTable, WebUsersTable };
 
@@ -195,6 +196,7 @@ export interface Database {
   investigations: InvestigationsTable;
   investigation_findings: InvestigationFindingsTable;
   investigation_activity: InvestigationActivityTable;
+  case_checklist: CaseChecklistTable;
   address_history: AddressHistoryTable;
   readiness_runs: ReadinessRunsTable;
   readiness_run_accounts: ReadinessRunAccountsTable;

@@ -12,6 +12,7 @@ import {
   awsCaseNumber,
   caseId,
   caseObject,
+  checklistItem,
   failure,
   investigationFinding,
   investigationNotSearched,
@@ -176,8 +177,12 @@ export const OUTPUTS = {
       transits: z.array(z.object({}).loose()),
       recovered: z.array(transitOutcome),
       investigations: z.array(storedInvestigation).optional(),
+      checklist: z.array(checklistItem).nullable().optional().describe("a credential case's root checklist; null for any other case"),
     })
     .describe("abuse-desk case show --json: a case and everything kept with it"),
+  "case-checklist": z
+    .strictObject({ caseId, changed: z.boolean().describe("with --done or --reopen: whether the item's state changed"), items: z.array(checklistItem) })
+    .describe("abuse-desk case checklist --json: the root checklist of a credential case"),
   "case-assign": caseObject.describe("abuse-desk case assign --json: the case"),
   "case-note": timelineEvent.describe("abuse-desk case note --json: the note, as a timeline event"),
   "case-status": caseObject.describe("abuse-desk case status --json: the case"),
@@ -207,6 +212,7 @@ export const OUTPUTS = {
       evidence: z.array(z.strictObject({ label: z.string(), sha256: z.string(), size: z.string(), source: z.string(), collectedAt: reportTime, where: z.string() })),
       timeline: z.array(z.strictObject({ at: isoTime, actor: z.string(), type: z.string(), summary: z.string() })),
       reply: z.object({ status: z.enum(["sent", "drafted"]), at: isoTime }).loose().nullable(),
+      checklist: z.array(checklistItem).nullable().optional().describe("a credential case's root checklist; null for any other case"),
       investigation: z
         .strictObject({
           investigationId: z.int(),
@@ -323,6 +329,9 @@ export const OUTPUTS = {
     .describe("abuse-desk evidence export --json: the bundle written"),
   sweep: z
     .strictObject({
+      caseId: caseId.optional().describe("with a CASE: the case swept"),
+      investigationId: z.int().optional().describe("with a CASE: the investigation run the sweep is kept as"),
+      evidence: z.strictObject({ id: z.int(), label: z.literal("credential-sweep.json"), sha256 }).optional().describe("with a CASE: the sweep kept as case evidence, with its SHA-256"),
       sweep: z.strictObject({
         window: z.strictObject({ start: isoTime, end: isoTime }),
         holders: z.array(
@@ -336,6 +345,7 @@ export const OUTPUTS = {
             sessionName: z.string().optional(),
             user: z.object({ userName: z.string(), arn: z.string() }).loose().optional().describe("the IAM user as IAM describes it"),
             quarantinePolicies: z.array(z.string()),
+            issuedBy: z.strictObject({ eventId: z.string(), eventTime: isoTime, accountId, region: z.string(), by: z.string() }).optional().describe("a temporary key: the AssumeRole event that issued it"),
           }),
         ),
         principals: z.array(
@@ -382,7 +392,7 @@ export const OUTPUTS = {
       }),
       plan: plan.optional().describe("the containment plan, when one was made"),
     })
-    .describe("abuse-desk sweep --json: who holds the key, what it did, and the plan"),
+    .describe("abuse-desk sweep --json: who holds the key, what it did, and the plan; with a CASE, where it is kept"),
   readiness: z
     .strictObject({
       generatedAt: isoTime,

@@ -17,6 +17,7 @@
  * This module imports zod: only the tests and the generator load it, never a command's start.
  */
 import { z } from "zod";
+import { ROOT_CHECKLIST_ITEMS } from "../../credentials/checklist.ts";
 import { ACTIVITY_TYPES } from "../../notice/types.ts";
 import { CASE_STATUSES, EVENT_TYPES, SEVERITIES } from "../../case/types.ts";
 
@@ -92,7 +93,7 @@ export const notice = z
     protocol: z.string().nullable(),
     destinationUrls: z.array(z.string()),
     window: z.strictObject({ begin: isoTime.nullable(), end: isoTime.nullable() }),
-    deadline: z.strictObject({ at: isoTime.nullable(), basis: z.enum(["stated", "default", "unknown"]), text: z.string().nullable() }),
+    deadline: z.strictObject({ at: isoTime.nullable(), basis: z.enum(["stated", "default", "unknown"]), text: z.string().nullable(), source: source.optional().describe("where a stated deadline was read") }),
     resources: z.array(z.object({ type: z.string(), id: z.string(), source: source.optional() }).loose()),
     fields: z.array(z.object({ label: z.string(), value: z.string() }).loose()),
     format: z.string(),
@@ -278,6 +279,15 @@ export const investigationNotSearched = z.strictObject({ what: z.string(), scope
 export const readerRun = z.strictObject({ name: z.string(), status: z.enum(["ran", "failed", "skipped"]), findings: z.int().min(0), artifacts: z.int().min(0), error: z.string().optional() });
 
 /** An investigation as the case keeps it (`case show`). */
+/** An item of a credential case's root checklist (src/credentials/checklist.ts, src/case/checklist.ts). */
+export const checklistItem = z.strictObject({
+  id: z.enum(ROOT_CHECKLIST_ITEMS.map((x) => x.id) as [string, ...string[]]),
+  text: z.string(),
+  state: z.enum(["open", "done"]),
+  by: z.string().nullable().describe("who set its state last (null: never touched)"),
+  at: isoTime.nullable(),
+});
+
 export const storedInvestigation = z.strictObject({
   id: z.int(),
   caseId,

@@ -207,6 +207,7 @@ export const CANCEL_SPOT_REQUESTS = defineAction({
   calls: (p) => [{ api: "ec2:CancelSpotInstanceRequests", params: { SpotInstanceRequestIds: p.spotInstanceRequestIds } }],
   handler: cancelSpot,
   uses: ["describeSpotInstanceRequests", "cancelSpotInstanceRequests"],
+  irreversible: true,
 });
 
 export const SUSPEND_SES_SENDING = defineAction({
@@ -225,4 +226,5 @@ export const DELETE_LOGIN_PROFILE = defineAction({
   calls: (p) => [{ api: "iam:DeleteLoginProfile", params: { UserName: p.userName } }],
   handler: deleteLoginProfile,
   uses: ["describeIamUsers", "deleteLoginProfile"],
+  irreversible: true,
 });

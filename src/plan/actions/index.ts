@@ -92,6 +92,9 @@ export function iamActionsOf(action: ActionName): string[] {
 /** Actions that only read (their steps change nothing, so rollback has nothing to undo). */
 export const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.filter((a) => (ACTION_MODULES[a] as ActionModule<unknown>).readOnly === true));
 
+/** Actions that cannot be undone: never run without a person, whatever a policy rule names (src/policy/automatic.ts). */
+export const IRREVERSIBLE_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.filter((a) => (ACTION_MODULES[a] as ActionModule<unknown>).irreversible === true));
+
 /**
  * Names a policy's `automatic` rules may use for several actions at once. `preserve` only keeps
  * evidence; `isolate` is everything the compromised-host playbook does short of stopping, because
@@ -121,8 +124,8 @@ export const ACTION_ALIASES: Record<string, readonly ActionName[]> = {
   "restrict-ports": ["capture-metadata", "revoke-open-ingress", "close-web-ingress", "block-smtp-egress", "tag-resources"],
   "take-content-offline": ["capture-metadata", "snapshot-volumes", "capture-bucket", "block-bucket-public-access", "capture-distribution", "disable-distribution", "close-web-ingress", "tag-resources"],
   "deactivate-keys": ["capture-key-usage", "deactivate-access-key"],
-  // Never delete-login-profile: it is irreversible, a person decides it for each user.
-  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "cancel-spot-requests", "suspend-ses-sending"],
+  // Never cancel-spot-requests nor delete-login-profile: they cannot be undone (IRREVERSIBLE_ACTIONS), a person decides them.
+  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "suspend-ses-sending"],
 };
 
 /** Expands action names and aliases (`isolate`) to action names; unknown words are returned in `unknown`. */
