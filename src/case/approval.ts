@@ -29,3 +29,18 @@ export function planAuthorIn(timeline: readonly Entry[], planId: string): string
 export function samePerson(author: string, name: string): boolean {
   return author === name || author === `web:${name}`;
 }
+
+/**
+ * What the desk says of a person applying a plan outside it (the CLI's `apply`): its approval, and,
+ * under four-eyes (`web.fourEyes`), a refusal when that person wrote the plan and nobody else has
+ * approved it, the same rule the web desk applies to its own approvers.
+ */
+export function applyGate(timeline: readonly Entry[], planId: string, actor: string, fourEyes: boolean): { approval: PlanApproval | null; refusal: string | null } {
+  const approval = approvalIn(timeline, planId);
+  if (!fourEyes) return { approval, refusal: null };
+  const author = planAuthorIn(timeline, planId);
+  if (author !== null && samePerson(author, actor) && (approval === null || samePerson(author, approval.by))) {
+    return { approval, refusal: `four-eyes (web.fourEyes): ${actor} wrote plan ${planId}, so another person must approve it on the web desk before ${actor} applies it` };
+  }
+  return { approval, refusal: null };
+}

@@ -80,6 +80,18 @@ export function register(program: Command): void {
         await refuseIfLocked(store, plan.id);
         // Nobody to ask: refuse before printing anything a script would have to read past.
         if (!opts.auto && !opts.yes && (!process.stdin.isTTY || !process.stdout.isTTY)) await confirmOrRefuse("", false, "change an account");
+        // The person, read here at the edge; an automatic apply (--auto) is the policy's unless --actor says who.
+        const actor = opts.actor ?? (opts.auto ? undefined : await cliActor());
+        if (!opts.auto && plan.caseId && actor !== undefined) {
+          // What the web desk says of this plan: its approval, and four-eyes for the plan's own author.
+          const { applyGate } = await import("../case/approval.ts");
+          const { readConfigFile } = await import("../config/file.ts");
+          const { webConfig } = await import("../web/config.ts");
+          const gate = applyGate(await store.timeline(plan.caseId), plan.id, actor, webConfig(readConfigFile()).fourEyes);
+          if (gate.refusal) throw new UserError(gate.refusal, { exitCode: 77 });
+          const said = gate.approval ? `approved on the web desk by ${gate.approval.by} at ${gate.approval.at}` : "not approved on the web desk";
+          process.stderr.write(`desk: plan ${plan.id} ${said}\n`);
+        }
         if (!opts.auto) {
           if (!opts.json) process.stdout.write(formatPlan(plan, colors, { calls: false }) + "\n\n");
           const n = plan.steps.length;
@@ -96,8 +108,7 @@ export function register(program: Command): void {
             approve: opts.auto ? "policy" : "person",
             ...(policy ? { policy } : {}),
             ...(opts.overrideVerdict ? { override: { reason: opts.overrideVerdict } } : {}),
-            // The person, read here at the edge; an automatic apply (--auto) is the policy's unless --actor says who.
-            ...(opts.actor ? { actor: opts.actor } : opts.auto ? {} : { actor: await cliActor() }),
+            ...(actor !== undefined ? { actor } : {}),
             ...(total ? { concurrency: { total } } : {}),
             onProgress: (e) => {
               if (!progressLines || e.status === "started") return;

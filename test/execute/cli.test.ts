@@ -2,7 +2,7 @@
  * `abuse-desk plan`, `apply` and `rollback`, run in-process the way main() runs them, against the
  * simulated incident estate and a case store in a temporary data directory.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
@@ -135,4 +135,40 @@ describe("abuse-desk apply and rollback", () => {
     expect(rb.code).toBe(0);
     expect(rb.out).toContain("Rolled back");
   });
+
+  it("says what the web desk says of the plan before confirming; under web.fourEyes its author cannot apply it until another person approved it", async () => {
+    const store = await openStore();
+    const { items } = await parseInput(readFileSync(NOTICE));
+    const { case: c } = await store.intake({ notice: items[0]!.notice, verdict: { verdict: "authentic", reasons: [], auth: null }, raw: items[0]!.raw });
+    await store.destroy();
+    process.env.ABUSE_DESK_ACTOR = "bob";
+    expect((await run("plan", c.id, "--account", ACCOUNT, "--policy", POLICY, "--plan-id", "P-4e", "--no-calls")).code).toBe(0);
+
+    // Without four-eyes: applied, and the desk's word on it said first.
+    writeFileSync(join(data.dir, "config.yaml"), "web:\n  fourEyes: true\n");
+    const refused = await run("apply", c.id, "--yes", "--account", ACCOUNT);
+    expect(refused.code).toBe(77);
+    expect(refused.err).toContain("four-eyes (web.fourEyes): bob wrote plan P-4e");
+    const s2 = await openStore();
+    expect(await s2.entries("P-4e")).toEqual([]);
+    // Another person approves it on the desk (the note the web desk records): bob may now apply it.
+    await s2.recordEvent(c.id, "note", "Plan P-4e approved by alice on the web desk (n steps)", { planId: "P-4e", planApproved: "P-4e", approvedBy: "alice" }, { actor: "web:alice" });
+    await s2.destroy();
+    const a = await run("apply", c.id, "--yes", "--account", ACCOUNT);
+    expect(a.code).toBe(0);
+    expect(a.err).toMatch(/desk: plan P-4e approved on the web desk by alice at \d{4}-/);
+  });
+
+  it("without four-eyes the author applies, told the plan is not approved on the desk", async () => {
+    const store = await openStore();
+    const { items } = await parseInput(readFileSync(NOTICE));
+    const { case: c } = await store.intake({ notice: items[0]!.notice, verdict: { verdict: "authentic", reasons: [], auth: null }, raw: items[0]!.raw });
+    await store.destroy();
+    process.env.ABUSE_DESK_ACTOR = "bob";
+    expect((await run("plan", c.id, "--account", ACCOUNT, "--policy", POLICY, "--plan-id", "P-1e", "--no-calls")).code).toBe(0);
+    const a = await run("apply", c.id, "--yes", "--account", ACCOUNT);
+    expect(a.code).toBe(0);
+    expect(a.err).toContain("desk: plan P-1e not approved on the web desk");
+  });
 });
+

@@ -140,6 +140,15 @@ export class AccountDirectory implements Reach {
     return out;
   }
 
+  /**
+   * The organization's accounts as the port reports them: an account excluded in configuration
+   * (aws.excludeAccounts) is left out, as it is everywhere else, so no check reads or judges it.
+   */
+  async organization(): Promise<OrganizationAccount[] | null> {
+    const listed = await this.listOrganization();
+    return listed === null ? null : listed.filter((a) => !this.excluded.has(a.accountId));
+  }
+
   private async organizationAccounts(): Promise<AccountInfo[]> {
     const listed = await this.listOrganization();
     if (listed === null) {

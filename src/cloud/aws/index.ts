@@ -59,7 +59,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
 
     accounts: () => directory.accounts(),
     regions: (accountId) => directory.regions(accountId),
-    organizationAccounts: () => directory.listOrganization(),
+    organizationAccounts: () => directory.organization(),
     enterAccount: (accountId, side) => directory.enter(accountId, side),
 
     describeInstances: (scope, q) => ec2.describeInstances(as("describeInstances"), scope, q),

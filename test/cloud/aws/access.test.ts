@@ -48,6 +48,11 @@ describe("reaching the organization's accounts on AWS", () => {
     expect(sent(aws.organizations, ListAccountsCommand)).toEqual([{}]);
   });
 
+  it("an account excluded in configuration (aws.excludeAccounts) is not reported, so readiness never judges it", async () => {
+    const port = testPort({ accounts: [CALLER], assumeRole: ROLES, excludeAccounts: [OTHER] });
+    expect((await port.organizationAccounts())?.map((a) => a.accountId)).toEqual([CALLER, SUSPENDED]);
+  });
+
   it("not in an organization: null", async () => {
     aws.organizations.on(ListAccountsCommand).rejects(awsError("AWSOrganizationsNotInUseException", "Your account is not a member of an organization.", 400));
     expect(await testPort({ assumeRole: ROLES }).organizationAccounts()).toBeNull();
