@@ -12,6 +12,7 @@ import { z } from "zod";
 import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
 import { postureSchema } from "./posture-schema.ts";
 import { hostTriageSchema } from "./ssm-schema.ts";
+import { logsSchema } from "./logs-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -442,6 +443,8 @@ export const estateSchema = z
     /** The account whose credentials the port holds (STS GetCallerIdentity). Default: the first account. */
     callerAccountId: accountId.optional(),
     accounts: z.array(account).min(1),
+    /** Flow logs with their traffic and trail archives, generated on load (./logs-schema.ts). */
+    logs: logsSchema.optional(),
   })
   .strict();
 
