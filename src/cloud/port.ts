@@ -45,6 +45,7 @@ import type { LogsReader } from "./port-logs.ts";
 import type { IamReader, IamWriter } from "./port-iam.ts";
 import type { PostureReader } from "./port-posture.ts";
 import type { SsmCommandReader } from "./port-ssm.ts";
+import type { InstanceProfileReader } from "./port-profile.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -87,7 +88,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
-export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader {
+export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, InstanceProfileReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

@@ -18,6 +18,7 @@ import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
+import { instanceProfileContract } from "./contract-profile.ts";
 import { postureContract } from "./contract-posture.ts";
 import { ssmContract } from "./contract-ssm.ts";
 
@@ -115,6 +116,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
 
   describe(`cloud contract: ${name}`, () => {
     credentialContract(() => port());
+    instanceProfileContract(() => port());
     postureContract(port);
     describe("accounts and regions", () => {
       it("lists every account it can reach", async () => {

@@ -9,6 +9,7 @@
  */
 import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
 import { simPutObject } from "./evidence.ts";
+import { getInstanceProfile as getSimInstanceProfile } from "./profile.ts";
 import { putObject as putS3Object } from "./logs.ts";
 import { CloudError } from "../errors.ts";
 import type {
@@ -1103,6 +1104,7 @@ export class SimApi {
   }
   describeIamUsers = (accountId: string, userNames?: string[]) => iamSim.describeIamUsers(this, accountId, userNames);
   getIamRole = (accountId: string, roleName: string) => iamSim.getIamRole(this, accountId, roleName);
+  getInstanceProfile = (accountId: string, name: string) => getSimInstanceProfile(this, accountId, name);
   getInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string) => iamSim.getInlinePolicy(this, accountId, owner, name);
   describeSpotInstanceRequests = (scope: Scope, ids?: string[]) => iamSim.describeSpotInstanceRequests(this, scope, ids);
   getSesAccount = (scope: Scope) => iamSim.getSesAccount(this, scope);

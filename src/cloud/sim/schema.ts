@@ -13,6 +13,7 @@ import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts"
 import { postureSchema } from "./posture-schema.ts";
 import { hostTriageSchema } from "./ssm-schema.ts";
 import { logsSchema } from "./logs-schema.ts";
+import { instanceProfilesSchema } from "./profile-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -429,6 +430,7 @@ const account = z
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
     posture: postureSchema.optional(),
+    instanceProfiles: instanceProfilesSchema,
   })
   .strict();
 export type AccountInput = z.output<typeof account>;

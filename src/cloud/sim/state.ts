@@ -242,6 +242,8 @@ export interface SimState {
   organization?: { id: string; managementAccountId: string };
   callerAccountId: string;
   accounts: Map<string, AccountState>;
+  /** Account -> instance profile name -> the profile (./profile.ts). */
+  instanceProfiles?: Map<string, Map<string, import("../port-profile.ts").InstanceProfile>>;
 }
 
 /** The egress AWS gives a new security group: all IPv4 traffic, and all IPv6 traffic when the VPC has an IPv6 block. */

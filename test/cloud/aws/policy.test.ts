@@ -140,6 +140,7 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   accessKeyAccount: [{ run: ({ port }) => port.accessKeyAccount(C.key) }],
   describeIamUsers: [{ run: ({ port }) => port.describeIamUsers(C.prod) }, { run: ({ port }) => port.describeIamUsers(C.prod, [C.user]) }],
   getIamRole: [{ run: ({ port }) => port.getIamRole(C.prod, "contract-deploy") }],
+  getInstanceProfile: [{ run: ({ port }) => port.getInstanceProfile(C.prod, "web-role") }],
   getInlinePolicy: [{ run: ({ port }) => port.getInlinePolicy(C.prod, { userName: C.user }, "ci-logs") }, { run: ({ port }) => port.getInlinePolicy(C.prod, { roleName: "contract-deploy" }, "deploy-extra") }],
   describeSpotInstanceRequests: [{ run: ({ port }) => port.describeSpotInstanceRequests(C.use1) }],
   getSesAccount: [{ run: ({ port }) => port.getSesAccount(C.use1) }],
