@@ -14,7 +14,10 @@ import type { CaseStore } from "../../src/case/types.ts";
 import { SAMPLE_IDS, sampleEstate } from "../../src/cloud/sim/generate.ts";
 import { SAMPLE_NO_FLOW_LOGS, sampleScenarioHosts, type SampleHost } from "../../src/cloud/sim/generate-logs.ts";
 import { intakeItem } from "../../src/desk/index.ts";
+import { planSql } from "../../src/investigate/cloudtrail/files.ts";
+import { planTrail } from "../../src/investigate/cloudtrail/plan.ts";
 import { investigateCase } from "../../src/investigate/index.ts";
+import type { Subject } from "../../src/investigate/types.ts";
 import type { Notice } from "../../src/notice/types.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
 import { resource, sim } from "../resolve/helpers.ts";
@@ -60,6 +63,21 @@ async function investigate(h: SampleHost, activityType: Notice["activityType"], 
   const i = out.investigation;
   return { verdict: i.activity[0], kinds: i.findings.map((f) => f.kind), findings: i.findings, notSearched: i.notSearched, status: i.status };
 }
+
+describe("the demo instance's role, from its instance profile", () => {
+  it("planTrail reads the profile's role and asks the trail files for its sessions whatever their names", async () => {
+    const subject = { caseId: "AD-2026-0001", activityType: "port_scan", window: { start: "2026-05-01T07:40:00.000Z", end: "2026-05-01T08:30:00.000Z" }, noticeWindow: { begin: null, end: null }, remoteIps: [], remotePorts: [], principals: [], containedAt: null, resources: [{ scope: { accountId: hosts.scanner.accountId, region: hosts.scanner.region }, kind: "instance", id: hosts.scanner.instanceId, publicIps: [hosts.scanner.publicIp], privateIps: [], networkInterfaceIds: [hosts.scanner.networkInterfaceId] }] } as unknown as Subject;
+    const plan = await planTrail(sim("sample"), subject);
+    expect(plan.roleArns).toEqual(["arn:aws:iam::111122223333:role/payments-web-role"]);
+    expect(plan.instances[0]).toMatchObject({ roleName: "payments-web-role", roleArn: "arn:aws:iam::111122223333:role/payments-web-role" });
+    expect(planSql(plan, subject.window)).toContain("useridentity.arn LIKE 'arn:aws:sts::111122223333:assumed-role/payments-web-role/%' ESCAPE");
+    // IAM denied: the role is not known, said as not searched, the session name still used
+    const denied = await planTrail(sim("sample", { faults: [{ call: "iam:GetInstanceProfile", accessDenied: true }] }), subject);
+    expect(denied.roleArns).toEqual([]);
+    expect(denied.sessionNames).toEqual([hosts.scanner.instanceId]);
+    expect(denied.notSearched.map((n) => n.what)).toEqual([expect.stringContaining("under another session name")]);
+  });
+});
 
 describe("investigate on the sample estate's scripted hosts", () => {
   it("the open proxy (squid-test): confirmed from the flow logs; its host is not managed by SSM, so not searched", async () => {

@@ -132,6 +132,12 @@ export function addSampleLogs(estate: EstateInput, ids: { instance: string; prox
     { ...session, eventName: "DescribeInstances", eventTime: "2026-05-01T07:55:02Z", resources: [] },
   ];
 
+  // The instance profiles the prod instances hold, and their roles (IAM GetInstanceProfile).
+  prod.instanceProfiles = [
+    { instanceProfileName: "payments-web", roles: [ids.instanceRole] },
+    { instanceProfileName: "batch-worker", roles: ["batch-worker-role"] },
+  ];
+
   const mgmt = estate.organization?.managementAccountId ?? estate.accounts[0]!.accountId;
   const mgmtAcc = estate.accounts.find((a) => a.accountId === mgmt)!;
   estate.logs = {
