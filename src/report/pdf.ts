@@ -187,7 +187,7 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
     heading(`Investigation${i.status === "partial" ? " (partial: something was not searched)" : ""}`);
     para(`Investigation ${i.investigationId}, finished ${i.at}.`, { size: 8.5, color: GREY });
     for (const v of i.verdicts) {
-      para(`Activity ${v.verdict}: ${v.sentence}`, { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+      para(`Activity ${v.result}: ${v.sentence}`, { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
       if (v.query) para(`Query: ${v.query.length > 2000 ? `${v.query.slice(0, 2000)}...` : v.query}`, { font: "Courier", size: 7.5, color: GREY });
     }
     para(`Likely cause: ${i.likelyCause ?? "not established by the investigation"}`, { size: 9.5 });
