@@ -5,7 +5,9 @@
  * --retain-days N` also puts it into S3 under Object Lock retention.
  */
 import { type Command, Option } from "commander";
+import { CloudError } from "../cloud/errors.ts";
 import type { PutObjectResult } from "../cloud/port-evidence.ts";
+import { UserError } from "../errors.ts";
 
 interface ExportOptions {
   out?: string;
@@ -18,6 +20,31 @@ interface ExportOptions {
   profile?: string;
   region?: string;
   json?: boolean;
+}
+
+/** Buckets the containment role may put evidence into by default (docs/iam/containment-policy.json, the StackSet's EvidenceBucketName). */
+export const EVIDENCE_BUCKET_PATTERN = /^abuse-desk-evidence-[a-z0-9.-]+$/;
+
+/**
+ * An access-denied put into the evidence bucket, said as what to change: the containment role
+ * writes only into the bucket its EvidenceBucketName parameter names (default abuse-desk-evidence-*).
+ * Null for any other error.
+ */
+export function evidencePutDenied(err: unknown, bucket: string): UserError | null {
+  if (!(err instanceof CloudError) || err.kind !== "access-denied") return null;
+  const outside = !EVIDENCE_BUCKET_PATTERN.test(bucket);
+  return new UserError(
+    outside
+      ? `AccessDenied: the containment role may put evidence bundles only into the bucket named by its EvidenceBucketName parameter (default: buckets named abuse-desk-evidence-*), and s3://${bucket} is not one; nothing was put into S3`
+      : `AccessDenied: s3://${bucket} refused the evidence bundle (${err.action ?? "s3:PutObject"}); nothing was put into S3`,
+    {
+      exitCode: 77,
+      hint: outside
+        ? "put it into an abuse-desk-evidence-* bucket, or redeploy deploy/cloudformation/roles-stackset.yaml with EvidenceBucketName=" + bucket + " (docs/investigate.md)"
+        : "check that the containment role was deployed with EvidenceBucketName naming this bucket, and the bucket's policy (docs/investigate.md)",
+      cause: err,
+    },
+  );
 }
 
 /** `s3://bucket/prefix` -> its parts; the prefix may not climb (`..`) or hold control characters. */
@@ -60,7 +87,6 @@ export function register(program: Command): void {
     .option("--region <region>", "AWS home region (with --account aws)")
     .option("--json", "print what was written as JSON")
     .action(async (ref: string, o: ExportOptions) => {
-      const { UserError } = await import("../errors.ts");
       if (!o.out && !o.s3) throw new UserError("give --out FILE (and/or --s3 s3://BUCKET/PREFIX)", { exitCode: 64 });
       let s3: { bucket: string; prefix: string } | null = null;
       if (o.s3) {
@@ -108,7 +134,11 @@ export function register(program: Command): void {
               const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
               const key = `${s3.prefix ? `${s3.prefix}/` : ""}${c.id}/evidence-${stamp}.tar${bundle.gzip ? ".gz" : ""}`;
               const retention = retainDays ? { mode: o.lockMode === "compliance" ? ("COMPLIANCE" as const) : ("GOVERNANCE" as const), retainUntil: new Date(now.getTime() + retainDays * 86_400_000).toISOString() } : undefined;
-              put = await port.putObject(owner, { bucket: s3.bucket, key, body, sha256, contentType: bundle.gzip ? "application/gzip" : "application/x-tar", ...(retention ? { retention } : {}) });
+              try {
+                put = await port.putObject(owner, { bucket: s3.bucket, key, body, sha256, contentType: bundle.gzip ? "application/gzip" : "application/x-tar", ...(retention ? { retention } : {}) });
+              } catch (err) {
+                throw evidencePutDenied(err, s3.bucket) ?? err;
+              }
               await store.addEvidence(c.id, {
                 label: `evidence bundle s3://${s3.bucket}/${key}`,
                 path: `s3://${s3.bucket}/${key}${put.versionId ? `?versionId=${put.versionId}` : ""}`,

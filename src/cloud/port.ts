@@ -47,6 +47,7 @@ import type { IamReader, IamWriter } from "./port-iam.ts";
 import type { FleetReader, FleetWriter } from "./port-fleet.ts";
 import type { PostureReader } from "./port-posture.ts";
 import type { SsmCommandReader } from "./port-ssm.ts";
+import type { InstanceProfileReader } from "./port-profile.ts";
 
 /** One attribute a ModifyInstanceAttribute call changes. */
 export type InstanceAttributeChange =
@@ -89,7 +90,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
-export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader, AccessReader {
+export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader, AccessReader, InstanceProfileReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 

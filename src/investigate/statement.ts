@@ -20,6 +20,8 @@ export interface InvestigationStatement {
   fixed: string[];
   findings: { severity: FindingSeverity; area: string; kind: string; subject: string; summary: string; at: string | null; sources: string[] }[];
   notSearched: string[];
+  /** Each activity verdict with the query that produced it (the PDF report shows them). */
+  verdicts: { result: ActivityVerdict["verdict"]; sentence: string; query: string }[];
 }
 
 const RANK: Record<FindingSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
@@ -67,5 +69,6 @@ export function investigationStatement(runs: readonly StoredInvestigation[]): In
     fixed,
     findings: byRank.map((f) => ({ severity: f.severity, area: f.area, kind: f.kind, subject: f.subject, summary: f.summary, at: f.at ?? null, sources: f.sources.map((s) => s.evidence) })),
     notSearched: inv.notSearched.map((n) => `${n.scope ? `${n.scope.accountId}/${n.scope.region} ` : ""}${n.what}: ${n.reason}`),
+    verdicts: inv.activity.map((a) => ({ result: a.verdict, sentence: activitySentence(a), query: a.query })),
   };
 }

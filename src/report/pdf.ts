@@ -190,6 +190,25 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
       r.checklist.map((i) => ({ cells: [i.text, i.state, i.by ?? "", i.at ?? ""] })),
     );
   }
+  if (r.investigation) {
+    const i = r.investigation;
+    heading(`Investigation${i.status === "partial" ? " (partial: something was not searched)" : ""}`);
+    para(`Investigation ${i.investigationId}, finished ${i.at}.`, { size: 8.5, color: GREY });
+    for (const v of i.verdicts) {
+      para(`Activity ${v.result}: ${v.sentence}`, { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+      if (v.query) para(`Query: ${v.query.length > 2000 ? `${v.query.slice(0, 2000)}...` : v.query}`, { font: "Courier", size: 7.5, color: GREY });
+    }
+    para(`Likely cause: ${i.likelyCause ?? "not established by the investigation"}`, { size: 9.5 });
+    for (const f of i.fixed) para(f, { size: 9.5 });
+    table(
+      [{ header: "Severity", weight: 1.3 }, { header: "Finding", weight: 7 }, { header: "About", weight: 2.6 }, { header: "When", weight: 2 }],
+      i.findings.map((f) => ({ cells: [f.severity, f.summary, f.subject, f.at ?? ""], ...(f.sources.length ? { sub: `Sources: ${f.sources.join(", ")}` } : {}) })),
+    );
+    if (i.notSearched.length) {
+      para("Not searched (nothing there is known to be absent):", { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+      for (const l of i.notSearched) para(`- ${l}`, { size: 9 });
+    }
+  }
 
   heading("Evidence");
   table(

@@ -19,6 +19,7 @@ import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
 import { fleetContract } from "./contract-fleet.ts";
+import { instanceProfileContract } from "./contract-profile.ts";
 import { postureContract } from "./contract-posture.ts";
 import { accessContract } from "./contract-access.ts";
 import type { SimState } from "../../src/cloud/sim/state.ts";
@@ -121,6 +122,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
   describe(`cloud contract: ${name}`, () => {
     credentialContract(() => port());
     fleetContract(() => port());
+    instanceProfileContract(() => port());
     postureContract(port);
     accessContract(port);
     describe("accounts and regions", () => {

@@ -148,11 +148,25 @@ describe("deploy/cloudformation/roles-stackset.yaml", () => {
   it("the roles' policies are docs/iam/*.json exactly: read-only for resolution; containment plus read-only for containment", () => {
     expect(Object.fromEntries(Object.entries(roles()).map(([k, v]) => [k, v.Type]))).toEqual({ ReadOnlyRole: "AWS::IAM::Role", ContainmentRole: "AWS::IAM::Role" });
     expect(roles().ReadOnlyRole!.Properties.Policies.map((p) => p.PolicyDocument)).toEqual([policy("read-only-policy.json")]);
-    expect(roles().ContainmentRole!.Properties.Policies.map((p) => p.PolicyDocument)).toEqual([policy("containment-policy.json"), policy("read-only-policy.json")]);
+    // The evidence statement's resource is the EvidenceBucketName parameter; with its default it is the policy file's.
+    const evidenceBucket = String(outer.Parameters!.EvidenceBucketName!.Default);
+    const rendered = JSON.parse(JSON.stringify(roles().ContainmentRole!.Properties.Policies.map((p) => p.PolicyDocument)).replaceAll('{"Fn::Sub":"arn:${AWS::Partition}:s3:::${EvidenceBucketName}/*"}', JSON.stringify(`arn:aws:s3:::${evidenceBucket}/*`))) as unknown;
+    expect(rendered).toEqual([policy("containment-policy.json"), policy("read-only-policy.json")]);
     // the role names are the ones the example configuration assumes
     const aws = (parseYaml(read("deploy/config.example.yaml")) as { aws: { assumeRole: { roleName: string; containmentRoleName: string } } }).aws.assumeRole;
     expect(outer.Parameters!.ReadOnlyRoleName!.Default).toBe(aws.roleName);
     expect(outer.Parameters!.ContainmentRoleName!.Default).toBe(aws.containmentRoleName);
+  });
+
+  it("the containment role writes evidence only into the EvidenceBucketName bucket (default: abuse-desk-evidence-*), never into any bucket", () => {
+    const p = outer.Parameters!.EvidenceBucketName!;
+    expect(p.Default).toBe("abuse-desk-evidence-*");
+    const allowed = new RegExp(String(p.AllowedPattern));
+    for (const ok of ["abuse-desk-evidence-*", "abuse-desk-evidence-prod", "my-evidence.example"]) expect(allowed.test(ok), ok).toBe(true);
+    for (const bad of ["*", "*/*", "a*", "bucket/*", "Evidence"]) expect(allowed.test(bad), bad).toBe(false);
+    const statements = roles().ContainmentRole!.Properties.Policies.flatMap((x) => (x.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement);
+    const puts = statements.filter((st) => [st.Action].flat().some((a) => a === "s3:PutObject" || a === "s3:PutObjectRetention"));
+    expect(puts.map((st) => st.Resource)).toEqual([{ "Fn::Sub": "arn:${AWS::Partition}:s3:::${EvidenceBucketName}/*" }]);
   });
 
   it("only the desk's principal, with the external id, may assume them; inline policies fit IAM's 10,240-character quota", () => {

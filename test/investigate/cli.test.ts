@@ -60,39 +60,59 @@ async function caseWithEvidence(): Promise<string> {
 }
 
 describe("abuse-desk investigate", () => {
-  it("runs every reader on the sim, says what it could not search and why, exits 69, and keeps the run on the case", async () => {
+  it("runs every reader on the sample: the scan confirmed with figures, the host's findings, CloudTrail past 90 days not searched (exit 69); the run is kept", async () => {
     const id = await caseWithEvidence();
     const r = await runCli("investigate", id, "--account", "sim", "--json", "--margin", "10");
     expect(r.code).toBe(69);
     const j = JSON.parse(r.out) as {
       status: string;
       notSearched: { what: string; reason: string }[];
-      activity: { result: string; figures: Record<string, unknown> }[];
-      findings: { kind: string }[];
+      activity: { result: string; figures: Record<string, unknown>; query: string }[];
+      findings: { kind: string; summary: string }[];
       subject: { resources: { id: string }[]; window: { start: string } };
     };
     expect(j.status).toBe("partial");
     expect(j.subject.resources.length).toBeGreaterThan(0);
     // the sample notice is from May: CloudTrail's 90 days no longer reach it, and no organization trail is configured
-    expect(j.notSearched.find((n) => n.what.startsWith("CloudTrail before"))?.reason).toMatch(/LookupEvents keeps 90 days and no organization trail is configured/);
-    // the sample host has no scripted triage output: the script failed, and every section is said as not read because of that
-    const host = j.notSearched.filter((n) => n.what.startsWith("host "));
-    expect(host[0]!.reason).toMatch(/the triage script ended Failed \(exit 127\)/);
-    expect(host.slice(1).every((n) => n.reason === "the script ended Failed (exit 127) before this section")).toBe(true);
-    // no flow logs cover the sample's ENIs: "no logs", never "not observed"
-    expect(j.activity.map((a) => a.result)).toEqual(["no-logs"]);
-    expect(j.findings.map((f) => f.kind)).toContain("flow.no-logs");
+    expect(j.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/LookupEvents keeps 90 days and no organization trail is configured/)]);
+    // the sample's flow logs hold the scan: confirmed, with its figures and the query that found it
+    expect(j.activity).toHaveLength(1);
+    expect(j.activity[0]!.result).toBe("confirmed");
+    expect(j.activity[0]!.figures).toMatchObject({ maxDestinationsPerMinute: 120, port: 22, synOnlyFlows: 120, tcpFlagsLogged: true });
+    expect(j.activity[0]!.query).toMatch(/count\(DISTINCT dstaddr\)/);
+    const kinds = j.findings.map((f) => f.kind);
+    expect(kinds).toContain("flow.scan.confirmed");
+    // the notice's remote (203.0.113.99) is in the flow logs
+    expect(j.findings.find((f) => f.kind === "flow.reported-remotes")!.summary).toContain("203.0.113.99");
+    // the host's triage output: masscan, the attacker's login, the shell history
+    expect(kinds).toEqual(expect.arrayContaining(["host.scanner.running", "host.login", "host.history.suspicious"]));
+    expect(j.findings.find((f) => f.kind === "host.login")!.summary).toContain("203.0.113.51");
     expect(r.err).toContain("the investigation is not complete");
     const text = await runCli("investigate", id, "--account", "sim", "--only", "host");
-    expect(text.out).toContain("PARTIAL");
-    expect(text.out).toContain("Not searched:");
+    expect(text.code).toBe(0);
+    expect(text.out).toContain("masscan");
     const store = await openStore();
     try {
       expect(await store.investigations(id)).toHaveLength(2);
     } finally {
       await store.destroy();
     }
-  });
+  }, 120_000);
+
+  it("with the organization trail configured, reads the sample's trail files: the instance role's credentials used from outside", async () => {
+    const id = await caseWithEvidence();
+    const config = join(home.dir, "config.yaml");
+    writeFileSync(config, 'investigate:\n  orgTrail: { accountId: "111122223333", region: us-east-1, bucket: prod-cloudtrail-111122223333, organizationId: o-a1b2c3d4e5 }\n');
+    process.env.ABUSE_DESK_CONFIG = config;
+    const r = await runCli("investigate", id, "--account", "sim", "--json", "--margin", "10", "--only", "trail");
+    const j = JSON.parse(r.out) as { notSearched: { what: string; reason: string }[]; findings: { kind: string; summary: string; figures?: Record<string, unknown> }[] };
+    const outside = j.findings.find((f) => f.kind === "trail.role-credentials-outside")!;
+    expect(outside.summary).toContain("payments-web-role");
+    expect(outside.figures).toMatchObject({ calls: 3, addresses: "203.0.113.51" });
+    // the trail's files are read for the window only: the launch and the key pair before it are said, nothing else
+    expect(j.notSearched.map((n) => n.reason)).toEqual(["only the window's partitions are read from the trail's files", "only the window's partitions are read from the trail's files"]);
+    expect(r.code).toBe(69);
+  }, 60_000);
 
   it("refuses a bad --only, --margin and --engine athena without its settings", async () => {
     const id = await caseWithEvidence();

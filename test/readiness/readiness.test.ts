@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SAMPLE_ESTATE } from "../../src/cloud/open.ts";
+import { genId } from "../../src/cloud/sim/generate.ts";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import { CHECKS, routesHealth } from "../../src/readiness/checks.ts";
 import { renderCsv, renderHtml, renderMarkdown, renderSarif } from "../../src/readiness/render.ts";
@@ -27,10 +28,11 @@ describe("readiness on the sample estate", async () => {
         "ec2_instance_imdsv2_enabled",
         "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports",
         "iam_rotate_access_keys_90_days",
-        // in the estate before: the demo incident's SSH rule, the squid-test host outside SSM, and no VPC flow logs anywhere
+        // flow logs on every VPC in use but prod's ap-southeast-2 one (src/cloud/sim/generate-logs.ts)
+        "vpc_flow_logs_enabled",
+        // in the estate before: the demo incident's SSH rule, the squid-test host outside SSM
         "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389",
         "ec2_instance_managed_by_ssm",
-        "vpc_flow_logs_enabled",
       ].sort(),
     );
   });
@@ -42,6 +44,7 @@ describe("readiness on the sample estate", async () => {
     expect(failing("iam_rotate_access_keys_90_days")).toEqual(["111122223333/-/alice#key1"]);
     expect(failing("ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389")).toEqual(["111122223333/eu-west-1/sg-0a1b2c3d4e5f6a7b8"]);
     expect(failing("ec2_instance_managed_by_ssm")).toEqual(["444455556666/us-east-1/i-0b5c6d7e8f9a01234"]);
+    expect(failing("vpc_flow_logs_enabled")).toEqual([`111122223333/ap-southeast-2/${genId("vpc", "111122223333|ap-southeast-2|prod-ap-southeast-2")}`]);
   });
   it("says which checks could not run (access denied), and does not count them as passed", async () => {
     expect(report.checks.filter((c) => c.status === "could-not-run")).toEqual([]);

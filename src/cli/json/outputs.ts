@@ -223,6 +223,7 @@ export const OUTPUTS = {
           fixed: z.array(z.string()),
           findings: z.array(z.strictObject({ severity: z.enum(["info", "low", "medium", "high", "critical"]), area: z.string(), kind: z.string(), subject: z.string(), summary: z.string(), at: isoTime.nullable(), sources: z.array(z.string()) })),
           notSearched: z.array(z.string()),
+          verdicts: z.array(z.strictObject({ result: z.enum(["confirmed", "not-observed", "no-logs"]), sentence: z.string(), query: z.string() })),
         })
         .nullable(),
       gaps: z

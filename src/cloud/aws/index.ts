@@ -22,6 +22,7 @@ import * as iam from "./iam.ts";
 import * as logs from "./logs.ts";
 import type { AwsPortOptions } from "./options.ts";
 import * as posture from "./posture.ts";
+import * as profile from "./profile.ts";
 import * as s3 from "./s3.ts";
 import { putEvidenceObject } from "./evidence.ts";
 import { AwsSession, type Ctx, type Purpose } from "./session.ts";
@@ -147,6 +148,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     accessKeyAccount: (keyId) => creds.accessKeyAccount(as("accessKeyAccount"), keyId),
     describeIamUsers: (accountId, names) => creds.describeIamUsers(as("describeIamUsers"), accountId, names),
     getIamRole: (accountId, name) => creds.getIamRole(as("getIamRole"), accountId, name),
+    getInstanceProfile: (accountId, name) => profile.getInstanceProfile(as("getInstanceProfile"), accountId, name),
     getInlinePolicy: (accountId, owner, name) => creds.getInlinePolicy(as("getInlinePolicy"), accountId, owner, name),
     describeSpotInstanceRequests: (scope, ids) => creds.describeSpotInstanceRequests(as("describeSpotInstanceRequests"), scope, ids),
     getSesAccount: (scope) => creds.getSesAccount(as("getSesAccount"), scope),

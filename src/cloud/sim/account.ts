@@ -6,6 +6,7 @@
  * faults, retried when the failure is transient (as the AWS SDK's retry strategy does), then
  * applied to the state by ./api.ts, which enforces AWS's rules.
  */
+import type { InstanceProfile } from "../port-profile.ts";
 import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
 import type { FlowLog, FlowLogQuery, GetObjectOptions, ListObjectsOptions, LogsQuery, LogsQueryResults, S3Object } from "../port-logs.ts";
 import * as simLogs from "./logs.ts";
@@ -469,6 +470,9 @@ export class SimAccount implements CloudPort {
   }
   getIamRole(accountId: string, roleName: string): Promise<IamRoleDetail | null> {
     return this.run("getIamRole", { accountId }, [roleName], () => this.api.getIamRole(accountId, roleName));
+  }
+  getInstanceProfile(accountId: string, name: string): Promise<InstanceProfile | null> {
+    return this.run("getInstanceProfile", { accountId }, [name], () => this.api.getInstanceProfile(accountId, name));
   }
   getInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<string | null> {
     return this.run("getInlinePolicy", { accountId }, [owner, policyName], () => this.api.getInlinePolicy(accountId, owner, policyName));

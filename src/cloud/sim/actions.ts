@@ -95,6 +95,7 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   accessKeyAccount: ["sts:GetAccessKeyInfo"],
   describeIamUsers: ["iam:ListUsers", "iam:GetUser", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetLoginProfile", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies"],
   getIamRole: ["iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"],
+  getInstanceProfile: ["iam:GetInstanceProfile"],
   getInlinePolicy: ["iam:GetUserPolicy", "iam:GetRolePolicy"],
   describeSpotInstanceRequests: ["ec2:DescribeSpotInstanceRequests"],
   getSesAccount: ["ses:GetAccount"],

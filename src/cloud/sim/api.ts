@@ -14,6 +14,7 @@
  * CloudTrail record of a write) is ./core.ts.
  */
 import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
+import { getInstanceProfile as getSimInstanceProfile } from "./profile.ts";
 import type {
   AccessKey,
   AutoScalingGroup,
@@ -159,6 +160,7 @@ export class SimApi extends SimCore {
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): void { iamSim.setAccessKeyStatus(this, accountId, userName, accessKeyId, status); }
   describeIamUsers = (accountId: string, userNames?: string[]) => iamSim.describeIamUsers(this, accountId, userNames);
   getIamRole = (accountId: string, roleName: string) => iamSim.getIamRole(this, accountId, roleName);
+  getInstanceProfile = (accountId: string, name: string) => getSimInstanceProfile(this, accountId, name);
   getInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string) => iamSim.getInlinePolicy(this, accountId, owner, name);
   describeSpotInstanceRequests = (scope: Scope, ids?: string[]) => iamSim.describeSpotInstanceRequests(this, scope, ids);
   getSesAccount = (scope: Scope) => iamSim.getSesAccount(this, scope);

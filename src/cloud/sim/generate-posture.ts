@@ -3,7 +3,8 @@
  * way docs/readiness.md asks, except for the deliberate gaps the readiness test expects to find:
  * - the sandbox account has no security alternate contact;
  * - the staging account's trails are single-region and us-east-2 has none;
- * - the squid-test host (the open proxy of the staging account) allows IMDSv1.
+ * - the squid-test host (the open proxy of the staging account) allows IMDSv1;
+ * - prod's ap-southeast-2 VPC has no flow logs (./generate-logs.ts gives every other VPC in use one).
  * The open proxy port (squid-test, 3128) and alice's 151-day-old access key were already in the
  * estate, as were SSH open to the world on the demo incident's group and the squid-test host not
  * being managed by Systems Manager. Every running instance otherwise is SSM-managed, with a Wazuh
@@ -32,7 +33,7 @@ export function addSamplePosture(estate: EstateInput, now: string, ids: { proxy:
     const staging = name === "staging";
     const trails = staging
       ? regions.filter((r) => r !== "us-east-2").map((r) => ({ name: `staging-${r}`, homeRegion: r, isMultiRegionTrail: false, s3BucketName: trailBucket, latestDeliveryTime: delivered }))
-      : [{ name: `${name}-all-regions`, homeRegion: "us-east-1", isMultiRegionTrail: true, s3BucketName: trailBucket, latestDeliveryTime: delivered }];
+      : [{ name: `${name}-all-regions`, homeRegion: "us-east-1", isMultiRegionTrail: true, isOrganizationTrail: acc.accountId === estate.organization?.managementAccountId, s3BucketName: trailBucket, latestDeliveryTime: delivered }];
     const inventory: Record<string, { name: string; version?: string }[]> = {};
     for (const [region, reg] of Object.entries(acc.regions ?? {})) {
       const managed = new Set((reg.ssmManagedInstances ?? []).map((m) => m.instanceId));

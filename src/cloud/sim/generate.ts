@@ -13,6 +13,7 @@ import { DEFAULT_REGIONS } from "../model.ts";
 import type { EstateInput } from "./schema.ts";
 import { hexOf } from "./ids.ts";
 import { addSamplePosture } from "./generate-posture.ts";
+import { addSampleLogs } from "./generate-logs.ts";
 
 type Acc = EstateInput["accounts"][number];
 type Region = NonNullable<Acc["regions"]>[string];
@@ -459,6 +460,7 @@ export function sampleEstate(): EstateInput {
     ],
   };
   addSamplePosture(estate, DEMO.now, { proxy: DEMO.proxy });
+  addSampleLogs(estate, { instance: DEMO.instance, proxy: DEMO.proxy, instanceRole: "payments-web-role" });
   return estate;
 }
 

@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import { UserError } from "../../errors.ts";
 import { estateSchema, type Estate, type EstateInput } from "./schema.ts";
+import { applyEstateLogs } from "./logs-estate.ts";
+import { applyInstanceProfiles } from "./profile.ts";
 import { buildState, type EstateIssue, type Path } from "./build.ts";
 import type { SimState } from "./state.ts";
 
@@ -55,6 +57,7 @@ function checkEstate(input: unknown, name: string, locate: Locate): { estate: Es
     );
   }
   const { state, issues } = buildState(parsed.data);
+  if (issues.length === 0) issues.push(...applyInstanceProfiles(state, parsed.data), ...applyEstateLogs(state, parsed.data.logs));
   if (issues.length > 0) throw new EstateError(name, issues.map((i: EstateIssue) => ({ path: formatPath(i.path), ...(locate(i.path) ? { where: locate(i.path)! } : {}), message: i.message })));
   return { estate: parsed.data, state };
 }

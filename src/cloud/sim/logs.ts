@@ -13,6 +13,7 @@ import { CloudError } from "../errors.ts";
 import type { Scope } from "../model.ts";
 import { DEFAULT_FLOW_LOG_FORMAT, type FlowLog, type FlowLogQuery, type GetObjectOptions, type ListObjectsOptions, type LogsQuery, type LogsQueryResults, type S3Object } from "../port-logs.ts";
 import type { SimApi } from "./api.ts";
+import { materializeFlowFiles, type PendingFlowFiles } from "./logs-estate.ts";
 import { uuidOf } from "./ids.ts";
 import type { SimState } from "./state.ts";
 
@@ -38,6 +39,8 @@ export interface LogsState {
   /** Query id -> its results (computed when started). */
   queries: Map<string, { scope: string; results: LogsQueryResults }>;
   queryCounter: number;
+  /** `account/bucket` -> flow log files the estate's `logs:` section holds, written on first read (./logs-estate.ts). */
+  pendingFlowFiles?: Map<string, PendingFlowFiles[]>;
 }
 
 export function logsOf(state: SimState): LogsState {
@@ -110,6 +113,7 @@ export function describeFlowLogs(api: SimApi, scope: Scope, q: FlowLogQuery): Fl
 
 function bucketObjects(api: SimApi, accountId: string, bucket: string, action: string): Map<string, SimObject> {
   const acc = api.account(accountId, action);
+  materializeFlowFiles(api.state, accountId, bucket);
   if (!acc.buckets.has(bucket)) throw err("not-found", "NoSuchBucket", `The specified bucket ${bucket} does not exist in account ${accountId}`, action, { accountId });
   return logsOf(api.state).objects.get(`${accountId}/${bucket}`) ?? new Map();
 }

@@ -13,6 +13,8 @@ import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts"
 import { fleetRegionFields } from "./schema-fleet.ts";
 import { postureSchema } from "./posture-schema.ts";
 import { hostTriageSchema } from "./ssm-schema.ts";
+import { logsSchema } from "./logs-schema.ts";
+import { instanceProfilesSchema } from "./profile-schema.ts";
 
 const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -430,6 +432,7 @@ const account = z
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
     posture: postureSchema.optional(),
+    instanceProfiles: instanceProfilesSchema,
   })
   .strict();
 export type AccountInput = z.output<typeof account>;
@@ -446,6 +449,8 @@ export const estateSchema = z
     /** abuse-desk's roles are modelled: each must be under an account's iam.roles, trusting the caller, to be assumed (./access.ts). */
     deskRoles: z.object({ roleName: z.string().default("AbuseDeskReadOnly"), containmentRoleName: z.string().default("AbuseDeskContainment") }).strict().optional(),
     accounts: z.array(account).min(1),
+    /** Flow logs with their traffic and trail archives, generated on load (./logs-schema.ts). */
+    logs: logsSchema.optional(),
   })
   .strict();
 

@@ -6,6 +6,7 @@
  *
  * The estate builder (./build.ts) turns a validated Estate (./schema.ts) into this state.
  */
+import type { InstanceProfile } from "../port-profile.ts";
 import type { LogsState } from "./logs.ts";
 import { normaliseProtocol, type AccessKey, type BlockDevice, type Bucket, type Distribution, type IamUser, type NetworkAclEntry, type SecurityGroup, type SgRule, type SsmManagedInstance, type Subnet, type Tags, type TrailEvent, type Vpc } from "../model.ts";
 import type { SgRuleInput } from "./schema.ts";
@@ -237,6 +238,8 @@ export interface SimState {
   deskRoles?: { roleName: string; containmentRoleName: string };
   callerAccountId: string;
   accounts: Map<string, AccountState>;
+  /** Account -> instance profile name -> the profile (./profile.ts). */
+  instanceProfiles?: Map<string, Map<string, InstanceProfile>>;
 }
 
 /** The egress AWS gives a new security group: all IPv4 traffic, and all IPv6 traffic when the VPC has an IPv6 block. */

@@ -16,6 +16,8 @@ export interface InstanceFacts {
   ownAddresses: string[];
   natAddresses: string[];
   roleName?: string;
+  /** The instance role's ARN (from its instance profile): its sessions are the instance's whatever their names, but for another instance's id. */
+  roleArn?: string;
 }
 
 export interface AnalyzeInput {
@@ -79,6 +81,14 @@ export function sessionNameOf(e: TrailEvent): string | undefined {
   if (id.type !== "AssumedRole" || !id.principalId) return undefined;
   const i = id.principalId.indexOf(":");
   return i >= 0 ? id.principalId.slice(i + 1) : undefined;
+}
+
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+/** arn:aws:iam::ACCOUNT:role/PATH/NAME -> arn:aws:sts::ACCOUNT:assumed-role/NAME/, or undefined. */
+function assumedRoleArnPrefix(roleArn: string): string | undefined {
+  const m = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn);
+  return m ? `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/` : undefined;
 }
 
 const roleNameOfArn = (arn: string | undefined) => (arn ? /:assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined);
@@ -314,7 +324,16 @@ export function analyzeTrail(input: AnalyzeInput): Finding[] {
   for (const inst of instances) {
     const own = new Set(inst.ownAddresses);
     const nat = new Set(inst.natAddresses);
-    const sessionCalls = events.filter((e) => sessionNameOf(e) === inst.instanceId && (inst.roleName === undefined || roleNameOfArn(identityOf(e).arn) === inst.roleName));
+    const sessionsOf = inst.roleArn ? assumedRoleArnPrefix(inst.roleArn) : undefined;
+    const sessionCalls = events.filter((e) => {
+      const session = sessionNameOf(e);
+      if (session === undefined) return false;
+      const arn = identityOf(e).arn;
+      // A session of the instance's role: named after this instance, or after no instance at all
+      // (credentials taken and re-used under another name); another instance's id is that instance's own.
+      if (sessionsOf && arn?.startsWith(sessionsOf)) return session === inst.instanceId || !INSTANCE_ID.test(session);
+      return session === inst.instanceId && (inst.roleName === undefined || roleNameOfArn(arn) === inst.roleName);
+    });
     const outside = sessionCalls.filter((e) => {
       if (isAwsServiceCall(e)) return false;
       const ip = sourceIp(e)!;

@@ -178,7 +178,7 @@ export function eventOfRow(row: Record<string, unknown>): FoundEvent {
 
 /** The query for the plan (the same text on both engines). */
 export function planSql(plan: TrailPlan, window: { start: string; end: string }): string {
-  return trailQuerySql({ accounts: plan.accounts, regions: plan.regions, start: window.start, end: window.end, resourceIds: plan.resourceIds, accessKeyIds: plan.accessKeyIds, userNames: plan.userNames, sessionNames: plan.sessionNames });
+  return trailQuerySql({ accounts: plan.accounts, regions: plan.regions, start: window.start, end: window.end, resourceIds: plan.resourceIds, accessKeyIds: plan.accessKeyIds, userNames: plan.userNames, sessionNames: plan.sessionNames, roleArns: plan.roleArns });
 }
 
 /** Runs the query and reads every page, bounded. */

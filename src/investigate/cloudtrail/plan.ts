@@ -4,6 +4,8 @@
  * the launch. One plan serves both sources (LookupEvents and the trail's files).
  */
 import type { Scope } from "../../cloud/model.ts";
+import { instanceProfileNameOf } from "../../cloud/port-profile.ts";
+import { assumedRolePrefix } from "./sql.ts";
 import type { CloudReader } from "../../cloud/port.ts";
 import type { NotSearched, Subject } from "../types.ts";
 import type { InstanceFacts } from "./analyze.ts";
@@ -32,6 +34,8 @@ export interface TrailPlan {
   accessKeyIds: string[];
   userNames: string[];
   sessionNames: string[];
+  /** The instances' role ARNs: their sessions are asked for whatever their names (trail files). */
+  roleArns: string[];
 }
 
 const LAUNCH_BEFORE_MS = 60 * 60_000;
@@ -43,9 +47,9 @@ const uniqScopes = (xs: Scope[]) => [...new Map(xs.map((s) => [scopeKey(s), s]))
 
 const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export async function planTrail(port: Pick<CloudReader, "regions" | "describeInstances" | "describeNatGateways">, subject: Subject, opts: { progress?: (m: string) => void } = {}): Promise<TrailPlan> {
+export async function planTrail(port: Pick<CloudReader, "regions" | "describeInstances" | "describeNatGateways"> & Partial<Pick<CloudReader, "getInstanceProfile">>, subject: Subject, opts: { progress?: (m: string) => void } = {}): Promise<TrailPlan> {
   const { start, end } = subject.window;
-  const plan: TrailPlan = { searches: [], instances: [], notSearched: [], accounts: [], regions: [], resourceIds: [], accessKeyIds: [], userNames: [], sessionNames: [] };
+  const plan: TrailPlan = { searches: [], instances: [], notSearched: [], accounts: [], regions: [], resourceIds: [], accessKeyIds: [], userNames: [], sessionNames: [], roleArns: [] };
 
   // Every enabled region of the accounts involved: a stolen key or role session is used anywhere.
   const accountIds = uniq([...subject.resources.map((r) => r.scope.accountId), ...subject.principals.map((p) => p.accountId)]);
@@ -82,7 +86,17 @@ export async function planTrail(port: Pick<CloudReader, "regions" | "describeIns
         plan.notSearched.push({ what: `the NAT gateways of ${inst.vpcId} (calls from them would be taken for calls from outside ${r.id})`, scope: r.scope, reason: reasonOf(e) });
       }
     }
-    const roleArn = r.instanceRoleArn ?? inst?.iamInstanceProfile;
+    let roleArn = r.instanceRoleArn ?? inst?.iamInstanceProfile;
+    // EC2 names the instance profile, not its role: IAM GetInstanceProfile gives the role's ARN.
+    const profileName = roleArn && !/:role\//.test(roleArn) ? instanceProfileNameOf(roleArn) : null;
+    if (profileName && port.getInstanceProfile) {
+      try {
+        const profile = await port.getInstanceProfile(r.scope.accountId, profileName);
+        roleArn = profile?.roles[0]?.arn;
+      } catch (e) {
+        plan.notSearched.push({ what: `calls with ${r.id}'s role under another session name than ${r.id} (the role of instance profile ${profileName} could not be read)`, scope: r.scope, reason: reasonOf(e) });
+      }
+    }
     const facts: InstanceFacts = {
       instanceId: r.id,
       ownAddresses: uniq([...r.publicIps, ...r.privateIps, ...(inst?.publicIpAddress ? [inst.publicIpAddress] : []), ...(inst?.privateIpAddress ? [inst.privateIpAddress] : [])]),
@@ -91,6 +105,15 @@ export async function planTrail(port: Pick<CloudReader, "regions" | "describeIns
     // An instance profile ARN names the profile, not the role; only a role ARN names the role the session is of.
     const roleName = roleArn && /:role\//.test(roleArn) ? roleArn.split("/").pop() : undefined;
     if (roleName) facts.roleName = roleName;
+    if (roleArn && /:role\//.test(roleArn)) {
+      try {
+        assumedRolePrefix(roleArn);
+        facts.roleArn = roleArn;
+        plan.roleArns.push(roleArn);
+      } catch (e) {
+        plan.notSearched.push({ what: `calls with the role ${roleArn.slice(0, 200)} of ${r.id}`, scope: r.scope, reason: reasonOf(e) });
+      }
+    }
     plan.instances.push(facts);
     // EC2 names the role session of an instance's credentials after the instance: the calls made with them, anywhere.
     plan.sessionNames.push(r.id);
@@ -147,6 +170,7 @@ export async function planTrail(port: Pick<CloudReader, "regions" | "describeIns
   plan.accessKeyIds = uniq(plan.accessKeyIds);
   plan.userNames = uniq(plan.userNames);
   plan.sessionNames = uniq(plan.sessionNames);
+  plan.roleArns = uniq(plan.roleArns);
   opts.progress?.(`cloudtrail: ${plan.searches.length} searches over ${scopes.length} account-regions`);
   return plan;
 }

@@ -27,6 +27,8 @@ export interface TrailSqlQuery {
   /** IAM user names (userIdentity.userName) and role session names (the part after ':' of principalId; an instance id for EC2 role credentials). */
   userNames: string[];
   sessionNames: string[];
+  /** Role ARNs (arn:aws:iam::ACCOUNT:role[/PATH]/NAME) whose sessions, whatever their names, are asked for (an instance's role). */
+  roleArns?: string[];
   /** Restrict resource matches to these event names (none: any event naming the resource). */
   eventNames?: string[];
 }
@@ -65,6 +67,17 @@ export function lit(value: string): string {
 /** A LIKE pattern matching `value` anywhere, with LIKE's own wildcards escaped ('\' is the escape on both engines). */
 function containsPattern(value: string): string {
   return `${lit(`%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ESCAPE '\\'`;
+}
+
+function prefixPattern(value: string): string {
+  return `${lit(`${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)} ESCAPE '\\'`;
+}
+
+/** arn:aws:iam::ACCOUNT:role/PATH/NAME -> arn:aws:sts::ACCOUNT:assumed-role/NAME/ (what its sessions' ARNs start with); UnsafeSqlValue for anything else. */
+export function assumedRolePrefix(roleArn: string): string {
+  const m = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn);
+  if (!m) throw new UnsafeSqlValue("role ARN", roleArn);
+  return `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/`;
 }
 
 function suffixPattern(value: string): string {
@@ -129,6 +142,7 @@ export function trailQuerySql(q: TrailSqlQuery): string {
   }
   if (q.accessKeyIds.length > 0) who.push(inList("useridentity.accesskeyid", "access key id", q.accessKeyIds));
   if (q.userNames.length > 0) who.push(inList("useridentity.username", "user name", q.userNames));
+  for (const arn of q.roleArns ?? []) who.push(`(useridentity.type = 'AssumedRole' AND useridentity.arn LIKE ${prefixPattern(assumedRolePrefix(arn))})`);
   for (const s of q.sessionNames) who.push(`(useridentity.type = 'AssumedRole' AND useridentity.principalid LIKE ${suffixPattern(`:${checked("session name", s)}`)})`);
   if (who.length === 0) throw new Error("a trail query needs at least one resource or principal");
   return [

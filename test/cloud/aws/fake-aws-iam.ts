@@ -9,6 +9,7 @@ import {
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
   GetLoginProfileCommand,
+  GetInstanceProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
@@ -63,6 +64,11 @@ export function installFakeIam(on: On, sim: SimAccount, m: Mocks): void {
   on(m.iam, ListUserPoliciesCommand, "iam.ListUserPolicies", ({ accountId, input }) => {
     const p = page([...(user(accountId, input.UserName).inline?.keys() ?? [])], input.Marker, 1);
     return { PolicyNames: p.items, IsTruncated: p.next !== undefined, Marker: p.next };
+  });
+  on(m.iam, GetInstanceProfileCommand, "iam.GetInstanceProfile", ({ accountId, input }) => {
+    const p = api.getInstanceProfile(accountId, String(input.InstanceProfileName));
+    if (!p) throw sdkError("NoSuchEntity", `Instance Profile ${String(input.InstanceProfileName)} cannot be found.`, 404);
+    return { InstanceProfile: { InstanceProfileName: p.instanceProfileName, InstanceProfileId: "AIPAEXAMPLE", Arn: p.arn, Path: p.path, CreateDate: new Date("2024-11-01T00:00:00Z"), Roles: p.roles.map((r) => ({ RoleName: r.roleName, Arn: r.arn, RoleId: "AROAEXAMPLE", Path: "/", CreateDate: new Date("2024-11-01T00:00:00Z") })) } };
   });
   on(m.iam, GetRoleCommand, "iam.GetRole", ({ accountId, input }) => {
     const r = role(accountId, input.RoleName);

@@ -19,6 +19,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installFakeAws } from "./fake-aws.ts";
+import { evaluate, type PolicyDocument } from "./iam-eval.ts";
 import { mockAws } from "./helpers.ts";
 import { intakeActions } from "../../intake/intake-actions.ts";
 
@@ -140,6 +141,7 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   accessKeyAccount: [{ run: ({ port }) => port.accessKeyAccount(C.key) }],
   describeIamUsers: [{ run: ({ port }) => port.describeIamUsers(C.prod) }, { run: ({ port }) => port.describeIamUsers(C.prod, [C.user]) }],
   getIamRole: [{ run: ({ port }) => port.getIamRole(C.prod, "contract-deploy") }],
+  getInstanceProfile: [{ run: ({ port }) => port.getInstanceProfile(C.prod, "web-role") }],
   getInlinePolicy: [{ run: ({ port }) => port.getInlinePolicy(C.prod, { userName: C.user }, "ci-logs") }, { run: ({ port }) => port.getInlinePolicy(C.prod, { roleName: "contract-deploy" }, "deploy-extra") }],
   describeSpotInstanceRequests: [{ run: ({ port }) => port.describeSpotInstanceRequests(C.use1) }],
   getSesAccount: [{ run: ({ port }) => port.getSesAccount(C.use1) }],
@@ -275,6 +277,16 @@ describe("IAM least privilege", async () => {
       const needed: string[] = METHODS[method].ops.flatMap((op) => [...OPERATIONS[op]]).filter((a) => !tolerated[method]?.includes(a));
       const sim = PORT_ACTIONS[method];
       expect([...new Set(sim)].filter((a) => !reach.includes(a)).sort(), method).toEqual([...new Set(needed)].sort());
+    }
+  });
+
+  it("the containment policy writes evidence bundles only into abuse-desk-evidence-* buckets (the StackSet's EvidenceBucketName), no other object", () => {
+    const { policy } = policyActions("containment-policy.json");
+    const doc = policy as unknown as PolicyDocument;
+    for (const action of ["s3:PutObject", "s3:PutObjectRetention"]) {
+      expect(evaluate(doc, { action, resource: "arn:aws:s3:::abuse-desk-evidence-prod/abuse/AD-2026-0001/evidence.tar.gz", context: {} }), action).toBe("allowed");
+      for (const other of ["arn:aws:s3:::payments-invoices-prod/abuse/x.tar.gz", "arn:aws:s3:::prod-cloudtrail-111122223333/AWSLogs/x.json.gz", "arn:aws:s3:::abuse-desk-evidencex/x"])
+        expect(evaluate(doc, { action, resource: other, context: {} }), `${action} on ${other}`).toBe("implicit-deny");
     }
   });
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { SimAccount, validateEstate } from "../../../src/cloud/sim/index.ts";
 import { analyzeTrail, type FoundEvent } from "../../../src/investigate/cloudtrail/analyze.ts";
+import { buildTrailEvent } from "../../../src/cloud/sim/trail.ts";
 import { scanSubject, T, trailEstate, webSubject } from "./scenario.ts";
 
 async function allEvents(): Promise<FoundEvent[]> {
@@ -70,5 +71,23 @@ describe("analyzeTrail", () => {
     const events = await allEvents();
     const f = analyzeTrail({ subject: webSubject(), events, instances: [{ ...web, roleName: "other-role" }], foundBy: new Map(), evidence: "e" });
     expect(f.some((x) => x.kind === "trail.role-credentials-outside")).toBe(false);
+  });
+
+  it("with the role's ARN (from the instance profile), a session of the instance's role under another name is the instance's credentials used from outside", () => {
+    const call = (session: string, ip: string, role = T.role, at = "2026-12-07T04:10:00Z"): FoundEvent => ({ ...buildTrailEvent({ eventName: "ListBuckets", eventTime: at, username: `${role}/${session}`, sourceIpAddress: ip, resources: [], requestParameters: null, responseElements: null }, T.account, T.region, session + ip + role), accountId: T.account });
+    const events = [
+      call("stolen-session", T.thief),
+      // another instance of the fleet, with the same role: its own credentials, not this instance's
+      call("i-0000000000000aaa2", "52.18.1.99"),
+      // another role's session of the same name: not this role
+      call("stolen-session", T.thief, "other-role", "2026-12-07T04:11:00Z"),
+    ];
+    const withArn = analyzeTrail({ subject: webSubject(), events, instances: [{ ...web, roleArn: `arn:aws:iam::${T.account}:role/app/${T.role}` }], foundBy: new Map(), evidence: "e" });
+    const outside = withArn.filter((x) => x.kind === "trail.role-credentials-outside");
+    expect(outside).toHaveLength(1);
+    expect(outside[0]!.figures).toMatchObject({ calls: 1, addresses: T.thief, role: T.role });
+    expect(outside[0]!.summary).toContain(T.role);
+    // by the session name alone (no role ARN), the renamed session is not recognised
+    expect(analyzeTrail({ subject: webSubject(), events, instances: [web], foundBy: new Map(), evidence: "e" }).some((x) => x.kind === "trail.role-credentials-outside")).toBe(false);
   });
 });
