@@ -131,7 +131,13 @@ export function credentialReply(sweep: SweepResult | null, plans: readonly Plan[
       else if (i.kind === "ses") lines.push(`   - SES in ${i.scope.region}, touched by the attacker: ${said(state("suspend-ses-sending", i.scope.region), "sending suspended", "suspend sending")}.`);
       else if (i.kind === "security-group-ingress" && Array.isArray(i.details?.rules) && (i.details.rules as unknown[]).length)
         lines.push(`   - Security group ${i.id} in ${i.scope.region}, opened by the attacker: ${said(state("revoke-open-ingress", i.id), "the rules they added revoked", "revoke the rules")}.`);
-      else if (i.kind === "trail-stopped" || i.kind === "detector-deleted" || i.kind === "region-disabled" || i.kind === "fleet" || i.kind === "lightsail-instance" || i.kind === "lambda-function")
+      else if (i.kind === "spot-fleet" && i.event && i.details)
+        lines.push(`   - Spot fleet request ${i.id} in ${i.scope.region}: ${said(state("cancel-spot-fleet-requests", i.id), "cancelled (its instances kept and stopped by their own steps)", `cancel it (now ${i.state})`)}.`);
+      else if (i.kind === "fleet" && i.event && i.details && i.details.type !== "instant")
+        lines.push(`   - EC2 fleet ${i.id} in ${i.scope.region}: ${said(state("delete-fleets", i.id), "deleted (its instances kept and stopped by their own steps)", `delete it (now ${i.state})`)}.`);
+      else if (i.kind === "lightsail-instance" && i.event && (i.state === "running" || i.state === "stopped"))
+        lines.push(`   - Lightsail instance ${i.id} in ${i.scope.region}${i.instanceType ? ` (${i.instanceType})` : ""}, created by the attacker: ${said(state("stop-lightsail-instance", i.id), "snapshotted, stopped (not deleted: kept as evidence)", "snapshot and stop it")}.`);
+      else if (i.kind === "trail-stopped" || i.kind === "detector-deleted" || i.kind === "region-disabled" || i.kind === "fleet" || i.kind === "spot-fleet" || i.kind === "lightsail-instance" || i.kind === "lambda-function")
         lines.push(`   - ${i.event?.eventName ?? i.kind} in ${i.scope.region}: pending, by hand: ${i.state}.`);
     }
   }

@@ -129,7 +129,9 @@ describe("plan of a credential case", () => {
         `revoke-open-ingress ${S.openedGroup}`,
       ]),
     );
-    expect(r.plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(6);
+    // Six miners launched by the key, and one instance of each fleet the attacker made.
+    expect(r.plan.steps.filter((s) => s.action === "stop-instance").map((s) => s.target.id)).toEqual(expect.arrayContaining([S.spotFleetInstance, S.fleetInstance]));
+    expect(r.plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(8);
     // The notice's key is deactivated once, not twice (the notice's resolution and the sweep).
     expect(actions.filter((a) => a === `deactivate-access-key ${S.exposedKey}`)).toHaveLength(1);
     expect(r.plan.caseId).toBe(id);

@@ -94,7 +94,11 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(lineOf(t, `Trust policy of role ${S.role}`)).toMatch(/restored/);
     // 3. every region: the miners stopped, SES suspended, the spot request NOT cancelled (its step failed).
     for (const l of t.split("\n").filter((x) => x.includes("launched by the attacker"))) expect(l).toMatch(/snapshotted, stopped/);
-    expect(t.split("\n").filter((x) => x.includes("launched by the attacker"))).toHaveLength(6);
+    // Six miners launched by the key, and one instance of each fleet the attacker made.
+    expect(t.split("\n").filter((x) => x.includes("launched by the attacker"))).toHaveLength(8);
+    expect(lineOf(t, `Spot fleet request ${S.spotFleet}`)).toMatch(/: cancelled \(its instances kept/);
+    expect(lineOf(t, `EC2 fleet ${S.fleet}`)).toMatch(/: deleted \(its instances kept/);
+    expect(lineOf(t, `Lightsail instance ${S.lightsailInstance}`)).toMatch(/: snapshotted, stopped/);
     const spot = lineOf(t, `Spot request ${S.spotRequest}`);
     expect(spot).toMatch(/NOT done: the step failed \(access-denied/);
     expect(spot).not.toMatch(/: cancelled/);
