@@ -218,6 +218,8 @@ describe("the case page in chromium", () => {
     await page.locator("#gaps a[href^='/readiness']").first().click();
     await page.waitForURL(/\/readiness/);
     expect(await page.locator("main h3", { hasText: "Failing checks" }).count()).toBeGreaterThan(0);
+    // back to the case, where the next test writes its plan
+    await page.goto(`${web.url}/cases/${caseId}`);
   }, 180_000);
 
   it("writes the plan, applies it and sees the journal arrive live; rolls one step back", async () => {
