@@ -30,6 +30,7 @@ export async function webDeps(store: CaseStore, doc: ConfigDocument, over: { acc
     store,
     config,
     document: doc,
+    policyPath: process.env.ABUSE_DESK_POLICY || null,
     clock: () => new Date(),
     accountSpec: spec,
     openCloud: async () => {

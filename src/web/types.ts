@@ -32,6 +32,8 @@ export interface WebDeps {
   /** The intake sources' health, when the desk runs inside `serve` (absent when it runs alone). */
   sources?: () => SourceHealth[];
   log: WebLog;
+  /** The containment policy file plans written on the desk follow (read at the edge: webDeps, from $ABUSE_DESK_POLICY); absent: the safe defaults. */
+  policyPath?: string | null;
   /** How notices taken in through the intake page are verified (DNS resolver, trusted mail servers); default: the system's DNS. */
   verify?: VerifyOptions;
 }

@@ -57,6 +57,14 @@ describe("the actor", () => {
       expect(readFileSync(new URL(`../../${f}`, import.meta.url), "utf8"), f).not.toMatch(/process\.env\.(USER|ABUSE_DESK_ACTOR)|readConfigFile\(/);
   });
 
+  it("the web desk's routes read no environment: the policy and the account come in its deps (web/server.ts webDeps, the edge)", async () => {
+    const { readFileSync, readdirSync } = await import("node:fs");
+    const dir = new URL("../../src/web/routes/", import.meta.url);
+    const files = readdirSync(dir).filter((f) => /\.tsx?$/.test(f));
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(readFileSync(new URL(f, dir), "utf8"), f).not.toMatch(/process\.env|readConfigFile\(/);
+  });
+
   it("the CLI passes the person it reads at its edge: a note is by ABUSE_DESK_ACTOR", async () => {
     const home = mkdtempSync(join(tmpdir(), "abuse-desk-actor-cli-"));
     try {

@@ -80,9 +80,9 @@ export async function planAuthor(store: CaseStore, plan: Plan): Promise<string |
 }
 
 /** A responder writes a plan: resolved in the configured account now, kept with the case, its author named on the timeline. */
-export async function writePlan(store: CaseStore, c: Case, port: CloudPort, as: ActAs): Promise<Plan> {
+export async function writePlan(store: CaseStore, c: Case, port: CloudPort, as: ActAs, policyPath?: string | null): Promise<Plan> {
   const { loadPolicy } = await import("../../policy/load.ts");
-  const policy = await loadPolicy(process.env.ABUSE_DESK_POLICY || undefined);
+  const policy = await loadPolicy(policyPath ?? undefined);
   const { plan } = await planCase(store, c.id, { port, policy, now: as.now, actor: as.actor, recoverWith: port });
   await store.recordEvent(c.id, "note", `Plan ${plan.id} written by ${as.user.name} on the web desk`, { planId: plan.id, planAuthor: as.user.name }, { actor: as.actor, now: as.now });
   return plan;

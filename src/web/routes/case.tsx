@@ -1053,7 +1053,7 @@ export function caseRoutesWith(opts: CaseRouteOptions = {}) {
       const k = await caseOf(c, deps);
       const port = await deps.openCloud();
       try {
-        await writePlan(deps.store, k, port, act(c, deps));
+        await writePlan(deps.store, k, port, act(c, deps), deps.policyPath);
       } finally {
         port.close?.();
       }
