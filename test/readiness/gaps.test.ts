@@ -15,6 +15,7 @@ import { readCase } from "../../src/case/read.ts";
 import type { CaseStore } from "../../src/case/types.ts";
 import { recordResolution } from "../../src/desk/index.ts";
 import { caseGaps, gapSubject, type GapSubject } from "../../src/readiness/gaps.ts";
+import { genId } from "../../src/cloud/sim/generate.ts";
 import { runReadiness } from "../../src/readiness/run.ts";
 import { renderMarkdown } from "../../src/report/markdown.ts";
 import { buildReport } from "../../src/report/model.ts";
@@ -52,12 +53,11 @@ describe("the gaps of a case about the open-proxy host", () => {
     const subject = gapSubject(res.findings);
     expect(subject.accountIds).toEqual([STAGING]);
     const gaps = caseGaps(subject, runs);
-    const vpc = subject.resources.find((r) => r.kind === "vpc")!.id;
-    // most severe first (all high but SSM), then by check id
+    // most severe first (all high but SSM), then by check id; its VPC has flow logs (the sample's
+    // VPC without them is prod's ap-southeast-2 one, src/cloud/sim/generate-logs.ts), so no flow-log gap
     expect(summary(gaps)).toEqual([
       ["ec2_instance_imdsv2_enabled", STAGING, "resource", [PROXY_HOST]],
       ["ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", STAGING, "resource", [PROXY_SG]],
-      ["vpc_flow_logs_enabled", STAGING, "resource", [vpc]],
       ["ec2_instance_managed_by_ssm", STAGING, "resource", [PROXY_HOST]],
     ]);
     // the fix comes with each gap
@@ -74,7 +74,7 @@ describe("the gaps of a case about the open-proxy host", () => {
     const records = await readCase(store, c.id);
     expect(records.readiness?.map((r) => r.accountId)).toEqual([STAGING]);
     const report = buildReport({ ...records, generatedAt: NOW });
-    expect(summary(report.gaps!).map((g) => g[0])).toEqual(["ec2_instance_imdsv2_enabled", "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", "vpc_flow_logs_enabled", "ec2_instance_managed_by_ssm"]);
+    expect(summary(report.gaps!).map((g) => g[0])).toEqual(["ec2_instance_imdsv2_enabled", "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", "ec2_instance_managed_by_ssm"]);
     const md = renderMarkdown(report);
     const section = md.slice(md.indexOf("## Gaps that let this happen"), md.indexOf("## Evidence"));
     expect(section).toMatch(/`ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports`/);
@@ -93,6 +93,14 @@ describe("scopes: a region's, an account's, a user's gaps", () => {
     expect(summary(inEast2)).toEqual([["cloudtrail_multi_region_enabled", STAGING, "region", ["us-east-2"]]]);
     const inEast1 = caseGaps(subject({ accountIds: [STAGING], places: [{ accountId: STAGING, region: "us-east-1" }] }), runs);
     expect(summary(inEast1)).toEqual([]);
+  });
+
+  it("a case in the VPC without flow logs gets that gap; a case in another VPC of the same account does not", () => {
+    const vpc = genId("vpc", "111122223333|ap-southeast-2|prod-ap-southeast-2");
+    const there = caseGaps(subject({ accountIds: [PROD], places: [{ accountId: PROD, region: "ap-southeast-2" }], resources: [{ accountId: PROD, region: "ap-southeast-2", id: vpc, kind: "vpc" }] }), runs);
+    expect(summary(there).filter((g) => g[0] === "vpc_flow_logs_enabled")).toEqual([["vpc_flow_logs_enabled", PROD, "resource", [vpc]]]);
+    const elsewhere = caseGaps(subject({ accountIds: [PROD], places: [{ accountId: PROD, region: "eu-west-1" }], resources: [{ accountId: PROD, region: "eu-west-1", id: genId("vpc", "111122223333|eu-west-1|prod-eu-west-1"), kind: "vpc" }] }), runs);
+    expect(summary(elsewhere).map((g) => g[0])).not.toContain("vpc_flow_logs_enabled");
   });
 
   it("the account without a security contact: every case there; not a case of another account", () => {
