@@ -213,11 +213,22 @@ describe("the case page in chromium", () => {
     await axe("case", `/cases/${caseId}`);
     await axe("queue", "/");
     await axe("readiness", "/readiness");
-    // the case page's gaps section leads to the readiness page (its content: test/web/readiness.test.ts)
-    await page.goto(`${web.url}/cases/${caseId}#gaps`);
-    await page.locator("#gaps a[href^='/readiness']").first().click();
-    await page.waitForURL(/\/readiness/);
-    expect(await page.locator("main h3", { hasText: "Failing checks" }).count()).toBeGreaterThan(0);
+    // The case page again, loaded after the run was kept: the browser is still on /cases/ID, and a
+    // goto to `/cases/ID#gaps` would be a same-document (fragment) navigation that never reaches
+    // the desk, leaving the page rendered before the run ("no readiness run kept"). A real load
+    // answers with a response (goto answers null for a fragment navigation).
+    const loaded = await page.goto(`${web.url}/cases/${caseId}`);
+    expect(loaded?.status(), "the case page is loaded again from the desk").toBe(200);
+    const gaps = page.locator("#gaps");
+    await gaps.scrollIntoViewIfNeeded();
+    expect(await gaps.innerText()).toMatch(/From the latest readiness run of 111122223333 \(run 1,/);
+    // the drill's instance (prod, eu-west-1) is behind the sample's SG open on SSH: that gap, on its own resource, and no other
+    expect(await gaps.locator("li > code:first-of-type").allTextContents()).toEqual(["ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389"]);
+    expect(await gaps.locator("li").first().innerText()).toMatch(/its resources: sg-0a1b2c3d4e5f6a7b8 payments-web-public lets the internet reach TCP 22/);
+    await shoot("case-gaps");
+    // the account's link leads to its readiness (the page's content: test/web/readiness.test.ts)
+    await Promise.all([page.waitForURL(/\/readiness\?account=111122223333/), gaps.locator("a", { hasText: "111122223333" }).first().click()]);
+    expect(await page.locator("#account-111122223333 h3", { hasText: "Failing checks" }).count()).toBe(1);
     // back to the case, where the next test writes its plan
     await page.goto(`${web.url}/cases/${caseId}`);
   }, 180_000);

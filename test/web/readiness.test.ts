@@ -5,13 +5,16 @@
  * from the estate is escaped. The case page lists the gaps that let it happen and links here.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_ESTATE } from "../../src/cloud/open.ts";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import { runReadiness } from "../../src/readiness/run.ts";
 import type { ReadinessReport } from "../../src/readiness/types.ts";
+import { composeDrillNotice, DRILL_DIR } from "../../src/drill/index.ts";
+import { DnsCache } from "../../src/verify/dns.ts";
 import { drillCase, type DrillCase } from "./case-fixture.ts";
-import { webFixture, type WebFixture } from "./helpers.ts";
+import { BASE, webFixture, type WebFixture } from "./helpers.ts";
 
 const NOW = new Date("2026-05-01T09:30:00Z");
 const estate = readFileSync(SAMPLE_ESTATE, "utf8");
@@ -150,5 +153,50 @@ describe("the case page: gaps that let this happen", () => {
     expect(section).toContain("sg-0a1b2c3d4e5f6a7b8");
     expect(section).toContain("Fix (CLI)");
     expect(section).not.toMatch(/777788889999|444455556666|proxy_ports|alice/);
+  });
+});
+
+describe("a case taken in through the intake page (the browser's path)", () => {
+  const gapsOf = (html: string) => html.slice(html.indexOf('<section id="gaps"'), html.indexOf("</section>", html.indexOf('<section id="gaps"')));
+  const checkIds = (section: string) => [...section.matchAll(/<\/strong> <code>([^<]+)<\/code>/g)].map((m) => m[1]);
+
+  it("is in the account its resources were found in, and reads the latest run at each load: none kept, then the run kept after it was opened, the same gaps as a case built directly", async () => {
+    const dns = DnsCache.parse(readFileSync(join(DRILL_DIR, "dns.json"), "utf8"), { missCode: "ENOTFOUND" });
+    const x = await webFixture({ now: () => NOW, deps: { verify: { resolver: dns.resolve, now: NOW } } });
+    try {
+      const r = await x.agent("g-resp", "responder");
+      const fd = new FormData();
+      fd.set("file", new Blob([new Uint8Array(await composeDrillNotice(NOW))]), "notice.eml");
+      const res = await r.request("/intake", { method: "POST", headers: { origin: BASE, "x-csrf-token": r.csrf }, body: fd });
+      expect(res.status).toBe(200);
+      const id = /href="\/cases\/(AD-[^"]+)"/.exec(await res.text())?.[1];
+      expect(id).toBeTruthy();
+      // the account as the store keeps every other one: the 12-digit id, never an alias, "*" or nothing
+      expect((await x.store.requireCase(id!)).accountIds).toEqual(["111122223333"]);
+      const before = gapsOf(await (await r.get(`/cases/${id}`)).text());
+      expect(before).toContain("No readiness run is kept for the accounts of this case");
+      // a run kept after the case was opened: the next load of the page shows it
+      await x.store.recordReadinessRun(await runReadiness(sim(), { now: NOW, intakeSources }));
+      const after = gapsOf(await (await r.get(`/cases/${id}`)).text());
+      expect(after).toContain('href="/readiness?account=111122223333#account-111122223333"');
+      expect(after).not.toContain("No readiness run is kept");
+      expect(checkIds(after)).toEqual(["ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22_3389"]);
+      // the same notice built directly (intakeItem, no browser) in a store with the same run: the same gaps
+      const direct = await drillCase({ now: NOW, plan: false });
+      try {
+        await direct.store.recordReadinessRun(await runReadiness(sim(), { now: NOW, intakeSources }));
+        const y = await webFixture({ now: () => NOW, store: direct.store });
+        try {
+          const v = await y.agent("g-viewer", "viewer");
+          expect(checkIds(gapsOf(await (await v.get(`/cases/${direct.caseId}`)).text()))).toEqual(checkIds(after));
+        } finally {
+          await y.close();
+        }
+      } finally {
+        await direct.close();
+      }
+    } finally {
+      await x.close();
+    }
   });
 });
