@@ -48,7 +48,7 @@ account, 20,000 failed resources per run, 300 characters of any text. What is cu
 The service runs one daily (\`scheduler.readiness\`, docs/service-scheduler.md). The web desk's
 \`/readiness\` page shows the latest kept run of each account: its score and the trend over the recent
 runs, the failing checks by severity with their resources and the fix, and the checks that could not
-run. A case's page and its report list **the gaps that let it happen**
+run. A case's page and its report (Markdown, PDF and JSON) list **the gaps that let it happen**
 (\`src/readiness/gaps.ts\`): the failing checks of the latest run of the case's accounts that concern
 it, matched by the results' resource ids and scopes, never by text: one of its resources (its
 security group open on admin or proxy ports, IMDSv1 or no SSM on its instance, no flow logs on its

@@ -28,6 +28,11 @@ export function pdfSafe(s: string): string {
   return out;
 }
 
+/** Failed resources listed per gap, and characters of any text the estate wrote (the store keeps 300). */
+const GAP_RESOURCES = 10;
+const GAP_SCOPE = { resource: "its resources", region: "its region", account: "its account" } as const;
+const clipped = (s: string, max = 300) => (s.length > max ? `${s.slice(0, max - 3)}...` : s);
+
 interface Column {
   header: string;
   /** Share of the table's width. */
@@ -207,6 +212,40 @@ export async function renderPdf(r: Report, opts: { compress?: boolean; createdAt
     if (i.notSearched.length) {
       para("Not searched (nothing there is known to be absent):", { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
       for (const l of i.notSearched) para(`- ${l}`, { size: 9 });
+    }
+  }
+
+  if (r.gaps) {
+    const g = r.gaps;
+    heading("Gaps that let this happen");
+    para(
+      g.runs.length
+        ? `The failing readiness checks that concern this case's resources, regions and accounts, from the latest readiness run of each (${g.runs.map((x) => `${x.accountId}: run ${x.runId}, ${fmtTime(x.generatedAt)}`).join("; ")}).`
+        : g.noRun.length
+          ? "No readiness run was kept for the accounts of this case: run \"abuse-desk readiness\" to know the gaps."
+          : "This case names no account and none of its resources was found, so no readiness gap can be linked to it.",
+      { size: 8.5, color: GREY },
+    );
+    if (g.noRun.length && g.runs.length) para(`No readiness run was kept for ${g.noRun.join(", ")}.`, { size: 9 });
+    if (g.runs.length) {
+      if (g.gaps.length === 0) para("No failing check concerns this case.", { color: GREY });
+      else
+        table(
+          [{ header: "Severity", weight: 1.3 }, { header: "Check", weight: 5 }, { header: "Concerns", weight: 7 }],
+          g.gaps.map((x) => {
+            // A cell never outgrows a page: the first resources, and how many more (all of them on the readiness page).
+            const shown = x.resources.slice(0, GAP_RESOURCES).map((f) => `${clipped(f.id)} ${clipped(f.detail)}`);
+            const more = x.resources.length - shown.length;
+            return {
+              cells: [x.severity, `${clipped(x.title)} (${clipped(x.checkId)})`, `${GAP_SCOPE[x.scope]}: ${shown.join("; ")}${more > 0 ? `; and ${more} more` : ""}`],
+              ...(x.remediation ? { sub: `Fix (console): ${clipped(x.remediation.console, 600)}\nFix (CLI): ${clipped(x.remediation.cli, 600)}` } : {}),
+            };
+          }),
+        );
+      if (g.notChecked.length) {
+        para("Not checked (these could not run where this case is, so nothing there is known to be fine):", { font: "Helvetica-Bold", size: 9.5, gap: 0.1 });
+        for (const n of g.notChecked) para(`- ${clipped(n.checkId)} in ${clipped(n.accountId)}: ${n.notRun.map((w) => clipped(`${w.region ? `${w.region}: ` : ""}${w.reason}`)).join("; ")}`, { size: 9 });
+      }
     }
   }
 

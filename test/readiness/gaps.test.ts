@@ -18,9 +18,11 @@ import { caseGaps, gapSubject, type GapSubject } from "../../src/readiness/gaps.
 import { genId } from "../../src/cloud/sim/generate.ts";
 import { runReadiness } from "../../src/readiness/run.ts";
 import { renderMarkdown } from "../../src/report/markdown.ts";
+import { renderPdf } from "../../src/report/pdf.ts";
 import { buildReport } from "../../src/report/model.ts";
 import { resolveNotice } from "../../src/resolve/index.ts";
 import { makeNotice, makeVerdict, raw } from "../case/fixtures.ts";
+import { checkPdf, pdfText } from "../report/pdf-text.ts";
 import { sim } from "../resolve/helpers.ts";
 
 const NOW = new Date("2026-05-01T09:30:00Z");
@@ -82,6 +84,55 @@ describe("the gaps of a case about the open-proxy host", () => {
     expect(section).toMatch(/Fix \(console\): /);
     expect(section).toMatch(/Fix \(CLI\): `aws ec2 /);
     expect(section).not.toMatch(new RegExp(`${SANDBOX}|${PROD}|us-east-2|alice`));
+  });
+
+  it("the PDF report lists the same gaps, each with what it concerns and the fix, between the investigation and the evidence", async () => {
+    const notice = makeNotice({ activityType: "open_proxy", accountIds: [STAGING], regions: ["us-east-1"], instanceIds: [], publicIps: ["198.51.100.128"] });
+    const { case: c } = await store.intake({ notice, verdict: makeVerdict(), raw: raw(notice) });
+    await recordResolution(store, c.id, await resolveNotice(notice, sim("sample"), { now: NOW }));
+    const pdf = await renderPdf(buildReport({ ...(await readCase(store, c.id)), generatedAt: NOW }), { compress: false, createdAt: NOW });
+    checkPdf(pdf);
+    const lines = pdfText(pdf);
+    const all = lines.join(" ").replace(/\s+/g, " ");
+    const section = all.slice(all.indexOf("Gaps that let this happen"), all.lastIndexOf("Evidence"));
+    expect(all.indexOf("Gaps that let this happen")).toBeGreaterThan(0);
+    expect(section).toContain(`from the latest readiness run of each (${STAGING}: run 1, 2026-05-01 09:30:00 UTC)`);
+    // a long id wraps inside its cell: compared without the line breaks
+    const flat = section.replace(/ /g, "");
+    for (const id of ["ec2_instance_imdsv2_enabled", "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports", "ec2_instance_managed_by_ssm"]) expect(flat).toContain(`(${id})`);
+    expect(section).toContain(`its resources: ${PROXY_SG}`);
+    expect(section).toMatch(/Fix \(console\): EC2 > Security Groups/);
+    expect(section).toMatch(/Fix \(CLI\): aws ec2 revoke-security-group-ingress/);
+    // most severe first, as in the Markdown
+    expect(flat.indexOf("(ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports)")).toBeLessThan(flat.indexOf("(ec2_instance_managed_by_ssm)"));
+    expect(section).not.toMatch(new RegExp(`${SANDBOX}|${PROD}|us-east-2|alice`));
+  });
+
+  it("the PDF shows what the estate wrote as inert text, bounded: bidi and control characters made visible, a long list cut and counted", async () => {
+    const notice = makeNotice({ activityType: "open_proxy", accountIds: [STAGING], regions: ["us-east-1"], instanceIds: [], publicIps: ["198.51.100.128"] });
+    const { case: c } = await store.intake({ notice, verdict: makeVerdict(), raw: raw(notice) });
+    await recordResolution(store, c.id, await resolveNotice(notice, sim("sample"), { now: NOW }));
+    const records = await readCase(store, c.id);
+    const HOSTILE = "evil\u202Etxt.exe\u001b[31m) Tj ET (x\\";
+    const staging = records.readiness!.find((r) => r.accountId === STAGING)!;
+    const hostile: ReadinessAccountRun = {
+      ...staging,
+      results: staging.results.map((r) =>
+        r.id === "ec2_securitygroup_allow_ingress_from_internet_to_proxy_ports"
+          ? { ...r, failed: [{ accountId: STAGING, region: "us-east-1", id: PROXY_SG, detail: `tag Name=${HOSTILE}${"x".repeat(5000)}` }, ...Array.from({ length: 30 }, (_, i) => ({ accountId: STAGING, region: "us-east-1", id: PROXY_SG, detail: `copy ${i}` }))] }
+          : r,
+      ),
+    };
+    const pdf = await renderPdf(buildReport({ ...records, readiness: [hostile], generatedAt: NOW }), { compress: false, createdAt: NOW });
+    checkPdf(pdf);
+    const all = pdfText(pdf).join(" ").replace(/\s+/g, " ");
+    // the bidi override shown as <U+202E>; ESC as its control picture, which the standard fonts cannot show ("?"); PDF syntax stays text
+    expect(all).toContain("evil<U+202E>txt.exe?[31m) Tj ET (x\\");
+    expect(all).not.toContain("\u202E");
+    expect(all).not.toContain("\u001b");
+    expect(all).not.toContain("x".repeat(400)); // clipped
+    expect(all).toContain("; and 21 more");
+    expect(all).not.toContain("copy 9;");
   });
 });
 
