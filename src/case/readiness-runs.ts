@@ -16,9 +16,15 @@
  * resources and `notRun` unread places per check and account, `runResources` resources in all,
  * each text clipped to `text` characters. What was cut is counted (failedTotal, notRunTotal) and
  * said (the run's `truncated` sentence), never silently dropped.
+ *
+ * Retained: each save prunes, in the same transaction, an account's runs beyond its newest
+ * `keepRuns` and those recorded more than `keepDays` ago, but never an account's latest run (a
+ * case's gaps and the readiness page read it, however old). A run none of whose accounts is left
+ * goes too. What was pruned is audited (`readiness.pruned`: the counts, the runs removed and the
+ * first account runs, the bound applied). Config: `readiness.retention` (src/readiness/config.ts).
  */
 import { createHash } from "node:crypto";
-import type { CreateTableBuilder, Generated, Kysely } from "kysely";
+import { sql, type CreateTableBuilder, type Generated, type Kysely } from "kysely";
 import { UserError } from "../errors.ts";
 import type { Category, CheckResult, CheckStatus, FailedResource, NotRun, ReadinessReport, Severity } from "../readiness/types.ts";
 import { canonicalJson } from "./audit.ts";
@@ -40,6 +46,30 @@ export const READINESS_LIMITS = {
   /** Runs a trend reads at most. */
   trend: 60,
 } as const;
+
+/** How long readiness runs are kept (docs/readiness.md): both bounds apply; an account's latest run is always kept. */
+export interface ReadinessRetention {
+  /** An account's newest runs kept (older ones are pruned). */
+  keepRuns: number;
+  /** Runs recorded more than this many days ago are pruned (but an account's latest). */
+  keepDays: number;
+}
+
+/** A year of daily runs, by count and by age; the trend reads the last READINESS_LIMITS.trend of them. */
+export const DEFAULT_READINESS_RETENTION: ReadinessRetention = { keepRuns: 366, keepDays: 366 };
+
+/** What a save pruned. */
+export interface PrunedReadinessRuns {
+  /** Account runs removed (one account's results in one run). */
+  accountRuns: number;
+  /** Runs removed whole (none of their accounts left). */
+  runs: number;
+  /** Check result rows removed. */
+  results: number;
+}
+
+/** Account runs (and whole runs) an audit entry lists at most; the counts are always complete. */
+const PRUNE_LISTED = 100;
 
 /** One check's result in one account of a run, as kept. */
 export interface StoredCheckResult {
@@ -88,6 +118,8 @@ export interface RecordedReadinessRun {
   /** What was cut (a sentence), or null when everything was kept. */
   truncated: string | null;
   sha256: string;
+  /** Older runs pruned by the retention on this save. */
+  pruned: PrunedReadinessRuns;
 }
 
 export interface ReadinessRunsTable {
@@ -227,9 +259,70 @@ function check(report: ReadinessReport): void {
   }
 }
 
-/** Records a run in the store's write transaction; an audit entry holds the SHA-256 of what was kept. */
-export async function recordReadinessRunTx(w: Write, report: ReadinessReport): Promise<RecordedReadinessRun> {
+/** A retention as given (config, a caller): whole numbers in range, else refused (never "keep nothing" by mistake). */
+export function checkRetention(r: ReadinessRetention): ReadinessRetention {
+  const ok = (n: unknown, min: number, max: number) => typeof n === "number" && Number.isInteger(n) && n >= min && n <= max;
+  if (!ok(r.keepRuns, 2, 100_000)) throw new UserError(`readiness retention: keepRuns "${String(r.keepRuns).slice(0, 20)}" is not a whole number from 2 to 100000`, { exitCode: 78 });
+  if (!ok(r.keepDays, 1, 36_500)) throw new UserError(`readiness retention: keepDays "${String(r.keepDays).slice(0, 20)}" is not a whole number from 1 to 36500`, { exitCode: 78 });
+  return r;
+}
+
+/**
+ * Prunes what the retention no longer keeps, in the write's transaction: each account's runs
+ * ranked newest first (by run id, the order they were kept in); a rank beyond `keepRuns` goes, and
+ * so does a rank beyond the first recorded before `at - keepDays`. Set-based (one ranking, deletes
+ * by it), so an estate's long history is pruned without being read into memory.
+ */
+export async function pruneReadinessRunsTx(w: Write, retention: ReadinessRetention, keepRunId?: number): Promise<PrunedReadinessRuns> {
+  const { keepRuns, keepDays } = checkRetention(retention);
+  const cutoff = new Date(Date.parse(w.at) - keepDays * 86_400_000).toISOString();
+  const ranked = w.trx
+    .selectFrom("readiness_run_accounts as a")
+    .innerJoin("readiness_runs as r", "r.id", "a.run_id")
+    .select(["a.id", "a.run_id", "a.account_id", "r.recorded_at", sql<number>`row_number() over (partition by a.account_id order by a.run_id desc)`.as("rank")]);
+  const doomed = () => w.trx.selectFrom(ranked.as("k")).where((eb) => eb.or([eb("k.rank", ">", keepRuns), eb.and([eb("k.rank", ">", 1), eb("k.recorded_at", "<", cutoff)])]));
+  const count = num((await doomed().select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+  let results = 0;
+  let listed: { runId: number; accountId: string }[] = [];
+  if (count > 0) {
+    listed = (await doomed().select(["k.run_id", "k.account_id"]).orderBy("k.run_id", "asc").orderBy("k.account_id", "asc").limit(PRUNE_LISTED).execute()).map((x) => ({ runId: num(x.run_id), accountId: x.account_id }));
+    // The results first: the ranking reads the account rows, which are still all there.
+    const r = await w.trx
+      .deleteFrom("readiness_results")
+      .where((eb) => eb(eb.refTuple("run_id", "account_id"), "in", doomed().select(["k.run_id", "k.account_id"]).$asTuple("run_id", "account_id")))
+      .executeTakeFirst();
+    results = Number(r.numDeletedRows);
+    await w.trx
+      .deleteFrom("readiness_run_accounts")
+      .where("id", "in", doomed().select("k.id"))
+      .execute();
+  }
+  // Runs none of whose accounts is left (the run just kept stays, even with no account).
+  const empty = () => {
+    let q = w.trx.selectFrom("readiness_runs").where("id", "not in", w.trx.selectFrom("readiness_run_accounts").select("run_id"));
+    if (keepRunId !== undefined) q = q.where("id", "<>", keepRunId);
+    return q;
+  };
+  const runIds = (await empty().select("id").orderBy("id", "asc").execute()).map((x) => num(x.id));
+  if (runIds.length) await w.trx.deleteFrom("readiness_runs").where("id", "in", empty().select("id")).execute();
+  const pruned = { accountRuns: count, runs: runIds.length, results };
+  if (count > 0 || runIds.length > 0)
+    w.audit("readiness.pruned", null, {
+      ...pruned,
+      keepRuns,
+      keepDays,
+      recordedBefore: cutoff,
+      runIds: runIds.slice(0, PRUNE_LISTED),
+      accountRunsListed: listed,
+      ...(count > listed.length || runIds.length > PRUNE_LISTED ? { listedAtMost: PRUNE_LISTED } : {}),
+    });
+  return pruned;
+}
+
+/** Records a run in the store's write transaction; an audit entry holds the SHA-256 of what was kept. Then prunes what the retention no longer keeps. */
+export async function recordReadinessRunTx(w: Write, report: ReadinessReport, retention: ReadinessRetention = DEFAULT_READINESS_RETENTION): Promise<RecordedReadinessRun> {
   check(report);
+  checkRetention(retention);
   const L = READINESS_LIMITS;
   const cut: string[] = [];
   // Accounts: those the report names, then any a result names that the summary missed.
@@ -345,7 +438,8 @@ export async function recordReadinessRunTx(w: Write, report: ReadinessReport): P
   );
   for (let i = 0; i < resultRows.length; i += 50) await w.trx.insertInto("readiness_results").values(resultRows.slice(i, i + 50)).execute();
   w.audit("readiness.recorded", null, { runId, generatedAt: report.generatedAt, score: report.score, counts, accounts: accounts.length, kept, total, truncated, sha256: digest });
-  return { runId, recordedAt: w.at, accounts: accounts.length, kept, total, truncated, sha256: digest };
+  const pruned = await pruneReadinessRunsTx(w, retention, runId);
+  return { runId, recordedAt: w.at, accounts: accounts.length, kept, total, truncated, sha256: digest, pruned };
 }
 
 type Db = Kysely<Database>;

@@ -25,7 +25,7 @@ import { linkTx } from "./link.ts";
 import { appendTx } from "./journal.ts";
 import { acquireJobLeaseTx, finishJobLeaseTx, jobLeasesQuery, plansWithPhaseQuery, renewJobLeaseTx, type JobLease, type JobLeaseOptions, type JobLeaseOutcome, type JobLeaseState } from "./leases.ts";
 import { addressAt, addressHoldings, recordAddressesTx, type AddressAt, type AddressHolding, type AddressObservation } from "./address-history.ts";
-import { readinessAccountRun, readinessLatest, readinessTrend, recordReadinessRunTx, type ReadinessAccountRun, type ReadinessAccountSummary, type RecordedReadinessRun } from "./readiness-runs.ts";
+import { readinessAccountRun, readinessLatest, readinessTrend, recordReadinessRunTx, type ReadinessAccountRun, type ReadinessAccountSummary, type ReadinessRetention, type RecordedReadinessRun } from "./readiness-runs.ts";
 import type { ReadinessReport } from "../readiness/types.ts";
 import { acquireTx, assertHeldTx, dbNow, PlanLockedError, releaseTx, renewTx, rowToLock, selfIdentity, takeoverReason, withPlanLock } from "./locks.ts";
 import {
@@ -605,8 +605,8 @@ export class SqlCaseStore implements CaseStore {
 
   // ---------------------------------------------------------------- readiness runs (readiness-runs.ts)
 
-  async recordReadinessRun(report: ReadinessReport, opts: ActorOpt = {}): Promise<RecordedReadinessRun> {
-    return this.write(opts, (w) => recordReadinessRunTx(w, report));
+  async recordReadinessRun(report: ReadinessReport, opts: ActorOpt & { retention?: ReadinessRetention } = {}): Promise<RecordedReadinessRun> {
+    return this.write(opts, (w) => recordReadinessRunTx(w, report, opts.retention));
   }
 
   async readinessLatest(opts: { limit?: number } = {}): Promise<ReadinessAccountSummary[]> {

@@ -8,7 +8,7 @@
  */
 import type { ChecklistItemState } from "../credentials/checklist.ts";
 import type { AddressAt, AddressHolding, AddressObservation } from "./address-history.ts";
-import type { ReadinessAccountRun, ReadinessAccountSummary, RecordedReadinessRun } from "./readiness-runs.ts";
+import type { ReadinessAccountRun, ReadinessAccountSummary, ReadinessRetention, RecordedReadinessRun } from "./readiness-runs.ts";
 import type { ReadinessReport } from "../readiness/types.ts";
 import type { JournalPhase, JournalStore } from "../execute/types.ts";
 import type { JobLease, JobLeaseOptions, JobLeaseOutcome, JobLeaseState } from "./leases.ts";
@@ -323,8 +323,8 @@ export interface CaseStore extends JournalStore {
   recordAddresses(observations: AddressObservation[], seenAt: string): Promise<{ extended: number; started: number }>;
   addressAt(publicIp: string, at: string): Promise<AddressAt>;
   addressHoldings(publicIp: string): Promise<AddressHolding[]>;
-  /** Readiness runs (readiness-runs.ts): keep a run (bounded, audited); the latest run of each account, an account's trend, an account's results. */
-  recordReadinessRun(report: ReadinessReport, opts?: ActorOpt): Promise<RecordedReadinessRun>;
+  /** Readiness runs (readiness-runs.ts): keep a run (bounded, audited, older runs pruned by the retention); the latest run of each account, an account's trend, an account's results. */
+  recordReadinessRun(report: ReadinessReport, opts?: ActorOpt & { retention?: ReadinessRetention }): Promise<RecordedReadinessRun>;
   readinessLatest(opts?: { limit?: number }): Promise<ReadinessAccountSummary[]>;
   readinessTrend(accountId: string, opts?: { limit?: number }): Promise<ReadinessAccountSummary[]>;
   readinessAccountRun(accountId: string, opts?: { runId?: number }): Promise<ReadinessAccountRun | null>;

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CaseStore } from "../../src/case/index.ts";
-import { READINESS_LIMITS } from "../../src/case/readiness-runs.ts";
+import { DEFAULT_READINESS_RETENTION, READINESS_LIMITS } from "../../src/case/readiness-runs.ts";
 import { SAMPLE_ESTATE } from "../../src/cloud/open.ts";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import { CHECKS } from "../../src/readiness/checks.ts";
@@ -57,6 +57,35 @@ function hostile(n: number, len: number): ReadinessReport {
     elapsedMs: 1,
   };
 }
+
+/** A small run over these accounts, each failing one check on one resource. */
+function small(accounts: string[], at: Date): ReadinessReport {
+  return {
+    generatedAt: at.toISOString(),
+    source: "sim",
+    accounts: accounts.map((accountId) => ({ accountId, regions: 1, reachable: true })),
+    score: 50,
+    counts: { pass: 0, fail: 1, "could-not-run": 0 },
+    checks: [
+      {
+        id: "ec2_instance_imdsv2_enabled",
+        title: "t",
+        severity: "high",
+        category: "exposure",
+        why: "w",
+        remediation: { console: "c", cli: "x" },
+        status: "fail",
+        examined: accounts.length,
+        failed: accounts.map((accountId) => ({ accountId, region: "eu-west-1", id: `i-${accountId}`, detail: "IMDSv1" })),
+        notRun: [],
+      },
+    ],
+    elapsedMs: 1,
+  };
+}
+const DAY = 86_400_000;
+const A = "111122223333";
+const B = "444455556666";
 
 export function readinessRunsSuite(name: string, make: () => Promise<{ store: CaseStore; close(): Promise<void> }>): void {
   describe(`readiness runs on ${name}`, () => {
@@ -166,6 +195,89 @@ export function readinessRunsSuite(name: string, make: () => Promise<{ store: Ca
       expect(saved.truncated).toMatch(/5000 more failed resources counted, not listed \(at most 20000 per run\)/);
       const last = (await s.readinessAccountRun(accounts.at(-1)!))!.results[0]!;
       expect(last).toMatchObject({ status: "fail", failedTotal: 100, failed: [] });
+    });
+
+    it("retention by count: an account's runs beyond its newest keepRuns are pruned, its latest never; a run left with no account goes; audited", async () => {
+      const s = h.store;
+      const keep = { keepRuns: 3, keepDays: 3650 };
+      const ids: number[] = [];
+      // B is only in the first run: its one run is its latest, kept however many runs A gets
+      for (let i = 0; i < 5; i++) {
+        const at = new Date(NOW.getTime() + i * DAY);
+        const saved = await s.recordReadinessRun(small(i === 0 ? [A, B] : [A], at), { retention: keep, now: at, actor: "sched" });
+        ids.push(saved.runId);
+        expect(saved.pruned).toEqual(i < 3 ? { accountRuns: 0, runs: 0, results: 0 } : { accountRuns: 1, runs: i === 3 ? 0 : 1, results: 1 });
+      }
+      // A keeps its newest three (the trend reads them, oldest first); B keeps its only run
+      expect((await s.readinessTrend(A)).map((t) => t.runId)).toEqual(ids.slice(2));
+      expect((await s.readinessTrend(B)).map((t) => t.runId)).toEqual([ids[0]]);
+      expect((await s.readinessLatest()).map((a) => [a.accountId, a.runId])).toEqual([
+        [A, ids[4]],
+        [B, ids[0]],
+      ]);
+      // a pruned account run is gone with its results; B's results in the first run are still read
+      expect(await s.readinessAccountRun(A, { runId: ids[0] })).toBeNull();
+      expect(await s.readinessAccountRun(A, { runId: ids[1] })).toBeNull();
+      expect((await s.readinessAccountRun(B))!.results[0]!.failed[0]!.id).toBe(`i-${B}`);
+      // the audit: what was pruned, counted, with the bound applied
+      const pruned = (await s.auditEntries()).filter((a) => a.action === "readiness.pruned");
+      expect(pruned.map((a) => a.data)).toEqual([
+        { accountRuns: 1, runs: 0, results: 1, keepRuns: 3, keepDays: 3650, recordedBefore: new Date(NOW.getTime() + 3 * DAY - 3650 * DAY).toISOString(), runIds: [], accountRunsListed: [{ runId: ids[0], accountId: A }] },
+        { accountRuns: 1, runs: 1, results: 1, keepRuns: 3, keepDays: 3650, recordedBefore: new Date(NOW.getTime() + 4 * DAY - 3650 * DAY).toISOString(), runIds: [ids[1]], accountRunsListed: [{ runId: ids[1], accountId: A }] },
+      ]);
+      expect(pruned.every((a) => a.actor === "sched")).toBe(true);
+      expect((await s.auditVerify()).intact).toBe(true);
+    });
+
+    it("retention by age: runs recorded more than keepDays ago are pruned, but an account's latest however old", async () => {
+      const s = h.store;
+      const keep = { keepRuns: 100, keepDays: 7 };
+      const at = (d: number) => new Date(NOW.getTime() + d * DAY);
+      const old = await s.recordReadinessRun(small([A, B], at(0)), { retention: keep, now: at(0) });
+      const mid = await s.recordReadinessRun(small([A], at(5)), { retention: keep, now: at(5) });
+      expect(mid.pruned.accountRuns).toBe(0); // 5 days old: kept
+      const last = await s.recordReadinessRun(small([A], at(30)), { retention: keep, now: at(30) });
+      // A's runs of day 0 and day 5 are over 7 days old; B's day-0 run is its latest: kept, so the run stays
+      expect(last.pruned).toEqual({ accountRuns: 2, runs: 1, results: 2 });
+      expect((await s.readinessTrend(A)).map((t) => t.runId)).toEqual([last.runId]);
+      expect((await s.readinessTrend(B)).map((t) => t.runId)).toEqual([old.runId]);
+      expect(await s.readinessAccountRun(A, { runId: mid.runId })).toBeNull();
+      // exactly keepDays old is kept (strictly older goes)
+      const edge = await s.recordReadinessRun(small([A], at(37)), { retention: keep, now: at(37) });
+      expect(edge.pruned.accountRuns).toBe(0);
+      expect((await s.readinessTrend(A)).map((t) => t.runId)).toEqual([last.runId, edge.runId]);
+    });
+
+    it("by default a year of runs is kept; a long history is pruned in one save, its audit listing bounded and the counts whole", async () => {
+      const s = h.store;
+      expect(DEFAULT_READINESS_RETENTION).toEqual({ keepRuns: 366, keepDays: 366 });
+      const first = await s.recordReadinessRun(small([A], NOW), { now: NOW });
+      const second = await s.recordReadinessRun(small([A], new Date(NOW.getTime() + 300 * DAY)), { now: new Date(NOW.getTime() + 300 * DAY) });
+      expect(second.pruned.accountRuns).toBe(0);
+      const third = await s.recordReadinessRun(small([A], new Date(NOW.getTime() + 400 * DAY)), { now: new Date(NOW.getTime() + 400 * DAY) });
+      expect(third.pruned).toEqual({ accountRuns: 1, runs: 1, results: 1 });
+      expect((await s.readinessTrend(A)).map((t) => t.runId)).toEqual([second.runId, third.runId]);
+      expect(first.runId).toBeLessThan(second.runId);
+
+      // 150 accounts twice, then a run with keepRuns 2: each account's oldest of three goes (150 account runs)
+      const many = Array.from({ length: 150 }, (_, i) => String(200000000000 + i));
+      for (let i = 0; i < 2; i++) await s.recordReadinessRun(small(many, NOW), { now: NOW });
+      const big = await s.recordReadinessRun(small(many, NOW), { now: NOW, retention: { keepRuns: 2, keepDays: 3650 } });
+      // the first of the three goes whole; A keeps its two runs (its newest two)
+      expect(big.pruned).toEqual({ accountRuns: 150, runs: 1, results: 150 });
+      const entry = (await s.auditEntries()).filter((a) => a.action === "readiness.pruned").at(-1)!;
+      expect(entry.data).toMatchObject({ accountRuns: 150, runs: 1, runIds: [big.runId - 2], listedAtMost: 100 });
+      expect((entry.data as { accountRunsListed: unknown[] }).accountRunsListed).toHaveLength(100);
+      expect((await s.readinessTrend(many[0]!)).map((t) => t.runId)).toEqual([big.runId - 1, big.runId]);
+      expect((await s.readinessTrend(A)).map((t) => t.runId)).toEqual([second.runId, third.runId]);
+      expect((await s.auditVerify()).intact).toBe(true);
+    });
+
+    it("refuses a retention that would keep nothing or is not a whole number, and keeps nothing of the run", async () => {
+      const s = h.store;
+      for (const retention of [{ keepRuns: 1, keepDays: 30 }, { keepRuns: 0, keepDays: 30 }, { keepRuns: 2.5, keepDays: 30 }, { keepRuns: 10, keepDays: 0 }, { keepRuns: 10, keepDays: Number.NaN }])
+        await expect(s.recordReadinessRun(small([A], NOW), { retention })).rejects.toMatchObject({ exitCode: 78 });
+      expect(await s.readinessLatest()).toEqual([]);
     });
 
     it("refuses what is not a readiness report, and keeps nothing of it", async () => {
