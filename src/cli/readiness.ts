@@ -6,7 +6,8 @@
  *
  * The run is kept in the case store (src/case/readiness-runs.ts: the web desk's readiness page and
  * the cases' gaps read it) unless `--no-save`; a run that cannot be kept is said (exit 73, or the
- * store's own status) after the report was printed or written.
+ * store's own status) after the report was printed or written. Saving prunes older runs beyond
+ * `readiness.retention` (src/readiness/config.ts), and says so.
  *
  * Exit 0 when every check ran (whatever it found: the findings are the report); 69 when a check
  * could not run somewhere (access denied, an account not entered, a read this build cannot make):
@@ -68,6 +69,8 @@ export function register(program: Command): void {
       const { readConfigFile } = await import("../config/file.ts");
       const { configuredSources } = await import("../intake/registry.ts");
       const doc = readConfigFile();
+      // The retention of kept runs, read (and a wrong value refused, 78) before the estate is.
+      const retention = opts.save !== false ? (await import("../readiness/config.ts")).readinessRetention(doc) : undefined;
       const intake = doc.data.intake;
       const intakeSources = doc.path === null ? undefined : intake && typeof intake === "object" && !Array.isArray(intake) ? configuredSources(intake as Record<string, unknown>).map((s) => ({ name: s.name, kind: s.kind })) : [];
 
@@ -92,12 +95,14 @@ export function register(program: Command): void {
 
       // Kept before anything is printed, so --json can say where; a store that fails is said after the report.
       let saved: { runId: number; kept: number; total: number; truncated: string | null } | null = null;
+      let pruned: { accountRuns: number; runs: number } | null = null;
       let saveError: unknown = null;
       if (opts.save !== false) {
         const { withStore } = await import("./io.ts");
         try {
-          const r = await withStore((store) => store.recordReadinessRun(report));
+          const r = await withStore((store) => store.recordReadinessRun(report, { ...(retention ? { retention } : {}) }));
           saved = { runId: r.runId, kept: r.kept, total: r.total, truncated: r.truncated };
+          pruned = r.pruned;
         } catch (err) {
           saveError = err;
         }
@@ -121,6 +126,8 @@ export function register(program: Command): void {
       } else if (opts.json) printJson({ ...report, saved });
       else process.stdout.write(text);
       if (saved) process.stderr.write(`readiness: kept as run ${saved.runId} in the case store${saved.truncated ? ` (bounded: ${saved.truncated})` : ""}\n`);
+      if (pruned && pruned.accountRuns + pruned.runs > 0 && retention)
+        process.stderr.write(`readiness: pruned ${pruned.accountRuns} older account run${pruned.accountRuns === 1 ? "" : "s"} (${pruned.runs} whole run${pruned.runs === 1 ? "" : "s"}) beyond the retention (each account's newest ${retention.keepRuns} runs, none recorded over ${retention.keepDays} days ago; an account's latest run is always kept)\n`);
       if (saveError) {
         const e = saveError as { message?: string; exitCode?: number };
         throw new UserError(`the run was not kept in the case store: ${e.message ?? String(saveError)}`, { exitCode: saveError instanceof UserError && e.exitCode ? e.exitCode : 73, hint: "the report above is complete; run again with --no-save to skip keeping it" });

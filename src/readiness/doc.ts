@@ -45,6 +45,25 @@ Bounded: at most 1,000 accounts per run, 100 failed resources and 20 unread plac
 account, 20,000 failed resources per run, 300 characters of any text. What is cut is counted
 (\`failedTotal\`) and said (the run's "bounded: ..." sentence), never dropped silently.
 
+Retained, not kept forever: each save (\`abuse-desk readiness\`, the service's daily job) prunes,
+in the same transaction, each account's runs beyond its newest \`keepRuns\` and those recorded
+more than \`keepDays\` ago (by the store's clock), but never an account's latest run: a case's gaps
+and the \`/readiness\` page read it, however old. A run none of whose accounts is left goes whole.
+What was pruned is audited (\`readiness.pruned\`: how many account runs, whole runs and result
+rows, the bound applied, the runs removed and the first 100 account runs) and said (the CLI's
+"pruned ..." line, the scheduler's summary). The trend shows the runs that are kept (at most the
+last 60).
+
+\`\`\`yaml
+readiness:
+  retention:
+    keepRuns: 366   # each account's newest runs kept (default 366; at least 2, the trend compares runs)
+    keepDays: 366   # runs recorded longer ago are pruned (default 366, from 1 to 36500)
+\`\`\`
+
+Both are optional; a wrong key or value is a configuration error (exit 78) naming it, read before
+the estate is (\`--no-save\` reads none) and when the service starts.
+
 The service runs one daily (\`scheduler.readiness\`, docs/service-scheduler.md). The web desk's
 \`/readiness\` page shows the latest kept run of each account: its score and the trend over the recent
 runs, the failing checks by severity with their resources and the fix, and the checks that could not

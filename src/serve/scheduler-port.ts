@@ -70,7 +70,8 @@ export async function openScheduler(deps: SchedulerPortDeps): Promise<SchedulerP
   } catch {
     intakeSources = undefined; // an intake section the sources refuse: the check says it could not run
   }
-  const base = { store: deps.store, port: deps.port, policy: deps.policy, notify: deps.notify, settings: schedulerSettings(deps.doc), actor: deps.actor, log, ...(intakeSources ? { intakeSources } : {}) };
+  const { readinessRetention } = await import("../readiness/config.ts");
+  const base = { store: deps.store, port: deps.port, policy: deps.policy, notify: deps.notify, settings: schedulerSettings(deps.doc), readinessRetention: readinessRetention(deps.doc), actor: deps.actor, log, ...(intakeSources ? { intakeSources } : {}) };
   return {
     name: "scheduler",
     tick: (now) => schedulerTick({ ...base, force: true }, now),

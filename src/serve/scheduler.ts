@@ -32,6 +32,7 @@
  * settings; `schedulerTick` runs one round, `runScheduler` runs rounds until its signal aborts.
  */
 import { z } from "zod";
+import type { ReadinessRetention } from "../case/readiness-runs.ts";
 import type { Case, CaseStore, JobLease, ProcessIdentity, TimelineEvent } from "../case/types.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import { parseSection, type ConfigDocument } from "../config/file.ts";
@@ -159,6 +160,8 @@ export interface SchedulerDeps {
   force?: boolean;
   /** abuse-desk's configured intake sources, for the readiness run's intake check (absent: that check could not run). */
   intakeSources?: { name: string; kind: string }[];
+  /** How long kept readiness runs are kept (`readiness.retention`; absent: the defaults). */
+  readinessRetention?: ReadinessRetention;
   log?: SchedulerLog;
 }
 
@@ -414,14 +417,15 @@ async function runReadinessJob(ctx: Ctx): Promise<void> {
   const { runReadiness } = await import("../readiness/run.ts");
   const report = await withHeartbeat(ctx, () => runReadiness(port, { now: ctx.now, ...(ctx.deps.intakeSources ? { intakeSources: ctx.deps.intakeSources } : {}) }));
   if (report.accounts.length === 0) throw new Error("readiness reached no account");
-  const saved = await ctx.store.recordReadinessRun(report, { actor: ctx.actor, now: ctx.now });
+  const saved = await ctx.store.recordReadinessRun(report, { actor: ctx.actor, now: ctx.now, ...(ctx.deps.readinessRetention ? { retention: ctx.deps.readinessRetention } : {}) });
   const unreachable = report.accounts.filter((a) => !a.reachable).map((a) => a.accountId);
   ctx.items.push({
     outcome: report.counts["could-not-run"] > 0 ? "partial" : "recorded",
     summary:
       `Readiness run ${saved.runId}: score ${report.score}/100 over ${plural(report.accounts.length, "account")}, ${report.counts.fail} failed, ${report.counts["could-not-run"]} could not run` +
       (unreachable.length ? `; not entered: ${unreachable.slice(0, 5).join(", ")}${unreachable.length > 5 ? ` and ${unreachable.length - 5} more` : ""}` : "") +
-      (saved.truncated ? `; bounded: ${saved.truncated}` : ""),
+      (saved.truncated ? `; bounded: ${saved.truncated}` : "") +
+      (saved.pruned.accountRuns + saved.pruned.runs > 0 ? `; pruned ${plural(saved.pruned.accountRuns, "older account run")} (${plural(saved.pruned.runs, "whole run")}) beyond the retention` : ""),
   });
 }
 

@@ -14,6 +14,7 @@ import { SAMPLE_ESTATE } from "../../src/cloud/open.ts";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
 import type { CloudPort } from "../../src/cloud/port.ts";
 import { schedulerSettings, schedulerTick, type SchedulerLog, type TickReport } from "../../src/serve/scheduler.ts";
+import { readinessRetention } from "../../src/readiness/config.ts";
 import { sqliteStores, type Stores } from "./helpers.ts";
 
 const NOW = new Date("2026-05-01T09:30:00Z");
@@ -70,6 +71,26 @@ describe("the estate jobs", () => {
     const started = Date.parse(leases.find((l) => l.job === "readiness")!.lastFinishedAt!);
     expect(Date.parse(leases.find((l) => l.job === "readiness")!.nextDueAt) - started).toBe(86_400_000);
     expect(due - Date.parse(leases.find((l) => l.job === "inventory")!.lastFinishedAt!)).toBe(86_400_000);
+  });
+
+  it("the readiness job keeps runs within readiness.retention: older ones pruned on its save, said and audited", async () => {
+    const retention = readinessRetention({ path: "config.yaml", data: { readiness: { retention: { keepRuns: 2, keepDays: 30 } } } });
+    expect(retention).toEqual({ keepRuns: 2, keepDays: 30 });
+    expect(readinessRetention({ path: null, data: {} })).toEqual({ keepRuns: 366, keepDays: 366 });
+    expect(() => readinessRetention({ path: "config.yaml", data: { readiness: { retention: { keepDays: 0 } } } })).toThrow(/readiness\.retention\.keepDays/);
+    const summaries: string[] = [];
+    const sql = store as unknown as { db: Kysely<Database> };
+    for (let day = 0; day < 3; day++) {
+      // a day passes (the leases' clock is the database's: moved here behind the store's back)
+      await sql.db.updateTable("scheduler_leases").set({ next_due_at: "2000-01-01T00:00:00.000Z" }).where("job", "=", "readiness").execute();
+      const r = await schedulerTick({ store, port: sample(), jobs: ["readiness"], intakeSources: [{ name: "sqs", kind: "sqs" }], readinessRetention: retention }, new Date(NOW.getTime() + day * 86_400_000));
+      expect(job(r, "readiness").status).toBe("ran");
+      summaries.push(job(r, "readiness").items[0]!.summary);
+    }
+    expect(summaries[1]).not.toMatch(/pruned/);
+    expect(summaries[2]).toMatch(/^Readiness run 3: .*; pruned 3 older account runs \(1 whole run\) beyond the retention$/);
+    expect((await store.readinessTrend("111122223333")).map((t) => t.runId)).toEqual([2, 3]);
+    expect((await store.auditEntries()).filter((e) => e.action === "readiness.pruned").map((e) => [e.actor, e.data.accountRuns, e.data.runIds])).toEqual([["abuse-desk scheduler", 3, [1]]]);
   });
 
   it("an interval from the configuration, and an off switch", async () => {

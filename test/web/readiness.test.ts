@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SAMPLE_ESTATE } from "../../src/cloud/open.ts";
 import { parseEstate, SimAccount } from "../../src/cloud/sim/index.ts";
+import { CHECKS } from "../../src/readiness/checks.ts";
 import { runReadiness } from "../../src/readiness/run.ts";
 import type { ReadinessReport } from "../../src/readiness/types.ts";
 import { composeDrillNotice, DRILL_DIR } from "../../src/drill/index.ts";
@@ -138,6 +139,29 @@ describe("the readiness page", () => {
     expect(main).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(main).toContain("&lt;U+202E&gt;evil");
     expect(main).not.toContain("\u202E");
+  });
+});
+
+describe("the readiness page after older runs were pruned", () => {
+  it("the trend reads the runs the retention kept, oldest first; an account's latest run stays however old", async () => {
+    const x = await webFixture({ now: () => NOW });
+    try {
+      const retention = { keepRuns: 2, keepDays: 30 };
+      const at = (d: number) => new Date(NOW.getTime() + d * 86_400_000);
+      // sandbox only in the first run; then three runs of staging, the last with flow logs denied
+      await x.store.recordReadinessRun(await runReadiness(sim(), { now: at(0), accounts: ["444455556666", "777788889999"], intakeSources }), { now: at(0), retention });
+      await x.store.recordReadinessRun(await runReadiness(sim(), { now: at(1), accounts: ["444455556666"], intakeSources }), { now: at(1), retention });
+      const last = await x.store.recordReadinessRun(await runReadiness(sim({ faults: [{ call: "ec2:DescribeFlowLogs", accessDenied: true }] }), { now: at(2), accounts: ["444455556666"], intakeSources }), { now: at(2), retention });
+      expect(last.pruned).toEqual({ accountRuns: 1, runs: 0, results: CHECKS.length });
+      const v = await x.agent("p-viewer", "viewer");
+      const html = await (await v.get("/readiness")).text();
+      const staging = html.slice(html.indexOf('id="account-444455556666"'), html.indexOf("</section>", html.indexOf('id="account-444455556666"')));
+      expect(staging).toMatch(/Scores of the last 2 runs, oldest first: <span>\d+ → \d+ <span class="muted">\(down over 2 runs\)/);
+      // sandbox's one run is its latest: still shown
+      expect(html).toContain('id="account-777788889999"');
+    } finally {
+      await x.close();
+    }
   });
 });
 
