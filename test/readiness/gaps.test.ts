@@ -108,6 +108,21 @@ describe("the gaps of a case about the open-proxy host", () => {
     expect(section).not.toMatch(new RegExp(`${SANDBOX}|${PROD}|us-east-2|alice`));
   });
 
+  it("the PDF says when no run is kept for the case's accounts, and lists the checks not run where the case is", async () => {
+    const notice = makeNotice({ activityType: "open_proxy", accountIds: [STAGING], regions: ["us-east-1"], instanceIds: [], publicIps: ["198.51.100.128"] });
+    const { case: c } = await store.intake({ notice, verdict: makeVerdict(), raw: raw(notice) });
+    await recordResolution(store, c.id, await resolveNotice(notice, sim("sample"), { now: NOW }));
+    const records = await readCase(store, c.id);
+    const text = async (readiness: ReadinessAccountRun[]) => pdfText(await renderPdf(buildReport({ ...records, readiness, generatedAt: NOW }), { compress: false })).join(" ").replace(/\s+/g, " ");
+    expect(await text([])).toContain("No readiness run was kept for the accounts of this case: run \"abuse-desk readiness\" to know the gaps.");
+    const staging = records.readiness!.find((r) => r.accountId === STAGING)!;
+    const denied: ReadinessAccountRun = {
+      ...staging,
+      results: staging.results.map((r) => (r.id === "guardduty_is_enabled" ? { ...r, status: "could-not-run" as const, notRun: [{ accountId: STAGING, region: "us-east-1", reason: "access denied: guardduty:ListDetectors is not allowed" }], notRunTotal: 1 } : r)),
+    };
+    expect(await text([denied])).toContain("Not checked (these could not run where this case is, so nothing there is known to be fine): - guardduty_is_enabled in 444455556666: us-east-1: access denied: guardduty:ListDetectors is not allowed");
+  });
+
   it("the PDF shows what the estate wrote as inert text, bounded: bidi and control characters made visible, a long list cut and counted", async () => {
     const notice = makeNotice({ activityType: "open_proxy", accountIds: [STAGING], regions: ["us-east-1"], instanceIds: [], publicIps: ["198.51.100.128"] });
     const { case: c } = await store.intake({ notice, verdict: makeVerdict(), raw: raw(notice) });
