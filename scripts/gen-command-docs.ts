@@ -1,11 +1,20 @@
 /**
- * Writes docs/commands.md from the CLI's own help, so the reference can't drift from the code
- * (test/cli/docs.test.ts fails when it is stale). `npx tsx scripts/gen-command-docs.ts`.
+ * Writes, from the CLI's own commands, so neither can drift from the code:
+ * - docs/commands.md: every command's help (test/cli/docs.test.ts fails when it is stale);
+ * - bin/command-tree.json: the command tree as data, from which bin/fast-start.js prints a help
+ *   without loading tsx or any command module (src/cli/command-tree.ts; the same test fails when
+ *   it is stale, test/cli/fast-start.test.ts compares every help printed both ways).
+ *
+ * `npx tsx scripts/gen-command-docs.ts` writes both.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { buildProgram } from "../src/cli/main.ts";
+import { commanderVersion, sourceDigest } from "../bin/fast-start.js";
+import { describeProgram, treeEntries, treeSources } from "../src/cli/command-tree.ts";
+import { buildProgram, COMMANDS } from "../src/cli/main.ts";
+
+const root = join(import.meta.dirname, "..");
 
 export async function commandDocs(): Promise<string> {
   const program = await buildProgram({ helpWidth: 100 });
@@ -33,8 +42,19 @@ export async function commandDocs(): Promise<string> {
   return out.join("\n");
 }
 
+/** bin/command-tree.json's text: the whole program (as `abuse-desk --help` builds it) as data. */
+export async function commandTreeJson(): Promise<string> {
+  const files = treeSources(root, treeEntries(COMMANDS));
+  const tree = describeProgram(await buildProgram(), commanderVersion(), { files, sha256: sourceDigest(files, root) });
+  return `${JSON.stringify(tree, null, 1)}\n`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const file = join(import.meta.dirname, "../docs/commands.md");
-  writeFileSync(file, await commandDocs());
-  console.log(`wrote ${file}`);
+  for (const [file, text] of [
+    [join(root, "docs/commands.md"), await commandDocs()],
+    [join(root, "bin/command-tree.json"), await commandTreeJson()],
+  ] as const) {
+    writeFileSync(file, text);
+    console.log(`wrote ${file}`);
+  }
 }

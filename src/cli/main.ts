@@ -8,7 +8,7 @@ import { asEnvironmentError, EX_SOFTWARE, EXIT_STATUS, UserError, type ErrorKind
  * Command files import their stages lazily (inside the action), so starting the CLI for one
  * command never loads the AWS SDK, the database driver or the mail stack of another.
  */
-const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "sweep", "plan", "apply", "rollback", "investigate", "evidence", "reply", "report", "case", "audit", "notify", "sim", "doctor", "serve", "user", "web", "readiness", "inventory"] as const;
+export const COMMANDS = ["drill", "triage", "parse", "verify", "intake", "resolve", "sweep", "plan", "apply", "rollback", "investigate", "evidence", "reply", "report", "case", "audit", "notify", "sim", "doctor", "serve", "user", "web", "readiness", "inventory"] as const;
 
 /** The whole command tree (docs/commands.md is generated from it by scripts/gen-command-docs.ts). */
 export async function buildProgram(opts: { helpWidth?: number; only?: string } = {}): Promise<Command> {
