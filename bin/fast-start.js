@@ -13,12 +13,13 @@
 // or stale, a request commander would not answer with a help (an unknown command, a missing
 // argument, a command to run) — returns null and the full CLI answers. Nothing in the tree is run:
 // it is JSON, read into commander's own Command, Option and Argument objects.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const require = createRequire(import.meta.url);
 export const TREE_FILE = join(root, "bin", "command-tree.json");
 
 export function version() {
@@ -42,7 +43,7 @@ export function helpRequest(args) {
 
 /** The SHA-256 of these files (paths relative to `base`, under src/), names and contents. */
 export function sourceDigest(files, base = root) {
-  const h = createHash("sha256");
+  const h = require("node:crypto").createHash("sha256"); // loaded here: `--version` needs none of it
   for (const f of files) {
     if (typeof f !== "string" || !/^src\/[A-Za-z0-9_./-]+$/.test(f) || f.split("/").includes("..")) throw new Error(`not a source file: ${f}`);
     h.update(`${f}\0`);
@@ -54,7 +55,7 @@ export function sourceDigest(files, base = root) {
 
 /** The installed commander's version. */
 export function commanderVersion() {
-  const main = fileURLToPath(import.meta.resolve("commander"));
+  const main = require.resolve("commander");
   return JSON.parse(readFileSync(join(dirname(main), "package.json"), "utf8")).version;
 }
 
@@ -142,7 +143,8 @@ export function programFromTree(tree, commander, { output, ver = version() } = {
  */
 export async function fastHelp(args, tree = currentTree()) {
   if (!helpRequest(args) || tree === null) return null;
-  const commander = await import("commander");
+  // required, not imported: commander is CommonJS, and its ES module wrapper costs a third more to load
+  const commander = require("commander");
   let stdout = "";
   let stderr = "";
   const program = programFromTree(tree, commander, { output: { writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) } });
