@@ -14,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const args = process.argv.slice(2);
-const help = process.env.ABUSE_DESK_NO_FAST_START ? null : await fastHelp(args);
+const help = process.env.ABUSE_DESK_NO_FAST_START ? null : fastHelp(args);
 if (!process.env.ABUSE_DESK_NO_FAST_START && args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.stdout.write(`${version()}\n`);
 } else if (help !== null) {

@@ -14,4 +14,4 @@ export function programFromTree(
   commander: typeof Commander,
   opts?: { output?: { writeOut?: (s: string) => void; writeErr?: (s: string) => void }; ver?: string },
 ): Command;
-export function fastHelp(args: string[], tree?: CommandTree | null): Promise<{ stdout: string; stderr: string; code: number } | null>;
+export function fastHelp(args: string[], tree?: CommandTree | null): { stdout: string; stderr: string; code: number } | null;

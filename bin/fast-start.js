@@ -141,8 +141,10 @@ export function programFromTree(tree, commander, { output, ver = version() } = {
  * What the full CLI would print for this help request, and its exit status, or null when the fast
  * path cannot say it exactly (then the full CLI runs). Writes nothing.
  */
-export async function fastHelp(args, tree = currentTree()) {
-  if (!helpRequest(args) || tree === null) return null;
+export function fastHelp(args, given) {
+  if (!helpRequest(args)) return null; // before reading anything: a command to run pays nothing here
+  const tree = given === undefined ? currentTree() : given;
+  if (tree === null) return null;
   // required, not imported: commander is CommonJS, and its ES module wrapper costs a third more to load
   const commander = require("commander");
   let stdout = "";
