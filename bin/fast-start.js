@@ -149,8 +149,9 @@ export function fastHelp(args, given) {
   const commander = require("commander");
   let stdout = "";
   let stderr = "";
-  const program = programFromTree(tree, commander, { output: { writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) } });
   try {
+    // a tree that does not build (not what the generator writes) is no answer either
+    const program = programFromTree(tree, commander, { output: { writeOut: (s) => (stdout += s), writeErr: (s) => (stderr += s) } });
     program.parse(["node", "abuse-desk", ...args]);
   } catch (err) {
     if (err instanceof commander.CommanderError) {

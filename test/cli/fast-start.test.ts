@@ -152,6 +152,15 @@ describe("what the fast path does not answer", () => {
     }
   });
 
+  it("a tree that does not build is no answer (the full CLI answers), never a crash", () => {
+    const broken = JSON.parse(JSON.stringify(tree)) as CommandTree;
+    (broken.program.commands![7] as unknown as { options: unknown }).options = 42;
+    expect(fastHelp(["--help"], broken)).toBeNull();
+    const dup = JSON.parse(JSON.stringify(tree)) as CommandTree;
+    dup.program.commands!.push(dup.program.commands![0]!);
+    expect(fastHelp(["--help"], dup)).toBeNull();
+  });
+
   it("nothing in the tree runs: an action hands over to the full CLI; the listed sources stay under src/", () => {
     const program = programFromTree(tree, commander, { output: { writeOut: () => {}, writeErr: () => {} } });
     expect(() => program.parse(["node", "abuse-desk", "plan", "notice.eml"])).toThrow(expect.objectContaining({ constructor: expect.any(Function) }));
