@@ -37,8 +37,30 @@ export interface IamRoleDetail {
   attachedPolicies: { arn: string; name: string }[];
 }
 
-/** The principal an inline policy belongs to. */
-export type InlinePolicyOwner = { userName: string } | { roleName: string };
+/** The principal a policy (inline or managed) belongs to: a user, a role or a group. */
+export type InlinePolicyOwner = { userName: string } | { roleName: string } | { groupName: string };
+/** The same, for managed policies. */
+export type PolicyOwner = InlinePolicyOwner;
+
+/** A managed policy attached to a principal. */
+export interface AttachedPolicy {
+  arn: string;
+  name: string;
+}
+
+/** IAM's grammar for user, role and group names (CreateUser/CreateRole/CreateGroup): what CloudTrail text must match before it goes into a request. */
+export const IAM_PRINCIPAL_NAME = /^[\w+=,.@-]{1,128}$/;
+/** IAM's grammar for an inline policy name. */
+export const IAM_POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+/** A managed policy ARN: AWS's (`arn:aws:iam::aws:policy/...`) or an account's, with an optional path. */
+export const IAM_POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
+
+/** Which kind of principal, and its name. */
+export function ownerParts(o: PolicyOwner): { kind: "user" | "role" | "group"; name: string } {
+  if ("userName" in o) return { kind: "user", name: o.userName };
+  if ("roleName" in o) return { kind: "role", name: o.roleName };
+  return { kind: "group", name: o.groupName };
+}
 
 export interface SpotInstanceRequest {
   spotInstanceRequestId: string;
@@ -75,8 +97,10 @@ export interface IamReader {
   describeIamUsers(accountId: string, userNames?: string[]): Promise<IamUserDetail[]>;
   /** A role with its trust policy and its policies, or null. */
   getIamRole(accountId: string, roleName: string): Promise<IamRoleDetail | null>;
-  /** An inline policy's document (JSON text), or null when there is none of that name. */
+  /** An inline policy's document (JSON text, URL-decoded), or null when there is none of that name (or no such principal). */
   getInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<string | null>;
+  /** ListAttached{User,Role,Group}Policies: the managed policies attached to a principal; null when the principal does not exist. */
+  listAttachedPolicies(accountId: string, owner: PolicyOwner): Promise<AttachedPolicy[] | null>;
   /** Spot instance requests of a region (all, or these ids). */
   describeSpotInstanceRequests(scope: Scope, ids?: string[]): Promise<SpotInstanceRequest[]>;
   /** The SES account of a region; null when SES is not offered there. */
@@ -84,10 +108,14 @@ export interface IamReader {
 }
 
 export interface IamWriter {
-  /** PutUserPolicy / PutRolePolicy: creates or replaces an inline policy. */
+  /** Put{User,Role,Group}Policy: creates or replaces an inline policy. */
   putInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string, document: string): Promise<void>;
-  /** DeleteUserPolicy / DeleteRolePolicy. */
+  /** Delete{User,Role,Group}Policy. */
   deleteInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<void>;
+  /** Attach{User,Role,Group}Policy: attaches a managed policy (attaching one already attached changes nothing). */
+  attachManagedPolicy(accountId: string, owner: PolicyOwner, policyArn: string): Promise<void>;
+  /** Detach{User,Role,Group}Policy: not-found when it is not attached. */
+  detachManagedPolicy(accountId: string, owner: PolicyOwner, policyArn: string): Promise<void>;
   /** UpdateAssumeRolePolicy: replaces a role's trust policy. */
   updateAssumeRolePolicy(accountId: string, roleName: string, document: string): Promise<void>;
   /** DeleteLoginProfile: removes a user's console password. Irreversible (the password cannot be restored). */

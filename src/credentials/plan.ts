@@ -10,6 +10,7 @@
 import type { Scope } from "../cloud/model.ts";
 import type { StepRef } from "../playbook/builder.ts";
 import type { PlanContext } from "../playbook/context.ts";
+import { detachable, removable } from "../plan/actions/policies.ts";
 import type { InventoryItem, SweepResult } from "./sweep.ts";
 
 export interface SweepPlanOptions {
@@ -208,7 +209,7 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
           });
         break;
       case "policy":
-        b.warn(`The attacker ${i.event?.eventName} ${String(i.details?.policy)} on ${String(i.details?.on)} ${String(i.details?.name)} (${i.event?.eventTime}): ${i.details?.on === "user" && s.inventory.some((x) => x.kind === "iam-user" && x.id === i.details?.name) ? "the user is quarantined; detach it by hand once preserved" : "detach it by hand (abuse-desk does not change policies of your own principals)"}.`);
+        planPolicy(ctx, i, cutOff);
         break;
       case "spot-fleet":
       case "fleet":
@@ -255,6 +256,71 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
   const lightsail = s.inventory.filter((i) => i.kind === "lightsail-instance" && i.event && (i.state === "running" || i.state === "stopped"));
   if (lightsail.length) b.warn(`The attacker's ${lightsail.length} Lightsail instance(s) are snapshotted and stopped, not deleted: a stopped Lightsail instance is still billed. Once the case is closed a person may delete them (IRREVERSIBLE; the containment role is denied lightsail:DeleteInstance).`);
   for (const n of s.notSearched) b.warn(`Not searched: ${n.what}${n.scope ? ` (${n.scope.accountId}/${n.scope.region})` : ""}: ${n.reason}. What is there is not in this plan.`);
+}
+
+/**
+ * A policy the attacker attached or put: detached / removed by a reversible step. On a principal
+ * the attacker created the step is an ordinary one; on the customer's own principal it is proposed
+ * for a person to approve (`principal: "yours"`: never automatic, src/policy/automatic.ts). AWS's
+ * quarantine policy and abuse-desk's own deny policies are never the subject of a step.
+ */
+function planPolicy(ctx: PlanContext, i: InventoryItem, cutOff: StepRef[]): void {
+  const { b } = ctx;
+  const d = i.details ?? {};
+  const on = d.on as "user" | "role" | "group";
+  const name = typeof d.name === "string" ? d.name : "?";
+  const policy = typeof d.policy === "string" ? d.policy : "?";
+  const managed = d.managed === true;
+  const mine = d.createdByAttacker === true;
+  const what = `${managed ? "managed policy" : "inline policy"} ${policy} on ${on} ${name}`;
+  const when = `${i.event?.eventName} at ${i.event?.eventTime} by ${i.event?.by}`;
+  if (d.valid !== true) {
+    b.warn(`The attacker ${i.event?.eventName} (${i.event?.eventTime}) but CloudTrail's principal or policy name is not a valid IAM name (${JSON.stringify(name).slice(0, 80)}, ${JSON.stringify(policy).slice(0, 160)}): nothing is planned for it; check the principal's policies by hand.`);
+    return;
+  }
+  if (managed ? !detachable(policy) : !removable(policy)) {
+    b.warn(`The ${what} (${when}) bears the name of AWS's quarantine policy or of abuse-desk's own deny policy: abuse-desk never removes those; check its content by hand.`);
+    return;
+  }
+  const owner = on === "user" ? { userName: name } : on === "role" ? { roleName: name } : { groupName: name };
+  const whose = mine ? `${on} ${name} was created by the attacker` : `${on} ${name} is one of yours`;
+  const approval = mine ? "" : "; proposed for a person to approve (never automatic: it changes one of your principals)";
+  const target = { accountId: i.scope.accountId, region: "global", type: "iam-principal", id: name };
+  const subjects = [{ accountId: i.scope.accountId, tags: {} }];
+  if (managed) {
+    if (i.state === "attached")
+      b.add({
+        action: "detach-policy",
+        slug: `${name}-${policy.split("/").pop() ?? policy}`,
+        target,
+        params: { owner, policyArn: policy, principal: mine ? "created-by-attacker" : "yours" },
+        reason: `The attacker attached ${policy} to ${on} ${name} (${when}); ${whose}. Detached, so the grant is gone${mine ? " (the principal is also denied everything)" : ""}.`,
+        changes: `detaches ${policy} from ${on} ${name}; attached again on rollback${approval}`,
+        reversible: true,
+        risk: mine ? "medium" : "high",
+        dependsOn: cutOff,
+        subjects,
+      });
+    else if (i.state === "no longer attached") b.warn(`The attacker attached ${policy} to ${on} ${name} (${when}); it is no longer attached: nothing to do.`);
+    else b.warn(`The attacker attached ${policy} to ${on} ${name} (${when}); its state now: ${i.state}. Check it by hand.`);
+    return;
+  }
+  if (i.state === "still the attacker's" || i.state === "in place")
+    b.add({
+      action: "remove-inline-policy",
+      slug: `${name}-${policy}`,
+      target,
+      params: { owner, policyName: policy, principal: mine ? "created-by-attacker" : "yours" },
+      reason: `The attacker put the inline policy ${policy} on ${on} ${name} (${when}); ${whose}. Removed; its document is kept in the journal as evidence.`,
+      changes: `deletes the inline policy ${policy} of ${on} ${name} (its document is journalled); put back exactly on rollback${approval}`,
+      reversible: true,
+      risk: mine ? "medium" : "high",
+      dependsOn: cutOff,
+      subjects,
+    });
+  else if (i.state === "gone") b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}); it is gone now: nothing to do.`);
+  else if (i.state === "changed since") b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}) and it was changed since: check it by hand (abuse-desk removes only the attacker's document).`);
+  else b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}); its state now: ${i.state}. Check it by hand.`);
 }
 
 function revoke(ctx: PlanContext, accountId: string, owner: { userName: string } | { roleName: string }, issuedBefore: string, reason: string): StepRef {

@@ -62,6 +62,26 @@ function said(st: (StepState & { planned: boolean }) | null, done: string, todo:
 
 const onTarget = (id: string) => (s: Step) => s.target.id === id || s.target.id.split(",").includes(id);
 
+/** A policy the attacker attached or put, and what became of it: from the step that detached / removed it, or from the sweep's reading when no step was needed. */
+function policySaid(pol: SweepResult["inventory"][number], plans: readonly Plan[], states: StepStates): string {
+  const d = pol.details ?? {};
+  const managed = d.managed === true;
+  const name = typeof d.name === "string" ? d.name : "?";
+  const policy = typeof d.policy === "string" ? d.policy : "?";
+  const head = `${managed ? "Managed policy" : "Inline policy"} ${policy} ${managed ? "attached to" : "put on"} ${String(d.on)} ${name} (${pol.event?.eventTime ?? "?"})`;
+  if (d.valid !== true) return `${head}: pending, by hand: CloudTrail's names are not valid IAM names, nothing was sent`;
+  const ownerName = (s: Step) => {
+    const o = (s.params as { owner?: Record<string, unknown> }).owner ?? {};
+    return o[`${String(d.on)}Name`];
+  };
+  const st = managed
+    ? stateOf(plans, states, "detach-policy", (s) => ownerName(s) === name && (s.params as { policyArn?: unknown }).policyArn === policy)
+    : stateOf(plans, states, "remove-inline-policy", (s) => ownerName(s) === name && (s.params as { policyName?: unknown }).policyName === policy);
+  if (st) return `${head}: ${said(st, managed ? "detached" : "removed (its document kept as evidence)", managed ? "detach it" : "remove it")}`;
+  if (pol.state === "no longer attached" || pol.state === "gone") return `${head}: ${managed ? "no longer attached" : "no longer there"} when we looked (found so; nothing to change)`;
+  return `${head}: pending, by hand: ${pol.state}`;
+}
+
 /**
  * The reply's credential section. `sweep` is the case's latest stored sweep (null when none was
  * run: the section then says the regions were not checked); `plans` the case's plans; `states` the
@@ -109,13 +129,14 @@ export function credentialReply(sweep: SweepResult | null, plans: readonly Plan[
     const users = sweep.inventory.filter((i) => i.kind === "iam-user");
     const roles = sweep.inventory.filter((i) => i.kind === "role");
     const trust = sweep.inventory.filter((i) => i.kind === "trust-policy");
-    if (!users.length && !roles.length && !trust.length) lines.push(`   - None created or changed by the exposed credential between ${sweep.window.start} and ${sweep.window.end}${sweep.notSearched.length ? " in the places we could read (see 3)" : ""}.`);
+    if (!users.length && !roles.length && !trust.length && !sweep.inventory.some((i) => i.kind === "policy")) lines.push(`   - None created or changed by the exposed credential between ${sweep.window.start} and ${sweep.window.end}${sweep.notSearched.length ? " in the places we could read (see 3)" : ""}.`);
     for (const u of users) {
       lines.push(`   - IAM user ${u.id} (created ${u.event?.eventTime ?? "?"}): ${said(state("quarantine-user", u.id), "denied everything (kept as evidence; to be deleted once the investigation is closed)", "deny it everything")}.`);
       if (u.details?.console === true) lines.push(`     Its console password: ${said(state("delete-login-profile", u.id), "deleted", "a person decides to delete it (the quarantine already makes it useless)")}.`);
     }
     for (const r of roles) lines.push(`   - IAM role ${r.id} (created ${r.event?.eventTime ?? "?"}): ${said(state("revoke-sessions", r.id), "its sessions revoked (kept as evidence)", "revoke its sessions")}.`);
     for (const t of trust) lines.push(`   - Trust policy of role ${t.id}, changed ${t.event?.eventTime ?? "?"}: ${said(state("restore-trust-policy", t.id), "restored to the version before the change", "restore it")}.`);
+    for (const pol of sweep.inventory.filter((i) => i.kind === "policy")) lines.push(`   - ${policySaid(pol, plans, states)}.`);
   }
 
   // 3. Every region.

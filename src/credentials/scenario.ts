@@ -2,7 +2,9 @@
  * The scripted attacker of issue 14 on a simulated account: an access key of `ci-deploy` exposed
  * in a public repository; within the hour the attacker lists buckets, creates a backdoor user with
  * a key and a console password, gives it AdministratorAccess, opens the trust of `deploy-role` to
- * an account of theirs, launches GPU miners in 5 regions, requests spot capacity with the backdoor
+ * an account of theirs, attaches AdministratorAccess to that role too, puts an inline policy on
+ * the existing user `reporting`, attaches IAMFullAccess and puts an inline policy on the group
+ * `developers`, puts an inline policy on the role it created, launches GPU miners in 5 regions, requests spot capacity with the backdoor
  * key, stops CloudTrail logging in one region, creates an SES identity and opens SSH to the world.
  * More miners come through a spot fleet (us-east-2, the backdoor key), a maintain EC2 fleet
  * (ap-northeast-1) and a Lightsail instance (eu-west-2), whose instances CloudTrail names no swept
@@ -24,6 +26,16 @@ export const SCENARIO = {
   backdoorKey: "AKIABACKDOORKEY00001",
   role: "deploy-role",
   createdRole: "ops-automation",
+  /** An existing user of the customer's, an existing group, and the policies the attacker gave them. */
+  ownUser: "reporting",
+  ownUserInline: "s3-sync",
+  group: "developers",
+  groupPolicy: "arn:aws:iam::aws:policy/IAMFullAccess",
+  groupInline: "dev-escalate",
+  createdRoleInline: "ops-inline",
+  adminPolicy: "arn:aws:iam::aws:policy/AdministratorAccess",
+  /** The attacker's inline document: what IAM URL-encodes (spaces, %, +, &, quotes, non-ASCII) must come back byte for byte. */
+  inlineDocument: '{"Version":"2012-10-17","Statement":[{"Sid":"sync 100% + more","Effect":"Allow","Action":["s3:*","iam:PassRole"],"Resource":"*","Condition":{"StringLike":{"aws:userid":"*:ci & co \u00e9"}}}]}',
   exposedAt: "2025-06-01T07:55:00Z",
   now: "2025-06-02T12:00:00Z",
   minerRegions: ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1", "sa-east-1"],
@@ -201,6 +213,11 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
     { eventName: "CreateLoginProfile", eventTime: at("08:08"), ...key, requestParameters: { userName: S.backdoorUser, passwordResetRequired: false } },
     { eventName: "CreateRole", eventTime: at("08:09"), ...backdoor, requestParameters: { roleName: S.createdRole, assumeRolePolicyDocument: JSON.stringify(S.attackerTrust) } },
     { eventName: "UpdateAssumeRolePolicy", eventTime: at("08:10"), ...backdoor, requestParameters: { roleName: S.role, policyDocument: JSON.stringify(S.attackerTrust) } },
+    { eventName: "PutUserPolicy", eventTime: at("08:11"), ...key, requestParameters: { userName: S.ownUser, policyName: S.ownUserInline, policyDocument: S.inlineDocument } },
+    { eventName: "AttachRolePolicy", eventTime: at("08:12"), ...backdoor, requestParameters: { roleName: S.role, policyArn: S.adminPolicy } },
+    { eventName: "AttachGroupPolicy", eventTime: at("08:13"), ...backdoor, requestParameters: { groupName: S.group, policyArn: S.groupPolicy } },
+    { eventName: "PutGroupPolicy", eventTime: at("08:14"), ...backdoor, requestParameters: { groupName: S.group, policyName: S.groupInline, policyDocument: S.inlineDocument } },
+    { eventName: "PutRolePolicy", eventTime: at("08:15"), ...backdoor, requestParameters: { roleName: S.createdRole, policyName: S.createdRoleInline, policyDocument: S.inlineDocument } },
     { eventName: "CreateEmailIdentity", eventTime: at("08:35"), ...key, eventSource: "ses.amazonaws.com", requestParameters: { emailIdentity: S.sesIdentity } },
     // Someone else's work in the window: not the attacker's, not in the inventory.
     { eventName: "CreateUser", eventTime: at("11:00"), username: "admin", requestParameters: { userName: "new-hire" } },
@@ -236,10 +253,12 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
               loginProfile: { createDate: at("08:08") },
             },
             { userName: "new-hire", createDate: at("11:00") },
+            { userName: S.ownUser, createDate: "2024-03-01T00:00:00Z", groups: [S.group], inlinePolicies: { [S.ownUserInline]: S.inlineDocument } },
           ],
+          groups: [{ groupName: S.group, createDate: "2024-03-01T00:00:00Z", attachedPolicies: ["arn:aws:iam::aws:policy/ReadOnlyAccess", S.groupPolicy], inlinePolicies: { [S.groupInline]: S.inlineDocument } }],
           roles: [
-            { roleName: S.createdRole, createDate: at("08:09"), trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
-            { roleName: S.role, createDate: "2025-04-01T09:00:00Z", trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/PowerUserAccess"] },
+            { roleName: S.createdRole, createDate: at("08:09"), trustPolicy: S.attackerTrust, attachedPolicies: [S.adminPolicy], inlinePolicies: { [S.createdRoleInline]: S.inlineDocument } },
+            { roleName: S.role, createDate: "2025-04-01T09:00:00Z", trustPolicy: S.attackerTrust, attachedPolicies: ["arn:aws:iam::aws:policy/PowerUserAccess", S.adminPolicy] },
           ],
         },
       },

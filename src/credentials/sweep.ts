@@ -40,6 +40,7 @@ export const SWEEP_EVENTS: Record<string, SweepCategory> = {
   AttachGroupPolicy: "privilege",
   PutGroupPolicy: "privilege",
   CreateRole: "persistence",
+  CreateGroup: "persistence",
   UpdateAssumeRolePolicy: "persistence",
   AssumeRole: "identity",
   ConsoleLogin: "identity",
@@ -549,7 +550,8 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
   }
   const touchedUsers = new Map<string, Set<string>>();
   const touch = (accountId: string, name: string | undefined) => {
-    if (!name) return;
+    // CloudTrail's text is the attacker's: only a valid IAM user name goes into a request.
+    if (!name || !/^[\w+=,.@-]{1,64}$/.test(name)) return;
     (touchedUsers.get(accountId) ?? touchedUsers.set(accountId, new Set()).get(accountId)!).add(name);
   };
   for (const e of ok) if (/^(CreateUser|CreateAccessKey|CreateLoginProfile|UpdateLoginProfile|AttachUserPolicy|PutUserPolicy)$/.test(e.eventName)) touch(e.accountId, str(e.requestParameters?.userName) ?? str(obj(e.responseElements?.accessKey)?.userName));
@@ -587,12 +589,7 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
     const u = userState(e.accountId, userName);
     out.push({ kind: "login-profile", scope: globalScope(e.accountId), id: userName, event: ev(e), state: u ? (u.loginProfile ? "console password set" : "no console password") : "not read", details: { userCreatedByAttacker: userEvents.has(`${e.accountId}/${userName}`) } });
   }
-  for (const e of ok.filter((x) => /^(Attach|Put)(User|Role|Group)Policy$/.test(x.eventName))) {
-    const rp = e.requestParameters ?? {};
-    const who = str(rp.userName) ?? str(rp.roleName) ?? str(rp.groupName) ?? "?";
-    const policy = str(rp.policyArn) ?? str(rp.policyName) ?? "?";
-    out.push({ kind: "policy", scope: globalScope(e.accountId), id: `${who}:${policy}`, event: ev(e), state: "attached at the time (not re-read)", details: { on: e.eventName.includes("User") ? "user" : e.eventName.includes("Role") ? "role" : "group", name: who, policy } });
-  }
+  out.push(...(await policiesOf(port, ok, ev, userEvents, notSearched)));
   for (const e of ok.filter((x) => x.eventName === "CreateRole")) {
     const name = str(e.requestParameters?.roleName);
     if (!name) continue;
@@ -665,6 +662,73 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
     for (const [re, kind, id, state] of said) if (re.test(e.eventName)) out.push({ kind, scope: { accountId: e.accountId, region: e.region }, id: id(e), event: ev(e), state });
 
   return out;
+}
+
+/**
+ * The policies the swept principals attached (Attach{User,Role,Group}Policy) or put
+ * (Put{User,Role,Group}Policy), one item per principal and policy (the latest event), each with
+ * its state read now: a managed policy still attached or not, an inline policy still the
+ * attacker's document, changed since, or gone. Names and ARNs come from CloudTrail, written by the
+ * attacker: one that does not match IAM's grammar is reported, never sent in a request.
+ */
+async function policiesOf(
+  port: CloudReader,
+  ok: SweepEvent[],
+  ev: (e: SweepEvent) => NonNullable<InventoryItem["event"]>,
+  userEvents: Map<string, unknown>,
+  notSearched: NotSearched[],
+): Promise<InventoryItem[]> {
+  const { IAM_POLICY_ARN, IAM_POLICY_NAME, IAM_PRINCIPAL_NAME } = await import("../cloud/port-iam.ts");
+  const { samePolicy } = await import("../plan/actions/credentials.ts");
+  const created = new Set<string>();
+  for (const e of ok) {
+    const rp = e.requestParameters ?? {};
+    if (e.eventName === "CreateUser" && str(rp.userName)) created.add(`${e.accountId}/user/${str(rp.userName)!}`);
+    if (e.eventName === "CreateRole" && str(rp.roleName)) created.add(`${e.accountId}/role/${str(rp.roleName)!}`);
+    if (e.eventName === "CreateGroup" && str(rp.groupName)) created.add(`${e.accountId}/group/${str(rp.groupName)!}`);
+  }
+  for (const k of userEvents.keys()) created.add(k.replace("/", "/user/"));
+  const latest = new Map<string, SweepEvent>();
+  for (const e of ok.filter((x) => /^(Attach|Put)(User|Role|Group)Policy$/.test(x.eventName))) {
+    const on = /User/.test(e.eventName) ? "user" : /Role/.test(e.eventName) ? "role" : "group";
+    const rp = e.requestParameters ?? {};
+    const managed = e.eventName.startsWith("Attach");
+    const key = `${e.accountId}/${on}/${String(rp[`${on}Name`])}/${managed ? "managed" : "inline"}/${String(managed ? rp.policyArn : rp.policyName)}`;
+    const prev = latest.get(key);
+    if (!prev || prev.eventTime <= e.eventTime) latest.set(key, e);
+  }
+  const items: InventoryItem[] = [];
+  for (const e of latest.values()) {
+    const on = (/User/.test(e.eventName) ? "user" : /Role/.test(e.eventName) ? "role" : "group") as "user" | "role" | "group";
+    const rp = e.requestParameters ?? {};
+    const managed = e.eventName.startsWith("Attach");
+    const name = str(rp[`${on}Name`]);
+    const policy = managed ? str(rp.policyArn) : str(rp.policyName);
+    const scope = globalScope(e.accountId);
+    const base = { kind: "policy" as const, scope, id: `${on}/${name ?? "?"}:${policy ?? "?"}`.slice(0, 600), event: ev(e) };
+    const valid = name !== undefined && IAM_PRINCIPAL_NAME.test(name) && policy !== undefined && (managed ? IAM_POLICY_ARN.test(policy) : IAM_POLICY_NAME.test(policy));
+    const details: Record<string, unknown> = { on, name: name ?? null, policy: policy ?? null, managed, valid, createdByAttacker: name !== undefined && created.has(`${e.accountId}/${on}/${name}`) };
+    if (!valid) {
+      items.push({ ...base, state: "not read: the principal or policy name in CloudTrail is not a valid IAM name", details });
+      continue;
+    }
+    const owner = on === "user" ? { userName: name } : on === "role" ? { roleName: name } : { groupName: name };
+    try {
+      if (managed) {
+        const list = await port.listAttachedPolicies(e.accountId, owner);
+        items.push({ ...base, state: list === null ? `${on} gone` : list.some((a) => a.arn === policy) ? "attached" : "no longer attached", details });
+      } else {
+        const attacker = str(rp.policyDocument);
+        const doc = await port.getInlinePolicy(e.accountId, owner, policy);
+        const state = doc === null ? "gone" : attacker === undefined ? "in place" : samePolicy(doc, attacker) ? "still the attacker's" : "changed since";
+        items.push({ ...base, state, details });
+      }
+    } catch (err) {
+      notSearched.push({ what: `the ${managed ? "managed" : "inline"} policy ${policy} of ${on} ${name}`, scope, reason: reasonOf(err) });
+      items.push({ ...base, state: "not read", details });
+    }
+  }
+  return items;
 }
 
 /** The trust policy a role had before the attacker's change: the latest CreateRole / UpdateAssumeRolePolicy before it, within CloudTrail's 90 days. */

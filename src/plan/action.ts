@@ -106,6 +106,11 @@ export interface ActionModule<P> {
   readOnly?: boolean;
   /** Cannot be undone: a step of it never runs without a person (no policy rule makes it automatic). */
   irreversible?: boolean;
+  /**
+   * A step with these params is a person's decision though it can be undone (it changes what the
+   * customer's own principals may do): no policy rule makes it automatic (src/policy/automatic.ts).
+   */
+  person?: (p: P) => boolean;
 }
 
 /** Declares an action module (the parameter type is the schema's). */

@@ -95,7 +95,7 @@ export class PlanBuilder {
         snap.tags = { ...snap.tags, [TAG_STEP]: `${planId}/${id}` };
       }
       const deps = [...new Set(p.spec.dependsOn?.filter((d): d is StepRef => d !== undefined).map((d) => ids.get(d.key)!))];
-      const autoApprovable = p.spec.reversible !== false && allowsAutomatic(policy, playbook, p.spec.action, p.spec.subjects);
+      const autoApprovable = p.spec.reversible !== false && allowsAutomatic(policy, playbook, p.spec.action, p.spec.subjects, params);
       return {
         id,
         action: p.spec.action,

@@ -3,15 +3,15 @@
  * written (the dry run shows it) and again, from the policy in force, every time `apply --auto`
  * runs: a plan's own `autoApprovable` flags are never what decides.
  */
-import { expandActions, IRREVERSIBLE_ACTIONS } from "../plan/actions/index.ts";
+import { expandActions, needsPerson } from "../plan/actions/index.ts";
 import type { Plan, Step, Subject } from "../plan/types.ts";
 import type { Policy } from "./policy.ts";
 
 /** A rule covers the step: its action (or an alias), its playbook, and every subject's account and tags. */
-export function allowsAutomatic(policy: Policy, playbook: string, action: string, subjects: readonly Subject[] | undefined): boolean {
+export function allowsAutomatic(policy: Policy, playbook: string, action: string, subjects: readonly Subject[] | undefined, params: unknown): boolean {
   if (!subjects?.length) return false;
-  // What cannot be undone is a person's decision, whatever a rule names.
-  if (IRREVERSIBLE_ACTIONS.has(action)) return false;
+  // What cannot be undone, or changes the customer's own principals, is a person's decision, whatever a rule names.
+  if (needsPerson(action, params)) return false;
   return policy.automatic.some(
     (rule) =>
       (expandActions(rule.actions).actions as Set<string>).has(action) &&
@@ -22,5 +22,5 @@ export function allowsAutomatic(policy: Policy, playbook: string, action: string
 
 /** The ids of the plan's steps the policy lets run without a person. */
 export function automaticSteps(policy: Policy, plan: Pick<Plan, "playbook" | "steps">): Set<string> {
-  return new Set(plan.steps.filter((s: Step) => s.reversible !== false && allowsAutomatic(policy, plan.playbook, s.action, s.subjects)).map((s) => s.id));
+  return new Set(plan.steps.filter((s: Step) => s.reversible !== false && allowsAutomatic(policy, plan.playbook, s.action, s.subjects, s.params)).map((s) => s.id));
 }

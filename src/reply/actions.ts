@@ -168,7 +168,7 @@ function produced(after: unknown): string {
   return ids.length ? `: ${ids.join(", ")}` : "";
 }
 
-const GLOBAL_ACTIONS: ReadonlySet<string> = new Set(["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "delete-login-profile"]);
+const GLOBAL_ACTIONS: ReadonlySet<string> = new Set(["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "delete-login-profile", "detach-policy", "remove-inline-policy"]);
 
 type Params = Record<string, unknown>;
 const str = (p: Params, k: string, fallback: string) => (typeof p[k] === "string" && p[k] ? (p[k] as string) : fallback);
@@ -178,6 +178,12 @@ const list = (p: Params, k: string, fallback: string) => {
   return v.map((x) => (typeof x === "string" ? x : typeof x === "object" && x && "id" in x ? String((x as { id: unknown }).id) : String(x))).join(", ");
 };
 const plural = (p: Params, k: string, one: string, many: string) => (Array.isArray(p[k]) && (p[k] as unknown[]).length > 1 ? many : one);
+/** `{ roleName: "x" }` -> `role x`. */
+const principalOf = (p: Params, id: string) => {
+  const o = p.owner && typeof p.owner === "object" ? (p.owner as Params) : {};
+  for (const k of ["user", "role", "group"]) if (typeof o[`${k}Name`] === "string") return `${k} ${o[`${k}Name`] as string}`;
+  return `principal ${id}`;
+};
 /** `arn:aws:elasticloadbalancing:...:targetgroup/web/abc` -> `web`. */
 const tgName = (arn: string) => /targetgroup\/([^/]+)/.exec(arn)?.[1] ?? arn;
 
@@ -219,6 +225,8 @@ const PHRASES: { [A in ActionName]: (p: Params, id: string) => string } = {
   },
   "quarantine-user": (p, id) => `Denied all access to the unauthorized IAM user ${str(p, "userName", id)} (kept, with its keys, as evidence)`,
   "restore-trust-policy": (p, id) => `Restored the trust policy of IAM role ${str(p, "roleName", id)} to what it was before the unauthorized change`,
+  "detach-policy": (p, id) => `Detached the managed policy ${str(p, "policyArn", "?")} that was attached without authorization from IAM ${principalOf(p, id)}`,
+  "remove-inline-policy": (p, id) => `Removed the inline policy ${str(p, "policyName", "?")} that was added without authorization to IAM ${principalOf(p, id)} (its document is kept as evidence)`,
   "cancel-spot-requests": (p, id) => `Cancelled the unauthorized spot instance ${plural(p, "spotInstanceRequestIds", "request", "requests")} ${list(p, "spotInstanceRequestIds", id)}`,
   "suspend-ses-sending": () => `Suspended Amazon SES sending`,
   "delete-login-profile": (p, id) => `Removed the console password of the unauthorized IAM user ${str(p, "userName", id)}`,

@@ -74,6 +74,46 @@ export function credentialContract(port: () => Promise<CloudPort>): void {
       await expectCloudError(p.putInlinePolicy(C.prod, { roleName: "no-such-role" }, "x", DENY), "not-found");
     });
 
+    it("lists the managed policies of a user, a role and a group; null for a principal that does not exist", async () => {
+      const p = await port();
+      expect(await p.listAttachedPolicies(C.prod, { userName: C.user })).toEqual([{ arn: "arn:aws:iam::aws:policy/AmazonEC2FullAccess", name: "AmazonEC2FullAccess" }]);
+      expect(await p.listAttachedPolicies(C.prod, { roleName: "contract-deploy" })).toEqual([{ arn: "arn:aws:iam::aws:policy/ReadOnlyAccess", name: "ReadOnlyAccess" }]);
+      expect(await p.listAttachedPolicies(C.prod, { groupName: "deployers" })).toEqual([{ arn: "arn:aws:iam::aws:policy/AWSCodeDeployFullAccess", name: "AWSCodeDeployFullAccess" }]);
+      expect(await p.listAttachedPolicies(C.prod, { userName: "ghost-user" })).toBeNull();
+      expect(await p.listAttachedPolicies(C.prod, { roleName: "no-such-role" })).toBeNull();
+      expect(await p.listAttachedPolicies(C.prod, { groupName: "no-such-group" })).toBeNull();
+    });
+
+    it("detaches a managed policy and attaches it back, on users, roles and groups", async () => {
+      const p = await port();
+      const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+      for (const owner of [{ userName: C.user }, { roleName: "contract-deploy" }, { groupName: "deployers" }]) {
+        const before = (await p.listAttachedPolicies(C.prod, owner))!;
+        await p.attachManagedPolicy(C.prod, owner, admin);
+        // Attaching what is already attached changes nothing (AWS answers success).
+        await p.attachManagedPolicy(C.prod, owner, admin);
+        expect((await p.listAttachedPolicies(C.prod, owner))!.map((a) => a.arn).sort()).toEqual([...before.map((a) => a.arn), admin].sort());
+        await p.detachManagedPolicy(C.prod, owner, admin);
+        expect(await p.listAttachedPolicies(C.prod, owner)).toEqual(before);
+        await expectCloudError(p.detachManagedPolicy(C.prod, owner, admin), "not-found", { code: "NoSuchEntity" });
+      }
+      await expectCloudError(p.detachManagedPolicy(C.prod, { roleName: "no-such-role" }, admin), "not-found");
+      await expectCloudError(p.attachManagedPolicy(C.prod, { groupName: "no-such-group" }, admin), "not-found");
+    });
+
+    it("reads, deletes and puts back a group's inline policy, its document exactly as it was (IAM's URL-encoding removed)", async () => {
+      const p = await port();
+      const doc = (await p.getInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra"))!;
+      expect(doc).toBe('{"Version":"2012-10-17","Statement":[{"Sid":"a b+c%20d&é","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::my bucket/*"}]}');
+      await p.deleteInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra");
+      expect(await p.getInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra")).toBeNull();
+      await expectCloudError(p.deleteInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra"), "not-found");
+      await p.putInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra", doc);
+      expect(await p.getInlinePolicy(C.prod, { groupName: "deployers" }, "deployers-extra")).toBe(doc);
+      expect(await p.getInlinePolicy(C.prod, { groupName: "no-such-group" }, "deployers-extra")).toBeNull();
+      await expectCloudError(p.putInlinePolicy(C.prod, { groupName: "no-such-group" }, "x", DENY), "not-found");
+    });
+
     it("replaces a role's trust policy", async () => {
       const p = await port();
       const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] });

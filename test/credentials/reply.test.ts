@@ -63,6 +63,8 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(d.text).toMatch(/WHAT WAS DONE, IN THE ORDER OF YOUR GUIDANCE/);
     expect(lineOf(d.text, `${S.exposedKey} of IAM user ${S.holder}`)).toMatch(/pending: deactivate it/);
     expect(lineOf(d.text, `IAM user ${S.backdoorUser}`)).toMatch(/pending: deny it everything/);
+    expect(lineOf(d.text, `Managed policy ${S.adminPolicy} attached to role ${S.role}`)).toMatch(/pending: detach it/);
+    expect(lineOf(d.text, `Inline policy ${S.ownUserInline} put on user ${S.ownUser}`)).toMatch(/pending: remove it/);
     expect(d.text).not.toMatch(/: deactivated|: denied everything|: its disks snapshotted|sending suspended/);
     expect(d.text).toMatch(/3\. Every region: CloudTrail read in 17 region\(s\) of 1 account\(s\)/);
     expect(lineOf(d.text, "4. ")).toMatch(/pending \(to be done by the root user\)/);
@@ -73,7 +75,8 @@ describe("the reply of a credential case, in AWS's order", () => {
     const sim = SimAccount.fromEstate(compromisedKeyEstate(), { faults: [{ call: "ec2:CancelSpotInstanceRequests", accessDenied: true }] });
     const id = await credentialCase(sim);
     const { plan } = await planCase(store, id, { port: sim, policy: POLICY, now: NOW });
-    const applied = await applyPlan(store, plan, { port: sim, approve: "person", retry: noSleep });
+    // Every step may start at once (no lane waits behind the failing one): the executor stops starting steps at a failure.
+    const applied = await applyPlan(store, plan, { port: sim, approve: "person", retry: noSleep, concurrency: { total: 64, perScope: 64 } });
     // The last step fails (the executor stops at a failure: the one that would come after is not run).
     expect(applied.steps.find((s) => s.action === "cancel-spot-requests")!.status).toBe("failed");
     expect(applied.steps.filter((s) => s.status !== "done").map((s) => s.action)).toEqual(["cancel-spot-requests"]);
@@ -92,6 +95,13 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(lineOf(t, "Its console password")).toMatch(/not planned: a person decides/);
     expect(lineOf(t, `IAM role ${S.createdRole}`)).toMatch(/its sessions revoked/);
     expect(lineOf(t, `Trust policy of role ${S.role}`)).toMatch(/restored/);
+    // The policies the attacker attached or put: detached / removed, one line each.
+    expect(lineOf(t, `Managed policy ${S.adminPolicy} attached to role ${S.role}`)).toMatch(/: detached \(\d{4}-/);
+    expect(lineOf(t, `Managed policy ${S.adminPolicy} attached to user ${S.backdoorUser}`)).toMatch(/: detached/);
+    expect(lineOf(t, `Managed policy ${S.groupPolicy} attached to group ${S.group}`)).toMatch(/: detached/);
+    expect(lineOf(t, `Inline policy ${S.groupInline} put on group ${S.group}`)).toMatch(/: removed \(its document kept as evidence\)/);
+    expect(lineOf(t, `Inline policy ${S.ownUserInline} put on user ${S.ownUser}`)).toMatch(/: removed/);
+    expect(lineOf(t, `Inline policy ${S.createdRoleInline} put on role ${S.createdRole}`)).toMatch(/: removed/);
     // 3. every region: the miners stopped, SES suspended, the spot request NOT cancelled (its step failed).
     for (const l of t.split("\n").filter((x) => x.includes("launched by the attacker"))) expect(l).toMatch(/snapshotted, stopped/);
     // Six miners launched by the key, and one instance of each fleet the attacker made.
@@ -122,6 +132,8 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(lineOf(after, `IAM user ${S.backdoorUser}`)).toMatch(/NOT in place/);
     expect(lineOf(after, `SES in ${S.sesRegion}`)).toMatch(/NOT in place: done, then rolled back/);
     expect(lineOf(after, `Spot request ${S.spotRequest}`)).toMatch(/NOT done: the step failed/);
+    expect(lineOf(after, `Managed policy ${S.adminPolicy} attached to role ${S.role}`)).toMatch(/NOT in place: done, then rolled back/);
+    expect(lineOf(after, `Inline policy ${S.ownUserInline} put on user ${S.ownUser}`)).toMatch(/NOT in place: done, then rolled back/);
   });
 
   it("a credential case with no sweep says the regions were not checked; another activity has no credential section", async () => {

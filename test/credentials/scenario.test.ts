@@ -56,7 +56,12 @@ describe("the credential sweep on the scripted attacker", () => {
         `iam-user global ${S.backdoorUser}`,
         `access-key global ${S.backdoorKey}`,
         `login-profile global ${S.backdoorUser}`,
-        `policy global ${S.backdoorUser}:arn:aws:iam::aws:policy/AdministratorAccess`,
+        `policy global user/${S.backdoorUser}:${S.adminPolicy}`,
+        `policy global user/${S.ownUser}:${S.ownUserInline}`,
+        `policy global role/${S.role}:${S.adminPolicy}`,
+        `policy global group/${S.group}:${S.groupPolicy}`,
+        `policy global group/${S.group}:${S.groupInline}`,
+        `policy global role/${S.createdRole}:${S.createdRoleInline}`,
         `trust-policy global ${S.role}`,
         `role global ${S.createdRole}`,
         `trail-stopped ${S.loggingStoppedIn} arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/regional`,
@@ -83,6 +88,18 @@ describe("the credential sweep on the scripted attacker", () => {
     expect(r.inventory.find((i) => i.kind === "spot-request")!.state).toBe("active");
     expect(r.inventory.find((i) => i.kind === "access-key")!.state).toBe("Active");
     expect(r.inventory.find((i) => i.kind === "login-profile")!.state).toBe("console password set");
+    // The policies the attacker attached or put, with their state read now, and whose principal each is.
+    const policies = r.inventory.filter((i) => i.kind === "policy").map((i) => [i.id, i.state, i.details?.managed, i.details?.createdByAttacker]);
+    expect(policies).toEqual(
+      expect.arrayContaining([
+        [`user/${S.backdoorUser}:${S.adminPolicy}`, "attached", true, true],
+        [`user/${S.ownUser}:${S.ownUserInline}`, "still the attacker's", false, false],
+        [`role/${S.role}:${S.adminPolicy}`, "attached", true, false],
+        [`group/${S.group}:${S.groupPolicy}`, "attached", true, false],
+        [`group/${S.group}:${S.groupInline}`, "still the attacker's", false, false],
+        [`role/${S.createdRole}:${S.createdRoleInline}`, "still the attacker's", false, true],
+      ]),
+    );
     const trust = r.inventory.find((i) => i.kind === "trust-policy")!;
     expect(trust.state).toBe("still the attacker's");
     expect(JSON.parse(trust.details!.previous as string)).toEqual(S.originalTrust);
@@ -147,8 +164,30 @@ describe("the plan from the sweep", () => {
         `stop-instance ${S.fleetInstance}`,
         `snapshot-lightsail-instance ${S.lightsailInstance}`,
         `stop-lightsail-instance ${S.lightsailInstance}`,
+        `detach-policy ${S.backdoorUser}`,
+        `detach-policy ${S.role}`,
+        `detach-policy ${S.group}`,
+        `remove-inline-policy ${S.ownUser}`,
+        `remove-inline-policy ${S.group}`,
+        `remove-inline-policy ${S.createdRole}`,
       ]),
     );
+    // Policies: the attacker's principals' steps are ordinary; on your own principals a person approves (never automatic).
+    const policySteps = plan.steps.filter((s) => s.action === "detach-policy" || s.action === "remove-inline-policy");
+    expect(policySteps.map((s) => [s.action, s.target.id, (s.params as { principal: string }).principal, s.reversible]).sort()).toEqual(
+      [
+        ["detach-policy", S.backdoorUser, "created-by-attacker", true],
+        ["detach-policy", S.role, "yours", true],
+        ["detach-policy", S.group, "yours", true],
+        ["remove-inline-policy", S.ownUser, "yours", true],
+        ["remove-inline-policy", S.group, "yours", true],
+        ["remove-inline-policy", S.createdRole, "created-by-attacker", true],
+      ].sort(),
+    );
+    expect(policySteps.find((s) => s.target.id === S.role)!.calls).toEqual([{ api: "iam:DetachRolePolicy", params: { RoleName: S.role, PolicyArn: S.adminPolicy } }]);
+    for (const st of policySteps.filter((x) => (x.params as { principal: string }).principal === "yours")) expect(st.changes).toMatch(/person to approve/);
+    // AWS's quarantine policy on the holder is never a step.
+    expect(JSON.stringify(plan.steps)).not.toMatch(/AWSCompromisedKeyQuarantine/);
     expect(plan.steps.filter((s) => s.action === "stop-instance")).toHaveLength(8);
     expect(plan.steps.filter((s) => s.action === "snapshot-volumes")).toHaveLength(8);
     // Fleets: cancelled/deleted without terminating (named not reversible), before their instances are stopped (a maintain fleet replaces them).
@@ -200,14 +239,27 @@ describe("the plan from the sweep", () => {
     expect(JSON.parse((await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME))!).Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).toBe(S.now);
     const [ci] = await sim.describeIamUsers(S.account, [S.holder]);
     expect(ci!.accessKeys.map((k) => k.status)).toEqual(["Inactive", "Active"]);
+    // The attacker's grants are gone; AWS's quarantine policy on the holder stays.
+    expect(ci!.attachedPolicies.map((a) => a.name)).toContain("AWSCompromisedKeyQuarantineV3");
+    expect((await sim.listAttachedPolicies(S.account, { userName: S.backdoorUser }))!.map((a) => a.arn)).toEqual([]);
+    expect((await sim.listAttachedPolicies(S.account, { roleName: S.role }))!.map((a) => a.arn)).toEqual(["arn:aws:iam::aws:policy/PowerUserAccess"]);
+    expect((await sim.listAttachedPolicies(S.account, { groupName: S.group }))!.map((a) => a.arn)).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    for (const [owner, name] of [[{ userName: S.ownUser }, S.ownUserInline], [{ groupName: S.group }, S.groupInline], [{ roleName: S.createdRole }, S.createdRoleInline]] as const)
+      expect(await sim.getInlinePolicy(S.account, owner, name)).toBeNull();
+    expect(after.inventory.filter((i) => i.kind === "policy").map((i) => i.state).sort()).toEqual(["gone", "gone", "gone", "no longer attached", "no longer attached", "no longer attached"]);
+    // The removed documents are in the journal, as IAM held them (the step's before).
+    const journalled = (await t.store.entries("P-creds")).filter((e) => e.stepId?.includes("remove-inline-policy") && e.before !== undefined);
+    expect(journalled.map((e) => (e.before as { document: string }).document)).toEqual(Array(3).fill(S.inlineDocument));
     const snapshotsTaken = (await Promise.all(S.minerRegions.map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat();
     expect(snapshotsTaken).toHaveLength(6); // 5 miners and the spot instance (us-west-2)
     const fleetSnapshots = async () => (await Promise.all([S.spotFleetRegion, S.fleetRegion].map((reg) => sim.describeSnapshots({ accountId: S.account, region: reg }, {})))).flat();
     expect(await fleetSnapshots()).toHaveLength(2);
 
     // Applying again changes nothing.
+    const writes = sim.calls.length;
     const again = await apply(plan, { port: sim, journal: t.store, verdict: "authentic", approve: "person", retry: noSleep });
     expect(again.steps.every((s) => s.status === "already-done")).toBe(true);
+    expect(sim.calls.slice(writes).filter((c) => /detach|attach|delete|put/i.test(c.method))).toEqual([]);
 
     const rb = await rollback("P-creds", { port: sim, journal: t.store, retry: noSleep });
     expect(rb.steps.filter((s) => s.status === "failed")).toEqual([]);
@@ -221,6 +273,12 @@ describe("the plan from the sweep", () => {
     expect(back.inventory.find((i) => i.id === S.lightsailInstance)!.state).toBe("running");
     expect(await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME)).toBeNull();
     expect(await sim.getInlinePolicy(S.account, { userName: S.backdoorUser }, "AbuseDeskQuarantine")).toBeNull();
+    // The attacker's policies are back exactly (inline documents byte-equal to what IAM held), as the sweep first found them.
+    for (const [owner, name] of [[{ userName: S.ownUser }, S.ownUserInline], [{ groupName: S.group }, S.groupInline], [{ roleName: S.createdRole }, S.createdRoleInline]] as const)
+      expect(await sim.getInlinePolicy(S.account, owner, name)).toBe(S.inlineDocument);
+    expect((await sim.listAttachedPolicies(S.account, { roleName: S.role }))!.map((a) => a.arn)).toEqual(["arn:aws:iam::aws:policy/PowerUserAccess", S.adminPolicy]);
+    expect((await sim.listAttachedPolicies(S.account, { userName: S.backdoorUser }))!.map((a) => a.arn)).toEqual([S.adminPolicy]);
+    expect(back.inventory.filter((i) => i.kind === "policy").map((i) => [i.id, i.state])).toEqual(r.inventory.filter((i) => i.kind === "policy").map((i) => [i.id, i.state]));
     // ...except what cannot be undone, said as kept: the cancelled spot request; and the evidence stays.
     expect(rb.steps.find((s) => s.action === "cancel-spot-requests")!.status).toBe("kept");
     expect(back.inventory.find((i) => i.kind === "spot-request")!.state).toBe("cancelled");

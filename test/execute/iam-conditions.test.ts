@@ -104,11 +104,20 @@ export function authorizationsOf(c: Sent): AuthRequest[] {
     case "iam:PutUserPolicy":
     case "iam:DeleteUserPolicy":
     case "iam:DeleteLoginProfile":
+    case "iam:AttachUserPolicy":
+    case "iam:DetachUserPolicy":
       return [{ action: c.api, resource: `arn:aws:iam::${c.accountId}:user/${String(p.UserName)}`, context: {} }];
     case "iam:PutRolePolicy":
     case "iam:DeleteRolePolicy":
     case "iam:UpdateAssumeRolePolicy":
+    case "iam:AttachRolePolicy":
+    case "iam:DetachRolePolicy":
       return [{ action: c.api, resource: `arn:aws:iam::${c.accountId}:role/${String(p.RoleName)}`, context: {} }];
+    case "iam:PutGroupPolicy":
+    case "iam:DeleteGroupPolicy":
+    case "iam:AttachGroupPolicy":
+    case "iam:DetachGroupPolicy":
+      return [{ action: c.api, resource: `arn:aws:iam::${c.accountId}:group/${String(p.GroupName)}`, context: {} }];
     default: {
       const [service] = c.api.split(":");
       return [{ action: c.api, resource: `arn:aws:${service}:${c.region}:${c.accountId}:resource`, context: {} }];

@@ -5,9 +5,11 @@
  * they are decoded here so callers always see JSON text.
  */
 import {
+  DeleteGroupPolicyCommand,
   DeleteLoginProfileCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
+  GetGroupPolicyCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -20,6 +22,7 @@ import {
   paginateListRolePolicies,
   paginateListUserPolicies,
   paginateListUsers,
+  PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -141,24 +144,25 @@ export async function getIamRole(ctx: Ctx, accountId: string, roleName: string):
 
 export async function getInlinePolicy(ctx: Ctx, accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<string | null> {
   const g = global(ctx, accountId);
-  if ("userName" in owner) {
-    const out = await orNull(ctx.session.run("iam.GetUserPolicy", g, (iam) => iam.send(new GetUserPolicyCommand({ UserName: owner.userName, PolicyName: policyName }))));
-    return out ? decodePolicy(out.PolicyDocument) : null;
-  }
-  const out = await orNull(ctx.session.run("iam.GetRolePolicy", g, (iam) => iam.send(new GetRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName }))));
+  let out: { PolicyDocument?: string } | null;
+  if ("userName" in owner) out = await orNull(ctx.session.run("iam.GetUserPolicy", g, (iam) => iam.send(new GetUserPolicyCommand({ UserName: owner.userName, PolicyName: policyName }))));
+  else if ("roleName" in owner) out = await orNull(ctx.session.run("iam.GetRolePolicy", g, (iam) => iam.send(new GetRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName }))));
+  else out = await orNull(ctx.session.run("iam.GetGroupPolicy", g, (iam) => iam.send(new GetGroupPolicyCommand({ GroupName: owner.groupName, PolicyName: policyName }))));
   return out ? decodePolicy(out.PolicyDocument) : null;
 }
 
 export async function putInlinePolicy(ctx: Ctx, accountId: string, owner: InlinePolicyOwner, policyName: string, document: string): Promise<void> {
   const g = global(ctx, accountId);
   if ("userName" in owner) await ctx.session.run("iam.PutUserPolicy", g, (iam) => iam.send(new PutUserPolicyCommand({ UserName: owner.userName, PolicyName: policyName, PolicyDocument: document })));
-  else await ctx.session.run("iam.PutRolePolicy", g, (iam) => iam.send(new PutRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName, PolicyDocument: document })));
+  else if ("roleName" in owner) await ctx.session.run("iam.PutRolePolicy", g, (iam) => iam.send(new PutRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName, PolicyDocument: document })));
+  else await ctx.session.run("iam.PutGroupPolicy", g, (iam) => iam.send(new PutGroupPolicyCommand({ GroupName: owner.groupName, PolicyName: policyName, PolicyDocument: document })));
 }
 
 export async function deleteInlinePolicy(ctx: Ctx, accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<void> {
   const g = global(ctx, accountId);
   if ("userName" in owner) await ctx.session.run("iam.DeleteUserPolicy", g, (iam) => iam.send(new DeleteUserPolicyCommand({ UserName: owner.userName, PolicyName: policyName })));
-  else await ctx.session.run("iam.DeleteRolePolicy", g, (iam) => iam.send(new DeleteRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName })));
+  else if ("roleName" in owner) await ctx.session.run("iam.DeleteRolePolicy", g, (iam) => iam.send(new DeleteRolePolicyCommand({ RoleName: owner.roleName, PolicyName: policyName })));
+  else await ctx.session.run("iam.DeleteGroupPolicy", g, (iam) => iam.send(new DeleteGroupPolicyCommand({ GroupName: owner.groupName, PolicyName: policyName })));
 }
 
 export async function updateAssumeRolePolicy(ctx: Ctx, accountId: string, roleName: string, document: string): Promise<void> {

@@ -15,6 +15,7 @@ import { METHODS, type PortMethod } from "./actions.ts";
 import * as asg from "./autoscaling.ts";
 import * as cf from "./cloudfront.ts";
 import * as creds from "./credentials.ts";
+import * as iamPolicies from "./iam-policies.ts";
 import * as ec2 from "./ec2.ts";
 import * as fleet from "./fleet.ts";
 import * as elb from "./elb.ts";
@@ -154,6 +155,9 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     getSesAccount: (scope) => creds.getSesAccount(as("getSesAccount"), scope),
     putInlinePolicy: (accountId, owner, name, doc) => creds.putInlinePolicy(as("putInlinePolicy"), accountId, owner, name, doc),
     deleteInlinePolicy: (accountId, owner, name) => creds.deleteInlinePolicy(as("deleteInlinePolicy"), accountId, owner, name),
+    listAttachedPolicies: (accountId, owner) => iamPolicies.listAttachedPolicies(as("listAttachedPolicies"), accountId, owner),
+    attachManagedPolicy: (accountId, owner, arn) => iamPolicies.attachManagedPolicy(as("attachManagedPolicy"), accountId, owner, arn),
+    detachManagedPolicy: (accountId, owner, arn) => iamPolicies.detachManagedPolicy(as("detachManagedPolicy"), accountId, owner, arn),
     updateAssumeRolePolicy: (accountId, name, doc) => creds.updateAssumeRolePolicy(as("updateAssumeRolePolicy"), accountId, name, doc),
     deleteLoginProfile: (accountId, name) => creds.deleteLoginProfile(as("deleteLoginProfile"), accountId, name),
     cancelSpotInstanceRequests: (scope, ids) => creds.cancelSpotInstanceRequests(as("cancelSpotInstanceRequests"), scope, ids),

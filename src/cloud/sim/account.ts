@@ -38,7 +38,7 @@ import type {
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import type { AccessSide, AccountEntry, OrganizationAccount } from "../port-access.ts";
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
-import type { IamRoleDetail, IamUserDetail, InlinePolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
+import type { AttachedPolicy, IamRoleDetail, IamUserDetail, InlinePolicyOwner, PolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import type { Ec2Fleet, LightsailInstance, LightsailInstanceSnapshot, SpotFleetRequest } from "../port-fleet.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
@@ -488,6 +488,15 @@ export class SimAccount implements CloudPort {
   }
   deleteInlinePolicy(accountId: string, owner: InlinePolicyOwner, policyName: string): Promise<void> {
     return this.run("deleteInlinePolicy", { accountId }, [owner, policyName], () => this.api.deleteInlinePolicy(accountId, owner, policyName));
+  }
+  listAttachedPolicies(accountId: string, owner: PolicyOwner): Promise<AttachedPolicy[] | null> {
+    return this.run("listAttachedPolicies", { accountId }, [owner], () => this.api.listAttachedPolicies(accountId, owner));
+  }
+  attachManagedPolicy(accountId: string, owner: PolicyOwner, policyArn: string): Promise<void> {
+    return this.run("attachManagedPolicy", { accountId }, [owner, policyArn], () => this.api.attachManagedPolicy(accountId, owner, policyArn));
+  }
+  detachManagedPolicy(accountId: string, owner: PolicyOwner, policyArn: string): Promise<void> {
+    return this.run("detachManagedPolicy", { accountId }, [owner, policyArn], () => this.api.detachManagedPolicy(accountId, owner, policyArn));
   }
   updateAssumeRolePolicy(accountId: string, roleName: string, document: string): Promise<void> {
     return this.run("updateAssumeRolePolicy", { accountId }, [roleName, document], () => this.api.updateAssumeRolePolicy(accountId, roleName, document));

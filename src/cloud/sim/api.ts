@@ -40,7 +40,7 @@ import type {
 } from "../model.ts";
 import type { InstanceAttributeChange, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
-import type { InlinePolicyOwner } from "../port-iam.ts";
+import type { InlinePolicyOwner, PolicyOwner } from "../port-iam.ts";
 import type { AccessSide } from "../port-access.ts";
 import type { CommandInvocation, SendCommandRequest } from "../port-ssm.ts";
 import { SimCore } from "./core.ts";
@@ -166,6 +166,9 @@ export class SimApi extends SimCore {
   getSesAccount = (scope: Scope) => iamSim.getSesAccount(this, scope);
   putInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string, doc: string) => iamSim.putInlinePolicy(this, accountId, owner, name, doc);
   deleteInlinePolicy = (accountId: string, owner: InlinePolicyOwner, name: string) => iamSim.deleteInlinePolicy(this, accountId, owner, name);
+  listAttachedPolicies = (accountId: string, owner: PolicyOwner) => iamSim.listAttachedPolicies(this, accountId, owner);
+  attachManagedPolicy = (accountId: string, owner: PolicyOwner, policyArn: string) => iamSim.attachManagedPolicy(this, accountId, owner, policyArn);
+  detachManagedPolicy = (accountId: string, owner: PolicyOwner, policyArn: string) => iamSim.detachManagedPolicy(this, accountId, owner, policyArn);
   updateAssumeRolePolicy = (accountId: string, roleName: string, doc: string) => iamSim.updateAssumeRolePolicy(this, accountId, roleName, doc);
   deleteLoginProfile = (accountId: string, userName: string) => iamSim.deleteLoginProfile(this, accountId, userName);
   cancelSpotInstanceRequests = (scope: Scope, ids: string[]) => iamSim.cancelSpotInstanceRequests(this, scope, ids);

@@ -6,11 +6,11 @@
  */
 import { CloudError } from "../errors.ts";
 import type { AccessKey, IamUser, Scope } from "../model.ts";
-import { SES_REGIONS, type IamRoleDetail, type IamUserDetail, type InlinePolicyOwner, type SesAccount, type SpotInstanceRequest } from "../port-iam.ts";
+import { IAM_POLICY_ARN, ownerParts, SES_REGIONS, type AttachedPolicy, type IamRoleDetail, type IamUserDetail, type InlinePolicyOwner, type PolicyOwner, type SesAccount, type SpotInstanceRequest } from "../port-iam.ts";
 import { invalid as invalidCall, notFound, type SimCore } from "./core.ts";
 import { hexOf } from "./ids.ts";
 import type { Estate, RegionInput } from "./schema.ts";
-import type { AccountState, RegionState, RoleRec, UserRec } from "./state.ts";
+import type { AccountState, GroupRec, RegionState, RoleRec, UserRec } from "./state.ts";
 
 /** What these operations need from SimApi. */
 export interface SimIamHost {
@@ -33,6 +33,17 @@ export function buildIamExtras(as: AccountState, acc: Estate["accounts"][number]
       trustPolicy: r.trustPolicy,
       attachedPolicies: [...r.attachedPolicies],
       inline: new Map(Object.entries(r.inlinePolicies)),
+    });
+  }
+  as.iamGroups = new Map();
+  for (const g of acc.iam.groups) {
+    as.iamGroups.set(g.groupName, {
+      groupName: g.groupName,
+      arn: `arn:aws:iam::${acc.accountId}:group${g.path.endsWith("/") ? g.path : `${g.path}/`}${g.groupName}`,
+      path: g.path,
+      createDate: g.createDate,
+      attachedPolicies: [...g.attachedPolicies],
+      inline: new Map(Object.entries(g.inlinePolicies)),
     });
   }
 }
@@ -101,17 +112,78 @@ export function getIamRole(h: SimIamHost, accountId: string, roleName: string): 
   };
 }
 
+function groupOf(acc: AccountState, groupName: string, action: string): GroupRec {
+  const g = acc.iamGroups?.get(groupName);
+  if (!g) throw noSuch(`group with name ${groupName}`, action, acc.accountId);
+  return g;
+}
+
 function inlineOf(acc: AccountState, owner: InlinePolicyOwner, action: string): Map<string, string> {
   if ("userName" in owner) {
     const u = acc.users.get(owner.userName);
     if (!u) throw noSuch(`user with name ${owner.userName}`, action, acc.accountId);
     return (u.inline ??= new Map());
   }
-  return roleOf(acc, owner.roleName, action).inline;
+  if ("roleName" in owner) return roleOf(acc, owner.roleName, action).inline;
+  return groupOf(acc, owner.groupName, action).inline;
+}
+
+/** The IAM action of an operation on a principal's policy: `iam:` + verb + User/Role/Group + noun. */
+const opOf = (owner: PolicyOwner, verb: string, noun = "Policy") => `${verb}${{ user: "User", role: "Role", group: "Group" }[ownerParts(owner).kind]}${noun}`;
+/** CloudTrail's requestParameters naming the principal (userName / roleName / groupName). */
+const whoOf = (owner: PolicyOwner): Record<string, string> => ({ [`${ownerParts(owner).kind}Name`]: ownerParts(owner).name });
+
+/** The list of managed policies attached to a principal (ARNs or, for AWS's, bare names as the estate may write them). */
+function attachedOf(acc: AccountState, owner: PolicyOwner, action: string): string[] {
+  if ("userName" in owner) {
+    const u = acc.users.get(owner.userName);
+    if (!u) throw noSuch(`user with name ${owner.userName}`, action, acc.accountId);
+    return u.user.attachedPolicies;
+  }
+  if ("roleName" in owner) return roleOf(acc, owner.roleName, action).attachedPolicies;
+  return groupOf(acc, owner.groupName, action).attachedPolicies;
+}
+
+const arnOf = (a: string) => (a.startsWith("arn:") ? a : `arn:aws:iam::aws:policy/${a}`);
+
+export function listAttachedPolicies(h: SimIamHost, accountId: string, owner: PolicyOwner): AttachedPolicy[] | null {
+  const action = `iam:${opOf(owner, "ListAttached", "Policies")}`;
+  const acc = h.account(accountId, action);
+  try {
+    return attached(attachedOf(acc, owner, action));
+  } catch (err) {
+    if (err instanceof CloudError && err.kind === "not-found") return null;
+    throw err;
+  }
+}
+
+function checkArn(arn: string, action: string, accountId: string): void {
+  if (!IAM_POLICY_ARN.test(arn)) throw invalid(`ARN ${arn} is not valid`, action, accountId, "InvalidInput");
+}
+
+export function attachManagedPolicy(h: SimIamHost, accountId: string, owner: PolicyOwner, policyArn: string): void {
+  const action = `iam:${opOf(owner, "Attach")}`;
+  const acc = h.account(accountId, action);
+  checkArn(policyArn, action, accountId);
+  const list = attachedOf(acc, owner, action);
+  // AWS: attaching a policy already attached succeeds and changes nothing.
+  if (!list.some((a) => arnOf(a) === policyArn)) list.push(policyArn);
+  h.record({ accountId }, opOf(owner, "Attach"), { ...whoOf(owner), policyArn }, []);
+}
+
+export function detachManagedPolicy(h: SimIamHost, accountId: string, owner: PolicyOwner, policyArn: string): void {
+  const action = `iam:${opOf(owner, "Detach")}`;
+  const acc = h.account(accountId, action);
+  checkArn(policyArn, action, accountId);
+  const list = attachedOf(acc, owner, action);
+  const i = list.findIndex((a) => arnOf(a) === policyArn);
+  if (i < 0) throw noSuch(`policy ${policyArn} attached to ${ownerParts(owner).kind} ${ownerParts(owner).name}`, action, accountId);
+  list.splice(i, 1);
+  h.record({ accountId }, opOf(owner, "Detach"), { ...whoOf(owner), policyArn }, []);
 }
 
 export function getInlinePolicy(h: SimIamHost, accountId: string, owner: InlinePolicyOwner, name: string): string | null {
-  const action = "userName" in owner ? "iam:GetUserPolicy" : "iam:GetRolePolicy";
+  const action = `iam:${opOf(owner, "Get")}`;
   const acc = h.account(accountId, action);
   try {
     return inlineOf(acc, owner, action).get(name) ?? null;
@@ -134,23 +206,21 @@ function checkDocument(doc: string, action: string, accountId: string): void {
 }
 
 export function putInlinePolicy(h: SimIamHost, accountId: string, owner: InlinePolicyOwner, name: string, doc: string): void {
-  const action = "userName" in owner ? "iam:PutUserPolicy" : "iam:PutRolePolicy";
+  const action = `iam:${opOf(owner, "Put")}`;
   const acc = h.account(accountId, action);
   if (!/^[\w+=,.@-]{1,128}$/.test(name)) throw invalid(`invalid policy name ${name}`, action, accountId, "ValidationError");
   checkDocument(doc, action, accountId);
   inlineOf(acc, owner, action).set(name, doc);
-  const who = "userName" in owner ? { userName: owner.userName } : { roleName: owner.roleName };
-  h.record({ accountId }, "userName" in owner ? "PutUserPolicy" : "PutRolePolicy", { ...who, policyName: name, policyDocument: doc }, []);
+  h.record({ accountId }, opOf(owner, "Put"), { ...whoOf(owner), policyName: name, policyDocument: doc }, []);
 }
 
 export function deleteInlinePolicy(h: SimIamHost, accountId: string, owner: InlinePolicyOwner, name: string): void {
-  const action = "userName" in owner ? "iam:DeleteUserPolicy" : "iam:DeleteRolePolicy";
+  const action = `iam:${opOf(owner, "Delete")}`;
   const acc = h.account(accountId, action);
   const map = inlineOf(acc, owner, action);
   if (!map.has(name)) throw noSuch(`policy with name ${name}`, action, accountId);
   map.delete(name);
-  const who = "userName" in owner ? { userName: owner.userName } : { roleName: owner.roleName };
-  h.record({ accountId }, "userName" in owner ? "DeleteUserPolicy" : "DeleteRolePolicy", { ...who, policyName: name }, []);
+  h.record({ accountId }, opOf(owner, "Delete"), { ...whoOf(owner), policyName: name }, []);
 }
 
 export function updateAssumeRolePolicy(h: SimIamHost, accountId: string, roleName: string, doc: string): void {

@@ -43,3 +43,14 @@ export const spotRequest = z
 export const sesAccount = z
   .object({ sendingEnabled: z.boolean().default(true), productionAccessEnabled: z.boolean().default(false), max24HourSend: z.number().int().min(0).default(200) })
   .strict();
+
+/** An IAM group with its policies (account.iam.groups): what a policy the attacker attached to a group is read from. */
+export const iamGroup = z
+  .object({
+    groupName: z.string().regex(/^[\w+=,.@-]{1,128}$/),
+    path: z.string().default("/"),
+    createDate: isoTime,
+    attachedPolicies: z.array(z.string()).default([]),
+    inlinePolicies: z.record(z.string().regex(/^[\w+=,.@-]{1,128}$/), policyDocument).default({}),
+  })
+  .strict();

@@ -9,7 +9,7 @@
  * (./load.ts), so an estate can never contradict itself. See docs/sim.md for a walk-through.
  */
 import { z } from "zod";
-import { iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
+import { iamGroup, iamRole, iamUserExtra, sesAccount, spotRequest } from "./schema-iam.ts";
 import { fleetRegionFields } from "./schema-fleet.ts";
 import { postureSchema } from "./posture-schema.ts";
 import { hostTriageSchema } from "./ssm-schema.ts";
@@ -428,7 +428,7 @@ const account = z
     /** Regions enabled for the account (DescribeRegions). Regions under `regions` must be listed here. */
     enabledRegions: z.array(regionCode).min(1),
     regions: z.record(regionCode, region).default({}),
-    iam: z.object({ users: z.array(iamUser).default([]), roles: z.array(iamRole).default([]) }).strict().default({ users: [], roles: [] }),
+    iam: z.object({ users: z.array(iamUser).default([]), roles: z.array(iamRole).default([]), groups: z.array(iamGroup).default([]) }).strict().default({ users: [], roles: [], groups: [] }),
     s3Buckets: z.array(bucket).default([]),
     cloudFrontDistributions: z.array(distribution).default([]),
     posture: postureSchema.optional(),

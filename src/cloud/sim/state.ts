@@ -211,6 +211,15 @@ export interface RoleRec {
   inline: Map<string, string>;
 }
 
+export interface GroupRec {
+  groupName: string;
+  arn: string;
+  path: string;
+  createDate: string;
+  attachedPolicies: string[];
+  inline: Map<string, string>;
+}
+
 export interface AccountState {
   accountId: string;
   name?: string;
@@ -221,6 +230,8 @@ export interface AccountState {
   regions: Map<string, RegionState>;
   users: Map<string, UserRec>;
   roles?: Map<string, RoleRec>;
+  /** IAM groups (./iam.ts); `groups` of a region are security groups. */
+  iamGroups?: Map<string, GroupRec>;
   /** What the readiness checks read (./posture.ts). */
   posture: PostureInput;
   buckets: Map<string, Bucket>;

@@ -7,7 +7,7 @@
  * makes each call at most once, and undo restores exactly what was there before.
  */
 import { z } from "zod";
-import type { InlinePolicyOwner } from "../../cloud/port-iam.ts";
+import { ownerParts, type InlinePolicyOwner } from "../../cloud/port-iam.ts";
 import { StepError } from "../errors.ts";
 import { defineAction, type Handler, type StepContext } from "../action.ts";
 
@@ -59,7 +59,7 @@ export function samePolicy(a: string | null, b: string | null): boolean {
   }
 }
 
-const ownerText = (o: InlinePolicyOwner) => ("userName" in o ? `user ${o.userName}` : `role ${o.roleName}`);
+const ownerText = (o: InlinePolicyOwner) => `${ownerParts(o).kind} ${ownerParts(o).name}`;
 
 /** A handler that makes one inline policy hold a document; undo puts back what was there (or deletes it). */
 function inlinePolicyHandler<P>(owner: (p: P) => InlinePolicyOwner, name: string, doc: (p: P) => string): Handler<P, { document: string | null }, { changed: boolean }> {
@@ -165,7 +165,7 @@ export const deleteLoginProfile: Handler<ActionParams["delete-login-profile"], {
   },
 };
 
-const putCall = (o: InlinePolicyOwner, name: string, doc: string) =>
+const putCall = (o: { userName: string } | { roleName: string }, name: string, doc: string) =>
   "userName" in o
     ? { api: "iam:PutUserPolicy", params: { UserName: o.userName, PolicyName: name, PolicyDocument: doc } }
     : { api: "iam:PutRolePolicy", params: { RoleName: o.roleName, PolicyName: name, PolicyDocument: doc } };

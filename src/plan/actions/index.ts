@@ -12,6 +12,7 @@ import { BLOCK_BUCKET_PUBLIC_ACCESS, CAPTURE_BUCKET, CAPTURE_DISTRIBUTION, CAPTU
 import { ASG_DETACH, ASG_LOWER_MIN, ASG_PROTECT_SCALE_IN, ASG_STANDBY, ASG_SUSPEND_PROCESSES } from "./asg.ts";
 import { CAPTURE_METADATA, KEEP_VOLUMES, PROTECT_TERMINATION, SHUTDOWN_STOP, SNAPSHOT_VOLUMES, STOP_INSTANCE, TAG_RESOURCES } from "./instance.ts";
 import { CANCEL_SPOT_REQUESTS, DELETE_LOGIN_PROFILE, QUARANTINE_USER, RESTORE_TRUST_POLICY, REVOKE_SESSIONS, SUSPEND_SES_SENDING } from "./credentials.ts";
+import { DETACH_POLICY, REMOVE_INLINE_POLICY } from "./policies.ts";
 import { DEREGISTER_CLASSIC, DEREGISTER_TARGETS } from "./lb.ts";
 import { CANCEL_SPOT_FLEET_REQUESTS, DELETE_FLEETS, SNAPSHOT_LIGHTSAIL_INSTANCE, STOP_LIGHTSAIL_INSTANCE } from "./fleet.ts";
 import { BLOCK_SMTP_EGRESS, CLOSE_WEB_INGRESS, CREATE_ALL_TRAFFIC_GROUP, CREATE_ISOLATION_GROUP, ISOLATE_ENI, NACL_DENY, REVOKE_OPEN_INGRESS } from "./network.ts";
@@ -50,6 +51,8 @@ export const ACTION_MODULES = {
   "revoke-sessions": REVOKE_SESSIONS,
   "quarantine-user": QUARANTINE_USER,
   "restore-trust-policy": RESTORE_TRUST_POLICY,
+  "detach-policy": DETACH_POLICY,
+  "remove-inline-policy": REMOVE_INLINE_POLICY,
   "cancel-spot-requests": CANCEL_SPOT_REQUESTS,
   "cancel-spot-fleet-requests": CANCEL_SPOT_FLEET_REQUESTS,
   "delete-fleets": DELETE_FLEETS,
@@ -96,6 +99,20 @@ export const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.filter((a)
 export const IRREVERSIBLE_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.filter((a) => (ACTION_MODULES[a] as ActionModule<unknown>).irreversible === true));
 
 /**
+ * A step of this action with these params is for a person to approve whatever a policy rule names:
+ * irreversible actions, and reversible ones whose module says so for these params (e.g. detaching
+ * a policy from one of the customer's own principals). Params that do not parse count as a person's.
+ */
+export function needsPerson(action: string, params: unknown): boolean {
+  if (IRREVERSIBLE_ACTIONS.has(action)) return true;
+  if (!isAction(action)) return true;
+  const m = ACTION_MODULES[action] as ActionModule<unknown>;
+  if (!m.person) return false;
+  const p = m.params.safeParse(params);
+  return !p.success || m.person(p.data);
+}
+
+/**
  * Names a policy's `automatic` rules may use for several actions at once. `preserve` only keeps
  * evidence; `isolate` is everything the compromised-host playbook does short of stopping, because
  * isolating an ENI depends on the steps before it (Auto Scaling, load balancers, the groups).
@@ -125,7 +142,8 @@ export const ACTION_ALIASES: Record<string, readonly ActionName[]> = {
   "take-content-offline": ["capture-metadata", "snapshot-volumes", "capture-bucket", "block-bucket-public-access", "capture-distribution", "disable-distribution", "close-web-ingress", "tag-resources"],
   "deactivate-keys": ["capture-key-usage", "deactivate-access-key"],
   // Never cancel-spot-requests nor delete-login-profile: they cannot be undone (IRREVERSIBLE_ACTIONS), a person decides them.
-  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "suspend-ses-sending"],
+  // detach-policy and remove-inline-policy are automatic only on principals the attacker created (needsPerson).
+  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "suspend-ses-sending", "detach-policy", "remove-inline-policy"],
 };
 
 /** Expands action names and aliases (`isolate`) to action names; unknown words are returned in `unknown`. */

@@ -173,6 +173,86 @@ describe("IAM and STS (query protocol, XML)", () => {
   });
 });
 
+describe("IAM policies on users, roles and groups (query protocol, XML): the plan's detach-policy and remove-inline-policy", () => {
+  /** What IAM URL-encodes in a policy document: spaces, %, +, &, quotes, <, non-ASCII. */
+  const DOC = '{"Version":"2012-10-17","Statement":[{"Sid":"a b+c%20d&<é>","Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::my bucket/*"}]}';
+
+  it("ListAttachedGroupPolicies, page by page (Marker)", async () => {
+    handler = (req) =>
+      req.params.get("Marker") === "m1"
+        ? queryOk("ListAttachedGroupPolicies", `<AttachedPolicies><member><PolicyName>ReadOnlyAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/ReadOnlyAccess</PolicyArn></member></AttachedPolicies><IsTruncated>false</IsTruncated>`)
+        : queryOk("ListAttachedGroupPolicies", `<AttachedPolicies><member><PolicyName>IAMFullAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/IAMFullAccess</PolicyArn></member></AttachedPolicies><IsTruncated>true</IsTruncated><Marker>m1</Marker>`);
+    expect(await port.listAttachedPolicies(CALLER, { groupName: "developers" })).toEqual([
+      { arn: "arn:aws:iam::aws:policy/IAMFullAccess", name: "IAMFullAccess" },
+      { arn: "arn:aws:iam::aws:policy/ReadOnlyAccess", name: "ReadOnlyAccess" },
+    ]);
+    expect(ops().map(params)).toEqual([
+      { Action: "ListAttachedGroupPolicies", GroupName: "developers" },
+      { Action: "ListAttachedGroupPolicies", GroupName: "developers", Marker: "m1" },
+    ]);
+  });
+
+  it("ListAttachedUserPolicies / ListAttachedRolePolicies; NoSuchEntity (404) is null, not an error", async () => {
+    handler = (req) =>
+      req.action === "ListAttachedUserPolicies"
+        ? queryOk("ListAttachedUserPolicies", `<AttachedPolicies><member><PolicyName>AdministratorAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/AdministratorAccess</PolicyArn></member></AttachedPolicies><IsTruncated>false</IsTruncated>`)
+        : iamError("NoSuchEntity", "The role with name gone cannot be found.", 404);
+    expect(await port.listAttachedPolicies(CALLER, { userName: "backup-admin" })).toEqual([{ arn: "arn:aws:iam::aws:policy/AdministratorAccess", name: "AdministratorAccess" }]);
+    expect(await port.listAttachedPolicies(CALLER, { roleName: "gone" })).toBeNull();
+    expect(ops().map(params)).toEqual([
+      { Action: "ListAttachedUserPolicies", UserName: "backup-admin" },
+      { Action: "ListAttachedRolePolicies", RoleName: "gone" },
+    ]);
+  });
+
+  it("GetGroupPolicy and GetRolePolicy: the document URL-decoded exactly, XML-escaped or not", async () => {
+    // IAM sends the document URL-encoded (RFC 3986) inside XML: nothing of it is left encoded once parsed.
+    handler = (req) =>
+      req.action === "GetGroupPolicy"
+        ? queryOk("GetGroupPolicy", `<GroupName>developers</GroupName><PolicyName>dev-escalate</PolicyName><PolicyDocument>${encodeURIComponent(DOC)}</PolicyDocument>`)
+        : queryOk("GetRolePolicy", `<RoleName>ops-automation</RoleName><PolicyName>ops-inline</PolicyName><PolicyDocument>${encodeURIComponent(DOC).replaceAll("%26", "&amp;")}</PolicyDocument>`);
+    expect(await port.getInlinePolicy(CALLER, { groupName: "developers" }, "dev-escalate")).toBe(DOC);
+    expect(await port.getInlinePolicy(CALLER, { roleName: "ops-automation" }, "ops-inline")).toBe(DOC);
+    expect(ops().map(params)).toEqual([
+      { Action: "GetGroupPolicy", GroupName: "developers", PolicyName: "dev-escalate" },
+      { Action: "GetRolePolicy", RoleName: "ops-automation", PolicyName: "ops-inline" },
+    ]);
+  });
+
+  it("Detach/Attach {User,Role,Group}Policy, DeleteGroupPolicy and PutGroupPolicy (the saved document back byte for byte): exactly these parameters", async () => {
+    handler = (req) => iamDone(req.action);
+    const arn = "arn:aws:iam::aws:policy/AdministratorAccess";
+    await port.detachManagedPolicy(CALLER, { userName: "backup-admin" }, arn);
+    await port.detachManagedPolicy(CALLER, { roleName: "deploy-role" }, arn);
+    await port.detachManagedPolicy(CALLER, { groupName: "developers" }, "arn:aws:iam::aws:policy/IAMFullAccess");
+    await port.attachManagedPolicy(CALLER, { userName: "backup-admin" }, arn);
+    await port.attachManagedPolicy(CALLER, { roleName: "deploy-role" }, arn);
+    await port.attachManagedPolicy(CALLER, { groupName: "developers" }, "arn:aws:iam::aws:policy/IAMFullAccess");
+    await port.deleteInlinePolicy(CALLER, { groupName: "developers" }, "dev-escalate");
+    await port.putInlinePolicy(CALLER, { groupName: "developers" }, "dev-escalate", DOC);
+    expect(ops().map(params)).toEqual([
+      { Action: "DetachUserPolicy", UserName: "backup-admin", PolicyArn: arn },
+      { Action: "DetachRolePolicy", RoleName: "deploy-role", PolicyArn: arn },
+      { Action: "DetachGroupPolicy", GroupName: "developers", PolicyArn: "arn:aws:iam::aws:policy/IAMFullAccess" },
+      { Action: "AttachUserPolicy", UserName: "backup-admin", PolicyArn: arn },
+      { Action: "AttachRolePolicy", RoleName: "deploy-role", PolicyArn: arn },
+      { Action: "AttachGroupPolicy", GroupName: "developers", PolicyArn: "arn:aws:iam::aws:policy/IAMFullAccess" },
+      { Action: "DeleteGroupPolicy", GroupName: "developers", PolicyName: "dev-escalate" },
+      { Action: "PutGroupPolicy", GroupName: "developers", PolicyName: "dev-escalate", PolicyDocument: DOC },
+    ]);
+    for (const r of ops()) expect(r.authorization).toMatch(/\/us-east-1\/iam\/aws4_request/);
+  });
+
+  it("AccessDenied on a detach names the IAM action; NoSuchEntity is not-found", async () => {
+    handler = () => iamError("AccessDenied", `User: arn:aws:iam::${CALLER}:user/responder is not authorized to perform: iam:DetachRolePolicy`, 403);
+    const e = await denied(port.detachManagedPolicy(CALLER, { roleName: "deploy-role" }, "arn:aws:iam::aws:policy/AdministratorAccess"));
+    expect([e.kind, e.action, e.accountId]).toEqual(["access-denied", "iam:DetachRolePolicy", CALLER]);
+    handler = () => iamError("NoSuchEntity", "Policy arn:aws:iam::aws:policy/AdministratorAccess was not found.", 404);
+    const n = await denied(port.detachManagedPolicy(CALLER, { groupName: "developers" }, "arn:aws:iam::aws:policy/AdministratorAccess"));
+    expect([n.kind, n.code]).toEqual(["not-found", "NoSuchEntity"]);
+  });
+});
+
 describe("EC2 spot requests and fleets (query protocol, XML)", () => {
   it("DescribeSpotInstanceRequests and CancelSpotInstanceRequests", async () => {
     handler = (req) =>

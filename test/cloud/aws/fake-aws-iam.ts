@@ -5,18 +5,28 @@
  * Installed by installFakeAws; small pages so the adapter's pagination is crossed.
  */
 import {
+  AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
+  DeleteGroupPolicyCommand,
   DeleteLoginProfileCommand,
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
+  DetachGroupPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  GetGroupPolicyCommand,
   GetLoginProfileCommand,
   GetInstanceProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
+  ListAttachedGroupPoliciesCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
+  PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -108,6 +118,43 @@ export function installFakeIam(on: On, sim: SimAccount, m: Mocks): void {
     api.deleteInlinePolicy(accountId, { roleName: input.RoleName }, input.PolicyName);
     return {};
   });
+  // Groups, and managed policies attached and detached (the plan's detach-policy step and its undo).
+  on(m.iam, ListAttachedGroupPoliciesCommand, "iam.ListAttachedGroupPolicies", ({ accountId, input }) => {
+    const all = api.listAttachedPolicies(accountId, { groupName: input.GroupName });
+    if (!all) throw sdkError("NoSuchEntity", `The group with name ${input.GroupName} cannot be found.`, 404);
+    const p = page(all, input.Marker, 1);
+    return { AttachedPolicies: p.items.map((a) => ({ PolicyArn: a.arn, PolicyName: a.name })), IsTruncated: p.next !== undefined, Marker: p.next };
+  });
+  on(m.iam, GetGroupPolicyCommand, "iam.GetGroupPolicy", ({ accountId, input }) => {
+    if (!api.listAttachedPolicies(accountId, { groupName: input.GroupName })) throw sdkError("NoSuchEntity", `The group with name ${input.GroupName} cannot be found.`, 404);
+    const doc = api.getInlinePolicy(accountId, { groupName: input.GroupName }, input.PolicyName);
+    return { GroupName: input.GroupName, PolicyName: input.PolicyName, PolicyDocument: policyDoc(doc, `group policy ${input.PolicyName}`) };
+  });
+  on(m.iam, PutGroupPolicyCommand, "iam.PutGroupPolicy", ({ accountId, input }) => {
+    api.putInlinePolicy(accountId, { groupName: input.GroupName }, input.PolicyName, input.PolicyDocument);
+    return {};
+  });
+  on(m.iam, DeleteGroupPolicyCommand, "iam.DeleteGroupPolicy", ({ accountId, input }) => {
+    api.deleteInlinePolicy(accountId, { groupName: input.GroupName }, input.PolicyName);
+    return {};
+  });
+  const owners = [
+    ["User", (i: In) => ({ userName: i.UserName as string })],
+    ["Role", (i: In) => ({ roleName: i.RoleName as string })],
+    ["Group", (i: In) => ({ groupName: i.GroupName as string })],
+  ] as const;
+  const attach = { User: AttachUserPolicyCommand, Role: AttachRolePolicyCommand, Group: AttachGroupPolicyCommand };
+  const detach = { User: DetachUserPolicyCommand, Role: DetachRolePolicyCommand, Group: DetachGroupPolicyCommand };
+  for (const [kind, owner] of owners) {
+    on(m.iam, attach[kind] as new (input: In) => unknown, `iam.Attach${kind}Policy`, ({ accountId, input }) => {
+      api.attachManagedPolicy(accountId, owner(input), input.PolicyArn);
+      return {};
+    });
+    on(m.iam, detach[kind] as new (input: In) => unknown, `iam.Detach${kind}Policy`, ({ accountId, input }) => {
+      api.detachManagedPolicy(accountId, owner(input), input.PolicyArn);
+      return {};
+    });
+  }
   on(m.iam, UpdateAssumeRolePolicyCommand, "iam.UpdateAssumeRolePolicy", ({ accountId, input }) => {
     api.updateAssumeRolePolicy(accountId, input.RoleName, input.PolicyDocument);
     return {};
