@@ -5,11 +5,13 @@
  * one PostgreSQL store sets the same value on every machine), else the configuration's
  * `audit.key: env:NAME` (a variable named there) or `audit.keyFile: PATH` (a file kept elsewhere),
  * else the file `audit.key` in the data directory, created on first use (0600, 32 random bytes in hex).
+ *
+ * The variable and the configuration are read at the edge (src/config/store.ts, auditKeyFrom) and
+ * the key is given to the store; this module holds the key's form and the data directory's file.
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EX_CONFIG, readConfigFile } from "../config/file.ts";
 import { environmentError, UserError } from "../errors.ts";
 import { ensurePrivateDir } from "../private-file.ts";
 import { auditKeyId } from "./audit.ts";
@@ -26,7 +28,8 @@ export interface AuditKey {
   source: string;
 }
 
-function checked(text: string, source: string): AuditKey {
+/** A key read from `source` (a variable's name, a file's path), refused when shorter than 32 characters. */
+export function checkedAuditKey(text: string, source: string): AuditKey {
   const value = text.trim();
   if (value.length < MIN_LENGTH) {
     throw new UserError(`the audit key in ${source} is too short (${value.length} characters; at least ${MIN_LENGTH})`, {
@@ -38,52 +41,18 @@ function checked(text: string, source: string): AuditKey {
   return { key, id: auditKeyId(key), source };
 }
 
-/** The key the configuration names (`audit.key: env:NAME`, `audit.keyFile: PATH`), or null. */
-function fromConfig(home: string, env: Record<string, string | undefined>): AuditKey | null {
-  // A configuration that cannot be read is reported by the commands that use it; here it names no
-  // key (and a store written under another key then refuses to write: nothing is silently mixed).
-  let doc;
-  try {
-    doc = readConfigFile(env, home);
-  } catch {
-    return null;
-  }
-  const section = doc.data.audit as Record<string, unknown> | undefined;
-  if (section === undefined || section === null) return null;
-  const where = `${doc.path ?? "configuration"}: audit`;
-  if (typeof section !== "object" || Array.isArray(section)) throw new UserError(`${where}: expected a mapping (key: env:NAME, or keyFile: PATH)`, { exitCode: EX_CONFIG });
-  if (section.key !== undefined) {
-    const m = typeof section.key === "string" ? /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(section.key.trim()) : null;
-    if (!m) throw new UserError(`${where}.key: write env:NAME and keep the key in that variable (a key never goes in the file)`, { exitCode: EX_CONFIG });
-    const v = env[m[1]!];
-    if (v === undefined || v === "") throw new UserError(`${where}.key: environment variable ${m[1]} is not set`, { exitCode: EX_CONFIG });
-    return checked(v, m[1]!);
-  }
-  if (section.keyFile !== undefined) {
-    if (typeof section.keyFile !== "string" || section.keyFile.trim() === "") throw new UserError(`${where}.keyFile: a path`, { exitCode: EX_CONFIG });
-    const path = section.keyFile.trim();
-    try {
-      return checked(readFileSync(path, "utf8"), path);
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`${where}.keyFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EX_CONFIG, cause: err });
-    }
-  }
-  return null;
-}
-
-/** The audit key from the environment, else the configuration, else the data directory's key file (created when missing). */
-export function loadAuditKey(home: string, env: Record<string, string | undefined> = process.env): AuditKey {
-  const fromEnv = env[AUDIT_KEY_ENV];
-  if (fromEnv !== undefined && fromEnv !== "") return checked(fromEnv, AUDIT_KEY_ENV);
-  const configured = fromConfig(home, env);
-  if (configured) return configured;
+/**
+ * The data directory's key file (created when missing): the key a store is given when the edge
+ * names no other (src/config/store.ts reads ABUSE_DESK_AUDIT_KEY and the configuration's
+ * `audit:` first, and falls back to this).
+ */
+export function dataDirAuditKey(home: string): AuditKey {
   const file = join(home, AUDIT_KEY_FILE);
   // The key file lives in the data directory: a directory that cannot be used is said as such,
   // naming it and the fix (not as the key file's errno).
   ensurePrivateDir(home);
   try {
-    return checked(readFileSync(file, "utf8"), file);
+    return checkedAuditKey(readFileSync(file, "utf8"), file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
       if (err instanceof UserError) throw err;
@@ -106,5 +75,5 @@ export function loadAuditKey(home: string, env: Record<string, string | undefine
   } finally {
     unlinkSync(tmp);
   }
-  return checked(readFileSync(file, "utf8"), file);
+  return checkedAuditKey(readFileSync(file, "utf8"), file);
 }

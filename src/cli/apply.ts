@@ -63,7 +63,7 @@ export function register(program: Command): void {
       const { ApplyRefused } = await import("../execute/index.ts");
       const { applyPlan, refuseIfLocked } = await import("../desk/index.ts");
       const { formatPlan, formatApplyResult } = await import("../execute/format.ts");
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
 
       let total: number | undefined;
       if (opts.concurrency !== undefined) {
@@ -99,7 +99,7 @@ export function register(program: Command): void {
         }
         const { loadPolicy } = await import("../policy/load.ts");
         const policy = opts.auto ? await loadPolicy(opts.policy ?? (process.env.ABUSE_DESK_POLICY || undefined)) : undefined;
-        const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+        const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
         const progressLines = !opts.json || process.stderr.isTTY === true;
         let finished = 0;
         try {

@@ -119,8 +119,8 @@ export function register(program: Command): void {
         let recovered: Awaited<ReturnType<typeof recoverTransits>> = [];
         if (o.account) {
           const c = await s.requireCase(ref);
-          const { openCloud } = await import("../cloud/open.ts");
-          const port = await openCloud(o.account, { profile: o.profile, region: o.region });
+          const { openAccount } = await import("../config/account.ts");
+          const port = await openAccount(o.account, { profile: o.profile, region: o.region });
           try {
             recovered = await recoverTransits(s, { port, caseId: c.id, actor: await cliActor() });
           } finally {

@@ -46,6 +46,7 @@ export function register(program: Command): void {
         offline: opts.offline === true,
         dnsServers: opts.dnsServer,
         dnsTimeoutMs: timeout,
+        env: process.env,
       });
       const status = doctorStatus(checks);
       if (opts.json) printJson({ ok: status === 0, checks });

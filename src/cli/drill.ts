@@ -51,9 +51,13 @@ export function register(program: Command): void {
       }
 
       if (!opts.json) process.stdout.write(c.bold("abuse-desk drill") + c.dim(": the whole response on a simulated account; nothing real is touched\n\n"));
+      // The drill's store is keyed as a command's would be in that directory (ABUSE_DESK_AUDIT_KEY,
+      // the configuration's audit:, else a key file there), so `ABUSE_DESK_HOME=<drill>` commands can write to it.
+      const { loadAuditKey } = await import("../config/store.ts");
       const result = await runDrill({
         home,
         now,
+        auditKey: loadAuditKey(home, process.env),
         ...(opts.account ? { account: opts.account } : {}),
         onStage: (stage, detail) => {
           if (opts.json) return;

@@ -124,8 +124,8 @@ export function register(program: Command): void {
             }
             const owner = o.bucketAccount ?? c.accountId;
             if (!owner) throw new UserError("--s3: the case names no account; give --bucket-account ID (the account that owns the bucket)", { exitCode: 64 });
-            const { openCloud } = await import("../cloud/open.ts");
-            const port = await openCloud(o.account, { ...(o.profile ? { profile: o.profile } : {}), ...(o.region ? { region: o.region } : {}) });
+            const { openAccount } = await import("../config/account.ts");
+            const port = await openAccount(o.account, { ...(o.profile ? { profile: o.profile } : {}), ...(o.region ? { region: o.region } : {}) });
             try {
               const body = readFileSync(path);
               const { createHash } = await import("node:crypto");

@@ -91,8 +91,8 @@ export function register(program: Command): void {
     const spec = opts.account ?? (process.env.ABUSE_DESK_ACCOUNT || undefined);
     let port: CloudPort | null = null;
     if (spec) {
-      const { openCloud } = await import("../cloud/open.ts");
-      port = await openCloud(spec, { profile: opts.profile, region: opts.region });
+      const { openAccount } = await import("../config/account.ts");
+      port = await openAccount(spec, { profile: opts.profile, region: opts.region });
     }
     const results: (IntakeOutcome & { file: string })[] = [];
     const failures: { file: string; index?: number; error: string }[] = [];

@@ -51,9 +51,9 @@ export function register(program: Command): void {
       for (const r of regions ?? []) if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(r)) throw new UserError(`--regions: "${r.slice(0, 40)}" is not a region code`, { exitCode: 64 });
       const now = opts.now ? timeOption("--now", opts.now) : new Date();
 
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
       const { collectInventory, addressObservations } = await import("../inventory/collect.ts");
-      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
       let inv;
       try {
         inv = await collectInventory(port, { ...(accounts ? { accounts } : {}), ...(regions ? { regions } : {}), now });

@@ -46,8 +46,8 @@ export function register(program: Command): void {
       if (options.engine === "athena" && !options.athena) {
         throw new UserError("--engine athena needs the Athena settings: investigate.athena (accountId, region, database, outputLocation) in the configuration", { exitCode: 78, hint: "see docs/investigate.md, or run with --engine local" });
       }
-      const { openCloud } = await import("../cloud/open.ts");
-      const port = await openCloud(o.account, { ...(o.profile ? { profile: o.profile } : {}), ...(o.region ? { region: o.region } : {}) });
+      const { openAccount } = await import("../config/account.ts");
+      const port = await openAccount(o.account, { ...(o.profile ? { profile: o.profile } : {}), ...(o.region ? { region: o.region } : {}) });
       const { withStore, printJson } = await import("./io.ts");
       const { join } = await import("node:path");
       const { dataHome } = await import("../home.ts");

@@ -120,13 +120,13 @@ export function progressLine(text: string | null): void {
  * null. A store that cannot be opened is said on stderr and the command goes on without it.
  */
 export async function withStoreIfAny<T>(fn: (store: CaseStore | null) => Promise<T>): Promise<T> {
-  const { openStore, describeTarget } = await import("../case/index.ts");
+  const [{ openStore, describeTarget }, { storeOptions, storeTarget }] = await Promise.all([import("../case/index.ts"), import("../config/store.ts")]);
   let store: CaseStore | null = null;
   let where = "the case store";
   try {
-    const target = describeTarget();
+    const target = describeTarget(storeTarget(process.env));
     where = target.location;
-    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore({ actor: await cliActor() });
+    if (target.dialect === "postgres" || existsSync(target.location)) store = await openStore(await storeOptions(process.env, { actor: await cliActor() }));
   } catch (err) {
     // Only a UserError's message is written for a person (no connection string, no stack).
     process.stderr.write(`${safeText(where)} could not be opened${err instanceof UserError ? ` (${safeText(err.message)})` : ""}: the address history is not read\n`);
@@ -162,8 +162,8 @@ export async function notifyAfterChange(store: CaseStore, caseId: string, now?: 
 
 /** Opens the case store (DATABASE_URL, else SQLite in the data directory) for one command, and closes it. */
 export async function withStore<T>(fn: (store: CaseStore) => Promise<T>): Promise<T> {
-  const { openStore } = await import("../case/index.ts");
-  const store = await openStore({ actor: await cliActor() });
+  const [{ openStore }, { storeOptions }] = await Promise.all([import("../case/index.ts"), import("../config/store.ts")]);
+  const store = await openStore(await storeOptions(process.env, { actor: await cliActor() }));
   try {
     return await fn(store);
   } finally {

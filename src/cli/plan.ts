@@ -229,8 +229,8 @@ export function register(program: Command): void {
     }
 
     const policy = await loadPolicy(opts.policy ?? (process.env.ABUSE_DESK_POLICY || undefined));
-    const { openCloud } = await import("../cloud/open.ts");
-    const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+    const { openAccount } = await import("../config/account.ts");
+    const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
     const { resolveNotice } = await import("../resolve/index.ts");
 
     try {

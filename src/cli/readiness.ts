@@ -74,9 +74,9 @@ export function register(program: Command): void {
       const intake = doc.data.intake;
       const intakeSources = doc.path === null ? undefined : intake && typeof intake === "object" && !Array.isArray(intake) ? configuredSources(intake as Record<string, unknown>).map((s) => ({ name: s.name, kind: s.kind })) : [];
 
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
       const { runReadiness } = await import("../readiness/run.ts");
-      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
       const tty = process.stderr.isTTY === true;
       let report;
       try {

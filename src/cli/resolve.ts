@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .action(async (file: string | undefined, opts: Options) => {
       const { readInput, parseNotices, timeOption, printJson, colors, progressLine, withStoreIfAny } = await import("./io.ts");
       const { UserError } = await import("../errors.ts");
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
       const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
       const { formatResolution } = await import("../resolve/format.ts");
 
@@ -81,7 +81,7 @@ export function register(program: Command): void {
       for (const r of regions ?? []) if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(r)) throw new UserError(`--regions: "${r}" is not a region code (eu-west-1, us-east-1...)`, { exitCode: 64 });
 
       // Open the account first: a bad --account should not wait for the notice to be read.
-      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
       const { bytes, name } = await readInput(file);
       let notices: { index: number; notice: Notice }[];
       let failures: { index: number; error: string }[] = [];

@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const { ApplyRefused, READ_ONLY_ACTIONS } = await import("../execute/index.ts");
       const { refuseIfLocked, rollbackPlan } = await import("../desk/index.ts");
       const { formatRecovered, formatRollbackResult } = await import("../execute/format.ts");
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
 
       await withStore(async (store) => {
         const plan = await findPlan(ref, store, { forRollback: true });
@@ -74,7 +74,7 @@ export function register(program: Command): void {
           for (const s of [...toUndo].reverse()) process.stdout.write(colors.dim(`  ${s.id}: ${describeUndo(s, states.get(s.id)?.firstStarted?.before)}\n`));
         }
         await confirmOrRefuse(`Roll back plan ${plan.id}?`, opts.yes, "roll back");
-        const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+        const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
         try {
           const result = await rollbackPlan(store, plan.id, {
             port,

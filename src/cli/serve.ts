@@ -34,7 +34,10 @@ export function register(program: Command): void {
       const { createLogger } = await import("../serve/log.ts");
       const { readConfigFile } = await import("../config/file.ts");
       const { serveSettings } = await import("../serve/config.ts");
-      const settings = serveSettings(readConfigFile());
+      // serve's edge: the environment and the configuration are read here, once, and passed down.
+      const env = process.env;
+      const doc = readConfigFile(env);
+      const settings = serveSettings(doc, env);
       if (opts.port !== undefined) {
         const p = Number(opts.port);
         if (!Number.isInteger(p) || p < 0 || p > 65535) throw new UserError(`--port: "${opts.port}" is not a port number`, { exitCode: 64 });
@@ -44,6 +47,8 @@ export function register(program: Command): void {
       // --once prints its summary on stdout; the log goes to stderr then.
       const log = createLogger({ level: opts.once && settings.logLevel === "info" ? "warn" : settings.logLevel, ...(opts.once ? { destination: process.stderr } : {}) });
       const opened = await openService({
+        env,
+        doc,
         settings,
         log,
         ...(opts.account !== undefined ? { account: opts.account } : {}),
@@ -75,7 +80,7 @@ export function register(program: Command): void {
         if (settings.http) {
           // The web desk on the same socket (src/serve/web-mount.ts), unless --no-web.
           const { webDeskMount } = await import("../serve/web-mount.ts");
-          const mounts = opts.web === false ? [] : [webDeskMount({ store: opened.store, doc: readConfigFile(), account: opened.account, sources: () => service.sourceHealth() })];
+          const mounts = opts.web === false ? [] : [webDeskMount({ store: opened.store, doc, env, account: opened.account, policy: opened.policy, sources: () => service.sourceHealth() })];
           const app = await createServeApp(service, { token: settings.http.token, mounts });
           try {
             server = await listen(app, settings.http.host, settings.http.port);

@@ -70,9 +70,9 @@ export function register(program: Command): void {
       for (const a of accounts ?? []) if (!/^\d{12}$/.test(a)) throw new UserError(`--accounts: "${a.slice(0, 40)}" is not a 12-digit account id`, { exitCode: 64 });
       if ((opts.out || opts.deleteConsolePasswords) && !opts.plan) throw new UserError("--out and --delete-console-passwords go with --plan", { exitCode: 64 });
 
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
       const { sweep } = await import("../credentials/sweep.ts");
-      const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
       const tty = !opts.json && process.stderr.isTTY === true;
       let result;
       try {
@@ -120,8 +120,8 @@ async function sweepCaseCommand(ref: string, opts: Options): Promise<void> {
   const since = opts.since ? timeOption("--since", opts.since) : undefined;
   if (since && since > now) throw new UserError(`--since ${since.toISOString()} is after ${opts.until ? "--until" : "now"} ${now.toISOString()}`, { exitCode: 64 });
   if (since && now.getTime() - since.getTime() > 90 * 86_400_000) throw new UserError("CloudTrail's event history keeps 90 days: --since is further back than it can answer", { exitCode: 64 });
-  const { openCloud } = await import("../cloud/open.ts");
-  const port = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+  const { openAccount } = await import("../config/account.ts");
+  const port = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
   const tty = !opts.json && process.stderr.isTTY === true;
   const progress = tty ? { progress: (m: string) => progressLine(m) } : {};
   try {

@@ -44,9 +44,9 @@ export function register(program: Command): void {
     let resolve: ((n: Notice, history: Pick<ResolveOptions, "addressHistory">) => Promise<Resolution>) | undefined;
     let port: CloudPort | undefined;
     if (opts.account) {
-      const { openCloud } = await import("../cloud/open.ts");
+      const { openAccount } = await import("../config/account.ts");
       const { resolveNotice } = await import("../resolve/index.ts");
-      const account = await openCloud(opts.account, { profile: opts.profile, region: opts.region });
+      const account = await openAccount(opts.account, { profile: opts.profile, region: opts.region });
       port = account;
       resolve = (n, history) => resolveNotice(n, account, { now, ...history });
     }

@@ -16,16 +16,19 @@ export function register(program: Command): void {
       const { UserError } = await import("../errors.ts");
       const { openStore } = await import("../case/index.ts");
       const { readConfigFile } = await import("../config/file.ts");
+      const { storeOptions } = await import("../config/store.ts");
       const { webDeps, listen } = await import("../web/server.ts");
       let port: number | undefined;
       if (o.port !== undefined) {
         port = Number(o.port);
         if (!/^\d+$/.test(o.port) || port > 65535) throw new UserError(`--port ${o.port}: not a port number (0-65535)`, { exitCode: 64 });
       }
-      const doc = readConfigFile();
-      const store = await openStore();
+      // Read here, once: the environment and the configuration; the desk is given what they say.
+      const env = process.env;
+      const doc = readConfigFile(env);
+      const store = await openStore(await storeOptions(env));
       try {
-        const deps = await webDeps(store, doc, o.account ? { account: o.account } : {});
+        const deps = await webDeps(store, doc, o.account ? { account: o.account } : {}, env);
         const web = await listen(deps, { ...(o.host ? { host: o.host } : {}), ...(port !== undefined ? { port } : {}) });
         const users = await store.users.listUsers();
         process.stderr.write(`abuse-desk web desk on ${web.url} (store: ${store.location}; account: ${deps.accountSpec ?? "none configured"})\n`);

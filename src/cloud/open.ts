@@ -16,10 +16,13 @@ import type { AwsPortOptions } from "./aws/options.ts";
 export const SAMPLE_ESTATE = fileURLToPath(new URL("../../fixtures/estates/sample.yaml", import.meta.url));
 
 export interface OpenCloudOptions {
-  /** AWS profile (`aws` only). */
-  profile?: string;
-  /** AWS home region (`aws` only). */
-  region?: string;
+  /**
+   * The AWS adapter's options (`aws` only), resolved by the edge from the flags, the environment
+   * and the configuration's `aws:` section (src/config/aws.ts, loadAwsOptions); asked for only when
+   * the account is `aws`, so a simulated account never reads them. Default: none (the SDK's own
+   * defaults: its credential chain, AWS_PROFILE, AWS_REGION).
+   */
+  aws?: () => AwsPortOptions | Promise<AwsPortOptions>;
   /** The data directory a simulated account's state is kept in (default: src/home.ts). */
   home?: string;
 }
@@ -35,8 +38,13 @@ export function simEstatePath(spec: string): string | null {
 
 const USAGE = "give --account sim (the bundled simulated estate), sim:PATH (an estate file) or aws";
 
-export async function openCloud(spec: string | undefined, opts: OpenCloudOptions = {}): Promise<CloudPort> {
-  const s = (spec ?? process.env.ABUSE_DESK_ACCOUNT ?? "").trim();
+/**
+ * The port for `spec` (`sim`, `sim:PATH`, `aws`), as given: the edge resolves `--account`, the
+ * configuration and $ABUSE_DESK_ACCOUNT first (src/config/account.ts); nothing here reads the
+ * environment.
+ */
+export async function openCloud(spec: string, opts: OpenCloudOptions = {}): Promise<CloudPort> {
+  const s = spec.trim();
   if (!s) throw new UserError("no cloud account to search", { exitCode: 64, hint: USAGE });
   const estate = simEstatePath(s);
   if (estate) {
@@ -53,9 +61,7 @@ export async function openCloud(spec: string | undefined, opts: OpenCloudOptions
     } catch (err) {
       throw new UserError("the AWS adapter is not available in this build", { exitCode: 69, hint: "use --account sim or sim:PATH", cause: err });
     }
-    const { loadAwsOptions } = await import("../config/aws.ts");
-    const configured = loadAwsOptions({ ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.region ? { region: opts.region } : {}) });
-    return mod.createAwsPort(configured);
+    return mod.createAwsPort((await opts.aws?.()) ?? {});
   }
   throw new UserError(`--account ${s}: not an account specification`, { exitCode: 64, hint: USAGE });
 }

@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import type { ServiceKey } from "../cloud/aws/actions.ts";
-import type { AwsPortOptions } from "../cloud/aws/options.ts";
+import { environmentEndpoints, type AwsPortOptions } from "../cloud/aws/options.ts";
 import { UserError } from "../errors.ts";
 import { EX_CONFIG, fromEnvReference, parseSection, readConfigFile, type ConfigDocument, type Env } from "./file.ts";
 
@@ -166,6 +166,8 @@ export function awsOptionsFrom(doc: ConfigDocument, env: Env = process.env, flag
   if (s.maxConcurrency !== undefined) o.maxConcurrency = s.maxConcurrency;
   if (s.maxAttempts !== undefined) o.maxAttempts = s.maxAttempts;
   if (s.endpoints) o.endpoints = s.endpoints;
+  const sdkEndpoints = environmentEndpoints(env);
+  if (Object.keys(sdkEndpoints).length) o.environmentEndpoints = sdkEndpoints;
   if (s.s3ForcePathStyle !== undefined) o.s3ForcePathStyle = s.s3ForcePathStyle;
   return o;
 }

@@ -55,7 +55,7 @@ async function simulate(iam: IAMClient, principal: string, name: PolicyName, acc
   return { denied, checked };
 }
 
-export async function awsChecks(o: AwsPortOptions, env: Record<string, string | undefined> = process.env): Promise<Check[]> {
+export async function awsChecks(o: AwsPortOptions, env: Record<string, string | undefined>): Promise<Check[]> {
   const out: Check[] = [];
   const region = o.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULTS.fallbackRegion;
   const base: Credentials = o.credentials ?? fromNodeProviderChain(o.profile ? { profile: o.profile } : {});

@@ -22,7 +22,11 @@ export interface DoctorOptions {
   offline?: boolean;
   dnsServers?: string[];
   dnsTimeoutMs?: number;
-  env?: Env;
+  /**
+   * The environment the doctor checks, given by its edge (the CLI passes process.env): the data
+   * directory, the configuration, DATABASE_URL, the audit key, the account and policy defaults.
+   */
+  env: Env;
 }
 
 /** The name looked up to prove DNS works for DKIM: AWS's mail domain (its SPF record is a TXT record). */
@@ -31,8 +35,8 @@ export const DNS_PROBE = "amazonses.com";
 const said = (err: unknown) => (err instanceof UserError ? `${err.message}${err.hint ? ` (${err.hint})` : ""}` : ((err as Error)?.message ?? String(err)).split("\n")[0]!);
 const fixOf = (err: unknown, fallback: string) => (err instanceof UserError && err.hint ? err.hint : fallback);
 
-export async function runDoctor(o: DoctorOptions = {}): Promise<Check[]> {
-  const env = o.env ?? process.env;
+export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
+  const env = o.env;
   const out: Check[] = [];
   const home = dataHome(undefined, env);
 
@@ -68,9 +72,9 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<Check[]> {
 
   // The case store.
   try {
-    const { openStore, describeTarget } = await import("../case/index.ts");
-    const target = describeTarget();
-    const store = await openStore();
+    const [{ openStore, describeTarget }, { storeOptions, storeTarget }] = await Promise.all([import("../case/index.ts"), import("../config/store.ts")]);
+    const target = describeTarget(storeTarget(env));
+    const store = await openStore(await storeOptions(env));
     await store.destroy();
     out.push(check("store", "ok", `${target.dialect === "sqlite" ? "SQLite" : "PostgreSQL"} ${target.location}: reachable, schema up to date`));
   } catch (err) {
@@ -79,9 +83,10 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<Check[]> {
 
   // The containment policy and the examiners it lets reach an isolated host.
   try {
-    const { loadPolicy } = await import("../policy/load.ts");
-    const policy = await loadPolicy(o.policy ?? (env.ABUSE_DESK_POLICY || undefined));
-    out.push(check("policy", "ok", o.policy || env.ABUSE_DESK_POLICY ? `policy ${o.policy ?? env.ABUSE_DESK_POLICY}` : "no policy file: the safe defaults"));
+    const [{ loadPolicy }, { policyPath }] = await Promise.all([import("../policy/load.ts"), import("../config/policy.ts")]);
+    const path = policyPath({ flag: o.policy }, env);
+    const policy = await loadPolicy(path ?? undefined);
+    out.push(check("policy", "ok", path ? `policy ${path}` : "no policy file: the safe defaults"));
     if (policy.examiners.cidrs.length === 0) {
       out.push(check("policy.examiners", "warn", "no examiner CIDRs: an isolated host can be reached by no one (not even for forensics)", "add your forensic workstation or bastion to the policy: examiners: { cidrs: [203.0.113.10/32] } (docs/containment.md)"));
     } else out.push(check("policy.examiners", "ok", `examiners ${policy.examiners.cidrs.join(", ")} on port ${policy.examiners.ports.join(", ")}`));
@@ -90,7 +95,8 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<Check[]> {
   }
 
   // The account.
-  const spec = (o.account ?? env.ABUSE_DESK_ACCOUNT ?? "").trim();
+  const { accountSpec } = await import("../config/account.ts");
+  const spec = (accountSpec({ flag: o.account }, env) ?? "").trim();
   if (!spec) {
     out.push(check("account", "warn", "no account configured: commands need --account each time", "give doctor --account aws (or sim), or set ABUSE_DESK_ACCOUNT=aws"));
   } else if (spec === "aws") {
@@ -104,7 +110,7 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<Check[]> {
   } else {
     try {
       const { openCloud } = await import("../cloud/open.ts");
-      const port = await openCloud(spec, { ...(o.profile ? { profile: o.profile } : {}), ...(o.region ? { region: o.region } : {}) });
+      const port = await openCloud(spec, { home });
       const accounts = await port.accounts();
       let regions = 0;
       for (const a of accounts) regions += (await port.regions(a.accountId)).length;

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensurePrivateDir, replacePrivateFile } from "../private-file.ts";
+import type { AuditKey } from "../case/audit-key.ts";
 import type { Case } from "../case/types.ts";
 import type { ApplyResult } from "../execute/apply.ts";
 import type { Plan } from "../execute/types.ts";
@@ -33,6 +34,8 @@ export interface DrillOptions {
   account?: string;
   /** One line per stage, for the progress display. */
   onStage?: (stage: DrillStage, detail: string) => void;
+  /** The audit key of the drill's store, resolved by the edge (src/config/store.ts). Default: a key file in `home`. */
+  auditKey?: AuditKey;
 }
 
 export type DrillStage = "notice" | "verdict" | "case" | "resources" | "plan" | "apply-policy" | "apply-person" | "reply" | "report";
@@ -110,7 +113,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillResult> {
   const verifyOpts = { resolver: dns.resolve, now };
 
   // The drill's own SQLite file, whatever DATABASE_URL says: a drill never writes into a team's store.
-  const store = await openStore({ home: opts.home, url: join(opts.home, DB_FILE) });
+  const store = await openStore({ home: opts.home, url: join(opts.home, DB_FILE), ...(opts.auditKey ? { auditKey: opts.auditKey } : {}) });
   const port = await openCloud(account, { home: opts.home });
   try {
     // 3. The case, and 4. its resources.

@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { fromEnvReference, parseSection, type ConfigDocument, type Env, EX_CONFIG } from "../config/file.ts";
+import { accountSpec } from "../config/account.ts";
+import { policyPath } from "../config/policy.ts";
 import { UserError } from "../errors.ts";
 import { DEFAULT_MAX_ARRIVAL_BYTES } from "../case/inbox.ts";
 import { configuredSources, sourcesShape, SOURCE_KINDS, type ConfiguredSource, type SourceKind } from "../intake/registry.ts";
@@ -91,7 +93,7 @@ export interface ServeSettings {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
-export function serveSettings(doc: ConfigDocument, env: Env = process.env, kinds: Record<string, SourceKind> = SOURCE_KINDS): ServeSettings {
+export function serveSettings(doc: ConfigDocument, env: Env, kinds: Record<string, SourceKind> = SOURCE_KINDS): ServeSettings {
   const s = parseSection(intakeSchema(kinds), doc, "intake");
   const where = doc.path ?? "configuration";
   let sources = configuredSources(s as Record<string, unknown>, kinds);
@@ -107,10 +109,10 @@ export function serveSettings(doc: ConfigDocument, env: Env = process.env, kinds
     http = { host: s.http.host, port: s.http.port, token };
   }
   return {
-    account: s.account ?? (env.ABUSE_DESK_ACCOUNT || null),
+    account: accountSpec({ configured: s.account }, env),
     ...(s.profile ? { profile: s.profile } : {}),
     ...(s.region ? { region: s.region } : {}),
-    policy: s.policy ?? (env.ABUSE_DESK_POLICY || null),
+    policy: policyPath({ configured: s.policy }, env),
     actor: s.actor,
     workers: s.workers,
     maxBytes: s.maxBytes,

@@ -26,7 +26,14 @@ export { createServeApp, listen, type MountHook } from "./http.ts";
 
 export interface OpenServiceOptions {
   home?: string;
-  env?: Env;
+  /**
+   * The environment serve's entry read (the CLI gives process.env, once): the data directory, the
+   * configuration file, DATABASE_URL, the audit key, `env:NAME` references and the defaults of
+   * intake.account / intake.policy come from it. Nothing below reads process.env.
+   */
+  env: Env;
+  /** The configuration already read (default: read from `env`). */
+  doc?: ConfigDocument;
   /** The store (default: opened as every command opens it: DATABASE_URL, else SQLite in the data directory). */
   storeUrl?: string;
   /** Settings already read (default: config.yaml's `intake:`). */
@@ -53,21 +60,24 @@ export interface OpenedService {
   log: Logger;
   /** The account spec the service acts on (the web desk it serves acts on the same one); null when none. */
   account: string | null;
+  /** The policy file whose automatic steps the service runs (the web desk it serves plans with the same one); null: the defaults. */
+  policy: string | null;
   close(): Promise<void>;
 }
 
-export async function openService(o: OpenServiceOptions = {}): Promise<OpenedService> {
-  const env = o.env ?? process.env;
+export async function openService(o: OpenServiceOptions): Promise<OpenedService> {
+  const env = o.env;
   const home = dataHome(o.home, env);
-  const doc = readConfigFile(env, o.home);
+  const doc = o.doc ?? readConfigFile(env, o.home);
   const kinds = o.kinds ?? SOURCE_KINDS;
   const settings = o.settings ?? serveSettings(doc, env, kinds);
   const log = o.log ?? createLogger({ level: settings.logLevel });
   const account = o.account !== undefined ? o.account : settings.account;
   const policyPath = o.policy !== undefined ? o.policy : settings.policy;
 
-  const [{ openStore }, { SqlCaseStore }, { loadPolicy }, { verify }, { notifySettings }] = await Promise.all([
+  const [{ openStore }, { storeOptions }, { SqlCaseStore }, { loadPolicy }, { verify }, { notifySettings }] = await Promise.all([
     import("../case/index.ts"),
+    import("../config/store.ts"),
     import("../case/store.ts"),
     import("../policy/load.ts"),
     import("../verify/index.ts"),
@@ -86,11 +96,12 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
   let port: CloudPort | null = null;
   if (o.port !== undefined) port = o.port;
   else if (account) {
-    const { openCloud } = await import("../cloud/open.ts");
-    port = await openCloud(account, { home, ...(settings.profile ? { profile: settings.profile } : {}), ...(settings.region ? { region: settings.region } : {}) });
+    const [{ openCloud }, { loadAwsOptions }] = await Promise.all([import("../cloud/open.ts"), import("../config/aws.ts")]);
+    const flags = { ...(settings.profile ? { profile: settings.profile } : {}), ...(settings.region ? { region: settings.region } : {}) };
+    port = await openCloud(account, { home, aws: () => loadAwsOptions(flags, env) });
   }
 
-  const store = await openStore({ home, ...(o.storeUrl ? { url: o.storeUrl } : {}) });
+  const store = await openStore(await storeOptions(env, { home, ...(o.storeUrl ? { url: o.storeUrl } : {}) }));
   if (!(store instanceof SqlCaseStore)) throw new Error("the service needs the SQL case store (openStore returned another kind)"); // an internal invariant, not a user error (exit 70)
   const inbox = store.inbox({ maxBytes: settings.maxBytes });
   let sources: IntakeSource[];
@@ -132,6 +143,7 @@ export async function openService(o: OpenServiceOptions = {}): Promise<OpenedSer
     settings,
     log,
     account: typeof account === "string" ? account : null,
+    policy: typeof policyPath === "string" ? policyPath : null,
     async close() {
       await saveDns().catch(() => undefined);
       port?.close?.();

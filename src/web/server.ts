@@ -2,10 +2,17 @@
  * Building the desk's dependencies from the configuration, and running it on a socket
  * (@hono/node-server). `abuse-desk web` uses both; `abuse-desk serve` builds the deps the same way
  * and mounts `createWebApp(deps)` on its own server.
+ *
+ * `webDeps` is the web desk's edge: the account and the policy are resolved here, once, from what
+ * the entry point gives it (its flags, the configuration document and the environment it read:
+ * src/cli/web.ts, src/cli/serve.ts), and the routes get them in their deps. It reads no
+ * environment of its own.
  */
 import type { AddressInfo } from "node:net";
 import type { CaseStore } from "../case/types.ts";
-import type { ConfigDocument } from "../config/file.ts";
+import { accountSpec } from "../config/account.ts";
+import type { ConfigDocument, Env } from "../config/file.ts";
+import { policyPath } from "../config/policy.ts";
 import { UserError } from "../errors.ts";
 import { webConfig, type WebConfig } from "./config.ts";
 import type { WebDeps, WebLog } from "./types.ts";
@@ -20,9 +27,19 @@ export async function defaultLog(): Promise<WebLog> {
   return { info: (o, m) => p.info(o, m), warn: (o, m) => p.warn(o, m), error: (o, m) => p.error(o, m) };
 }
 
-export async function webDeps(store: CaseStore, doc: ConfigDocument, over: { account?: string; config?: Partial<WebConfig>; log?: WebLog; sources?: WebDeps["sources"] } = {}): Promise<WebDeps> {
+/**
+ * The desk's deps. `env` is the environment the entry point read (process.env for `abuse-desk web`
+ * and `serve`): the account is `over.account` (--account), else web.account, else
+ * $ABUSE_DESK_ACCOUNT; the policy `over.policy`, else $ABUSE_DESK_POLICY.
+ */
+export async function webDeps(
+  store: CaseStore,
+  doc: ConfigDocument,
+  over: { account?: string; policy?: string; config?: Partial<WebConfig>; log?: WebLog; sources?: WebDeps["sources"] },
+  env: Env,
+): Promise<WebDeps> {
   const config = { ...webConfig(doc), ...over.config };
-  const spec = over.account ?? config.account ?? (process.env.ABUSE_DESK_ACCOUNT || null);
+  const spec = accountSpec({ flag: over.account, configured: config.account }, env);
   const { dnsOptions } = await import("../cli/dns-options.ts");
   const dns = await dnsOptions.open({ trustAuthserv: [], trustArcSealer: [] });
   return {
@@ -30,13 +47,13 @@ export async function webDeps(store: CaseStore, doc: ConfigDocument, over: { acc
     store,
     config,
     document: doc,
-    policyPath: process.env.ABUSE_DESK_POLICY || null,
+    policyPath: policyPath({ flag: over.policy }, env),
     clock: () => new Date(),
     accountSpec: spec,
     openCloud: async () => {
       if (!spec) throw new UserError("no cloud account is configured for the web desk", { exitCode: 78, hint: "set web.account (sim, sim:PATH or aws) in the configuration, or ABUSE_DESK_ACCOUNT" });
-      const { openCloud } = await import("../cloud/open.ts");
-      return openCloud(spec);
+      const [{ openCloud }, { loadAwsOptions }] = await Promise.all([import("../cloud/open.ts"), import("../config/aws.ts")]);
+      return openCloud(spec, { aws: () => loadAwsOptions({}, env) });
     },
     log: over.log ?? (await defaultLog()),
     ...(over.sources ? { sources: over.sources } : {}),

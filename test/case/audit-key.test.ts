@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/case/index.ts";
-import { AUDIT_KEY_ENV, loadAuditKey } from "../../src/case/audit-key.ts";
+import { AUDIT_KEY_ENV, loadAuditKey } from "../../src/config/store.ts";
 import { UserError } from "../../src/errors.ts";
 import { makeNotice, makeVerdict } from "./fixtures.ts";
 
@@ -66,13 +66,12 @@ describe("the audit key", () => {
   it("a store keyed with one key refuses to write under another, and verify says it is the key, not tampering", async () => {
     const h = home();
     const url = join(h, "cases.db");
-    process.env[AUDIT_KEY_ENV] = "the first key, long enough to be a key";
-    const a = await openStore({ home: h, url });
+    // The edge resolves the key (src/config/store.ts) and gives it to the store.
+    const a = await openStore({ home: h, url, auditKey: loadAuditKey(h, { [AUDIT_KEY_ENV]: "the first key, long enough to be a key" }) });
     await a.intake({ notice: makeNotice(), verdict: makeVerdict(), raw: Buffer.from("n1") });
     expect((await a.auditVerify({ deep: true })).intact).toBe(true);
     await a.destroy();
-    process.env[AUDIT_KEY_ENV] = "another key, also long enough to be one";
-    const b = await openStore({ home: h, url });
+    const b = await openStore({ home: h, url, auditKey: loadAuditKey(h, { [AUDIT_KEY_ENV]: "another key, also long enough to be one" }) });
     try {
       const err = await b.intake({ notice: makeNotice(), verdict: makeVerdict(), raw: Buffer.from("n2") }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UserError);

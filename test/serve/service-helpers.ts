@@ -63,8 +63,10 @@ export function countingPort(port: CloudPort, before?: (method: string, n: numbe
   return { port: proxy, calls };
 }
 
-export interface TestServiceOptions extends Omit<OpenServiceOptions, "settings" | "home"> {
+export interface TestServiceOptions extends Omit<OpenServiceOptions, "settings" | "home" | "env"> {
   home: string;
+  /** The environment serve's entry would read (default: the data directory alone). */
+  env?: OpenServiceOptions["env"];
   intake?: Record<string, unknown>;
 }
 
@@ -74,11 +76,11 @@ export async function testService(o: TestServiceOptions) {
     {},
   );
   return openService({
-    env: { ABUSE_DESK_HOME: o.home },
     log: createLogger({ level: "silent" }),
     verifyOptions: drillVerify(),
     notify: null,
     ...o,
+    env: o.env ?? { ABUSE_DESK_HOME: o.home },
     settings,
   });
 }

@@ -11,15 +11,24 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import { UserError } from "../../errors.ts";
 import { dataHome } from "../../home.ts";
 import { ensurePrivateDir, makePrivateFile } from "../../private-file.ts";
-import { loadAuditKey, type AuditKey } from "../audit-key.ts";
+import { dataDirAuditKey, type AuditKey } from "../audit-key.ts";
 import { migrationProvider, PG_WRITE_LOCK, type Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 
 export interface OpenOptions {
-  /** `postgres://...`, `sqlite:/path/file.db` or a plain file path. Default: `DATABASE_URL`, else SQLite in `home`. */
+  /**
+   * `postgres://...`, `sqlite:/path/file.db` or a plain file path. Default: SQLite in `home`. The
+   * edge gives `DATABASE_URL` here (src/config/store.ts); the store never reads it itself.
+   */
   url?: string;
-  /** The data directory. Default: `ABUSE_DESK_HOME`, else `~/.abuse-desk`. */
+  /** The data directory. Default: `ABUSE_DESK_HOME`, else `~/.abuse-desk` (src/home.ts). */
   home?: string;
+  /**
+   * The key the audit chain is HMAC'd with, resolved by the edge (src/config/store.ts:
+   * ABUSE_DESK_AUDIT_KEY, the configuration's audit:, else the data directory's key file).
+   * Default: the data directory's key file (created when missing).
+   */
+  auditKey?: AuditKey;
   /** Run pending migrations (default true). Tests turn it off to build earlier versions. */
   migrate?: boolean;
   /** How long a writer waits for another process's write lock, in ms (SQLite busy_timeout). */
@@ -46,7 +55,7 @@ export const DB_FILE = "abuse-desk.db";
 export { dataHome };
 
 export function describeTarget(opts: OpenOptions = {}): { dialect: Dialect; location: string; url: string | null } {
-  const url = opts.url ?? (process.env.DATABASE_URL || undefined);
+  const url = opts.url;
   if (url === undefined) return { dialect: "sqlite", location: join(dataHome(opts.home), DB_FILE), url: null };
   if (/^postgres(ql)?:\/\//i.test(url)) return { dialect: "postgres", location: redact(url), url };
   if (/^sqlite:/i.test(url)) return { dialect: "sqlite", location: resolve(url.replace(/^sqlite:(\/\/)?/i, "")), url: null };
@@ -71,7 +80,7 @@ function redact(url: string): string {
 
 export async function connect(opts: OpenOptions = {}): Promise<Connection> {
   const target = describeTarget(opts);
-  const auditKey = loadAuditKey(dataHome(opts.home));
+  const auditKey = opts.auditKey ?? dataDirAuditKey(dataHome(opts.home));
   const conn = { ...(target.dialect === "postgres" ? await connectPostgres(target.url!, target.location) : await connectSqlite(target.location, opts)), auditKey, actor: opts.actor ?? "abuse-desk" };
   if (opts.migrate !== false) {
     try {

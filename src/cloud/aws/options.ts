@@ -54,6 +54,13 @@ export interface AwsPortOptions {
   credentialReportPollMs?: number;
   /** Endpoint per service, over AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL (which the SDK reads itself). */
   endpoints?: Partial<Record<ServiceKey, string>>;
+  /**
+   * The endpoints AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL put in force (none when
+   * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true), read at the edge (src/config/aws.ts). The SDK reads
+   * those variables itself and sends the calls there; the adapter is told so that it knows an
+   * emulator answers (S3 path-style addressing, S3 Control's host, the endpoint named in errors).
+   */
+  environmentEndpoints?: Partial<Record<ServiceKey, string>>;
   /** Path-style S3 addressing; on by default whenever an S3 endpoint override is in force (emulators). */
   s3ForcePathStyle?: boolean;
   /** Base credentials; the default is the SDK's node provider chain for `profile`. For embedding and tests. */
@@ -99,9 +106,21 @@ export function endpointEnvVar(service: ServiceKey): string {
   return `AWS_ENDPOINT_URL_${SDK_SERVICE_IDS[service].toUpperCase().replace(/ /g, "_")}`;
 }
 
-/** The endpoint override in force for a service, if any: explicit option, then the SDK's variables. */
+/** The endpoint override in force for a service, if any: explicit option, then the SDK's variables (as the edge read them). */
 export function endpointFor(opts: AwsPortOptions, service: ServiceKey): string | undefined {
-  const env = process.env;
-  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return opts.endpoints?.[service];
-  return opts.endpoints?.[service] ?? env[endpointEnvVar(service)] ?? env.AWS_ENDPOINT_URL ?? undefined;
+  return opts.endpoints?.[service] ?? opts.environmentEndpoints?.[service];
+}
+
+/**
+ * What the SDK's endpoint variables say for each service, from `env` (the edge's environment):
+ * AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL; nothing when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true.
+ */
+export function environmentEndpoints(env: Record<string, string | undefined>): Partial<Record<ServiceKey, string>> {
+  const out: Partial<Record<ServiceKey, string>> = {};
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true") return out;
+  for (const service of Object.keys(SDK_SERVICE_IDS) as ServiceKey[]) {
+    const url = env[endpointEnvVar(service)] ?? env.AWS_ENDPOINT_URL;
+    if (url !== undefined) out[service] = url;
+  }
+  return out;
 }

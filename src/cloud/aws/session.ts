@@ -240,7 +240,8 @@ export class AwsSession {
         op,
         ...(target.accountId === CALLER ? {} : { accountId: target.accountId }),
         region: target.region,
-        profile: this.options.profile ?? process.env.AWS_PROFILE,
+        // AWS_PROFILE is in options.profile when the edge read it (src/config/aws.ts).
+        profile: this.options.profile,
         endpoint: endpointFor(this.options, service),
         ...(enabledRegions ? { enabledRegions } : {}),
       });
