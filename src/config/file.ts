@@ -17,6 +17,22 @@ export interface ConfigDocument {
   /** Where it was read; null when there is no file. */
   path: string | null;
   data: Record<string, unknown>;
+  /**
+   * The environment the edge read the file with (readConfigFile sets it): what each section's
+   * `env:NAME` references and ABUSE_DESK_* overrides resolve against, so a stage given the
+   * document reads no environment of its own. Not enumerable: a document printed, logged or
+   * compared never carries it. A document built by hand has none (no overrides, no references).
+   */
+  readonly env?: Env;
+}
+
+/** The environment a document's references and overrides resolve against (none for a document built by hand). */
+export function docEnv(doc: ConfigDocument): Env {
+  return doc.env ?? {};
+}
+
+function withEnv(doc: { path: string | null; data: Record<string, unknown> }, env: Env): ConfigDocument {
+  return Object.defineProperty(doc, "env", { value: env, enumerable: false, writable: false });
 }
 
 /** sysexits EX_CONFIG: the configuration is wrong. */
@@ -29,6 +45,10 @@ export function configPath(env: Env = process.env, home?: string): string {
 
 export function readConfigFile(env: Env = process.env, home?: string): ConfigDocument {
   const path = configPath(env, home);
+  return withEnv(readDocument(path, env), env);
+}
+
+function readDocument(path: string, env: Env): ConfigDocument {
   if (!existsSync(path)) {
     if (env.ABUSE_DESK_CONFIG) throw new UserError(`${path}: no such configuration file (ABUSE_DESK_CONFIG)`, { exitCode: 66 });
     return { path: null, data: {} };

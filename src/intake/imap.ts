@@ -106,7 +106,7 @@ export type ImapSourceConfig = z.output<typeof ImapSourceSchema>;
 
 export interface ImapSourceDeps {
   cursors: SourceCursorStore;
-  /** Where `env:NAME` references are read (default process.env). */
+  /** Where `env:NAME` references are read: the environment serve's entry read (default: none). */
   env?: Env;
   clock?: () => Date;
   logger?: SourceLogger;
@@ -204,7 +204,7 @@ class SinkRejected extends Error {}
 
 /** The IMAP mailbox source for `intake.imap` (the registry calls this with the parsed section). */
 export function imapSource(config: ImapSourceConfig, deps: ImapSourceDeps): IntakeSource {
-  return new ImapSource(resolveConfig(ImapSourceSchema.parse(config), deps.env ?? process.env), deps);
+  return new ImapSource(resolveConfig(ImapSourceSchema.parse(config), deps.env ?? {}), deps);
 }
 
 class ImapSource implements IntakeSource {

@@ -110,6 +110,7 @@ export type SmtpSourceConfig = z.output<typeof SmtpSourceSchema>;
 export interface SmtpSourceDeps {
   /** Not used (a listener keeps no position); accepted so every source's factory takes the same deps. */
   cursors?: SourceCursorStore;
+  /** Where `env:NAME` references are read: the environment serve's entry read (default: none). */
   env?: Env;
   clock?: () => Date;
   logger?: SourceLogger;
@@ -164,7 +165,7 @@ function sameSecret(a: string, b: string): boolean {
 /** The SMTP listener source for `intake.smtp` (the registry calls this with the parsed section). */
 export function smtpSource(config: SmtpSourceConfig, deps: SmtpSourceDeps = {}): IntakeSource & { address(): AddressInfo | null } {
   const c = SmtpSourceSchema.parse(config);
-  const env = deps.env ?? process.env;
+  const env = deps.env ?? {};
   const name = c.name ?? "smtp";
   const where = `intake.smtp${c.name ? ` (${c.name})` : ""}`;
   const users = (c.auth?.users ?? []).map((u, i) => ({ user: u.user, pass: fromEnvReference(u.pass, env, `${where}.auth.users[${i}].pass`)! }));

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
+import { docEnv, fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
 import { smtpSettings } from "../reply/config.ts";
 import { DEFAULT_DEADLINE_WARNING_HOURS } from "./due.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./dispatch.ts";
@@ -52,7 +52,7 @@ export interface NotifySettings {
   deadlineWarningHours: number;
 }
 
-export function notifySettings(doc: ConfigDocument, env: Env = process.env): NotifySettings {
+export function notifySettings(doc: ConfigDocument, env: Env = docEnv(doc)): NotifySettings {
   const n = parseSection(NotifySchema, doc, "notify");
   const timeoutMs = n.timeoutMs ?? 10_000;
   const channels: Channel[] = [];

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
+import { docEnv, fromEnvReference, parseSection, type ConfigDocument, type Env } from "../config/file.ts";
 import { UserError } from "../errors.ts";
 import { dataHome } from "../home.ts";
 
@@ -44,7 +44,7 @@ export interface SmtpSettings {
  * credentials in the URL) or `ABUSE_DESK_SMTP_HOST` / `_PORT` / `_USER` / `_PASS` / `_SECURE` win
  * over the file. TLS is required except to a loopback relay (a local MTA that forwards the mail).
  */
-export function smtpSettings(doc: ConfigDocument, env: Env = process.env): SmtpSettings | null {
+export function smtpSettings(doc: ConfigDocument, env: Env = docEnv(doc)): SmtpSettings | null {
   const file = parseSection(SmtpSchema, doc, "smtp");
   const url = env.ABUSE_DESK_SMTP_URL || fromEnvReference(file.url, env, "smtp.url");
   let host = env.ABUSE_DESK_SMTP_HOST || file.host;
@@ -125,7 +125,7 @@ export interface ReplySettings {
   includeOwners: boolean;
 }
 
-export function replySettings(doc: ConfigDocument, env: Env = process.env, home?: string): ReplySettings {
+export function replySettings(doc: ConfigDocument, env: Env = docEnv(doc), home?: string): ReplySettings {
   const r = parseSection(ReplySchema, doc, "reply");
   const dirs: string[] = [];
   if (r.templates) dirs.push(r.templates);
