@@ -26,7 +26,7 @@ import { replySettings, smtpSettings } from "../../src/reply/config.ts";
 import { serveSettings } from "../../src/serve/config.ts";
 import { webDeps } from "../../src/web/server.ts";
 import { makeNotice, makeVerdict } from "../case/fixtures.ts";
-import { testService } from "../serve/service-helpers.ts";
+import { POLICY, testService } from "../serve/service-helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SRC = join(ROOT, "src");
@@ -279,6 +279,16 @@ describe("a stage given its values ignores a poisoned environment", () => {
       expect(opened.store.location).toBe(join(home, "abuse-desk.db"));
       expect(opened.store.auditKeyInfo.source).toBe(join(home, "audit.key"));
       expect([opened.account, opened.policy]).toEqual([null, null]);
+    } finally {
+      await opened.close();
+    }
+    expect([...read]).toEqual([]);
+  });
+
+  it("serve's entry resolves the account and the policy once (intake: over the environment) and says them, for the web desk it serves", async () => {
+    const opened = await testService({ home, port: null, env: { ABUSE_DESK_HOME: home, ABUSE_DESK_POLICY: "/env/policy.yaml" } });
+    try {
+      expect([opened.account, opened.policy]).toEqual(["sim", POLICY]);
     } finally {
       await opened.close();
     }
