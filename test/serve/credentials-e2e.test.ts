@@ -103,7 +103,7 @@ describe("serve --once with a signed credential notice", () => {
     expect(await keyStatus(sim, S.holder, S.otherKey)).toBe("Active"); // the holder's other key: its owner rotates it
     expect(await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME)).not.toBeNull();
     expect(JSON.parse((await sim.getIamRole(S.account, S.role))!.trustPolicy)).toEqual(S.originalTrust);
-    expect((await sim.getSesAccount({ accountId: S.account, region: S.sesRegion })).sendingEnabled).toBe(false);
+    expect((await sim.getSesAccount({ accountId: S.account, region: S.sesRegion }))?.sendingEnabled).toBe(false);
     // ... the miners' disks snapshotted (preserve), the miners themselves still running: stopping waits for a person
     const miners = steps("stop-instance").map((s) => s.target.id);
     for (const id of miners) expect(plan.steps.some((s) => s.action === "snapshot-volumes" && s.target.id === id)).toBe(true);
