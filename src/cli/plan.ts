@@ -248,6 +248,10 @@ export function register(program: Command): void {
         await dns.save();
         const { addressHistoryOf } = await import("../resolve/index.ts");
         const resolution = await withStoreIfAny((store) => resolveNotice(item.notice, port, { now, ...addressHistoryOf(store) }));
+        // A credential notice with no case: nothing sweeps its credentials here, which the search says.
+        const { noticeNotSweptGap } = await import("../credentials/case.ts");
+        const unswept = noticeNotSweptGap(item.notice);
+        if (unswept) resolution.gaps.push(unswept);
         const { newPlanId } = await import("../desk/index.ts");
         const plan = planContainment({ planId: opts.planId ?? newPlanId(now), caseId: null, createdAt: now.toISOString(), notice: item.notice, verdict: verdict.verdict, resolution, policy, options });
         if (opts.out) writePrivateFile(opts.out, JSON.stringify(plan, null, 2) + "\n", { force: opts.force === true });

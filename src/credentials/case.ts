@@ -194,41 +194,99 @@ export function sweepFromRecords(runs: readonly StoredInvestigation[], evidence:
   return null;
 }
 
+/** What a sweep could not read, as gaps of the case's search (the plan, apply and the case then say the search is incomplete). */
+function sweepGaps(c: Case, notSearched: readonly NotSearched[], fix: string): Unsearched[] {
+  const account = c.accountId ?? "*";
+  return notSearched.map((n) => ({
+    accountId: n.scope?.accountId ?? account,
+    ...(n.scope?.region ? { region: n.scope.region } : {}),
+    reason: `credential sweep: ${n.what}: ${n.reason}`,
+    fix,
+    cause: "credential-sweep",
+  }));
+}
+
+/** The credentials of a case were not swept (no key named, not a case the sweep can read): a gap, never "nothing to do". */
+function notSweptGap(c: Case, why: string, fix: string): Unsearched {
+  return { accountId: c.accountId ?? "*", reason: `the credentials were not swept: ${why}`, fix, cause: "not-swept" };
+}
+
 /**
- * `plan` of a case: for a notice about exposed credentials or a compromised account, the sweep
- * runs (read-only) and is kept with the case; what it could not read comes back as search gaps
- * (the plan, apply and the case then say the search is incomplete). A credential notice that names
- * no key is a gap too: the account's credentials were not swept, which is never "nothing to do".
- * Null for any other notice.
+ * `plan` of a credential case (and the scheduler's re-resolution of one): the sweep runs
+ * (read-only) and is kept with the case; what it could not read comes back as search gaps (the
+ * plan, apply and the case then say the search is incomplete). A credential notice that names no
+ * key is a gap too: the account's credentials were not swept, which is never "nothing to do".
+ * The caller decides that the case is a credential case (src/desk/index.ts resolveCase).
  */
 export async function credentialPlanSweep(
   store: CaseStore,
   c: Case,
-  chosen: StoredNotice,
-  deps: { port: CloudReader; now: Date; actor?: string; credentials?: { since?: Date; progress?: (m: string) => void } },
-): Promise<{ sweep?: CaseSweep; gaps: Unsearched[] } | null> {
-  if (!isCredentialNotice(chosen.notice)) return null;
-  const account = c.accountId ?? "*";
+  deps: { port: CloudReader; now: Date; actor?: string; via?: string; credentials?: { since?: Date; progress?: (m: string) => void } },
+): Promise<{ sweep?: CaseSweep; gaps: Unsearched[] }> {
   let cs: CaseSweep;
   try {
     cs = await sweepCase(store, c.id, {
       port: deps.port,
       now: deps.now,
-      via: "plan",
+      via: deps.via ?? "plan",
       ...(deps.actor ? { actor: deps.actor } : {}),
       ...(deps.credentials?.since ? { since: deps.credentials.since } : {}),
       ...(deps.credentials?.progress ? { progress: deps.credentials.progress } : {}),
     });
   } catch (err) {
     if (!(err instanceof UserError) || err.exitCode !== 65) throw err;
-    return { gaps: [{ accountId: account, reason: `the credentials were not swept: ${err.message}`, fix: err.hint ?? "sweep the keys you suspect with abuse-desk sweep --key AKIA... --since ISO", cause: "not-swept" }] };
+    return { gaps: [notSweptGap(c, err.message, err.hint ?? "sweep the keys you suspect with abuse-desk sweep --key AKIA... --since ISO")] };
   }
-  const gaps: Unsearched[] = cs.sweep.notSearched.map((n) => ({
-    accountId: n.scope?.accountId ?? account,
-    ...(n.scope?.region ? { region: n.scope.region } : {}),
-    reason: `credential sweep: ${n.what}: ${n.reason}`,
-    fix: `make it readable (docs/iam/read-only-policy.json), then plan again (abuse-desk plan ${c.id})`,
-    cause: "credential-sweep",
-  }));
-  return { sweep: cs, gaps };
+  return { sweep: cs, gaps: sweepGaps(c, cs.sweep.notSearched, `make it readable (docs/iam/read-only-policy.json), then plan again (abuse-desk plan ${c.id})`) };
+}
+
+/**
+ * The credential part of a case's search without sweeping again (intake of a notice, the
+ * investigation's subject): what the latest sweep kept with the case could not read, and what it
+ * does not cover of what the case's notices ask now (a key it did not sweep, an earlier start).
+ * No sweep kept (or one that fails its SHA-256) is a gap: the credentials were not swept, and
+ * `plan CASE` sweeps them. Never "searched" on the word of a sweep that did not run.
+ */
+export async function storedSweepGaps(store: CaseStore, c: Case, o: { now: Date }): Promise<Unsearched[]> {
+  const again = `abuse-desk plan ${c.id} (it sweeps the case's credentials)`;
+  let facts: CredentialFacts;
+  try {
+    facts = credentialFacts(c, await store.notices(c.id), { now: o.now });
+  } catch (err) {
+    if (!(err instanceof UserError) || err.exitCode !== 65) throw err;
+    return [notSweptGap(c, err.message, err.hint ?? "sweep the keys you suspect with abuse-desk sweep --key AKIA... --since ISO")];
+  }
+  let kept: Awaited<ReturnType<typeof latestCaseSweep>>;
+  try {
+    kept = await latestCaseSweep(store, c.id);
+  } catch (err) {
+    if (!(err instanceof UserError) || err.exitCode !== 65) throw err;
+    return [notSweptGap(c, err.message, again)];
+  }
+  if (!kept) return [notSweptGap(c, "no sweep has run for this case yet (what the attacker made is not searched until it does)", again)];
+  const gaps = sweepGaps(c, kept.sweep.notSearched, `make it readable (docs/iam/read-only-policy.json), then plan again (${again})`);
+  const swept = new Set(kept.sweep.holders.map((h) => h.accessKeyId));
+  const missing = facts.request.accessKeyIds.filter((k) => !swept.has(k));
+  if (missing.length) gaps.push(notSweptGap(c, `the case's notices name ${missing.join(", ")}, which the sweep kept with the case (evidence ${kept.evidence.id}) did not sweep`, again));
+  const start = Date.parse(kept.sweep.window.start);
+  if (!Number.isNaN(start) && start > Date.parse(facts.request.start))
+    gaps.push(notSweptGap(c, `CloudTrail from ${facts.request.start} to ${kept.sweep.window.start}: the sweep kept with the case (evidence ${kept.evidence.id}) began later than the case's notices ask`, again));
+  return gaps;
+}
+
+/**
+ * A credential notice planned from its file, with no case (`plan notice.eml`): nothing sweeps its
+ * credentials there (the sweep is kept with a case), so the plan's search is never complete: a gap
+ * that says how to have them swept. Null for any other notice.
+ */
+export function noticeNotSweptGap(notice: { kind?: string; activityType: string; accountIds: readonly string[]; accessKeyIds: readonly string[] }): Unsearched | null {
+  if (!isCredentialNotice(notice)) return null;
+  const account = notice.accountIds.find((a) => ACCOUNT.test(a)) ?? "*";
+  const keys = notice.accessKeyIds.filter((k) => KEY.test(k));
+  return {
+    accountId: account,
+    reason: "the credentials were not swept: a plan made from a notice file does not run the credential sweep (what the attacker made is not searched)",
+    fix: `take the notice in (abuse-desk intake FILE) and plan its case (abuse-desk plan CASE), which sweeps${keys.length ? `; or abuse-desk sweep --key ${keys.join(" --key ")} --since ISO --plan` : ""}`,
+    cause: "not-swept",
+  };
 }

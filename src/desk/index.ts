@@ -63,6 +63,58 @@ export async function caseSearch(store: CaseStore, caseId: string): Promise<Sear
   return last ? searchOutcome(readResolution(last.data)) : null;
 }
 
+export interface CaseResolution {
+  resolution: Resolution;
+  /** The credential sweep this resolution ran, kept with the case (`sweep: "run"` of a credential case that names a key). */
+  sweep?: CaseSweep;
+  /** True when it said something new and went on the case's timeline. */
+  recorded: boolean;
+  /** How a credential case's sweep was taken: run now, or read from the one the case keeps. */
+  swept: "run" | "stored";
+}
+
+/**
+ * The one place a case's search is decided and recorded (intake, plan, the scheduler's
+ * re-resolution, the investigation's subject all come here; nothing else records one):
+ * the notice's resources in the account, and, when the case is about exposed credentials or a
+ * compromised account, the credential sweep's gaps: the sweep run now (`sweep: "run"`: plan and
+ * the scheduler, which may then call the search complete) or the sweep the case keeps
+ * (`"stored"`: intake and the investigation, which do not sweep; no sweep kept is a gap, so the
+ * case is never "searched" while its credentials were not swept or a region was unreadable).
+ */
+export async function resolveCase(
+  store: CaseStore,
+  c: Case,
+  notice: StoredNotice["notice"],
+  deps: {
+    port: CloudReader;
+    now?: Date;
+    actor?: string;
+    sweep: "run" | "stored";
+    /** Why the sweep runs (the investigation run's `via`): "plan", "re-resolve". */
+    via?: string;
+    credentials?: { since?: Date; progress?: (m: string) => void };
+  },
+): Promise<CaseResolution> {
+  const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
+  const now = deps.now ?? new Date();
+  const resolution = await resolveNotice(notice, deps.port, { now, ...addressHistoryOf(store) });
+  const { isCredentialNotice, credentialPlanSweep, storedSweepGaps } = await import("../credentials/case.ts");
+  const acting = actingNotice(await store.notices(c.id));
+  let sweep: CaseSweep | undefined;
+  if (isCredentialNotice(notice) || (acting && isCredentialNotice(acting.notice))) {
+    if (deps.sweep === "run") {
+      const swept = await credentialPlanSweep(store, c, { port: deps.port, now, ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.via ? { via: deps.via } : {}), ...(deps.credentials ? { credentials: deps.credentials } : {}) });
+      resolution.gaps.push(...swept.gaps);
+      sweep = swept.sweep;
+    } else {
+      resolution.gaps.push(...(await storedSweepGaps(store, c, { now })));
+    }
+  }
+  const recorded = await recordResolution(store, c.id, resolution, { now, ...(deps.actor ? { actor: deps.actor } : {}) });
+  return { resolution, recorded, swept: deps.sweep, ...(sweep ? { sweep } : {}) };
+}
+
 /**
  * One notice into the desk: verified, stored in its case (a new one, or the case it belongs to),
  * unless it is not an AWS notice at all (NotANoticeError, unless `forceCase`),
@@ -90,9 +142,10 @@ export async function intakeItem(
   let resolution: Resolution | null = null;
   let resourcesRecorded = false;
   if (deps.port && intake.notice.verdict === intake.case.verdict && item.notice.resources.length) {
-    const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
-    resolution = await resolveNotice(item.notice, deps.port, { ...(deps.now ? { now: deps.now } : {}), ...addressHistoryOf(deps.store) });
-    resourcesRecorded = await recordResolution(deps.store, intake.case.id, resolution, at);
+    // Intake does not sweep: a credential case's search carries what its kept sweep could not read (or that none ran).
+    const r = await resolveCase(deps.store, intake.case, item.notice, { port: deps.port, sweep: "stored", ...at });
+    resolution = r.resolution;
+    resourcesRecorded = r.recorded;
   }
   return { index: item.index, intake, verdict, resolution, recovered, resourcesRecorded };
 }
@@ -129,10 +182,11 @@ export async function planCase(
     recoverWith?: CloudPort;
     /** A credential case: the sweep's start (default: the notices' window) and whether the attacker's console passwords are deleted (IRREVERSIBLE, a person asks). */
     credentials?: { since?: Date; deleteConsolePasswords?: boolean; progress?: (m: string) => void };
+    /** The case's search resolveCase (sweep "run") just made from the stored notice `noticeId` at `now`: not read again. */
+    resolved?: { noticeId: number; result: CaseResolution };
   },
 ): Promise<{ case: Case; plan: Plan; resolution: Resolution; recovered: TransitOutcome[]; sweep?: CaseSweep }> {
   const { UserError } = await import("../errors.ts");
-  const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
   const { planContainment } = await import("../playbook/index.ts");
   const c = await store.requireCase(caseRef);
   // An interface an earlier plan left in the all-traffic group is moved out before the account is read for the new plan.
@@ -140,15 +194,14 @@ export async function planCase(
   const recovered = deps.recoverWith ? await recoverTransits(store, { port: deps.recoverWith, caseId: c.id, ...(deps.actor ? { actor: deps.actor } : {}) }) : [];
   const chosen = actingNotice(await store.notices(c.id));
   if (!chosen) throw new UserError(`case ${c.id} has no notice to plan from`, { exitCode: 66 });
-  const resolution = await resolveNotice(chosen.notice, deps.port, { now: deps.now, ...addressHistoryOf(store) });
-  // A credential case: the sweep (read-only) finds what the attacker made, for the plan to contain;
-  // what it could not read joins the search's gaps, so the plan, apply and the case say it.
-  const { credentialPlanSweep } = await import("../credentials/case.ts");
-  const swept = await credentialPlanSweep(store, c, chosen, deps);
-  if (swept) resolution.gaps.push(...swept.gaps);
-  await recordResolution(store, c.id, resolution, { now: deps.now, ...(deps.actor ? { actor: deps.actor } : {}) });
+  // The case's search (resolveCase): for a credential case the sweep runs (read-only) and finds what
+  // the attacker made, for the plan to contain; what it could not read is a gap of the search, so
+  // the plan, apply and the case say it. A search just made for this notice (the scheduler's
+  // re-resolution) is used as it is unless moving interfaces out changed the account since.
+  const given = deps.resolved && deps.resolved.noticeId === chosen.id && deps.resolved.result.swept === "run" && recovered.length === 0 ? deps.resolved.result : null;
+  const { resolution, sweep: swept } = given ?? (await resolveCase(store, c, chosen.notice, { port: deps.port, now: deps.now, sweep: "run", via: "plan", ...(deps.actor ? { actor: deps.actor } : {}), ...(deps.credentials ? { credentials: deps.credentials } : {}) }));
   const plan = planContainment({
-    ...(swept?.sweep ? { credentialSweep: { result: swept.sweep.sweep, deleteConsolePasswords: deps.credentials?.deleteConsolePasswords === true } } : {}),
+    ...(swept ? { credentialSweep: { result: swept.sweep, deleteConsolePasswords: deps.credentials?.deleteConsolePasswords === true } } : {}),
     planId: deps.planId ?? newPlanId(deps.now),
     caseId: c.id,
     createdAt: deps.now.toISOString(),
@@ -159,7 +212,7 @@ export async function planCase(
     ...(deps.options ? { options: deps.options } : {}),
   });
   await store.savePlan(plan);
-  return { case: c, plan, resolution, recovered, ...(swept?.sweep ? { sweep: swept.sweep } : {}) };
+  return { case: c, plan, resolution, recovered, ...(swept ? { sweep: swept } : {}) };
 }
 
 /** Evidence of a case goes to the case store (with its SHA-256); without a case it stays in the journal. */

@@ -137,10 +137,9 @@ export async function buildSubject(store: CaseStore, c: Case, opts: SubjectOptio
   let resolved = await recordedResources(store, c.id);
   let resolvedNow = false;
   if (resolved === null && opts.port && n.resources.length) {
-    const { resolveNotice } = await import("../resolve/index.ts");
-    const { recordResolution } = await import("../desk/index.ts");
-    const resolution = await resolveNotice(n, opts.port, { now: opts.now });
-    await recordResolution(store, c.id, resolution, { now: opts.now, ...(opts.actor ? { actor: opts.actor } : {}) });
+    // The case's search, recorded as every command records it (a credential case's kept sweep's gaps with it).
+    const { resolveCase } = await import("../desk/index.ts");
+    const { resolution } = await resolveCase(store, c, n, { port: opts.port, now: opts.now, sweep: "stored", ...(opts.actor ? { actor: opts.actor } : {}) });
     resolved = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").flatMap((f) => f.resources);
     resolvedNow = true;
   }

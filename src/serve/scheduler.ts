@@ -27,7 +27,7 @@
  *
  * Every outcome goes on the case it concerns, as a timeline event (so on the audit chain): a
  * retry that failed says it failed, one given up says so and what a person must do. The desk
- * functions do the work (applyPlan, planCase, recordResolution, recoverTransits), exactly as the
+ * functions do the work (applyPlan, planCase, resolveCase, recoverTransits), exactly as the
  * CLI does it. The service gives the store, the cloud port, the policy and the notification
  * settings; `schedulerTick` runs one round, `runScheduler` runs rounds until its signal aborts.
  */
@@ -36,7 +36,7 @@ import type { ReadinessRetention } from "../case/readiness-runs.ts";
 import type { Case, CaseStore, JobLease, ProcessIdentity, TimelineEvent } from "../case/types.ts";
 import type { CloudPort } from "../cloud/port.ts";
 import { parseSection, type ConfigDocument } from "../config/file.ts";
-import { actingNotice, applyPlan, caseSearch, planCase, recordResolution, recoverTransits, storedVerdict } from "../desk/index.ts";
+import { actingNotice, applyPlan, caseSearch, planCase, recoverTransits, resolveCase, storedVerdict } from "../desk/index.ts";
 import { rollbackBegun, stepStates } from "../execute/journal.ts";
 import type { RetryOptions } from "../execute/retry.ts";
 import type { JournalEntry, Plan } from "../execute/types.ts";
@@ -469,16 +469,17 @@ async function runReResolve(ctx: Ctx): Promise<void> {
     const n = tries.length + 1;
     const chosen = actingNotice(await ctx.store.notices(c.id));
     if (!chosen) continue;
-    const { resolveNotice, addressHistoryOf } = await import("../resolve/index.ts");
-    let resolution;
+    // The case's search as plan makes it (resolveCase): a credential case's sweep runs again, and
+    // its gaps are the search's, so "complete" is said only once the credentials were swept too.
+    let resolved;
     try {
-      resolution = await resolveNotice(chosen.notice, port, { now: ctx.now, ...addressHistoryOf(ctx.store) });
+      resolved = await resolveCase(ctx.store, c, chosen.notice, { port, now: ctx.now, actor: ctx.actor, sweep: "run", via: "re-resolve" });
     } catch (err) {
       const more = n < max ? `tried again after ${at(ctx.now.getTime() + backoff * 2 ** n)}` : `no more automatic attempts: a person must look (abuse-desk plan ${c.id})`;
       await record(ctx, c.id, "failed", `Re-resolution ${n} of ${max} failed: ${(err as Error).message}; ${more}`, { attempt: n, of: max, error: (err as Error).message });
       continue;
     }
-    await recordResolution(ctx.store, c.id, resolution, { actor: ctx.actor, now: ctx.now });
+    const { resolution } = resolved;
     const now = searchOutcome(resolution);
     const found = resolution.findings.filter((f) => f.status === "found" || f.status === "moved").length;
     if (now.status === "not-searched") {
@@ -490,7 +491,7 @@ async function runReResolve(ctx: Ctx): Promise<void> {
     const hadPlan = (await ctx.store.plansForCase(c.id)).length > 0;
     let planned = "";
     if (hadPlan && ctx.deps.policy) {
-      const r = await planCase(ctx.store, c.id, { port, policy: ctx.deps.policy, now: ctx.now, actor: ctx.actor, recoverWith: port });
+      const r = await planCase(ctx.store, c.id, { port, policy: ctx.deps.policy, now: ctx.now, actor: ctx.actor, recoverWith: port, resolved: { noticeId: chosen.id, result: resolved } });
       const again = searchOutcome(r.resolution);
       planned =
         again.status === "searched"
@@ -499,7 +500,8 @@ async function runReResolve(ctx: Ctx): Promise<void> {
     } else if (hadPlan) {
       planned = `; its plan was made from the incomplete search: make a new one with abuse-desk plan ${c.id}`;
     }
-    await record(ctx, c.id, "searched", `Re-resolution ${n} of ${max}: the search is complete now, ${found} of ${resolution.findings.length} resources found${planned}`, { attempt: n, of: max });
+    const swept = resolved.sweep ? `, the credentials swept (${resolved.sweep.sweep.inventory.length} things the attacker made or changed found)` : "";
+    await record(ctx, c.id, "searched", `Re-resolution ${n} of ${max}: the search is complete now, ${found} of ${resolution.findings.length} resources found${swept}${planned}`, { attempt: n, of: max });
   }
 }
 

@@ -18,6 +18,7 @@ import type { CloudPort } from "../../src/cloud/port.ts";
 import type { FaultRule } from "../../src/cloud/sim/faults.ts";
 import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
+import { stsContract } from "./contract-sts.ts";
 import { fleetContract } from "./contract-fleet.ts";
 import { instanceProfileContract } from "./contract-profile.ts";
 import { postureContract } from "./contract-posture.ts";
@@ -121,6 +122,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
 
   describe(`cloud contract: ${name}`, () => {
     credentialContract(() => port());
+    stsContract(() => port());
     fleetContract(() => port());
     instanceProfileContract(() => port());
     postureContract(port);

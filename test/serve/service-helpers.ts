@@ -87,7 +87,6 @@ export async function testService(o: TestServiceOptions) {
 
 /** The drill's notice with its own AWS case number and Message-ID, DKIM-signed as the drill signs it (authentic against the drill's DNS answers). */
 export async function signedVariant(n: number, now = new Date()): Promise<Buffer> {
-  const { dkimSign } = await import("mailauth/lib/dkim/sign.js");
   const template = readFileSync(join(ROOT, "fixtures/drill/notice.eml.template"), "utf8");
   const received = new Date(now.getTime() - 5 * 60_000);
   const end = new Date(received.getTime() - 40 * 60_000);
@@ -98,8 +97,14 @@ export async function signedVariant(n: number, now = new Date()): Promise<Buffer
     .replace(/31415926535/g, `3141${String(n).padStart(7, "0")}`)
     .replace(/\{\{(\w+)\}\}/g, (_, k: string) => values[k] ?? "")
     .replace(/\r?\n/g, "\r\n");
+  return signAsDrill(text, received);
+}
+
+/** A message DKIM-signed as amazon.com with the drill's key (authentic against the drill's recorded DNS answers, drillVerify). */
+export async function signAsDrill(text: string, at: Date): Promise<Buffer> {
+  const { dkimSign } = await import("mailauth/lib/dkim/sign.js");
   const signed = (await dkimSign(text, {
-    signTime: received,
+    signTime: at,
     signatureData: [{ signingDomain: "amazon.com", selector: "abusedesk-drill", privateKey: readFileSync(join(ROOT, "fixtures/drill/dkim.pem"), "utf8") }],
   } as never)) as { signatures: string };
   return Buffer.from(signed.signatures + text);

@@ -15,6 +15,7 @@
  */
 import type { PutObjectInput, PutObjectResult } from "../port-evidence.ts";
 import { getInstanceProfile as getSimInstanceProfile } from "./profile.ts";
+import * as stsSim from "./sts.ts";
 import type {
   AccessKey,
   AutoScalingGroup,
@@ -155,7 +156,7 @@ export class SimApi extends SimCore {
 
   findAccessKey(accountId: string, accessKeyId: string): AccessKey | null { return iamSim.findAccessKey(this, accountId, accessKeyId); }
   /** STS GetAccessKeyInfo: the account an access key belongs to, whichever account asks. */
-  accountOfAccessKey(accessKeyId: string): string | null { return iamSim.accountOfAccessKey(this, accessKeyId); }
+  accountOfAccessKey(accessKeyId: string): string | null { return stsSim.accessKeyAccount(this, accessKeyId); }
   getIamUser(accountId: string, userName: string): IamUser | null { return iamSim.getIamUser(this, accountId, userName); }
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): void { iamSim.setAccessKeyStatus(this, accountId, userName, accessKeyId, status); }
   describeIamUsers = (accountId: string, userNames?: string[]) => iamSim.describeIamUsers(this, accountId, userNames);
