@@ -45,6 +45,7 @@ import type { EvidenceWriter } from "./port-evidence.ts";
 import type { LogsReader } from "./port-logs.ts";
 import type { IamReader, IamWriter } from "./port-iam.ts";
 import type { FleetReader, FleetWriter } from "./port-fleet.ts";
+import type { TrailReader, TrailWriter } from "./port-trail.ts";
 import type { PostureReader } from "./port-posture.ts";
 import type { SsmCommandReader } from "./port-ssm.ts";
 import type { InstanceProfileReader } from "./port-profile.ts";
@@ -90,7 +91,7 @@ export interface TrailQuery {
 }
 
 /** The read side: resolution and investigation (and the posture readiness reads: ./port-posture.ts). */
-export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader, AccessReader, InstanceProfileReader {
+export interface CloudReader extends LogsReader, IamReader, PostureReader, SsmCommandReader, FleetReader, AccessReader, InstanceProfileReader, TrailReader {
   /** A short label for messages ("aws (profile prod)", "sim:estate.yaml"). */
   readonly label: string;
 
@@ -149,7 +150,7 @@ export type RuleSpec = Omit<SgRule, "ruleId">;
  * The write side: containment (src/execute). Every method is one AWS call (or one batch of a
  * call), so the journal can record exactly what was done and undo it.
  */
-export interface CloudWriter extends EvidenceWriter, IamWriter, FleetWriter {
+export interface CloudWriter extends EvidenceWriter, IamWriter, FleetWriter, TrailWriter {
   modifyInstanceAttribute(
     scope: Scope,
     instanceId: string,

@@ -20,6 +20,7 @@ import { logsContract } from "./contract-logs.ts";
 import { credentialContract } from "./contract-iam.ts";
 import { stsContract } from "./contract-sts.ts";
 import { fleetContract } from "./contract-fleet.ts";
+import { trailContract } from "./contract-trail.ts";
 import { instanceProfileContract } from "./contract-profile.ts";
 import { postureContract } from "./contract-posture.ts";
 import { accessContract } from "./contract-access.ts";
@@ -124,6 +125,7 @@ export function cloudContract(name: string, setup: (opts: ContractSetupOptions) 
     credentialContract(() => port());
     stsContract(() => port());
     fleetContract(() => port());
+    trailContract(() => port());
     instanceProfileContract(() => port());
     postureContract(port);
     accessContract(port);

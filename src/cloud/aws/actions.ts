@@ -185,6 +185,7 @@ export const OPERATIONS = {
   "eventbridge.ListTargetsByRule": ["events:ListTargetsByRule"],
   "cloudtrail.DescribeTrails": ["cloudtrail:DescribeTrails"],
   "cloudtrail.GetTrailStatus": ["cloudtrail:GetTrailStatus"],
+  "cloudtrail.StartLogging": ["cloudtrail:StartLogging"],
   "guardduty.ListDetectors": ["guardduty:ListDetectors"],
   "guardduty.GetDetector": ["guardduty:GetDetector"],
   "iam.GenerateCredentialReport": ["iam:GenerateCredentialReport"],
@@ -330,6 +331,10 @@ export const METHODS = {
   createLightsailInstanceSnapshot: { side: "write", ops: ["lightsail.CreateInstanceSnapshot"] },
   stopLightsailInstance: { side: "write", ops: ["lightsail.StopInstance"] },
   startLightsailInstance: { side: "write", ops: ["lightsail.StartInstance"] },
+
+  // A trail the attacker stopped (port-trail.ts): read whether it logs, restart it. Never StopLogging.
+  getTrailStatus: { side: "read", ops: ["cloudtrail.GetTrailStatus"] },
+  startLogging: { side: "write", ops: ["cloudtrail.StartLogging"] },
 } as const satisfies Record<string, { side: Side; ops: readonly Operation[] }>;
 
 export type PortMethod = keyof typeof METHODS;

@@ -92,6 +92,8 @@ const NOT_FOUND_CODES = new Set([
   "ResourceNotFoundException",
   // Lightsail's
   "NotFoundException",
+  // CloudTrail's, for a trail that does not exist (GetTrailStatus, StartLogging)
+  "TrailNotFoundException",
   // CreateTags' answer for an id that names nothing
   "InvalidID",
 ]);

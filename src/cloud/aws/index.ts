@@ -18,6 +18,7 @@ import * as creds from "./credentials.ts";
 import * as iamPolicies from "./iam-policies.ts";
 import * as ec2 from "./ec2.ts";
 import * as fleet from "./fleet.ts";
+import * as trailLogging from "./trail-logging.ts";
 import * as elb from "./elb.ts";
 import * as iam from "./iam.ts";
 import * as logs from "./logs.ts";
@@ -172,5 +173,7 @@ export function createAwsPort(options: AwsPortOptions = {}): AwsPort {
     createLightsailInstanceSnapshot: (scope, instance, snapshot) => fleet.createLightsailInstanceSnapshot(as("createLightsailInstanceSnapshot"), scope, instance, snapshot),
     stopLightsailInstance: (scope, name) => fleet.stopLightsailInstance(as("stopLightsailInstance"), scope, name),
     startLightsailInstance: (scope, name) => fleet.startLightsailInstance(as("startLightsailInstance"), scope, name),
+    getTrailStatus: (scope, trail) => trailLogging.getTrailStatus(as("getTrailStatus"), scope, trail),
+    startLogging: (scope, trail) => trailLogging.startLogging(as("startLogging"), scope, trail),
   };
 }

@@ -6,7 +6,7 @@
  * The account-level S3 Block Public Access is read through S3 Control.
  */
 import { GetAlternateContactCommand } from "@aws-sdk/client-account";
-import { DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import { DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetDetectorCommand, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import { GenerateCredentialReportCommand, GetAccountSummaryCommand, GetCredentialReportCommand, ListEntitiesForPolicyCommand } from "@aws-sdk/client-iam";
@@ -21,6 +21,7 @@ import { endpointFor } from "./options.ts";
 import { bucketRegion, type BucketRegions } from "./s3.ts";
 import { s3ControlEndpointProblem } from "./s3control.ts";
 import { global, target, type Ctx } from "./session.ts";
+import { getTrailStatus } from "./trail-logging.ts";
 
 /** The Account API has one endpoint, in us-east-1. */
 const ACCOUNT_API_REGION = "us-east-1";
@@ -87,17 +88,12 @@ export async function describeTrails(ctx: Ctx, scope: Scope): Promise<TrailInfo[
   }));
   await Promise.all(
     trails.map(async (t) => {
-      try {
-        const s = await ctx.session.run("cloudtrail.GetTrailStatus", target(ctx, scope), (ct) => ct.send(new GetTrailStatusCommand({ Name: t.arn || t.name })));
-        if (s.IsLogging !== undefined) t.isLogging = s.IsLogging;
-        const delivered = s.LatestDeliveryTime ? s.LatestDeliveryTime.toISOString().slice(0, 19) + "Z" : undefined;
-        if (delivered) t.latestDeliveryTime = delivered;
-        if (s.LatestDeliveryError) t.latestDeliveryError = s.LatestDeliveryError;
-      } catch (err) {
-        // An organization trail seen from a member account: its status belongs to the management account.
-        if (isNotFound(err) || (err instanceof CloudError && err.code === "TrailNotFoundException")) return;
-        throw err;
-      }
+      const s = await getTrailStatus(ctx, scope, t.arn || t.name);
+      // null: an organization trail seen from a member account, whose status belongs to the management account.
+      if (!s) return;
+      t.isLogging = s.isLogging;
+      if (s.latestDeliveryTime) t.latestDeliveryTime = s.latestDeliveryTime;
+      if (s.latestDeliveryError) t.latestDeliveryError = s.latestDeliveryError;
     }),
   );
   return trails;

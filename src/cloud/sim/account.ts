@@ -40,6 +40,7 @@ import type { AccessSide, AccountEntry, OrganizationAccount } from "../port-acce
 import type { CloudPort, InstanceQuery, NetworkInterfaceQuery, RuleSpec, TrailQuery } from "../port.ts";
 import type { AttachedPolicy, IamRoleDetail, IamUserDetail, InlinePolicyOwner, PolicyOwner, SesAccount, SpotInstanceRequest } from "../port-iam.ts";
 import type { Ec2Fleet, LightsailInstance, LightsailInstanceSnapshot, SpotFleetRequest } from "../port-fleet.ts";
+import type { TrailStatus } from "../port-trail.ts";
 import type { AccountSummary, AlternateContact, CredentialReportRow, EventRule, GuardDutyDetector, InventoryApplication, PolicyEntities, PublicAccessBlock, TrailInfo } from "../port-posture.ts";
 import { DEFAULT_LIMITS, SimApi, type SimLimits } from "./api.ts";
 import { PORT_ACTIONS, isMutation, type PortMethod } from "./actions.ts";
@@ -536,6 +537,12 @@ export class SimAccount implements CloudPort {
   }
   startLightsailInstance(scope: Scope, instanceName: string): Promise<void> {
     return this.run("startLightsailInstance", scope, [instanceName], () => this.api.startLightsailInstance(scope, instanceName));
+  }
+  getTrailStatus(scope: Scope, trail: string): Promise<TrailStatus | null> {
+    return this.run("getTrailStatus", scope, [trail], () => this.api.getTrailStatus(scope, trail));
+  }
+  startLogging(scope: Scope, trail: string): Promise<void> {
+    return this.run("startLogging", scope, [trail], () => this.api.startLogging(scope, trail));
   }
   setAccessKeyStatus(accountId: string, userName: string, accessKeyId: string, status: "Active" | "Inactive"): Promise<void> {
     return this.run("setAccessKeyStatus", { accountId }, [userName, accessKeyId, status], () => this.api.setAccessKeyStatus(accountId, userName, accessKeyId, status));

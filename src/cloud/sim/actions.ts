@@ -117,6 +117,8 @@ export const PORT_ACTIONS: Record<PortMethod, readonly string[]> = {
   createLightsailInstanceSnapshot: ["lightsail:CreateInstanceSnapshot"],
   stopLightsailInstance: ["lightsail:StopInstance"],
   startLightsailInstance: ["lightsail:StartInstance"],
+  getTrailStatus: ["cloudtrail:GetTrailStatus"],
+  startLogging: ["cloudtrail:StartLogging"],
 };
 
 /** True when a fault rule's `call` names this method: its name, one of its IAM actions, `service:*`, or `*`. */

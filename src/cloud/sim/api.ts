@@ -52,6 +52,7 @@ import * as ec2 from "./ec2.ts";
 import * as elb from "./elb.ts";
 import * as iamSim from "./iam.ts";
 import * as fleetSim from "./fleet.ts";
+import * as trailLogging from "./trail-logging.ts";
 import * as access from "./access.ts";
 import * as acls from "./network-acls.ts";
 import * as posture from "./posture.ts";
@@ -184,6 +185,10 @@ export class SimApi extends SimCore {
   createLightsailInstanceSnapshot = (scope: Scope, instanceName: string, snapshotName: string) => fleetSim.createLightsailInstanceSnapshot(this, scope, instanceName, snapshotName);
   stopLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.stopLightsailInstance(this, scope, instanceName);
   startLightsailInstance = (scope: Scope, instanceName: string) => fleetSim.startLightsailInstance(this, scope, instanceName);
+
+  // ---- trail logging (./trail-logging.ts)
+  getTrailStatus = (scope: Scope, trail: string) => trailLogging.getTrailStatus(this, scope, trail);
+  startLogging = (scope: Scope, trail: string) => trailLogging.startLogging(this, scope, trail);
 
   // ---- reaching accounts (./access.ts) ----------------------------------------------------
   organizationAccounts = () => access.organizationAccounts(this);

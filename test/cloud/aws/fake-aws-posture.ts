@@ -8,7 +8,7 @@
  * missing, as a typo would be against AWS.
  */
 import { GetAlternateContactCommand } from "@aws-sdk/client-account";
-import { DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
+import { DescribeTrailsCommand, GetTrailStatusCommand, StartLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import { ListRulesCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
 import { GetDetectorCommand, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
 import { GenerateCredentialReportCommand, GetAccountSummaryCommand, GetCredentialReportCommand, ListEntitiesForPolicyCommand } from "@aws-sdk/client-iam";
@@ -69,9 +69,15 @@ export function installPostureFakes(sim: SimAccount, m: Mocks, on: On, sdkError:
     };
   });
   on(m.cloudtrail, GetTrailStatusCommand, "cloudtrail.GetTrailStatus", ({ scope, input }) => {
-    const t = api.describeTrails(scope).find((x) => x.arn === input.Name || x.name === input.Name);
-    if (!t) throw sdkError("TrailNotFoundException", `Unknown trail: ${input.Name}`);
+    if (typeof input.Name !== "string") throw sdkError("InvalidTrailNameException", "Trail name or ARN can only contain ...");
+    const t = api.getTrailStatus(scope, input.Name);
+    if (!t) throw sdkError("TrailNotFoundException", `Unknown trail: ${input.Name} for the user: ${scope.accountId}`);
     return { IsLogging: t.isLogging, LatestDeliveryTime: t.latestDeliveryTime ? new Date(t.latestDeliveryTime) : undefined, LatestDeliveryError: t.latestDeliveryError };
+  });
+  on(m.cloudtrail, StartLoggingCommand, "cloudtrail.StartLogging", ({ scope, input }) => {
+    if (typeof input.Name !== "string" || Object.keys(input).length !== 1) throw sdkError("InvalidParameterException", "the fake expects exactly { Name }");
+    api.startLogging(scope, input.Name);
+    return {};
   });
   on(m.guardduty, ListDetectorsCommand, "guardduty.ListDetectors", ({ scope, input }) => {
     const p = page(api.guardDutyDetectors(scope), input.NextToken);

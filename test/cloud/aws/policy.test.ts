@@ -188,6 +188,8 @@ const SCENARIOS: Record<PortMethod, Scenario[]> = {
   createLightsailInstanceSnapshot: [{ run: ({ port }) => port.createLightsailInstanceSnapshot(C.use1, "contract-miner", "case-miner") }],
   stopLightsailInstance: [{ run: ({ port }) => port.stopLightsailInstance(C.use1, "contract-miner") }],
   startLightsailInstance: [{ run: ({ port }) => port.startLightsailInstance(C.use1, "contract-web") }],
+  getTrailStatus: [{ run: ({ port }) => port.getTrailStatus(C.eu, "eu-only") }],
+  startLogging: [{ run: ({ port }) => port.startLogging(C.eu, "arn:aws:cloudtrail:eu-west-1:111122223333:trail/eu-only") }],
 };
 
 /** Runs each method's scenarios on a fresh fake account and records the operations it sent. */
@@ -320,6 +322,13 @@ describe("IAM least privilege", async () => {
   it("the containment policy denies destroying evidence outright (whatever else the role is given)", () => {
     const { denied } = policyActions("containment-policy.json");
     expect(denied).toEqual(expect.arrayContaining(["ec2:TerminateInstances", "ec2:DeleteSnapshot", "ec2:DeleteVolume"]));
+  });
+
+  it("the containment role can restart a trail and can never stop or delete one (whoever holds it must not blind the account)", () => {
+    const { actions, denied } = policyActions("containment-policy.json");
+    expect(actions.filter((a) => a.startsWith("cloudtrail:"))).toEqual(["cloudtrail:StartLogging"]);
+    expect(denied).toEqual(expect.arrayContaining(["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"]));
+    expect(Object.values(METHODS).flatMap((m) => m.ops.flatMap((op) => [...OPERATIONS[op]]))).not.toEqual(expect.arrayContaining(["cloudtrail:StopLogging"]));
   });
 
   it("a method's role is its side: reads never need the containment policy, writes never the read-only one", () => {
