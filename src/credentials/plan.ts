@@ -227,6 +227,8 @@ export function planSweep(ctx: PlanContext, s: SweepResult, o: SweepPlanOptions 
         b.warn(`${i.kind} ${i.id} (${i.scope.accountId}/${i.scope.region}, ${i.event?.eventName} ${i.event?.eventTime}): ${i.state}.`);
         break;
       case "trail-stopped":
+        planTrail(ctx, i);
+        break;
       case "detector-deleted":
       case "region-disabled":
       case "left-organization":
@@ -321,6 +323,45 @@ function planPolicy(ctx: PlanContext, i: InventoryItem, cutOff: StepRef[]): void
   else if (i.state === "gone") b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}); it is gone now: nothing to do.`);
   else if (i.state === "changed since") b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}) and it was changed since: check it by hand (abuse-desk removes only the attacker's document).`);
   else b.warn(`The attacker put the inline policy ${policy} on ${on} ${name} (${when}); its state now: ${i.state}. Check it by hand.`);
+}
+
+/**
+ * A trail the attacker stopped: logging restarted (automatic under `cut-off-credentials`: it only
+ * makes the account observed again). A deleted trail is a warning (abuse-desk creates no trail); a
+ * name that is not CloudTrail's grammar was never read and is never sent.
+ */
+function planTrail(ctx: PlanContext, i: InventoryItem): void {
+  const { b } = ctx;
+  const when = `${i.event?.eventName} at ${i.event?.eventTime} by ${i.event?.by}`;
+  const d = i.details ?? {};
+  if (d.valid !== true) {
+    b.warn(`The attacker stopped or deleted a trail (${when}) but CloudTrail's trail name is not a trail name or ARN of ${i.scope.accountId}/${i.scope.region} (${JSON.stringify(i.id).slice(0, 120)}): nothing is planned for it; check the region's trails by hand.`);
+    return;
+  }
+  if (d.exists === false) {
+    b.warn(`The attacker ${i.event?.eventName === "DeleteTrail" ? "deleted" : "stopped"} the trail ${i.id} (${when}) and it no longer exists: recreate it by hand (abuse-desk creates no trail); meanwhile Event history (LookupEvents) still records management events for 90 days.`);
+    return;
+  }
+  if (d.isLogging === true) {
+    b.warn(`The attacker stopped the trail ${i.id} (${when}); it logs again now: nothing to do.`);
+    return;
+  }
+  if (d.isLogging !== false) {
+    b.warn(`The attacker stopped the trail ${i.id} (${when}); its status could not be read: check it by hand (aws cloudtrail get-trail-status --name ${i.id} --region ${i.scope.region}).`);
+    return;
+  }
+  b.add({
+    action: "start-logging",
+    slug: `${i.scope.region}-${String(d.name)}`,
+    target: { ...i.scope, type: "cloudtrail-trail", id: i.id },
+    params: { trail: i.id },
+    reason: `The attacker stopped CloudTrail logging of ${i.id} (${when}) to hide what they do next: logging restarts so the account is observed again.`,
+    changes: `starts logging of ${i.id} in ${i.scope.region}; rollback LEAVES IT LOGGING (abuse-desk never stops a trail; a person may: aws cloudtrail stop-logging --name ${i.id} --region ${i.scope.region})`,
+    reversible: true,
+    risk: "low",
+    // Not after the cut-off: logging should record as early as possible, whatever else fails.
+    subjects: [{ accountId: i.scope.accountId, tags: {} }],
+  });
 }
 
 function revoke(ctx: PlanContext, accountId: string, owner: { userName: string } | { roleName: string }, issuedBefore: string, reason: string): StepRef {

@@ -82,6 +82,15 @@ function policySaid(pol: SweepResult["inventory"][number], plans: readonly Plan[
   return `${head}: pending, by hand: ${pol.state}`;
 }
 
+/** A trail the attacker stopped or deleted: from the start-logging step, or from the sweep's reading when no step was planned. */
+function trailSaid(i: SweepResult["inventory"][number], st: (StepState & { planned: boolean }) | null): string {
+  const head = `CloudTrail trail ${i.id} in ${i.scope.region}, ${i.event?.eventName === "DeleteTrail" ? "deleted" : "stopped"} by the attacker (${i.event?.eventTime ?? "?"})`;
+  if (st) return `${head}: ${said(st, "logging restarted (left on: abuse-desk never stops a trail)", "restart logging")}`;
+  if (i.state === "logging again") return `${head}: logging again when we looked (found so; nothing to change)`;
+  if (i.state === "trail deleted") return `${head}: pending, by hand: the trail no longer exists, recreate it`;
+  return `${head}: pending, by hand: ${i.state}`;
+}
+
 /**
  * The reply's credential section. `sweep` is the case's latest stored sweep (null when none was
  * run: the section then says the regions were not checked); `plans` the case's plans; `states` the
@@ -158,7 +167,8 @@ export function credentialReply(sweep: SweepResult | null, plans: readonly Plan[
         lines.push(`   - EC2 fleet ${i.id} in ${i.scope.region}: ${said(state("delete-fleets", i.id), "deleted (its instances kept and stopped by their own steps)", `delete it (now ${i.state})`)}.`);
       else if (i.kind === "lightsail-instance" && i.event && (i.state === "running" || i.state === "stopped"))
         lines.push(`   - Lightsail instance ${i.id} in ${i.scope.region}${i.instanceType ? ` (${i.instanceType})` : ""}, created by the attacker: ${said(state("stop-lightsail-instance", i.id), "snapshotted, stopped (not deleted: kept as evidence)", "snapshot and stop it")}.`);
-      else if (i.kind === "trail-stopped" || i.kind === "detector-deleted" || i.kind === "region-disabled" || i.kind === "fleet" || i.kind === "spot-fleet" || i.kind === "lightsail-instance" || i.kind === "lambda-function")
+      else if (i.kind === "trail-stopped") lines.push(`   - ${trailSaid(i, state("start-logging", i.id))}.`);
+      else if (i.kind === "detector-deleted" || i.kind === "region-disabled" || i.kind === "fleet" || i.kind === "spot-fleet" || i.kind === "lightsail-instance" || i.kind === "lambda-function")
         lines.push(`   - ${i.event?.eventName ?? i.kind} in ${i.scope.region}: pending, by hand: ${i.state}.`);
     }
   }

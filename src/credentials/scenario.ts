@@ -44,6 +44,8 @@ export const SCENARIO = {
   spotRequest: "sir-a77ac4e1",
   spotInstance: "i-0a7ac4e100000005f",
   loggingStoppedIn: "eu-west-1",
+  /** The single-region trail of eu-west-1 the attacker stopped (StopLogging names it by ARN). */
+  stoppedTrail: "regional",
   sesRegion: "us-east-1",
   sesIdentity: "billing@attacker.example",
   openedGroup: "sg-0a7ac4e100000000e",
@@ -187,7 +189,7 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
       trail(region).push({ eventName: "RunInstances", eventTime: at("10:00"), username: "alice", accessKeyId: "AKIAALICEKEY00000001", responseElements: { instancesSet: { items: [{ instanceId: S.colleagueInstance, instanceType: "t3.micro" }] } } });
     }
     if (region === S.loggingStoppedIn) {
-      trail(region).push({ eventName: "StopLogging", eventTime: at("08:30"), ...backdoor, requestParameters: { name: `arn:aws:cloudtrail:${region}:${S.account}:trail/regional` } });
+      trail(region).push({ eventName: "StopLogging", eventTime: at("08:30"), ...backdoor, requestParameters: { name: `arn:aws:cloudtrail:${region}:${S.account}:trail/${S.stoppedTrail}` } });
       trail(region).push({
         eventName: "AuthorizeSecurityGroupIngress",
         eventTime: at("08:40"),
@@ -233,6 +235,8 @@ export function compromisedKeyEstate(o: ScenarioOptions = {}): EstateInput {
         accountId: S.account,
         name: "victim",
         enabledRegions: regions,
+        // The trail as the attacker's StopLogging left it: there, not logging.
+        posture: { trails: [{ name: S.stoppedTrail, homeRegion: S.loggingStoppedIn, isMultiRegionTrail: false, s3BucketName: `trail-${S.account}`, isLogging: false }] },
         regions: byRegion,
         iam: {
           users: [

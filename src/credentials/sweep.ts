@@ -648,9 +648,11 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
     });
   }
 
+  // Defence evasion: trails the principals stopped or deleted, each with its status read now.
+  out.push(...(await trailsStopped(port, ok, ev, safely)));
+
   // Defence evasion, exfiltration, reconnaissance: said, with the event.
   const said: [RegExp, InventoryKind, (e: SweepEvent) => string, string][] = [
-    [/^(StopLogging|DeleteTrail)$/, "trail-stopped", (e) => str(e.requestParameters?.name) ?? "trail", "CloudTrail logging stopped or a trail deleted: restart it (aws cloudtrail start-logging --name ...); Event history (LookupEvents) still recorded management events"],
     [/^DeleteDetector$/, "detector-deleted", (e) => str(e.requestParameters?.detectorId) ?? "detector", "GuardDuty detector deleted: re-enable GuardDuty in this region"],
     [/^DisableRegion$/, "region-disabled", (e) => str(e.requestParameters?.RegionName) ?? str(e.requestParameters?.regionName) ?? "region", "a region was disabled: what runs there is no longer visible; re-enable it to look"],
     [/^LeaveOrganization$/, "left-organization", () => "organization", "the account left the organization: its guardrails (SCPs) no longer apply"],
@@ -662,6 +664,46 @@ async function inventoryOf(port: CloudReader, events: SweepEvent[], searched: Sc
     for (const [re, kind, id, state] of said) if (re.test(e.eventName)) out.push({ kind, scope: { accountId: e.accountId, region: e.region }, id: id(e), event: ev(e), state });
 
   return out;
+}
+
+/**
+ * The trails the swept principals stopped (StopLogging) or deleted (DeleteTrail): one item per
+ * trail (its latest event), with GetTrailStatus read now in the trail's home region (the event's
+ * region: CloudTrail takes both calls only there). The name comes from CloudTrail, written by the
+ * attacker: one that is not a trail name or ARN of the event's account is reported, never sent.
+ * States: `logging stopped` (details.exists, details.isLogging false), `logging again`, `trail
+ * deleted`, `not read`, `not a trail name`.
+ */
+async function trailsStopped(
+  port: CloudReader,
+  ok: SweepEvent[],
+  ev: (e: SweepEvent) => NonNullable<InventoryItem["event"]>,
+  safely: <T>(what: string, scope: Scope, f: () => Promise<T>) => Promise<T | null>,
+): Promise<InventoryItem[]> {
+  const { parseTrailRef } = await import("../cloud/port-trail.ts");
+  const latest = new Map<string, SweepEvent>();
+  for (const e of ok.filter((x) => x.eventName === "StopLogging" || x.eventName === "DeleteTrail")) {
+    const raw = str(e.requestParameters?.name) ?? "trail";
+    const ref = parseTrailRef(raw);
+    const key = `${e.accountId}/${e.region}/${ref?.name ?? raw}`;
+    const prev = latest.get(key);
+    if (!prev || prev.eventTime <= e.eventTime) latest.set(key, e);
+  }
+  const items: InventoryItem[] = [];
+  for (const e of latest.values()) {
+    const raw = str(e.requestParameters?.name) ?? "trail";
+    const ref = parseTrailRef(raw);
+    const scope = { accountId: e.accountId, region: e.region };
+    const base = { kind: "trail-stopped" as const, scope, id: raw, event: ev(e) };
+    if (!ref || (ref.arn && (ref.arn.accountId !== e.accountId || ref.arn.region !== e.region))) {
+      items.push({ ...base, id: raw.slice(0, 300), state: "not a trail name of this account and region (nothing read)", details: { valid: false } });
+      continue;
+    }
+    const read = await safely(`the status of trail ${ref.name} in ${scope.accountId}/${scope.region}`, scope, async () => ({ s: await port.getTrailStatus(scope, raw) }));
+    const state = !read ? "not read" : !read.s ? "trail deleted" : read.s.isLogging ? "logging again" : "logging stopped";
+    items.push({ ...base, state, details: { valid: true, name: ref.name, exists: read ? read.s !== null : null, isLogging: read?.s?.isLogging ?? null } });
+  }
+  return items;
 }
 
 /**

@@ -117,7 +117,15 @@ export function formatRollbackResult(result: RollbackResult, p: Paint): string {
     out.push(p.bold(`Nothing to roll back in plan ${result.planId}${when}. Nothing was changed now.`));
     return out.join("\n");
   }
-  out.push(result.status === "complete" ? p.green(p.bold("Rolled back: everything the plan changed is restored.")) : p.red(p.bold("Rollback stopped: a step could not be restored.")));
+  // A step whose undo leaves a change in place on purpose (a restarted trail stays logging) says so in its detail's `left`.
+  const left = result.steps.filter((s) => s.status === "kept" && typeof s.detail?.left === "string").map((s) => String(s.detail!.left));
+  out.push(
+    result.status !== "complete"
+      ? p.red(p.bold("Rollback stopped: a step could not be restored."))
+      : left.length
+        ? p.green(p.bold(`Rolled back: everything the plan changed is restored, except what abuse-desk leaves in place on purpose (${left.length}, below).`))
+        : p.green(p.bold("Rolled back: everything the plan changed is restored.")),
+  );
   for (const s of result.steps) {
     const what =
       s.status === "rolled-back"
@@ -133,5 +141,6 @@ export function formatRollbackResult(result: RollbackResult, p: Paint): string {
     out.push(`  ${what} ${s.stepId}  ${extra}`.trimEnd());
   }
   out.push("", "Kept on purpose: captures and snapshots (evidence), the case tags, and the security groups abuse-desk created (docs/containment.md).");
+  for (const l of left) out.push(`Left in place: ${l}.`);
   return out.join("\n");
 }

@@ -3,6 +3,7 @@
  * not the step (`Step.changes` says what the step did). Written from the step's parameters and the
  * state its first `started` entry journalled (`before`), as each handler's `undo` uses them.
  */
+import { stopLoggingByHand } from "../plan/actions/trail.ts";
 import type { Step } from "./types.ts";
 
 type Before = Record<string, unknown> | undefined;
@@ -42,6 +43,7 @@ const TEXT: Record<string, (s: Step, before: Before) => string> = {
   "block-smtp-egress": (s) => `puts back the rules this plan revoked from ${String(p(s, "groupId"))} and removes the narrower ones it added`,
   "block-bucket-public-access": (s) => `restores the public access block ${String(p(s, "bucketName"))} had before the plan`,
   "disable-distribution": (s) => `enables ${String(p(s, "distributionId"))} again if it was enabled before the plan`,
+  "start-logging": (s) => `leaves the trail ${String(p(s, "trail"))} logging: abuse-desk never stops a trail (by hand: ${stopLoggingByHand(String(p(s, "trail")), s.target.region)})`,
   "deactivate-access-key": (s) => `makes the access key ${String(p(s, "accessKeyId"))} of ${String(p(s, "userName"))} active again if it was active before the plan`,
 };
 

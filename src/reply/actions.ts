@@ -234,6 +234,7 @@ const PHRASES: { [A in ActionName]: (p: Params, id: string) => string } = {
   "delete-fleets": (p, id) => `Deleted the unauthorized EC2 ${plural(p, "fleetIds", "fleet", "fleets")} ${list(p, "fleetIds", id)} (their instances kept and stopped)`,
   "snapshot-lightsail-instance": (p, id) => `Preserved Lightsail instance ${str(p, "instanceName", id)} in snapshot ${str(p, "snapshotName", "?")}`,
   "stop-lightsail-instance": (p, id) => `Stopped the unauthorized Lightsail instance ${str(p, "instanceName", id)}`,
+  "start-logging": (p, id) => `Restarted CloudTrail logging of the trail ${str(p, "trail", id)}, which the attacker had stopped`,
 };
 
 function capitalise(s: string): string {

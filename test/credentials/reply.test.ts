@@ -65,6 +65,7 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(lineOf(d.text, `IAM user ${S.backdoorUser}`)).toMatch(/pending: deny it everything/);
     expect(lineOf(d.text, `Managed policy ${S.adminPolicy} attached to role ${S.role}`)).toMatch(/pending: detach it/);
     expect(lineOf(d.text, `Inline policy ${S.ownUserInline} put on user ${S.ownUser}`)).toMatch(/pending: remove it/);
+    expect(lineOf(d.text, "CloudTrail trail")).toMatch(/: pending: restart logging/);
     expect(d.text).not.toMatch(/: deactivated|: denied everything|: its disks snapshotted|sending suspended/);
     expect(d.text).toMatch(/3\. Every region: CloudTrail read in 17 region\(s\) of 1 account\(s\)/);
     expect(lineOf(d.text, "4. ")).toMatch(/pending \(to be done by the root user\)/);
@@ -113,7 +114,7 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(spot).toMatch(/NOT done: the step failed \(access-denied/);
     expect(spot).not.toMatch(/: cancelled/);
     expect(lineOf(t, `SES in ${S.sesRegion}`)).toMatch(/: sending suspended/);
-    expect(lineOf(t, "StopLogging")).toMatch(/pending, by hand/);
+    expect(lineOf(t, `CloudTrail trail arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/${S.stoppedTrail}`)).toMatch(/, stopped by the attacker \(.*\): logging restarted \(left on: abuse-desk never stops a trail\) \(\d{4}-/);
     // 4. contact information, from the checklist; then the checklist.
     expect(lineOf(t, "4. ")).toMatch(/done, recorded by ana/);
     expect(t).toMatch(/Root user checklist \(4 of 5 still to do\)/);
@@ -134,6 +135,9 @@ describe("the reply of a credential case, in AWS's order", () => {
     expect(lineOf(after, `Spot request ${S.spotRequest}`)).toMatch(/NOT done: the step failed/);
     expect(lineOf(after, `Managed policy ${S.adminPolicy} attached to role ${S.role}`)).toMatch(/NOT in place: done, then rolled back/);
     expect(lineOf(after, `Inline policy ${S.ownUserInline} put on user ${S.ownUser}`)).toMatch(/NOT in place: done, then rolled back/);
+    // Rollback leaves the trail logging (abuse-desk never stops one): still said restarted, which is true.
+    expect(lineOf(after, "CloudTrail trail")).toMatch(/: logging restarted \(left on/);
+    expect(await sim.getTrailStatus({ accountId: S.account, region: S.loggingStoppedIn }, S.stoppedTrail)).toMatchObject({ isLogging: true });
   });
 
   it("a credential case with no sweep says the regions were not checked; another activity has no credential section", async () => {

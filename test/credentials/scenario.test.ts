@@ -64,7 +64,7 @@ describe("the credential sweep on the scripted attacker", () => {
         `policy global role/${S.createdRole}:${S.createdRoleInline}`,
         `trust-policy global ${S.role}`,
         `role global ${S.createdRole}`,
-        `trail-stopped ${S.loggingStoppedIn} arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/regional`,
+        `trail-stopped ${S.loggingStoppedIn} arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/${S.stoppedTrail}`,
         `ses ${S.sesRegion} ses:${S.sesRegion}`,
         `security-group-ingress ${S.loggingStoppedIn} ${S.openedGroup}`,
         `bucket-list us-east-1 buckets`,
@@ -170,6 +170,7 @@ describe("the plan from the sweep", () => {
         `remove-inline-policy ${S.ownUser}`,
         `remove-inline-policy ${S.group}`,
         `remove-inline-policy ${S.createdRole}`,
+        `start-logging arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/${S.stoppedTrail}`,
       ]),
     );
     // Policies: the attacker's principals' steps are ordinary; on your own principals a person approves (never automatic).
@@ -212,7 +213,10 @@ describe("the plan from the sweep", () => {
     expect(plan.warnings.join("\n")).toMatch(/AWSCompromisedKeyQuarantineV3/);
     expect(plan.warnings.join("\n")).toMatch(new RegExp(`${S.otherKey}.*rotate`));
     expect(plan.warnings.join("\n")).toMatch(new RegExp(`${S.colleagueInstance}.*check whether it is yours`));
-    expect(plan.warnings.join("\n")).toMatch(/StopLogging/);
+    // The trail the attacker stopped: restarted, and the plan says rollback leaves it logging.
+    const trailStep = plan.steps.find((x) => x.action === "start-logging")!;
+    expect([trailStep.target.region, trailStep.calls]).toEqual([S.loggingStoppedIn, [{ api: "cloudtrail:StartLogging", params: { Name: `arn:aws:cloudtrail:${S.loggingStoppedIn}:${S.account}:trail/${S.stoppedTrail}` } }]]);
+    expect(trailStep.changes).toMatch(/rollback LEAVES IT LOGGING/);
     expect(plan.steps.find((s) => s.action === "cancel-spot-requests")!.reversible).toBe(false);
 
     const t = await tempStore();
@@ -234,6 +238,7 @@ describe("the plan from the sweep", () => {
     expect(after.inventory.find((i) => i.kind === "trust-policy")!.state).toBe("changed since");
     expect(after.inventory.find((i) => i.kind === "ses")!.details!.sendingEnabled).toBe(false);
     expect(after.inventory.find((i) => i.kind === "security-group-ingress")!.state).toBe("rules no longer present");
+    expect(after.inventory.find((i) => i.kind === "trail-stopped")!.state).toBe("logging again");
     expect(after.cost.usdPerHourNow).toBeCloseTo(0.0104 + 0.0164, 2); // the colleague's t3.micro and Lightsail instance only
     expect(JSON.parse((await sim.getIamRole(S.account, S.role))!.trustPolicy)).toEqual(S.originalTrust);
     expect(JSON.parse((await sim.getInlinePolicy(S.account, { userName: S.holder }, REVOKE_POLICY_NAME))!).Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]).toBe(S.now);
@@ -286,6 +291,9 @@ describe("the plan from the sweep", () => {
     expect(rb.steps.find((s) => s.action === "delete-fleets")!.status).toBe("kept");
     expect(back.inventory.find((i) => i.kind === "spot-fleet")!.state).toBe("cancelled_running");
     expect(back.inventory.find((i) => i.kind === "fleet")!.state).toBe("deleted_running");
+    // The restarted trail is left logging on purpose (abuse-desk never stops a trail), and the rollback says so.
+    expect(rb.steps.find((s) => s.action === "start-logging")).toMatchObject({ status: "kept", detail: { left: expect.stringMatching(/left logging: abuse-desk never stops a trail; by hand: aws cloudtrail stop-logging/) } });
+    expect(back.inventory.find((i) => i.kind === "trail-stopped")!.state).toBe("logging again");
     expect(rb.steps.find((s) => s.action === "snapshot-lightsail-instance")!.status).toBe("kept");
     expect(await sim.getLightsailInstanceSnapshot({ accountId: S.account, region: S.lightsailRegion }, lsSnapshot)).not.toBeNull();
     expect(await fleetSnapshots()).toHaveLength(2);

@@ -14,6 +14,7 @@ import { CAPTURE_METADATA, KEEP_VOLUMES, PROTECT_TERMINATION, SHUTDOWN_STOP, SNA
 import { CANCEL_SPOT_REQUESTS, DELETE_LOGIN_PROFILE, QUARANTINE_USER, RESTORE_TRUST_POLICY, REVOKE_SESSIONS, SUSPEND_SES_SENDING } from "./credentials.ts";
 import { DETACH_POLICY, REMOVE_INLINE_POLICY } from "./policies.ts";
 import { DEREGISTER_CLASSIC, DEREGISTER_TARGETS } from "./lb.ts";
+import { START_LOGGING } from "./trail.ts";
 import { CANCEL_SPOT_FLEET_REQUESTS, DELETE_FLEETS, SNAPSHOT_LIGHTSAIL_INSTANCE, STOP_LIGHTSAIL_INSTANCE } from "./fleet.ts";
 import { BLOCK_SMTP_EGRESS, CLOSE_WEB_INGRESS, CREATE_ALL_TRAFFIC_GROUP, CREATE_ISOLATION_GROUP, ISOLATE_ENI, NACL_DENY, REVOKE_OPEN_INGRESS } from "./network.ts";
 
@@ -60,6 +61,7 @@ export const ACTION_MODULES = {
   "stop-lightsail-instance": STOP_LIGHTSAIL_INSTANCE,
   "suspend-ses-sending": SUSPEND_SES_SENDING,
   "delete-login-profile": DELETE_LOGIN_PROFILE,
+  "start-logging": START_LOGGING,
 } as const;
 
 type Modules = typeof ACTION_MODULES;
@@ -143,7 +145,9 @@ export const ACTION_ALIASES: Record<string, readonly ActionName[]> = {
   "deactivate-keys": ["capture-key-usage", "deactivate-access-key"],
   // Never cancel-spot-requests nor delete-login-profile: they cannot be undone (IRREVERSIBLE_ACTIONS), a person decides them.
   // detach-policy and remove-inline-policy are automatic only on principals the attacker created (needsPerson).
-  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "suspend-ses-sending", "detach-policy", "remove-inline-policy"],
+  // start-logging only makes the account more observed again (the trail logged before the attacker stopped it) and
+  // changes nothing a workload depends on; rollback leaves it on, which is the safe side.
+  "cut-off-credentials": ["capture-key-usage", "deactivate-access-key", "revoke-sessions", "quarantine-user", "restore-trust-policy", "suspend-ses-sending", "detach-policy", "remove-inline-policy", "start-logging"],
 };
 
 /** Expands action names and aliases (`isolate`) to action names; unknown words are returned in `unknown`. */
