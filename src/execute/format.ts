@@ -123,7 +123,7 @@ export function formatRollbackResult(result: RollbackResult, p: Paint): string {
     result.status !== "complete"
       ? p.red(p.bold("Rollback stopped: a step could not be restored."))
       : left.length
-        ? p.green(p.bold(`Rolled back: everything the plan changed is restored, except what abuse-desk leaves in place on purpose (${left.length}, below).`))
+        ? p.green(p.bold(`Rolled back, except ${left.length} change(s) abuse-desk leaves in place on purpose (below); everything else the plan changed is restored.`))
         : p.green(p.bold("Rolled back: everything the plan changed is restored.")),
   );
   for (const s of result.steps) {
