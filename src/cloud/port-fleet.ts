@@ -65,6 +65,12 @@ export interface LightsailInstanceSnapshot {
  * Regions where Lightsail is offered (2025): elsewhere getLightsailInstances answers null without a
  * call, and the sweep says "Lightsail not offered" rather than "not searched".
  */
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** A spot fleet request id: `sfr-` and a UUID. */
+export const SPOT_FLEET_REQUEST_ID = new RegExp(`^sfr-${UUID}$`);
+/** An EC2 fleet id: `fleet-` and a UUID. */
+export const EC2_FLEET_ID = new RegExp(`^fleet-${UUID}$`);
+
 export const LIGHTSAIL_REGIONS: ReadonlySet<string> = new Set([
   "us-east-1", "us-east-2", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
   "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",

@@ -3,35 +3,36 @@
  * Lightsail instances of a region. Spread into the region schema (./schema.ts) in one line.
  */
 import { z } from "zod";
+import { EC2_FLEET_ID, SPOT_FLEET_REQUEST_ID } from "../port-fleet.ts";
 
 const isoTime = z.iso.datetime({ offset: true, message: "not an ISO 8601 date-time (2025-05-01T10:00:00Z)" });
 const tags = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({});
-const uuidTail = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a spot fleet request and an EC2 fleet both have. */
+const fleetFields = {
+  createTime: isoTime,
+  targetCapacity: z.number().int().min(0).default(1),
+  instanceTypes: z.array(z.string()).default([]),
+  /** Instances the fleet runs (each must be one of the region's instances). */
+  instanceIds: z.array(z.string()).default([]),
+  tags,
+};
 
 const spotFleet = z
   .object({
-    spotFleetRequestId: z.string().regex(new RegExp(`^sfr-${uuidTail.source}`), "not a spot fleet request id (sfr- + a UUID)"),
+    spotFleetRequestId: z.string().regex(SPOT_FLEET_REQUEST_ID, "not a spot fleet request id (sfr- + a UUID)"),
     state: z.enum(["submitted", "active", "modifying", "cancelled_running", "cancelled_terminating", "cancelled", "failed"]).default("active"),
     type: z.enum(["maintain", "request"]).default("maintain"),
-    createTime: isoTime,
-    targetCapacity: z.number().int().min(0).default(1),
-    instanceTypes: z.array(z.string()).default([]),
-    /** Instances the fleet runs (each must be one of the region's instances). */
-    instanceIds: z.array(z.string()).default([]),
-    tags,
+    ...fleetFields,
   })
   .strict();
 
 const ec2Fleet = z
   .object({
-    fleetId: z.string().regex(new RegExp(`^fleet-${uuidTail.source}`), "not a fleet id (fleet- + a UUID)"),
+    fleetId: z.string().regex(EC2_FLEET_ID, "not a fleet id (fleet- + a UUID)"),
     state: z.enum(["submitted", "active", "modifying", "deleted_running", "deleted_terminating", "deleted", "failed"]).default("active"),
     type: z.enum(["maintain", "request", "instant"]).default("maintain"),
-    createTime: isoTime,
-    targetCapacity: z.number().int().min(0).default(1),
-    instanceTypes: z.array(z.string()).default([]),
-    instanceIds: z.array(z.string()).default([]),
-    tags,
+    ...fleetFields,
   })
   .strict();
 

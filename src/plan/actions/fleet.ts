@@ -8,16 +8,16 @@
  * made at most once.
  */
 import { z } from "zod";
+import { EC2_FLEET_ID, SPOT_FLEET_REQUEST_ID } from "../../cloud/port-fleet.ts";
 import { StepError } from "../errors.ts";
 import { defineAction, type Handler, type StepContext } from "../action.ts";
 
-const uuidTail = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 /** Lightsail resource names: letters, digits, `_`, `-`, `.`, starting with a letter or digit. */
 const lightsailName = z.string().regex(/^[A-Za-z0-9][\w.-]{1,254}$/, "expected a Lightsail resource name");
 
 const PARAMS = {
-  "cancel-spot-fleet-requests": z.strictObject({ spotFleetRequestIds: z.array(z.string().regex(new RegExp(`^sfr-${uuidTail}$`), "expected a spot fleet request id")).min(1).max(100) }),
-  "delete-fleets": z.strictObject({ fleetIds: z.array(z.string().regex(new RegExp(`^fleet-${uuidTail}$`), "expected an EC2 fleet id")).min(1).max(100) }),
+  "cancel-spot-fleet-requests": z.strictObject({ spotFleetRequestIds: z.array(z.string().regex(SPOT_FLEET_REQUEST_ID, "expected a spot fleet request id")).min(1).max(100) }),
+  "delete-fleets": z.strictObject({ fleetIds: z.array(z.string().regex(EC2_FLEET_ID, "expected an EC2 fleet id")).min(1).max(100) }),
   "snapshot-lightsail-instance": z.strictObject({ instanceName: lightsailName, snapshotName: lightsailName }),
   "stop-lightsail-instance": z.strictObject({ instanceName: lightsailName }),
 };
